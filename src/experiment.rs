@@ -200,7 +200,11 @@ fn whole(obj: &serde_json::Map<String, Value>, field: &'static str, min: u64, ma
         Value::String(s) => s.trim().parse::<f64>().ok(),
         _ => None,
     };
-    let got = v.to_string();
+    // Show "-4" typed in a form field as -4, and "lots" as "lots".
+    let got = match (v, n) {
+        (Value::String(s), Some(_)) => s.trim().to_string(),
+        _ => v.to_string(),
+    };
     let n = n.filter(|n| n.is_finite() && n.fract() == 0.0).ok_or(ExperimentError::NotANumber { field, got: got.clone() })?;
     if n < min as f64 || n > max as f64 {
         return Err(ExperimentError::OutOfRange { field, min, max, got });

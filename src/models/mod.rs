@@ -8,6 +8,7 @@
 //!   ([`crate::protocol`]); the browser dispatches them from the page, the
 //!   native version here uses OS threads that share nothing but channels.
 
+#[cfg(not(target_arch = "wasm32"))]
 pub mod processes;
 pub mod sequential;
 pub mod threads;

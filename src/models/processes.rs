@@ -12,7 +12,6 @@ use crate::protocol::{ProcessWorker, Reply, Request};
 use crate::results::ModelRun;
 use std::sync::mpsc;
 
-#[cfg(not(target_arch = "wasm32"))]
 pub fn run_native(exp: &Experiment, host: &(dyn Host + Send + Sync)) -> Result<ModelRun, String> {
     let workers = exp.workers.min(exp.tasks) as usize;
     std::thread::scope(|s| {

@@ -1,1 +1,28 @@
-pub fn placeholder() {}
+//! ThreadLab's front-end: a Yew app laid out like Yew's `function_todomvc`.
+//!
+//! - [`state`]: the page state, its [`state::Action`]s and the reducer;
+//! - [`runner`]: runs an experiment on the workers (through `www/runner.js`)
+//!   and summarises it with the core;
+//! - [`api`]: `window.threadlab`, the scripting API for course pages and tests;
+//! - [`components`]: one component a file; charts are plain functions of data.
+
+pub mod api;
+pub mod app;
+pub mod components;
+pub mod runner;
+pub mod state;
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(start)]
+pub fn start() {
+    let root = gloo_root();
+    yew::Renderer::<app::App>::with_root(root).render();
+}
+
+fn gloo_root() -> web_sys::Element {
+    let document = web_sys::window().and_then(|w| w.document()).expect("a page has a document");
+    let root = document.get_element_by_id("app").expect("index.html has #app");
+    root.set_inner_html("");
+    root
+}

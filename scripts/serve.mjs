@@ -1,0 +1,70 @@
+// A static server for the page with the headers threads need:
+// cross-origin isolation (COOP + COEP) so SharedArrayBuffer and shared wasm
+// memory exist, and Document-Isolation-Policy so an embedded copy can be
+// isolated inside a non-isolated course page (Chromium 137+).
+import { createServer } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { extname, join, normalize, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const types = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+};
+// Only these are served: the page, its scripts and the build output.
+const allowed = ['index.html', `www${sep}`, `pkg${sep}`];
+
+const isolation = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+  'Document-Isolation-Policy': 'isolate-and-require-corp',
+};
+
+/** `isolated: false` serves without the isolation headers (to test the fallback). */
+export function serve({ port = 8080, host = '127.0.0.1', quiet = false, isolated = true } = {}) {
+  const server = createServer(async (req, res) => {
+    const headers = { ...(isolated ? isolation : {}), 'Cache-Control': 'no-cache' };
+    let path;
+    try {
+      path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    } catch {
+      res.writeHead(400, headers).end('bad request');
+      return;
+    }
+    const rel = normalize(path === '/' ? 'index.html' : path.slice(1));
+    if (!allowed.some((a) => rel === a || rel.startsWith(a)) || rel.includes('..')) {
+      res.writeHead(404, headers).end('not found');
+      return;
+    }
+    try {
+      const body = await readFile(join(root, rel));
+      res.writeHead(200, { ...headers, 'Content-Type': types[extname(rel)] ?? 'application/octet-stream' }).end(body);
+    } catch {
+      res.writeHead(404, headers).end('not found');
+    }
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      const { port: actual } = server.address();
+      if (!quiet) console.log(`ThreadLab is running at http://${host}:${actual}/  (Ctrl+C to stop)`);
+      resolve({ server, url: `http://${host}:${actual}/` });
+    });
+  });
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  serve({ port: Number(process.env.PORT ?? 8080) }).catch((e) => {
+    console.error(e.code === 'EADDRINUSE' ? `Port ${process.env.PORT ?? 8080} is in use: set PORT=another one, e.g. PORT=8081 npm start` : e.message);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Installs what building and testing ThreadLab needs, and only what is
+# missing: fast when everything is there. Uses package registries only.
+#   scripts/setup.sh            toolchain + npm packages (npm start)
+#   scripts/setup.sh --browser  also Debian's Chromium (tests, benchmark)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+say() { echo "setup: $*"; }
+
+WASM_BINDGEN_VERSION=0.2.130 # must equal the wasm-bindgen crate pin in Cargo.toml
+WASM_PACK_VERSION=0.15.1
+
+command -v rustup >/dev/null || { echo "setup: rustup is required (https://rustup.rs)" >&2; exit 1; }
+# The threaded build needs nightly (-Z build-std). rust-src and the wasm
+# target are not installed from a toolchain file on these machines: ask.
+rustup toolchain list | grep -q '^nightly' || { say "installing the nightly toolchain"; rustup toolchain install nightly --profile minimal; }
+rustup component list --installed --toolchain nightly 2>/dev/null | grep -q '^rust-src' \
+  || { say "adding rust-src to nightly"; rustup component add rust-src --toolchain nightly; }
+rustup target list --installed --toolchain nightly 2>/dev/null | grep -q '^wasm32-unknown-unknown' \
+  || { say "adding the wasm32 target to nightly"; rustup target add wasm32-unknown-unknown --toolchain nightly; }
+
+# No --locked: one locked dependency of wasm-bindgen-cli is missing from the
+# registry mirror (TOOLCHAIN.md).
+if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
+  say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (a few minutes, once)"
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+fi
+if ! command -v wasm-pack >/dev/null; then
+  say "installing wasm-pack $WASM_PACK_VERSION (a few minutes, once)"
+  cargo install wasm-pack --version "$WASM_PACK_VERSION"
+fi
+
+if [ ! -d node_modules/playwright-core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm packages"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+if [ "${1:-}" = "--browser" ] && [ ! -x /usr/bin/chromium ]; then
+  say "installing Chromium from Debian (for the page tests)"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+say "ready"

@@ -1,0 +1,52 @@
+// Shared set-up for the page tests: serve the built page on a free port and
+// drive Debian's Chromium with playwright-core (never a downloaded browser).
+import { chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { serve } from '../../scripts/serve.mjs';
+
+export const artifacts = fileURLToPath(new URL('../../artifacts/', import.meta.url));
+mkdirSync(artifacts, { recursive: true });
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+}
+
+/** Opens the page; `errors` collects console errors and uncaught exceptions. */
+export async function open(browser, url) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const errors = [];
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(url);
+  await page.waitForFunction(() => window.threadlab !== undefined, null, { timeout: 30_000 });
+  return { page, errors };
+}
+
+export { serve };
+
+/** Fills the experiment builder and presses Run, as a person would. */
+export async function runThroughUi(page, { workload, size, tasks, workers, repeats }) {
+  await page.selectOption('#workload', workload);
+  for (const [id, value] of Object.entries({ size, tasks, workers, repeats })) {
+    if (value !== undefined) await page.fill(`#${id}`, String(value));
+  }
+  await page.click('button.run');
+}
+
+/** Waits for the run to end and reads the results table as shown. */
+export async function readResults(page, timeout = 120_000) {
+  await page.waitForSelector('button.run', { timeout });
+  return page.$$eval('.results-table tbody tr', (rows) =>
+    rows.map((r) => ({
+      model: r.dataset.model,
+      median: r.querySelector('.median')?.textContent ?? null,
+      speedup: r.querySelector('.speedup')?.textContent ?? null,
+      check: r.querySelector('.check')?.textContent ?? '',
+      ok: !!r.querySelector('.check.ok'),
+    })),
+  );
+}

@@ -1,0 +1,161 @@
+// The page in real headless Chromium, driven as a learner would: fill the
+// form, click Run, read what is shown.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, open, serve, runThroughUi, readResults, artifacts } from './harness.mjs';
+
+let browser, server, url;
+before(async () => {
+  ({ server, url } = await serve({ port: 0, quiet: true }));
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+const speedup = (row) => Number.parseFloat(row.speedup);
+
+test('the page is cross-origin isolated and shows the machine', async () => {
+  const { page, errors } = await open(browser, url);
+  assert.equal(await page.evaluate(() => crossOriginIsolated), true);
+  assert.equal(await page.textContent('#env-isolated'), 'yes');
+  const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+  assert.equal(await page.textContent('#env-cores'), String(cores));
+  assert.equal(await page.inputValue('#workers'), String(cores), 'workers default to the cores');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('CPU-bound work through the UI: three models, correct, one bar each', async () => {
+  const { page, errors } = await open(browser, url);
+  await runThroughUi(page, { workload: 'loop', size: 40_000_000, tasks: 4, workers: 2, repeats: 2 });
+  await page.waitForSelector('progress', { timeout: 10_000 });
+  const rows = await readResults(page);
+  assert.deepEqual(rows.map((r) => r.model), ['sequential', 'threads', 'processes']);
+  for (const r of rows) assert.ok(r.ok, `${r.model}: ${r.check}`);
+  assert.equal(speedup(rows[0]), 1);
+  for (const r of rows.slice(1)) assert.ok(speedup(r) > 0, `${r.model} shows a speed-up: ${r.speedup}`);
+  const bars = await page.$$eval('svg.bar-chart rect.bar', (rs) => rs.map((r) => r.dataset.model));
+  assert.deepEqual(bars, ['sequential', 'threads', 'processes']);
+  assert.match(await page.textContent('svg.bar-chart title'), /Wall time per model/);
+  assert.match(await page.textContent('.explanation'), /Threads finished .*× as fast as sequential/);
+  await page.screenshot({ path: `${artifacts}results-cpu.png`, fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('I/O-bound work through the UI: waits overlap on threads and processes', async () => {
+  const { page, errors } = await open(browser, url);
+  await runThroughUi(page, { workload: 'sleep', size: 60, tasks: 4, workers: 4, repeats: 1 });
+  const rows = await readResults(page);
+  assert.deepEqual(rows.map((r) => r.model), ['sequential', 'threads', 'processes']);
+  for (const r of rows) assert.ok(r.ok, `${r.model}: ${r.check}`);
+  // 4 waits of 60 ms: 240 ms in a row, about 60 ms overlapped. Even a slow
+  // machine overlaps them well beyond 1.5x; a model that did not would be ~1x.
+  for (const r of rows.slice(1)) assert.ok(speedup(r) > 1.5, `${r.model} should overlap waits: ${r.speedup}`);
+  await page.screenshot({ path: `${artifacts}results-io.png`, fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('the scripting API returns the results the page shows', async () => {
+  const { page, errors } = await open(browser, url);
+  const results = await page.evaluate(() =>
+    window.threadlab.run({ workload: { kind: 'primes', size: 20000 }, tasks: 3, workers: 2, repeats: 1 }),
+  );
+  assert.equal(results.version, 1);
+  assert.deepEqual(results.models.map((m) => m.model), ['sequential', 'threads', 'processes']);
+  for (const m of results.models) {
+    assert.equal(m.correct, true, m.model);
+    assert.equal(m.tasks.length, 3);
+    for (const t of m.tasks) assert.equal(t.value, 2262, 'primes below 20,000');
+  }
+  assert.equal(results.environment.cross_origin_isolated, true);
+  assert.equal(results.experiment.workers, 2);
+  // The page shows the same run.
+  const rows = await readResults(page);
+  assert.equal(rows.length, 3);
+  assert.equal(await page.inputValue('#size'), '20000');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('bad input: a clear message, a rejected promise, the page keeps its state', async () => {
+  const { page } = await open(browser, url);
+  await runThroughUi(page, { workload: 'sleep', size: 5, tasks: 2, workers: 2, repeats: 1 });
+  await readResults(page);
+  for (const [field, value, message] of [
+    ['workers', '0', '`workers` must be between 1 and 64 (got 0)'],
+    ['tasks', '-4', '`tasks` must be between 1 and 512 (got -4)'],
+    ['size', 'lots', '`workload.ms` must be a whole number (got "lots")'],
+  ]) {
+    await page.fill(`#${field}`, value);
+    await page.click('button.run');
+    assert.equal(await page.textContent('[role=alert]'), message);
+    assert.equal(await page.inputValue(`#${field}`), value, 'the typed value stays');
+    assert.equal(await page.locator('.results-table tbody tr').count(), 3, 'earlier results stay');
+    await page.fill(`#${field}`, '2');
+  }
+  const rejected = await page.evaluate(async () => {
+    const out = [];
+    for (const e of [
+      { workload: { kind: 'loop', size: 1e15 }, tasks: 4 },
+      { workload: { kind: 'loop', size: 5e9 }, tasks: 512 },
+      { workload: { kind: 'warp' } },
+      '{"workload": ',
+      undefined,
+    ]) {
+      try {
+        await window.threadlab.run(e);
+        out.push('resolved');
+      } catch (err) {
+        out.push(err instanceof Error ? err.message : `not an Error: ${err}`);
+      }
+    }
+    return out;
+  });
+  assert.match(rejected[0], /`workload.size` must be between 1 and 5,000,000,000/);
+  assert.match(rejected[1], /too large for a browser tab/);
+  assert.match(rejected[2], /Unknown workload kind "warp"/);
+  assert.match(rejected[3], /not valid JSON/);
+  assert.match(rejected[4], /needs an experiment/);
+  assert.equal(await page.textContent('[role=alert]'), rejected[4]);
+  // Still responsive and still working.
+  await runThroughUi(page, { workload: 'sleep', size: 5, tasks: 2, workers: 2, repeats: 1 });
+  const rows = await readResults(page);
+  assert.ok(rows.every((r) => r.ok));
+  await page.close();
+});
+
+test('cancel stops a long run and the next run works', async () => {
+  const { page } = await open(browser, url);
+  await runThroughUi(page, { workload: 'sleep', size: 2000, tasks: 8, workers: 2, repeats: 3 });
+  await page.waitForSelector('button.cancel');
+  // The page stays responsive while workers run.
+  assert.equal(await page.evaluate(() => 6 * 7), 42);
+  await page.click('button.cancel');
+  await page.waitForSelector('button.run', { timeout: 10_000 });
+  assert.match(await page.textContent('[role=alert]'), /cancelled/);
+  await runThroughUi(page, { workload: 'sleep', size: 5, tasks: 2, workers: 2, repeats: 1 });
+  const rows = await readResults(page);
+  assert.ok(rows.every((r) => r.ok));
+  await page.close();
+});
+
+test('without cross-origin isolation threads are unavailable, the rest still runs', async () => {
+  const plain = await serve({ port: 0, quiet: true, isolated: false });
+  try {
+    const { page } = await open(browser, plain.url);
+    assert.equal(await page.textContent('#env-isolated'), 'no');
+    assert.match(await page.textContent('.environment .warning'), /not cross-origin isolated/);
+    await runThroughUi(page, { workload: 'loop', size: 1_000_000, tasks: 2, workers: 2, repeats: 1 });
+    const rows = await readResults(page);
+    assert.ok(rows.find((r) => r.model === 'sequential').ok);
+    assert.ok(rows.find((r) => r.model === 'processes').ok);
+    assert.match(rows.find((r) => r.model === 'threads').check, /threads are unavailable: this page is not cross-origin isolated/);
+    await page.close();
+  } finally {
+    plain.server.close();
+  }
+});

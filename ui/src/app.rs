@@ -1,0 +1,63 @@
+//! The root component: owns the state, wires the components together.
+
+use crate::api;
+use crate::components::{chart::bar_chart, controls::Controls, environment::environment_panel, table::results_table};
+use crate::runner;
+use crate::state::{Action, State};
+use threadlab::Experiment;
+use yew::prelude::*;
+
+#[function_component(App)]
+pub fn app() -> Html {
+    let state = use_reducer(|| State::new(runner::environment()));
+
+    {
+        let (dispatcher, env) = (state.dispatcher(), state.environment.clone());
+        use_effect_with((), move |_| api::install(dispatcher, env));
+    }
+
+    let on_action = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |a: Action| dispatcher.dispatch(a))
+    };
+    let on_run = {
+        let (dispatcher, form, env) = (state.dispatcher(), state.form.clone(), state.environment.clone());
+        Callback::from(move |_: ()| match Experiment::from_value(&form.to_json(), env.cores) {
+            Err(e) => dispatcher.dispatch(Action::Invalid(e.to_string())),
+            Ok(exp) => {
+                let (dispatcher, env) = (dispatcher.clone(), env.clone());
+                wasm_bindgen_futures::spawn_local(async move {
+                    let _ = api::start(exp, dispatcher, env).await;
+                });
+            }
+        })
+    };
+    let on_cancel = Callback::from(|_: ()| runner::cancel());
+
+    html! {
+        <>
+        <header class="masthead">
+            <h1>{ "ThreadLab" }</h1>
+            <p class="tagline">{ "Threads or processes? Run real work both ways in your browser and see the difference." }</p>
+        </header>
+        <main>
+            <Controls form={state.form.clone()} running={state.running.clone()} cores={state.environment.cores}
+                {on_action} {on_run} {on_cancel} />
+            if let Some(msg) = &state.message {
+                <p class="message" role="alert">{ msg }</p>
+            }
+            <section class="results" aria-live="polite" aria-busy={state.running.is_some().to_string()}>
+                if let Some(r) = &state.results {
+                    <h2>{ "Results" }</h2>
+                    <p class="explanation">{ &r.explanation }</p>
+                    { bar_chart(r) }
+                    { results_table(r) }
+                } else {
+                    <p class="placeholder">{ "Choose a workload and press Run: every model runs the same tasks, and the chart compares their wall times." }</p>
+                }
+            </section>
+            { environment_panel(&state.environment) }
+        </main>
+        </>
+    }
+}
