@@ -9,17 +9,22 @@
 //!   against small traits ([`platform::Clock`], [`platform::Blocking`],
 //!   [`models::threads::Pool`]) so they run natively in tests and in Web
 //!   Workers in the browser;
+//! - [`gil`]: the simulated GIL (CPython's "new GIL");
+//! - [`trace`] and [`worker`]: each worker's state changes, for the timeline;
 //! - [`results`] and [`stats`]: what a run produces and its summary.
 //!
 //! The browser glue (`engine/`) and the UI (`ui/`) implement the traits over
 //! `web-sys`; this crate never depends on them.
 
 pub mod experiment;
+pub mod gil;
 pub mod models;
 pub mod platform;
 pub mod protocol;
 pub mod results;
 pub mod stats;
+pub mod trace;
+pub mod worker;
 pub mod workload;
 
 pub use experiment::{Experiment, ExperimentError, Model, Workload};

@@ -10,6 +10,8 @@ use crate::experiment::Experiment;
 use crate::models::run_one;
 use crate::platform::Host;
 use crate::results::TaskRecord;
+use crate::trace::{Event, State, Tracer};
+use crate::worker::Worker;
 use serde::{Deserialize, Serialize};
 
 /// Page -> process worker.
@@ -18,8 +20,12 @@ use serde::{Deserialize, Serialize};
 pub enum Request {
     /// Use this experiment for the following tasks.
     Setup { experiment: Experiment },
-    /// Run task `index`.
-    Task { index: u32 },
+    /// Run task `index`; `sent_ms` is when the page posted it (shared clock).
+    Task {
+        index: u32,
+        #[serde(default)]
+        sent_ms: Option<f64>,
+    },
 }
 
 /// Process worker -> page.
@@ -27,7 +33,9 @@ pub enum Request {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Reply {
     Ready { worker: u32 },
-    Done { record: TaskRecord },
+    /// The task's record and what the worker did for it (receiving,
+    /// running, sending), for the timeline.
+    Done { record: TaskRecord, trace: Vec<Event> },
     Failed { message: String },
 }
 
@@ -48,10 +56,21 @@ impl ProcessWorker {
                 self.experiment = Some(experiment);
                 Reply::Ready { worker: self.id }
             }
-            Request::Task { index } => match &self.experiment {
+            Request::Task { index, sent_ms } => match &self.experiment {
                 None => Reply::Failed { message: "task received before setup".into() },
                 Some(exp) if index >= exp.tasks => Reply::Failed { message: format!("no task {index}") },
-                Some(exp) => Reply::Done { record: run_one(&exp.workload, index, self.id, host) },
+                Some(exp) => {
+                    // A process has its own interpreter and so its own GIL,
+                    // which nobody else wants: no GIL to wait for.
+                    let mut w = Worker::new(self.id, host, None, Tracer::with_capacity(self.id, exp.trace, 64));
+                    w.set_task(Some(index));
+                    if let Some(t) = sent_ms {
+                        w.enter_at(t, State::Receiving);
+                    }
+                    let record = run_one(exp, index, &mut w);
+                    w.enter(State::Sending);
+                    Reply::Done { record, trace: w.into_tracer().into_lane().events }
+                }
             },
         }
     }

@@ -3,6 +3,7 @@
 
 use crate::experiment::{Experiment, Model, Workload, FORMAT_VERSION};
 use crate::stats::Spread;
+use crate::trace::Timeline;
 use crate::workload;
 use serde::{Deserialize, Serialize};
 
@@ -13,7 +14,14 @@ pub struct TaskRecord {
     pub worker: u32,
     pub start_ms: f64,
     pub end_ms: f64,
+    /// The task's result. Written as a decimal string in JSON: it can exceed
+    /// 2^53, where JavaScript numbers (and any JSON.parse on the way from a
+    /// worker) lose digits.
+    #[serde(with = "decimal")]
     pub value: u64,
+    /// Convoy only: how late each wake-up of the I/O task resumed, in ms.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub latencies_ms: Vec<f64>,
 }
 
 impl TaskRecord {
@@ -30,11 +38,15 @@ pub struct ModelRun {
     /// Wall time from the first task handed out to the last result received.
     pub wall_ms: f64,
     pub tasks: Vec<TaskRecord>,
+    /// What every worker did, when (if the experiment asked for a trace).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub timeline: Option<Timeline>,
 }
 
 impl ModelRun {
     /// Problems with the results, as sentences; empty when all is correct.
-    pub fn check(&self, workload: &Workload, tasks: u32) -> Vec<String> {
+    pub fn check(&self, exp: &Experiment) -> Vec<String> {
+        let (workload, tasks) = (&exp.workload, exp.tasks);
         let mut problems = Vec::new();
         let mut seen = vec![0u32; tasks as usize];
         for t in &self.tasks {
@@ -51,21 +63,11 @@ impl ModelRun {
         if twice > 0 {
             problems.push(format!("{twice} tasks ran more than once"));
         }
-        // The expected value is the same for every index except for sleep,
-        // so compute it once (a sieve is not free).
-        let mut cached: Option<(u32, u64)> = None;
+        // A prime count is the same for every task: sieve once.
+        let primes = matches!(workload, Workload::Primes { .. }).then(|| workload::expected(exp, 0)).flatten();
         for t in &self.tasks {
-            let want = match (workload, cached) {
-                (Workload::Sleep { .. }, _) => workload::expected(workload, t.index),
-                (_, Some((_, v))) => v,
-                (_, None) => {
-                    let v = workload::expected(workload, t.index);
-                    cached = Some((t.index, v));
-                    v
-                }
-            };
-            if t.value != want {
-                problems.push(format!("task {} returned {} instead of {}", t.index, t.value, want));
+            if let Some(p) = workload::verify(exp, t.index, t.value, &t.latencies_ms, primes) {
+                problems.push(p);
             }
             if let Workload::Sleep { ms } = workload {
                 // Timers may fire a little early on coarse clocks; 1 ms of slack.
@@ -89,6 +91,9 @@ pub struct Environment {
     pub timer_resolution_ms: f64,
     /// `None` when threads can run; otherwise why not.
     pub threads_unavailable: Option<String>,
+    /// Loop iterations per ms, measured once per page load in a worker.
+    #[serde(default)]
+    pub cpu_iterations_per_ms: Option<f64>,
 }
 
 /// The summary of one model over all repeats.
@@ -115,6 +120,33 @@ pub struct ModelSummary {
     pub problems: Vec<String>,
     /// The tasks of the median repeat.
     pub tasks: Vec<TaskRecord>,
+    /// The timeline of the median repeat.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub timeline: Option<Timeline>,
+    /// Convoy only: wake-up latency of the I/O task over all repeats.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub latency_ms: Option<Latency>,
+}
+
+/// A latency distribution, in ms.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Latency {
+    pub median: f64,
+    pub p95: f64,
+    pub max: f64,
+    pub samples: usize,
+}
+
+impl Latency {
+    pub fn of(samples: &[f64]) -> Option<Latency> {
+        let mut v: Vec<f64> = samples.iter().copied().filter(|x| x.is_finite()).collect();
+        if v.is_empty() {
+            return None;
+        }
+        v.sort_by(f64::total_cmp);
+        let at = |q: f64| v[((v.len() - 1) as f64 * q).round() as usize];
+        Some(Latency { median: at(0.5), p95: at(0.95), max: v[v.len() - 1], samples: v.len() })
+    }
 }
 
 impl ModelSummary {
@@ -132,6 +164,8 @@ impl ModelSummary {
             correct: false,
             problems: vec![],
             tasks: vec![],
+            timeline: None,
+            latency_ms: None,
         }
     }
 
@@ -141,7 +175,7 @@ impl ModelSummary {
         let wall = Spread::of(&runs_ms);
         let mut problems: Vec<String> = Vec::new();
         for (i, run) in runs.iter().enumerate() {
-            for p in run.check(&exp.workload, exp.tasks) {
+            for p in run.check(exp) {
                 problems.push(if runs.len() > 1 { format!("repeat {}: {p}", i + 1) } else { p });
             }
         }
@@ -162,6 +196,8 @@ impl ModelSummary {
             speedup: None,
             startup_ms,
             tasks: median_run.map(|r| r.tasks.clone()).unwrap_or_default(),
+            timeline: median_run.and_then(|r| r.timeline.clone()),
+            latency_ms: Latency::of(&runs.iter().flat_map(|r| r.tasks.iter().flat_map(|t| t.latencies_ms.iter().copied())).collect::<Vec<_>>()),
         }
     }
 }
@@ -194,5 +230,27 @@ impl Results {
 
     pub fn model(&self, model: Model) -> Option<&ModelSummary> {
         self.models.iter().find(|m| m.model == model)
+    }
+}
+
+/// `u64` as a JSON string, read from a string or a number.
+mod decimal {
+    use serde::{de::Error, Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &u64, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(v)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Either {
+            Text(String),
+            Number(u64),
+        }
+        match Either::deserialize(d)? {
+            Either::Text(s) => s.parse().map_err(D::Error::custom),
+            Either::Number(n) => Ok(n),
+        }
     }
 }

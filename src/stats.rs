@@ -1,6 +1,6 @@
 //! Spread of repeated measurements, and the sentence that says what they mean.
 
-use crate::experiment::{Experiment, Model};
+use crate::experiment::{Experiment, Model, Workload};
 use crate::results::{Environment, ModelSummary};
 use serde::{Deserialize, Serialize};
 
@@ -40,11 +40,37 @@ pub fn explain(exp: &Experiment, env: &Environment, models: &[ModelSummary]) -> 
         if exp.workers == 1 { "" } else { "s" }
     ));
     let parallel = exp.workers.min(exp.tasks).min(if cpu { env.cores.max(1) } else { u32::MAX });
+    if let Some(s) = speed(Model::ThreadsGil) {
+        out.push(format!("Threads + GIL finished {:.2}× as fast as sequential.", s));
+    }
     if let Some(s) = speed(Model::Threads) {
         out.push(format!("Threads finished {:.2}× as fast as sequential.", s));
     }
     if let Some(s) = speed(Model::Processes) {
         out.push(format!("Processes finished {:.2}× as fast as sequential.", s));
+    }
+    if speed(Model::ThreadsGil).is_some() {
+        out.push(if cpu {
+            "With the GIL only one thread computes at a time, so CPU-bound threads are no faster than a plain loop; processes each have their own GIL and are not held back.".into()
+        } else {
+            "Blocking I/O releases the GIL, so threads wait at the same time even with the GIL.".to_string()
+        });
+    }
+    if let Workload::Convoy { io_ms, .. } = exp.workload {
+        let lat = |m: Model| models.iter().find(|s| s.model == m).and_then(|s| s.latency_ms);
+        if let Some(g) = lat(Model::ThreadsGil) {
+            let others: Vec<String> = [Model::Threads, Model::Processes]
+                .into_iter()
+                .filter_map(|m| lat(m).map(|l| format!("{:.2} ms on {}", l.median, m.label().to_lowercase())))
+                .collect();
+            out.push(format!(
+                "Convoy effect: after each {io_ms} ms wait the I/O task was back {:.2} ms late (median; 95th percentile {:.2} ms) with the GIL{}: it queues behind the CPU-bound thread until that one is asked to drop the GIL, up to one switch interval ({} ms).",
+                g.median,
+                g.p95,
+                if others.is_empty() { String::new() } else { format!(", against {}", others.join(" and ")) },
+                exp.switch_interval_ms
+            ));
+        }
     }
     if speed(Model::Threads).is_some() || speed(Model::Processes).is_some() {
         if cpu {

@@ -16,7 +16,7 @@ self.onmessage = async ({ data }) => {
         postMessage({ type: 'threadlab_ready' });
         break;
       case 'threadlab_threads':
-        postMessage({ type: 'threadlab_result', text: engine.run_threads(data.experiment) });
+        postMessage({ type: 'threadlab_result', text: engine.run_threads(data.experiment, data.gil) });
         break;
       default:
         postMessage({ type: 'threadlab_error', message: `unknown message ${data.type}` });

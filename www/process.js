@@ -17,6 +17,9 @@ self.onmessage = async ({ data }) => {
       case 'threadlab_request':
         postMessage({ type: 'threadlab_reply', text: worker.handle(data.text) });
         break;
+      case 'threadlab_calibrate':
+        postMessage({ type: 'threadlab_calibrated', rate: engine.calibrate() });
+        break;
       case 'threadlab_sequential':
         postMessage({ type: 'threadlab_result', text: engine.run_sequential(data.experiment) });
         break;

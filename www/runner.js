@@ -13,12 +13,13 @@ function moduleOf(name) {
   return compiled[name];
 }
 
-/** A worker that answers one request at a time. */
+/** A worker that answers requests in order, one at a time. */
 class Endpoint {
   constructor(script) {
     this.worker = new Worker(new URL(script, import.meta.url), { type: 'module' });
     this.pending = null;
     this.dead = null;
+    this.tail = Promise.resolve();
     this.worker.onmessage = ({ data }) => {
       const p = this.pending;
       this.pending = null;
@@ -37,12 +38,18 @@ class Endpoint {
     this.pending = null;
     p?.reject(error);
   }
+  /** Sends a request; requests queue up, one answered at a time. */
   call(message) {
-    if (this.dead) return Promise.reject(this.dead);
-    return new Promise((resolve, reject) => {
-      this.pending = { resolve, reject };
-      this.worker.postMessage(message);
-    });
+    const send = () => {
+      if (this.dead) return Promise.reject(this.dead);
+      return new Promise((resolve, reject) => {
+        this.pending = { resolve, reject };
+        this.worker.postMessage(message);
+      });
+    };
+    const reply = this.tail.then(send, send);
+    this.tail = reply.catch(() => {});
+    return reply;
   }
   terminate() {
     this.worker.terminate();
@@ -73,7 +80,8 @@ async function prepare(model, workers) {
     }
     return pools.sequential.startup_ms;
   }
-  if (model === 'threads') {
+  if (model === 'threads' || model === 'threads_gil') {
+    // Threads with and without the GIL share one pool.
     const p = pools.threads;
     if (p && p.threads === workers && !p.coordinator.dead) return p.startup_ms;
     p?.coordinator.terminate();
@@ -111,8 +119,9 @@ async function run(model, experiment, onTask = () => {}) {
   if (model === 'sequential') {
     return (await pools.sequential.call({ type: 'threadlab_sequential', experiment })).text;
   }
-  if (model === 'threads') {
-    return (await pools.threads.coordinator.call({ type: 'threadlab_threads', experiment })).text;
+  if (model === 'threads' || model === 'threads_gil') {
+    const gil = model === 'threads_gil';
+    return (await pools.threads.coordinator.call({ type: 'threadlab_threads', experiment, gil })).text;
   }
   // Processes: like ProcessPoolExecutor.map, every idle worker is sent the
   // next task index until none are left. Only messages cross over.
@@ -123,17 +132,21 @@ async function run(model, experiment, onTask = () => {}) {
   const bad = setup.find((r) => r.type !== 'ready');
   if (bad) throw new Error(bad.message);
   const tasks = [];
+  // Each worker's timeline: what it reports per task (receiving, running,
+  // sending) and, from the page, when its reply arrived (then idle).
+  const lanes = workers.map((_, worker) => ({ worker, events: [] }));
   let next = 0;
   let failure = null;
   const t0 = now();
   await Promise.all(
-    workers.map(async (w) => {
+    workers.map(async (w, i) => {
       while (next < exp.tasks && !failure) {
         const index = next++;
         try {
-          const reply = await request(w, { type: 'task', index });
+          const reply = await request(w, { type: 'task', index, sent_ms: now() });
           if (reply.type !== 'done') throw new Error(reply.message);
           tasks.push(reply.record);
+          lanes[i].events.push(...reply.trace, { t: now(), state: 'idle' });
           onTask(tasks.length);
         } catch (e) {
           failure ??= e;
@@ -141,9 +154,26 @@ async function run(model, experiment, onTask = () => {}) {
       }
     }),
   );
-  const wall_ms = now() - t0;
+  const t1 = now();
   if (failure) throw failure;
-  return JSON.stringify({ model: 'processes', workers: workers.length, wall_ms, tasks });
+  const timeline = exp.trace ? { start_ms: t0, end_ms: t1, lanes } : undefined;
+  return JSON.stringify({ model: 'processes', workers: workers.length, wall_ms: t1 - t0, tasks, timeline });
+}
+
+let calibration = null;
+/**
+ * Loop iterations per ms on this machine, measured once per page load in a
+ * worker (never on the page's thread); sizes CPU steps given in ms.
+ */
+function calibrate() {
+  calibration ??= (async () => {
+    await prepare('sequential', 1);
+    return (await pools.sequential.call({ type: 'threadlab_calibrate' })).rate;
+  })().catch((e) => {
+    calibration = null;
+    throw e;
+  });
+  return calibration;
 }
 
 /** Stops every worker; running calls reject with "cancelled". */
@@ -203,4 +233,4 @@ function environment() {
   };
 }
 
-window.threadlabRunner = { environment, prepare, run, cancel, probeProcessStartup };
+window.threadlabRunner = { environment, prepare, run, cancel, calibrate, probeProcessStartup };

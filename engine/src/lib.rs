@@ -93,6 +93,12 @@ pub fn run_sequential(experiment: &str) -> Result<String, JsError> {
     Ok(to_json(&sequential::run(&parse(experiment)?, &BrowserHost)))
 }
 
+/// Loop iterations per ms in this worker (about 50 ms of measuring).
+#[wasm_bindgen]
+pub fn calibrate() -> f64 {
+    threadlab::workload::calibrate(&|| BrowserHost.now_ms(), 50.0)
+}
+
 /// One process worker: its own instance, its own memory, talking JSON.
 #[wasm_bindgen]
 pub struct ProcessWorker(threadlab::protocol::ProcessWorker);
@@ -124,11 +130,12 @@ impl threadlab::models::threads::Pool for RayonPool {
     }
 }
 
-/// The threads model on the pool started by `init_thread_pool`. Blocks the
-/// calling worker (the coordinator) until every task is done.
+/// The threads model on the pool started by `init_thread_pool`, with the
+/// simulated GIL when `gil` is set. Blocks the calling worker (the
+/// coordinator) until every task is done.
 #[cfg(feature = "threads")]
 #[wasm_bindgen]
-pub fn run_threads(experiment: &str) -> Result<String, JsError> {
+pub fn run_threads(experiment: &str, gil: bool) -> Result<String, JsError> {
     let exp = parse(experiment)?;
-    Ok(to_json(&threadlab::models::threads::run(&exp, &RayonPool, &BrowserHost)))
+    Ok(to_json(&threadlab::models::threads::run(&exp, &RayonPool, &BrowserHost, gil)))
 }

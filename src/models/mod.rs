@@ -7,21 +7,34 @@
 //! - [`processes`]: isolated workers that only exchange messages
 //!   ([`crate::protocol`]); the browser dispatches them from the page, the
 //!   native version here uses OS threads that share nothing but channels.
+//!
+//! Threads + GIL is the threads model with a [`crate::gil::Gil`]: the same
+//! pool, but one worker computes at a time.
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod processes;
 pub mod sequential;
 pub mod threads;
 
-use crate::experiment::Workload;
-use crate::platform::Host;
+use crate::experiment::Experiment;
 use crate::results::TaskRecord;
+use crate::trace::{self, State, Tracer};
+use crate::worker::Worker;
 use crate::workload;
 
-/// Runs one task on `worker` and records it on the host's clock.
-pub fn run_one(workload: &Workload, index: u32, worker: u32, host: &dyn Host) -> TaskRecord {
-    let start_ms = host.now_ms();
-    let value = workload::run(workload, index, host);
-    let end_ms = host.now_ms();
-    TaskRecord { index, worker, start_ms, end_ms, value }
+/// Runs task `index` on `w` and records it on the worker's clock.
+pub fn run_one(exp: &Experiment, index: u32, w: &mut Worker) -> TaskRecord {
+    w.set_task(Some(index));
+    w.enter(State::Running);
+    let start_ms = w.now();
+    let out = workload::run(exp, index, w);
+    let end_ms = w.now();
+    TaskRecord { index, worker: w.id, start_ms, end_ms, value: out.value, latencies_ms: out.latencies_ms }
+}
+
+/// A worker's trace buffer, sized for the run: a few events per task plus
+/// room for GIL hand-overs.
+pub fn tracer(exp: &Experiment, worker: u32) -> Tracer {
+    let capacity = (exp.tasks as usize * 8 + 16_384).min(trace::CAPACITY);
+    Tracer::with_capacity(worker, exp.trace, capacity)
 }

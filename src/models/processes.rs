@@ -10,6 +10,7 @@ use crate::experiment::{Experiment, Model};
 use crate::platform::Host;
 use crate::protocol::{ProcessWorker, Reply, Request};
 use crate::results::ModelRun;
+use crate::trace::{Event, Lane, State, Timeline};
 use std::sync::mpsc;
 
 pub fn run_native(exp: &Experiment, host: &(dyn Host + Send + Sync)) -> Result<ModelRun, String> {
@@ -44,25 +45,32 @@ pub fn run_native(exp: &Experiment, host: &(dyn Host + Send + Sync)) -> Result<M
             }
         }
         let start = host.now_ms();
+        let task = |index| Request::Task { index, sent_ms: Some(host.now_ms()) };
         let mut next = 0;
         for w in 0..workers {
-            send(w, &Request::Task { index: next })?;
+            send(w, &task(next))?;
             next += 1;
         }
         let mut tasks = Vec::with_capacity(exp.tasks as usize);
+        let mut lanes: Vec<Lane> = (0..workers).map(|w| Lane { worker: w as u32, events: vec![], truncated: false }).collect();
         while tasks.len() < exp.tasks as usize {
             let (w, text) = reply_rx.recv().map_err(|e| e.to_string())?;
             match serde_json::from_str::<Reply>(&text).map_err(|e| e.to_string())? {
-                Reply::Done { record } => tasks.push(record),
+                Reply::Done { record, trace } => {
+                    tasks.push(record);
+                    lanes[w].events.extend(trace);
+                    lanes[w].events.push(Event { t: host.now_ms(), state: State::Idle, task: None });
+                }
                 other => return Err(format!("worker {w}: {other:?}")),
             }
             if next < exp.tasks {
-                send(w, &Request::Task { index: next })?;
+                send(w, &task(next))?;
                 next += 1;
             }
         }
-        let wall_ms = host.now_ms() - start;
+        let end = host.now_ms();
         drop(inboxes); // ends the workers
-        Ok(ModelRun { model: Model::Processes, workers: workers as u32, wall_ms, tasks })
+        let timeline = exp.trace.then(|| Timeline::new(start, end, lanes, None));
+        Ok(ModelRun { model: Model::Processes, workers: workers as u32, wall_ms: end - start, tasks, timeline })
     })
 }

@@ -1,13 +1,19 @@
 //! Sequential: one worker runs every task, in order, in a plain loop.
 
-use super::run_one;
+use super::{run_one, tracer};
 use crate::experiment::{Experiment, Model};
 use crate::platform::Host;
 use crate::results::ModelRun;
+use crate::trace::Timeline;
+use crate::worker::Worker;
 
 pub fn run(exp: &Experiment, host: &dyn Host) -> ModelRun {
+    let mut w = Worker::new(0, host, None, tracer(exp, 0));
     let start = host.now_ms();
-    let tasks = (0..exp.tasks).map(|i| run_one(&exp.workload, i, 0, host)).collect();
-    let wall_ms = host.now_ms() - start;
-    ModelRun { model: Model::Sequential, workers: 1, wall_ms, tasks }
+    w.start();
+    let tasks = (0..exp.tasks).map(|i| run_one(exp, i, &mut w)).collect();
+    w.finish();
+    let end = host.now_ms();
+    let timeline = exp.trace.then(|| Timeline::new(start, end, vec![w.into_tracer().into_lane()], None));
+    ModelRun { model: Model::Sequential, workers: 1, wall_ms: end - start, tasks, timeline }
 }

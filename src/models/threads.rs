@@ -2,10 +2,13 @@
 //! atomic counter until none are left, and write their records into one
 //! preallocated table: memory is shared, nothing is copied.
 
-use super::run_one;
+use super::{run_one, tracer};
 use crate::experiment::{Experiment, Model};
+use crate::gil::Gil;
 use crate::platform::Host;
 use crate::results::{ModelRun, TaskRecord};
+use crate::trace::{Lane, Timeline, Tracer};
+use crate::worker::Worker;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 
@@ -39,23 +42,40 @@ impl Pool for ScopedThreads {
     }
 }
 
-pub fn run(exp: &Experiment, pool: &dyn Pool, host: &dyn Host) -> ModelRun {
+/// Runs the threads model, with a simulated GIL when `gil` is set (the
+/// threads + GIL model).
+pub fn run(exp: &Experiment, pool: &dyn Pool, host: &dyn Host, gil: bool) -> ModelRun {
     let next = AtomicUsize::new(0);
     let n = exp.tasks as usize;
+    let threads = pool.threads();
+    let gil = gil.then(|| Gil::new(exp.switch_interval_ms));
     let table: Vec<OnceLock<TaskRecord>> = (0..n).map(|_| OnceLock::new()).collect();
-    let failed: Mutex<Option<String>> = Mutex::new(None);
+    // Each thread's trace buffer is allocated before the clock starts and
+    // handed over once; during the run a thread touches only its own.
+    let tracers: Vec<Mutex<Option<Tracer>>> = (0..threads).map(|i| Mutex::new(Some(tracer(exp, i as u32)))).collect();
+    let lanes: Vec<OnceLock<Lane>> = (0..threads).map(|_| OnceLock::new()).collect();
     let start = host.now_ms();
-    pool.broadcast(&|thread| loop {
-        let i = next.fetch_add(1, Ordering::Relaxed);
-        if i >= n {
-            break;
+    pool.broadcast(&|thread| {
+        let Some(tracer) = tracers.get(thread).and_then(|t| t.lock().ok()?.take()) else { return };
+        let mut w = Worker::new(thread as u32, host, gil.as_ref(), tracer);
+        w.start();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            if i >= n {
+                break;
+            }
+            // Each index is handed out once, so each cell is set once.
+            let _ = table[i].set(run_one(exp, i as u32, &mut w));
         }
-        let record = run_one(&exp.workload, i as u32, thread as u32, host);
-        if table[i].set(record).is_err() {
-            *failed.lock().unwrap_or_else(|e| e.into_inner()) = Some(format!("task {i} ran twice"));
-        }
+        w.finish();
+        let _ = lanes[thread].set(w.into_tracer().into_lane());
     });
-    let wall_ms = host.now_ms() - start;
+    let end = host.now_ms();
     let tasks = table.into_iter().filter_map(OnceLock::into_inner).collect();
-    ModelRun { model: Model::Threads, workers: pool.threads() as u32, wall_ms, tasks }
+    let timeline = exp.trace.then(|| {
+        let lanes = lanes.into_iter().filter_map(OnceLock::into_inner).collect();
+        Timeline::new(start, end, lanes, gil.as_ref().map(Gil::stats))
+    });
+    let model = if gil.is_some() { Model::ThreadsGil } else { Model::Threads };
+    ModelRun { model, workers: threads as u32, wall_ms: end - start, tasks, timeline }
 }

@@ -28,18 +28,28 @@ export async function open(browser, url) {
 
 export { serve };
 
+const runsEnded = (page) => page.getAttribute('section.results', 'data-runs-ended').then(Number);
+const started = new WeakMap();
+
+/** Presses Run, remembering how many runs had ended before. */
+export async function pressRun(page) {
+  started.set(page, await runsEnded(page));
+  await page.click('button.run');
+}
+
 /** Fills the experiment builder and presses Run, as a person would. */
 export async function runThroughUi(page, { workload, size, tasks, workers, repeats }) {
   await page.selectOption('#workload', workload);
   for (const [id, value] of Object.entries({ size, tasks, workers, repeats })) {
     if (value !== undefined) await page.fill(`#${id}`, String(value));
   }
-  await page.click('button.run');
+  await pressRun(page);
 }
 
-/** Waits for the run to end and reads the results table as shown. */
+/** Waits for the run started last to end and reads the results table as shown. */
 export async function readResults(page, timeout = 120_000) {
-  await page.waitForSelector('button.run', { timeout });
+  const before = started.get(page) ?? 0;
+  await page.waitForFunction((n) => Number(document.querySelector('section.results').dataset.runsEnded) > n, before, { timeout });
   return page.$$eval('.results-table tbody tr', (rows) =>
     rows.map((r) => ({
       model: r.dataset.model,
@@ -49,4 +59,20 @@ export async function readResults(page, timeout = 120_000) {
       ok: !!r.querySelector('.check.ok'),
     })),
   );
+}
+
+/** Waits until the page's alert says `text` (a string, or a RegExp) and returns it. */
+export async function alertSays(page, text, timeout = 10_000) {
+  const [source, flags] = text instanceof RegExp ? [text.source, text.flags] : [null, null];
+  await page
+    .waitForFunction(
+      ({ text, source, flags }) => {
+        const shown = document.querySelector('[role=alert]')?.textContent ?? '';
+        return source ? new RegExp(source, flags).test(shown) : shown === text;
+      },
+      { text, source, flags },
+      { timeout },
+    )
+    .catch(() => {});
+  return page.textContent('[role=alert]');
 }

@@ -2,7 +2,7 @@
 // form, click Run, read what is shown.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, open, serve, runThroughUi, readResults, artifacts } from './harness.mjs';
+import { launch, open, serve, runThroughUi, readResults, alertSays, artifacts } from './harness.mjs';
 
 let browser, server, url;
 before(async () => {
@@ -15,6 +15,7 @@ after(async () => {
 });
 
 const speedup = (row) => Number.parseFloat(row.speedup);
+const ALL = ['sequential', 'threads_gil', 'threads', 'processes'];
 
 test('the page is cross-origin isolated and shows the machine', async () => {
   const { page, errors } = await open(browser, url);
@@ -27,17 +28,17 @@ test('the page is cross-origin isolated and shows the machine', async () => {
   await page.close();
 });
 
-test('CPU-bound work through the UI: three models, correct, one bar each', async () => {
+test('CPU-bound work through the UI: every model, correct, one bar each', async () => {
   const { page, errors } = await open(browser, url);
   await runThroughUi(page, { workload: 'loop', size: 40_000_000, tasks: 4, workers: 2, repeats: 2 });
   await page.waitForSelector('progress', { timeout: 10_000 });
   const rows = await readResults(page);
-  assert.deepEqual(rows.map((r) => r.model), ['sequential', 'threads', 'processes']);
+  assert.deepEqual(rows.map((r) => r.model), ALL);
   for (const r of rows) assert.ok(r.ok, `${r.model}: ${r.check}`);
   assert.equal(speedup(rows[0]), 1);
   for (const r of rows.slice(1)) assert.ok(speedup(r) > 0, `${r.model} shows a speed-up: ${r.speedup}`);
   const bars = await page.$$eval('svg.bar-chart rect.bar', (rs) => rs.map((r) => r.dataset.model));
-  assert.deepEqual(bars, ['sequential', 'threads', 'processes']);
+  assert.deepEqual(bars, ALL);
   assert.match(await page.textContent('svg.bar-chart title'), /Wall time per model/);
   assert.match(await page.textContent('.explanation'), /Threads finished .*× as fast as sequential/);
   await page.screenshot({ path: `${artifacts}results-cpu.png`, fullPage: true });
@@ -45,11 +46,11 @@ test('CPU-bound work through the UI: three models, correct, one bar each', async
   await page.close();
 });
 
-test('I/O-bound work through the UI: waits overlap on threads and processes', async () => {
+test('I/O-bound work through the UI: waits overlap on threads (GIL or not) and processes', async () => {
   const { page, errors } = await open(browser, url);
   await runThroughUi(page, { workload: 'sleep', size: 60, tasks: 4, workers: 4, repeats: 1 });
   const rows = await readResults(page);
-  assert.deepEqual(rows.map((r) => r.model), ['sequential', 'threads', 'processes']);
+  assert.deepEqual(rows.map((r) => r.model), ALL);
   for (const r of rows) assert.ok(r.ok, `${r.model}: ${r.check}`);
   // 4 waits of 60 ms: 240 ms in a row, about 60 ms overlapped. Even a slow
   // machine overlaps them well beyond 1.5x; a model that did not would be ~1x.
@@ -65,17 +66,21 @@ test('the scripting API returns the results the page shows', async () => {
     window.threadlab.run({ workload: { kind: 'primes', size: 20000 }, tasks: 3, workers: 2, repeats: 1 }),
   );
   assert.equal(results.version, 1);
-  assert.deepEqual(results.models.map((m) => m.model), ['sequential', 'threads', 'processes']);
+  assert.deepEqual(results.models.map((m) => m.model), ALL);
   for (const m of results.models) {
     assert.equal(m.correct, true, m.model);
     assert.equal(m.tasks.length, 3);
-    for (const t of m.tasks) assert.equal(t.value, 2262, 'primes below 20,000');
+    for (const t of m.tasks) assert.equal(t.value, '2262', 'primes below 20,000');
+    const workers = m.model === 'sequential' ? 1 : 2;
+    assert.equal(m.timeline.lanes.length, workers, `${m.model}: a lane per worker`);
+    assert.ok(m.timeline.lanes.every((l) => l.events.length > 0 && l.events.every((e) => e.t >= m.timeline.start_ms - 1)));
   }
+  assert.ok(results.models.find((m) => m.model === 'threads_gil').timeline.gil.switch_interval_ms === 5);
   assert.equal(results.environment.cross_origin_isolated, true);
   assert.equal(results.experiment.workers, 2);
   // The page shows the same run.
   const rows = await readResults(page);
-  assert.equal(rows.length, 3);
+  assert.equal(rows.length, 4);
   assert.equal(await page.inputValue('#size'), '20000');
   assert.deepEqual(errors, []);
   await page.close();
@@ -89,13 +94,14 @@ test('bad input: a clear message, a rejected promise, the page keeps its state',
     ['workers', '0', '`workers` must be between 1 and 64 (got 0)'],
     ['tasks', '-4', '`tasks` must be between 1 and 512 (got -4)'],
     ['size', 'lots', '`workload.ms` must be a whole number (got "lots")'],
+    ['switch_interval', '0', '`switch_interval_ms` must be between 0.1 and 100 (got 0)'],
   ]) {
     await page.fill(`#${field}`, value);
     await page.click('button.run');
-    assert.equal(await page.textContent('[role=alert]'), message);
+    assert.equal(await alertSays(page, message), message);
     assert.equal(await page.inputValue(`#${field}`), value, 'the typed value stays');
-    assert.equal(await page.locator('.results-table tbody tr').count(), 3, 'earlier results stay');
-    await page.fill(`#${field}`, '2');
+    assert.equal(await page.locator('.results-table tbody tr').count(), 4, 'earlier results stay');
+    await page.fill(`#${field}`, field === 'switch_interval' ? '5' : '2');
   }
   const rejected = await page.evaluate(async () => {
     const out = [];
@@ -120,7 +126,7 @@ test('bad input: a clear message, a rejected promise, the page keeps its state',
   assert.match(rejected[2], /Unknown workload kind "warp"/);
   assert.match(rejected[3], /not valid JSON/);
   assert.match(rejected[4], /needs an experiment/);
-  assert.equal(await page.textContent('[role=alert]'), rejected[4]);
+  assert.equal(await alertSays(page, rejected[4]), rejected[4]);
   // Still responsive and still working.
   await runThroughUi(page, { workload: 'sleep', size: 5, tasks: 2, workers: 2, repeats: 1 });
   const rows = await readResults(page);
@@ -136,7 +142,7 @@ test('cancel stops a long run and the next run works', async () => {
   assert.equal(await page.evaluate(() => 6 * 7), 42);
   await page.click('button.cancel');
   await page.waitForSelector('button.run', { timeout: 10_000 });
-  assert.match(await page.textContent('[role=alert]'), /cancelled/);
+  assert.match(await alertSays(page, /cancelled/), /cancelled/);
   await runThroughUi(page, { workload: 'sleep', size: 5, tasks: 2, workers: 2, repeats: 1 });
   const rows = await readResults(page);
   assert.ok(rows.every((r) => r.ok));
@@ -153,7 +159,9 @@ test('without cross-origin isolation threads are unavailable, the rest still run
     const rows = await readResults(page);
     assert.ok(rows.find((r) => r.model === 'sequential').ok);
     assert.ok(rows.find((r) => r.model === 'processes').ok);
-    assert.match(rows.find((r) => r.model === 'threads').check, /threads are unavailable: this page is not cross-origin isolated/);
+    for (const model of ['threads', 'threads_gil']) {
+      assert.match(rows.find((r) => r.model === model).check, /threads are unavailable: this page is not cross-origin isolated/);
+    }
     await page.close();
   } finally {
     plain.server.close();

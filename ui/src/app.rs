@@ -1,10 +1,10 @@
 //! The root component: owns the state, wires the components together.
 
 use crate::api;
-use crate::components::{chart::bar_chart, controls::Controls, environment::environment_panel, table::results_table};
+use crate::components::timeline::{ModelOf, TimelinePanel};
+use crate::components::{chart::bar_chart, controls::Controls, environment::environment_panel, table::latency_table, table::results_table};
 use crate::runner;
 use crate::state::{Action, State};
-use threadlab::Experiment;
 use yew::prelude::*;
 
 #[function_component(App)]
@@ -13,7 +13,16 @@ pub fn app() -> Html {
 
     {
         let (dispatcher, env) = (state.dispatcher(), state.environment.clone());
-        use_effect_with((), move |_| api::install(dispatcher, env));
+        use_effect_with((), move |_| {
+            api::install(dispatcher.clone(), env);
+            // Measure the machine's loop speed once, in a worker, for CPU
+            // steps sized in ms.
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Ok(rate) = runner::calibrate().await {
+                    dispatcher.dispatch(Action::Calibrated(rate));
+                }
+            });
+        });
     }
 
     let on_action = {
@@ -22,14 +31,11 @@ pub fn app() -> Html {
     };
     let on_run = {
         let (dispatcher, form, env) = (state.dispatcher(), state.form.clone(), state.environment.clone());
-        Callback::from(move |_: ()| match Experiment::from_value(&form.to_json(), env.cores) {
-            Err(e) => dispatcher.dispatch(Action::Invalid(e.to_string())),
-            Ok(exp) => {
-                let (dispatcher, env) = (dispatcher.clone(), env.clone());
-                wasm_bindgen_futures::spawn_local(async move {
-                    let _ = api::start(exp, dispatcher, env).await;
-                });
-            }
+        Callback::from(move |_: ()| {
+            let (json, dispatcher, env) = (form.to_json(), dispatcher.clone(), env.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                let _ = api::submit(json, dispatcher, env).await;
+            });
         })
     };
     let on_cancel = Callback::from(|_: ()| runner::cancel());
@@ -46,12 +52,18 @@ pub fn app() -> Html {
             if let Some(msg) = &state.message {
                 <p class="message" role="alert">{ msg }</p>
             }
-            <section class="results" aria-live="polite" aria-busy={state.running.is_some().to_string()}>
+            <section class="results" aria-live="polite" aria-busy={state.running.is_some().to_string()} data-runs-ended={state.ended.to_string()}>
                 if let Some(r) = &state.results {
                     <h2>{ "Results" }</h2>
                     <p class="explanation">{ &r.explanation }</p>
                     { bar_chart(r) }
                     { results_table(r) }
+                    { latency_table(r) }
+                    <h2 class="timelines-title">{ "Timelines" }</h2>
+                    <p class="hint">{ "What every worker did during the median run of each model." }</p>
+                    { for r.models.iter().enumerate().filter(|(_, m)| m.timeline.is_some()).map(|(index, m)| html! {
+                        <TimelinePanel key={m.model.as_str()} model={ModelOf { results: r.clone(), index }} />
+                    }) }
                 } else {
                     <p class="placeholder">{ "Choose a workload and press Run: every model runs the same tasks, and the chart compares their wall times." }</p>
                 }

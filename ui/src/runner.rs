@@ -21,6 +21,14 @@ extern "C" {
     fn js_run(model: &str, experiment: &str, on_task: &js_sys::Function) -> Result<js_sys::Promise, JsValue>;
     #[wasm_bindgen(js_namespace = threadlabRunner, js_name = cancel)]
     fn js_cancel();
+    #[wasm_bindgen(js_namespace = threadlabRunner, js_name = calibrate, catch)]
+    fn js_calibrate() -> Result<js_sys::Promise, JsValue>;
+}
+
+/// Loop iterations per ms on this machine (measured once, in a worker).
+pub async fn calibrate() -> Result<f64, String> {
+    let v = JsFuture::from(js_calibrate().map_err(message)?).await.map_err(message)?;
+    v.as_f64().filter(|r| r.is_finite() && *r > 0.0).ok_or_else(|| "the calibration returned no number".into())
 }
 
 /// Where progress goes (the page state).
@@ -97,7 +105,7 @@ async fn run_inner(exp: &Experiment, env: &Environment, progress: &ProgressFn) -
     let mut done = 0;
 
     for &model in &exp.models {
-        if model == Model::Threads {
+        if model.is_threads() {
             if let Some(why) = &env.threads_unavailable {
                 failed.insert(model, format!("threads are unavailable: {why}"));
                 continue;
@@ -140,9 +148,18 @@ async fn run_inner(exp: &Experiment, env: &Environment, progress: &ProgressFn) -
             let label = format!("{} — repeat {repeat} of {}", model.label(), exp.repeats);
             progress(Progress { done, total, label: label.clone() });
             let base = done;
+            // At most ~10 progress updates a second: every update re-renders
+            // the page, and the page's thread also dispatches process tasks.
+            let last = Cell::new(0.0);
             let on_task = Closure::<dyn Fn(u32)>::new({
                 let (progress, label) = (progress.clone(), label.clone());
-                move |n: u32| progress(Progress { done: base + n, total, label: label.clone() })
+                move |n: u32| {
+                    let t = js_sys::Date::now();
+                    if t - last.get() >= 100.0 {
+                        last.set(t);
+                        progress(Progress { done: base + n, total, label: label.clone() });
+                    }
+                }
             });
             let result = run_once(model, &json, on_task.as_ref().unchecked_ref()).await;
             if CANCELLED.with(Cell::get) {

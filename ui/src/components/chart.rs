@@ -11,6 +11,7 @@ use yew::prelude::*;
 pub fn colour(m: Model) -> &'static str {
     match m {
         Model::Sequential => "#E69F00",
+        Model::ThreadsGil => "#CC79A7",
         Model::Threads => "#56B4E9",
         Model::Processes => "#009E73",
     }

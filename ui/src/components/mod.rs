@@ -5,6 +5,7 @@ pub mod chart;
 pub mod controls;
 pub mod environment;
 pub mod table;
+pub mod timeline;
 
 /// `1234.5` -> `"1,235 ms"`, `12.34` -> `"12.3 ms"`.
 pub fn ms(v: f64) -> String {

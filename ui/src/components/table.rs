@@ -39,3 +39,33 @@ pub fn results_table(r: &Results) -> Html {
         </table>
     }
 }
+
+/// Convoy only: how late the I/O task woke up, per model.
+pub fn latency_table(r: &Results) -> Html {
+    if !r.models.iter().any(|m| m.latency_ms.is_some()) {
+        return html! {};
+    }
+    html! {
+        <table class="latency-table">
+            <caption>{ format!("Convoy: how late the I/O task resumed after each wait (switch interval {} ms)", r.experiment.switch_interval_ms) }</caption>
+            <thead><tr>
+                <th scope="col">{ "Model" }</th>
+                <th scope="col">{ "Median" }</th>
+                <th scope="col">{ "95th percentile" }</th>
+                <th scope="col">{ "Max" }</th>
+                <th scope="col">{ "Wake-ups" }</th>
+            </tr></thead>
+            <tbody>
+            { for r.models.iter().filter_map(|m| m.latency_ms.map(|l| (m, l))).map(|(m, l)| html! {
+                <tr data-model={m.model.as_str()}>
+                    <th scope="row">{ &m.label }</th>
+                    <td class="latency-median">{ ms(l.median) }</td>
+                    <td>{ ms(l.p95) }</td>
+                    <td>{ ms(l.max) }</td>
+                    <td>{ l.samples }</td>
+                </tr>
+            }) }
+            </tbody>
+        </table>
+    }
+}

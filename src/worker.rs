@@ -1,0 +1,101 @@
+//! One worker's view of a run: its host (clock, blocking wait), the GIL it
+//! competes for (threads + GIL only), and its trace buffer. Workloads call
+//! [`Worker::tick`] while computing and [`Worker::io`] to block.
+
+use crate::gil::Gil;
+use crate::platform::Host;
+use crate::trace::{State, Tracer};
+
+pub struct Worker<'a> {
+    pub id: u32,
+    host: &'a dyn Host,
+    gil: Option<&'a Gil>,
+    tracer: Tracer,
+    task: Option<u32>,
+    holds_gil: bool,
+}
+
+impl<'a> Worker<'a> {
+    pub fn new(id: u32, host: &'a dyn Host, gil: Option<&'a Gil>, tracer: Tracer) -> Worker<'a> {
+        Worker { id, host, gil, tracer, task: None, holds_gil: false }
+    }
+
+    pub fn now(&self) -> f64 {
+        self.host.now_ms()
+    }
+
+    /// Records that this worker is now in `state`.
+    #[inline]
+    pub fn enter(&mut self, state: State) {
+        if self.tracer.enabled() {
+            let t = self.host.now_ms();
+            self.tracer.record(t, state, self.task);
+        }
+    }
+
+    /// Records `state` from time `t` (a moment measured elsewhere).
+    pub fn enter_at(&mut self, t: f64, state: State) {
+        self.tracer.record(t, state, self.task);
+    }
+
+    pub fn set_task(&mut self, task: Option<u32>) {
+        self.task = task;
+    }
+
+    /// Takes the GIL (if this model has one) and starts running.
+    pub fn start(&mut self) {
+        self.acquire();
+    }
+
+    /// Drops the GIL (if held) and goes idle.
+    pub fn finish(&mut self) {
+        self.task = None;
+        if let (Some(gil), true) = (self.gil, self.holds_gil) {
+            gil.drop_gil(self.id, false);
+            self.holds_gil = false;
+        }
+        self.enter(State::Idle);
+    }
+
+    fn acquire(&mut self) {
+        if let Some(gil) = self.gil {
+            let (host, tracer, task) = (self.host, &mut self.tracer, self.task);
+            gil.take(self.id, || {
+                if tracer.enabled() {
+                    tracer.record(host.now_ms(), State::GilWait, task)
+                }
+            });
+            self.holds_gil = true;
+        }
+        self.enter(State::Running);
+    }
+
+    /// The eval breaker, called every few microseconds of compute: if a
+    /// waiting worker asked for the GIL, hand it over and queue for it again.
+    #[inline]
+    pub fn tick(&mut self) {
+        if let Some(gil) = self.gil {
+            if gil.drop_requested() {
+                gil.drop_gil(self.id, true);
+                self.holds_gil = false;
+                self.acquire();
+            }
+        }
+    }
+
+    /// Blocking I/O, like `time.sleep`: the GIL is released while waiting and
+    /// taken again after.
+    pub fn io(&mut self, ms: f64) {
+        self.enter(State::IoWait);
+        if let (Some(gil), true) = (self.gil, self.holds_gil) {
+            gil.drop_gil(self.id, false);
+            self.holds_gil = false;
+        }
+        self.host.sleep_ms(ms);
+        self.acquire();
+    }
+
+    pub fn into_tracer(self) -> Tracer {
+        self.tracer
+    }
+}

@@ -1,0 +1,314 @@
+//! The timeline: one lane per worker, coloured by state, for one model's
+//! median run. Zoom with the wheel, the buttons or `+`/`-`; pan by dragging,
+//! the buttons or the arrow keys; `0` resets. Hovering a lane tells the
+//! worker, task, state and duration under the pointer. Below: time per state
+//! for each worker, and the GIL counters.
+
+use super::ms;
+use std::rc::Rc;
+use threadlab::trace::{Lane, State, Timeline};
+use threadlab::{ModelSummary, Results};
+use yew::prelude::*;
+
+/// A colour-blind-safe colour per state (Okabe–Ito), plus grey for idle.
+pub fn colour(s: State) -> &'static str {
+    match s {
+        State::Running => "#0072B2",
+        State::GilWait => "#D55E00",
+        State::IoWait => "#F0E442",
+        State::Spawning => "#CC79A7",
+        State::Sending => "#56B4E9",
+        State::Receiving => "#E69F00",
+        State::Idle => "#BBBBBB",
+    }
+}
+
+const WIDTH: f64 = 720.0;
+const LEFT: f64 = 78.0;
+const PLOT: f64 = WIDTH - LEFT - 8.0;
+const LANE: f64 = 22.0;
+const TOP: f64 = 4.0;
+/// Never zoom in past this fraction of the run.
+const MIN_VIEW: f64 = 1e-4;
+
+/// The visible part of the run, as fractions of it.
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub struct View {
+    pub from: f64,
+    pub to: f64,
+}
+
+pub enum ViewAction {
+    /// Zoom by `factor` (< 1 zooms in) keeping the point at `at` (0–1 of
+    /// the visible part) in place.
+    Zoom { factor: f64, at: f64 },
+    /// Move by a fraction of the visible part.
+    Pan(f64),
+    Reset,
+}
+
+impl Reducible for View {
+    type Action = ViewAction;
+    fn reduce(self: Rc<Self>, action: ViewAction) -> Rc<Self> {
+        let span = self.to - self.from;
+        let v = match action {
+            ViewAction::Zoom { factor, at } => {
+                let new = (span * factor).clamp(MIN_VIEW, 1.0);
+                let pivot = self.from + span * at.clamp(0.0, 1.0);
+                let from = pivot - new * at.clamp(0.0, 1.0);
+                View { from, to: from + new }
+            }
+            ViewAction::Pan(d) => View { from: self.from + d * span, to: self.to + d * span },
+            ViewAction::Reset => View { from: 0.0, to: 1.0 },
+        };
+        // Keep the view inside the run.
+        let span = v.to - v.from;
+        let from = v.from.clamp(0.0, 1.0 - span);
+        Rc::new(View { from, to: from + span })
+    }
+}
+
+/// One model of a run's results. Compares by pointer: results are large
+/// and never change once made.
+#[derive(Clone)]
+pub struct ModelOf {
+    pub results: Rc<Results>,
+    pub index: usize,
+}
+
+impl ModelOf {
+    fn get(&self) -> &ModelSummary {
+        &self.results.models[self.index]
+    }
+}
+
+impl PartialEq for ModelOf {
+    fn eq(&self, o: &Self) -> bool {
+        Rc::ptr_eq(&self.results, &o.results) && self.index == o.index
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub model: ModelOf,
+}
+
+/// The rectangles of one lane in the view, with sub-pixel spans merged so
+/// thousands of events cost at most a few hundred rectangles.
+fn lane_rects(lane: &Lane, t: &Timeline, view: View) -> Vec<(f64, f64, State)> {
+    let total = (t.end_ms - t.start_ms).max(1e-9);
+    let (v0, v1) = (t.start_ms + view.from * total, t.start_ms + view.to * total);
+    let px = |time: f64| LEFT + PLOT * (time - v0) / (v1 - v0);
+    let mut out: Vec<(f64, f64, State)> = Vec::new();
+    for s in lane.spans(t.end_ms) {
+        if s.end < v0 || s.start > v1 {
+            continue;
+        }
+        let (x0, x1) = (px(s.start).max(LEFT), px(s.end).min(LEFT + PLOT));
+        match out.last_mut() {
+            // Same state continues, or this span is narrower than a pixel
+            // and the last rectangle already covers that pixel.
+            Some(last) if last.2 == s.state && x0 - last.1 < 0.5 => last.1 = x1.max(last.1),
+            Some(last) if x1 - x0 < 1.0 && last.1 >= x0.floor() => last.1 = x1.max(last.1),
+            _ => out.push((x0, x1, s.state)),
+        }
+    }
+    out
+}
+
+fn details(lane: &Lane, t: &Timeline, time: f64) -> Option<String> {
+    let s = lane.spans(t.end_ms).find(|s| s.start <= time && time <= s.end)?;
+    Some(format!(
+        "worker {} · {} · {} · {} (from {} to {})",
+        lane.worker,
+        s.task.map(|i| format!("task {i}")).unwrap_or_else(|| "no task".into()),
+        s.state.label(),
+        ms(s.end - s.start),
+        ms(s.start - t.start_ms),
+        ms(s.end - t.start_ms)
+    ))
+}
+
+#[function_component(TimelinePanel)]
+pub fn timeline_panel(p: &Props) -> Html {
+    let view = use_reducer(|| View { from: 0.0, to: 1.0 });
+    let hover = use_state(|| None::<String>);
+    let drag = use_mut_ref(|| None::<f64>);
+    let svg = use_node_ref();
+    let summary = p.model.get();
+
+    // Wheel zoom needs a non-passive listener to keep the page from scrolling.
+    {
+        let (svg, dispatcher) = (svg.clone(), view.dispatcher());
+        use_effect_with(svg.clone(), move |_| {
+            let listener = svg.cast::<web_sys::Element>().map(|el| {
+                let target = el.clone();
+                gloo_events::EventListener::new_with_options(&el, "wheel", gloo_events::EventListenerOptions::enable_prevent_default(), move |e| {
+                    let Some(e) = wasm_bindgen::JsCast::dyn_ref::<web_sys::WheelEvent>(e) else { return };
+                    e.prevent_default();
+                    let at = plot_fraction(&target, e.client_x() as f64);
+                    let factor = if e.delta_y() < 0.0 { 0.8 } else { 1.25 };
+                    dispatcher.dispatch(ViewAction::Zoom { factor, at });
+                })
+            });
+            move || drop(listener)
+        });
+    }
+
+    let Some(t) = summary.timeline.as_ref() else {
+        return html! {};
+    };
+    let v = *view;
+    let total = (t.end_ms - t.start_ms).max(1e-9);
+    let height = TOP + LANE * t.lanes.len() as f64 + 24.0;
+
+    let onmousedown = {
+        let drag = drag.clone();
+        Callback::from(move |e: MouseEvent| *drag.borrow_mut() = Some(e.client_x() as f64))
+    };
+    let onmouseup = {
+        let drag = drag.clone();
+        Callback::from(move |_: MouseEvent| *drag.borrow_mut() = None)
+    };
+    let onmousemove = {
+        let (drag, dispatcher, svg, hover, model) = (drag.clone(), view.dispatcher(), svg.clone(), hover.clone(), p.model.clone());
+        Callback::from(move |e: MouseEvent| {
+            let Some(el) = svg.cast::<web_sys::Element>() else { return };
+            let rect = el.get_bounding_client_rect();
+            let x = e.client_x() as f64;
+            let last = *drag.borrow();
+            if let Some(last) = last {
+                if e.buttons() & 1 == 0 {
+                    *drag.borrow_mut() = None;
+                } else {
+                    let dx = (x - last) / rect.width().max(1.0) * WIDTH / PLOT;
+                    dispatcher.dispatch(ViewAction::Pan(-dx));
+                    *drag.borrow_mut() = Some(x);
+                }
+            }
+            let Some(t) = model.get().timeline.as_ref() else { return };
+            let y = (e.client_y() as f64 - rect.top()) / rect.height().max(1.0) * (TOP + LANE * t.lanes.len() as f64 + 24.0);
+            let lane = ((y - TOP) / LANE).floor();
+            let frac = plot_fraction(&el, x);
+            let time = t.start_ms + (v.from + frac * (v.to - v.from)) * (t.end_ms - t.start_ms);
+            let text = (lane >= 0.0).then(|| t.lanes.get(lane as usize)).flatten().and_then(|l| details(l, t, time));
+            hover.set(text);
+        })
+    };
+    let onmouseleave = {
+        let (hover, drag) = (hover.clone(), drag.clone());
+        Callback::from(move |_: MouseEvent| {
+            hover.set(None);
+            *drag.borrow_mut() = None;
+        })
+    };
+    let onkeydown = {
+        let dispatcher = view.dispatcher();
+        Callback::from(move |e: KeyboardEvent| {
+            let action = match e.key().as_str() {
+                "+" | "=" => ViewAction::Zoom { factor: 0.5, at: 0.5 },
+                "-" | "_" => ViewAction::Zoom { factor: 2.0, at: 0.5 },
+                "ArrowLeft" => ViewAction::Pan(-0.2),
+                "ArrowRight" => ViewAction::Pan(0.2),
+                "0" | "Home" => ViewAction::Reset,
+                _ => return,
+            };
+            e.prevent_default();
+            dispatcher.dispatch(action);
+        })
+    };
+    let button = |label: &'static str, title: &'static str, action: fn() -> ViewAction| {
+        let dispatcher = view.dispatcher();
+        html! { <button type="button" class="tl-button" {title} aria-label={title} onclick={Callback::from(move |_| dispatcher.dispatch(action()))}>{ label }</button> }
+    };
+    let ticks: Vec<f64> = (0..=4).map(|i| v.from + (v.to - v.from) * i as f64 / 4.0).collect();
+    let states: Vec<State> = State::ALL.into_iter().filter(|s| t.lanes.iter().any(|l| l.events.iter().any(|e| e.state == *s))).collect();
+    let events = t.events();
+
+    html! {
+        <section class="timeline" data-model={summary.model.as_str()} aria-label={format!("Timeline of {}", summary.label)}>
+            <h3>{ &summary.label }</h3>
+            <div class="tl-toolbar">
+                { button("+", "Zoom in", || ViewAction::Zoom { factor: 0.5, at: 0.5 }) }
+                { button("−", "Zoom out", || ViewAction::Zoom { factor: 2.0, at: 0.5 }) }
+                { button("←", "Move earlier", || ViewAction::Pan(-0.2)) }
+                { button("→", "Move later", || ViewAction::Pan(0.2)) }
+                { button("Reset", "Show the whole run", || ViewAction::Reset) }
+                <span class="tl-range">{ format!("showing {} – {} of {} · {} events", ms(v.from * total), ms(v.to * total), ms(total), events) }</span>
+            </div>
+            <div class="tl-canvas" tabindex="0" {onkeydown} aria-label="Timeline: + and - zoom, arrow keys move, 0 resets">
+                <svg ref={svg} viewBox={format!("0 0 {WIDTH} {height}")} class="tl-svg" role="img"
+                    {onmousedown} {onmouseup} {onmousemove} {onmouseleave}>
+                    <title>{ format!("What each of the {} workers of {} did over {}", t.lanes.len(), summary.label, ms(total)) }</title>
+                    { for t.lanes.iter().enumerate().map(|(i, lane)| {
+                        let y = TOP + LANE * i as f64;
+                        html! {
+                            <g class="lane" data-worker={lane.worker.to_string()}>
+                                <text x={(LEFT - 8.0).to_string()} y={(y + LANE * 0.65).to_string()} text-anchor="end" class="tl-label">{ format!("worker {}", lane.worker) }</text>
+                                { for lane_rects(lane, t, v).into_iter().map(|(x0, x1, s)| html! {
+                                    <rect x={x0.to_string()} y={(y + 2.0).to_string()} width={(x1 - x0).max(0.5).to_string()} height={(LANE - 4.0).to_string()}
+                                        fill={colour(s)} class={classes!("span", format!("{s:?}").to_lowercase())} />
+                                }) }
+                            </g>
+                        }
+                    }) }
+                    { for ticks.iter().enumerate().map(|(i, f)| {
+                        let x = LEFT + PLOT * (f - v.from) / (v.to - v.from);
+                        let anchor = match i { 0 => "start", 4 => "end", _ => "middle" };
+                        html! { <text x={x.to_string()} y={(height - 6.0).to_string()} text-anchor={anchor} class="tl-tick">{ ms(f * total) }</text> }
+                    }) }
+                </svg>
+            </div>
+            <p class="tl-details" aria-live="polite">{ (*hover).clone().unwrap_or_else(|| "Hover a lane for details; drag to move, wheel to zoom.".into()) }</p>
+            <ul class="legend">
+                { for states.iter().map(|s| html! {
+                    <li><span class="swatch" style={format!("background:{}", colour(*s))}></span>{ s.label() }</li>
+                }) }
+            </ul>
+            { state_table(t, &states) }
+            if let Some(g) = t.gil {
+                <p class="gil-stats">
+                    { format!("GIL: {} switches, {} failed acquisitions (woke up and found it taken), {} drop requests, switch interval {} ms.",
+                        g.switches, g.failed_acquisitions, g.drop_requests, g.switch_interval_ms) }
+                </p>
+            }
+            if t.lanes.iter().any(|l| l.truncated) {
+                <p class="warning">{ "Some workers recorded more events than their buffer holds; the rest of their timeline is missing." }</p>
+            }
+        </section>
+    }
+}
+
+/// The pointer's position as a fraction of the plot area (0–1).
+fn plot_fraction(el: &web_sys::Element, client_x: f64) -> f64 {
+    let rect = el.get_bounding_client_rect();
+    let x = (client_x - rect.left()) / rect.width().max(1.0) * WIDTH;
+    ((x - LEFT) / PLOT).clamp(0.0, 1.0)
+}
+
+fn state_table(t: &Timeline, states: &[State]) -> Html {
+    let total = (t.end_ms - t.start_ms).max(1e-9);
+    html! {
+        <table class="state-table">
+            <caption>{ "Time each worker spent per state" }</caption>
+            <thead><tr>
+                <th scope="col">{ "Worker" }</th>
+                { for states.iter().map(|s| html! { <th scope="col">{ s.label() }</th> }) }
+            </tr></thead>
+            <tbody>
+            { for t.lanes.iter().map(|lane| {
+                let times = lane.time_in_states(t.end_ms);
+                html! {
+                    <tr>
+                        <th scope="row">{ lane.worker }</th>
+                        { for states.iter().map(|s| {
+                            let v = times.get(s).copied().unwrap_or(0.0);
+                            html! { <td>{ format!("{} ({:.0}%)", ms(v), 100.0 * v / total) }</td> }
+                        }) }
+                    </tr>
+                }
+            }) }
+            </tbody>
+        </table>
+    }
+}
