@@ -7,10 +7,10 @@
 //! boundary is exactly what the structured clone of `postMessage` copies.
 
 use crate::experiment::Experiment;
-use crate::models::run_one;
+use crate::models::{run_one, tracer};
 use crate::platform::Host;
 use crate::results::TaskRecord;
-use crate::trace::{Event, State, Tracer};
+use crate::trace::{Event, State};
 use crate::worker::Worker;
 use serde::{Deserialize, Serialize};
 
@@ -62,7 +62,7 @@ impl ProcessWorker {
                 Some(exp) => {
                     // A process has its own interpreter and so its own GIL,
                     // which nobody else wants: no GIL to wait for.
-                    let mut w = Worker::new(self.id, host, None, Tracer::with_capacity(self.id, exp.trace, 64));
+                    let mut w = Worker::new(self.id, host, None, tracer(exp, self.id));
                     w.set_task(Some(index));
                     if let Some(t) = sent_ms {
                         w.enter_at(t, State::Receiving);

@@ -88,6 +88,9 @@ impl Tracer {
         if !self.enabled {
             return;
         }
+        if self.events.last().is_some_and(|e| e.state == state && e.task == task) {
+            return; // no change
+        }
         if self.events.len() == self.events.capacity() {
             self.truncated = true;
             return;

@@ -76,6 +76,9 @@ impl<'a> Worker<'a> {
     pub fn tick(&mut self) {
         if let Some(gil) = self.gil {
             if gil.drop_requested() {
+                // From here until it runs again the worker waits: first for
+                // another worker to take the GIL, then for its turn.
+                self.enter(State::GilWait);
                 gil.drop_gil(self.id, true);
                 self.holds_gil = false;
                 self.acquire();

@@ -76,10 +76,14 @@ fn no_worker_starves() {
     let ends: Vec<f64> = run.tasks.iter().map(|t| t.end_ms).collect();
     let gap = (ends[0] - ends[1]).abs();
     assert!(gap < 0.25 * run.wall_ms, "tasks ended {gap:.0} ms apart in a {:.0} ms run", run.wall_ms);
+    let mut all = 0.0;
     for lane in &t.lanes {
         let running = lane.time_in_states(t.end_ms).get(&State::Running).copied().unwrap_or(0.0);
         assert!(running > 0.3 * run.wall_ms, "worker {} ran only {running:.0} of {:.0} ms", lane.worker, run.wall_ms);
+        all += running;
     }
+    // One runner at a time: the lanes' running time adds up to at most the run.
+    assert!(all <= 1.02 * run.wall_ms, "{all:.1} ms of running in a {:.1} ms run", run.wall_ms);
 }
 
 #[test]

@@ -100,6 +100,15 @@ test('the convoy: an I/O task wakes up late behind a CPU-bound thread only with 
   assert.ok(latency.threads_gil > 3 * latency.threads, JSON.stringify(latency));
   assert.ok(latency.threads_gil > 3 * latency.processes, JSON.stringify(latency));
   assert.match(await page.textContent('.explanation'), /Convoy effect/);
+
+  // How it moves with the switch interval: the wait follows the interval.
+  await page.getByRole('button', { name: /Compare switch intervals/ }).click();
+  await page.waitForFunction(() => document.querySelectorAll('.sweep-table tbody tr').length === 5 && !document.querySelector('.sweep button').disabled, null, { timeout: 60_000 });
+  const sweep = await page.$$eval('.sweep-table tbody tr', (trs) =>
+    Object.fromEntries(trs.map((tr) => [tr.dataset.interval, Number.parseFloat(tr.querySelector('.latency-median').textContent)])),
+  );
+  assert.deepEqual(Object.keys(sweep), ['1', '2', '5', '10', '20']);
+  assert.ok(sweep['20'] > 3 * sweep['1'], `latency should grow with the interval: ${JSON.stringify(sweep)}`);
   await page.screenshot({ path: `${artifacts}convoy.png`, fullPage: true });
   assert.deepEqual(errors, []);
   await page.close();

@@ -1,6 +1,7 @@
 //! The root component: owns the state, wires the components together.
 
 use crate::api;
+use crate::components::sweep::IntervalSweep;
 use crate::components::timeline::{ModelOf, TimelinePanel};
 use crate::components::{chart::bar_chart, controls::Controls, environment::environment_panel, table::latency_table, table::results_table};
 use crate::runner;
@@ -59,6 +60,7 @@ pub fn app() -> Html {
                     { bar_chart(r) }
                     { results_table(r) }
                     { latency_table(r) }
+                    <IntervalSweep results={r.clone()} environment={state.environment.clone()} />
                     <h2 class="timelines-title">{ "Timelines" }</h2>
                     <p class="hint">{ "What every worker did during the median run of each model." }</p>
                     { for r.models.iter().enumerate().filter(|(_, m)| m.timeline.is_some()).map(|(index, m)| html! {

@@ -4,6 +4,7 @@
 pub mod chart;
 pub mod controls;
 pub mod environment;
+pub mod sweep;
 pub mod table;
 pub mod timeline;
 

@@ -93,24 +93,43 @@ pub struct Props {
     pub model: ModelOf,
 }
 
-/// The rectangles of one lane in the view, with sub-pixel spans merged so
-/// thousands of events cost at most a few hundred rectangles.
+/// The rectangles of one lane in the view. Where spans are narrower than a
+/// pixel, each pixel column takes the colour of the state that filled most of
+/// it, and equal neighbours merge: thousands of events cost at most one
+/// rectangle per pixel.
 fn lane_rects(lane: &Lane, t: &Timeline, view: View) -> Vec<(f64, f64, State)> {
     let total = (t.end_ms - t.start_ms).max(1e-9);
     let (v0, v1) = (t.start_ms + view.from * total, t.start_ms + view.to * total);
-    let px = |time: f64| LEFT + PLOT * (time - v0) / (v1 - v0);
-    let mut out: Vec<(f64, f64, State)> = Vec::new();
+    let px_per_ms = PLOT / (v1 - v0);
+    let columns = PLOT.ceil() as usize;
+    // Time (in pixels) each state covers in each pixel column.
+    let mut cover = vec![[0f64; State::ALL.len()]; columns];
     for s in lane.spans(t.end_ms) {
         if s.end < v0 || s.start > v1 {
             continue;
         }
-        let (x0, x1) = (px(s.start).max(LEFT), px(s.end).min(LEFT + PLOT));
+        let (x0, x1) = (((s.start - v0) * px_per_ms).max(0.0), ((s.end - v0) * px_per_ms).min(PLOT));
+        let k = State::ALL.iter().position(|&x| x == s.state).unwrap_or(0);
+        let mut c = x0.floor() as usize;
+        while (c as f64) < x1 && c < columns {
+            let overlap = x1.min(c as f64 + 1.0) - x0.max(c as f64);
+            cover[c][k] += overlap.max(0.0);
+            c += 1;
+        }
+    }
+    let mut out: Vec<(f64, f64, State)> = Vec::new();
+    for (c, col) in cover.iter().enumerate() {
+        let (k, amount) = col.iter().enumerate().fold((0, 0.0), |best, (k, &v)| if v > best.1 { (k, v) } else { best });
+        if amount <= 0.0 {
+            continue;
+        }
+        let state = State::ALL[k];
+        // Partial columns at the edges of a span keep their exact extent.
+        let filled: f64 = col.iter().sum::<f64>().min(1.0);
+        let (x0, x1) = (LEFT + c as f64, LEFT + c as f64 + filled.max(0.5));
         match out.last_mut() {
-            // Same state continues, or this span is narrower than a pixel
-            // and the last rectangle already covers that pixel.
-            Some(last) if last.2 == s.state && x0 - last.1 < 0.5 => last.1 = x1.max(last.1),
-            Some(last) if x1 - x0 < 1.0 && last.1 >= x0.floor() => last.1 = x1.max(last.1),
-            _ => out.push((x0, x1, s.state)),
+            Some(last) if last.2 == state && (x0 - last.1).abs() < 0.01 => last.1 = x1,
+            _ => out.push((x0, x1, state)),
         }
     }
     out
