@@ -348,9 +348,11 @@ impl fmt::Display for ExperimentError {
 
 impl std::error::Error for ExperimentError {}
 
-fn whole(obj: &serde_json::Map<String, Value>, field: &'static str, min: u64, max: u64, default: Option<u64>) -> Result<u64, ExperimentError> {
+/// A field read as a number: `None` when absent, else the number (if it is
+/// one) and how to show what was given in a message.
+fn read_number(obj: &serde_json::Map<String, Value>, field: &str) -> Option<(Option<f64>, String)> {
     let v = match obj.get(field) {
-        None | Some(Value::Null) => return default.ok_or(ExperimentError::Missing(field)),
+        None | Some(Value::Null) => return None,
         Some(v) => v,
     };
     // Accept "8" as well as 8: links and form fields are strings.
@@ -364,7 +366,15 @@ fn whole(obj: &serde_json::Map<String, Value>, field: &'static str, min: u64, ma
         (Value::String(s), Some(_)) => s.trim().to_string(),
         _ => v.to_string(),
     };
-    let n = n.filter(|n| n.is_finite() && n.fract() == 0.0).ok_or(ExperimentError::NotANumber { field, got: got.clone() })?;
+    Some((n.filter(|n| n.is_finite()), got))
+}
+
+/// A whole number in `min..=max`.
+fn whole(obj: &serde_json::Map<String, Value>, field: &'static str, min: u64, max: u64, default: Option<u64>) -> Result<u64, ExperimentError> {
+    let Some((n, got)) = read_number(obj, field) else {
+        return default.ok_or(ExperimentError::Missing(field));
+    };
+    let n = n.filter(|n| n.fract() == 0.0).ok_or(ExperimentError::NotANumber { field, got: got.clone() })?;
     if n < min as f64 || n > max as f64 {
         return Err(ExperimentError::OutOfRange { field, min, max, got });
     }
@@ -373,20 +383,8 @@ fn whole(obj: &serde_json::Map<String, Value>, field: &'static str, min: u64, ma
 
 /// A number that may have a fraction (a switch interval of 0.5 ms).
 fn number(obj: &serde_json::Map<String, Value>, field: &'static str, min: f64, max: f64, default: f64) -> Result<f64, ExperimentError> {
-    let v = match obj.get(field) {
-        None | Some(Value::Null) => return Ok(default),
-        Some(v) => v,
-    };
-    let n = match v {
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().parse::<f64>().ok(),
-        _ => None,
-    };
-    let got = match (v, n) {
-        (Value::String(s), Some(_)) => s.trim().to_string(),
-        _ => v.to_string(),
-    };
-    let n = n.filter(|n| n.is_finite()).ok_or(ExperimentError::NotAFraction { field, got: got.clone() })?;
+    let Some((n, got)) = read_number(obj, field) else { return Ok(default) };
+    let n = n.ok_or(ExperimentError::NotAFraction { field, got: got.clone() })?;
     if n < min || n > max {
         return Err(ExperimentError::OutOfRangeFraction { field, min, max, got });
     }

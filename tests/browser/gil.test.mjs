@@ -1,22 +1,14 @@
 // Threads + GIL, the timeline, mixed and convoy workloads, through the UI.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, open, serve, runThroughUi, pressRun, readResults, alertSays, artifacts } from './harness.mjs';
+import { servedPage, open, serve, runThroughUi, pressRun, readResults, alertSays, artifacts } from './harness.mjs';
 
-let browser, server, url;
-before(async () => {
-  ({ server, url } = await serve({ port: 0, quiet: true }));
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const served = servedPage(before, after);
 
 const speedup = (rows, model) => Number.parseFloat(rows.find((r) => r.model === model).speedup);
 
 test('the GIL keeps CPU-bound threads from going faster, and the timeline shows why', async () => {
-  const { page, errors } = await open(browser, url);
+  const { page, errors } = await open(served.browser(), served.url());
   await runThroughUi(page, { workload: 'loop', size: 60_000_000, tasks: 4, workers: 2, repeats: 1 });
   const rows = await readResults(page);
   for (const r of rows) assert.ok(r.ok, `${r.model}: ${r.check}`);
@@ -62,7 +54,7 @@ test('the GIL keeps CPU-bound threads from going faster, and the timeline shows 
 });
 
 test('a mixed recipe from the form runs CPU and I/O steps on every model', async () => {
-  const { page, errors } = await open(browser, url);
+  const { page, errors } = await open(served.browser(), served.url());
   await page.selectOption('#workload', 'mixed');
   assert.equal(await page.inputValue('#size'), 'cpu 20ms, io 50ms, x3');
   await runThroughUi(page, { workload: 'mixed', size: 'cpu 5ms, io 20ms, x2', tasks: 4, workers: 2, repeats: 1 });
@@ -81,7 +73,7 @@ test('a mixed recipe from the form runs CPU and I/O steps on every model', async
 });
 
 test('the convoy: an I/O task wakes up late behind a CPU-bound thread only with the GIL', async () => {
-  const { page, errors } = await open(browser, url);
+  const { page, errors } = await open(served.browser(), served.url());
   await page.selectOption('#workload', 'convoy');
   assert.equal(await page.locator('#tasks').count(), 0, 'one task per worker: no tasks field');
   await page.fill('#size', '300');

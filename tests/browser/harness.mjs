@@ -28,6 +28,23 @@ export async function open(browser, url) {
 
 export { serve };
 
+/**
+ * Registers before/after hooks that serve the page and start Chromium once
+ * for a test file; returns getters for both.
+ */
+export function servedPage(before, after) {
+  const ctx = {};
+  before(async () => {
+    Object.assign(ctx, await serve({ port: 0, quiet: true }));
+    ctx.browser = await launch();
+  });
+  after(async () => {
+    await ctx.browser?.close();
+    ctx.server?.close();
+  });
+  return { browser: () => ctx.browser, url: () => ctx.url };
+}
+
 const runsEnded = (page) => page.getAttribute('section.results', 'data-runs-ended').then(Number);
 const started = new WeakMap();
 

@@ -2,23 +2,15 @@
 // form, click Run, read what is shown.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, open, serve, runThroughUi, readResults, alertSays, artifacts } from './harness.mjs';
+import { servedPage, open, serve, runThroughUi, readResults, alertSays, artifacts } from './harness.mjs';
 
-let browser, server, url;
-before(async () => {
-  ({ server, url } = await serve({ port: 0, quiet: true }));
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const served = servedPage(before, after);
 
 const speedup = (row) => Number.parseFloat(row.speedup);
 const ALL = ['sequential', 'threads_gil', 'threads', 'processes'];
 
 test('the page is cross-origin isolated and shows the machine', async () => {
-  const { page, errors } = await open(browser, url);
+  const { page, errors } = await open(served.browser(), served.url());
   assert.equal(await page.evaluate(() => crossOriginIsolated), true);
   assert.equal(await page.textContent('#env-isolated'), 'yes');
   const cores = await page.evaluate(() => navigator.hardwareConcurrency);
@@ -29,7 +21,7 @@ test('the page is cross-origin isolated and shows the machine', async () => {
 });
 
 test('CPU-bound work through the UI: every model, correct, one bar each', async () => {
-  const { page, errors } = await open(browser, url);
+  const { page, errors } = await open(served.browser(), served.url());
   await runThroughUi(page, { workload: 'loop', size: 40_000_000, tasks: 4, workers: 2, repeats: 2 });
   await page.waitForSelector('progress', { timeout: 10_000 });
   const rows = await readResults(page);
@@ -47,7 +39,7 @@ test('CPU-bound work through the UI: every model, correct, one bar each', async 
 });
 
 test('I/O-bound work through the UI: waits overlap on threads (GIL or not) and processes', async () => {
-  const { page, errors } = await open(browser, url);
+  const { page, errors } = await open(served.browser(), served.url());
   await runThroughUi(page, { workload: 'sleep', size: 60, tasks: 4, workers: 4, repeats: 1 });
   const rows = await readResults(page);
   assert.deepEqual(rows.map((r) => r.model), ALL);
@@ -61,7 +53,7 @@ test('I/O-bound work through the UI: waits overlap on threads (GIL or not) and p
 });
 
 test('the scripting API returns the results the page shows', async () => {
-  const { page, errors } = await open(browser, url);
+  const { page, errors } = await open(served.browser(), served.url());
   const results = await page.evaluate(() =>
     window.threadlab.run({ workload: { kind: 'primes', size: 20000 }, tasks: 3, workers: 2, repeats: 1 }),
   );
@@ -87,7 +79,7 @@ test('the scripting API returns the results the page shows', async () => {
 });
 
 test('bad input: a clear message, a rejected promise, the page keeps its state', async () => {
-  const { page } = await open(browser, url);
+  const { page } = await open(served.browser(), served.url());
   await runThroughUi(page, { workload: 'sleep', size: 5, tasks: 2, workers: 2, repeats: 1 });
   await readResults(page);
   for (const [field, value, message] of [
@@ -135,7 +127,7 @@ test('bad input: a clear message, a rejected promise, the page keeps its state',
 });
 
 test('cancel stops a long run and the next run works', async () => {
-  const { page } = await open(browser, url);
+  const { page } = await open(served.browser(), served.url());
   await runThroughUi(page, { workload: 'sleep', size: 2000, tasks: 8, workers: 2, repeats: 3 });
   await page.waitForSelector('button.cancel');
   // The page stays responsive while workers run.
@@ -152,7 +144,7 @@ test('cancel stops a long run and the next run works', async () => {
 test('without cross-origin isolation threads are unavailable, the rest still runs', async () => {
   const plain = await serve({ port: 0, quiet: true, isolated: false });
   try {
-    const { page } = await open(browser, plain.url);
+    const { page } = await open(served.browser(), plain.url);
     assert.equal(await page.textContent('#env-isolated'), 'no');
     assert.match(await page.textContent('.environment .warning'), /not cross-origin isolated/);
     await runThroughUi(page, { workload: 'loop', size: 1_000_000, tasks: 2, workers: 2, repeats: 1 });
