@@ -67,7 +67,16 @@ pub fn app() -> Html {
                         <TimelinePanel key={m.model.as_str()} model={ModelOf { results: r.clone(), index }} />
                     }) }
                 } else {
-                    <p class="placeholder">{ "Choose a workload and press Run: every model runs the same tasks, and the chart compares their wall times." }</p>
+                    <div class="placeholder">
+                        <p>{ "Choose a workload and press Run: every model runs the same tasks on real Web Workers, and the chart compares their wall times." }</p>
+                        <ul>
+                            <li><strong>{ "Sequential" }</strong>{ ": one worker, a plain loop." }</li>
+                            <li><strong>{ "Threads + GIL" }</strong>{ ": a pool sharing one memory, but only one thread computes at a time, as in Python's ThreadPoolExecutor." }</li>
+                            <li><strong>{ "Threads (no GIL)" }</strong>{ ": the same pool without the GIL, as in free-threaded Python." }</li>
+                            <li><strong>{ "Processes" }</strong>{ ": isolated workers with their own memory that talk by messages, as in ProcessPoolExecutor." }</li>
+                        </ul>
+                        <p>{ "Try the CPU loop (the GIL keeps threads at about 1×), then I/O (every pool overlaps its waits), then the convoy effect." }</p>
+                    </div>
                 }
             </section>
             { environment_panel(&state.environment) }
