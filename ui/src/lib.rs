@@ -16,11 +16,11 @@ use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(start)]
 pub fn start() {
-    let root = gloo_root();
+    let root = mount_point();
     yew::Renderer::<app::App>::with_root(root).render();
 }
 
-fn gloo_root() -> web_sys::Element {
+fn mount_point() -> web_sys::Element {
     let document = web_sys::window().and_then(|w| w.document()).expect("a page has a document");
     let root = document.get_element_by_id("app").expect("index.html has #app");
     root.set_inner_html("");
