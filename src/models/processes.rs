@@ -37,11 +37,14 @@ pub fn run_native(exp: &Experiment, host: &(dyn Host + Send + Sync)) -> Result<M
         for w in 0..workers {
             send(w, &Request::Setup { experiment: exp.clone() })?;
         }
-        let mut ready = 0;
-        while ready < workers {
-            match reply_rx.recv().map_err(|e| e.to_string())? {
-                (_, r) if r.contains("\"ready\"") => ready += 1,
-                (w, r) => return Err(format!("worker {w} did not start: {r}")),
+        let recv = || -> Result<(usize, Reply), String> {
+            let (w, text) = reply_rx.recv().map_err(|e| e.to_string())?;
+            Ok((w, serde_json::from_str::<Reply>(&text).map_err(|e| e.to_string())?))
+        };
+        for _ in 0..workers {
+            match recv()? {
+                (_, Reply::Ready { .. }) => {}
+                (w, other) => return Err(format!("worker {w} did not start: {other:?}")),
             }
         }
         let start = host.now_ms();
@@ -54,8 +57,8 @@ pub fn run_native(exp: &Experiment, host: &(dyn Host + Send + Sync)) -> Result<M
         let mut tasks = Vec::with_capacity(exp.tasks as usize);
         let mut lanes: Vec<Lane> = (0..workers).map(|w| Lane { worker: w as u32, events: vec![], truncated: false }).collect();
         while tasks.len() < exp.tasks as usize {
-            let (w, text) = reply_rx.recv().map_err(|e| e.to_string())?;
-            match serde_json::from_str::<Reply>(&text).map_err(|e| e.to_string())? {
+            let (w, reply) = recv()?;
+            match reply {
                 Reply::Done { record, trace } => {
                     tasks.push(record);
                     lanes[w].events.extend(trace);
