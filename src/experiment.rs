@@ -4,8 +4,9 @@
 //! script) and validated field by field, so a bad value gets a sentence a
 //! learner can act on instead of a serde error or a frozen tab.
 
+use crate::workloads::{self, Cost, Machine, Workload};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value};
 use std::fmt;
 
 /// Version of the experiment and results JSON.
@@ -14,12 +15,6 @@ pub const FORMAT_VERSION: u32 = 1;
 pub const MAX_TASKS: u64 = 512;
 pub const MAX_WORKERS: u64 = 64;
 pub const MAX_REPEATS: u64 = 20;
-/// Iterations of the seeds' loop in one task (about 5 s in a browser).
-pub const MAX_LOOP_SIZE: u64 = 5_000_000_000;
-/// Upper bound of the prime-counting range in one task.
-pub const MAX_PRIMES_SIZE: u64 = 20_000_000;
-/// Longest single blocking wait.
-pub const MAX_SLEEP_MS: u64 = 10_000;
 /// Budget of one sequential run of all tasks, in "loop iterations" (about a
 /// minute of work in a browser tab). Larger experiments are refused up front.
 pub const MAX_RUN_COST: f64 = 6.0e10;
@@ -79,175 +74,6 @@ impl fmt::Display for Model {
     }
 }
 
-/// The work each task does.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "lowercase")]
-pub enum Workload {
-    /// CPU-bound: the seeds' `for i in range(size): total += i`.
-    Loop { size: u64 },
-    /// CPU-bound: count the primes below `size` by trial division.
-    Primes { size: u64 },
-    /// I/O-bound: a blocking wait of `ms` milliseconds, like `time.sleep`.
-    Sleep { ms: u64 },
-    /// A recipe of CPU and I/O steps, e.g. `cpu 20ms, io 50ms, x3`.
-    Mixed { recipe: Recipe },
-    /// The convoy effect: task 0 repeatedly blocks for `io_ms` and measures
-    /// how late it resumes, while the other tasks compute for `cpu_ms`.
-    Convoy { cpu_ms: u64, io_ms: u64 },
-}
-
-/// One step of a mixed recipe, in milliseconds.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Step {
-    Cpu(u64),
-    Io(u64),
-}
-
-/// A mixed workload: `steps`, run `times` times. Written and read as text,
-/// `cpu 20ms, io 50ms, x3`, so links and the form can carry it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct Recipe {
-    pub steps: Vec<Step>,
-    pub times: u32,
-}
-
-pub const MAX_RECIPE_STEPS: usize = 20;
-pub const MAX_RECIPE_TIMES: u32 = 100;
-pub const MAX_STEP_MS: u64 = 10_000;
-
-impl Recipe {
-    pub fn parse(text: &str) -> Result<Recipe, String> {
-        let mut steps = Vec::new();
-        let mut times = 1;
-        for part in text.split([',', ';']).map(str::trim).filter(|p| !p.is_empty()) {
-            let lower = part.to_lowercase();
-            if let Some(n) = lower.strip_prefix(['x', '×', '*']) {
-                times = n.trim().parse::<u32>().ok().filter(|t| (1..=MAX_RECIPE_TIMES).contains(t)).ok_or_else(|| {
-                    format!("`{part}`: the repeat count must be x1 to x{MAX_RECIPE_TIMES}")
-                })?;
-                continue;
-            }
-            let (kind, amount) = lower.split_at(lower.find(|c: char| c.is_ascii_digit() || c == '-').unwrap_or(lower.len()));
-            let ms = amount.trim().trim_end_matches("ms").trim().parse::<u64>().ok().filter(|ms| *ms <= MAX_STEP_MS);
-            let ms = ms.ok_or_else(|| format!("`{part}`: give a time of 0 to {MAX_STEP_MS} ms, like `cpu 20ms`"))?;
-            steps.push(match kind.trim() {
-                "cpu" => Step::Cpu(ms),
-                "io" | "i/o" | "sleep" => Step::Io(ms),
-                _ => return Err(format!("`{part}`: a step is `cpu <ms>` or `io <ms>`")),
-            });
-        }
-        if steps.is_empty() {
-            return Err("the recipe has no steps: write e.g. `cpu 20ms, io 50ms, x3`".into());
-        }
-        if steps.len() > MAX_RECIPE_STEPS {
-            return Err(format!("the recipe has {} steps; at most {MAX_RECIPE_STEPS}", steps.len()));
-        }
-        Ok(Recipe { steps, times })
-    }
-
-    /// CPU and I/O milliseconds of one task.
-    pub fn totals_ms(&self) -> (u64, u64) {
-        let (mut cpu, mut io) = (0, 0);
-        for s in &self.steps {
-            match s {
-                Step::Cpu(ms) => cpu += ms,
-                Step::Io(ms) => io += ms,
-            }
-        }
-        (cpu * self.times as u64, io * self.times as u64)
-    }
-}
-
-impl fmt::Display for Recipe {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, s) in self.steps.iter().enumerate() {
-            let sep = if i > 0 { ", " } else { "" };
-            match s {
-                Step::Cpu(ms) => write!(f, "{sep}cpu {ms}ms")?,
-                Step::Io(ms) => write!(f, "{sep}io {ms}ms")?,
-            }
-        }
-        if self.times != 1 {
-            write!(f, ", x{}", self.times)?;
-        }
-        Ok(())
-    }
-}
-
-impl TryFrom<String> for Recipe {
-    type Error = String;
-    fn try_from(s: String) -> Result<Recipe, String> {
-        Recipe::parse(&s)
-    }
-}
-
-impl From<Recipe> for String {
-    fn from(r: Recipe) -> String {
-        r.to_string()
-    }
-}
-
-impl Workload {
-    /// Mostly computing (as opposed to mostly waiting).
-    pub fn is_cpu_bound(&self) -> bool {
-        match self {
-            Workload::Loop { .. } | Workload::Primes { .. } => true,
-            Workload::Sleep { .. } | Workload::Convoy { .. } => false,
-            Workload::Mixed { recipe } => {
-                let (cpu, io) = recipe.totals_ms();
-                cpu >= io
-            }
-        }
-    }
-
-    /// Whether CPU work is sized in milliseconds, so it needs the
-    /// machine's calibration (`cpu_iterations_per_ms`).
-    pub fn needs_calibration(&self) -> bool {
-        matches!(self, Workload::Mixed { .. })
-    }
-
-    /// Milliseconds one task takes by design (time-sized workloads only).
-    pub fn task_ms(&self) -> Option<u64> {
-        match self {
-            Workload::Sleep { ms } => Some(*ms),
-            Workload::Mixed { recipe } => {
-                let (cpu, io) = recipe.totals_ms();
-                Some(cpu + io)
-            }
-            Workload::Convoy { cpu_ms, .. } => Some(*cpu_ms),
-            _ => None,
-        }
-    }
-
-    /// A rough cost of one task, in loop iterations, used only to refuse
-    /// experiments that would run for hours.
-    pub fn cost(&self) -> f64 {
-        match *self {
-            Workload::Loop { size } => size as f64,
-            Workload::Primes { size } => {
-                let n = size.max(2) as f64;
-                // trial division: about sqrt(n)/ln(n) divisions per prime
-                n * n.sqrt() / n.ln().max(1.0) / 2.0 + n
-            }
-            _ => 0.0,
-        }
-    }
-
-    /// One line a learner reads: "the seeds' loop, 10,000,000 iterations".
-    pub fn describe(&self) -> String {
-        match *self {
-            Workload::Loop { size } => format!("CPU: total += i for i in range({})", group(size)),
-            Workload::Primes { size } => format!("CPU: count primes below {}", group(size)),
-            Workload::Sleep { ms } => format!("I/O: time.sleep({} ms)", ms),
-            Workload::Mixed { ref recipe } => format!("mixed: {recipe}"),
-            Workload::Convoy { cpu_ms, io_ms } => {
-                format!("convoy: one worker sleeps {io_ms} ms again and again while the others compute for {cpu_ms} ms")
-            }
-        }
-    }
-}
-
 /// `10000000` -> `10,000,000`.
 pub fn group(n: u64) -> String {
     let s = n.to_string();
@@ -263,7 +89,8 @@ pub fn group(n: u64) -> String {
 
 /// A validated experiment: `tasks` tasks of one workload mapped over a pool of
 /// `workers`, like `executor.map(fn, range(tasks))`, on each model, `repeats`
-/// times.
+/// times. It says what the learner asked for and nothing about the machine
+/// (that travels beside it, in a [`Job`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Experiment {
     pub version: u32,
@@ -276,25 +103,52 @@ pub struct Experiment {
     pub switch_interval_ms: f64,
     /// Record a per-worker timeline.
     pub trace: bool,
-    /// Loop iterations per millisecond on this machine, measured once per
-    /// page load; sizes the CPU steps given in ms (mixed).
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub cpu_iterations_per_ms: Option<f64>,
 }
+
+/// The top-level keys an experiment may have.
+pub const KEYS: [&str; 8] = ["version", "workload", "tasks", "workers", "models", "repeats", "switch_interval_ms", "trace"];
 
 impl Default for Experiment {
     fn default() -> Self {
         Experiment {
             version: FORMAT_VERSION,
-            workload: Workload::Loop { size: 100_000_000 },
+            workload: Workload::Loop(workloads::count_loop::CountLoop { size: 100_000_000 }),
             tasks: 8,
             workers: 2,
             models: Model::ALL.to_vec(),
             repeats: 3,
             switch_interval_ms: crate::gil::DEFAULT_SWITCH_INTERVAL_MS,
             trace: true,
-            cpu_iterations_per_ms: None,
         }
+    }
+}
+
+/// What a worker needs to run an experiment: the experiment, and the facts
+/// about this machine its workload needs (measured on the page, never part
+/// of an experiment or a link).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Job {
+    pub experiment: Experiment,
+    #[serde(default)]
+    pub machine: Machine,
+}
+
+impl Job {
+    pub fn new(experiment: Experiment, machine: Machine) -> Result<Job, ExperimentError> {
+        if experiment.workload.needs_calibration() && machine.cpu_iterations_per_ms.is_none() {
+            return Err(ExperimentError::NotCalibrated);
+        }
+        Ok(Job { experiment, machine })
+    }
+
+    /// A job for a workload that needs no machine facts.
+    pub fn plain(experiment: Experiment) -> Job {
+        Job { experiment, machine: Machine::default() }
+    }
+
+    /// The value every task must return (see [`workloads::Task::expected`]).
+    pub fn expected(&self) -> Vec<Option<u64>> {
+        self.experiment.workload.expected(&self.machine, self.experiment.tasks)
     }
 }
 
@@ -303,17 +157,19 @@ impl Default for Experiment {
 pub enum ExperimentError {
     NotJson(String),
     NotAnObject,
-    Missing(&'static str),
-    NotANumber { field: &'static str, got: String },
-    OutOfRange { field: &'static str, min: u64, max: u64, got: String },
+    Missing(String),
+    NotANumber { field: String, got: String },
+    OutOfRange { field: String, min: u64, max: u64, got: String },
+    NotAFraction { field: String, got: String },
+    OutOfRangeFraction { field: String, min: f64, max: f64, got: String },
+    NotABool { field: String, got: String },
+    UnknownKey { key: String, suggestion: Option<String> },
     UnknownWorkload(String),
     UnknownModel(String),
     NoModels,
     UnsupportedVersion(u64),
     TooMuchWork { estimate: String, limit: String },
     BadRecipe(String),
-    NotAFraction { field: &'static str, got: String },
-    OutOfRangeFraction { field: &'static str, min: f64, max: f64, got: String },
     ConvoyNeedsTwoWorkers,
     NotCalibrated,
 }
@@ -329,13 +185,27 @@ impl fmt::Display for ExperimentError {
             OutOfRange { field, min, max, got } => {
                 write!(f, "`{field}` must be between {} and {} (got {got})", group(*min), group(*max))
             }
-            UnknownWorkload(k) => write!(f, "Unknown workload kind {k}: use \"loop\", \"primes\", \"sleep\", \"mixed\" or \"convoy\""),
-            UnknownModel(m) => write!(f, "Unknown model {m}: use \"sequential\", \"threads_gil\", \"threads\" or \"processes\""),
             NotAFraction { field, got } => write!(f, "`{field}` must be a number (got {got})"),
             OutOfRangeFraction { field, min, max, got } => write!(f, "`{field}` must be between {min} and {max} (got {got})"),
+            NotABool { field, got } => write!(f, "`{field}` must be true or false (got {got})"),
+            UnknownKey { key, suggestion } => {
+                write!(f, "Unknown key `{key}`")?;
+                match suggestion {
+                    Some(s) => write!(f, ": did you mean `{s}`?"),
+                    None => write!(f, " (an experiment has {})", KEYS.map(|k| format!("`{k}`")).join(", ")),
+                }
+            }
+            UnknownWorkload(k) => {
+                let kinds: Vec<String> = workloads::ALL.iter().map(|i| format!("\"{}\"", i.key)).collect();
+                write!(f, "Unknown workload kind {k}: use {}", kinds.join(", "))
+            }
+            UnknownModel(m) => {
+                let models: Vec<String> = Model::ALL.iter().map(|m| format!("\"{m}\"")).collect();
+                write!(f, "Unknown model {m}: use {}", models.join(", "))
+            }
             BadRecipe(e) => write!(f, "The mixed recipe is not readable: {e}"),
             ConvoyNeedsTwoWorkers => write!(f, "The convoy experiment needs at least 2 workers: one waits for I/O, the others compute"),
-            NotCalibrated => write!(f, "This workload sizes CPU work in milliseconds and needs `cpu_iterations_per_ms` (the page measures it)"),
+            NotCalibrated => write!(f, "This workload sizes CPU work in milliseconds and needs this machine's measured loop speed"),
             NoModels => write!(f, "Choose at least one model to run"),
             UnsupportedVersion(v) => write!(f, "Experiment format version {v} is not supported (this page reads version {FORMAT_VERSION})"),
             TooMuchWork { estimate, limit } => write!(
@@ -348,13 +218,9 @@ impl fmt::Display for ExperimentError {
 
 impl std::error::Error for ExperimentError {}
 
-/// A field read as a number: `None` when absent, else the number (if it is
-/// one) and how to show what was given in a message.
-fn read_number(obj: &serde_json::Map<String, Value>, field: &str) -> Option<(Option<f64>, String)> {
-    let v = match obj.get(field) {
-        None | Some(Value::Null) => return None,
-        Some(v) => v,
-    };
+/// A value read as a number: the number (if it is one) and how to show what
+/// was given in a message.
+fn read_number(v: &Value) -> (Option<f64>, String) {
     // Accept "8" as well as 8: links and form fields are strings.
     let n = match v {
         Value::Number(n) => n.as_f64(),
@@ -366,93 +232,103 @@ fn read_number(obj: &serde_json::Map<String, Value>, field: &str) -> Option<(Opt
         (Value::String(s), Some(_)) => s.trim().to_string(),
         _ => v.to_string(),
     };
-    Some((n.filter(|n| n.is_finite()), got))
+    (n.filter(|n| n.is_finite()), got)
 }
 
-/// A whole number in `min..=max`.
-fn whole(obj: &serde_json::Map<String, Value>, field: &'static str, min: u64, max: u64, default: Option<u64>) -> Result<u64, ExperimentError> {
-    let Some((n, got)) = read_number(obj, field) else {
-        return default.ok_or(ExperimentError::Missing(field));
-    };
-    let n = n.filter(|n| n.fract() == 0.0).ok_or(ExperimentError::NotANumber { field, got: got.clone() })?;
+/// A whole number in `min..=max`; `field` names it in messages.
+pub fn whole_in(v: &Value, field: &str, min: u64, max: u64) -> Result<u64, ExperimentError> {
+    let (n, got) = read_number(v);
+    let n = n.filter(|n| n.fract() == 0.0).ok_or_else(|| ExperimentError::NotANumber { field: field.into(), got: got.clone() })?;
     if n < min as f64 || n > max as f64 {
-        return Err(ExperimentError::OutOfRange { field, min, max, got });
+        return Err(ExperimentError::OutOfRange { field: field.into(), min, max, got });
     }
     Ok(n as u64)
 }
 
+fn present<'a>(obj: &'a Map<String, Value>, field: &str) -> Option<&'a Value> {
+    obj.get(field).filter(|v| !v.is_null())
+}
+
+/// A whole number field in `min..=max`, or `default` when absent.
+fn whole(obj: &Map<String, Value>, field: &str, min: u64, max: u64, default: u64) -> Result<u64, ExperimentError> {
+    present(obj, field).map_or(Ok(default), |v| whole_in(v, field, min, max))
+}
+
 /// A number that may have a fraction (a switch interval of 0.5 ms).
-fn number(obj: &serde_json::Map<String, Value>, field: &'static str, min: f64, max: f64, default: f64) -> Result<f64, ExperimentError> {
-    let Some((n, got)) = read_number(obj, field) else { return Ok(default) };
-    let n = n.ok_or(ExperimentError::NotAFraction { field, got: got.clone() })?;
+fn number(obj: &Map<String, Value>, field: &str, min: f64, max: f64, default: f64) -> Result<f64, ExperimentError> {
+    let Some(v) = present(obj, field) else { return Ok(default) };
+    let (n, got) = read_number(v);
+    let n = n.ok_or_else(|| ExperimentError::NotAFraction { field: field.into(), got: got.clone() })?;
     if n < min || n > max {
-        return Err(ExperimentError::OutOfRangeFraction { field, min, max, got });
+        return Err(ExperimentError::OutOfRangeFraction { field: field.into(), min, max, got });
     }
     Ok(n)
 }
 
+/// The known key closest to `key`, if it is close enough to be a typo.
+fn suggest<'a>(key: &str, known: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    known
+        .into_iter()
+        .map(|k| (strsim::damerau_levenshtein(&key.to_lowercase(), k), k))
+        .filter(|(d, k)| *d <= 2.max(k.len() / 4))
+        .min()
+        .map(|(_, k)| k.to_string())
+}
+
+/// An unknown key, with the known key it probably meant.
+fn unknown_key(key: String, workload: Option<&Workload>) -> ExperimentError {
+    let suggestion = match (key.strip_prefix("workload."), workload) {
+        (Some(field), Some(w)) => suggest(field, w.info().fields.iter().map(|f| f.key)).map(|s| format!("workload.{s}")),
+        _ => suggest(&key, KEYS),
+    };
+    ExperimentError::UnknownKey { key, suggestion }
+}
+
 impl Experiment {
     /// Parses and validates experiment JSON. Missing optional fields get the
-    /// defaults (`workers` defaults to `default_workers`, the visitor's cores).
+    /// defaults (`workers` defaults to `default_workers`, the visitor's
+    /// cores); an unknown key is an error (see [`Experiment::from_value_lenient`]).
     pub fn from_json(text: &str, default_workers: u32) -> Result<Experiment, ExperimentError> {
         let v: Value = serde_json::from_str(text).map_err(|e| ExperimentError::NotJson(e.to_string()))?;
         Experiment::from_value(&v, default_workers)
     }
 
+    /// Like [`Experiment::from_json`] on a parsed value: an unknown key is
+    /// refused, with the known key it probably meant (`wokers` → `workers`).
     pub fn from_value(v: &Value, default_workers: u32) -> Result<Experiment, ExperimentError> {
+        let (exp, mut ignored) = Experiment::from_value_lenient(v, default_workers)?;
+        match ignored.is_empty() {
+            true => Ok(exp),
+            false => Err(ignored.swap_remove(0)),
+        }
+    }
+
+    /// Parses and validates, ignoring unknown keys: they are returned as
+    /// [`ExperimentError::UnknownKey`] warnings (for links, which show them).
+    pub fn from_value_lenient(v: &Value, default_workers: u32) -> Result<(Experiment, Vec<ExperimentError>), ExperimentError> {
         let obj = v.as_object().ok_or(ExperimentError::NotAnObject)?;
-        let version = whole(obj, "version", 0, u64::MAX, Some(FORMAT_VERSION as u64))?;
+        let version = whole(obj, "version", 0, u64::MAX, FORMAT_VERSION as u64)?;
         if version != FORMAT_VERSION as u64 {
             return Err(ExperimentError::UnsupportedVersion(version));
         }
-        let w = obj.get("workload").ok_or(ExperimentError::Missing("workload"))?;
-        let w = w.as_object().ok_or(ExperimentError::Missing("workload.kind"))?;
-        let kind = w.get("kind").ok_or(ExperimentError::Missing("workload.kind"))?;
-        let workload = match kind.as_str() {
-            Some("loop") => Workload::Loop { size: whole(w, "size", 1, MAX_LOOP_SIZE, None).map_err(prefix)? },
-            Some("primes") => Workload::Primes { size: whole(w, "size", 1, MAX_PRIMES_SIZE, None).map_err(prefix)? },
-            Some("sleep") => Workload::Sleep { ms: whole(w, "ms", 0, MAX_SLEEP_MS, None).map_err(prefix)? },
-            Some("mixed") => {
-                let text = match w.get("recipe") {
-                    Some(Value::String(s)) => s.clone(),
-                    None | Some(Value::Null) => return Err(ExperimentError::Missing("workload.recipe")),
-                    Some(other) => other.to_string(),
-                };
-                Workload::Mixed { recipe: Recipe::parse(&text).map_err(ExperimentError::BadRecipe)? }
-            }
-            Some("convoy") => Workload::Convoy {
-                cpu_ms: whole(w, "cpu_ms", 10, MAX_STEP_MS, Some(400)).map_err(prefix)?,
-                io_ms: whole(w, "io_ms", 0, 100, Some(1)).map_err(prefix)?,
-            },
-            _ => return Err(ExperimentError::UnknownWorkload(kind.to_string())),
-        };
+        let mut unknown: Vec<String> = obj.keys().filter(|k| !KEYS.contains(&k.as_str())).cloned().collect();
+        let workload = Workload::from_value(present(obj, "workload").ok_or(ExperimentError::Missing("workload".into()))?, &mut unknown)?;
         let default_workers = (default_workers as u64).clamp(1, MAX_WORKERS);
-        let workers = whole(obj, "workers", 1, MAX_WORKERS, Some(default_workers))? as u32;
-        let tasks = if let Workload::Convoy { .. } = workload {
-            // One task a worker: task 0 is the I/O-bound one.
-            if workers < 2 {
-                return Err(ExperimentError::ConvoyNeedsTwoWorkers);
-            }
+        let workers = whole(obj, "workers", 1, MAX_WORKERS, default_workers)? as u32;
+        let tasks = if workload.info().one_task_per_worker {
             workers
         } else {
-            whole(obj, "tasks", 1, MAX_TASKS, Some(4 * default_workers))? as u32
+            whole(obj, "tasks", 1, MAX_TASKS, 4 * default_workers)? as u32
         };
-        let repeats = whole(obj, "repeats", 1, MAX_REPEATS, Some(3))? as u32;
+        let repeats = whole(obj, "repeats", 1, MAX_REPEATS, 3)? as u32;
         let switch_interval_ms = number(obj, "switch_interval_ms", 0.1, 100.0, crate::gil::DEFAULT_SWITCH_INTERVAL_MS)?;
-        let trace = match obj.get("trace") {
-            None | Some(Value::Null) => true,
+        let trace = match present(obj, "trace") {
+            None => true,
             Some(Value::Bool(b)) => *b,
-            Some(other) => return Err(ExperimentError::NotANumber { field: "trace", got: format!("{other} (use true or false)") }),
+            Some(other) => return Err(ExperimentError::NotABool { field: "trace".into(), got: other.to_string() }),
         };
-        let cpu_iterations_per_ms = match obj.get("cpu_iterations_per_ms") {
-            None | Some(Value::Null) => None,
-            Some(_) => Some(number(obj, "cpu_iterations_per_ms", 1.0, 1.0e9, 0.0)?),
-        };
-        if workload.needs_calibration() && cpu_iterations_per_ms.is_none() {
-            return Err(ExperimentError::NotCalibrated);
-        }
-        let models = match obj.get("models") {
-            None | Some(Value::Null) => Model::ALL.to_vec(),
+        let models = match present(obj, "models") {
+            None => Model::ALL.to_vec(),
             Some(Value::Array(items)) => {
                 let mut models = Vec::new();
                 for item in items {
@@ -469,15 +345,17 @@ impl Experiment {
         if models.is_empty() {
             return Err(ExperimentError::NoModels);
         }
-        let exp = Experiment { version: FORMAT_VERSION, workload, tasks, workers, models, repeats, switch_interval_ms, trace, cpu_iterations_per_ms };
+        let exp = Experiment { version: FORMAT_VERSION, workload, tasks, workers, models, repeats, switch_interval_ms, trace };
+        exp.workload.task().validate(&exp)?;
         exp.check_budget()?;
-        Ok(exp)
+        let warnings = unknown.into_iter().map(|k| unknown_key(k, Some(&exp.workload))).collect();
+        Ok((exp, warnings))
     }
 
     fn check_budget(&self) -> Result<(), ExperimentError> {
-        match &self.workload {
-            w if w.task_ms().is_some() => {
-                let total = w.task_ms().unwrap_or(0) * self.tasks as u64;
+        match self.workload.cost() {
+            Cost::Ms(ms) => {
+                let total = ms.saturating_mul(self.tasks as u64);
                 if total > MAX_RUN_SLEEP_MS {
                     return Err(ExperimentError::TooMuchWork {
                         estimate: format!("{} s", total / 1000),
@@ -485,8 +363,8 @@ impl Experiment {
                     });
                 }
             }
-            w => {
-                let total = w.cost() * self.tasks as f64;
+            Cost::Iterations(n) => {
+                let total = n * self.tasks as f64;
                 if total > MAX_RUN_COST {
                     // ~1 ns per loop iteration in a browser
                     return Err(ExperimentError::TooMuchWork {
@@ -504,29 +382,10 @@ impl Experiment {
     }
 }
 
-fn prefix(e: ExperimentError) -> ExperimentError {
-    match e {
-        ExperimentError::Missing("size") => ExperimentError::Missing("workload.size"),
-        ExperimentError::Missing("ms") => ExperimentError::Missing("workload.ms"),
-        ExperimentError::NotANumber { field, got } => ExperimentError::NotANumber { field: workload_field(field), got },
-        ExperimentError::OutOfRange { field, min, max, got } => ExperimentError::OutOfRange { field: workload_field(field), min, max, got },
-        e => e,
-    }
-}
-
-fn workload_field(field: &'static str) -> &'static str {
-    match field {
-        "size" => "workload.size",
-        "ms" => "workload.ms",
-        "cpu_ms" => "workload.cpu_ms",
-        "io_ms" => "workload.io_ms",
-        f => f,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::workloads::{convoy::Convoy, primes::Primes, sleep::Sleep};
 
     fn parse(s: &str) -> Result<Experiment, ExperimentError> {
         Experiment::from_json(s, 2)
@@ -543,14 +402,16 @@ mod tests {
 
     #[test]
     fn round_trips_through_json() {
-        let e = Experiment { workload: Workload::Sleep { ms: 20 }, models: vec![Model::Threads], ..Experiment::default() };
+        let e = Experiment { workload: Workload::Sleep(Sleep { ms: 20 }), models: vec![Model::Threads], ..Experiment::default() };
         assert_eq!(parse(&e.to_json()).unwrap(), e);
+        let mixed = parse(r#"{"workload":{"kind":"mixed","recipe":"cpu 20ms, io 50ms, x3"}}"#).unwrap();
+        assert_eq!(parse(&mixed.to_json()).unwrap(), mixed);
     }
 
     #[test]
     fn numbers_may_be_strings() {
         let e = parse(r#"{"workload":{"kind":"primes","size":"5000"},"tasks":"3"}"#).unwrap();
-        assert_eq!(e.workload, Workload::Primes { size: 5000 });
+        assert_eq!(e.workload, Workload::Primes(Primes { size: 5000 }));
         assert_eq!(e.tasks, 3);
     }
 
@@ -563,10 +424,11 @@ mod tests {
             (r#"{"workload":{"kind":"loop","size":1e300}}"#, "`workload.size` must be between"),
             (r#"{"workload":{"kind":"loop","size":2.5}}"#, "`workload.size` must be a whole number"),
             (r#"{"workload":{"kind":"sleep","ms":"soon"}}"#, "`workload.ms` must be a whole number"),
-            (r#"{"workload":{"kind":"fly"}}"#, "Unknown workload kind \"fly\""),
+            (r#"{"workload":{"kind":"fly"}}"#, "Unknown workload kind \"fly\": use \"loop\", \"primes\""),
             (r#"{"workload":{"kind":"loop","size":10},"models":["fibers"]}"#, "Unknown model \"fibers\""),
             (r#"{"workload":{"kind":"loop","size":10},"models":[]}"#, "Choose at least one model"),
             (r#"{"workload":{"kind":"loop","size":10},"version":7}"#, "version 7 is not supported"),
+            (r#"{"workload":{"kind":"loop","size":10},"trace":"yes"}"#, "`trace` must be true or false"),
             (r#"{"tasks":4}"#, "needs a `workload`"),
             (r#"[1,2]"#, "must be a JSON object"),
             (r#"{"#, "not valid JSON"),
@@ -580,20 +442,28 @@ mod tests {
     }
 
     #[test]
-    fn recipes_read_and_write_as_text() {
-        let r = Recipe::parse("cpu 20ms, io 50ms, x3").unwrap();
-        assert_eq!(r, Recipe { steps: vec![Step::Cpu(20), Step::Io(50)], times: 3 });
-        assert_eq!(r.to_string(), "cpu 20ms, io 50ms, x3");
-        assert_eq!(Recipe::parse("CPU 5; sleep 10 ms; ×2").unwrap(), Recipe { steps: vec![Step::Cpu(5), Step::Io(10)], times: 2 });
-        assert_eq!(r.totals_ms(), (60, 150));
-        for bad in ["", "x3", "gpu 5ms", "cpu fast", "cpu 5ms, x0", "cpu 99999ms"] {
-            assert!(Recipe::parse(bad).is_err(), "{bad:?} should be refused");
-        }
-        let e = parse(r#"{"workload":{"kind":"mixed","recipe":"cpu 20ms, io 50ms, x3"},"cpu_iterations_per_ms":1000}"#).unwrap();
-        assert_eq!(parse(&e.to_json()).unwrap(), e);
-        let err = parse(r#"{"workload":{"kind":"mixed","recipe":"cpu 20ms, io 50ms, x3"}}"#).unwrap_err();
-        assert_eq!(err, ExperimentError::NotCalibrated);
-        let err = parse(r#"{"workload":{"kind":"mixed","recipe":"cook 5"},"cpu_iterations_per_ms":1}"#).unwrap_err().to_string();
+    fn unknown_keys_are_named_with_a_suggestion() {
+        let err = parse(r#"{"workload":{"kind":"loop","size":10},"wokers":64}"#).unwrap_err();
+        assert_eq!(err.to_string(), "Unknown key `wokers`: did you mean `workers`?");
+        let err = parse(r#"{"workload":{"kind":"primes","sise":10}}"#).unwrap_err();
+        assert_eq!(err.to_string(), "Unknown key `workload.sise`: did you mean `workload.size`?");
+        let err = parse(r#"{"workload":{"kind":"loop"},"colour":"red"}"#).unwrap_err().to_string();
+        assert!(err.starts_with("Unknown key `colour` (an experiment has `version`, `workload`"), "{err}");
+        // The machine's speed is not part of an experiment.
+        assert!(parse(r#"{"workload":{"kind":"loop"},"cpu_iterations_per_ms":5}"#).is_err());
+        // Lenient parsing (links) keeps going and reports them.
+        let v: Value = serde_json::from_str(r#"{"workload":{"kind":"loop","size":10},"wokers":64,"tasks":3}"#).unwrap();
+        let (e, warnings) = Experiment::from_value_lenient(&v, 2).unwrap();
+        assert_eq!((e.workers, e.tasks), (2, 3));
+        assert_eq!(warnings, vec![ExperimentError::UnknownKey { key: "wokers".into(), suggestion: Some("workers".into()) }]);
+    }
+
+    #[test]
+    fn a_job_needs_the_machine_only_for_workloads_sized_in_ms() {
+        let mixed = parse(r#"{"workload":{"kind":"mixed","recipe":"cpu 20ms, io 50ms, x3"}}"#).unwrap();
+        assert_eq!(Job::new(mixed.clone(), Machine::default()).unwrap_err(), ExperimentError::NotCalibrated);
+        assert!(Job::new(mixed, Machine { cpu_iterations_per_ms: Some(1e5) }).is_ok());
+        let err = parse(r#"{"workload":{"kind":"mixed","recipe":"cook 5"}}"#).unwrap_err().to_string();
         assert!(err.contains("a step is `cpu <ms>` or `io <ms>`"), "{err}");
     }
 
@@ -601,8 +471,8 @@ mod tests {
     fn convoy_runs_one_task_per_worker() {
         let e = parse(r#"{"workload":{"kind":"convoy"},"workers":3,"tasks":50}"#).unwrap();
         assert_eq!((e.tasks, e.workers), (3, 3));
-        assert_eq!(e.workload, Workload::Convoy { cpu_ms: 400, io_ms: 1 });
-        let err = parse(r#"{"workload":{"kind":"convoy"},"workers":1,"cpu_iterations_per_ms":1000}"#).unwrap_err();
+        assert_eq!(e.workload, Workload::Convoy(Convoy { cpu_ms: 400, io_ms: 1 }));
+        let err = parse(r#"{"workload":{"kind":"convoy"},"workers":1}"#).unwrap_err();
         assert_eq!(err, ExperimentError::ConvoyNeedsTwoWorkers);
     }
 

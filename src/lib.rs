@@ -2,30 +2,40 @@
 //! its numbers mean*, with no browser in sight.
 //!
 //! - [`experiment`]: the experiment description (the JSON a link or the
-//!   scripting API carries), its validation and limits;
-//! - [`workload`]: the work one task does (the seeds' loop, prime counting, a
-//!   blocking wait) and the check of its result;
+//!   scripting API carries), its validation and limits, and the [`Job`] a
+//!   worker receives (experiment + machine facts);
+//! - [`workloads`]: one module per kind of task (its parameters, limits,
+//!   cost, work, expected value and check, description);
+//! - [`plan`]: what a press of Run does, step by step;
 //! - [`models`]: the execution models (sequential, threads, processes), written
 //!   against small traits ([`platform::Clock`], [`platform::Blocking`],
 //!   [`models::threads::Pool`]) so they run natively in tests and in Web
 //!   Workers in the browser;
+//! - [`dispatch`]: the process pool's dispatch, a state machine without I/O;
+//! - [`protocol`]: every page ↔ worker message, typed and versioned, and the
+//!   worker's side of the conversation;
 //! - [`gil`]: the simulated GIL (CPython's "new GIL");
 //! - [`trace`] and [`worker`]: each worker's state changes, for the timeline;
-//! - [`results`] and [`stats`]: what a run produces and its summary.
+//! - [`results`], [`stats`] and [`explain`]: what a run produces, its numbers
+//!   and the paragraph that says what they mean.
 //!
 //! The browser glue (`engine/`) and the UI (`ui/`) implement the traits over
 //! `web-sys`; this crate never depends on them.
 
+pub mod dispatch;
 pub mod experiment;
+pub mod explain;
 pub mod gil;
 pub mod models;
+pub mod plan;
 pub mod platform;
 pub mod protocol;
 pub mod results;
 pub mod stats;
 pub mod trace;
 pub mod worker;
-pub mod workload;
+pub mod workloads;
 
-pub use experiment::{Experiment, ExperimentError, Model, Workload};
-pub use results::{ModelRun, ModelSummary, Results, TaskRecord};
+pub use experiment::{Experiment, ExperimentError, Job, Model};
+pub use results::{ModelRun, ModelSummary, Results, Status, TaskRecord};
+pub use workloads::{Machine, Workload};

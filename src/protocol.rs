@@ -1,86 +1,202 @@
-//! The messages between the page and a process worker, and the worker's side
-//! of the conversation.
+//! Every message between the page and its workers, defined once.
 //!
-//! A process worker owns its own copy of everything: the page sends it the
-//! experiment once, then task indices one at a time; the worker answers each
-//! with a [`TaskRecord`]. Messages are JSON strings, so what crosses the
+//! Messages are JSON text in a versioned envelope (`{"v": 1, "type": ...}`):
+//! the page's Rust encodes [`Request`]s, the JS only posts the text, the
+//! worker's engine decodes it and answers with a [`Reply`]. What crosses the
 //! boundary is exactly what the structured clone of `postMessage` copies.
+//! The only message that is not text is the first one a worker receives (the
+//! compiled `WebAssembly.Module` it instantiates); its answer is
+//! [`Reply::Hello`].
+//!
+//! [`WorkerState`] is the worker's side of the conversation, the same in a
+//! process worker, the sequential worker and the threads coordinator (which
+//! also has a [`Pool`]).
 
-use crate::experiment::Experiment;
-use crate::models::{run_one, tracer};
+use crate::experiment::Job;
+use crate::models::threads::Pool;
+use crate::models::{run_one, sequential, threads, tracer};
 use crate::platform::Host;
-use crate::results::TaskRecord;
-use crate::trace::{Event, State};
+use crate::results::{ModelRun, TaskRecord};
+use crate::trace::{Event, State, Tracer};
 use crate::worker::Worker;
+use crate::workloads::count_loop;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use std::fmt;
 
-/// Page -> process worker.
+/// Version of the message format; a message of another version is refused.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// Page -> worker.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Request {
-    /// Use this experiment for the following tasks.
-    Setup { experiment: Experiment },
-    /// Run task `index`; `sent_ms` is when the page posted it (shared clock).
-    Task {
-        index: u32,
-        #[serde(default)]
-        sent_ms: Option<f64>,
-    },
+    /// Process worker: keep this job for the tasks that follow.
+    Setup { job: Job },
+    /// Process worker: run task `index` of the job; `sent_ms` is when the
+    /// page posted this message (shared clock).
+    Task { index: u32, sent_ms: f64 },
+    /// Run every task of the job in a plain loop (the sequential model).
+    Sequential { job: Job },
+    /// Coordinator: run the threads model on its pool, with or without GIL.
+    Threads { job: Job, gil: bool },
+    /// Measure this machine's loop speed (about 50 ms of work).
+    Calibrate,
+    /// Compute what every task of the job must return.
+    Expected { job: Job },
+    /// Abort the worker, as a crashing task does (a wasm trap): the page
+    /// sees it die. Carried out by the host, not by [`WorkerState`].
+    Abort,
 }
 
-/// Process worker -> page.
+/// Worker -> page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Reply {
+    /// The worker has instantiated its engine. `can_block`: it can wait
+    /// without spinning (`Atomics.wait` is available).
+    Hello { worker: u32, can_block: bool },
+    /// The job of a [`Request::Setup`] is kept.
     Ready { worker: u32 },
-    /// The task's record and what the worker did for it (receiving,
-    /// running, sending), for the timeline.
+    /// A task's record and what the worker did for it (receiving, running,
+    /// sending), for the timeline.
     Done { record: TaskRecord, trace: Vec<Event> },
-    Failed { message: String },
+    /// A whole model's run (sequential, threads).
+    Ran { run: ModelRun },
+    Calibrated { cpu_iterations_per_ms: f64 },
+    /// Per task, the value it must return (`None`: depends on timing).
+    Expected { values: Vec<Option<u64>> },
+    /// The request could not be carried out; says why.
+    Failed { error: String },
 }
 
-/// The state of one process worker: its id and its own copy of the experiment.
-pub struct ProcessWorker {
+#[derive(Serialize)]
+struct Out<'a, T> {
+    v: u32,
+    #[serde(flatten)]
+    message: &'a T,
+}
+
+/// A message as JSON text, in its envelope.
+pub fn encode<T: Serialize>(message: &T) -> String {
+    serde_json::to_string(&Out { v: PROTOCOL_VERSION, message }).expect("messages always serialise")
+}
+
+/// Why a message could not be read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ProtocolError {
+    NotJson(String),
+    Version { got: Option<u64> },
+    Unreadable(String),
+}
+
+impl fmt::Display for ProtocolError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ProtocolError::NotJson(e) => write!(f, "a message is not JSON: {e}"),
+            ProtocolError::Version { got: Some(v) } => write!(f, "a message has version {v}; this page speaks version {PROTOCOL_VERSION}"),
+            ProtocolError::Version { got: None } => write!(f, "a message has no version"),
+            ProtocolError::Unreadable(e) => write!(f, "a message is unreadable: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for ProtocolError {}
+
+/// Reads a message from its envelope, checking the version.
+pub fn decode<T: DeserializeOwned>(text: &str) -> Result<T, ProtocolError> {
+    let mut v: serde_json::Value = serde_json::from_str(text).map_err(|e| ProtocolError::NotJson(e.to_string()))?;
+    let version = v.get("v").and_then(serde_json::Value::as_u64);
+    if version != Some(u64::from(PROTOCOL_VERSION)) {
+        return Err(ProtocolError::Version { got: version });
+    }
+    if let Some(obj) = v.as_object_mut() {
+        obj.remove("v");
+    }
+    serde_json::from_value(v).map_err(|e| ProtocolError::Unreadable(e.to_string()))
+}
+
+/// One worker's state: its id and, in a process worker, its own copy of the
+/// job and its trace buffer (allocated at setup, before any clock starts,
+/// and reused for every task).
+pub struct WorkerState {
     id: u32,
-    experiment: Option<Experiment>,
+    job: Option<(Job, Tracer)>,
 }
 
-impl ProcessWorker {
-    pub fn new(id: u32) -> ProcessWorker {
-        ProcessWorker { id, experiment: None }
+impl WorkerState {
+    pub fn new(id: u32) -> WorkerState {
+        WorkerState { id, job: None }
     }
 
-    pub fn handle(&mut self, request: Request, host: &dyn Host) -> Reply {
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+
+    /// Answers one request. `pool` is the shared-memory thread pool, where
+    /// this worker has one (the threads coordinator).
+    pub fn handle(&mut self, request: Request, host: &dyn Host, pool: Option<&dyn Pool>) -> Reply {
         match request {
-            Request::Setup { experiment } => {
-                self.experiment = Some(experiment);
+            Request::Setup { job } => {
+                let tracer = tracer(&job.experiment, self.id);
+                self.job = Some((job, tracer));
                 Reply::Ready { worker: self.id }
             }
-            Request::Task { index, sent_ms } => match &self.experiment {
-                None => Reply::Failed { message: "task received before setup".into() },
-                Some(exp) if index >= exp.tasks => Reply::Failed { message: format!("no task {index}") },
-                Some(exp) => {
+            Request::Task { index, sent_ms } => match &mut self.job {
+                None => Reply::Failed { error: "task received before setup".into() },
+                Some((job, _)) if index >= job.experiment.tasks => Reply::Failed { error: format!("there is no task {index}") },
+                Some((job, tracer)) => {
                     // A process has its own interpreter and so its own GIL,
                     // which nobody else wants: no GIL to wait for.
-                    let mut w = Worker::new(self.id, host, None, tracer(exp, self.id));
+                    let mut w = Worker::new(self.id, host, None, std::mem::replace(tracer, Tracer::new(self.id, false)));
                     w.set_task(Some(index));
-                    if let Some(t) = sent_ms {
-                        w.enter_at(t, State::Receiving);
-                    }
-                    let record = run_one(exp, index, &mut w);
+                    w.enter_at(sent_ms, State::Receiving);
+                    let record = run_one(job, index, &mut w);
                     w.enter(State::Sending);
-                    Reply::Done { record, trace: w.into_tracer().into_lane().events }
+                    *tracer = w.into_tracer();
+                    Reply::Done { record, trace: tracer.take_events() }
                 }
             },
+            Request::Sequential { job } => Reply::Ran { run: sequential::run(&job, host) },
+            Request::Threads { job, gil } => match pool {
+                Some(pool) => Reply::Ran { run: threads::run(&job, pool, host, gil) },
+                None => Reply::Failed { error: "this worker has no thread pool".into() },
+            },
+            Request::Calibrate => Reply::Calibrated { cpu_iterations_per_ms: count_loop::calibrate(&|| host.now_ms(), 50.0) },
+            Request::Expected { job } => Reply::Expected { values: job.expected() },
+            Request::Abort => Reply::Failed { error: "abort is carried out by the worker's host".into() },
         }
     }
 
-    /// `handle` on JSON text, as it arrives from `postMessage`.
-    pub fn handle_json(&mut self, request: &str, host: &dyn Host) -> String {
-        let reply = match serde_json::from_str::<Request>(request) {
-            Ok(r) => self.handle(r, host),
-            Err(e) => Reply::Failed { message: format!("unreadable request: {e}") },
+    /// [`WorkerState::handle`] on message text, as it arrives from
+    /// `postMessage`; never panics on bad input.
+    pub fn handle_text(&mut self, text: &str, host: &dyn Host, pool: Option<&dyn Pool>) -> String {
+        let reply = match decode::<Request>(text) {
+            Ok(r) => self.handle(r, host, pool),
+            Err(e) => Reply::Failed { error: e.to_string() },
         };
-        serde_json::to_string(&reply).expect("replies always serialise")
+        encode(&reply)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_round_trip_in_their_envelope() {
+        let text = encode(&Request::Task { index: 3, sent_ms: 1.5 });
+        assert_eq!(text, r#"{"v":1,"type":"task","index":3,"sent_ms":1.5}"#);
+        assert_eq!(decode::<Request>(&text).unwrap(), Request::Task { index: 3, sent_ms: 1.5 });
+        assert_eq!(decode::<Reply>(&encode(&Reply::Ready { worker: 2 })).unwrap(), Reply::Ready { worker: 2 });
+    }
+
+    #[test]
+    fn other_versions_and_garbage_are_refused() {
+        assert_eq!(decode::<Request>(r#"{"v":2,"type":"calibrate"}"#), Err(ProtocolError::Version { got: Some(2) }));
+        assert_eq!(decode::<Request>(r#"{"type":"calibrate"}"#), Err(ProtocolError::Version { got: None }));
+        assert!(matches!(decode::<Request>("{not json"), Err(ProtocolError::NotJson(_))));
+        assert!(matches!(decode::<Request>(r#"{"v":1,"type":"launch"}"#), Err(ProtocolError::Unreadable(_))));
+        assert_eq!(decode::<Request>(r#"{"v":1,"type":"calibrate"}"#), Ok(Request::Calibrate));
     }
 }

@@ -1,10 +1,9 @@
 //! What a run produces: per-task records, per-model runs and the summary that
 //! the page charts and the scripting API returns.
 
-use crate::experiment::{Experiment, Model, Workload, FORMAT_VERSION};
-use crate::stats::Spread;
+use crate::experiment::{Experiment, Model, FORMAT_VERSION};
+use crate::stats::{Latency, Spread};
 use crate::trace::Timeline;
-use crate::workload;
 use serde::{Deserialize, Serialize};
 
 /// One task as it ran: who ran it, when (shared clock, ms), what it returned.
@@ -45,8 +44,9 @@ pub struct ModelRun {
 
 impl ModelRun {
     /// Problems with the results, as sentences; empty when all is correct.
-    pub fn check(&self, exp: &Experiment) -> Vec<String> {
-        let (workload, tasks) = (&exp.workload, exp.tasks);
+    /// `expected` holds what each task must return ([`crate::experiment::Job::expected`]).
+    pub fn check(&self, exp: &Experiment, expected: &[Option<u64>]) -> Vec<String> {
+        let tasks = exp.tasks;
         let mut problems = Vec::new();
         let mut seen = vec![0u32; tasks as usize];
         for t in &self.tasks {
@@ -63,17 +63,10 @@ impl ModelRun {
         if twice > 0 {
             problems.push(format!("{twice} tasks ran more than once"));
         }
-        // A prime count is the same for every task: sieve once.
-        let primes = matches!(workload, Workload::Primes { .. }).then(|| workload::expected(exp, 0)).flatten();
         for t in &self.tasks {
-            if let Some(p) = workload::verify(exp, t.index, t.value, &t.latencies_ms, primes) {
+            let want = expected.get(t.index as usize).copied().flatten();
+            if let Some(p) = exp.workload.check(t, want) {
                 problems.push(p);
-            }
-            if let Workload::Sleep { ms } = workload {
-                // Timers may fire a little early on coarse clocks; 1 ms of slack.
-                if t.duration_ms() + 1.0 < *ms as f64 {
-                    problems.push(format!("task {} waited {:.1} ms instead of {} ms", t.index, t.duration_ms(), ms));
-                }
             }
         }
         problems.truncate(10);
@@ -101,10 +94,10 @@ pub struct Environment {
 pub struct ModelSummary {
     pub model: Model,
     pub label: String,
-    pub available: bool,
-    /// Why the model did not run (unavailable, or failed).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+    /// Whether it ran, and if not, why: `"status": "ran"`, or
+    /// `"unavailable"` with a `reason`, or `"failed"` with an `error`.
+    #[serde(flatten)]
+    pub status: Status,
     pub workers: u32,
     /// Wall time of each repeat, in ms.
     pub runs_ms: Vec<f64>,
@@ -128,34 +121,39 @@ pub struct ModelSummary {
     pub latency_ms: Option<Latency>,
 }
 
-/// A latency distribution, in ms.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Latency {
-    pub median: f64,
-    pub p95: f64,
-    pub max: f64,
-    pub samples: usize,
+/// Whether a model ran.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Status {
+    Ran,
+    /// It cannot run here (threads on a page without cross-origin isolation).
+    Unavailable { reason: String },
+    /// It started but could not finish (a worker crashed or refused).
+    Failed { error: String },
 }
 
-impl Latency {
-    pub fn of(samples: &[f64]) -> Option<Latency> {
-        let mut v: Vec<f64> = samples.iter().copied().filter(|x| x.is_finite()).collect();
-        if v.is_empty() {
-            return None;
+impl Status {
+    /// Why it did not run, in a sentence; `None` when it ran.
+    pub fn why_not(&self) -> Option<String> {
+        match self {
+            Status::Ran => None,
+            Status::Unavailable { reason } => Some(reason.clone()),
+            Status::Failed { error } => Some(format!("it stopped: {error}")),
         }
-        v.sort_by(f64::total_cmp);
-        let at = |q: f64| v[((v.len() - 1) as f64 * q).round() as usize];
-        Some(Latency { median: at(0.5), p95: at(0.95), max: v[v.len() - 1], samples: v.len() })
     }
 }
 
 impl ModelSummary {
-    pub fn unavailable(model: Model, workers: u32, reason: String) -> ModelSummary {
+    pub fn ran(&self) -> bool {
+        self.status == Status::Ran
+    }
+
+    /// A model that did not run, and why.
+    pub fn not_run(model: Model, workers: u32, status: Status) -> ModelSummary {
         ModelSummary {
             model,
             label: model.label().to_string(),
-            available: false,
-            reason: Some(reason),
+            status,
             workers,
             runs_ms: vec![],
             wall_ms: None,
@@ -170,12 +168,13 @@ impl ModelSummary {
     }
 
     /// Summarises the repeats of one model and checks every one of them.
-    pub fn from_runs(exp: &Experiment, model: Model, runs: &[ModelRun], startup_ms: Option<f64>) -> ModelSummary {
+    /// `expected` holds what each task must return.
+    pub fn from_runs(exp: &Experiment, expected: &[Option<u64>], model: Model, runs: &[ModelRun], startup_ms: Option<f64>) -> ModelSummary {
         let runs_ms: Vec<f64> = runs.iter().map(|r| r.wall_ms).collect();
         let wall = Spread::of(&runs_ms);
         let mut problems: Vec<String> = Vec::new();
         for (i, run) in runs.iter().enumerate() {
-            for p in run.check(exp) {
+            for p in run.check(exp, expected) {
                 problems.push(if runs.len() > 1 { format!("repeat {}: {p}", i + 1) } else { p });
             }
         }
@@ -186,8 +185,7 @@ impl ModelSummary {
         ModelSummary {
             model,
             label: model.label().to_string(),
-            available: true,
-            reason: None,
+            status: Status::Ran,
             workers: runs.first().map(|r| r.workers).unwrap_or(exp.workers),
             correct: problems.is_empty() && !runs.is_empty(),
             problems,
@@ -216,7 +214,7 @@ impl Results {
     pub fn new(experiment: Experiment, environment: Environment, mut models: Vec<ModelSummary>) -> Results {
         let base = models
             .iter()
-            .find(|m| m.model == Model::Sequential && m.available && m.correct)
+            .find(|m| m.model == Model::Sequential && m.ran() && m.correct)
             .and_then(|m| m.wall_ms.as_ref().map(|w| w.median));
         for m in &mut models {
             m.speedup = match (base, &m.wall_ms) {
@@ -224,7 +222,7 @@ impl Results {
                 _ => None,
             };
         }
-        let explanation = crate::stats::explain(&experiment, &environment, &models);
+        let explanation = crate::explain::explain(&experiment, &environment, &models);
         Results { version: FORMAT_VERSION, experiment, environment, models, explanation }
     }
 

@@ -98,6 +98,15 @@ impl Tracer {
         self.events.push(Event { t, state, task });
     }
 
+    /// The events so far, copied out; the buffer is emptied (keeping its
+    /// capacity) for the next task of a process worker.
+    pub fn take_events(&mut self) -> Vec<Event> {
+        let events = self.events.clone();
+        self.events.clear();
+        self.truncated = false;
+        events
+    }
+
     pub fn into_lane(self) -> Lane {
         Lane { worker: self.worker, events: self.events, truncated: self.truncated }
     }

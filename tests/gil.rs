@@ -2,17 +2,21 @@
 //! see with no lock at all or with a plain mutex held per task, and fails in
 //! that case.
 
+mod common;
+
+use common::{check, job};
 use threadlab::models::threads::{self, ScopedThreads};
 use threadlab::models::{processes, sequential};
 use threadlab::platform::{Clock, NativeHost};
 use threadlab::trace::{Span, State};
-use threadlab::workload::calibrate;
+use threadlab::workloads::count_loop::{calibrate, CountLoop};
+use threadlab::workloads::{convoy::Convoy, mixed::{Mixed, Recipe}, sleep::Sleep};
 use threadlab::{Experiment, Model, ModelRun, Workload};
 
 /// Loop iterations for `ms` of compute on this machine (debug or release).
 fn loop_of(ms: f64) -> Workload {
     let rate = calibrate(&|| NativeHost.now_ms(), 30.0);
-    Workload::Loop { size: (rate * ms) as u64 }
+    Workload::Loop(CountLoop { size: (rate * ms) as u64 })
 }
 
 fn exp(workload: Workload, tasks: u32, workers: u32) -> Experiment {
@@ -20,8 +24,8 @@ fn exp(workload: Workload, tasks: u32, workers: u32) -> Experiment {
 }
 
 fn gil_threads(e: &Experiment) -> ModelRun {
-    let run = threads::run(e, &ScopedThreads(e.workers as usize), &NativeHost, true);
-    assert_eq!(run.check(e), Vec::<String>::new());
+    let run = threads::run(&job(e), &ScopedThreads(e.workers as usize), &NativeHost, true);
+    assert_eq!(check(&run, e), Vec::<String>::new());
     run
 }
 
@@ -38,7 +42,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 #[test]
 fn two_cpu_bound_workers_with_the_gil_take_as_long_as_sequential() {
     let e = exp(loop_of(60.0), 4, 2);
-    let seq = sequential::run(&e, &NativeHost).wall_ms;
+    let seq = sequential::run(&job(&e), &NativeHost).wall_ms;
     let gil = gil_threads(&e).wall_ms;
     // No lock: about seq / 2 on two cores. The GIL: about seq.
     assert!(gil > 0.8 * seq, "threads + GIL took {gil:.0} ms, sequential {seq:.0} ms: the GIL did not serialise compute");
@@ -46,7 +50,7 @@ fn two_cpu_bound_workers_with_the_gil_take_as_long_as_sequential() {
 
 #[test]
 fn io_bound_workers_overlap_their_waits_under_the_gil() {
-    let e = exp(Workload::Sleep { ms: 50 }, 4, 4);
+    let e = exp(Workload::Sleep(Sleep { ms: 50 }), 4, 4);
     let run = gil_threads(&e);
     // A mutex held across the wait (no release for I/O): about 200 ms.
     assert!(run.wall_ms < 130.0, "four 50 ms waits took {:.0} ms: waits did not overlap", run.wall_ms);
@@ -101,19 +105,19 @@ fn forced_switching_hands_the_gil_to_the_waiter() {
 #[test]
 fn the_convoy_effect_shows_under_the_gil_only() {
     let e = Experiment {
-        workload: Workload::Convoy { cpu_ms: 300, io_ms: 1 },
+        workload: Workload::Convoy(Convoy { cpu_ms: 300, io_ms: 1 }),
         tasks: 2,
         workers: 2,
         switch_interval_ms: 5.0,
         ..Experiment::default()
     };
     let latency = |run: &ModelRun| {
-        assert_eq!(run.check(&e), Vec::<String>::new());
+        assert_eq!(check(&run, &e), Vec::<String>::new());
         median(run.tasks.iter().find(|t| t.index == 0).unwrap().latencies_ms.clone())
     };
     let gil = latency(&gil_threads(&e));
-    let free = latency(&threads::run(&e, &ScopedThreads(2), &NativeHost, false));
-    let procs = latency(&processes::run_native(&e, &NativeHost).unwrap());
+    let free = latency(&threads::run(&job(&e), &ScopedThreads(2), &NativeHost, false));
+    let procs = latency(&processes::run_native(&job(&e), &NativeHost).unwrap());
     // Back from I/O, the worker queues behind the CPU-bound holder for up to
     // one interval: the median lands near it. Without a GIL: no queue.
     assert!((2.5..=10.0).contains(&gil), "threads + GIL: median wake-up latency {gil:.2} ms");
@@ -123,22 +127,20 @@ fn the_convoy_effect_shows_under_the_gil_only() {
 
 #[test]
 fn mixed_recipes_compute_and_wait_in_every_model() {
-    let rate = calibrate(&|| NativeHost.now_ms(), 30.0);
     let e = Experiment {
-        workload: Workload::Mixed { recipe: threadlab::experiment::Recipe::parse("cpu 5ms, io 10ms, x2").unwrap() },
+        workload: Workload::Mixed(Mixed { recipe: Recipe::parse("cpu 5ms, io 10ms, x2").unwrap() }),
         tasks: 4,
         workers: 2,
-        cpu_iterations_per_ms: Some(rate),
         models: Model::ALL.to_vec(),
         ..Experiment::default()
     };
     for run in [
-        sequential::run(&e, &NativeHost),
-        threads::run(&e, &ScopedThreads(2), &NativeHost, true),
-        threads::run(&e, &ScopedThreads(2), &NativeHost, false),
-        processes::run_native(&e, &NativeHost).unwrap(),
+        sequential::run(&job(&e), &NativeHost),
+        threads::run(&job(&e), &ScopedThreads(2), &NativeHost, true),
+        threads::run(&job(&e), &ScopedThreads(2), &NativeHost, false),
+        processes::run_native(&job(&e), &NativeHost).unwrap(),
     ] {
-        assert_eq!(run.check(&e), Vec::<String>::new(), "{:?}", run.model);
+        assert_eq!(check(&run, &e), Vec::<String>::new(), "{:?}", run.model);
         let io = spans(&run, State::IoWait);
         assert_eq!(io.len(), 8, "{:?}: 4 tasks × 2 waits", run.model);
     }

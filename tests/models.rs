@@ -1,12 +1,17 @@
 //! The execution models on real native threads: right results, every task
 //! exactly once, and the concurrency each model promises.
 
+mod common;
+
+use common::{check, job};
 use threadlab::models::threads::ScopedThreads;
 use threadlab::models::{processes, sequential, threads};
-use threadlab::platform::NativeHost;
-use threadlab::protocol::{ProcessWorker, Reply, Request};
+use threadlab::platform::{Clock, NativeHost};
+use threadlab::protocol::{decode, encode, Reply, Request, WorkerState};
+use threadlab::trace::State;
 use threadlab::results::{Environment, ModelSummary, Results};
-use threadlab::{Experiment, Model, ModelRun, Workload};
+use threadlab::workloads::{count_loop::CountLoop, primes::Primes, sleep::Sleep};
+use threadlab::{Experiment, Model, ModelRun, Status, Workload};
 
 fn exp(workload: Workload, tasks: u32, workers: u32) -> Experiment {
     Experiment { workload, tasks, workers, ..Experiment::default() }
@@ -21,9 +26,9 @@ fn overlapping(run: &ModelRun) -> bool {
 
 #[test]
 fn sequential_runs_every_task_in_order_on_one_worker() {
-    let e = exp(Workload::Loop { size: 100_000 }, 5, 4);
-    let run = sequential::run(&e, &NativeHost);
-    assert!(run.check(&e).is_empty());
+    let e = exp(Workload::Loop(CountLoop { size: 100_000 }), 5, 4);
+    let run = sequential::run(&job(&e), &NativeHost);
+    assert!(check(&run, &e).is_empty());
     assert_eq!(run.tasks.iter().map(|t| t.index).collect::<Vec<_>>(), vec![0, 1, 2, 3, 4]);
     assert!(run.tasks.iter().all(|t| t.worker == 0));
     assert!(!overlapping(&run));
@@ -32,75 +37,103 @@ fn sequential_runs_every_task_in_order_on_one_worker() {
 
 #[test]
 fn threads_share_one_queue_and_run_tasks_at_the_same_time() {
-    let e = exp(Workload::Primes { size: 60_000 }, 8, 4);
-    let run = threads::run(&e, &ScopedThreads(4), &NativeHost, false);
-    assert_eq!(run.check(&e), Vec::<String>::new());
+    let e = exp(Workload::Primes(Primes { size: 60_000 }), 8, 4);
+    let run = threads::run(&job(&e), &ScopedThreads(4), &NativeHost, false);
+    assert_eq!(check(&run, &e), Vec::<String>::new());
     assert_eq!(run.tasks.len(), 8);
     assert!(overlapping(&run), "CPU tasks on 4 threads should overlap in time");
 }
 
 #[test]
 fn threads_overlap_blocking_waits() {
-    let e = exp(Workload::Sleep { ms: 60 }, 4, 4);
-    let run = threads::run(&e, &ScopedThreads(4), &NativeHost, false);
-    assert!(run.check(&e).is_empty());
+    let e = exp(Workload::Sleep(Sleep { ms: 60 }), 4, 4);
+    let run = threads::run(&job(&e), &ScopedThreads(4), &NativeHost, false);
+    assert!(check(&run, &e).is_empty());
     // Four 60 ms waits one after another take 240 ms; overlapped, about 60.
     assert!(run.wall_ms < 180.0, "waits did not overlap: {} ms", run.wall_ms);
 }
 
 #[test]
 fn processes_run_isolated_workers_over_messages() {
-    let e = exp(Workload::Loop { size: 200_000 }, 9, 3);
-    let run = processes::run_native(&e, &NativeHost).unwrap();
-    assert_eq!(run.check(&e), Vec::<String>::new());
+    let e = exp(Workload::Loop(CountLoop { size: 200_000 }), 9, 3);
+    let run = processes::run_native(&job(&e), &NativeHost).unwrap();
+    assert_eq!(check(&run, &e), Vec::<String>::new());
     let mut workers: Vec<u32> = run.tasks.iter().map(|t| t.worker).collect();
     workers.sort();
     workers.dedup();
     assert!(workers.len() > 1, "tasks should spread over the pool: {workers:?}");
-    let e = exp(Workload::Sleep { ms: 60 }, 3, 3);
-    let run = processes::run_native(&e, &NativeHost).unwrap();
+    let e = exp(Workload::Sleep(Sleep { ms: 60 }), 3, 3);
+    let run = processes::run_native(&job(&e), &NativeHost).unwrap();
     assert!(run.wall_ms < 150.0, "waits did not overlap: {} ms", run.wall_ms);
 }
 
 #[test]
 fn a_process_worker_refuses_bad_requests_without_panicking() {
-    let mut w = ProcessWorker::new(7);
-    assert!(matches!(w.handle(Request::Task { index: 0, sent_ms: None }, &NativeHost), Reply::Failed { .. }));
-    let reply = w.handle_json("{not json", &NativeHost);
-    assert!(reply.contains("failed") && reply.contains("unreadable request"), "{reply}");
-    let e = exp(Workload::Loop { size: 10 }, 2, 1);
-    assert_eq!(w.handle(Request::Setup { experiment: e }, &NativeHost), Reply::Ready { worker: 7 });
-    assert!(matches!(w.handle(Request::Task { index: 2, sent_ms: None }, &NativeHost), Reply::Failed { .. }));
-    match w.handle(Request::Task { index: 1, sent_ms: None }, &NativeHost) {
-        Reply::Done { record, .. } => assert_eq!((record.index, record.worker, record.value), (1, 7, 45)),
+    let mut w = WorkerState::new(7);
+    let host = &NativeHost;
+    assert!(matches!(w.handle(Request::Task { index: 0, sent_ms: 0.0 }, host, None), Reply::Failed { .. }));
+    for garbage in ["{not json", "", "null", r#"{"v":1,"type":"task","index":-1}"#, r#"{"v":99,"type":"calibrate"}"#] {
+        let reply: Reply = decode(&w.handle_text(garbage, host, None)).unwrap();
+        assert!(matches!(reply, Reply::Failed { .. }), "{garbage}: {reply:?}");
+    }
+    let e = exp(Workload::Loop(CountLoop { size: 10 }), 2, 1);
+    assert_eq!(w.handle(Request::Setup { job: job(&e) }, host, None), Reply::Ready { worker: 7 });
+    assert!(matches!(w.handle(Request::Task { index: 2, sent_ms: 0.0 }, host, None), Reply::Failed { .. }));
+    assert!(matches!(w.handle(Request::Threads { job: job(&e), gil: true }, host, None), Reply::Failed { .. }), "no pool here");
+    for _ in 0..2 {
+        // The trace buffer is reused from task to task, and starts afresh.
+        match w.handle(Request::Task { index: 1, sent_ms: host.now_ms() }, host, None) {
+            Reply::Done { record, trace } => {
+                assert_eq!((record.index, record.worker, record.value), (1, 7, 45));
+                let states: Vec<State> = trace.iter().map(|e| e.state).collect();
+                assert_eq!(states, vec![State::Receiving, State::Running, State::Sending]);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_worker_answers_the_whole_protocol_in_text() {
+    let mut w = WorkerState::new(0);
+    let e = exp(Workload::Primes(Primes { size: 70_000 }), 2, 1);
+    let ask = |w: &mut WorkerState, r: Request| -> Reply { decode(&w.handle_text(&encode(&r), &NativeHost, None)).unwrap() };
+    assert_eq!(ask(&mut w, Request::Expected { job: job(&e) }), Reply::Expected { values: vec![Some(6_935); 2] });
+    match ask(&mut w, Request::Sequential { job: job(&e) }) {
+        Reply::Ran { run } => assert_eq!(check(&run, &e), Vec::<String>::new()),
+        other => panic!("{other:?}"),
+    }
+    match ask(&mut w, Request::Calibrate) {
+        Reply::Calibrated { cpu_iterations_per_ms } => assert!(cpu_iterations_per_ms > 0.0),
         other => panic!("{other:?}"),
     }
 }
 
 #[test]
 fn wrong_or_missing_results_are_reported() {
-    let e = exp(Workload::Loop { size: 1000 }, 3, 1);
-    let mut run = sequential::run(&e, &NativeHost);
+    let e = exp(Workload::Loop(CountLoop { size: 1000 }), 3, 1);
+    let mut run = sequential::run(&job(&e), &NativeHost);
     run.tasks[1].value += 1;
     run.tasks.pop();
-    let problems = run.check(&e);
+    let problems = check(&run, &e);
     assert!(problems.iter().any(|p| p.contains("task 1 returned 499501 instead of 499500")), "{problems:?}");
     assert!(problems.iter().any(|p| p.contains("1 of 3 tasks returned no result")), "{problems:?}");
 }
 
 #[test]
 fn summary_computes_speedups_against_sequential() {
-    let e = exp(Workload::Sleep { ms: 30 }, 4, 4);
-    let seq: Vec<ModelRun> = (0..3).map(|_| sequential::run(&e, &NativeHost)).collect();
-    let thr: Vec<ModelRun> = (0..3).map(|_| threads::run(&e, &ScopedThreads(4), &NativeHost, false)).collect();
+    let e = exp(Workload::Sleep(Sleep { ms: 30 }), 4, 4);
+    let seq: Vec<ModelRun> = (0..3).map(|_| sequential::run(&job(&e), &NativeHost)).collect();
+    let thr: Vec<ModelRun> = (0..3).map(|_| threads::run(&job(&e), &ScopedThreads(4), &NativeHost, false)).collect();
     let env = Environment { cores: 2, ..Environment::default() };
+    let expected = job(&e).expected();
     let results = Results::new(
         e.clone(),
         env,
         vec![
-            ModelSummary::from_runs(&e, Model::Sequential, &seq, None),
-            ModelSummary::from_runs(&e, Model::Threads, &thr, None),
-            ModelSummary::unavailable(Model::Processes, 4, "not here".into()),
+            ModelSummary::from_runs(&e, &expected, Model::Sequential, &seq, None),
+            ModelSummary::from_runs(&e, &expected, Model::Threads, &thr, None),
+            ModelSummary::not_run(Model::Processes, 4, Status::Unavailable { reason: "not here".into() }),
         ],
     );
     let s = results.model(Model::Threads).unwrap();

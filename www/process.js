@@ -1,32 +1,29 @@
-// A process worker: its own instance of the single-threaded engine, its own
-// memory. It shares nothing with the page or other workers; requests and
-// replies travel by postMessage as JSON text (protocol.rs).
-let engine;
+// A process worker (also the sequential worker): its own instance of the
+// single-threaded engine, its own memory. It shares nothing with the page or
+// other workers. The first message carries the compiled module; every other
+// message is protocol text (src/protocol.rs), answered by the engine.
+// An exception here (a wasm trap) is not caught: the page sees the worker
+// die and never reuses it.
 let worker;
 
-self.onmessage = async ({ data }) => {
-  try {
-    switch (data.type) {
-      case 'threadlab_init':
-        engine = await import('../pkg/single/threadlab_engine.js');
-        // Instantiate from the module the page compiled once.
-        engine.initSync({ module: data.module });
-        worker = new engine.ProcessWorker(data.id);
-        postMessage({ type: 'threadlab_ready', canBlock: engine.can_block() });
-        break;
-      case 'threadlab_request':
-        postMessage({ type: 'threadlab_reply', text: worker.handle(data.text) });
-        break;
-      case 'threadlab_calibrate':
-        postMessage({ type: 'threadlab_calibrated', rate: engine.calibrate() });
-        break;
-      case 'threadlab_sequential':
-        postMessage({ type: 'threadlab_result', text: engine.run_sequential(data.experiment) });
-        break;
-      default:
-        postMessage({ type: 'threadlab_error', message: `unknown message ${data.type}` });
-    }
-  } catch (e) {
-    postMessage({ type: 'threadlab_error', message: String((e && e.message) || e) });
+async function init({ module, id }) {
+  const engine = await import('../pkg/single/threadlab_engine.js');
+  // Instantiate from the module the page compiled once.
+  engine.initSync({ module });
+  worker = new engine.Worker(id);
+  postMessage(worker.hello());
+}
+
+// Synchronous, so an exception becomes the worker's error event on the
+// page (an async handler would only reject a promise nobody sees).
+self.onmessage = ({ data }) => {
+  if (typeof data === 'string') {
+    postMessage(worker.handle(data));
+    return;
   }
+  init(data).catch((e) =>
+    setTimeout(() => {
+      throw e;
+    }),
+  );
 };

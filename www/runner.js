@@ -1,7 +1,8 @@
-// The page's side of the workers: spawn them, hand them the compiled module,
-// dispatch process tasks, time what only the page can time, cancel.
-// What an experiment is and what its numbers mean is decided in Rust
-// (the core, via the UI crate); this file only moves messages.
+// The page's side of the workers: only what only JS can do. It owns the
+// Worker objects, posts protocol text to them and hands their answers back,
+// and terminates them. Which workers to start, what to send them and what
+// their answers mean is decided in Rust (the UI crate's runner, driving the
+// core's plan, dispatch and protocol); messages pass through here unread.
 
 /** One clock for every worker and the page. */
 export const now = () => performance.timeOrigin + performance.now();
@@ -9,188 +10,139 @@ export const now = () => performance.timeOrigin + performance.now();
 const compiled = {};
 function moduleOf(name) {
   // Compile each engine once; workers instantiate from the compiled module.
-  compiled[name] ??= WebAssembly.compileStreaming(fetch(new URL(`../pkg/${name}/threadlab_engine_bg.wasm`, import.meta.url)));
+  compiled[name] ??= WebAssembly.compileStreaming(fetch(new URL(`../pkg/${name}/threadlab_engine_bg.wasm`, import.meta.url))).catch((e) => {
+    delete compiled[name];
+    throw e;
+  });
   return compiled[name];
 }
 
-/** A worker that answers requests in order, one at a time. */
+/** Every live worker, by handle. */
+const live = new Map();
+let lastHandle = 0;
+
+/** A worker and the answers it sent that nobody has read yet. */
 class Endpoint {
-  constructor(script) {
+  constructor(handle, script) {
+    this.handle = handle;
     this.worker = new Worker(new URL(script, import.meta.url), { type: 'module' });
-    this.pending = null;
+    this.inbox = [];
+    this.waiters = new Set();
     this.dead = null;
-    this.tail = Promise.resolve();
     this.worker.onmessage = ({ data }) => {
-      const p = this.pending;
-      this.pending = null;
-      if (!p) return;
-      if (data.type === 'threadlab_error') p.reject(new Error(data.message));
-      else p.resolve(data);
+      const waiter = this.waiters.values().next().value;
+      if (waiter) waiter.settle(this.handle, data);
+      else this.inbox.push(data);
     };
     this.worker.onerror = (e) => {
       e.preventDefault();
-      this.fail(new Error(`a worker stopped: ${e.message || 'it crashed'}`));
+      this.kill(new Error(`a worker crashed: ${e.message || 'it stopped'}`));
     };
+    this.worker.onmessageerror = () => this.kill(new Error('a worker sent a message that could not be read'));
   }
-  fail(error) {
-    this.dead ??= error;
-    const p = this.pending;
-    this.pending = null;
-    p?.reject(error);
-  }
-  /** Sends a request; requests queue up, one answered at a time. */
-  call(message) {
-    const send = () => {
-      if (this.dead) return Promise.reject(this.dead);
-      return new Promise((resolve, reject) => {
-        this.pending = { resolve, reject };
-        this.worker.postMessage(message);
-      });
-    };
-    const reply = this.tail.then(send, send);
-    this.tail = reply.catch(() => {});
-    return reply;
-  }
-  terminate() {
+  kill(error) {
+    if (this.dead) return;
+    this.dead = error;
     this.worker.terminate();
-    this.fail(new Error('cancelled'));
+    live.delete(this.handle);
+    for (const w of [...this.waiters]) w.fail(error);
   }
 }
 
-const pools = {
-  sequential: null, // one process worker
-  threads: null, // { coordinator, threads, startup_ms }
-  processes: null, // { workers: [Endpoint], startup_ms }
-};
+/**
+ * Starts a worker: `script` is 'process' (single-threaded engine, its own
+ * memory) or 'coordinator' (threaded engine and a pool of `threads`).
+ * Resolves to its handle once the init message is posted; its first answer
+ * (a hello) arrives through `recv`.
+ */
+async function spawn(script, id, threads) {
+  const handle = ++lastHandle;
+  // Registered before any await, so terminateAll() also stops a worker
+  // that is still starting.
+  const e = new Endpoint(handle, `${script}.js`);
+  live.set(handle, e);
+  const module = await moduleOf(script === 'coordinator' ? 'threads' : 'single').catch((err) => {
+    e.kill(err);
+    throw err;
+  });
+  if (e.dead) throw e.dead;
+  e.worker.postMessage({ module, id, threads });
+  return handle;
+}
 
-async function spawnProcess(id) {
-  const e = new Endpoint('process.js');
-  const ready = await e.call({ type: 'threadlab_init', module: await moduleOf('single'), id });
-  e.canBlock = ready.canBlock;
+function endpoint(handle) {
+  const e = live.get(handle);
+  if (!e) throw new Error('cancelled: that worker was stopped');
   return e;
 }
 
-/** Gets the pool of a model ready; returns the ms it took to start it. */
-async function prepare(model, workers) {
-  if (model === 'sequential') {
-    if (!pools.sequential || pools.sequential.dead) {
-      const t0 = now();
-      pools.sequential = await spawnProcess(0);
-      pools.sequential.startup_ms = now() - t0;
-    }
-    return pools.sequential.startup_ms;
-  }
-  if (model === 'threads' || model === 'threads_gil') {
-    // Threads with and without the GIL share one pool.
-    const p = pools.threads;
-    if (p && p.threads === workers && !p.coordinator.dead) return p.startup_ms;
-    p?.coordinator.terminate();
-    pools.threads = null;
-    const t0 = now();
-    const coordinator = new Endpoint('coordinator.js');
-    await coordinator.call({ type: 'threadlab_init', module: await moduleOf('threads'), threads: workers });
-    pools.threads = { coordinator, threads: workers, startup_ms: now() - t0 };
-    return pools.threads.startup_ms;
-  }
-  if (model === 'processes') {
-    const p = pools.processes;
-    if (p && p.workers.length === workers && !p.workers.some((w) => w.dead)) return p.startup_ms;
-    p?.workers.forEach((w) => w.terminate());
-    pools.processes = null;
-    const t0 = now();
-    await moduleOf('single');
-    const spawned = await Promise.allSettled(Array.from({ length: workers }, (_, id) => spawnProcess(id)));
-    const failed = spawned.find((s) => s.status === 'rejected');
-    if (failed) {
-      spawned.forEach((s) => s.status === 'fulfilled' && s.value.terminate());
-      throw failed.reason;
-    }
-    pools.processes = { workers: spawned.map((s) => s.value), startup_ms: now() - t0 };
-    return pools.processes.startup_ms;
-  }
-  throw new Error(`unknown model ${model}`);
+/** Posts protocol text to a worker. */
+function post(handle, text) {
+  endpoint(handle).worker.postMessage(text);
 }
 
 /**
- * Runs one repeat of one model on its prepared pool. `experiment` is the
- * validated experiment JSON; resolves to a ModelRun as JSON text.
+ * The next answer from any of `handles`: resolves to [handle, text];
+ * rejects as soon as one of them dies or is stopped.
  */
-async function run(model, experiment, onTask = () => {}) {
-  if (model === 'sequential') {
-    return (await pools.sequential.call({ type: 'threadlab_sequential', experiment })).text;
-  }
-  if (model === 'threads' || model === 'threads_gil') {
-    const gil = model === 'threads_gil';
-    return (await pools.threads.coordinator.call({ type: 'threadlab_threads', experiment, gil })).text;
-  }
-  // Processes: like ProcessPoolExecutor.map, every idle worker is sent the
-  // next task index until none are left. Only messages cross over.
-  const exp = JSON.parse(experiment);
-  const workers = pools.processes.workers.slice(0, Math.min(exp.tasks, pools.processes.workers.length));
-  const request = (w, r) => w.call({ type: 'threadlab_request', text: JSON.stringify(r) }).then(({ text }) => JSON.parse(text));
-  const setup = await Promise.all(workers.map((w) => request(w, { type: 'setup', experiment: exp })));
-  const bad = setup.find((r) => r.type !== 'ready');
-  if (bad) throw new Error(bad.message);
-  const tasks = [];
-  // Each worker's timeline: what it reports per task (receiving, running,
-  // sending) and, from the page, when its reply arrived (then idle).
-  const lanes = workers.map((_, worker) => ({ worker, events: [] }));
-  let next = 0;
-  let failure = null;
-  const t0 = now();
-  await Promise.all(
-    workers.map(async (w, i) => {
-      while (next < exp.tasks && !failure) {
-        const index = next++;
-        try {
-          const reply = await request(w, { type: 'task', index, sent_ms: now() });
-          if (reply.type !== 'done') throw new Error(reply.message);
-          tasks.push(reply.record);
-          lanes[i].events.push(...reply.trace, { t: now(), state: 'idle' });
-          onTask(tasks.length);
-        } catch (e) {
-          failure ??= e;
-        }
+function recv(handles) {
+  return new Promise((resolve, reject) => {
+    let endpoints;
+    try {
+      endpoints = Array.from(handles, endpoint);
+    } catch (err) {
+      reject(err);
+      return;
+    }
+    for (const e of endpoints) {
+      if (e.inbox.length) {
+        resolve([e.handle, e.inbox.shift()]);
+        return;
       }
-    }),
-  );
-  const t1 = now();
-  if (failure) throw failure;
-  const timeline = exp.trace ? { start_ms: t0, end_ms: t1, lanes } : undefined;
-  return JSON.stringify({ model: 'processes', workers: workers.length, wall_ms: t1 - t0, tasks, timeline });
-}
-
-let calibration = null;
-/**
- * Loop iterations per ms on this machine, measured once per page load in a
- * worker (never on the page's thread); sizes CPU steps given in ms.
- */
-function calibrate() {
-  calibration ??= (async () => {
-    await prepare('sequential', 1);
-    return (await pools.sequential.call({ type: 'threadlab_calibrate' })).rate;
-  })().catch((e) => {
-    calibration = null;
-    throw e;
+    }
+    const waiter = {
+      done() {
+        for (const e of endpoints) e.waiters.delete(waiter);
+      },
+      settle(handle, text) {
+        waiter.done();
+        resolve([handle, text]);
+      },
+      fail(error) {
+        waiter.done();
+        reject(error);
+      },
+    };
+    for (const e of endpoints) e.waiters.add(waiter);
   });
-  return calibration;
 }
 
-/** Stops every worker; running calls reject with "cancelled". */
-function cancel() {
-  pools.sequential?.terminate();
-  pools.threads?.coordinator.terminate();
-  pools.processes?.workers.forEach((w) => w.terminate());
-  pools.sequential = pools.threads = pools.processes = null;
+function alive(handle) {
+  return live.has(handle);
+}
+
+function terminate(handle) {
+  live.get(handle)?.kill(new Error('cancelled'));
+}
+
+/** Stops every worker, including those still starting. */
+function terminateAll() {
+  for (const e of [...live.values()]) e.kill(new Error('cancelled'));
+}
+
+/** How many workers are alive (for tests: nothing leaks). */
+function liveWorkers() {
+  return live.size;
 }
 
 /** Time for one fresh process worker to become ready (spawn + instantiate). */
 async function probeProcessStartup() {
   await moduleOf('single');
   const t0 = now();
-  const w = await spawnProcess(0);
+  const h = await spawn('process', 0);
+  await recv([h]);
   const ms = now() - t0;
-  w.terminate();
+  terminate(h);
   return ms;
 }
 
@@ -233,4 +185,7 @@ function environment() {
   };
 }
 
-window.threadlabRunner = { environment, prepare, run, cancel, calibrate, probeProcessStartup };
+// Leaving or reloading the page mid-run leaves no worker running.
+addEventListener('pagehide', terminateAll);
+
+window.threadlabRunner = { now, environment, spawn, post, recv, alive, terminate, terminateAll, liveWorkers, probeProcessStartup };

@@ -2,17 +2,17 @@
 //!
 //! Built twice (see `scripts/build.sh`):
 //! - with `--features threads`, atomics and a shared memory: the coordinator
-//!   worker calls [`init_thread_pool`] then [`run_threads`], and the
-//!   wasm-bindgen-rayon pool runs the tasks in one shared memory;
-//! - without it: each process worker instantiates its own copy and answers
-//!   [`ProcessWorker::handle`] requests; the sequential model runs
-//!   [`run_sequential`] in one such worker.
+//!   worker calls [`init_thread_pool`], then its [`Worker`] runs the threads
+//!   model on the wasm-bindgen-rayon pool, in one shared memory;
+//! - without it: each process worker (and the sequential worker)
+//!   instantiates its own copy, with its own memory.
 //!
-//! Errors become `JsError`s in one place, [`js_error`].
+//! Either way a [`Worker`] answers the core's protocol messages as text, so
+//! errors travel as `Reply::Failed` messages and nothing here throws (a
+//! trap, by design or by bug, kills the worker, and the page sees that).
 
-use threadlab::models::sequential;
 use threadlab::platform::{Blocking, Clock};
-use threadlab::{Experiment, ModelRun};
+use threadlab::protocol::{decode, encode, Reply, Request, WorkerState};
 use wasm_bindgen::prelude::*;
 
 #[cfg(feature = "threads")]
@@ -70,50 +70,8 @@ impl Blocking for BrowserHost {
 }
 
 /// Whether this worker can block without spinning.
-#[wasm_bindgen]
-pub fn can_block() -> bool {
+fn can_block() -> bool {
     WAIT_CELL.with(|c| c.is_some())
-}
-
-fn js_error(e: impl std::fmt::Display) -> JsError {
-    JsError::new(&e.to_string())
-}
-
-fn parse(experiment: &str) -> Result<Experiment, JsError> {
-    Experiment::from_json(experiment, 1).map_err(js_error)
-}
-
-fn to_json(run: &ModelRun) -> String {
-    serde_json::to_string(run).expect("runs always serialise")
-}
-
-/// The sequential model: every task in a plain loop in this worker.
-#[wasm_bindgen]
-pub fn run_sequential(experiment: &str) -> Result<String, JsError> {
-    Ok(to_json(&sequential::run(&parse(experiment)?, &BrowserHost)))
-}
-
-/// Loop iterations per ms in this worker (about 50 ms of measuring).
-#[wasm_bindgen]
-pub fn calibrate() -> f64 {
-    threadlab::workload::calibrate(&|| BrowserHost.now_ms(), 50.0)
-}
-
-/// One process worker: its own instance, its own memory, talking JSON.
-#[wasm_bindgen]
-pub struct ProcessWorker(threadlab::protocol::ProcessWorker);
-
-#[wasm_bindgen]
-impl ProcessWorker {
-    #[wasm_bindgen(constructor)]
-    pub fn new(id: u32) -> ProcessWorker {
-        ProcessWorker(threadlab::protocol::ProcessWorker::new(id))
-    }
-
-    /// Answers one request (`protocol::Request` JSON) with a reply.
-    pub fn handle(&mut self, request: &str) -> String {
-        self.0.handle_json(request, &BrowserHost)
-    }
 }
 
 /// The wasm-bindgen-rayon pool as the core's shared-memory pool.
@@ -130,12 +88,39 @@ impl threadlab::models::threads::Pool for RayonPool {
     }
 }
 
-/// The threads model on the pool started by `init_thread_pool`, with the
-/// simulated GIL when `gil` is set. Blocks the calling worker (the
-/// coordinator) until every task is done.
-#[cfg(feature = "threads")]
+/// The pool this build has: the rayon pool in the threaded build (started
+/// by `initThreadPool` first), none in the single-threaded one.
+fn pool() -> Option<&'static dyn threadlab::models::threads::Pool> {
+    #[cfg(feature = "threads")]
+    return Some(&RayonPool);
+    #[cfg(not(feature = "threads"))]
+    None
+}
+
+/// One worker: a process worker, the sequential worker or the threads
+/// coordinator. It answers protocol messages (`threadlab::protocol`) as
+/// text; the worker's JS only passes them on.
 #[wasm_bindgen]
-pub fn run_threads(experiment: &str, gil: bool) -> Result<String, JsError> {
-    let exp = parse(experiment)?;
-    Ok(to_json(&threadlab::models::threads::run(&exp, &RayonPool, &BrowserHost, gil)))
+pub struct Worker(WorkerState);
+
+#[wasm_bindgen]
+impl Worker {
+    #[wasm_bindgen(constructor)]
+    pub fn new(id: u32) -> Worker {
+        Worker(WorkerState::new(id))
+    }
+
+    /// The first message a worker posts: it is ready for requests.
+    pub fn hello(&self) -> String {
+        encode(&Reply::Hello { worker: self.0.id(), can_block: can_block() })
+    }
+
+    /// Answers one request. `Request::Abort` traps, as a crashing task
+    /// would: the worker's JS rethrows and the page sees the worker die.
+    pub fn handle(&mut self, request: &str) -> String {
+        if let Ok(Request::Abort) = decode::<Request>(request) {
+            std::process::abort();
+        }
+        self.0.handle_text(request, &BrowserHost, pool())
+    }
 }

@@ -5,8 +5,9 @@
 //! - [`threads`]: a pool of workers sharing memory, pulling task indices from
 //!   one shared atomic counter (like `ThreadPoolExecutor`'s work queue);
 //! - [`processes`]: isolated workers that only exchange messages
-//!   ([`crate::protocol`]); the browser dispatches them from the page, the
-//!   native version here uses OS threads that share nothing but channels.
+//!   ([`crate::protocol`]), dispatched by [`crate::dispatch`]: from the page
+//!   in the browser, and here natively over OS threads that share nothing
+//!   but channels of message text.
 //!
 //! Threads + GIL is the threads model with a [`crate::gil::Gil`]: the same
 //! pool, but one worker computes at a time.
@@ -16,18 +17,17 @@ pub mod processes;
 pub mod sequential;
 pub mod threads;
 
-use crate::experiment::Experiment;
+use crate::experiment::{Experiment, Job};
 use crate::results::TaskRecord;
 use crate::trace::{self, State, Tracer};
 use crate::worker::Worker;
-use crate::workload;
 
 /// Runs task `index` on `w` and records it on the worker's clock.
-pub fn run_one(exp: &Experiment, index: u32, w: &mut Worker) -> TaskRecord {
+pub fn run_one(job: &Job, index: u32, w: &mut Worker) -> TaskRecord {
     w.set_task(Some(index));
     w.enter(State::Running);
     let start_ms = w.now();
-    let out = workload::run(exp, index, w);
+    let out = job.experiment.workload.run(&job.machine, index, w);
     let end_ms = w.now();
     TaskRecord { index, worker: w.id, start_ms, end_ms, value: out.value, latencies_ms: out.latencies_ms }
 }

@@ -3,7 +3,7 @@
 //! preallocated table: memory is shared, nothing is copied.
 
 use super::{run_one, tracer};
-use crate::experiment::{Experiment, Model};
+use crate::experiment::{Job, Model};
 use crate::gil::Gil;
 use crate::platform::Host;
 use crate::results::{ModelRun, TaskRecord};
@@ -44,7 +44,8 @@ impl Pool for ScopedThreads {
 
 /// Runs the threads model, with a simulated GIL when `gil` is set (the
 /// threads + GIL model).
-pub fn run(exp: &Experiment, pool: &dyn Pool, host: &dyn Host, gil: bool) -> ModelRun {
+pub fn run(job: &Job, pool: &dyn Pool, host: &dyn Host, gil: bool) -> ModelRun {
+    let exp = &job.experiment;
     let next = AtomicUsize::new(0);
     let n = exp.tasks as usize;
     let threads = pool.threads();
@@ -65,7 +66,7 @@ pub fn run(exp: &Experiment, pool: &dyn Pool, host: &dyn Host, gil: bool) -> Mod
                 break;
             }
             // Each index is handed out once, so each cell is set once.
-            let _ = table[i].set(run_one(exp, i as u32, &mut w));
+            let _ = table[i].set(run_one(job, i as u32, &mut w));
         }
         w.finish();
         let _ = lanes[thread].set(w.into_tracer().into_lane());

@@ -1,65 +1,71 @@
-//! `window.threadlab`: the scripting API for course pages and tests.
+//! Starting runs, from the page or a script, and `window.threadlab`, the
+//! scripting API for course pages and tests.
 //!
 //! `window.threadlab.run(experiment)` takes an experiment (object or JSON
 //! text), runs it exactly as the Run button does (the page shows it too), and
 //! resolves to the results JSON; bad input rejects with a readable `Error`.
+//! Every run takes the runner's slot synchronously, when it is asked for,
+//! so two requests can never both start.
 
-use crate::runner::{self, ProgressFn};
+use crate::runner::{self, ProgressFn, RunError, Slot};
 use crate::state::{Action, State};
+use std::future::Future;
 use std::rc::Rc;
+use threadlab::plan::Plan;
 use threadlab::results::Environment;
-use threadlab::{Experiment, ExperimentError, Results};
+use threadlab::{Experiment, ExperimentError, Model, Results};
 use wasm_bindgen::prelude::*;
 use yew::UseReducerDispatcher;
 
-/// Validates experiment JSON and runs it, from the page or the API; the page
-/// state follows along. Refusals are shown and returned.
-pub async fn submit(mut input: serde_json::Value, dispatch: UseReducerDispatcher<State>, env: Rc<Environment>) -> Result<Rc<Results>, String> {
-    let refuse = |msg: String| {
-        dispatch.dispatch(Action::Invalid(msg.clone()));
-        Err(msg)
-    };
-    if runner::is_running() {
-        return Err("A run is already in progress: wait for it or cancel it.".into());
-    }
-    // CPU work sized in ms needs this machine's loop speed, measured once.
-    let needs_rate = input.pointer("/workload/kind").and_then(|k| k.as_str()).is_some_and(|k| k == "mixed");
-    let mut env = (*env).clone();
-    if needs_rate {
-        dispatch.dispatch(Action::Preparing);
-        let rate = match env.cpu_iterations_per_ms {
-            Some(rate) => rate,
-            None => match runner::calibrate().await {
-                Ok(rate) => rate,
-                Err(e) => return refuse(format!("Could not measure this machine's speed: {e}")),
-            },
-        };
-        env.cpu_iterations_per_ms = Some(rate);
-        if let Some(obj) = input.as_object_mut() {
-            obj.insert("cpu_iterations_per_ms".into(), rate.into());
+fn progress(dispatch: &UseReducerDispatcher<State>) -> ProgressFn {
+    let dispatch = dispatch.clone();
+    Rc::new(move |p| dispatch.dispatch(Action::Progress(p)))
+}
+
+/// Validates experiment JSON and runs it; the page follows along. A refusal
+/// is shown and returned; a request while a run is under way is refused
+/// without disturbing it.
+pub fn run_experiment(json: serde_json::Value, dispatch: UseReducerDispatcher<State>, env: Rc<Environment>) -> impl Future<Output = Result<Rc<Results>, String>> {
+    let slot = Slot::take();
+    async move {
+        let slot = slot.map_err(|e| e.to_string())?;
+        let exp = Experiment::from_value(&json, env.cores).map_err(|e| {
+            dispatch.dispatch(Action::Invalid(e.to_string()));
+            e.to_string()
+        })?;
+        dispatch.dispatch(Action::Started(Some(exp.clone())));
+        let outcome = runner::run(&slot, &Plan::Single(exp), &env, &progress(&dispatch)).await;
+        match outcome.and_then(|mut r| r.pop().ok_or(RunError::Failed("the run produced no results".into()))) {
+            Ok(results) => {
+                let results = Rc::new(results);
+                dispatch.dispatch(Action::Finished(results.clone()));
+                Ok(results)
+            }
+            Err(e) => {
+                dispatch.dispatch(Action::Failed(e.to_string()));
+                Err(e.to_string())
+            }
         }
-    }
-    match Experiment::from_value(&input, env.cores) {
-        Ok(exp) => start(exp, dispatch, Rc::new(env)).await,
-        Err(e) => refuse(e.to_string()),
     }
 }
 
-async fn start(exp: Experiment, dispatch: UseReducerDispatcher<State>, env: Rc<Environment>) -> Result<Rc<Results>, String> {
-    dispatch.dispatch(Action::Started(exp.clone()));
-    let progress: ProgressFn = Rc::new({
-        let dispatch = dispatch.clone();
-        move |p| dispatch.dispatch(Action::Progress(p))
-    });
-    match runner::run(&exp, &env, &progress).await {
-        Ok(results) => {
-            let results = Rc::new(results);
-            dispatch.dispatch(Action::Finished(results.clone()));
-            Ok(results)
-        }
-        Err(e) => {
-            dispatch.dispatch(Action::Failed(e.clone()));
-            Err(e)
+/// Runs `base` on threads + GIL at several switch intervals (the convoy's
+/// sweep), through the same slot, progress and Cancel as any run.
+pub fn run_interval_sweep(base: Experiment, dispatch: UseReducerDispatcher<State>, env: Rc<Environment>) -> impl Future<Output = ()> {
+    let slot = Slot::take();
+    async move {
+        let Ok(slot) = slot else { return };
+        dispatch.dispatch(Action::Started(None));
+        let plan = Plan::interval_sweep(base);
+        match runner::run(&slot, &plan, &env, &progress(&dispatch)).await {
+            Ok(results) => {
+                let rows = results
+                    .iter()
+                    .map(|r| (r.experiment.switch_interval_ms, r.model(Model::ThreadsGil).and_then(|m| m.latency_ms)))
+                    .collect();
+                dispatch.dispatch(Action::SweepFinished(rows));
+            }
+            Err(e) => dispatch.dispatch(Action::Failed(e.to_string())),
         }
     }
 }
@@ -81,15 +87,21 @@ pub fn install(dispatch: UseReducerDispatcher<State>, env: Rc<Environment>) {
     let Some(window) = web_sys::window() else { return };
     let api = js_sys::Object::new();
     let run = Closure::<dyn Fn(JsValue) -> js_sys::Promise>::new(move |input: JsValue| {
-        let (dispatch, env) = (dispatch.clone(), env.clone());
+        let error = |msg: &str| JsValue::from(js_sys::Error::new(msg));
+        let json = match experiment_json(&input) {
+            Ok(json) => json,
+            Err(msg) => {
+                if !runner::is_running() {
+                    dispatch.dispatch(Action::Invalid(msg.clone()));
+                }
+                return js_sys::Promise::reject(&error(&msg));
+            }
+        };
+        // Takes the slot now, before this call returns.
+        let run = run_experiment(json, dispatch.clone(), env.clone());
         wasm_bindgen_futures::future_to_promise(async move {
-            let error = |msg: &str| JsValue::from(js_sys::Error::new(msg));
-            let json = experiment_json(&input).map_err(|msg| {
-                dispatch.dispatch(Action::Invalid(msg.clone()));
-                error(&msg)
-            })?;
-            let results = submit(json, dispatch, env).await.map_err(|e| error(&e))?;
-            let json = serde_json::to_string(&*results).map_err(|e| JsValue::from(js_sys::Error::new(&e.to_string())))?;
+            let results = run.await.map_err(|e| error(&e))?;
+            let json = serde_json::to_string(&*results).map_err(|e| error(&e.to_string()))?;
             js_sys::JSON::parse(&json)
         })
     });

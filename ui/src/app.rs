@@ -14,16 +14,7 @@ pub fn app() -> Html {
 
     {
         let (dispatcher, env) = (state.dispatcher(), state.environment.clone());
-        use_effect_with((), move |_| {
-            api::install(dispatcher.clone(), env);
-            // Measure the machine's loop speed once, in a worker, for CPU
-            // steps sized in ms.
-            wasm_bindgen_futures::spawn_local(async move {
-                if let Ok(rate) = runner::calibrate().await {
-                    dispatcher.dispatch(Action::Calibrated(rate));
-                }
-            });
-        });
+        use_effect_with((), move |_| api::install(dispatcher, env));
     }
 
     let on_action = {
@@ -34,9 +25,19 @@ pub fn app() -> Html {
         let (dispatcher, form, env) = (state.dispatcher(), state.form.clone(), state.environment.clone());
         Callback::from(move |_: ()| {
             let (json, dispatcher, env) = (form.to_json(), dispatcher.clone(), env.clone());
+            // Takes the run slot now; a click during a run is refused.
+            let run = api::run_experiment(json, dispatcher, env);
             wasm_bindgen_futures::spawn_local(async move {
-                let _ = api::submit(json, dispatcher, env).await;
+                let _ = run.await;
             });
+        })
+    };
+    let on_sweep = {
+        let (dispatcher, results, env) = (state.dispatcher(), state.results.clone(), state.environment.clone());
+        Callback::from(move |_: ()| {
+            if let Some(r) = &results {
+                wasm_bindgen_futures::spawn_local(api::run_interval_sweep(r.experiment.clone(), dispatcher.clone(), env.clone()));
+            }
         })
     };
     let on_cancel = Callback::from(|_: ()| runner::cancel());
@@ -60,7 +61,9 @@ pub fn app() -> Html {
                     { bar_chart(r) }
                     { results_table(r) }
                     { latency_table(r) }
-                    <IntervalSweep results={r.clone()} environment={state.environment.clone()} />
+                    if r.models.iter().any(|m| m.latency_ms.is_some()) {
+                        <IntervalSweep rows={state.sweep.clone()} running={state.running.is_some()} {on_sweep} />
+                    }
                     <h2 class="timelines-title">{ "Timelines" }</h2>
                     <p class="hint">{ "What every worker did during the median run of each model." }</p>
                     { for r.models.iter().enumerate().filter(|(_, m)| m.timeline.is_some()).map(|(index, m)| html! {

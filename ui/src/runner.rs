@@ -1,13 +1,22 @@
-//! Runs an experiment: gets each model's pool ready (`www/runner.js` spawns
-//! the workers), runs the repeats side by side, and summarises them with the
-//! core. The page's thread only waits here; all work runs in workers.
+//! Carries out a [`Plan`] on the workers: the page's side of every
+//! conversation with them. It owns the run slot (one run at a time, taken
+//! before anything is awaited), the pools (which workers exist, for which
+//! model), the steps of each experiment ([`threadlab::plan`]), the process
+//! dispatch ([`threadlab::dispatch`]) and the protocol
+//! ([`threadlab::protocol`]). `www/runner.js` only owns the `Worker` objects:
+//! spawn, post, receive, terminate. The page's thread only waits here; all
+//! work runs in workers.
 
 use crate::state::Progress;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
-use threadlab::results::{Environment, ModelSummary};
+use std::fmt;
 use std::rc::Rc;
-use threadlab::{Experiment, Model, ModelRun, Results};
+use threadlab::dispatch::Dispatch;
+use threadlab::plan::{self, Plan, Step};
+use threadlab::protocol::{decode, encode, Reply, Request};
+use threadlab::results::{Environment, ModelSummary};
+use threadlab::{Experiment, Job, Machine, Model, ModelRun, Results, Status};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -15,28 +24,20 @@ use wasm_bindgen_futures::JsFuture;
 extern "C" {
     #[wasm_bindgen(js_namespace = threadlabRunner, js_name = environment)]
     fn js_environment() -> JsValue;
-    #[wasm_bindgen(js_namespace = threadlabRunner, js_name = prepare, catch)]
-    fn js_prepare(model: &str, workers: u32) -> Result<js_sys::Promise, JsValue>;
-    #[wasm_bindgen(js_namespace = threadlabRunner, js_name = run, catch)]
-    fn js_run(model: &str, experiment: &str, on_task: &js_sys::Function) -> Result<js_sys::Promise, JsValue>;
-    #[wasm_bindgen(js_namespace = threadlabRunner, js_name = cancel)]
-    fn js_cancel();
-    #[wasm_bindgen(js_namespace = threadlabRunner, js_name = calibrate, catch)]
-    fn js_calibrate() -> Result<js_sys::Promise, JsValue>;
-}
-
-/// Loop iterations per ms on this machine (measured once, in a worker).
-pub async fn calibrate() -> Result<f64, String> {
-    let v = JsFuture::from(js_calibrate().map_err(message)?).await.map_err(message)?;
-    v.as_f64().filter(|r| r.is_finite() && *r > 0.0).ok_or_else(|| "the calibration returned no number".into())
-}
-
-/// Where progress goes (the page state).
-pub type ProgressFn = Rc<dyn Fn(Progress)>;
-
-thread_local! {
-    static RUNNING: Cell<bool> = const { Cell::new(false) };
-    static CANCELLED: Cell<bool> = const { Cell::new(false) };
+    #[wasm_bindgen(js_namespace = threadlabRunner, js_name = now)]
+    fn js_now() -> f64;
+    #[wasm_bindgen(js_namespace = threadlabRunner, js_name = spawn, catch)]
+    fn js_spawn(script: &str, id: u32, threads: u32) -> Result<js_sys::Promise, JsValue>;
+    #[wasm_bindgen(js_namespace = threadlabRunner, js_name = post, catch)]
+    fn js_post(handle: u32, text: &str) -> Result<(), JsValue>;
+    #[wasm_bindgen(js_namespace = threadlabRunner, js_name = recv, catch)]
+    fn js_recv(handles: Vec<u32>) -> Result<js_sys::Promise, JsValue>;
+    #[wasm_bindgen(js_namespace = threadlabRunner, js_name = alive)]
+    fn js_alive(handle: u32) -> bool;
+    #[wasm_bindgen(js_namespace = threadlabRunner, js_name = terminate)]
+    fn js_terminate(handle: u32);
+    #[wasm_bindgen(js_namespace = threadlabRunner, js_name = terminateAll)]
+    fn js_terminate_all();
 }
 
 /// The one place JS errors become messages for people.
@@ -56,133 +57,381 @@ pub fn environment() -> Environment {
         .unwrap_or_default()
 }
 
+/// Why a run as a whole did not finish.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RunError {
+    /// Another run holds the slot.
+    Busy,
+    Cancelled,
+    /// The run could not start (the machine could not be measured, ...).
+    Failed(String),
+}
+
+impl fmt::Display for RunError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RunError::Busy => f.write_str("A run is already in progress: wait for it or cancel it."),
+            RunError::Cancelled => f.write_str("Run cancelled. Press Run to start again."),
+            RunError::Failed(e) => f.write_str(e),
+        }
+    }
+}
+
+/// The run under way: whether it was cancelled.
+#[derive(Default)]
+struct RunState {
+    cancelled: Cell<bool>,
+}
+
+thread_local! {
+    static SLOT: RefCell<Option<Rc<RunState>>> = const { RefCell::new(None) };
+    static POOLS: RefCell<Pools> = RefCell::new(Pools::default());
+    /// This machine's loop speed, measured once (in a worker) when first needed.
+    static MACHINE: Cell<Option<f64>> = const { Cell::new(None) };
+}
+
+/// The right to run: one at a time. Taken synchronously, before anything
+/// is awaited, and given back when dropped.
+pub struct Slot(Rc<RunState>);
+
+impl Slot {
+    pub fn take() -> Result<Slot, RunError> {
+        SLOT.with(|s| {
+            let mut s = s.borrow_mut();
+            if s.is_some() {
+                return Err(RunError::Busy);
+            }
+            let state = Rc::new(RunState::default());
+            *s = Some(state.clone());
+            Ok(Slot(state))
+        })
+    }
+
+    fn check(&self) -> Result<(), RunError> {
+        match self.0.cancelled.get() {
+            true => Err(RunError::Cancelled),
+            false => Ok(()),
+        }
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        SLOT.with(|s| s.borrow_mut().take());
+    }
+}
+
 pub fn is_running() -> bool {
-    RUNNING.with(Cell::get)
+    SLOT.with(|s| s.borrow().is_some())
 }
 
-/// Stops the run under way: its workers are terminated and it fails with
-/// "cancelled"; the next run starts fresh pools.
+/// Stops the run under way, whatever it is doing (starting workers,
+/// measuring the machine, running): every worker is terminated, the run
+/// ends with [`RunError::Cancelled`], and the next run starts fresh pools.
 pub fn cancel() {
-    if is_running() {
-        CANCELLED.with(|c| c.set(true));
-        js_cancel();
+    let state = SLOT.with(|s| s.borrow().clone());
+    if let Some(state) = state {
+        state.cancelled.set(true);
+        js_terminate_all();
+        POOLS.with(|p| *p.borrow_mut() = Pools::default());
     }
 }
 
+/// Workers kept between runs, by model. A worker that died (crashed,
+/// trapped, was terminated) is never reused.
+#[derive(Default)]
+struct Pools {
+    /// The sequential worker, which also measures the machine and computes
+    /// expected values; and its start-up time.
+    sequential: Option<(u32, f64)>,
+    /// The threads coordinator, its thread count and start-up time.
+    threads: Option<(u32, u32, f64)>,
+    /// The process workers and the pool's start-up time.
+    processes: Option<(Vec<u32>, f64)>,
+}
+
+async fn await_js(p: Result<js_sys::Promise, JsValue>) -> Result<JsValue, String> {
+    JsFuture::from(p.map_err(message)?).await.map_err(message)
+}
+
+/// The next message from any of `handles`: (position in `handles`, reply).
+async fn recv(handles: &[u32]) -> Result<(usize, Reply), String> {
+    let v = await_js(js_recv(handles.to_vec())).await?;
+    let pair = js_sys::Array::from(&v);
+    let handle = pair.get(0).as_f64().ok_or("a worker answer without its sender")? as u32;
+    let text = pair.get(1).as_string().ok_or("a worker sent something other than protocol text")?;
+    let at = handles.iter().position(|h| *h == handle).ok_or("an answer from a worker nobody asked")?;
+    Ok((at, decode(&text).map_err(|e| e.to_string())?))
+}
+
+fn post(handle: u32, request: &Request) -> Result<(), String> {
+    js_post(handle, &encode(request)).map_err(message)
+}
+
+/// Sends one request to one worker and waits for its answer.
+async fn call(handle: u32, request: &Request) -> Result<Reply, String> {
+    post(handle, request)?;
+    match recv(&[handle]).await? {
+        (_, Reply::Failed { error }) => Err(error),
+        (_, reply) => Ok(reply),
+    }
+}
+
+/// Starts workers and waits for each one's hello.
+async fn spawn(script: &str, count: u32, threads: u32) -> Result<Vec<u32>, String> {
+    let mut handles = Vec::with_capacity(count as usize);
+    for id in 0..count {
+        match await_js(js_spawn(script, id, threads)).await {
+            Ok(h) => handles.push(h.as_f64().unwrap_or_default() as u32),
+            Err(e) => {
+                handles.iter().for_each(|h| js_terminate(*h));
+                return Err(e);
+            }
+        }
+    }
+    for _ in 0..count {
+        match recv(&handles).await {
+            Ok((_, Reply::Hello { .. })) => {}
+            Ok((_, other)) => return Err(format!("a worker started with {other:?} instead of a hello")),
+            Err(e) => {
+                handles.iter().for_each(|h| js_terminate(*h));
+                return Err(e);
+            }
+        }
+    }
+    Ok(handles)
+}
+
+/// The sequential worker, started if needed; and how long starting it took.
+async fn sequential_worker() -> Result<(u32, f64), String> {
+    if let Some(w) = POOLS.with(|p| p.borrow().sequential).filter(|(h, _)| js_alive(*h)) {
+        return Ok(w);
+    }
+    let t0 = js_now();
+    let h = spawn("process", 1, 0).await?[0];
+    let w = (h, js_now() - t0);
+    POOLS.with(|p| p.borrow_mut().sequential = Some(w));
+    Ok(w)
+}
+
+/// Gets `model`'s pool of `workers` ready; returns the ms it took to start
+/// (measured when it was started, perhaps by an earlier run).
 async fn prepare(model: Model, workers: u32) -> Result<f64, String> {
-    let v = JsFuture::from(js_prepare(model.as_str(), workers).map_err(message)?).await.map_err(message)?;
-    Ok(v.as_f64().unwrap_or(0.0))
-}
-
-async fn run_once(model: Model, experiment: &str, on_task: &js_sys::Function) -> Result<ModelRun, String> {
-    let v = JsFuture::from(js_run(model.as_str(), experiment, on_task).map_err(message)?).await.map_err(message)?;
-    let text = v.as_string().ok_or("a worker sent no result")?;
-    serde_json::from_str(&text).map_err(|e| format!("a worker sent an unreadable result: {e}"))
-}
-
-/// Runs `exp` and reports progress; `Err` only when the run as a whole
-/// cannot go on (cancelled, another run under way). A model that fails is
-/// reported in its summary and the others still run.
-pub async fn run(exp: &Experiment, env: &Environment, progress: &ProgressFn) -> Result<Results, String> {
-    if RUNNING.with(|r| r.replace(true)) {
-        return Err("A run is already in progress: wait for it or cancel it.".into());
+    match model {
+        Model::Sequential => Ok(sequential_worker().await?.1),
+        Model::Threads | Model::ThreadsGil => {
+            // Threads with and without the GIL share one pool.
+            let current = POOLS.with(|p| p.borrow_mut().threads.take());
+            if let Some((h, n, ms)) = current {
+                if n == workers && js_alive(h) {
+                    POOLS.with(|p| p.borrow_mut().threads = Some((h, n, ms)));
+                    return Ok(ms);
+                }
+                js_terminate(h);
+            }
+            let t0 = js_now();
+            let h = spawn("coordinator", 1, workers).await?[0];
+            let ms = js_now() - t0;
+            POOLS.with(|p| p.borrow_mut().threads = Some((h, workers, ms)));
+            Ok(ms)
+        }
+        Model::Processes => {
+            let current = POOLS.with(|p| p.borrow_mut().processes.take());
+            if let Some((hs, ms)) = current {
+                if hs.len() == workers as usize && hs.iter().all(|h| js_alive(*h)) {
+                    POOLS.with(|p| p.borrow_mut().processes = Some((hs, ms)));
+                    return Ok(ms);
+                }
+                hs.iter().for_each(|h| js_terminate(*h));
+            }
+            let t0 = js_now();
+            let hs = spawn("process", workers, 0).await?;
+            let ms = js_now() - t0;
+            POOLS.with(|p| p.borrow_mut().processes = Some((hs, ms)));
+            Ok(ms)
+        }
     }
-    CANCELLED.with(|c| c.set(false));
-    let result = run_inner(exp, env, progress).await;
-    RUNNING.with(|r| r.set(false));
-    if CANCELLED.with(Cell::get) {
-        return Err("Run cancelled. Press Run to start again.".into());
-    }
-    result
 }
 
-async fn run_inner(exp: &Experiment, env: &Environment, progress: &ProgressFn) -> Result<Results, String> {
-    let json = exp.to_json();
-    let mut failed: BTreeMap<Model, String> = BTreeMap::new();
+/// Throws away a model's pool (after it failed): the next run starts afresh.
+fn discard(model: Model) {
+    POOLS.with(|p| {
+        let mut p = p.borrow_mut();
+        match model {
+            Model::Sequential => p.sequential.take().into_iter().for_each(|(h, _)| js_terminate(h)),
+            Model::Threads | Model::ThreadsGil => p.threads.take().into_iter().for_each(|(h, ..)| js_terminate(h)),
+            Model::Processes => p.processes.take().into_iter().flat_map(|(hs, _)| hs).for_each(js_terminate),
+        }
+    });
+}
+
+/// Loop iterations per ms on this machine (measured once, in a worker).
+async fn machine(needed: bool) -> Result<Machine, String> {
+    if let Some(rate) = MACHINE.with(Cell::get) {
+        return Ok(Machine { cpu_iterations_per_ms: Some(rate) });
+    }
+    if !needed {
+        return Ok(Machine::default());
+    }
+    let (h, _) = sequential_worker().await?;
+    match call(h, &Request::Calibrate).await? {
+        Reply::Calibrated { cpu_iterations_per_ms } if cpu_iterations_per_ms.is_finite() && cpu_iterations_per_ms > 0.0 => {
+            MACHINE.with(|m| m.set(Some(cpu_iterations_per_ms)));
+            Ok(Machine { cpu_iterations_per_ms: Some(cpu_iterations_per_ms) })
+        }
+        other => Err(format!("the machine's speed could not be measured ({other:?})")),
+    }
+}
+
+/// One run of `model` on its prepared pool; `on_task(done)` as tasks end.
+async fn run_once(model: Model, job: &Job, on_task: &dyn Fn(u32)) -> Result<ModelRun, String> {
+    let ran = |reply: Reply| match reply {
+        Reply::Ran { run } if run.model == model => Ok(run),
+        other => Err(format!("the worker answered {other:?}")),
+    };
+    match model {
+        Model::Sequential => {
+            let (h, _) = sequential_worker().await?;
+            ran(call(h, &Request::Sequential { job: job.clone() }).await?)
+        }
+        Model::Threads | Model::ThreadsGil => {
+            let h = POOLS.with(|p| p.borrow().threads.map(|t| t.0)).ok_or("the threads pool is not running")?;
+            ran(call(h, &Request::Threads { job: job.clone(), gil: model == Model::ThreadsGil }).await?)
+        }
+        Model::Processes => {
+            let pool = POOLS.with(|p| p.borrow().processes.as_ref().map(|p| p.0.clone())).ok_or("the process pool is not running")?;
+            let mut dispatch = Dispatch::new(job.clone(), pool.len() as u32);
+            let used = &pool[..dispatch.workers() as usize];
+            let mut outbox = dispatch.start();
+            while !dispatch.is_finished() {
+                for send in outbox.drain(..) {
+                    post(used[send.worker as usize], &send.request)?;
+                }
+                let (w, reply) = recv(used).await?;
+                outbox = dispatch.reply(w as u32, reply, js_now()).map_err(|e| e.to_string())?;
+                on_task(dispatch.done());
+            }
+            Ok(dispatch.finish(js_now()))
+        }
+    }
+}
+
+/// Where progress goes (the page state).
+pub type ProgressFn = Rc<dyn Fn(Progress)>;
+
+/// Runs every experiment of `plan`, one [`Results`] each. `Err` only when
+/// the run as a whole cannot go on (cancelled, the machine could not be
+/// measured); a model that fails is reported in its summary and the others
+/// still run.
+pub async fn run(slot: &Slot, plan: &Plan, env: &Environment, progress: &ProgressFn) -> Result<Vec<Results>, RunError> {
+    let unavailable: Vec<Model> = match env.threads_unavailable {
+        Some(_) => vec![Model::ThreadsGil, Model::Threads],
+        None => vec![],
+    };
+    let total = plan.timed_tasks(&unavailable);
+    let mut done = 0;
+    let mut out = Vec::new();
+    let experiments = plan.experiments();
+    for exp in &experiments {
+        let r = run_experiment(slot, exp, env, &unavailable, progress, (done, total)).await;
+        slot.check()?;
+        out.push(r?);
+        done += plan::timed_tasks(exp, &unavailable);
+    }
+    Ok(out)
+}
+
+async fn run_experiment(
+    slot: &Slot,
+    exp: &Experiment,
+    env: &Environment,
+    unavailable: &[Model],
+    progress: &ProgressFn,
+    (mut done, total): (u32, u32),
+) -> Result<Results, RunError> {
+    let say = |done: u32, label: String| progress(Progress { done, total, label });
+    let needs = exp.workload.needs_calibration();
+    if needs && MACHINE.with(Cell::get).is_none() {
+        say(done, "Measuring this machine's speed…".into());
+    }
+    let machine = machine(needs).await.map_err(|e| RunError::Failed(format!("Could not measure this machine's speed: {e}")))?;
+    slot.check()?;
+    let job = Job::new(exp.clone(), machine).map_err(|e| RunError::Failed(e.to_string()))?;
+    // What every task must return, computed once, in a worker.
+    say(done, "Working out the right answers…".into());
+    let expected = match sequential_worker().await {
+        Ok((h, _)) => match call(h, &Request::Expected { job: job.clone() }).await {
+            Ok(Reply::Expected { values }) if values.len() == exp.tasks as usize => values,
+            Ok(other) => return Err(RunError::Failed(format!("the expected results could not be computed ({other:?})"))),
+            Err(e) => return Err(slot.check().err().unwrap_or(RunError::Failed(format!("the expected results could not be computed: {e}")))),
+        },
+        Err(e) => return Err(slot.check().err().unwrap_or(RunError::Failed(format!("no worker could start: {e}")))),
+    };
+    slot.check()?;
+
+    let mut failed: BTreeMap<Model, Status> = unavailable
+        .iter()
+        .filter(|m| exp.models.contains(m))
+        .map(|&m| (m, Status::Unavailable { reason: format!("threads are unavailable: {}", env.threads_unavailable.clone().unwrap_or_default()) }))
+        .collect();
     let mut startup: BTreeMap<Model, f64> = BTreeMap::new();
     let mut runs: BTreeMap<Model, Vec<ModelRun>> = BTreeMap::new();
-    let total = exp.models.len() as u32 * exp.repeats * exp.tasks;
-    let mut done = 0;
-
-    for &model in &exp.models {
-        if model.is_threads() {
-            if let Some(why) = &env.threads_unavailable {
-                failed.insert(model, format!("threads are unavailable: {why}"));
-                continue;
-            }
-        }
-        progress(Progress { done, total, label: format!("Starting {} workers…", model.label()) });
-        let workers = if model == Model::Sequential { 1 } else { exp.workers };
-        match prepare(model, workers).await {
-            Ok(ms) => {
-                startup.insert(model, ms);
-            }
-            Err(e) => {
-                failed.insert(model, format!("its workers could not start: {e}"));
-                continue;
-            }
-        }
-        // One untimed warm-up on the real workload, so the browser has
-        // optimised the code before the timed repeats (its first calls run
-        // in a baseline compiler).
-        if exp.workload.is_cpu_bound() {
-            let warm = Experiment { tasks: exp.tasks.min(exp.workers), repeats: 1, ..exp.clone() }.to_json();
-            progress(Progress { done, total, label: format!("Warming up {}…", model.label()) });
-            if let Err(e) = run_once(model, &warm, &js_sys::Function::new_no_args("")).await {
-                failed.insert(model, e);
-            }
-        }
-        if CANCELLED.with(Cell::get) {
-            return Err("cancelled".into());
-        }
-    }
-
-    // Repeats interleave the models, so a slow moment of the machine
-    // touches all of them alike.
-    for repeat in 1..=exp.repeats {
-        for &model in &exp.models {
-            if failed.contains_key(&model) {
+    let warm = Job { experiment: plan::warm_up(exp), ..job.clone() };
+    for step in plan::steps(exp, unavailable) {
+        let model = match step {
+            Step::Prepare { model, .. } | Step::WarmUp { model } | Step::Repeat { model, .. } => model,
+        };
+        if failed.contains_key(&model) {
+            if let Step::Repeat { .. } = step {
                 done += exp.tasks;
-                continue;
             }
-            let label = format!("{} — repeat {repeat} of {}", model.label(), exp.repeats);
-            progress(Progress { done, total, label: label.clone() });
-            let base = done;
-            // At most ~10 progress updates a second: every update re-renders
-            // the page, and the page's thread also dispatches process tasks.
-            let last = Cell::new(0.0);
-            let on_task = Closure::<dyn Fn(u32)>::new({
-                let (progress, label) = (progress.clone(), label.clone());
-                move |n: u32| {
-                    let t = js_sys::Date::now();
+            continue;
+        }
+        let result = match step {
+            Step::Prepare { model, workers } => {
+                say(done, format!("Starting {} workers…", model.label()));
+                prepare(model, workers).await.map(|ms| {
+                    startup.insert(model, ms);
+                })
+            }
+            Step::WarmUp { model } => {
+                say(done, format!("Warming up {}…", model.label()));
+                run_once(model, &warm, &|_| {}).await.map(|_| ())
+            }
+            Step::Repeat { model, repeat } => {
+                let label = format!("{} — repeat {repeat} of {}", model.label(), exp.repeats);
+                say(done, label.clone());
+                // At most ~10 progress updates a second: every update
+                // re-renders the page, which also dispatches process tasks.
+                let last = Cell::new(0.0);
+                let on_task = |n: u32| {
+                    let t = js_now();
                     if t - last.get() >= 100.0 {
                         last.set(t);
-                        progress(Progress { done: base + n, total, label: label.clone() });
+                        say(done + n, label.clone());
                     }
-                }
-            });
-            let result = run_once(model, &json, on_task.as_ref().unchecked_ref()).await;
-            if CANCELLED.with(Cell::get) {
-                return Err("cancelled".into());
+                };
+                let r = run_once(model, &job, &on_task).await.map(|run| runs.entry(model).or_default().push(run));
+                done += exp.tasks;
+                r
             }
-            match result {
-                Ok(run) => runs.entry(model).or_default().push(run),
-                Err(e) => {
-                    failed.insert(model, format!("it stopped: {e}"));
-                }
-            }
-            done = base + exp.tasks;
+        };
+        slot.check()?;
+        if let Err(error) = result {
+            discard(model);
+            failed.insert(model, Status::Failed { error });
         }
     }
-    progress(Progress { done: total, total, label: "Summarising…".into() });
-
+    say(total.max(done), "Summarising…".into());
+    let mut env = env.clone();
+    env.cpu_iterations_per_ms = job.machine.cpu_iterations_per_ms;
     let summaries = exp
         .models
         .iter()
-        .map(|&m| match failed.get(&m) {
-            Some(why) => ModelSummary::unavailable(m, exp.workers, why.clone()),
-            None => ModelSummary::from_runs(exp, m, runs.get(&m).map(Vec::as_slice).unwrap_or(&[]), startup.get(&m).copied()),
+        .map(|&m| match failed.remove(&m) {
+            Some(status) => ModelSummary::not_run(m, exp.workers, status),
+            None => ModelSummary::from_runs(exp, &expected, m, runs.get(&m).map(Vec::as_slice).unwrap_or(&[]), startup.get(&m).copied()),
         })
         .collect();
-    Ok(Results::new(exp.clone(), env.clone(), summaries))
+    Ok(Results::new(exp.clone(), env, summaries))
 }

@@ -1,128 +1,86 @@
 //! The page state and everything that changes it.
 
-use std::collections::BTreeSet;
-use std::rc::Rc;
 use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
 use threadlab::results::Environment;
-use threadlab::{Experiment, Model, Results, Workload};
+use threadlab::stats::Latency;
+use threadlab::workloads::{self, Info};
+use threadlab::{Experiment, Model, Results};
 use yew::Reducible;
 
-/// Which workload the form edits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Loop,
-    Primes,
-    Sleep,
-    Mixed,
-    Convoy,
-}
-
-impl Kind {
-    pub const ALL: [Kind; 5] = [Kind::Loop, Kind::Primes, Kind::Sleep, Kind::Mixed, Kind::Convoy];
-
-    pub fn key(self) -> &'static str {
-        match self {
-            Kind::Loop => "loop",
-            Kind::Primes => "primes",
-            Kind::Sleep => "sleep",
-            Kind::Mixed => "mixed",
-            Kind::Convoy => "convoy",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Kind::Loop => "CPU: total += i loop",
-            Kind::Primes => "CPU: count primes",
-            Kind::Sleep => "I/O: time.sleep",
-            Kind::Mixed => "Mixed: CPU and I/O steps",
-            Kind::Convoy => "Convoy effect: I/O behind CPU",
-        }
-    }
-
-    /// The label of the size field and its default.
-    pub fn size_field(self) -> (&'static str, &'static str) {
-        match self {
-            Kind::Loop => ("Iterations per task", "300000000"),
-            Kind::Primes => ("Count primes below", "1000000"),
-            Kind::Sleep => ("Wait per task (ms)", "100"),
-            Kind::Mixed => ("Recipe of each task", "cpu 20ms, io 50ms, x3"),
-            Kind::Convoy => ("CPU time of the CPU-bound tasks (ms)", "400"),
-        }
-    }
-}
-
 /// The experiment builder's fields, as typed: kept as text so a bad value
-/// stays on screen next to its message.
+/// stays on screen next to its message. The workload's own fields come from
+/// the core's registry ([`threadlab::workloads::ALL`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Form {
-    pub kind: Kind,
-    pub size: String,
+    pub kind: &'static Info,
+    /// Each workload's fields as typed, by workload and field key: switching
+    /// workloads and back keeps what was typed.
+    pub params: BTreeMap<(&'static str, &'static str), String>,
     pub tasks: String,
     pub workers: String,
     pub repeats: String,
     pub switch_interval: String,
-    /// Convoy only: the I/O task's wait.
-    pub io_ms: String,
     pub models: BTreeSet<Model>,
 }
 
 impl Form {
     pub fn new(cores: u32) -> Form {
+        let params = workloads::ALL.iter().flat_map(|i| i.fields.iter().map(move |f| ((i.key, f.key), f.default.to_string()))).collect();
         Form {
-            kind: Kind::Loop,
-            size: Kind::Loop.size_field().1.into(),
+            kind: &workloads::ALL[0],
+            params,
             tasks: (4 * cores.max(1)).to_string(),
             workers: cores.max(1).to_string(),
             repeats: "3".into(),
             switch_interval: "5".into(),
-            io_ms: "1".into(),
             models: Model::ALL.into_iter().collect(),
         }
     }
 
+    /// The text typed into a field of the chosen workload.
+    pub fn param(&self, field: &str) -> &str {
+        self.params.iter().find(|((k, f), _)| *k == self.kind.key && *f == field).map_or("", |(_, v)| v.as_str())
+    }
+
     /// The experiment JSON the form describes (validated by the core).
     pub fn to_json(&self) -> Value {
-        let size = self.size.trim();
-        let workload = match self.kind {
-            Kind::Loop | Kind::Primes => json!({ "kind": self.kind.key(), "size": size }),
-            Kind::Sleep => json!({ "kind": "sleep", "ms": size }),
-            Kind::Mixed => json!({ "kind": "mixed", "recipe": size }),
-            Kind::Convoy => json!({ "kind": "convoy", "cpu_ms": size, "io_ms": self.io_ms.trim() }),
-        };
-        json!({
+        let mut workload = serde_json::Map::new();
+        workload.insert("kind".into(), self.kind.key.into());
+        for f in self.kind.fields {
+            workload.insert(f.key.into(), self.param(f.key).trim().into());
+        }
+        let mut exp = json!({
             "version": threadlab::experiment::FORMAT_VERSION,
             "workload": workload,
-            "tasks": self.tasks.trim(),
             "workers": self.workers.trim(),
             "repeats": self.repeats.trim(),
             "switch_interval_ms": self.switch_interval.trim(),
             "models": self.models.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
-        })
+        });
+        if !self.kind.one_task_per_worker {
+            exp["tasks"] = self.tasks.trim().into();
+        }
+        exp
     }
 
-    pub fn from_experiment(e: &Experiment) -> Form {
-        let mut io_ms = "1".to_string();
-        let (kind, size) = match &e.workload {
-            Workload::Loop { size } => (Kind::Loop, size.to_string()),
-            Workload::Primes { size } => (Kind::Primes, size.to_string()),
-            Workload::Sleep { ms } => (Kind::Sleep, ms.to_string()),
-            Workload::Mixed { recipe } => (Kind::Mixed, recipe.to_string()),
-            Workload::Convoy { cpu_ms, io_ms: io } => {
-                io_ms = io.to_string();
-                (Kind::Convoy, cpu_ms.to_string())
-            }
-        };
-        Form {
-            kind,
-            size,
-            tasks: e.tasks.to_string(),
-            workers: e.workers.to_string(),
-            repeats: e.repeats.to_string(),
-            switch_interval: e.switch_interval_ms.to_string(),
-            io_ms,
-            models: e.models.iter().copied().collect(),
+    /// The form showing `e` (what a run or a script asked for); fields of
+    /// other workloads keep what was typed.
+    pub fn show(&self, e: &Experiment) -> Form {
+        let mut form = self.clone();
+        form.kind = e.workload.info();
+        for (field, value) in e.workload.field_values() {
+            form.params.insert((form.kind.key, field), value);
         }
+        if !form.kind.one_task_per_worker {
+            form.tasks = e.tasks.to_string();
+        }
+        form.workers = e.workers.to_string();
+        form.repeats = e.repeats.to_string();
+        form.switch_interval = e.switch_interval_ms.to_string();
+        form.models = e.models.iter().copied().collect();
+        form
     }
 }
 
@@ -133,14 +91,20 @@ pub struct Progress {
     pub label: String,
 }
 
+/// One row of the switch-interval sweep: the interval and the convoy's
+/// wake-up latency on threads + GIL.
+pub type SweepRow = (f64, Option<Latency>);
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct State {
     pub form: Form,
     pub environment: Rc<Environment>,
-    /// Set while a run is under way.
+    /// Set while a run is under way (mirrors the runner's slot, for display).
     pub running: Option<Progress>,
     /// The last results, kept while a new run goes on or fails.
     pub results: Option<Rc<Results>>,
+    /// The switch-interval sweep of the last results, if one ran.
+    pub sweep: Option<Rc<Vec<SweepRow>>>,
     /// A message for the learner: bad input, a failed or cancelled run.
     pub message: Option<String>,
     /// Runs ended so far (finished or failed): lets a script or a test wait
@@ -150,33 +114,33 @@ pub struct State {
 
 impl State {
     pub fn new(environment: Environment) -> State {
-        State { form: Form::new(environment.cores), environment: Rc::new(environment), running: None, results: None, message: None, ended: 0 }
+        State { form: Form::new(environment.cores), environment: Rc::new(environment), running: None, results: None, sweep: None, message: None, ended: 0 }
     }
 }
 
+/// A field of the builder.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Field {
-    Size,
+    /// A field of the chosen workload, by key.
+    Param(&'static str),
     Tasks,
     Workers,
     Repeats,
     SwitchInterval,
-    IoMs,
 }
 
 pub enum Action {
-    SetKind(Kind),
+    SetKind(&'static str),
     Set(Field, String),
     ToggleModel(Model),
-    /// Run was pressed: getting ready (measuring the machine if needed).
-    Preparing,
     /// The experiment was refused; say why.
     Invalid(String),
-    Started(Experiment),
+    /// A run started; the form shows its experiment (if it is one).
+    Started(Option<Experiment>),
     Progress(Progress),
     Finished(Rc<Results>),
+    SweepFinished(Vec<SweepRow>),
     Failed(String),
-    /// The machine's loop speed is known.
-    Calibrated(f64),
 }
 
 impl Reducible for State {
@@ -185,58 +149,56 @@ impl Reducible for State {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut s = (*self).clone();
         match action {
-            Action::SetKind(kind) => {
-                if kind != s.form.kind {
-                    s.form.kind = kind;
-                    s.form.size = kind.size_field().1.into();
+            Action::SetKind(key) => {
+                if let Some(info) = threadlab::Workload::info_of(key) {
+                    s.form.kind = info;
                 }
             }
             Action::Set(field, value) => {
                 let f = &mut s.form;
-                *match field {
-                    Field::Size => &mut f.size,
-                    Field::Tasks => &mut f.tasks,
-                    Field::Workers => &mut f.workers,
-                    Field::Repeats => &mut f.repeats,
-                    Field::SwitchInterval => &mut f.switch_interval,
-                    Field::IoMs => &mut f.io_ms,
-                } = value;
+                match field {
+                    Field::Param(key) => {
+                        f.params.insert((f.kind.key, key), value);
+                    }
+                    Field::Tasks => f.tasks = value,
+                    Field::Workers => f.workers = value,
+                    Field::Repeats => f.repeats = value,
+                    Field::SwitchInterval => f.switch_interval = value,
+                }
             }
             Action::ToggleModel(m) => {
                 if !s.form.models.remove(&m) {
                     s.form.models.insert(m);
                 }
             }
-            Action::Preparing => {
-                s.message = None;
-                s.running = Some(Progress { done: 0, total: 1, label: "Getting ready…".into() });
-            }
-            Action::Invalid(msg) => {
-                if s.running.take().is_some() {
-                    s.ended += 1;
-                }
-                s.message = Some(msg);
-            }
+            Action::Invalid(msg) => s.message = Some(msg),
             Action::Started(e) => {
-                s.form = Form::from_experiment(&e);
+                if let Some(e) = e {
+                    s.form = s.form.show(&e);
+                }
                 s.message = None;
                 s.running = Some(Progress { done: 0, total: 1, label: "Starting…".into() });
             }
-            Action::Progress(p) => s.running = Some(p),
+            Action::Progress(p) => {
+                if s.running.is_some() {
+                    s.running = Some(p);
+                }
+            }
             Action::Finished(r) => {
                 s.running = None;
                 s.results = Some(r);
+                s.sweep = None;
+                s.ended += 1;
+            }
+            Action::SweepFinished(rows) => {
+                s.running = None;
+                s.sweep = Some(Rc::new(rows));
                 s.ended += 1;
             }
             Action::Failed(msg) => {
                 s.running = None;
                 s.message = Some(msg);
                 s.ended += 1;
-            }
-            Action::Calibrated(rate) => {
-                let mut env = (*s.environment).clone();
-                env.cpu_iterations_per_ms = Some(rate);
-                s.environment = Rc::new(env);
             }
         }
         Rc::new(s)
@@ -248,18 +210,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_form_round_trips_through_an_experiment() {
-        let mut form = Form::new(2);
-        for kind in Kind::ALL {
-            form.kind = kind;
-            form.size = kind.size_field().1.into();
-            if kind == Kind::Convoy {
-                form.tasks = form.workers.clone();
-            }
-            let mut json = form.to_json();
-            json["cpu_iterations_per_ms"] = 1000.into();
-            let e = Experiment::from_value(&json, 2).unwrap();
-            assert_eq!(Form::from_experiment(&e), form, "{kind:?}");
+    fn the_form_round_trips_through_an_experiment_for_every_workload() {
+        let form = Form::new(2);
+        for info in workloads::ALL {
+            let mut f = form.clone();
+            f.kind = info;
+            let e = Experiment::from_value(&f.to_json(), 2).unwrap_or_else(|err| panic!("{}: {err}", info.key));
+            assert_eq!(e.workload.key(), info.key);
+            assert_eq!(f.show(&e).to_json(), f.to_json(), "{}", info.key);
         }
     }
 
@@ -269,5 +227,27 @@ mod tests {
         form.workers = "0".into();
         let err = Experiment::from_value(&form.to_json(), 2).unwrap_err().to_string();
         assert!(err.contains("`workers` must be between 1 and 64"), "{err}");
+        form.workers = "2".into();
+        form.params.insert(("loop", "size"), "lots".into());
+        let err = Experiment::from_value(&form.to_json(), 2).unwrap_err().to_string();
+        assert_eq!(err, "`workload.size` must be a whole number (got \"lots\")");
+    }
+
+    #[test]
+    fn switching_workloads_keeps_what_was_typed() {
+        let s = Rc::new(State::new(Environment { cores: 2, ..Environment::default() }));
+        let s = s.reduce(Action::Set(Field::Param("size"), "123".into()));
+        let s = s.reduce(Action::SetKind("sleep"));
+        assert_eq!(s.form.param("ms"), "100");
+        let s = s.reduce(Action::SetKind("loop"));
+        assert_eq!(s.form.param("size"), "123");
+    }
+
+    #[test]
+    fn progress_after_the_end_of_a_run_is_ignored() {
+        let s = Rc::new(State::new(Environment::default()));
+        let s = s.reduce(Action::Started(None)).reduce(Action::Failed("cancelled".into()));
+        let s = s.reduce(Action::Progress(Progress { done: 1, total: 2, label: "late".into() }));
+        assert_eq!((s.running.clone(), s.ended), (None, 1));
     }
 }

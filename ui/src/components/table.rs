@@ -31,7 +31,7 @@ pub fn results_table(r: &Results) -> Html {
                             { if m.correct { format!("✓ {} of {} correct", r.experiment.tasks, r.experiment.tasks) } else { format!("✗ {}", m.problems.join("; ")) } }
                         </td>
                     } else {
-                        <td colspan="6" class="check bad">{ format!("Did not run: {}", m.reason.clone().unwrap_or_default()) }</td>
+                        <td colspan="6" class="check bad">{ format!("Did not run: {}", m.status.why_not().unwrap_or_else(|| "no run finished".into())) }</td>
                     }
                 </tr>
             }) }

@@ -1,0 +1,125 @@
+//! The convoy effect: task 0 blocks for `io_ms` again and again and measures
+//! how late it resumes, while the other tasks compute for `cpu_ms` of wall
+//! time. One task per worker.
+
+use super::count_loop::{sum_loop, triangle};
+use super::{Cost, Field, Input, Kind, Machine, Output, Params, Task};
+use crate::experiment::{Experiment, ExperimentError, Model};
+use crate::results::{ModelSummary, TaskRecord};
+use crate::worker::Worker;
+use serde::{Deserialize, Serialize};
+
+/// The CPU-bound tasks loop in chunks of this many iterations; their result
+/// is a whole number of chunk totals.
+pub const CHUNK: u64 = 1 << 20;
+/// At most this many wake-ups are measured by the I/O task.
+pub const MAX_WAKEUPS: usize = 4096;
+pub const MAX_CPU_MS: u64 = 10_000;
+pub const MAX_IO_MS: u64 = 100;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Convoy {
+    pub cpu_ms: u64,
+    pub io_ms: u64,
+}
+
+impl Kind for Convoy {
+    const LABEL: &'static str = "Convoy effect: I/O behind CPU";
+    const FIELDS: &'static [Field] = &[
+        Field {
+            key: "cpu_ms",
+            label: "CPU time of the CPU-bound tasks (ms)",
+            hint: "Task 0 sleeps again and again and measures how late it wakes; one task per worker, the others compute this long.",
+            default: "400",
+            input: Input::Whole { min: 10, max: MAX_CPU_MS },
+        },
+        Field {
+            key: "io_ms",
+            label: "I/O wait of task 0 (ms)",
+            hint: "How long each of its blocking waits lasts.",
+            default: "1",
+            input: Input::Whole { min: 0, max: MAX_IO_MS },
+        },
+    ];
+    const ONE_TASK_PER_WORKER: bool = true;
+
+    fn parse(p: &Params) -> Result<Self, ExperimentError> {
+        Ok(Convoy { cpu_ms: p.whole("cpu_ms")?, io_ms: p.whole("io_ms")? })
+    }
+}
+
+impl Task for Convoy {
+    fn cpu_bound(&self) -> bool {
+        false
+    }
+    fn cost(&self) -> Cost {
+        Cost::Ms(self.cpu_ms)
+    }
+    fn validate(&self, exp: &Experiment) -> Result<(), ExperimentError> {
+        if exp.workers < 2 {
+            return Err(ExperimentError::ConvoyNeedsTwoWorkers);
+        }
+        Ok(())
+    }
+    fn run(&self, _: &Machine, index: u32, w: &mut Worker) -> Output {
+        if index == 0 {
+            return probe(self.cpu_ms as f64 * 0.8, self.io_ms as f64, w);
+        }
+        // Compute for cpu_ms of wall time, so the CPU-bound tasks always
+        // outlast the probe, whatever the GIL does to their pace.
+        let start = w.now();
+        let mut total: u64 = 0;
+        loop {
+            total = total.wrapping_add(sum_loop(CHUNK, &mut || w.tick()));
+            if w.now() - start >= self.cpu_ms as f64 {
+                break total.into();
+            }
+        }
+    }
+    fn expected(&self, _: &Machine, tasks: u32) -> Vec<Option<u64>> {
+        // Timed work: no fixed value; see `check`.
+        vec![None; tasks as usize]
+    }
+    fn check(&self, record: &TaskRecord, _: Option<u64>) -> Option<String> {
+        let index = record.index;
+        if index == 0 {
+            return record.latencies_ms.is_empty().then(|| format!("task {index} measured no wake-ups"));
+        }
+        let chunk = triangle(CHUNK);
+        (record.value == 0 || record.value % chunk != 0)
+            .then(|| format!("task {index} returned {}, not a whole number of loop totals ({chunk})", record.value))
+    }
+    fn describe(&self) -> String {
+        format!("convoy: one worker sleeps {} ms again and again while the others compute for {} ms", self.io_ms, self.cpu_ms)
+    }
+    fn explain(&self, exp: &Experiment, models: &[ModelSummary]) -> Vec<String> {
+        let lat = |m: Model| models.iter().find(|s| s.model == m).and_then(|s| s.latency_ms);
+        let Some(g) = lat(Model::ThreadsGil) else { return vec![] };
+        let others: Vec<String> = [Model::Threads, Model::Processes]
+            .into_iter()
+            .filter_map(|m| lat(m).map(|l| format!("{:.2} ms on {}", l.median, m.label().to_lowercase())))
+            .collect();
+        vec![format!(
+            "Convoy effect: after each {} ms wait the I/O task was back {:.2} ms late (median; 95th percentile {:.2} ms) with the GIL{}: it queues behind the CPU-bound thread until that one is asked to drop the GIL, up to one switch interval ({} ms).",
+            self.io_ms,
+            g.median,
+            g.p95,
+            if others.is_empty() { String::new() } else { format!(", against {}", others.join(" and ")) },
+            exp.switch_interval_ms
+        )]
+    }
+}
+
+/// The I/O-bound task: block for `io_ms`, again and again for `window_ms`,
+/// measuring each time how long after the wait ended the worker was running
+/// again (with the GIL, where there is one).
+fn probe(window_ms: f64, io_ms: f64, w: &mut Worker) -> Output {
+    let start = w.now();
+    let mut latencies_ms = Vec::with_capacity(MAX_WAKEUPS);
+    while w.now() - start < window_ms && latencies_ms.len() < MAX_WAKEUPS {
+        let requested = w.now();
+        w.io(io_ms);
+        latencies_ms.push((w.now() - requested - io_ms).max(0.0));
+    }
+    Output { value: latencies_ms.len() as u64, latencies_ms }
+}

@@ -1,0 +1,316 @@
+//! The workloads: what one task does, each in one module of its own.
+//!
+//! A workload module owns everything about its kind of task: its parameters
+//! and their limits (the form fields the UI builds from them), the cost
+//! estimate that refuses hour-long runs, the work itself, the value a correct
+//! task returns (computed another way) and the check, the sentence that
+//! describes it and, where it has one, its part of the explanation.
+//!
+//! Adding a workload is one module implementing [`Kind`] and one line in the
+//! `registry!` call below (see ARCHITECTURE.md, "How to add a workload").
+
+use crate::experiment::{Experiment, ExperimentError};
+use crate::results::{ModelSummary, TaskRecord};
+use crate::worker::Worker;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::fmt::Debug;
+
+/// One kind of task: what the registry needs to list and parse it.
+/// Implemented by the parameter struct of a workload, with [`Task`].
+pub trait Kind: Task + Debug + Clone + PartialEq + Serialize + DeserializeOwned + Sized {
+    /// The name a learner sees in the workload menu.
+    const LABEL: &'static str;
+    /// The parameters, in form order: labels, hints, defaults and limits.
+    const FIELDS: &'static [Field];
+    /// The experiment runs one task per worker (the `tasks` field is ignored).
+    const ONE_TASK_PER_WORKER: bool = false;
+
+    /// Reads and validates the parameters (see [`Params`]).
+    fn parse(p: &Params) -> Result<Self, ExperimentError>;
+}
+
+/// What a workload does and knows, once parsed.
+pub trait Task {
+    /// Mostly computing (as opposed to mostly waiting).
+    fn cpu_bound(&self) -> bool;
+    /// What one task costs, to refuse experiments too large for a tab.
+    fn cost(&self) -> Cost;
+    /// CPU work is sized in milliseconds: it needs [`Machine::cpu_iterations_per_ms`].
+    fn needs_calibration(&self) -> bool {
+        false
+    }
+    /// Checks that need the whole experiment (e.g. at least two workers).
+    fn validate(&self, _exp: &Experiment) -> Result<(), ExperimentError> {
+        Ok(())
+    }
+    /// Runs task `index` on `w`, as in `executor.map(fn, range(tasks))`.
+    fn run(&self, machine: &Machine, index: u32, w: &mut Worker) -> Output;
+    /// What every task of an experiment of `tasks` tasks must return,
+    /// computed another way (closed form, sieve). `None` for a task whose
+    /// value depends on timing. Called once per experiment, in a worker.
+    fn expected(&self, machine: &Machine, tasks: u32) -> Vec<Option<u64>>;
+    /// Checks one task's record; `None` when it is right.
+    fn check(&self, record: &TaskRecord, expected: Option<u64>) -> Option<String> {
+        match expected {
+            Some(want) if record.value != want => Some(format!("task {} returned {} instead of {want}", record.index, record.value)),
+            _ => None,
+        }
+    }
+    /// One line a learner reads: "CPU: count primes below 1,000,000".
+    fn describe(&self) -> String;
+    /// Sentences of the explanation only this workload can say.
+    fn explain(&self, _exp: &Experiment, _models: &[ModelSummary]) -> Vec<String> {
+        Vec::new()
+    }
+}
+
+/// A form field of a workload: what the UI shows, and what the core accepts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Field {
+    /// The key in the experiment JSON (`workload.<key>`) and in links.
+    pub key: &'static str,
+    pub label: &'static str,
+    pub hint: &'static str,
+    /// The value the form starts with, and the value used when it is absent.
+    pub default: &'static str,
+    pub input: Input,
+}
+
+/// What a field accepts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Input {
+    /// A whole number in `min..=max`.
+    Whole { min: u64, max: u64 },
+    /// Text the workload parses itself (a mixed recipe).
+    Text,
+}
+
+/// What one task costs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Cost {
+    /// About this many loop iterations of computing (~1 ns each in a tab).
+    Iterations(f64),
+    /// About this many milliseconds, by design (waits, timed work).
+    Ms(u64),
+}
+
+/// What one task returns.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Output {
+    pub value: u64,
+    /// Convoy only: how late each wake-up resumed, in ms.
+    pub latencies_ms: Vec<f64>,
+}
+
+impl From<u64> for Output {
+    fn from(value: u64) -> Output {
+        Output { value, latencies_ms: Vec::new() }
+    }
+}
+
+/// Facts about the machine a run needs: measured on the visitor's machine,
+/// never carried by an experiment or a link.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct Machine {
+    /// Loop iterations per millisecond (sizes CPU work given in ms).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub cpu_iterations_per_ms: Option<f64>,
+}
+
+impl Machine {
+    /// Loop iterations that take about `ms` on this machine.
+    pub fn iterations(&self, ms: u64) -> u64 {
+        (ms as f64 * self.cpu_iterations_per_ms.unwrap_or(0.0)).round() as u64
+    }
+}
+
+/// A workload's parameters as given (JSON object), read field by field
+/// against its [`Field`]s, so messages name the field and its range.
+pub struct Params<'a> {
+    obj: &'a Map<String, Value>,
+    fields: &'static [Field],
+}
+
+impl<'a> Params<'a> {
+    pub fn new(obj: &'a Map<String, Value>, fields: &'static [Field]) -> Params<'a> {
+        Params { obj, fields }
+    }
+
+    fn field(&self, key: &str) -> &'static Field {
+        self.fields.iter().find(|f| f.key == key).unwrap_or_else(|| panic!("workload field `{key}` is not declared in FIELDS"))
+    }
+
+    /// The raw value, or the declared default when absent.
+    fn value(&self, key: &str) -> Value {
+        match self.obj.get(key) {
+            None | Some(Value::Null) => Value::String(self.field(key).default.to_string()),
+            Some(v) => v.clone(),
+        }
+    }
+
+    /// A whole number within the field's declared range.
+    pub fn whole(&self, key: &str) -> Result<u64, ExperimentError> {
+        let Input::Whole { min, max } = self.field(key).input else { panic!("`{key}` is not a whole-number field") };
+        crate::experiment::whole_in(&self.value(key), &format!("workload.{key}"), min, max)
+    }
+
+    /// Text, for the workload to parse.
+    pub fn text(&self, key: &str) -> String {
+        match self.value(key) {
+            Value::String(s) => s,
+            other => other.to_string(),
+        }
+    }
+}
+
+/// What the UI and the docs need to know about a registered workload.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Info {
+    /// `workload.kind` in the experiment JSON.
+    pub key: &'static str,
+    pub label: &'static str,
+    pub fields: &'static [Field],
+    pub one_task_per_worker: bool,
+}
+
+/// Declares the workloads: the [`Workload`] enum (serialised as
+/// `{"kind": key, ...params}`), the list [`ALL`] and the dispatch to each
+/// module's [`Kind`] implementation.
+macro_rules! registry {
+    ($($variant:ident = $key:literal => $module:ident :: $ty:ident,)*) => {
+        $(pub mod $module;)*
+
+        /// The work each task of an experiment does.
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[serde(tag = "kind")]
+        pub enum Workload {
+            $(#[serde(rename = $key)] $variant($module::$ty),)*
+        }
+
+        /// Every workload, in menu order.
+        pub const ALL: &[Info] = &[
+            $(Info { key: $key, label: <$module::$ty as Kind>::LABEL, fields: <$module::$ty as Kind>::FIELDS, one_task_per_worker: <$module::$ty as Kind>::ONE_TASK_PER_WORKER },)*
+        ];
+
+        impl Workload {
+            /// Reads `workload.kind` and the parameters of that kind.
+            fn parse_kind(kind: &str, p: &Map<String, Value>) -> Option<Result<Workload, ExperimentError>> {
+                match kind {
+                    $($key => Some(<$module::$ty as Kind>::parse(&Params::new(p, <$module::$ty as Kind>::FIELDS)).map(Workload::$variant)),)*
+                    _ => None,
+                }
+            }
+
+            pub fn info(&self) -> &'static Info {
+                let key = match self { $(Workload::$variant(_) => $key,)* };
+                ALL.iter().find(|i| i.key == key).expect("every variant is registered")
+            }
+
+            /// The workload's behaviour ([`Task`]).
+            pub fn task(&self) -> &dyn Task {
+                match self { $(Workload::$variant(k) => k,)* }
+            }
+        }
+    };
+}
+
+registry! {
+    Loop = "loop" => count_loop::CountLoop,
+    Primes = "primes" => primes::Primes,
+    Sleep = "sleep" => sleep::Sleep,
+    Mixed = "mixed" => mixed::Mixed,
+    Convoy = "convoy" => convoy::Convoy,
+}
+
+impl Workload {
+    /// Parses `{"kind": ..., ...params}`; unknown parameter names are
+    /// returned in `unknown` (the caller decides whether they are errors).
+    pub fn from_value(v: &Value, unknown: &mut Vec<String>) -> Result<Workload, ExperimentError> {
+        let obj = v.as_object().ok_or(ExperimentError::Missing("workload.kind".into()))?;
+        let kind = obj.get("kind").ok_or(ExperimentError::Missing("workload.kind".into()))?;
+        let key = kind.as_str().unwrap_or_default();
+        let workload = Workload::parse_kind(key, obj).ok_or_else(|| ExperimentError::UnknownWorkload(kind.to_string()))??;
+        let fields = workload.info().fields;
+        unknown.extend(obj.keys().filter(|k| *k != "kind" && !fields.iter().any(|f| f.key == k.as_str())).map(|k| format!("workload.{k}")));
+        Ok(workload)
+    }
+
+    pub fn key(&self) -> &'static str {
+        self.info().key
+    }
+    pub fn cpu_bound(&self) -> bool {
+        self.task().cpu_bound()
+    }
+    pub fn cost(&self) -> Cost {
+        self.task().cost()
+    }
+    pub fn needs_calibration(&self) -> bool {
+        self.task().needs_calibration()
+    }
+    pub fn run(&self, machine: &Machine, index: u32, w: &mut Worker) -> Output {
+        self.task().run(machine, index, w)
+    }
+    pub fn expected(&self, machine: &Machine, tasks: u32) -> Vec<Option<u64>> {
+        self.task().expected(machine, tasks)
+    }
+    pub fn check(&self, record: &TaskRecord, expected: Option<u64>) -> Option<String> {
+        self.task().check(record, expected)
+    }
+    pub fn describe(&self) -> String {
+        self.task().describe()
+    }
+
+    /// The parameters as form text, keyed by field (the form's fields).
+    pub fn field_values(&self) -> Vec<(&'static str, String)> {
+        let v = serde_json::to_value(self).unwrap_or_default();
+        self.info()
+            .fields
+            .iter()
+            .map(|f| {
+                let text = match v.get(f.key) {
+                    Some(Value::String(s)) => s.clone(),
+                    Some(other) => other.to_string(),
+                    None => f.default.to_string(),
+                };
+                (f.key, text)
+            })
+            .collect()
+    }
+
+    /// The registered workload with this key.
+    pub fn info_of(key: &str) -> Option<&'static Info> {
+        ALL.iter().find(|i| i.key == key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn every_registered_workload_parses_its_own_defaults_and_round_trips() {
+        for info in ALL {
+            let mut unknown = vec![];
+            let w = Workload::from_value(&json!({ "kind": info.key }), &mut unknown).unwrap_or_else(|e| panic!("{}: {e}", info.key));
+            assert_eq!(w.key(), info.key);
+            assert!(unknown.is_empty());
+            let back: Workload = serde_json::from_value(serde_json::to_value(&w).unwrap()).unwrap();
+            assert_eq!(back, w);
+            let fields: Vec<_> = w.field_values().into_iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
+            let mut obj: Map<String, Value> = fields.into_iter().collect();
+            obj.insert("kind".into(), json!(info.key));
+            assert_eq!(Workload::from_value(&Value::Object(obj), &mut unknown).unwrap(), w, "{}: form text round trip", info.key);
+            assert!(!w.describe().is_empty());
+        }
+    }
+
+    #[test]
+    fn unknown_parameters_are_reported_by_name() {
+        let mut unknown = vec![];
+        Workload::from_value(&json!({"kind": "loop", "size": 10, "sise": 3}), &mut unknown).unwrap();
+        assert_eq!(unknown, vec!["workload.sise".to_string()]);
+    }
+}
