@@ -16,7 +16,7 @@ fi
 export RUSTUP_TOOLCHAIN=nightly
 
 # The threaded engine: shared memory needs these link arguments since
-# nightly 2025-10 (TOOLCHAIN.md), and std rebuilt with atomics. Its own
+# nightly 2025-10 (docs/toolchain.md), and std rebuilt with atomics. Its own
 # target dir so these flags never touch the other builds.
 echo "build: threaded engine"
 RUSTFLAGS="-C target-feature=+atomics,+bulk-memory \
@@ -37,6 +37,6 @@ CARGO_TARGET_DIR="$PWD"/target/wasm-single \
   wasm-pack --quiet build ui --release --target web --mode no-install --no-pack --out-dir ../pkg/ui
 
 grep -q 'shared:true\|shared: true' pkg/threads/threadlab_engine.js \
-  || { echo "build: the threaded engine has no shared memory (see TOOLCHAIN.md)" >&2; exit 1; }
+  || { echo "build: the threaded engine has no shared memory (see docs/toolchain.md)" >&2; exit 1; }
 touch "$stamp"
 echo "build: done"

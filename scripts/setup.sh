@@ -19,9 +19,14 @@ rustup component list --installed --toolchain nightly 2>/dev/null | grep -q '^ru
   || { say "adding rust-src to nightly"; rustup component add rust-src --toolchain nightly; }
 rustup target list --installed --toolchain nightly 2>/dev/null | grep -q '^wasm32-unknown-unknown' \
   || { say "adding the wasm32 target to nightly"; rustup target add wasm32-unknown-unknown --toolchain nightly; }
+# The core crate's tests also run as 32-bit wasm (scripts/test.sh), on stable:
+# this nightly has no wasm32-wasip1 target to download (docs/toolchain.md).
+rustup toolchain list | grep -q '^stable' || { say "installing the stable toolchain"; rustup toolchain install stable --profile minimal; }
+rustup target list --installed --toolchain stable 2>/dev/null | grep -qx 'wasm32-wasip1' \
+  || { say "adding the wasm32-wasip1 target to stable"; rustup target add wasm32-wasip1 --toolchain stable; }
 
 # No --locked: one locked dependency of wasm-bindgen-cli is missing from the
-# registry mirror (TOOLCHAIN.md).
+# registry mirror (docs/toolchain.md).
 if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
   say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (a few minutes, once)"
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Every test: the core and UI logic natively, then the page in headless
-# Chromium (which needs the wasm build, made here if out of date).
+# Every test: the core and UI logic natively, the core again as 32-bit wasm
+# (wasm32-wasip1 under Node), then the page in headless Chromium (which needs
+# the wasm build, made here if out of date).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -13,6 +14,14 @@ bash scripts/setup.sh
 echo "== cargo test (native)"
 # One test at a time: the GIL tests measure waits, and two cores are few.
 cargo test --workspace -- --test-threads=1
+echo "== cargo test (wasm32-wasip1, 32-bit)"
+# The core crate again as 32-bit code (usize is 32 bits, as in the browser):
+# .cargo/config.toml runs each test binary under Node's WASI
+# (scripts/wasi-run.mjs). On stable: nightly has no wasm32-wasip1 target here.
+# Tests that need OS threads are cfg'd out for wasm. A panic there aborts its
+# whole test binary: --nocapture keeps the panic message on screen, and
+# --no-fail-fast still runs the other test binaries.
+cargo +stable test -p threadlab --target wasm32-wasip1 --no-fail-fast -- --nocapture
 echo "== build"
 bash scripts/build.sh
 echo "== page tests (headless Chromium)"

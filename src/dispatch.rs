@@ -96,7 +96,7 @@ impl Dispatch {
             return Err(DispatchError::Unexpected { worker, reply: format!("{reply:?}") });
         }
         match reply {
-            Reply::Ready { .. } if !self.ready[w] && self.start_ms.is_none() => {
+            Reply::Ready if !self.ready[w] && self.start_ms.is_none() => {
                 self.ready[w] = true;
                 if !self.ready.iter().all(|r| *r) {
                     return Ok(Vec::new());
@@ -173,8 +173,8 @@ mod tests {
         let setup = d.start();
         assert_eq!(setup.len(), 2);
         assert!(setup.iter().all(|s| matches!(s.request, Request::Setup { .. })));
-        assert_eq!(d.reply(1, Reply::Ready { worker: 1 }, 1.0).unwrap(), vec![], "waits for every worker");
-        let first = d.reply(0, Reply::Ready { worker: 0 }, 2.0).unwrap();
+        assert_eq!(d.reply(1, Reply::Ready, 1.0).unwrap(), vec![], "waits for every worker");
+        let first = d.reply(0, Reply::Ready, 2.0).unwrap();
         assert_eq!(tasks_of(&first), vec![(0, 0), (1, 1)]);
         assert_eq!(tasks_of(&d.reply(1, done(1, 1, 3.0), 5.0).unwrap()), vec![(1, 2)]);
         assert!(!d.is_finished());
@@ -195,7 +195,7 @@ mod tests {
         let mut d = Dispatch::new(job(1, false), 4);
         assert_eq!(d.workers(), 1);
         assert_eq!(d.start().len(), 1);
-        assert_eq!(tasks_of(&d.reply(0, Reply::Ready { worker: 0 }, 0.0).unwrap()), vec![(0, 0)]);
+        assert_eq!(tasks_of(&d.reply(0, Reply::Ready, 0.0).unwrap()), vec![(0, 0)]);
         d.reply(0, done(0, 0, 1.0), 2.0).unwrap();
         assert!(d.finish(2.0).timeline.is_none());
     }
@@ -208,8 +208,8 @@ mod tests {
         let mut d = Dispatch::new(job(2, false), 2);
         d.start();
         assert!(matches!(d.reply(0, done(0, 0, 0.0), 0.0), Err(DispatchError::Unexpected { .. })), "a result before any task was sent");
-        assert!(matches!(d.reply(7, Reply::Ready { worker: 7 }, 0.0), Err(DispatchError::Unexpected { worker: 7, .. })));
-        d.reply(0, Reply::Ready { worker: 0 }, 0.0).unwrap();
-        assert!(matches!(d.reply(0, Reply::Ready { worker: 0 }, 0.0), Err(DispatchError::Unexpected { .. })), "ready twice");
+        assert!(matches!(d.reply(7, Reply::Ready, 0.0), Err(DispatchError::Unexpected { worker: 7, .. })));
+        d.reply(0, Reply::Ready, 0.0).unwrap();
+        assert!(matches!(d.reply(0, Reply::Ready, 0.0), Err(DispatchError::Unexpected { .. })), "ready twice");
     }
 }

@@ -53,11 +53,10 @@ pub enum Request {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Reply {
-    /// The worker has instantiated its engine. `can_block`: it can wait
-    /// without spinning (`Atomics.wait` is available).
-    Hello { worker: u32, can_block: bool },
+    /// The worker has instantiated its engine and takes requests.
+    Hello,
     /// The job of a [`Request::Setup`] is kept.
-    Ready { worker: u32 },
+    Ready,
     /// A task's record and what the worker did for it (receiving, running,
     /// sending), for the timeline.
     Done { record: TaskRecord, trace: Vec<Event> },
@@ -140,7 +139,7 @@ impl WorkerState {
             Request::Setup { job } => {
                 let tracer = tracer(&job.experiment, self.id);
                 self.job = Some((job, tracer));
-                Reply::Ready { worker: self.id }
+                Reply::Ready
             }
             Request::Task { index, sent_ms } => match &mut self.job {
                 None => Reply::Failed { error: "task received before setup".into() },
@@ -188,7 +187,8 @@ mod tests {
         let text = encode(&Request::Task { index: 3, sent_ms: 1.5 });
         assert_eq!(text, r#"{"v":1,"type":"task","index":3,"sent_ms":1.5}"#);
         assert_eq!(decode::<Request>(&text).unwrap(), Request::Task { index: 3, sent_ms: 1.5 });
-        assert_eq!(decode::<Reply>(&encode(&Reply::Ready { worker: 2 })).unwrap(), Reply::Ready { worker: 2 });
+        assert_eq!(decode::<Reply>(&encode(&Reply::Ready)).unwrap(), Reply::Ready);
+        assert_eq!(encode(&Reply::Hello), r#"{"v":1,"type":"hello"}"#);
     }
 
     #[test]

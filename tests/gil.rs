@@ -2,6 +2,9 @@
 //! see with no lock at all or with a plain mutex held per task, and fails in
 //! that case.
 
+// Needs OS threads: natively only (not in the wasm32 run of npm test).
+#![cfg(not(target_family = "wasm"))]
+
 mod common;
 
 use common::{check, job};

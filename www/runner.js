@@ -130,9 +130,9 @@ function terminateAll() {
   for (const e of [...live.values()]) e.kill(new Error('cancelled'));
 }
 
-/** How many workers are alive (for tests: nothing leaks). */
+/** The handles of the workers alive now, oldest first (tests: nothing leaks). */
 function liveWorkers() {
-  return live.size;
+  return [...live.keys()];
 }
 
 /** Time for one fresh process worker to become ready (spawn + instantiate). */

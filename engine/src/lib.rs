@@ -69,11 +69,6 @@ impl Blocking for BrowserHost {
     }
 }
 
-/// Whether this worker can block without spinning.
-fn can_block() -> bool {
-    WAIT_CELL.with(|c| c.is_some())
-}
-
 /// The wasm-bindgen-rayon pool as the core's shared-memory pool.
 #[cfg(feature = "threads")]
 struct RayonPool;
@@ -112,7 +107,7 @@ impl Worker {
 
     /// The first message a worker posts: it is ready for requests.
     pub fn hello(&self) -> String {
-        encode(&Reply::Hello { worker: self.0.id(), can_block: can_block() })
+        encode(&Reply::Hello)
     }
 
     /// Answers one request. `Request::Abort` traps, as a crashing task

@@ -113,6 +113,12 @@ impl Slot {
             false => Ok(()),
         }
     }
+
+    /// The run failed with `why`, unless it was cancelled (which is why
+    /// whatever it awaited failed).
+    fn fail(&self, why: String) -> RunError {
+        self.check().err().unwrap_or(RunError::Failed(why))
+    }
 }
 
 impl Drop for Slot {
@@ -191,7 +197,7 @@ async fn spawn(script: &str, count: u32, threads: u32) -> Result<Vec<u32>, Strin
     }
     for _ in 0..count {
         match recv(&handles).await {
-            Ok((_, Reply::Hello { .. })) => {}
+            Ok((_, Reply::Hello)) => {}
             Ok((_, other)) => return Err(format!("a worker started with {other:?} instead of a hello")),
             Err(e) => {
                 handles.iter().for_each(|h| js_terminate(*h));
@@ -332,6 +338,8 @@ pub async fn run(slot: &Slot, plan: &Plan, env: &Environment, progress: &Progres
     let mut done = 0;
     let mut out = Vec::new();
     let experiments = plan.experiments();
+    // Cancel may have come before this future first ran.
+    slot.check()?;
     for exp in &experiments {
         let r = run_experiment(slot, exp, env, &unavailable, progress, (done, total)).await;
         slot.check()?;
@@ -354,18 +362,18 @@ async fn run_experiment(
     if needs && MACHINE.with(Cell::get).is_none() {
         say(done, "Measuring this machine's speed…".into());
     }
-    let machine = machine(needs).await.map_err(|e| RunError::Failed(format!("Could not measure this machine's speed: {e}")))?;
+    let machine = machine(needs).await.map_err(|e| slot.fail(format!("Could not measure this machine's speed: {e}")))?;
     slot.check()?;
-    let job = Job::new(exp.clone(), machine).map_err(|e| RunError::Failed(e.to_string()))?;
+    let job = Job::new(exp.clone(), machine).map_err(|e| slot.fail(e.to_string()))?;
     // What every task must return, computed once, in a worker.
     say(done, "Working out the right answers…".into());
     let expected = match sequential_worker().await {
         Ok((h, _)) => match call(h, &Request::Expected { job: job.clone() }).await {
             Ok(Reply::Expected { values }) if values.len() == exp.tasks as usize => values,
-            Ok(other) => return Err(RunError::Failed(format!("the expected results could not be computed ({other:?})"))),
-            Err(e) => return Err(slot.check().err().unwrap_or(RunError::Failed(format!("the expected results could not be computed: {e}")))),
+            Ok(other) => return Err(slot.fail(format!("the expected results could not be computed ({other:?})"))),
+            Err(e) => return Err(slot.fail(format!("the expected results could not be computed: {e}"))),
         },
-        Err(e) => return Err(slot.check().err().unwrap_or(RunError::Failed(format!("no worker could start: {e}")))),
+        Err(e) => return Err(slot.fail(format!("no worker could start: {e}"))),
     };
     slot.check()?;
 
