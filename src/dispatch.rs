@@ -105,10 +105,11 @@ impl Dispatch {
                 self.start_ms = Some(now_ms);
                 Ok((0..self.workers).filter_map(|worker| self.next_task(worker, now_ms)).collect())
             }
-            Reply::Done { record, trace } if self.busy[w] == Some(record.index) => {
+            Reply::Done { record, trace, truncated } if self.busy[w] == Some(record.index) => {
                 self.busy[w] = None;
                 self.tasks.push(record);
                 let lane = &mut self.lanes[w];
+                lane.truncated |= truncated;
                 lane.events.extend(trace);
                 lane.events.push(Event { t: now_ms, state: State::Idle, task: None });
                 Ok(self.next_task(worker, now_ms).into_iter().collect())
@@ -160,7 +161,7 @@ mod tests {
         let record = TaskRecord { index, worker, start_ms: t, end_ms: t + 1.0, value: index as u64, latencies_ms: vec![] };
         // Out of order on purpose: the timeline sorts them.
         let trace = vec![Event { t: t + 1.0, state: State::Sending, task: Some(index) }, Event { t, state: State::Running, task: Some(index) }];
-        Reply::Done { record, trace }
+        Reply::Done { record, trace, truncated: index == 2 }
     }
 
     fn tasks_of(sends: &[Send]) -> Vec<(u32, u32)> {
@@ -188,6 +189,8 @@ mod tests {
             assert!(lane.events.windows(2).all(|w| w[0].t <= w[1].t), "events are sorted: {:?}", lane.events);
             assert_eq!(lane.events.last().unwrap().state, State::Idle);
         }
+        let truncated: Vec<bool> = timeline.lanes.iter().map(|l| l.truncated).collect();
+        assert_eq!(truncated, vec![false, true], "task 2 (on worker 1) reported a full buffer");
     }
 
     #[test]

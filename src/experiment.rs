@@ -15,6 +15,7 @@ pub const FORMAT_VERSION: u32 = 1;
 pub const MAX_TASKS: u64 = 512;
 pub const MAX_WORKERS: u64 = 64;
 pub const MAX_REPEATS: u64 = 20;
+pub const DEFAULT_REPEATS: u64 = 3;
 /// Budget of one sequential run of all tasks, in "loop iterations" (about a
 /// minute of work in a browser tab). Larger experiments are refused up front.
 pub const MAX_RUN_COST: f64 = 6.0e10;
@@ -90,8 +91,10 @@ pub fn group(n: u64) -> String {
 /// A validated experiment: `tasks` tasks of one workload mapped over a pool of
 /// `workers`, like `executor.map(fn, range(tasks))`, on each model, `repeats`
 /// times. It says what the learner asked for and nothing about the machine
-/// (that travels beside it, in a [`Job`]).
+/// (that travels beside it, in a [`Job`]). Deserialising one validates it
+/// (a worker never runs an experiment the page would have refused).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "Value")]
 pub struct Experiment {
     pub version: u32,
     pub workload: Workload,
@@ -116,21 +119,43 @@ impl Default for Experiment {
             tasks: 8,
             workers: 2,
             models: Model::ALL.to_vec(),
-            repeats: 3,
+            repeats: DEFAULT_REPEATS as u32,
             switch_interval_ms: crate::gil::DEFAULT_SWITCH_INTERVAL_MS,
             trace: true,
         }
     }
 }
 
+impl TryFrom<Value> for Experiment {
+    type Error = ExperimentError;
+    fn try_from(v: Value) -> Result<Experiment, ExperimentError> {
+        Experiment::from_value(&v, 1)
+    }
+}
+
 /// What a worker needs to run an experiment: the experiment, and the facts
 /// about this machine its workload needs (measured on the page, never part
-/// of an experiment or a link).
+/// of an experiment or a link). Deserialising one validates it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "JobFields")]
 pub struct Job {
     pub experiment: Experiment,
     #[serde(default)]
     pub machine: Machine,
+}
+
+#[derive(Deserialize)]
+struct JobFields {
+    experiment: Experiment,
+    #[serde(default)]
+    machine: Machine,
+}
+
+impl TryFrom<JobFields> for Job {
+    type Error = ExperimentError;
+    fn try_from(j: JobFields) -> Result<Job, ExperimentError> {
+        Job::new(j.experiment, j.machine)
+    }
 }
 
 impl Job {
@@ -164,13 +189,14 @@ pub enum ExperimentError {
     OutOfRangeFraction { field: String, min: f64, max: f64, got: String },
     NotABool { field: String, got: String },
     UnknownKey { key: String, suggestion: Option<String> },
-    UnknownWorkload(String),
+    UnknownWorkload { got: String, suggestion: Option<String> },
     UnknownModel(String),
     NoModels,
     UnsupportedVersion(u64),
     TooMuchWork { estimate: String, limit: String },
-    BadRecipe(String),
-    ConvoyNeedsTwoWorkers,
+    /// A workload's own rule, in its own words (a recipe it cannot read,
+    /// too few workers for it).
+    Workload(String),
     NotCalibrated,
 }
 
@@ -195,16 +221,16 @@ impl fmt::Display for ExperimentError {
                     None => write!(f, " (an experiment has {})", KEYS.map(|k| format!("`{k}`")).join(", ")),
                 }
             }
-            UnknownWorkload(k) => {
+            UnknownWorkload { got, suggestion: Some(s) } => write!(f, "Unknown workload kind {got}: did you mean \"{s}\"?"),
+            UnknownWorkload { got, suggestion: None } => {
                 let kinds: Vec<String> = workloads::ALL.iter().map(|i| format!("\"{}\"", i.key)).collect();
-                write!(f, "Unknown workload kind {k}: use {}", kinds.join(", "))
+                write!(f, "Unknown workload kind {got}: use {}", kinds.join(", "))
             }
             UnknownModel(m) => {
                 let models: Vec<String> = Model::ALL.iter().map(|m| format!("\"{m}\"")).collect();
                 write!(f, "Unknown model {m}: use {}", models.join(", "))
             }
-            BadRecipe(e) => write!(f, "The mixed recipe is not readable: {e}"),
-            ConvoyNeedsTwoWorkers => write!(f, "The convoy experiment needs at least 2 workers: one waits for I/O, the others compute"),
+            Workload(e) => f.write_str(e),
             NotCalibrated => write!(f, "This workload sizes CPU work in milliseconds and needs this machine's measured loop speed"),
             NoModels => write!(f, "Choose at least one model to run"),
             UnsupportedVersion(v) => write!(f, "Experiment format version {v} is not supported (this page reads version {FORMAT_VERSION})"),
@@ -265,22 +291,31 @@ fn number(obj: &Map<String, Value>, field: &str, min: f64, max: f64, default: f6
     Ok(n)
 }
 
-/// The known key closest to `key`, if it is close enough to be a typo.
-fn suggest<'a>(key: &str, known: impl IntoIterator<Item = &'a str>) -> Option<String> {
+/// The known name closest to `name`, if it is close enough to be a typo.
+pub fn suggest<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    let name = name.to_lowercase();
     known
         .into_iter()
-        .map(|k| (strsim::damerau_levenshtein(&key.to_lowercase(), k), k))
-        .filter(|(d, k)| *d <= 2.max(k.len() / 4))
+        .map(|k| (strsim::damerau_levenshtein(&name, k), k))
+        .filter(|(d, k)| *d < k.len().min(name.len()).max(1) && *d <= (k.len() / 3).max(1))
         .min()
         .map(|(_, k)| k.to_string())
 }
 
-/// An unknown key, with the known key it probably meant.
-fn unknown_key(key: String, workload: Option<&Workload>) -> ExperimentError {
-    let suggestion = match (key.strip_prefix("workload."), workload) {
-        (Some(field), Some(w)) => suggest(field, w.info().fields.iter().map(|f| f.key)).map(|s| format!("workload.{s}")),
-        _ => suggest(&key, KEYS),
+/// An unknown key, with the known key it probably meant: a key at the wrong
+/// level (`size` for `workload.size`, `workload.workers` for `workers`), or
+/// a typo of a known key.
+fn unknown_key(key: String, fields: &[workloads::Field]) -> ExperimentError {
+    // Known keys, qualified, and their bare names (compared with the bare
+    // name given, so `workload.wrkers` can mean `workers`).
+    let known: Vec<(String, &str)> = KEYS.iter().map(|k| (k.to_string(), *k)).chain(fields.iter().map(|f| (format!("workload.{}", f.key), f.key))).collect();
+    let bare = key.strip_prefix("workload.").unwrap_or(&key);
+    let moved = known.iter().find(|(q, b)| *b == bare && *q != key).map(|(q, _)| q.clone());
+    let typo = || {
+        let best = suggest(bare, known.iter().map(|(_, b)| *b))?;
+        known.iter().find(|(_, b)| *b == best).map(|(q, _)| q.clone())
     };
+    let suggestion = moved.or_else(typo);
     ExperimentError::UnknownKey { key, suggestion }
 }
 
@@ -294,25 +329,49 @@ impl Experiment {
     }
 
     /// Like [`Experiment::from_json`] on a parsed value: an unknown key is
-    /// refused, with the known key it probably meant (`wokers` → `workers`).
+    /// refused, before any other check, with the known key it probably meant
+    /// (`wokers` → `workers`).
     pub fn from_value(v: &Value, default_workers: u32) -> Result<Experiment, ExperimentError> {
-        let (exp, mut ignored) = Experiment::from_value_lenient(v, default_workers)?;
-        match ignored.is_empty() {
-            true => Ok(exp),
-            false => Err(ignored.swap_remove(0)),
-        }
+        Experiment::parse(v, default_workers, true).map(|(e, _)| e)
     }
 
     /// Parses and validates, ignoring unknown keys: they are returned as
     /// [`ExperimentError::UnknownKey`] warnings (for links, which show them).
     pub fn from_value_lenient(v: &Value, default_workers: u32) -> Result<(Experiment, Vec<ExperimentError>), ExperimentError> {
+        Experiment::parse(v, default_workers, false)
+    }
+
+    /// The experiment the page starts with on a machine of `cores` cores:
+    /// every default (the first workload, 4 tasks a worker, all models).
+    pub fn defaults(cores: u32) -> Experiment {
+        Experiment::from_value(&serde_json::json!({ "workload": { "kind": workloads::ALL[0].key } }), cores).expect("the defaults are valid")
+    }
+
+    fn parse(v: &Value, default_workers: u32, strict: bool) -> Result<(Experiment, Vec<ExperimentError>), ExperimentError> {
         let obj = v.as_object().ok_or(ExperimentError::NotAnObject)?;
         let version = whole(obj, "version", 0, u64::MAX, FORMAT_VERSION as u64)?;
         if version != FORMAT_VERSION as u64 {
             return Err(ExperimentError::UnsupportedVersion(version));
         }
+        let w = present(obj, "workload").ok_or(ExperimentError::Missing("workload".into()))?;
+        let fields = Workload::fields_of(w)?;
         let mut unknown: Vec<String> = obj.keys().filter(|k| !KEYS.contains(&k.as_str())).cloned().collect();
-        let workload = Workload::from_value(present(obj, "workload").ok_or(ExperimentError::Missing("workload".into()))?, &mut unknown)?;
+        if let Some(w) = w.as_object() {
+            unknown.extend(w.keys().filter(|k| *k != "kind" && !fields.iter().any(|f| f.key == k.as_str())).map(|k| format!("workload.{k}")));
+        }
+        let warnings: Vec<ExperimentError> = unknown.into_iter().map(|k| unknown_key(k, fields)).collect();
+        if strict {
+            if let Some(first) = warnings.into_iter().next() {
+                return Err(first);
+            }
+            return Experiment::validate(obj, w, default_workers).map(|e| (e, Vec::new()));
+        }
+        Experiment::validate(obj, w, default_workers).map(|e| (e, warnings))
+    }
+
+    /// Reads and checks every known field of `obj` (`w` is its workload).
+    fn validate(obj: &Map<String, Value>, w: &Value, default_workers: u32) -> Result<Experiment, ExperimentError> {
+        let workload = Workload::from_value(w)?;
         let default_workers = (default_workers as u64).clamp(1, MAX_WORKERS);
         let workers = whole(obj, "workers", 1, MAX_WORKERS, default_workers)? as u32;
         let tasks = if workload.info().one_task_per_worker {
@@ -320,7 +379,7 @@ impl Experiment {
         } else {
             whole(obj, "tasks", 1, MAX_TASKS, 4 * default_workers)? as u32
         };
-        let repeats = whole(obj, "repeats", 1, MAX_REPEATS, 3)? as u32;
+        let repeats = whole(obj, "repeats", 1, MAX_REPEATS, DEFAULT_REPEATS)? as u32;
         let switch_interval_ms = number(obj, "switch_interval_ms", 0.1, 100.0, crate::gil::DEFAULT_SWITCH_INTERVAL_MS)?;
         let trace = match present(obj, "trace") {
             None => true,
@@ -348,8 +407,7 @@ impl Experiment {
         let exp = Experiment { version: FORMAT_VERSION, workload, tasks, workers, models, repeats, switch_interval_ms, trace };
         exp.workload.task().validate(&exp)?;
         exp.check_budget()?;
-        let warnings = unknown.into_iter().map(|k| unknown_key(k, Some(&exp.workload))).collect();
-        Ok((exp, warnings))
+        Ok(exp)
     }
 
     fn check_budget(&self) -> Result<(), ExperimentError> {
@@ -449,6 +507,18 @@ mod tests {
         assert_eq!(err.to_string(), "Unknown key `workload.sise`: did you mean `workload.size`?");
         let err = parse(r#"{"workload":{"kind":"loop"},"colour":"red"}"#).unwrap_err().to_string();
         assert!(err.starts_with("Unknown key `colour` (an experiment has `version`, `workload`"), "{err}");
+        // Keys at the wrong level, short keys, and typos hidden by later checks.
+        let err = parse(r#"{"workload":{"kind":"loop"},"size":5}"#).unwrap_err().to_string();
+        assert_eq!(err, "Unknown key `size`: did you mean `workload.size`?");
+        let err = parse(r#"{"workload":{"kind":"loop","workers":5}}"#).unwrap_err().to_string();
+        assert_eq!(err, "Unknown key `workload.workers`: did you mean `workers`?");
+        let err = parse(r#"{"workload":{"kind":"sleep","x":5}}"#).unwrap_err();
+        assert_eq!(err, ExperimentError::UnknownKey { key: "workload.x".into(), suggestion: None });
+        let err = parse(r#"{"workload":{"kind":"loop","size":5000000000},"taks":1}"#).unwrap_err().to_string();
+        assert_eq!(err, "Unknown key `taks`: did you mean `tasks`?", "not 'too large': the typo comes first");
+        let err = parse(r#"{"workload":{"kind":"prime"}}"#).unwrap_err().to_string();
+        assert_eq!(err, "Unknown workload kind \"prime\": did you mean \"primes\"?");
+
         // The machine's speed is not part of an experiment.
         assert!(parse(r#"{"workload":{"kind":"loop"},"cpu_iterations_per_ms":5}"#).is_err());
         // Lenient parsing (links) keeps going and reports them.
@@ -456,6 +526,18 @@ mod tests {
         let (e, warnings) = Experiment::from_value_lenient(&v, 2).unwrap();
         assert_eq!((e.workers, e.tasks), (2, 3));
         assert_eq!(warnings, vec![ExperimentError::UnknownKey { key: "wokers".into(), suggestion: Some("workers".into()) }]);
+    }
+
+    #[test]
+    fn deserialising_validates() {
+        let bad = r#"{"version":1,"workload":{"kind":"primes","size":99999999999},"tasks":4,"workers":2,"models":["sequential"],"repeats":1,"switch_interval_ms":5,"trace":true}"#;
+        let err = serde_json::from_str::<Experiment>(bad).unwrap_err().to_string();
+        assert!(err.contains("`workload.size` must be between 1 and 20,000,000"), "{err}");
+        let mixed = parse(r#"{"workload":{"kind":"mixed"}}"#).unwrap();
+        let job = format!(r#"{{"experiment":{}}}"#, mixed.to_json());
+        assert!(serde_json::from_str::<Job>(&job).unwrap_err().to_string().contains("measured loop speed"));
+        assert_eq!(Experiment::defaults(3).workers, 3);
+        assert_eq!(Experiment::defaults(3).tasks, 12);
     }
 
     #[test]
@@ -472,8 +554,8 @@ mod tests {
         let e = parse(r#"{"workload":{"kind":"convoy"},"workers":3,"tasks":50}"#).unwrap();
         assert_eq!((e.tasks, e.workers), (3, 3));
         assert_eq!(e.workload, Workload::Convoy(Convoy { cpu_ms: 400, io_ms: 1 }));
-        let err = parse(r#"{"workload":{"kind":"convoy"},"workers":1}"#).unwrap_err();
-        assert_eq!(err, ExperimentError::ConvoyNeedsTwoWorkers);
+        let err = parse(r#"{"workload":{"kind":"convoy"},"workers":1}"#).unwrap_err().to_string();
+        assert!(err.starts_with("The convoy experiment needs at least 2 workers"), "{err}");
     }
 
     #[test]

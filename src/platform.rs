@@ -19,12 +19,13 @@ pub trait Blocking: Sync {
 pub trait Host: Clock + Blocking {}
 impl<T: Clock + Blocking> Host for T {}
 
-/// The native host, for tests and benchmarks outside the browser.
-#[cfg(not(target_arch = "wasm32"))]
+/// The native host, for tests and benchmarks outside the browser (also on
+/// WASI, where the core's tests run as 32-bit code).
+#[cfg(any(not(target_arch = "wasm32"), target_os = "wasi"))]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NativeHost;
 
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(any(not(target_arch = "wasm32"), target_os = "wasi"))]
 impl Clock for NativeHost {
     fn now_ms(&self) -> f64 {
         use std::sync::OnceLock;
@@ -39,7 +40,7 @@ impl Clock for NativeHost {
     }
 }
 
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(any(not(target_arch = "wasm32"), target_os = "wasi"))]
 impl Blocking for NativeHost {
     fn sleep_ms(&self, ms: f64) {
         if ms > 0.0 {

@@ -58,8 +58,14 @@ pub enum Reply {
     /// The job of a [`Request::Setup`] is kept.
     Ready,
     /// A task's record and what the worker did for it (receiving, running,
-    /// sending), for the timeline.
-    Done { record: TaskRecord, trace: Vec<Event> },
+    /// sending), for the timeline; `truncated`: its buffer filled up and
+    /// later events were dropped.
+    Done {
+        record: TaskRecord,
+        trace: Vec<Event>,
+        #[serde(default)]
+        truncated: bool,
+    },
     /// A whole model's run (sequential, threads).
     Ran { run: ModelRun },
     Calibrated { cpu_iterations_per_ms: f64 },
@@ -153,7 +159,8 @@ impl WorkerState {
                     let record = run_one(job, index, &mut w);
                     w.enter(State::Sending);
                     *tracer = w.into_tracer();
-                    Reply::Done { record, trace: tracer.take_events() }
+                    let (trace, truncated) = tracer.take_events();
+                    Reply::Done { record, trace, truncated }
                 }
             },
             Request::Sequential { job } => Reply::Ran { run: sequential::run(&job, host) },

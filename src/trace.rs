@@ -98,13 +98,13 @@ impl Tracer {
         self.events.push(Event { t, state, task });
     }
 
-    /// The events so far, copied out; the buffer is emptied (keeping its
-    /// capacity) for the next task of a process worker.
-    pub fn take_events(&mut self) -> Vec<Event> {
+    /// The events so far, copied out, and whether some were dropped; the
+    /// buffer is emptied (keeping its capacity) for the next task of a
+    /// process worker.
+    pub fn take_events(&mut self) -> (Vec<Event>, bool) {
         let events = self.events.clone();
         self.events.clear();
-        self.truncated = false;
-        events
+        (events, std::mem::take(&mut self.truncated))
     }
 
     pub fn into_lane(self) -> Lane {

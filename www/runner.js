@@ -29,6 +29,11 @@ class Endpoint {
     this.inbox = [];
     this.waiters = new Set();
     this.dead = null;
+    // Rejects when the worker dies or is stopped (see kill).
+    this.died = new Promise((_, reject) => {
+      this.die = reject;
+    });
+    this.died.catch(() => {});
     this.worker.onmessage = ({ data }) => {
       const waiter = this.waiters.values().next().value;
       if (waiter) waiter.settle(this.handle, data);
@@ -43,6 +48,7 @@ class Endpoint {
   kill(error) {
     if (this.dead) return;
     this.dead = error;
+    this.die(error);
     this.worker.terminate();
     live.delete(this.handle);
     for (const w of [...this.waiters]) w.fail(error);
@@ -61,12 +67,12 @@ async function spawn(script, id, threads) {
   // that is still starting.
   const e = new Endpoint(handle, `${script}.js`);
   live.set(handle, e);
-  const module = await moduleOf(script === 'coordinator' ? 'threads' : 'single').catch((err) => {
+  // A stop while the engine is still downloading ends the wait at once.
+  const module = await Promise.race([moduleOf(script === 'coordinator' ? 'threads' : 'single'), e.died]).catch((err) => {
     e.kill(err);
     throw err;
   });
-  if (e.dead) throw e.dead;
-  e.worker.postMessage({ module, id, threads });
+  e.worker.postMessage(script === 'coordinator' ? { module, threads } : { module, id });
   return handle;
 }
 

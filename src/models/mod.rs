@@ -35,6 +35,6 @@ pub fn run_one(job: &Job, index: u32, w: &mut Worker) -> TaskRecord {
 /// A worker's trace buffer, sized for the run: a few events per task plus
 /// room for GIL hand-overs.
 pub fn tracer(exp: &Experiment, worker: u32) -> Tracer {
-    let capacity = (exp.tasks as usize * 8 + 16_384).min(trace::CAPACITY);
+    let capacity = (exp.tasks as usize).saturating_mul(8).saturating_add(16_384).min(trace::CAPACITY);
     Tracer::with_capacity(worker, exp.trace, capacity)
 }

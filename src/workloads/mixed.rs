@@ -44,7 +44,7 @@ impl Kind for Mixed {
     }];
 
     fn parse(p: &Params) -> Result<Self, ExperimentError> {
-        Ok(Mixed { recipe: Recipe::parse(&p.text("recipe")).map_err(ExperimentError::BadRecipe)? })
+        Ok(Mixed { recipe: Recipe::parse(&p.text("recipe")).map_err(|e| ExperimentError::Workload(format!("The mixed recipe is not readable: {e}")))? })
     }
 }
 

@@ -57,6 +57,8 @@ test('two runs asked for at once: one runs, the other is refused', async () => {
   const outcomes = await page.evaluate((e) => Promise.allSettled([window.threadlab.run(e), window.threadlab.run(e)]).then((r) => r.map((o) => o.status === 'fulfilled' ? 'ran' : o.reason.message)), MIXED);
   assert.equal(outcomes[0], 'ran');
   assert.match(outcomes[1], /already in progress/);
+  // Nothing was started twice: one sequential worker, one coordinator, 2 processes.
+  assert.equal((await live(page)).length, 1 + 1 + 2);
   // A click on Run during a run does not start another either.
   const clicks = await page.evaluate(async (e) => {
     const first = window.threadlab.run({ ...e, workload: { kind: 'sleep', ms: 300 } });
@@ -65,6 +67,49 @@ test('two runs asked for at once: one runs, the other is refused', async () => {
     return second;
   }, MIXED);
   assert.match(clicks, /already in progress/);
+  await page.close();
+});
+
+test('refusals have names scripts can tell apart; the slot is free as soon as Cancel returns', async () => {
+  const { page } = await open(served.browser(), served.url());
+  const names = await page.evaluate(async (e) => {
+    const name = (p) => p.then(() => 'ran', (err) => err.name);
+    const invalid = await name(window.threadlab.run({ workload: { kind: 'loop' }, workers: 0 }));
+    const first = name(window.threadlab.run(e));
+    const busy = await name(window.threadlab.run(e));
+    window.threadlab.cancel();
+    // Right after Cancel, in the same task, a new run is taken.
+    const next = name(window.threadlab.run({ workload: { kind: 'sleep', ms: 1 }, tasks: 1, repeats: 1 }));
+    return { invalid, busy, cancelled: await first, next: await next };
+  }, MIXED);
+  assert.deepEqual(names, { invalid: 'InvalidExperiment', busy: 'BusyError', cancelled: 'CancelledError', next: 'ran' });
+  await page.close();
+});
+
+test('Cancel does not wait for an engine still downloading', async () => {
+  const page = await served.browser().newPage();
+  let release;
+  const held = new Promise((r) => (release = r));
+  await page.route('**/pkg/single/threadlab_engine_bg.wasm', async (route) => {
+    await held;
+    await route.continue().catch(() => {}); // the page may be gone by then
+  });
+  await page.goto(served.url());
+  await page.waitForFunction(() => window.threadlab !== undefined);
+  const outcome = await page.evaluate(async () => {
+    const run = window.threadlab.run({ workload: { kind: 'sleep', ms: 1 }, tasks: 1, repeats: 1 }).then(() => 'ran', (e) => e.name);
+    await new Promise((r) => setTimeout(r, 300));
+    const t0 = performance.now();
+    window.threadlab.cancel();
+    const name = await run;
+    return { name, ms: performance.now() - t0 };
+  });
+  assert.equal(outcome.name, 'CancelledError');
+  assert.ok(outcome.ms < 200, `cancelled after ${outcome.ms} ms`);
+  assert.deepEqual(await live(page), []);
+  release();
+  const r = await page.evaluate(() => window.threadlab.run({ workload: { kind: 'sleep', ms: 1 }, tasks: 1, repeats: 1 }));
+  assert.ok(r.models.every((m) => m.correct));
   await page.close();
 });
 

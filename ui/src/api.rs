@@ -22,16 +22,44 @@ fn progress(dispatch: &UseReducerDispatcher<State>) -> ProgressFn {
     Rc::new(move |p| dispatch.dispatch(Action::Progress(p)))
 }
 
+/// Why a run asked for did not produce results: a sentence for people and
+/// a name scripts can tell apart (`error.name` in JavaScript).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Refusal {
+    /// `InvalidExperiment`, `BusyError`, `CancelledError` or `RunError`.
+    pub name: &'static str,
+    pub message: String,
+}
+
+impl Refusal {
+    fn invalid(message: String) -> Refusal {
+        Refusal { name: "InvalidExperiment", message }
+    }
+
+    /// As a JavaScript `Error` with this name.
+    fn to_js(&self) -> JsValue {
+        let e = js_sys::Error::new(&self.message);
+        e.set_name(self.name);
+        e.into()
+    }
+}
+
+impl From<RunError> for Refusal {
+    fn from(e: RunError) -> Refusal {
+        Refusal { name: e.name(), message: e.to_string() }
+    }
+}
+
 /// Validates experiment JSON and runs it; the page follows along. A refusal
 /// is shown and returned; a request while a run is under way is refused
 /// without disturbing it.
-pub fn run_experiment(json: serde_json::Value, dispatch: UseReducerDispatcher<State>, env: Rc<Environment>) -> impl Future<Output = Result<Rc<Results>, String>> {
+pub fn run_experiment(json: serde_json::Value, dispatch: UseReducerDispatcher<State>, env: Rc<Environment>) -> impl Future<Output = Result<Rc<Results>, Refusal>> {
     let slot = Slot::take();
     async move {
-        let slot = slot.map_err(|e| e.to_string())?;
+        let slot = slot?;
         let exp = Experiment::from_value(&json, env.cores).map_err(|e| {
             dispatch.dispatch(Action::Invalid(e.to_string()));
-            e.to_string()
+            Refusal::invalid(e.to_string())
         })?;
         dispatch.dispatch(Action::Started(Some(exp.clone())));
         let outcome = runner::run(&slot, &Plan::Single(exp), &env, &progress(&dispatch)).await;
@@ -43,7 +71,7 @@ pub fn run_experiment(json: serde_json::Value, dispatch: UseReducerDispatcher<St
             }
             Err(e) => {
                 dispatch.dispatch(Action::Failed(e.to_string()));
-                Err(e.to_string())
+                Err(e.into())
             }
         }
     }
@@ -87,21 +115,20 @@ pub fn install(dispatch: UseReducerDispatcher<State>, env: Rc<Environment>) {
     let Some(window) = web_sys::window() else { return };
     let api = js_sys::Object::new();
     let run = Closure::<dyn Fn(JsValue) -> js_sys::Promise>::new(move |input: JsValue| {
-        let error = |msg: &str| JsValue::from(js_sys::Error::new(msg));
         let json = match experiment_json(&input) {
             Ok(json) => json,
             Err(msg) => {
                 if !runner::is_running() {
                     dispatch.dispatch(Action::Invalid(msg.clone()));
                 }
-                return js_sys::Promise::reject(&error(&msg));
+                return js_sys::Promise::reject(&Refusal::invalid(msg).to_js());
             }
         };
         // Takes the slot now, before this call returns.
         let run = run_experiment(json, dispatch.clone(), env.clone());
         wasm_bindgen_futures::future_to_promise(async move {
-            let results = run.await.map_err(|e| error(&e))?;
-            let json = serde_json::to_string(&*results).map_err(|e| error(&e.to_string()))?;
+            let results = run.await.map_err(|e| e.to_js())?;
+            let json = serde_json::to_string(&*results).map_err(|e| RunError::Failed(e.to_string())).map_err(|e| Refusal::from(e).to_js())?;
             js_sys::JSON::parse(&json)
         })
     });

@@ -61,7 +61,8 @@ pub fn app() -> Html {
                     { bar_chart(r) }
                     { results_table(r) }
                     { latency_table(r) }
-                    if r.models.iter().any(|m| m.latency_ms.is_some()) {
+                    // The sweep runs threads + GIL, which need isolation.
+                    if r.models.iter().any(|m| m.latency_ms.is_some()) && state.environment.threads_unavailable.is_none() {
                         <IntervalSweep rows={state.sweep.clone()} running={state.running.is_some()} {on_sweep} />
                     }
                     <h2 class="timelines-title">{ "Timelines" }</h2>

@@ -67,6 +67,17 @@ pub enum RunError {
     Failed(String),
 }
 
+impl RunError {
+    /// The `name` of the JavaScript `Error` a script receives.
+    pub fn name(&self) -> &'static str {
+        match self {
+            RunError::Busy => "BusyError",
+            RunError::Cancelled => "CancelledError",
+            RunError::Failed(_) => "RunError",
+        }
+    }
+}
+
 impl fmt::Display for RunError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -123,7 +134,13 @@ impl Slot {
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        SLOT.with(|s| s.borrow_mut().take());
+        // Cancel may already have freed the slot, and a new run taken it.
+        SLOT.with(|s| {
+            let mut s = s.borrow_mut();
+            if s.as_ref().is_some_and(|held| Rc::ptr_eq(held, &self.0)) {
+                s.take();
+            }
+        });
     }
 }
 
@@ -132,10 +149,11 @@ pub fn is_running() -> bool {
 }
 
 /// Stops the run under way, whatever it is doing (starting workers,
-/// measuring the machine, running): every worker is terminated, the run
-/// ends with [`RunError::Cancelled`], and the next run starts fresh pools.
+/// measuring the machine, running): every worker is terminated, the slot is
+/// free at once, the run ends with [`RunError::Cancelled`], and the next run
+/// starts fresh pools.
 pub fn cancel() {
-    let state = SLOT.with(|s| s.borrow().clone());
+    let state = SLOT.with(|s| s.borrow_mut().take());
     if let Some(state) = state {
         state.cancelled.set(true);
         js_terminate_all();
@@ -196,14 +214,13 @@ async fn spawn(script: &str, count: u32, threads: u32) -> Result<Vec<u32>, Strin
         }
     }
     for _ in 0..count {
-        match recv(&handles).await {
-            Ok((_, Reply::Hello)) => {}
-            Ok((_, other)) => return Err(format!("a worker started with {other:?} instead of a hello")),
-            Err(e) => {
-                handles.iter().for_each(|h| js_terminate(*h));
-                return Err(e);
-            }
-        }
+        let failure = match recv(&handles).await {
+            Ok((_, Reply::Hello)) => continue,
+            Ok((_, other)) => format!("a worker started with {other:?} instead of a hello"),
+            Err(e) => e,
+        };
+        handles.iter().for_each(|h| js_terminate(*h));
+        return Err(failure);
     }
     Ok(handles)
 }
@@ -301,6 +318,9 @@ async fn run_once(model: Model, job: &Job, on_task: &dyn Fn(u32)) -> Result<Mode
             ran(call(h, &Request::Sequential { job: job.clone() }).await?)
         }
         Model::Threads | Model::ThreadsGil => {
+            // Both threads models share one pool: if the other one's
+            // failure took it down, start it again.
+            prepare(model, job.experiment.workers).await?;
             let h = POOLS.with(|p| p.borrow().threads.map(|t| t.0)).ok_or("the threads pool is not running")?;
             ran(call(h, &Request::Threads { job: job.clone(), gil: model == Model::ThreadsGil }).await?)
         }

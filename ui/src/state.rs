@@ -26,17 +26,20 @@ pub struct Form {
 }
 
 impl Form {
+    /// The core's default experiment for this machine, every workload's
+    /// fields at their defaults.
     pub fn new(cores: u32) -> Form {
         let params = workloads::ALL.iter().flat_map(|i| i.fields.iter().map(move |f| ((i.key, f.key), f.default.to_string()))).collect();
-        Form {
+        let blank = Form {
             kind: &workloads::ALL[0],
             params,
-            tasks: (4 * cores.max(1)).to_string(),
-            workers: cores.max(1).to_string(),
-            repeats: "3".into(),
-            switch_interval: "5".into(),
-            models: Model::ALL.into_iter().collect(),
-        }
+            tasks: String::new(),
+            workers: String::new(),
+            repeats: String::new(),
+            switch_interval: String::new(),
+            models: Default::default(),
+        };
+        blank.show(&Experiment::defaults(cores))
     }
 
     /// The text typed into a field of the chosen workload.

@@ -6,6 +6,7 @@
 use super::ms;
 use crate::state::SweepRow;
 use std::rc::Rc;
+use threadlab::plan::SWEEP_INTERVALS_MS;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -22,7 +23,7 @@ pub fn interval_sweep(p: &Props) -> Html {
     html! {
         <div class="sweep">
             <button type="button" class="secondary" {onclick} disabled={p.running}>
-                { "Compare switch intervals (1–20 ms)" }
+                { format!("Compare switch intervals ({}–{} ms)", SWEEP_INTERVALS_MS[0], SWEEP_INTERVALS_MS[SWEEP_INTERVALS_MS.len() - 1]) }
             </button>
             if let Some(rows) = &p.rows {
                 <table class="sweep-table">
@@ -44,7 +45,7 @@ pub fn interval_sweep(p: &Props) -> Html {
                                 <td>{ ms(l.max) }</td>
                                 <td>{ format!("{:.2}", l.median / i) }</td>
                             } else {
-                                <td colspan="4">{ "no wake-ups measured" }</td>
+                                <td colspan="4">{ "no wake-ups measured (see the message above)" }</td>
                             }
                         </tr>
                     }) }
