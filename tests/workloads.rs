@@ -9,7 +9,9 @@ use threadlab::platform::{Blocking, Clock};
 use threadlab::trace::Tracer;
 use threadlab::worker::Worker;
 use threadlab::workloads::count_loop::{self, CountLoop};
-use threadlab::workloads::mixed::{Mixed, Recipe};
+use threadlab::results::TaskRecord;
+use threadlab::workloads::convoy::{self, Convoy};
+use threadlab::workloads::mixed::{self, Mixed, Recipe};
 use threadlab::workloads::primes::{self, Primes};
 use threadlab::workloads::sleep::Sleep;
 use threadlab::{Machine, Workload};
@@ -94,6 +96,24 @@ fn primes_around_the_32_bit_square_and_at_the_limits() {
 }
 
 #[test]
+fn mixed_at_the_limits_wraps_like_the_loop() {
+    // The longest recipe on a very fast machine: 10^13 iterations a step,
+    // whose totals wrap around 2^64 exactly as the loop's u64 total does.
+    let recipe = Recipe::parse(&format!("cpu {}ms, x{}", mixed::MAX_STEP_MS, mixed::MAX_TIMES)).unwrap();
+    let w = Workload::Mixed(Mixed { recipe });
+    for rate in [1.0, 1e6, 1e9] {
+        let m = Machine { cpu_iterations_per_ms: Some(rate) };
+        let step = triangle_u64(m.iterations(mixed::MAX_STEP_MS));
+        let want = (0..mixed::MAX_TIMES).fold(0u64, |t, _| t.wrapping_add(step));
+        assert_eq!(w.expected(&m, 3), vec![Some(want); 3], "rate {rate}");
+    }
+}
+
+fn record(index: u32, value: u64, latencies_ms: Vec<f64>) -> TaskRecord {
+    TaskRecord { index, worker: 0, start_ms: 0.0, end_ms: 1.0, value, latencies_ms }
+}
+
+#[test]
 fn loop_at_the_limits() {
     let m = Machine::default();
     for size in [1, 2, 65_535, 65_536, 65_537, 1 << 32, (1 << 32) + 1, count_loop::MAX_SIZE] {
@@ -157,5 +177,23 @@ proptest! {
     #[test]
     fn primes_expected_matches_an_independent_sieve(size in 1u64..=primes::MAX_SIZE) {
         prop_assert_eq!(primes(size).expected(&Machine::default(), 1), vec![Some(odd_sieve(size))]);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// The convoy's CPU-bound tasks must return a whole, non-zero number of
+    /// chunk totals; its I/O task must have measured wake-ups.
+    #[test]
+    fn convoy_checks_what_timed_work_can_promise(chunks in 1u64..1_000_000, off in 1u64..1000, wakeups in 0usize..5) {
+        let w = Workload::Convoy(Convoy { cpu_ms: 100, io_ms: 1 });
+        let chunk = triangle_u64(convoy::CHUNK);
+        prop_assert_eq!(w.expected(&Machine::default(), 3), vec![None; 3]);
+        prop_assert_eq!(w.check(&record(1, chunk.wrapping_mul(chunks), vec![]), None), None);
+        prop_assert!(w.check(&record(2, chunk.wrapping_mul(chunks).wrapping_add(off), vec![]), None).is_some());
+        prop_assert!(w.check(&record(1, 0, vec![]), None).is_some());
+        let probe = w.check(&record(0, wakeups as u64, vec![0.1; wakeups]), None);
+        prop_assert_eq!(probe.is_none(), wakeups > 0);
     }
 }
