@@ -195,8 +195,8 @@ pub enum ExperimentError {
     UnsupportedVersion(u64),
     TooMuchWork { estimate: String, limit: String },
     /// A workload's own rule, in its own words (a recipe it cannot read,
-    /// too few workers for it).
-    Workload(String),
+    /// too few workers for it), and the field that breaks it.
+    Workload { field: String, message: String },
     NotCalibrated,
 }
 
@@ -230,7 +230,7 @@ impl fmt::Display for ExperimentError {
                 let models: Vec<String> = Model::ALL.iter().map(|m| format!("\"{m}\"")).collect();
                 write!(f, "Unknown model {m}: use {}", models.join(", "))
             }
-            Workload(e) => f.write_str(e),
+            Workload { message, .. } => f.write_str(message),
             NotCalibrated => write!(f, "This workload sizes CPU work in milliseconds and needs this machine's measured loop speed"),
             NoModels => write!(f, "Choose at least one model to run"),
             UnsupportedVersion(v) => write!(f, "Experiment format version {v} is not supported (this page reads version {FORMAT_VERSION})"),
@@ -243,6 +243,24 @@ impl fmt::Display for ExperimentError {
 }
 
 impl std::error::Error for ExperimentError {}
+
+impl ExperimentError {
+    /// The field this error is about (`workload.size`, `tasks`, ...), if one.
+    pub fn field(&self) -> Option<&str> {
+        use ExperimentError::*;
+        match self {
+            Missing(f) => Some(f),
+            NotANumber { field, .. } | OutOfRange { field, .. } | NotAFraction { field, .. } => Some(field),
+            OutOfRangeFraction { field, .. } | NotABool { field, .. } | Workload { field, .. } => Some(field),
+            UnknownKey { key, .. } => Some(key),
+            UnknownWorkload { .. } => Some("workload"),
+            UnknownModel(_) | NoModels => Some("models"),
+            // The most direct way to make an experiment smaller.
+            TooMuchWork { .. } => Some("tasks"),
+            NotJson(_) | NotAnObject | UnsupportedVersion(_) | NotCalibrated => None,
+        }
+    }
+}
 
 /// A value read as a number: the number (if it is one) and how to show what
 /// was given in a message.

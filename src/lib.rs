@@ -23,9 +23,11 @@
 //! `web-sys`; this crate never depends on them.
 
 pub mod dispatch;
+pub mod embed;
 pub mod experiment;
 pub mod explain;
 pub mod gil;
+pub mod link;
 pub mod models;
 pub mod plan;
 pub mod platform;

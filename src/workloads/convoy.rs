@@ -57,7 +57,10 @@ impl Task for Convoy {
     }
     fn validate(&self, exp: &Experiment) -> Result<(), ExperimentError> {
         if exp.workers < 2 {
-            return Err(ExperimentError::Workload("The convoy experiment needs at least 2 workers: one waits for I/O, the others compute".into()));
+            return Err(ExperimentError::Workload {
+                field: "workers".into(),
+                message: "The convoy experiment needs at least 2 workers: one waits for I/O, the others compute".into(),
+            });
         }
         Ok(())
     }

@@ -44,7 +44,9 @@ impl Kind for Mixed {
     }];
 
     fn parse(p: &Params) -> Result<Self, ExperimentError> {
-        Ok(Mixed { recipe: Recipe::parse(&p.text("recipe")).map_err(|e| ExperimentError::Workload(format!("The mixed recipe is not readable: {e}")))? })
+        let recipe = Recipe::parse(&p.text("recipe"))
+            .map_err(|e| ExperimentError::Workload { field: "workload.recipe".into(), message: format!("The mixed recipe is not readable: {e}") })?;
+        Ok(Mixed { recipe })
     }
 }
 

@@ -1,0 +1,531 @@
+//! Experiment links: an experiment (and how to show it) as a readable,
+//! hand-editable query string, and back.
+//!
+//! ```text
+//! ?v=1&workload=primes&size=1000000&tasks=8&workers=2
+//!  &models=sequential,threads_gil,threads,processes&repeats=3&switch=5
+//!  [&autorun=1] [&embed=1&edit=1&theme=dark] [&r=<the sharer's run, lz-string>]
+//! ```
+//!
+//! Decoding a link is validating untrusted input: it never fails. Every part
+//! that cannot be used is ignored with a sentence that names it, and the
+//! rest of the experiment keeps its defaults. Old formats are read through
+//! explicit migrations ([`MIGRATIONS`]).
+
+use crate::experiment::{suggest, Experiment, Model};
+use crate::results::Results;
+use crate::workloads::{self, Workload};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// The link format this code writes.
+pub const LINK_VERSION: u32 = 1;
+/// A longer query is not read at all (a link pasted twice, a hostile page).
+pub const MAX_QUERY_CHARS: usize = 16_384;
+/// A longer results field is ignored.
+pub const MAX_RESULTS_CHARS: usize = 4_096;
+/// Links with results should stay shorter than this (chat apps, LMS fields);
+/// a longer one is shared without its results.
+pub const MAX_SHARE_CHARS: usize = 2_000;
+
+/// The link parameters (besides each workload's own fields, by their keys).
+pub mod param {
+    pub const VERSION: &str = "v";
+    pub const WORKLOAD: &str = "workload";
+    pub const TASKS: &str = "tasks";
+    pub const WORKERS: &str = "workers";
+    pub const MODELS: &str = "models";
+    pub const REPEATS: &str = "repeats";
+    pub const SWITCH: &str = "switch";
+    pub const TRACE: &str = "trace";
+    pub const AUTORUN: &str = "autorun";
+    pub const EMBED: &str = "embed";
+    pub const EDIT: &str = "edit";
+    pub const THEME: &str = "theme";
+    pub const RESULTS: &str = "r";
+    /// Every parameter that is not a workload field.
+    pub const ALL: [&str; 13] = [VERSION, WORKLOAD, TASKS, WORKERS, MODELS, REPEATS, SWITCH, TRACE, AUTORUN, EMBED, EDIT, THEME, RESULTS];
+}
+
+/// The colour scheme an embed asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Theme {
+    /// Follow `prefers-color-scheme`.
+    #[default]
+    Auto,
+    Light,
+    Dark,
+}
+
+impl Theme {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Theme::Auto => "auto",
+            Theme::Light => "light",
+            Theme::Dark => "dark",
+        }
+    }
+}
+
+/// How the page shows a link's experiment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct View {
+    /// Run at once (after the same validation as any experiment).
+    pub autorun: bool,
+    /// The compact layout for iframes.
+    pub embed: bool,
+    /// In an embed: the experiment can be edited (else a read-only summary).
+    pub edit: bool,
+    pub theme: Theme,
+}
+
+/// One model of the sharer's run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SharedModel {
+    pub model: Model,
+    pub median_ms: f64,
+    pub min_ms: f64,
+    pub max_ms: f64,
+    pub speedup: Option<f64>,
+    pub correct: bool,
+}
+
+/// The sharer's run, carried by a link: their machine and, per model that
+/// ran, the wall times. Everything else is measured again by the visitor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SharedRun {
+    pub cores: u32,
+    pub browser: String,
+    pub models: Vec<SharedModel>,
+}
+
+/// The compact form in a link: `{"c":2,"b":"Chrome 156","m":[["threads",404.1,400.2,410.9,1.95,1]]}`.
+#[derive(Serialize, Deserialize)]
+struct Compact {
+    c: u32,
+    b: String,
+    m: Vec<(Model, f64, f64, f64, Option<f64>, u8)>,
+}
+
+const MAX_BROWSER_CHARS: usize = 60;
+const MAX_MS: f64 = 1.0e7;
+
+impl SharedRun {
+    /// What of `results` a link carries: only models that ran.
+    pub fn of(results: &Results) -> SharedRun {
+        let round = |x: f64, to: f64| (x * to).round() / to;
+        SharedRun {
+            cores: results.environment.cores,
+            browser: clean(&results.environment.browser, MAX_BROWSER_CHARS),
+            models: results
+                .models
+                .iter()
+                .filter_map(|m| {
+                    let w = m.wall_ms?;
+                    Some(SharedModel {
+                        model: m.model,
+                        median_ms: round(w.median, 10.0),
+                        min_ms: round(w.min, 10.0),
+                        max_ms: round(w.max, 10.0),
+                        speedup: m.speedup.map(|s| round(s, 100.0)),
+                        correct: m.correct,
+                    })
+                })
+                .collect(),
+        }
+    }
+
+    /// The compact field: lz-string of the compact JSON, URI-safe.
+    pub fn encode(&self) -> String {
+        let compact = Compact {
+            c: self.cores,
+            b: self.browser.clone(),
+            m: self.models.iter().map(|m| (m.model, m.median_ms, m.min_ms, m.max_ms, m.speedup, m.correct as u8)).collect(),
+        };
+        lz_str::compress_to_encoded_uri_component(serde_json::to_string(&compact).expect("plain data serialises").as_str())
+    }
+
+    /// Reads the compact field; `Err` says why it is not usable.
+    pub fn decode(field: &str) -> Result<SharedRun, String> {
+        if field.len() > MAX_RESULTS_CHARS {
+            return Err(format!("it is {} characters long (at most {})", field.len(), MAX_RESULTS_CHARS));
+        }
+        let text = lz_str::decompress_from_encoded_uri_component(field).ok_or("it is not a compressed field (truncated or damaged?)")?;
+        let text = String::from_utf16(&text).map_err(|_| "it does not decompress to text")?;
+        let c: Compact = serde_json::from_str(&text).map_err(|_| "it does not hold a run")?;
+        if !(1..=1024).contains(&c.c) {
+            return Err(format!("its core count {} is not between 1 and 1024", c.c));
+        }
+        if c.m.is_empty() || c.m.len() > Model::ALL.len() {
+            return Err("it holds no models, or too many".into());
+        }
+        let mut models: Vec<SharedModel> = Vec::new();
+        for (model, median_ms, min_ms, max_ms, speedup, correct) in c.m {
+            let ms_ok = [median_ms, min_ms, max_ms].iter().all(|x| x.is_finite() && (0.0..=MAX_MS).contains(x)) && min_ms <= median_ms && median_ms <= max_ms;
+            let speedup_ok = speedup.is_none_or(|s| s.is_finite() && (0.0..=1000.0).contains(&s));
+            if !ms_ok || !speedup_ok || correct > 1 || models.iter().any(|m| m.model == model) {
+                return Err(format!("its numbers for {model} are not a run's"));
+            }
+            models.push(SharedModel { model, median_ms, min_ms, max_ms, speedup, correct: correct == 1 });
+        }
+        Ok(SharedRun { cores: c.c, browser: clean(&c.b, MAX_BROWSER_CHARS), models })
+    }
+
+    pub fn model(&self, model: Model) -> Option<&SharedModel> {
+        self.models.iter().find(|m| m.model == model)
+    }
+}
+
+/// Printable text of at most `max` characters (for echoing untrusted text).
+fn clean(s: &str, max: usize) -> String {
+    let mut out: String = s.chars().filter(|c| !c.is_control()).take(max).collect();
+    if s.chars().count() > max {
+        out.push('…');
+    }
+    out
+}
+
+/// Everything a link says.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Link {
+    pub experiment: Experiment,
+    pub view: View,
+    pub shared: Option<SharedRun>,
+}
+
+/// A decoded link, and a sentence for every part of it that was ignored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decoded {
+    pub link: Link,
+    pub ignored: Vec<String>,
+    /// The link named an experiment (not just a view): the page shows it.
+    pub has_experiment: bool,
+}
+
+/// Migrations, oldest first: `MIGRATIONS[n]` turns version `n` into `n + 1`.
+pub const MIGRATIONS: [fn(&mut Vec<(String, String)>); 1] = [migrate_v0];
+
+/// Version 0: hand-written links that used the experiment JSON's own names
+/// (`kind=loop`, `switch_interval_ms=5`), as the scripting API spells them.
+fn migrate_v0(pairs: &mut Vec<(String, String)>) {
+    for (k, _) in pairs.iter_mut() {
+        match k.as_str() {
+            "kind" => *k = param::WORKLOAD.into(),
+            "switch_interval_ms" => *k = param::SWITCH.into(),
+            _ => {}
+        }
+    }
+}
+
+/// `key=value` as typed, for messages: printable and short.
+fn shown(key: &str, value: &str) -> String {
+    format!("`{}={}`", clean(key, 30), clean(value, 40))
+}
+
+fn flag(pairs: &[(String, String)], key: &str, ignored: &mut Vec<String>) -> bool {
+    match pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()) {
+        None | Some("0") | Some("false") => false,
+        Some("1") | Some("true") | Some("") => true,
+        Some(other) => {
+            ignored.push(format!("{} was ignored: use {key}=1 or {key}=0.", shown(key, other)));
+            false
+        }
+    }
+}
+
+/// The link parameter an experiment field is read from.
+fn param_of(field: &str) -> &str {
+    match field {
+        "switch_interval_ms" => param::SWITCH,
+        f => f.strip_prefix("workload.").unwrap_or(f),
+    }
+}
+
+/// Reads a link's query (with or without its leading `?`). Never fails.
+pub fn decode(query: &str, default_workers: u32) -> Decoded {
+    let mut ignored = Vec::new();
+    let defaults = Experiment::defaults(default_workers);
+    let query = query.strip_prefix('?').unwrap_or(query);
+    if query.len() > MAX_QUERY_CHARS {
+        ignored.push(format!("The link is {} characters long (at most {}): all of it was ignored.", query.len(), MAX_QUERY_CHARS));
+        let link = Link { experiment: defaults, view: View::default(), shared: None };
+        return Decoded { link, ignored, has_experiment: false };
+    }
+    // Each key once: the first wins.
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    for (k, v) in form_urlencoded::parse(query.as_bytes()) {
+        if pairs.iter().any(|(seen, _)| *seen == k) {
+            ignored.push(format!("{} was ignored: `{}` is given more than once.", shown(&k, &v), clean(&k, 30)));
+        } else {
+            pairs.push((k.into_owned(), v.into_owned()));
+        }
+    }
+
+    let view = View {
+        autorun: flag(&pairs, param::AUTORUN, &mut ignored),
+        embed: flag(&pairs, param::EMBED, &mut ignored),
+        edit: flag(&pairs, param::EDIT, &mut ignored),
+        theme: match pairs.iter().find(|(k, _)| k == param::THEME).map(|(_, v)| v.as_str()) {
+            None | Some("auto") => Theme::Auto,
+            Some("light") => Theme::Light,
+            Some("dark") => Theme::Dark,
+            Some(other) => {
+                ignored.push(format!("{} was ignored: use theme=auto, light or dark.", shown(param::THEME, other)));
+                Theme::Auto
+            }
+        },
+    };
+
+    let version = match pairs.iter().find(|(k, _)| k == param::VERSION).map(|(_, v)| v.trim()) {
+        None => LINK_VERSION,
+        Some(v) => match v.parse::<u32>() {
+            Ok(n) if n <= LINK_VERSION => n,
+            _ => {
+                ignored.push(format!(
+                    "This link's format version {} is not one this page reads (it reads 0 to {LINK_VERSION}): its experiment was ignored.",
+                    shown(param::VERSION, v)
+                ));
+                let link = Link { experiment: defaults, view, shared: None };
+                return Decoded { link, ignored, has_experiment: false };
+            }
+        },
+    };
+    for migrate in &MIGRATIONS[version as usize..] {
+        migrate(&mut pairs);
+    }
+
+    let shared = pairs.iter().find(|(k, _)| k == param::RESULTS).and_then(|(_, v)| match SharedRun::decode(v) {
+        Ok(run) => Some(run),
+        Err(why) => {
+            ignored.push(format!("The shared results (`r=…`) were ignored: {why}."));
+            None
+        }
+    });
+
+    // The experiment, as the JSON the validator reads.
+    let get = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+    let mut exp = Map::new();
+    let kind = get(param::WORKLOAD);
+    let fields = kind.as_deref().and_then(Workload::info_of).map_or(&[][..], |i| i.fields);
+    if let Some(kind) = &kind {
+        let mut w = Map::new();
+        w.insert("kind".into(), kind.clone().into());
+        for f in fields {
+            if let Some(v) = get(f.key) {
+                w.insert(f.key.into(), v.into());
+            }
+        }
+        exp.insert("workload".into(), Value::Object(w));
+    }
+    for (key, field) in [(param::TASKS, "tasks"), (param::WORKERS, "workers"), (param::REPEATS, "repeats"), (param::SWITCH, "switch_interval_ms")] {
+        if let Some(v) = get(key) {
+            exp.insert(field.into(), v.into());
+        }
+    }
+    if let Some(v) = get(param::MODELS) {
+        let models: Vec<Value> = v.split(',').map(|m| Value::from(m.trim())).filter(|m| m.as_str() != Some("")).collect();
+        exp.insert("models".into(), Value::Array(models));
+    }
+    if let Some(v) = get(param::TRACE) {
+        exp.insert("trace".into(), Value::Bool(!matches!(v.as_str(), "0" | "false")));
+    }
+    let has_experiment = !exp.is_empty();
+    for (k, v) in &pairs {
+        let known = param::ALL.contains(&k.as_str()) || fields.iter().any(|f| f.key == k);
+        if !known {
+            let candidates = param::ALL.iter().copied().chain(fields.iter().map(|f| f.key));
+            let hint = suggest(k, candidates).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
+            ignored.push(format!("{} was ignored: this page knows no parameter `{}`{hint}.", shown(k, v), clean(k, 30)));
+        }
+    }
+    if !exp.contains_key("workload") {
+        exp.insert("workload".into(), serde_json::json!({ "kind": defaults.workload.key() }));
+    }
+
+    // Validate; drop the first field that fails, say so, and try again.
+    let mut exp = Value::Object(exp);
+    let experiment = loop {
+        match Experiment::from_value_lenient(&exp, default_workers) {
+            Ok((e, _)) => break e,
+            Err(err) => {
+                let field = err.field().unwrap_or("").to_string();
+                let removed = remove(&mut exp, &field);
+                let given = removed.map(|v| match v {
+                    Value::String(s) => s,
+                    Value::Array(items) => items.iter().map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_string)).collect::<Vec<_>>().join(","),
+                    other => other.to_string(),
+                });
+                match given {
+                    Some(v) => ignored.push(format!("{} was ignored ({err}); the default is used.", shown(param_of(&field), &v))),
+                    None if field.starts_with("workload") || exp.get("workload").is_some_and(|w| w.as_object().is_some_and(|o| o.len() > 1)) => {
+                        // The workload's own parameters together break a rule: its defaults.
+                        let kind = exp["workload"]["kind"].clone();
+                        exp["workload"] = serde_json::json!({ "kind": kind });
+                        ignored.push(format!("The workload's parameters were ignored ({err}); its defaults are used."));
+                    }
+                    None => {
+                        ignored.push(format!("The experiment was ignored ({err}); the defaults are used."));
+                        break defaults;
+                    }
+                }
+            }
+        }
+    };
+    Decoded { link: Link { experiment, view, shared }, ignored, has_experiment }
+}
+
+/// Removes `field` (`tasks`, `workload.size`, `workload`) from the
+/// experiment JSON; returns what it held.
+fn remove(exp: &mut Value, field: &str) -> Option<Value> {
+    let obj = exp.as_object_mut()?;
+    match field.strip_prefix("workload.") {
+        Some(f) => obj.get_mut("workload")?.as_object_mut()?.remove(f),
+        None if field == "workload" => {
+            let kind = obj.remove("workload")?.get("kind").cloned();
+            obj.insert("workload".into(), serde_json::json!({ "kind": workloads::ALL[0].key }));
+            kind
+        }
+        None => obj.remove(field),
+    }
+}
+
+/// The query string (without `?`) of a link to `experiment`, shown as
+/// `view` says, with the sharer's run if given.
+pub fn encode(experiment: &Experiment, view: &View, shared: Option<&SharedRun>) -> String {
+    let mut q = form_urlencoded::Serializer::new(String::new());
+    q.append_pair(param::VERSION, &LINK_VERSION.to_string());
+    q.append_pair(param::WORKLOAD, experiment.workload.key());
+    for (key, value) in experiment.workload.field_values() {
+        q.append_pair(key, &value);
+    }
+    if !experiment.workload.info().one_task_per_worker {
+        q.append_pair(param::TASKS, &experiment.tasks.to_string());
+    }
+    q.append_pair(param::WORKERS, &experiment.workers.to_string());
+    let models: Vec<&str> = experiment.models.iter().map(|m| m.as_str()).collect();
+    q.append_pair(param::MODELS, &models.join(","));
+    q.append_pair(param::REPEATS, &experiment.repeats.to_string());
+    q.append_pair(param::SWITCH, &experiment.switch_interval_ms.to_string());
+    if !experiment.trace {
+        q.append_pair(param::TRACE, "0");
+    }
+    for (on, key) in [(view.autorun, param::AUTORUN), (view.embed, param::EMBED), (view.edit, param::EDIT)] {
+        if on {
+            q.append_pair(key, "1");
+        }
+    }
+    if view.theme != Theme::Auto {
+        q.append_pair(param::THEME, view.theme.as_str());
+    }
+    if let Some(run) = shared {
+        q.append_pair(param::RESULTS, &run.encode());
+    }
+    // Commas in the model list read better unescaped; they are legal in a query.
+    q.finish().replace("%2C", ",")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workloads::primes::Primes;
+
+    fn exp() -> Experiment {
+        Experiment { workload: Workload::Primes(Primes { size: 300_000 }), tasks: 6, workers: 3, models: vec![Model::Sequential, Model::Processes], repeats: 2, switch_interval_ms: 0.5, ..Experiment::default() }
+    }
+
+    #[test]
+    fn a_link_is_readable_and_round_trips() {
+        let q = encode(&exp(), &View::default(), None);
+        assert_eq!(q, "v=1&workload=primes&size=300000&tasks=6&workers=3&models=sequential,processes&repeats=2&switch=0.5");
+        let d = decode(&format!("?{q}"), 2);
+        assert_eq!(d.ignored, Vec::<String>::new());
+        assert_eq!(d.link.experiment, exp());
+        assert!(d.has_experiment);
+        for w in workloads::ALL {
+            let e = Experiment::from_value(&serde_json::json!({ "workload": { "kind": w.key }, "workers": 2 }), 2).unwrap();
+            let view = View { autorun: true, embed: true, edit: true, theme: Theme::Dark };
+            let d = decode(&encode(&e, &view, None), 4);
+            assert_eq!((d.link.experiment, d.link.view, d.ignored), (e, view, vec![]), "{}", w.key);
+        }
+    }
+
+    #[test]
+    fn hand_written_links_fill_in_defaults() {
+        let d = decode("workload=sleep&ms=20", 2);
+        assert_eq!(d.ignored, Vec::<String>::new());
+        assert_eq!(d.link.experiment.workload, Workload::Sleep(crate::workloads::sleep::Sleep { ms: 20 }));
+        assert_eq!(d.link.experiment.tasks, 8);
+        let d = decode("", 2);
+        assert!(!d.has_experiment);
+        assert_eq!(d.link.experiment, Experiment::defaults(2));
+    }
+
+    #[test]
+    fn version_0_links_are_migrated() {
+        let d = decode("v=0&kind=primes&size=1000&switch_interval_ms=2", 2);
+        assert_eq!(d.ignored, Vec::<String>::new());
+        assert_eq!(d.link.experiment.workload, Workload::Primes(Primes { size: 1000 }));
+        assert_eq!(d.link.experiment.switch_interval_ms, 2.0);
+    }
+
+    #[test]
+    fn bad_parts_are_named_and_the_rest_is_kept() {
+        let d = decode("v=1&workload=primes&size=-5&tasks=3&wokers=9&models=threads,fibers&autorun=yes&theme=<b>", 2);
+        let e = &d.link.experiment;
+        assert_eq!((e.tasks, e.workers), (3, 2));
+        assert_eq!(e.workload, Workload::Primes(Primes { size: 1_000_000 }), "the default size");
+        assert_eq!(e.models, Model::ALL.to_vec(), "the default models");
+        assert!(!d.link.view.autorun);
+        let all = d.ignored.join("\n");
+        for want in ["`size=-5` was ignored", "`wokers=9` was ignored: this page knows no parameter `wokers` (did you mean `workers`?)", "`models=threads,fibers` was ignored (Unknown model \"fibers\"", "`autorun=yes` was ignored", "`theme=<b>` was ignored"] {
+            assert!(all.contains(want), "{want:?} in\n{all}");
+        }
+    }
+
+    #[test]
+    fn too_much_work_drops_the_task_count_first() {
+        let d = decode("workload=loop&size=5000000000&tasks=500", 2);
+        assert_eq!(d.link.experiment.tasks, 8);
+        assert_eq!(d.link.experiment.workload.describe(), "CPU: total += i for i in range(5,000,000,000)");
+        assert!(d.ignored[0].starts_with("`tasks=500` was ignored (This experiment is too large"), "{:?}", d.ignored);
+    }
+
+    #[test]
+    fn unknown_versions_huge_links_and_damaged_results_are_refused() {
+        let d = decode("v=7&workload=sleep&ms=5", 2);
+        assert_eq!(d.link.experiment, Experiment::defaults(2));
+        assert!(d.ignored[0].contains("format version `v=7`"), "{:?}", d.ignored);
+        let huge = format!("workload=loop&size={}", "9".repeat(100_000));
+        let d = decode(&huge, 2);
+        assert!(d.ignored[0].starts_with("The link is 100019 characters long"), "{:?}", d.ignored);
+        for bad in ["r=garbage", "r=", "r=N4Ig", &format!("r={}", "A".repeat(5000))] {
+            let d = decode(bad, 2);
+            assert!(d.link.shared.is_none());
+            assert!(d.ignored.iter().any(|m| m.starts_with("The shared results (`r=…`) were ignored")), "{bad}: {:?}", d.ignored);
+        }
+    }
+
+    #[test]
+    fn shared_runs_round_trip_compactly_and_are_checked() {
+        let run = SharedRun {
+            cores: 8,
+            browser: "Firefox 153".into(),
+            models: Model::ALL
+                .iter()
+                .map(|&model| SharedModel { model, median_ms: 404.1, min_ms: 400.0, max_ms: 410.9, speedup: Some(1.95), correct: true })
+                .collect(),
+        };
+        let q = encode(&exp(), &View::default(), Some(&run));
+        assert!(q.len() < 400, "{} characters: {q}", q.len());
+        assert_eq!(decode(&q, 2).link.shared, Some(run.clone()));
+        let mut bad = run.clone();
+        bad.models[0].min_ms = f64::MAX;
+        assert!(SharedRun::decode(&bad.encode()).is_err());
+        let mut bad = run;
+        bad.browser = format!("<script>alert(1)</script>\u{0}{}", "x".repeat(100));
+        let back = SharedRun::decode(&bad.encode()).unwrap();
+        assert_eq!(back.browser.chars().count(), MAX_BROWSER_CHARS + 1, "cut, and marked cut");
+        assert!(!back.browser.contains('\u{0}'));
+    }
+}
