@@ -147,6 +147,10 @@ test('without cross-origin isolation threads are unavailable, the rest still run
     const { page } = await open(served.browser(), plain.url);
     assert.equal(await page.textContent('#env-isolated'), 'no');
     assert.match(await page.textContent('.environment .warning'), /not cross-origin isolated/);
+    // It offers the same experiment in a new tab (where a frame can often be isolated).
+    await page.fill('#size', '1000');
+    await page.waitForFunction(() => document.querySelector('a.open-tab')?.href.includes('size=1000'));
+    assert.equal(await page.getAttribute('a.open-tab', 'target'), '_blank');
     await runThroughUi(page, { workload: 'loop', size: 1_000_000, tasks: 2, workers: 2, repeats: 1 });
     const rows = await readResults(page);
     assert.ok(rows.find((r) => r.model === 'sequential').ok);

@@ -10,12 +10,24 @@
 use crate::runner::{self, ProgressFn, RunError, Slot};
 use crate::state::{Action, State};
 use std::future::Future;
+use std::cell::RefCell;
 use std::rc::Rc;
+use crate::page;
+use threadlab::embed::FrameMessage;
+use threadlab::link::{self, SharedRun, View};
 use threadlab::plan::Plan;
 use threadlab::results::Environment;
 use threadlab::{Experiment, ExperimentError, Model, Results};
 use wasm_bindgen::prelude::*;
 use yew::UseReducerDispatcher;
+
+/// `future.map(f)` without a futures dependency.
+trait Map: Future + Sized {
+    fn map<T>(self, f: impl FnOnce(Self::Output) -> T) -> impl Future<Output = T> {
+        async move { f(self.await) }
+    }
+}
+impl<F: Future> Map for F {}
 
 fn progress(dispatch: &UseReducerDispatcher<State>) -> ProgressFn {
     let dispatch = dispatch.clone();
@@ -62,11 +74,13 @@ pub fn run_experiment(json: serde_json::Value, dispatch: UseReducerDispatcher<St
             Refusal::invalid(e.to_string())
         })?;
         dispatch.dispatch(Action::Started(Some(exp.clone())));
+        tell_host(FrameMessage::Started { experiment: &serde_json::to_value(&exp).unwrap_or_default() });
         let outcome = runner::run(&slot, &Plan::Single(exp), &env, &progress(&dispatch)).await;
         match outcome.and_then(|mut r| r.pop().ok_or(RunError::Failed("the run produced no results".into()))) {
             Ok(results) => {
                 let results = Rc::new(results);
                 dispatch.dispatch(Action::Finished(results.clone()));
+                tell_host(FrameMessage::Results { results: &serde_json::to_value(&*results).unwrap_or_default() });
                 Ok(results)
             }
             Err(e) => {
@@ -74,6 +88,19 @@ pub fn run_experiment(json: serde_json::Value, dispatch: UseReducerDispatcher<St
                 Err(e.into())
             }
         }
+    }
+    .map(|outcome: Result<Rc<Results>, Refusal>| {
+        if let Err(refusal) = &outcome {
+            tell_host(FrameMessage::Error { message: &refusal.message });
+        }
+        outcome
+    })
+}
+
+/// In a frame, tells the host page about the run (see `threadlab::embed`).
+fn tell_host(message: FrameMessage) {
+    if page::framed() {
+        page::post_to_parent(&message.to_value());
     }
 }
 
@@ -111,10 +138,13 @@ fn experiment_json(v: &JsValue) -> Result<serde_json::Value, String> {
 }
 
 /// Installs `window.threadlab` (once; the page has one App).
-pub fn install(dispatch: UseReducerDispatcher<State>, env: Rc<Environment>) {
+/// `form` always holds the form's experiment JSON (what `current()` reads).
+pub fn install(dispatch: UseReducerDispatcher<State>, env: Rc<Environment>, form: Rc<RefCell<serde_json::Value>>) {
     let Some(window) = web_sys::window() else { return };
     let api = js_sys::Object::new();
-    let run = Closure::<dyn Fn(JsValue) -> js_sys::Promise>::new(move |input: JsValue| {
+    let run = Closure::<dyn Fn(JsValue) -> js_sys::Promise>::new({
+        let env = env.clone();
+        move |input: JsValue| {
         let json = match experiment_json(&input) {
             Ok(json) => json,
             Err(msg) => {
@@ -131,8 +161,37 @@ pub fn install(dispatch: UseReducerDispatcher<State>, env: Rc<Environment>) {
             let json = serde_json::to_string(&*results).map_err(|e| RunError::Failed(e.to_string())).map_err(|e| Refusal::from(e).to_js())?;
             js_sys::JSON::parse(&json)
         })
+    }
     });
     let cancel = Closure::<dyn Fn()>::new(runner::cancel);
+    // threadlab.link(experiment, {results}): the share URL of an experiment,
+    // with a run's results (the results JSON `run` resolved to) if given.
+    let link = Closure::<dyn Fn(JsValue, JsValue) -> Result<String, JsValue>>::new({
+        let env = env.clone();
+        move |input: JsValue, options: JsValue| {
+            let json = experiment_json(&input).map_err(|m| Refusal::invalid(m).to_js())?;
+            let exp = Experiment::from_value(&json, env.cores).map_err(|e| Refusal::invalid(e.to_string()).to_js())?;
+            let results = js_sys::Reflect::get(&options, &"results".into()).ok().filter(|r| !r.is_undefined() && !r.is_null());
+            let shared = match results {
+                Some(r) => {
+                    let text = js_sys::JSON::stringify(&r).ok().and_then(|s| s.as_string()).unwrap_or_default();
+                    let results: Results = serde_json::from_str(&text).map_err(|e| Refusal::invalid(format!("`results` is not a results object from threadlab.run: {e}")).to_js())?;
+                    Some(SharedRun::of(&results))
+                }
+                None => None,
+            };
+            Ok(page::url_with(&link::encode(&exp, &View::default(), shared.as_ref())))
+        }
+    });
+    // threadlab.current(): the experiment the page shows.
+    let current = Closure::<dyn Fn() -> Result<JsValue, JsValue>>::new(move || {
+        let exp = Experiment::from_value(&form.borrow(), env.cores).map_err(|e| Refusal::invalid(e.to_string()).to_js())?;
+        js_sys::JSON::parse(&exp.to_json())
+    });
+    let _ = js_sys::Reflect::set(&api, &"link".into(), link.as_ref());
+    let _ = js_sys::Reflect::set(&api, &"current".into(), current.as_ref());
+    link.forget();
+    current.forget();
     let _ = js_sys::Reflect::set(&api, &"run".into(), run.as_ref());
     let _ = js_sys::Reflect::set(&api, &"cancel".into(), cancel.as_ref());
     let _ = js_sys::Reflect::set(&api, &"version".into(), &threadlab::experiment::FORMAT_VERSION.into());

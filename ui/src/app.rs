@@ -1,20 +1,72 @@
-//! The root component: owns the state, wires the components together.
+//! The root component: owns the state, wires the components together, and
+//! keeps the address bar, the theme and a host page (when embedded) in step
+//! with it.
 
 use crate::api;
+use crate::components::compare::their_run_vs_yours;
+use crate::components::share::Share;
 use crate::components::sweep::IntervalSweep;
 use crate::components::timeline::{ModelOf, TimelinePanel};
 use crate::components::{chart::bar_chart, controls::Controls, environment::environment_panel, table::latency_table, table::results_table};
+use crate::page;
 use crate::runner;
 use crate::state::{Action, State};
+use threadlab::embed::{self, HostMessage};
+use threadlab::link::{self, Theme, View};
 use yew::prelude::*;
 
 #[function_component(App)]
 pub fn app() -> Html {
-    let state = use_reducer(|| State::new(runner::environment()));
+    let state = use_reducer(|| State::from_link(runner::environment(), &page::query()));
+    // The form as it is now, for host messages that run "the experiment shown".
+    let form_json = use_mut_ref(|| state.form.to_json());
+    *form_json.borrow_mut() = state.form.to_json();
 
     {
-        let (dispatcher, env) = (state.dispatcher(), state.environment.clone());
-        use_effect_with((), move |_| api::install(dispatcher, env));
+        let (dispatcher, env, view, form_json) = (state.dispatcher(), state.environment.clone(), state.view, form_json.clone());
+        use_effect_with((), move |_| {
+            api::install(dispatcher.clone(), env.clone(), form_json.clone());
+            page::set_theme(match view.theme {
+                Theme::Auto => None,
+                t => Some(t.as_str()),
+            });
+            if page::framed() {
+                page::observe_height(|h| embed::resize(h).iter().for_each(page::post_to_parent));
+                let (dispatcher, env, form_json) = (dispatcher.clone(), env.clone(), form_json.clone());
+                page::listen(move |data| match data.as_ref().and_then(embed::host_message) {
+                    Some(HostMessage::Run { experiment }) => {
+                        let json = match experiment {
+                            Some(serde_json::Value::String(text)) => serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+                            Some(e) => e,
+                            None => form_json.borrow().clone(),
+                        };
+                        // Takes the run slot now, like a click on Run.
+                        wasm_bindgen_futures::spawn_local(api::run_experiment(json, dispatcher.clone(), env.clone()).map_to_unit());
+                    }
+                    Some(HostMessage::Cancel) => runner::cancel(),
+                    None => {} // not ours, or not well-formed: ignored
+                });
+                page::post_to_parent(&embed::FrameMessage::Ready { version: threadlab::experiment::FORMAT_VERSION }.to_value());
+            }
+            // `autorun=1`: the link's experiment, validated like any other.
+            if view.autorun {
+                wasm_bindgen_futures::spawn_local(api::run_experiment(form_json.borrow().clone(), dispatcher, env).map_to_unit());
+            }
+        });
+    }
+
+    // The address bar always holds the experiment shown (when it is valid),
+    // without adding history entries.
+    let experiment = state.experiment();
+    {
+        let shared = state.shared.clone();
+        let view = View { autorun: false, ..state.view };
+        use_effect_with((experiment.clone(), view), move |(exp, view)| {
+            if let Some(exp) = exp {
+                let run = shared.as_deref().filter(|(e, _)| e == exp).map(|(_, run)| run);
+                page::replace_query(&link::encode(exp, view, run));
+            }
+        });
     }
 
     let on_action = {
@@ -24,12 +76,9 @@ pub fn app() -> Html {
     let on_run = {
         let (dispatcher, form, env) = (state.dispatcher(), state.form.clone(), state.environment.clone());
         Callback::from(move |_: ()| {
-            let (json, dispatcher, env) = (form.to_json(), dispatcher.clone(), env.clone());
             // Takes the run slot now; a click during a run is refused.
-            let run = api::run_experiment(json, dispatcher, env);
-            wasm_bindgen_futures::spawn_local(async move {
-                let _ = run.await;
-            });
+            let run = api::run_experiment(form.to_json(), dispatcher.clone(), env.clone());
+            wasm_bindgen_futures::spawn_local(run.map_to_unit());
         })
     };
     let on_sweep = {
@@ -41,6 +90,54 @@ pub fn app() -> Html {
         })
     };
     let on_cancel = Callback::from(|_: ()| runner::cancel());
+    let dismiss = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |_: MouseEvent| dispatcher.dispatch(Action::DismissLinkNotes))
+    };
+
+    let embedded = state.view.embed;
+    let results_now = state.results.clone().filter(|r| experiment.as_ref() == Some(&r.experiment));
+    let theirs = experiment.as_ref().and_then(|e| state.shared_for(e));
+    let full_page = experiment.as_ref().map(|e| page::url_with(&link::encode(e, &View { theme: state.view.theme, ..View::default() }, theirs)));
+
+    let notes = (!state.link_notes.is_empty()).then(|| html! {
+        <div class="link-notes" role="status">
+            <p>{ "Parts of this link could not be used and were ignored:" }</p>
+            <ul>{ for state.link_notes.iter().map(|n| html! { <li>{ n }</li> }) }</ul>
+            <button type="button" class="secondary dismiss" onclick={dismiss}>{ "OK" }</button>
+        </div>
+    });
+    let controls = html! {
+        <Controls form={state.form.clone()} running={state.running.clone()} cores={state.environment.cores}
+            {on_action} {on_run} {on_cancel} read_only={embedded && !state.view.edit} />
+    };
+    let message = state.message.as_ref().map(|msg| html! { <p class="message" role="alert">{ msg }</p> });
+
+    if embedded {
+        return html! {
+            <main class="embed" data-runs-ended={state.ended.to_string()}>
+                { notes }
+                { controls }
+                { message }
+                <section class="results" aria-live="polite" aria-busy={state.running.is_some().to_string()} data-runs-ended={state.ended.to_string()}>
+                    if let Some(r) = &state.results {
+                        <p class="explanation">{ &r.explanation }</p>
+                        { bar_chart(r) }
+                        { results_table(r) }
+                    }
+                    if let Some(theirs) = theirs {
+                        { their_run_vs_yours(theirs, results_now.as_deref()) }
+                    }
+                    if let Some(why) = &state.environment.threads_unavailable {
+                        <p class="warning" role="note">{ format!("Threads are unavailable in this frame: {why}") }</p>
+                    }
+                </section>
+                if let Some(url) = full_page {
+                    <p class="open-full"><a href={url} target="_blank" rel="noopener">{ "Open in ThreadLab ↗" }</a></p>
+                }
+            </main>
+        };
+    }
 
     html! {
         <>
@@ -49,12 +146,18 @@ pub fn app() -> Html {
             <p class="tagline">{ "Threads or processes? Run real work both ways in your browser and see the difference." }</p>
         </header>
         <main>
-            <Controls form={state.form.clone()} running={state.running.clone()} cores={state.environment.cores}
-                {on_action} {on_run} {on_cancel} />
-            if let Some(msg) = &state.message {
-                <p class="message" role="alert">{ msg }</p>
-            }
+            <div class="side">
+                { controls }
+                <Share experiment={experiment.clone()} results={results_now.clone()} />
+                { environment_panel(&state.environment, full_page.as_deref()) }
+            </div>
+            <div class="main-col">
+            { message }
             <section class="results" aria-live="polite" aria-busy={state.running.is_some().to_string()} data-runs-ended={state.ended.to_string()}>
+                { notes }
+                if let Some(theirs) = theirs {
+                    { their_run_vs_yours(theirs, results_now.as_deref()) }
+                }
                 if let Some(r) = &state.results {
                     <h2>{ "Results" }</h2>
                     <p class="explanation">{ &r.explanation }</p>
@@ -70,7 +173,7 @@ pub fn app() -> Html {
                     { for r.models.iter().enumerate().filter(|(_, m)| m.timeline.is_some()).map(|(index, m)| html! {
                         <TimelinePanel key={m.model.as_str()} model={ModelOf { results: r.clone(), index }} />
                     }) }
-                } else {
+                } else if theirs.is_none() {
                     <div class="placeholder">
                         <p>{ "Choose a workload and press Run: every model runs the same tasks on real Web Workers, and the chart compares their wall times." }</p>
                         <ul>
@@ -83,8 +186,18 @@ pub fn app() -> Html {
                     </div>
                 }
             </section>
-            { environment_panel(&state.environment) }
+            </div>
         </main>
         </>
     }
 }
+
+/// Runs a future for its effects only.
+trait MapToUnit: std::future::Future + Sized + 'static {
+    fn map_to_unit(self) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()>>> {
+        Box::pin(async move {
+            let _ = self.await;
+        })
+    }
+}
+impl<F: std::future::Future + 'static> MapToUnit for F {}

@@ -9,6 +9,7 @@
 pub mod api;
 pub mod app;
 pub mod components;
+pub mod page;
 pub mod runner;
 pub mod state;
 

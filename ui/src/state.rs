@@ -3,6 +3,7 @@
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
+use threadlab::link::{self, SharedRun, View};
 use threadlab::results::Environment;
 use threadlab::stats::Latency;
 use threadlab::workloads::{self, Info};
@@ -110,6 +111,12 @@ pub struct State {
     pub sweep: Option<Rc<Vec<SweepRow>>>,
     /// A message for the learner: bad input, a failed or cancelled run.
     pub message: Option<String>,
+    /// What the page's link asked for (embed, theme, autorun).
+    pub view: View,
+    /// The sharer's run a link carried, and the experiment it belongs to.
+    pub shared: Option<Rc<(Experiment, SharedRun)>>,
+    /// What of the page's link was ignored, in sentences.
+    pub link_notes: Vec<String>,
     /// Runs ended so far (finished or failed): lets a script or a test wait
     /// for the end of the run it started.
     pub ended: u32,
@@ -117,7 +124,49 @@ pub struct State {
 
 impl State {
     pub fn new(environment: Environment) -> State {
-        State { form: Form::new(environment.cores), environment: Rc::new(environment), running: None, results: None, sweep: None, message: None, ended: 0 }
+        let form = Form::new(environment.cores);
+        State {
+            form,
+            environment: Rc::new(environment),
+            running: None,
+            results: None,
+            sweep: None,
+            message: None,
+            view: View::default(),
+            shared: None,
+            link_notes: Vec::new(),
+            ended: 0,
+        }
+    }
+
+    /// The page as a link's query (`?…`, without the `?`) says to show it.
+    pub fn from_link(environment: Environment, query: &str) -> State {
+        let mut s = State::new(environment);
+        let decoded = link::decode(query, s.environment.cores);
+        if decoded.has_experiment {
+            s.form = s.form.show(&decoded.link.experiment);
+        }
+        s.view = decoded.link.view;
+        s.shared = decoded.link.shared.map(|run| Rc::new((decoded.link.experiment, run)));
+        s.link_notes = decoded.ignored;
+        // Run at once only what the link really says.
+        if s.view.autorun && !(decoded.has_experiment && s.link_notes.is_empty()) {
+            s.view.autorun = false;
+            if !s.link_notes.is_empty() {
+                s.link_notes.push("So the experiment was not run automatically: check it and press Run.".into());
+            }
+        }
+        s
+    }
+
+    /// The experiment the form describes, if it is valid.
+    pub fn experiment(&self) -> Option<Experiment> {
+        Experiment::from_value(&self.form.to_json(), self.environment.cores).ok()
+    }
+
+    /// The sharer's run, if it belongs to `exp`.
+    pub fn shared_for(&self, exp: &Experiment) -> Option<&SharedRun> {
+        self.shared.as_deref().filter(|(e, _)| e == exp).map(|(_, run)| run)
     }
 }
 
@@ -144,6 +193,7 @@ pub enum Action {
     Finished(Rc<Results>),
     SweepFinished(Vec<SweepRow>),
     Failed(String),
+    DismissLinkNotes,
 }
 
 impl Reducible for State {
@@ -203,6 +253,7 @@ impl Reducible for State {
                 s.message = Some(msg);
                 s.ended += 1;
             }
+            Action::DismissLinkNotes => s.link_notes.clear(),
         }
         Rc::new(s)
     }
@@ -244,6 +295,19 @@ mod tests {
         assert_eq!(s.form.param("ms"), "100");
         let s = s.reduce(Action::SetKind("loop"));
         assert_eq!(s.form.param("size"), "123");
+    }
+
+    #[test]
+    fn a_link_restores_the_form_and_keeps_what_it_ignored() {
+        let env = Environment { cores: 2, ..Environment::default() };
+        let s = State::from_link(env.clone(), "?v=1&workload=sleep&ms=20&tasks=3&wokers=9&embed=1&theme=dark");
+        assert_eq!(s.form.kind.key, "sleep");
+        assert_eq!((s.form.param("ms"), s.form.tasks.as_str()), ("20", "3"));
+        assert!(s.view.embed);
+        assert_eq!(s.link_notes.len(), 1, "{:?}", s.link_notes);
+        let e = s.experiment().unwrap();
+        let again = State::from_link(env, &link::encode(&e, &View::default(), None));
+        assert_eq!(again.experiment(), Some(e));
     }
 
     #[test]

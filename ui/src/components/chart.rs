@@ -18,7 +18,7 @@ pub fn colour(m: Model) -> &'static str {
 }
 
 /// A round axis maximum at or above `v`: 1, 2, 2.5 or 5 times a power of ten.
-fn nice_max(v: f64) -> f64 {
+pub fn nice_max(v: f64) -> f64 {
     if v <= 0.0 || !v.is_finite() {
         return 1.0;
     }

@@ -4,7 +4,7 @@
 use crate::state::{Action, Field, Form, Progress};
 use threadlab::experiment::group;
 use threadlab::workloads::{self, Input};
-use threadlab::Model;
+use threadlab::{Experiment, Model};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
@@ -16,6 +16,9 @@ pub struct Props {
     pub on_action: Callback<Action>,
     pub on_run: Callback<()>,
     pub on_cancel: Callback<()>,
+    /// Show a summary of the experiment and Run, not the fields (embeds).
+    #[prop_or_default]
+    pub read_only: bool,
 }
 
 /// A text field; `inputmode` picks the phone keyboard ("decimal" or "text").
@@ -45,6 +48,43 @@ pub fn controls(p: &Props) -> Html {
             on_run.emit(());
         })
     };
+    let actions = html! {
+        <div class="actions">
+            if let Some(progress) = &p.running {
+                <button type="button" class="cancel" onclick={p.on_cancel.reform(|_| ())}>{ "Cancel" }</button>
+                <div class="progress">
+                    <progress max={progress.total.max(1).to_string()} value={progress.done.to_string()} aria-label="Progress"></progress>
+                    <span class="progress-label">{ &progress.label }</span>
+                </div>
+            } else {
+                <button type="submit" class="run">{ "Run" }</button>
+            }
+        </div>
+    };
+    if p.read_only {
+        let summary = match Experiment::from_value(&p.form.to_json(), p.cores) {
+            Ok(e) => {
+                let models: Vec<&str> = e.models.iter().map(|m| m.label()).collect();
+                format!(
+                    "{} tasks of {} on {} worker{}, {} repeat{} each: {}.",
+                    e.tasks,
+                    e.workload.describe(),
+                    e.workers,
+                    if e.workers == 1 { "" } else { "s" },
+                    e.repeats,
+                    if e.repeats == 1 { "" } else { "s" },
+                    models.join(", ")
+                )
+            }
+            Err(e) => e.to_string(),
+        };
+        return html! {
+            <form class="builder summary" {onsubmit} aria-label="Experiment">
+                <p class="experiment-summary">{ summary }</p>
+                { actions }
+            </form>
+        };
+    }
     let kind = p.form.kind;
     // The first field of a workload keeps the id `size` (its main size).
     let params = kind.fields.iter().enumerate().map(|(i, f)| {
@@ -87,17 +127,7 @@ pub fn controls(p: &Props) -> Html {
                 }) }
                 <small>{ "Processes each have their own GIL, which nobody else wants: the GIL never slows them down." }</small>
             </fieldset>
-            <div class="actions">
-                if let Some(progress) = &p.running {
-                    <button type="button" class="cancel" onclick={p.on_cancel.reform(|_| ())}>{ "Cancel" }</button>
-                    <div class="progress">
-                        <progress max={progress.total.max(1).to_string()} value={progress.done.to_string()} aria-label="Progress"></progress>
-                        <span class="progress-label">{ &progress.label }</span>
-                    </div>
-                } else {
-                    <button type="submit" class="run">{ "Run" }</button>
-                }
-            </div>
+            { actions }
         </form>
     }
 }

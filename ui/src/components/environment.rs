@@ -3,7 +3,9 @@
 use threadlab::results::Environment;
 use yew::prelude::*;
 
-pub fn environment_panel(env: &Environment) -> Html {
+/// `new_tab`: this experiment's link, offered where threads cannot run here
+/// (a frame in a page without isolation can often be isolated in a tab).
+pub fn environment_panel(env: &Environment, new_tab: Option<&str>) -> Html {
     html! {
         <section class="environment" aria-labelledby="env-title">
             <h2 id="env-title">{ "Your machine" }</h2>
@@ -16,6 +18,9 @@ pub fn environment_panel(env: &Environment) -> Html {
             </dl>
             if let Some(why) = &env.threads_unavailable {
                 <p class="warning" role="note">{ format!("Threads are unavailable here: {why}") }</p>
+                if let Some(url) = new_tab {
+                    <p><a class="button secondary open-tab" href={url.to_string()} target="_blank" rel="noopener">{ "Open in a new tab" }</a></p>
+                }
             }
         </section>
     }

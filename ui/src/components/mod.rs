@@ -2,8 +2,10 @@
 //! chart, table and environment panel are plain functions of their data.
 
 pub mod chart;
+pub mod compare;
 pub mod controls;
 pub mod environment;
+pub mod share;
 pub mod sweep;
 pub mod table;
 pub mod timeline;

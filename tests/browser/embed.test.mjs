@@ -1,0 +1,138 @@
+// Embedding in a course page: a host page on another origin, without any
+// isolation headers, frames ?embed=1 and talks to it by postMessage.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { servedPage, open, serve } from './harness.mjs';
+
+const served = servedPage(before, after);
+let plain;
+before(async () => {
+  plain = await serve({ port: 0, quiet: true, isolated: false });
+});
+after(() => plain?.server.close());
+
+/** A course page (no isolation headers) on 127.0.0.1 framing ThreadLab from localhost. */
+async function coursePage(query, height = 400) {
+  const page = await served.browser().newPage({ viewport: { width: 1000, height: 900 } });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  const src = `${served.url().replace('127.0.0.1', 'localhost')}?${query}`;
+  // A real response from a server on this machine, then the course page's
+  // content (a page fulfilled by the test runner would count as a public
+  // page, which Chromium forbids to frame a local server).
+  await page.goto(`${plain.url}course`);
+  await page.setContent(`<!doctype html><title>Course</title><h1>Week 3</h1>
+    <script>
+      window.got = [];
+      addEventListener('message', (e) => {
+        window.got.push(e.data);
+        // The three-line listener the README documents.
+        if (e.data && e.data.type === 'threadlab:resize') document.querySelector('iframe').style.height = e.data.height + 'px';
+      });
+    </script>
+    <iframe src="${src}" style="width:800px;height:${height}px;border:0" allow="cross-origin-isolated" title="ThreadLab"></iframe>`);
+  const frame = await (await page.waitForSelector('iframe')).contentFrame();
+  await frame.waitForFunction(() => window.threadlab !== undefined, null, { timeout: 30_000 });
+  await page.waitForFunction(() => window.got.some((m) => m?.type === 'threadlab:ready'));
+  return { page, frame, errors };
+}
+
+const got = (page, type) => page.evaluate((t) => window.got.filter((m) => m?.type === t), type);
+const post = (page, message) => page.evaluate((m) => document.querySelector('iframe').contentWindow.postMessage(m, '*'), message);
+
+test('a frame in a page without isolation is isolated, runs threads, and talks by postMessage', async () => {
+  const { page, frame, errors } = await coursePage('v=1&workload=sleep&ms=5&tasks=4&workers=2&repeats=1&embed=1');
+  assert.equal(await page.evaluate(() => crossOriginIsolated), false, 'the course page is not isolated');
+  assert.equal(await frame.evaluate(() => crossOriginIsolated), true, 'the frame is');
+  assert.deepEqual((await got(page, 'threadlab:ready'))[0], { type: 'threadlab:ready', version: 1 });
+  // The compact layout: no site header, a summary, Run, a way out.
+  assert.equal(await frame.locator('.masthead').count(), 0);
+  assert.match(await frame.textContent('.experiment-summary'), /4 tasks of I\/O: time\.sleep\(5 ms\) on 2 workers/);
+  assert.equal(await frame.locator('#size').count(), 0, 'read-only without edit=1');
+  const out = frame.locator('.open-full a');
+  assert.equal(await out.getAttribute('target'), '_blank');
+  assert.doesNotMatch(await out.getAttribute('href'), /embed=1/);
+
+  // Run a given experiment from the host: threads included.
+  await post(page, { type: 'threadlab:run', experiment: { workload: { kind: 'loop', size: 20000000 }, tasks: 4, workers: 2, repeats: 1 } });
+  await page.waitForFunction(() => window.got.some((m) => m?.type === 'threadlab:results'), null, { timeout: 60_000 });
+  const [started] = await got(page, 'threadlab:started');
+  assert.deepEqual(started.experiment.workload, { kind: 'loop', size: 20000000 });
+  const [{ results }] = await got(page, 'threadlab:results');
+  for (const m of results.models) {
+    assert.equal(m.status, 'ran', m.model);
+    assert.equal(m.correct, true, m.model);
+  }
+  assert.equal(results.environment.cross_origin_isolated, true);
+
+  // The frame's height, in three dialects, and the host's listener uses it.
+  const all = await page.evaluate(() => window.got);
+  const own = all.filter((m) => m?.type === 'threadlab:resize').at(-1);
+  const lti = all.filter((m) => m?.subject === 'lti.frameResize').at(-1);
+  const bare = all.filter((m) => m && Object.keys(m).length === 1 && 'height' in m).at(-1);
+  assert.ok(own.height > 300, JSON.stringify(own));
+  assert.equal(lti.height, own.height);
+  assert.equal(bare.height, own.height);
+  const inner = await frame.evaluate(() => Math.ceil(document.documentElement.getBoundingClientRect().height));
+  assert.ok(Math.abs(inner - own.height) <= 2, `${inner} vs ${own.height}`);
+  assert.equal(await page.evaluate(() => document.querySelector('iframe').style.height), `${own.height}px`);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('garbage messages are ignored; a bad experiment is answered with an error; cancel works', async () => {
+  const { page, frame } = await coursePage('embed=1&edit=1&workload=sleep&ms=5&tasks=2&workers=2&repeats=1');
+  assert.equal(await frame.locator('#size').count(), 1, 'edit=1 shows the builder');
+  for (const garbage of [
+    'threadlab:run',
+    null,
+    42,
+    [1, 2],
+    { type: 'threadlab:eval', code: 'alert(1)' },
+    { type: 'threadlab:run', experiment: 5 },
+    { type: 'threadlab:run', experiment: [1] },
+    { type: { toString: null } },
+    { height: 10 },
+    { subject: 'lti.frameResize', height: 1 },
+  ]) {
+    await post(page, garbage);
+  }
+  await page.waitForTimeout(300);
+  assert.deepEqual(await got(page, 'threadlab:started'), [], 'nothing ran');
+  assert.equal(await frame.getAttribute('section.results', 'data-runs-ended'), '0');
+
+  await post(page, { type: 'threadlab:run', experiment: { workload: { kind: 'loop' }, workers: 0 } });
+  await page.waitForFunction(() => window.got.some((m) => m?.type === 'threadlab:error'));
+  assert.equal((await got(page, 'threadlab:error'))[0].message, '`workers` must be between 1 and 64 (got 0)');
+
+  // The shown experiment runs on request, too.
+  await post(page, { type: 'threadlab:run' });
+  await page.waitForFunction(() => window.got.some((m) => m?.type === 'threadlab:results'), null, { timeout: 30_000 });
+  assert.deepEqual((await got(page, 'threadlab:results'))[0].results.experiment.workload, { kind: 'sleep', ms: 5 });
+  await post(page, { type: 'threadlab:run', experiment: { workload: { kind: 'sleep', ms: 2000 }, tasks: 8, workers: 2, repeats: 2 } });
+  await page.waitForFunction(() => window.got.some((m) => m?.type === 'threadlab:started'));
+  await post(page, { type: 'threadlab:cancel' });
+  await page.waitForFunction(() => window.got.filter((m) => m?.type === 'threadlab:error').length === 2, null, { timeout: 5_000 });
+  assert.match((await got(page, 'threadlab:error'))[1].message, /cancelled/);
+  await page.close();
+});
+
+test('the embed code a course author copies', async () => {
+  const { page } = await open(served.browser(), `${served.url()}?v=1&workload=primes&size=5000`);
+  await page.click('.embed-code summary');
+  const html = await page.inputValue('#embed-html');
+  assert.match(html, /^<iframe\n {2}src="http:\/\/127\.0\.0\.1:\d+\/\?v=1&amp;workload=primes&amp;size=5000&amp;.*&amp;embed=1"/);
+  for (const attr of ['width="100%"', 'height="640"', 'loading="lazy"', 'allow="cross-origin-isolated"', 'title="ThreadLab: CPU: count primes below 5,000"']) {
+    assert.ok(html.includes(attr), `${attr} in ${html}`);
+  }
+  assert.doesNotMatch(await page.inputValue('#embed-markdown'), /\n/);
+  assert.match(await page.inputValue('#embed-jupyter'), /^from IPython\.display import IFrame\nIFrame\("http:.*embed=1", width="100%", height=640\)$/);
+  await page.close();
+});
+
+test('a dark embed is dark from the first paint', async () => {
+  const { frame } = await coursePage('embed=1&theme=dark&workload=sleep&ms=5');
+  assert.equal(await frame.evaluate(() => document.documentElement.dataset.theme), 'dark');
+  assert.equal(await frame.evaluate(() => getComputedStyle(document.body).backgroundColor), 'rgb(20, 21, 24)');
+  assert.equal(await frame.evaluate(() => document.querySelector('meta[name=color-scheme]')?.content), 'light dark');
+});

@@ -1,0 +1,115 @@
+//! Share: the link to the experiment the page shows (with this run's
+//! results if they fit), copied with one click, and the code that embeds it
+//! in a course page.
+
+use crate::page;
+use std::rc::Rc;
+use threadlab::embed::snippets;
+use threadlab::link::{self, SharedRun, View, MAX_SHARE_CHARS};
+use threadlab::{Experiment, Results};
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    /// The experiment the page shows (`None`: the form has an error).
+    pub experiment: Option<Experiment>,
+    /// Results of that very experiment, if it ran.
+    pub results: Option<Rc<Results>>,
+}
+
+/// A text area showing `text`, and a button that copies it.
+fn copyable(id: &'static str, label: &'static str, text: &str, status: &UseStateHandle<Option<(String, String)>>) -> Html {
+    let onclick = {
+        let (text, status) = (text.to_string(), status.clone());
+        Callback::from(move |_: MouseEvent| {
+            let (text, status) = (text.clone(), status.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                let said = match page::copy(&text).await {
+                    Ok(()) => "Copied.".to_string(),
+                    Err(_) => "Your browser did not let the page copy: select the text and copy it.".to_string(),
+                };
+                status.set(Some((id.to_string(), said)));
+            });
+        })
+    };
+    let said = status.as_ref().filter(|(who, _)| who == id).map(|(_, s)| s.clone());
+    html! {
+        <div class="copyable">
+            <label for={id}>{ label }</label>
+            <textarea {id} readonly=true rows={(text.lines().count().max(1) as u32 + 1).to_string()} value={text.to_string()} />
+            <button type="button" class={classes!("secondary", format!("copy-{id}"))} {onclick}>{ "Copy" }</button>
+            <span class="copy-status" role="status">{ said.unwrap_or_default() }</span>
+        </div>
+    }
+}
+
+#[function_component(Share)]
+pub fn share(p: &Props) -> Html {
+    let with_results = use_state(|| true);
+    let status = use_state(|| None::<(String, String)>);
+    let Some(exp) = &p.experiment else {
+        return html! {
+            <section class="share" aria-labelledby="share-title">
+                <h2 id="share-title">{ "Share" }</h2>
+                <p class="hint">{ "Fix the experiment above to get a link to it." }</p>
+            </section>
+        };
+    };
+    let shared = p.results.as_deref().filter(|r| r.experiment == *exp).map(SharedRun::of);
+    let plain = page::url_with(&link::encode(exp, &View::default(), None));
+    let full = shared.as_ref().map(|run| page::url_with(&link::encode(exp, &View::default(), Some(run))));
+    let fits = full.as_ref().is_some_and(|u| u.len() <= MAX_SHARE_CHARS);
+    let url = match (&full, *with_results && fits) {
+        (Some(u), true) => u.clone(),
+        _ => plain.clone(),
+    };
+    let embed_url = page::url_with(&link::encode(exp, &View { embed: true, ..View::default() }, None));
+    let code = snippets(&embed_url, &format!("ThreadLab: {}", exp.workload.describe()));
+    let toggle = {
+        let with_results = with_results.clone();
+        Callback::from(move |_: Event| with_results.set(!*with_results))
+    };
+    let onclick = {
+        let (url, status) = (url.clone(), status.clone());
+        Callback::from(move |_: MouseEvent| {
+            let (url, status) = (url.clone(), status.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                let said = match page::copy(&url).await {
+                    Ok(()) => "Link copied.".to_string(),
+                    Err(_) => "Your browser did not let the page copy: select the link and copy it.".to_string(),
+                };
+                status.set(Some(("link".into(), said)));
+            });
+        })
+    };
+    let said = status.as_ref().filter(|(who, _)| who == "link").map(|(_, s)| s.clone());
+    html! {
+        <section class="share" aria-labelledby="share-title">
+            <h2 id="share-title">{ "Share" }</h2>
+            <label class="check">
+                <input type="checkbox" id="share-results" checked={*with_results && fits} disabled={!fits} onchange={toggle} />
+                { " Include my results (theirs vs yours for whoever opens it)" }
+            </label>
+            if full.is_none() {
+                <small class="hint">{ "Run the experiment to share your results with it." }</small>
+            } else if !fits {
+                <small class="note" role="note">{ format!(
+                    "Your results do not fit in a short link ({} characters; links stay under {}): the link shares the experiment alone.",
+                    full.as_ref().map_or(0, |u| u.len()), MAX_SHARE_CHARS
+                ) }</small>
+            }
+            <div class="share-link">
+                <input type="text" id="share-link" readonly=true value={url.clone()} aria-label="Link to this experiment" />
+                <button type="button" class="share" {onclick}>{ "Share (copy link)" }</button>
+            </div>
+            <span class="copy-status" role="status">{ said.unwrap_or_default() }</span>
+            <details class="embed-code">
+                <summary>{ "Embed in a course page" }</summary>
+                <p class="hint">{ "The frame runs the experiment on the reader's machine, resizes itself in hosts that listen (Canvas, Moodle's LTI, or three lines of script: see the README), and offers to open ThreadLab in a new tab." }</p>
+                { copyable("embed-html", "HTML (LMS editors, web pages)", &code.html, &status) }
+                { copyable("embed-markdown", "Markdown (one line of HTML)", &code.markdown, &status) }
+                { copyable("embed-jupyter", "Jupyter notebook cell", &code.jupyter, &status) }
+            </details>
+        </section>
+    }
+}
