@@ -31,7 +31,10 @@ const isolation = {
 
 /** `isolated: false` serves without the isolation headers (to test the fallback). */
 export function serve({ port = 8080, host = '127.0.0.1', quiet = false, isolated = true } = {}) {
-  const server = createServer(async (req, res) => {
+  // Links may be long (a hostile or mangled one up to 100 KB): let the page
+  // load and say so, rather than the server refusing the request (Node's
+  // default limit is 16 KB of headers).
+  const server = createServer({ maxHeaderSize: 256 * 1024 }, async (req, res) => {
     const headers = { ...(isolated ? isolation : {}), 'Cache-Control': 'no-cache' };
     let path;
     try {

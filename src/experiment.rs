@@ -262,6 +262,19 @@ impl ExperimentError {
     }
 }
 
+/// At most `max` printable characters of untrusted `s`, marked when cut:
+/// what messages echo of input (a link, a message) stays short and plain.
+pub fn clip(s: &str, max: usize) -> String {
+    let mut out: String = s.chars().filter(|c| !c.is_control()).take(max).collect();
+    if s.chars().filter(|c| !c.is_control()).count() > max {
+        out.push('…');
+    }
+    out
+}
+
+/// How much of a wrong value a message repeats.
+const ECHO: usize = 40;
+
 /// A value read as a number: the number (if it is one) and how to show what
 /// was given in a message.
 fn read_number(v: &Value) -> (Option<f64>, String) {
@@ -273,8 +286,8 @@ fn read_number(v: &Value) -> (Option<f64>, String) {
     };
     // Show "-4" typed in a form field as -4, and "lots" as "lots".
     let got = match (v, n) {
-        (Value::String(s), Some(_)) => s.trim().to_string(),
-        _ => v.to_string(),
+        (Value::String(s), Some(_)) => clip(s.trim(), ECHO),
+        _ => clip(&v.to_string(), ECHO),
     };
     (n.filter(|n| n.is_finite()), got)
 }
@@ -334,7 +347,7 @@ fn unknown_key(key: String, fields: &[workloads::Field]) -> ExperimentError {
         known.iter().find(|(_, b)| *b == best).map(|(q, _)| q.clone())
     };
     let suggestion = moved.or_else(typo);
-    ExperimentError::UnknownKey { key, suggestion }
+    ExperimentError::UnknownKey { key: clip(&key, ECHO), suggestion }
 }
 
 impl Experiment {
@@ -402,14 +415,14 @@ impl Experiment {
         let trace = match present(obj, "trace") {
             None => true,
             Some(Value::Bool(b)) => *b,
-            Some(other) => return Err(ExperimentError::NotABool { field: "trace".into(), got: other.to_string() }),
+            Some(other) => return Err(ExperimentError::NotABool { field: "trace".into(), got: clip(&other.to_string(), ECHO) }),
         };
         let models = match present(obj, "models") {
             None => Model::ALL.to_vec(),
             Some(Value::Array(items)) => {
                 let mut models = Vec::new();
                 for item in items {
-                    let m = item.as_str().and_then(Model::parse).ok_or_else(|| ExperimentError::UnknownModel(item.to_string()))?;
+                    let m = item.as_str().and_then(Model::parse).ok_or_else(|| ExperimentError::UnknownModel(clip(&item.to_string(), ECHO)))?;
                     if !models.contains(&m) {
                         models.push(m);
                     }
@@ -417,15 +430,29 @@ impl Experiment {
                 models.sort();
                 models
             }
-            Some(other) => return Err(ExperimentError::UnknownModel(other.to_string())),
+            Some(other) => return Err(ExperimentError::UnknownModel(clip(&other.to_string(), ECHO))),
         };
         if models.is_empty() {
             return Err(ExperimentError::NoModels);
         }
-        let exp = Experiment { version: FORMAT_VERSION, workload, tasks, workers, models, repeats, switch_interval_ms, trace };
+        let mut exp = Experiment { version: FORMAT_VERSION, workload, tasks, workers, models, repeats, switch_interval_ms, trace };
         exp.workload.task().validate(&exp)?;
+        if present(obj, "tasks").is_none() && !exp.workload.info().one_task_per_worker {
+            // The default task count (4 per worker) must fit the budget on
+            // any machine: on a many-core one, take as many as fit.
+            exp.tasks = exp.tasks.min(exp.tasks_within_budget());
+        }
         exp.check_budget()?;
         Ok(exp)
+    }
+
+    /// The most tasks of this workload the budget allows (at least 1).
+    fn tasks_within_budget(&self) -> u32 {
+        let most = match self.workload.cost() {
+            Cost::Ms(ms) => MAX_RUN_SLEEP_MS as f64 / ms.max(1) as f64,
+            Cost::Iterations(n) => MAX_RUN_COST / n.max(1.0),
+        };
+        most.floor().clamp(1.0, MAX_TASKS as f64) as u32
     }
 
     fn check_budget(&self) -> Result<(), ExperimentError> {
@@ -556,6 +583,13 @@ mod tests {
         assert!(serde_json::from_str::<Job>(&job).unwrap_err().to_string().contains("measured loop speed"));
         assert_eq!(Experiment::defaults(3).workers, 3);
         assert_eq!(Experiment::defaults(3).tasks, 12);
+        // On a 64-core machine, 4 loop tasks a worker would exceed the budget:
+        // the default takes as many as fit (found by the link fuzzer).
+        let many = Experiment::defaults(64);
+        assert_eq!((many.workers, many.tasks), (64, 200));
+        let sleepy = Experiment::from_json(r#"{"workload":{"kind":"sleep","ms":10000}}"#, 8).unwrap();
+        assert_eq!(sleepy.tasks, 12, "120 s of waiting at most");
+        assert!(Experiment::from_json(r#"{"workload":{"kind":"sleep","ms":10000},"tasks":32}"#, 8).is_err(), "a given count is never cut");
     }
 
     #[test]

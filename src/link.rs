@@ -12,7 +12,7 @@
 //! rest of the experiment keeps its defaults. Old formats are read through
 //! explicit migrations ([`MIGRATIONS`]).
 
-use crate::experiment::{suggest, Experiment, Model};
+use crate::experiment::{clip as clean, suggest, Experiment, Model};
 use crate::results::Results;
 use crate::workloads::{self, Workload};
 use serde::{Deserialize, Serialize};
@@ -175,15 +175,6 @@ impl SharedRun {
     pub fn model(&self, model: Model) -> Option<&SharedModel> {
         self.models.iter().find(|m| m.model == model)
     }
-}
-
-/// Printable text of at most `max` characters (for echoing untrusted text).
-fn clean(s: &str, max: usize) -> String {
-    let mut out: String = s.chars().filter(|c| !c.is_control()).take(max).collect();
-    if s.chars().count() > max {
-        out.push('…');
-    }
-    out
 }
 
 /// Everything a link says.

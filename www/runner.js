@@ -10,7 +10,20 @@ export const now = () => performance.timeOrigin + performance.now();
 const compiled = {};
 function moduleOf(name) {
   // Compile each engine once; workers instantiate from the compiled module.
-  compiled[name] ??= WebAssembly.compileStreaming(fetch(new URL(`../pkg/${name}/threadlab_engine_bg.wasm`, import.meta.url))).catch((e) => {
+  compiled[name] ??= (async () => {
+    const response = await fetch(new URL(`../pkg/${name}/threadlab_engine_bg.wasm`, import.meta.url));
+    if (!response.ok) throw new Error(`the ${name} engine could not be loaded (HTTP ${response.status})`);
+    try {
+      // Compiles while downloading, but only from a response whose
+      // Content-Type is application/wasm.
+      return await WebAssembly.compileStreaming(response.clone());
+    } catch (e) {
+      // A static server that sends another type for .wasm (a TypeError;
+      // a CompileError means the bytes are wrong, and would fail again).
+      if (!(e instanceof TypeError)) throw e;
+      return WebAssembly.compile(await response.arrayBuffer());
+    }
+  })().catch((e) => {
     delete compiled[name];
     throw e;
   });
@@ -178,7 +191,7 @@ function environment() {
   let threads_unavailable = null;
   if (!self.crossOriginIsolated) {
     threads_unavailable =
-      'this page is not cross-origin isolated (the server did not send Cross-Origin-Opener-Policy and Cross-Origin-Embedder-Policy), so the browser disables shared memory, which threads need. Sequential and processes still run.';
+      'this page is not cross-origin isolated (the server did not send Cross-Origin-Opener-Policy and Cross-Origin-Embedder-Policy, and no service worker could add them), so the browser disables shared memory, which threads need. Sequential and processes still run.';
   } else if (typeof SharedArrayBuffer === 'undefined') {
     threads_unavailable = 'this browser has no SharedArrayBuffer, which threads need.';
   }

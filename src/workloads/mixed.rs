@@ -94,8 +94,10 @@ impl Recipe {
     pub fn parse(text: &str) -> Result<Recipe, String> {
         let mut steps = Vec::new();
         let mut times = 1;
-        for part in text.split([',', ';']).map(str::trim).filter(|p| !p.is_empty()) {
-            let lower = part.to_lowercase();
+        for given in text.split([',', ';']).map(str::trim).filter(|p| !p.is_empty()) {
+            // What a message repeats of the input stays short and printable.
+            let part = crate::experiment::clip(given, 40);
+            let lower = given.to_lowercase();
             if let Some(n) = lower.strip_prefix(['x', '×', '*']) {
                 times = n
                     .trim()

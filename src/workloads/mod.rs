@@ -230,7 +230,7 @@ impl Workload {
         let kind = v.as_object().and_then(|o| o.get("kind")).ok_or(ExperimentError::Missing("workload.kind".into()))?;
         let key = kind.as_str().unwrap_or_default();
         Workload::info_of(key).map(|i| i.fields).ok_or_else(|| ExperimentError::UnknownWorkload {
-            got: kind.to_string(),
+            got: crate::experiment::clip(&kind.to_string(), 40),
             suggestion: crate::experiment::suggest(key, ALL.iter().map(|i| i.key)),
         })
     }

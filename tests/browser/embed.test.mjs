@@ -65,7 +65,10 @@ test('a frame in a page without isolation is isolated, runs threads, and talks b
   }
   assert.equal(results.environment.cross_origin_isolated, true);
 
-  // The frame's height, in three dialects, and the host's listener uses it.
+  // The frame's height, in three dialects, and the host's listener uses it
+  // (the results render just after their message: wait for their height).
+  await page.waitForFunction(() => window.got.filter((m) => m?.type === 'threadlab:resize').at(-1).height > 300);
+  await page.waitForTimeout(200);
   const all = await page.evaluate(() => window.got);
   const own = all.filter((m) => m?.type === 'threadlab:resize').at(-1);
   const lti = all.filter((m) => m?.subject === 'lti.frameResize').at(-1);

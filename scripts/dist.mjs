@@ -1,0 +1,148 @@
+// `npm run build`: the static build in dist/, for any static host.
+//
+//   dist/index.html            the page, its references rewritten to ↓
+//   dist/assets/<hash>/www/…   the JS and CSS, laid out as in the repository
+//   dist/assets/<hash>/pkg/…   the wasm builds (scripts/build.sh, run first)
+//   dist/isolation-sw.js       the service worker: isolation and offline use
+//   dist/_headers              the headers, for hosts that read this file
+//   *.br, *.gz                 every text and wasm file, precompressed
+//
+// One content-hashed directory rather than hashed file names: the JS finds
+// its files by relative URLs, some made at run time (runner.js's
+// `../pkg/${name}/…`, the wasm next to its JS, wasm-bindgen-rayon's snippet
+// importing `../../..`). Keeping the layout under assets/<hash>/ keeps all of
+// them right without touching any JS, and any changed byte still gives every
+// file a new URL, so hosts may cache them forever.
+//
+// Skipped when dist/ was built from the same inputs (dist/.build-id).
+// `--force` rebuilds anyway.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, extname, join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const dist = join(root, 'dist');
+const SW = 'isolation-sw.js';
+const PAGES = ['index.html'];
+// What the page loads: the types scripts/serve.mjs serves (not .d.ts).
+const SHIPPED = ['.js', '.mjs', '.css', '.wasm', '.json', '.svg', '.png', '.ico'];
+const COMPRESSED = ['.html', '.js', '.mjs', '.css', '.wasm', '.json', '.svg'];
+const ISOLATION = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+  'Document-Isolation-Policy': 'isolate-and-require-corp',
+};
+
+/** Every file under `dir` (relative to it, with `/`), sorted. */
+function walk(dir) {
+  return readdirSync(dir, { recursive: true })
+    .filter((f) => statSync(join(dir, f)).isFile())
+    .map((f) => f.split(sep).join('/'))
+    .sort();
+}
+
+function write(path, data) {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, data);
+}
+
+const built = spawnSync('bash', ['scripts/build.sh'], { cwd: root, stdio: 'inherit' });
+if (built.status !== 0) process.exit(built.status ?? 1);
+
+const assets = ['www', 'pkg']
+  .flatMap((dir) => walk(join(root, dir)).map((f) => `${dir}/${f}`))
+  .filter((f) => SHIPPED.includes(extname(f)) && f !== `www/${SW}`);
+
+// The hash covers everything dist/ is made of, this script included.
+const hash = createHash('sha256');
+for (const f of [...assets, ...PAGES, `www/${SW}`, 'scripts/dist.mjs']) {
+  hash.update(`${f}\0`).update(readFileSync(join(root, f))).update('\0');
+}
+const id = hash.digest('hex').slice(0, 16);
+const base = `assets/${id}/`;
+
+const idFile = join(dist, '.build-id');
+if (!process.argv.includes('--force') && existsSync(idFile) && readFileSync(idFile, 'utf8') === id) {
+  console.log(`dist: up to date (${base})`);
+  process.exit(0);
+}
+
+rmSync(dist, { recursive: true, force: true });
+for (const f of assets) write(join(dist, base, f), readFileSync(join(root, f)));
+
+for (const page of PAGES) {
+  let html = readFileSync(join(root, page), 'utf8');
+  // "www/…", "./www/…", 'pkg/…' in attributes and in the inline module's
+  // imports. The `./` stays: an import without it would be a bare specifier.
+  html = html.replace(/(["'])(\.\/)?(www|pkg)\//g, `$1$2${base}$3/`);
+  // The loader registers the service worker only where the page names it.
+  const loader = `${base}www/isolation.js"`;
+  if (html.split(loader).length !== 2) throw new Error(`dist: ${page} must load www/isolation.js once`);
+  html = html.replace(loader, `${loader} data-service-worker="${SW}"`);
+  // Every local reference must now exist in dist/.
+  for (const [, attr, spec] of html.matchAll(/(?:src|href)="([^"]*)"|(?:import|from)\s*['"]([^'"]*)['"]/g)) {
+    const ref = attr ?? spec;
+    if (/^(?:[a-z]+:|#)/.test(ref)) continue;
+    if (spec !== undefined && !/^\.{0,2}\//.test(spec)) throw new Error(`dist: ${page}: import '${spec}' is a bare specifier`);
+    if (!existsSync(join(dist, ref.split(/[?#]/)[0]))) throw new Error(`dist: ${page} refers to ${ref}, which is not in dist/`);
+  }
+  write(join(dist, page), html);
+}
+
+// What the worker caches for offline use, relative to it (the page at its
+// own URL too: that is how a visitor opens it).
+const precache = ['./', ...PAGES, ...assets.map((f) => base + f)];
+write(join(dist, SW), `self.threadlabBuild = ${JSON.stringify({ version: id, precache })};\n${readFileSync(join(root, 'www', SW), 'utf8')}`);
+
+// Netlify and Cloudflare Pages read this; other hosts: README "Deploying".
+// Cache-Control is set per path, not under /*: two rules for one path merge
+// their values, which would give assets two Cache-Control values.
+const headers = (pattern, fields) => `${pattern}\n${Object.entries(fields).map(([k, v]) => `  ${k}: ${v}\n`).join('')}`;
+write(
+  join(dist, '_headers'),
+  [
+    headers('/*', ISOLATION),
+    headers('/assets/*', { 'Cache-Control': 'public, max-age=31536000, immutable' }),
+    // Always asked again, so a new deploy is seen at once.
+    headers('/', { 'Cache-Control': 'no-cache' }),
+    ...PAGES.map((p) => headers(`/${p}`, { 'Cache-Control': 'no-cache' })),
+    headers(`/${SW}`, { 'Cache-Control': 'no-cache' }),
+  ].join('\n'),
+);
+
+// Precompressed copies, for servers that send them as they are (nginx
+// gzip_static/brotli_static, Caddy's `precompressed`, …).
+const brotli = promisify(zlib.brotliCompress);
+const gzip = promisify(zlib.gzip);
+const totals = { raw: 0, br: 0, gz: 0 };
+await Promise.all(
+  walk(dist)
+    .filter((f) => COMPRESSED.includes(extname(f)))
+    .map(async (f) => {
+      const data = readFileSync(join(dist, f));
+      const { BROTLI_PARAM_QUALITY, BROTLI_PARAM_MODE, BROTLI_PARAM_SIZE_HINT, BROTLI_MODE_TEXT, BROTLI_MODE_GENERIC, BROTLI_MAX_QUALITY } = zlib.constants;
+      const mode = extname(f) === '.wasm' ? BROTLI_MODE_GENERIC : BROTLI_MODE_TEXT;
+      const [br, gz] = await Promise.all([
+        brotli(data, { params: { [BROTLI_PARAM_QUALITY]: BROTLI_MAX_QUALITY, [BROTLI_PARAM_MODE]: mode, [BROTLI_PARAM_SIZE_HINT]: data.length } }),
+        gzip(data, { level: zlib.constants.Z_BEST_COMPRESSION }),
+      ]);
+      write(join(dist, `${f}.br`), br);
+      write(join(dist, `${f}.gz`), gz);
+      totals.raw += data.length;
+      totals.br += br.length;
+      totals.gz += gz.length;
+    }),
+);
+
+// Last: an interrupted build is never taken for an up-to-date one.
+writeFileSync(idFile, id);
+const kB = (n) => `${Math.round(n / 1024)} kB`;
+console.log(
+  `dist: ${relative(process.cwd(), dist) || '.'}/ with ${assets.length} files in ${base}; ` +
+    `${kB(totals.raw)} (brotli ${kB(totals.br)}, gzip ${kB(totals.gz)})`,
+);
