@@ -138,4 +138,12 @@ test('a dark embed is dark from the first paint', async () => {
   assert.equal(await frame.evaluate(() => document.documentElement.dataset.theme), 'dark');
   assert.equal(await frame.evaluate(() => getComputedStyle(document.body).backgroundColor), 'rgb(20, 21, 24)');
   assert.equal(await frame.evaluate(() => document.querySelector('meta[name=color-scheme]')?.content), 'light dark');
+  // Dark before the app has loaded: hold the UI back and look at the page.
+  const page = await served.browser().newPage({ colorScheme: 'light' });
+  await page.route('**/pkg/ui/**', () => {}); // never answered
+  await page.goto(`${served.url()}?embed=1&theme=dark`, { waitUntil: 'commit' });
+  await page.waitForSelector('#app .loading');
+  assert.equal(await page.textContent('#app'), 'Loading ThreadLab…');
+  assert.equal(await page.evaluate(() => getComputedStyle(document.body).backgroundColor), 'rgb(20, 21, 24)');
+  await page.close();
 });
