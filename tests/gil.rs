@@ -68,7 +68,8 @@ fn a_waiting_worker_gets_the_gil_within_about_one_switch_interval() {
     // No lock: no waits at all. A mutex held per task: one wait of ~100 ms.
     assert!(waits.len() >= 5, "only {} GIL waits in {:.0} ms", waits.len(), run.wall_ms);
     let m = median(waits.clone());
-    assert!((2.5..=10.0).contains(&m), "median GIL wait {m:.2} ms, switch interval 5 ms");
+    // About one interval; up to three on a busy machine (a plain mutex: ~100 ms).
+    assert!((2.5..=15.0).contains(&m), "median GIL wait {m:.2} ms, switch interval 5 ms");
     let longest = waits.iter().cloned().fold(0.0, f64::max);
     assert!(longest < 40.0, "a worker waited {longest:.1} ms for the GIL");
 }
