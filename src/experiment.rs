@@ -265,8 +265,11 @@ impl ExperimentError {
 /// At most `max` printable characters of untrusted `s`, marked when cut:
 /// what messages echo of input (a link, a message) stays short and plain.
 pub fn clip(s: &str, max: usize) -> String {
-    let mut out: String = s.chars().filter(|c| !c.is_control()).take(max).collect();
-    if s.chars().filter(|c| !c.is_control()).count() > max {
+    // Control characters, and the bidirectional controls that can make
+    // echoed text read backwards (U+200E/F, U+202A–E, U+2066–9).
+    let shown = |c: &char| !c.is_control() && !matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+    let mut out: String = s.chars().filter(shown).take(max).collect();
+    if s.chars().filter(shown).count() > max {
         out.push('…');
     }
     out

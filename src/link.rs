@@ -22,8 +22,11 @@ use serde_json::{Map, Value};
 pub const LINK_VERSION: u32 = 1;
 /// A longer query is not read at all (a link pasted twice, a hostile page).
 pub const MAX_QUERY_CHARS: usize = 16_384;
-/// A longer results field is ignored.
-pub const MAX_RESULTS_CHARS: usize = 4_096;
+/// A longer results field is ignored (a real one is under 400 characters;
+/// the limit also bounds what a crafted one decompresses to).
+pub const MAX_RESULTS_CHARS: usize = 1_024;
+/// At most this many notes about ignored parts; the rest are counted.
+pub const MAX_NOTES: usize = 10;
 /// Links with results should stay shorter than this (chat apps, LMS fields);
 /// a longer one is shared without its results.
 pub const MAX_SHARE_CHARS: usize = 2_000;
@@ -363,6 +366,11 @@ pub fn decode(query: &str, default_workers: u32) -> Decoded {
             }
         }
     };
+    if ignored.len() > MAX_NOTES {
+        let more = ignored.len() - (MAX_NOTES - 1);
+        ignored.truncate(MAX_NOTES - 1);
+        ignored.push(format!("… and {more} more parts of the link were ignored."));
+    }
     Decoded { link: Link { experiment, view, shared }, ignored, has_experiment }
 }
 
@@ -475,6 +483,15 @@ mod tests {
     }
 
     #[test]
+    fn notes_are_few_and_read_forwards() {
+        let d = decode(&"a=&".repeat(5000), 2);
+        assert_eq!(d.ignored.len(), MAX_NOTES);
+        assert_eq!(d.ignored[MAX_NOTES - 1], "… and 4991 more parts of the link were ignored.");
+        let d = decode("workload=%E2%80%AEpoolx", 2);
+        assert!(!d.ignored[0].contains('\u{202E}'), "{:?}", d.ignored);
+    }
+
+    #[test]
     fn too_much_work_drops_the_task_count_first() {
         let d = decode("workload=loop&size=5000000000&tasks=500", 2);
         assert_eq!(d.link.experiment.tasks, 8);
@@ -490,7 +507,7 @@ mod tests {
         let huge = format!("workload=loop&size={}", "9".repeat(100_000));
         let d = decode(&huge, 2);
         assert!(d.ignored[0].starts_with("The link is 100019 characters long"), "{:?}", d.ignored);
-        for bad in ["r=garbage", "r=", "r=N4Ig", &format!("r={}", "A".repeat(5000))] {
+        for bad in ["r=garbage", "r=", "r=N4Ig", &format!("r={}", "A".repeat(1100))] {
             let d = decode(bad, 2);
             assert!(d.link.shared.is_none());
             assert!(d.ignored.iter().any(|m| m.starts_with("The shared results (`r=…`) were ignored")), "{bad}: {:?}", d.ignored);
