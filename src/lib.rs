@@ -27,14 +27,17 @@ pub mod embed;
 pub mod experiment;
 pub mod explain;
 pub mod gil;
+pub mod lessons;
 pub mod link;
 pub mod models;
 pub mod plan;
 pub mod platform;
 pub mod protocol;
+pub mod python;
 pub mod results;
 pub mod stats;
 pub mod trace;
+pub mod verdict;
 pub mod worker;
 pub mod workloads;
 

@@ -46,8 +46,9 @@ pub mod param {
     pub const EDIT: &str = "edit";
     pub const THEME: &str = "theme";
     pub const RESULTS: &str = "r";
+    pub const LESSON: &str = "lesson";
     /// Every parameter that is not a workload field.
-    pub const ALL: [&str; 13] = [VERSION, WORKLOAD, TASKS, WORKERS, MODELS, REPEATS, SWITCH, TRACE, AUTORUN, EMBED, EDIT, THEME, RESULTS];
+    pub const ALL: [&str; 14] = [VERSION, LESSON, WORKLOAD, TASKS, WORKERS, MODELS, REPEATS, SWITCH, TRACE, AUTORUN, EMBED, EDIT, THEME, RESULTS];
 }
 
 /// The colour scheme an embed asks for.
@@ -72,8 +73,10 @@ impl Theme {
 }
 
 /// How the page shows a link's experiment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct View {
+    /// The lesson whose question the page shows with the experiment.
+    pub lesson: Option<&'static str>,
     /// Run at once (after the same validation as any experiment).
     pub autorun: bool,
     /// The compact layout for iframes.
@@ -256,7 +259,29 @@ pub fn decode(query: &str, default_workers: u32) -> Decoded {
         }
     }
 
+    // `lesson=<id>`: the lesson's experiment, under whatever the link sets itself.
+    let lesson = pairs.iter().find(|(k, _)| k == param::LESSON).map(|(_, v)| v.clone()).and_then(|id| match crate::lessons::find(&id) {
+        Some(l) => Some(l),
+        None => {
+            let ids: Vec<&str> = crate::lessons::ALL.iter().map(|l| l.id).collect();
+            ignored.push(format!("{} was ignored: the lessons are {}.", shown(param::LESSON, &id), ids.join(", ")));
+            None
+        }
+    });
+    if let Some(l) = lesson {
+        let lesson_pairs: Vec<(String, String)> = form_urlencoded::parse(l.query.as_bytes()).into_owned().collect();
+        let own_workload = |p: &[(String, String)]| p.iter().find(|(k, _)| k == param::WORKLOAD).map(|(_, v)| v.clone());
+        // Another workload than the lesson's: its parameters do not apply.
+        let same_workload = own_workload(&pairs).is_none_or(|w| Some(w) == own_workload(&lesson_pairs));
+        for (k, v) in lesson_pairs {
+            let applies = same_workload || param::ALL.contains(&k.as_str());
+            if applies && !pairs.iter().any(|(seen, _)| *seen == k) {
+                pairs.push((k, v));
+            }
+        }
+    }
     let view = View {
+        lesson: lesson.map(|l| l.id),
         autorun: flag(&pairs, param::AUTORUN, &mut ignored),
         embed: flag(&pairs, param::EMBED, &mut ignored),
         edit: flag(&pairs, param::EDIT, &mut ignored),
@@ -394,6 +419,9 @@ fn remove(exp: &mut Value, field: &str) -> Option<Value> {
 pub fn encode(experiment: &Experiment, view: &View, shared: Option<&SharedRun>) -> String {
     let mut q = form_urlencoded::Serializer::new(String::new());
     q.append_pair(param::VERSION, &LINK_VERSION.to_string());
+    if let Some(id) = view.lesson {
+        q.append_pair(param::LESSON, id);
+    }
     q.append_pair(param::WORKLOAD, experiment.workload.key());
     for (key, value) in experiment.workload.field_values() {
         q.append_pair(key, &value);
@@ -443,10 +471,25 @@ mod tests {
         assert!(d.has_experiment);
         for w in workloads::ALL {
             let e = Experiment::from_value(&serde_json::json!({ "workload": { "kind": w.key }, "workers": 2 }), 2).unwrap();
-            let view = View { autorun: true, embed: true, edit: true, theme: Theme::Dark };
+            let view = View { autorun: true, embed: true, edit: true, theme: Theme::Dark, lesson: Some("convoy") };
             let d = decode(&encode(&e, &view, None), 4);
             assert_eq!((d.link.experiment, d.link.view, d.ignored), (e, view, vec![]), "{}", w.key);
         }
+    }
+
+    #[test]
+    fn a_lesson_is_a_link_and_a_link_can_adjust_it() {
+        let d = decode("lesson=threads-io", 2);
+        assert_eq!(d.ignored, Vec::<String>::new());
+        assert_eq!(d.link.view.lesson, Some("threads-io"));
+        assert_eq!(d.link.experiment, crate::lessons::find("threads-io").unwrap().experiment(2));
+        let d = decode("lesson=threads-io&ms=20", 2);
+        assert_eq!(d.link.experiment.workload, Workload::Sleep(crate::workloads::sleep::Sleep { ms: 20 }));
+        let again = decode(&encode(&d.link.experiment, &d.link.view, None), 2);
+        assert_eq!((again.link.experiment, again.link.view.lesson), (d.link.experiment, Some("threads-io")));
+        let d = decode("lesson=nope", 2);
+        assert!(d.ignored[0].starts_with("`lesson=nope` was ignored: the lessons are gil-cpu,"), "{:?}", d.ignored);
+        assert_eq!(d.link.view.lesson, None);
     }
 
     #[test]

@@ -208,6 +208,10 @@ pub struct Results {
     pub environment: Environment,
     pub models: Vec<ModelSummary>,
     pub explanation: String,
+    /// Whether the claim this experiment tests held here (`None`: the
+    /// experiment tests none of the seeds' claims, e.g. a single model).
+    #[serde(default)]
+    pub verdict: Option<crate::verdict::Verdict>,
 }
 
 impl Results {
@@ -223,7 +227,8 @@ impl Results {
             };
         }
         let explanation = crate::explain::explain(&experiment, &environment, &models);
-        Results { version: FORMAT_VERSION, experiment, environment, models, explanation }
+        let verdict = crate::verdict::judge(&experiment, &environment, &models);
+        Results { version: FORMAT_VERSION, experiment, environment, models, explanation, verdict }
     }
 
     pub fn model(&self, model: Model) -> Option<&ModelSummary> {

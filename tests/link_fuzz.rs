@@ -508,8 +508,9 @@ fn valid_query() -> BoxedStrategy<String> {
         (10u64..=10_000, 0u64..=100).prop_map(|(c, i)| format!("workload=convoy&cpu_ms={c}&io_ms={i}")),
     ];
     let rest = (1u32..=512, 1u32..=64, vec(any::<bool>(), 4), 1u32..=20, 0.1f64..=100.0, any::<bool>());
-    let view = (any::<bool>(), any::<bool>(), any::<bool>(), select(&[Theme::Auto, Theme::Light, Theme::Dark][..]))
-        .prop_map(|(autorun, embed, edit, theme)| View { autorun, embed, edit, theme });
+    let lessons: Vec<Option<&'static str>> = std::iter::once(None).chain(threadlab::lessons::ALL.iter().map(|l| Some(l.id))).collect();
+    let view = (any::<bool>(), any::<bool>(), any::<bool>(), select(&[Theme::Auto, Theme::Light, Theme::Dark][..]), select(lessons))
+        .prop_map(|(autorun, embed, edit, theme, lesson)| View { autorun, embed, edit, theme, lesson });
     (workload, rest, view, proptest::option::of(shared_run()))
         .prop_map(|(w, (tasks, workers, on, repeats, switch, trace), view, shared)| {
             let models: Vec<&str> = Model::ALL.iter().zip(&on).filter(|(_, on)| **on).map(|(m, _)| m.as_str()).collect();

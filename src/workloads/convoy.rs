@@ -3,7 +3,7 @@
 //! time. One task per worker.
 
 use super::count_loop::{sum_loop, triangle};
-use super::{Cost, Field, Input, Kind, Machine, Output, Params, Task};
+use super::{Cost, Field, Input, Kind, Machine, Output, Params, PythonTask, Task};
 use crate::experiment::{Experiment, ExperimentError, Model};
 use crate::results::{ModelSummary, TaskRecord};
 use crate::worker::Worker;
@@ -95,6 +95,9 @@ impl Task for Convoy {
     fn describe(&self) -> String {
         format!("convoy: one worker sleeps {} ms again and again while the others compute for {} ms", self.io_ms, self.cpu_ms)
     }
+    fn python(&self, _: &Machine) -> PythonTask {
+        self.python_task()
+    }
     fn explain(&self, exp: &Experiment, models: &[ModelSummary]) -> Vec<String> {
         let lat = |m: Model| models.iter().find(|s| s.model == m).and_then(|s| s.latency_ms);
         let Some(g) = lat(Model::ThreadsGil) else { return vec![] };
@@ -110,6 +113,21 @@ impl Task for Convoy {
             if others.is_empty() { String::new() } else { format!(", against {}", others.join(" and ")) },
             exp.switch_interval_ms
         )]
+    }
+}
+
+impl Convoy {
+    fn python_task(&self) -> PythonTask {
+        PythonTask {
+            helpers: super::count_loop::PYTHON_LOOP.into(),
+            body: format!(
+                "    if i == 0:  # the I/O-bound task: how late is it back after each wait?\n        late, start = [], time.perf_counter()\n        while (time.perf_counter() - start) * 1000 < {window}:\n            t = time.perf_counter()\n            time.sleep({io} / 1000)\n            late.append(max(0.0, (time.perf_counter() - t) * 1000 - {io}))\n        print(f\"  wake-up latency: median {{sorted(late)[len(late) // 2]:.2f}} ms over {{len(late)}} waits\")\n        return len(late)\n    total, start = 0, time.perf_counter()  # a CPU-bound task: compute for {cpu} ms\n    while (time.perf_counter() - start) * 1000 < {cpu}:\n        total = (total + count_loop({chunk})) % 2**64\n    return total\n",
+                window = self.cpu_ms as f64 * 0.8,
+                io = self.io_ms,
+                cpu = self.cpu_ms,
+                chunk = CHUNK / 64,
+            ),
+        }
     }
 }
 

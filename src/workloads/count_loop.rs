@@ -1,6 +1,6 @@
 //! CPU-bound: the seeds' `total = 0; for i in range(size): total += i`.
 
-use super::{Cost, Field, Input, Kind, Machine, Output, Params, Task};
+use super::{Cost, Field, Input, Kind, Machine, Output, Params, PythonTask, Task};
 use crate::experiment::{group, ExperimentError};
 use crate::worker::Worker;
 use serde::{Deserialize, Serialize};
@@ -47,7 +47,14 @@ impl Task for CountLoop {
     fn describe(&self) -> String {
         format!("CPU: total += i for i in range({})", group(self.size))
     }
+    fn python(&self, _: &Machine) -> PythonTask {
+        PythonTask { helpers: PYTHON_LOOP.into(), body: format!("    return count_loop({})\n", self.size) }
+    }
 }
+
+/// The seeds' loop in Python, shared by the workloads that compute with it
+/// (the total wraps like the page's 64-bit one).
+pub const PYTHON_LOOP: &str = "def count_loop(n):\n    total = 0\n    for k in range(n):\n        total += k\n    return total % 2**64\n";
 
 /// `0 + 1 + … + (n-1)` (wrapping like the loop's `u64` total), the closed
 /// form of the seeds' loop.

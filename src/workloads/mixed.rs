@@ -2,7 +2,7 @@
 //! steps are sized in milliseconds on the visitor's machine.
 
 use super::count_loop::{sum_loop, triangle};
-use super::{Cost, Field, Input, Kind, Machine, Output, Params, Task};
+use super::{Cost, Field, Input, Kind, Machine, Output, Params, PythonTask, Task};
 use crate::experiment::ExperimentError;
 use crate::worker::Worker;
 use serde::{Deserialize, Serialize};
@@ -87,6 +87,18 @@ impl Task for Mixed {
     }
     fn describe(&self) -> String {
         format!("mixed: {}", self.recipe)
+    }
+    fn python(&self, machine: &Machine) -> PythonTask {
+        let mut body = String::from("    total = 0\n");
+        body.push_str(&format!("    for _ in range({}):\n", self.recipe.times));
+        for step in &self.recipe.steps {
+            body.push_str(&match *step {
+                Step::Cpu(ms) => format!("        total = (total + count_loop({})) % 2**64  # cpu {ms}ms on ThreadLab\n", machine.iterations(ms)),
+                Step::Io(ms) => format!("        time.sleep({ms} / 1000)  # io {ms}ms\n"),
+            });
+        }
+        body.push_str("    return total\n");
+        PythonTask { helpers: super::count_loop::PYTHON_LOOP.into(), body }
     }
 }
 

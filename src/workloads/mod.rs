@@ -64,6 +64,17 @@ pub trait Task {
     fn explain(&self, _exp: &Experiment, _models: &[ModelSummary]) -> Vec<String> {
         Vec::new()
     }
+    /// The same task in Python (see [`crate::python`]): returning the same
+    /// value as [`Task::run`] wherever [`Task::expected`] has one.
+    fn python(&self, machine: &Machine) -> PythonTask;
+}
+
+/// A task in Python: module-level `helpers` (may be empty) and the `body`
+/// of `def task(i):`, each line indented by four spaces.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PythonTask {
+    pub helpers: String,
+    pub body: String,
 }
 
 /// A form field of a workload: what the UI shows, and what the core accepts.
@@ -267,6 +278,9 @@ impl Workload {
     }
     pub fn describe(&self) -> String {
         self.task().describe()
+    }
+    pub fn python(&self, machine: &Machine) -> PythonTask {
+        self.task().python(machine)
     }
 
     /// The parameters as form text, keyed by field (the form's fields).

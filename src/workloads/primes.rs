@@ -1,7 +1,7 @@
 //! CPU-bound: count the primes below `size` by trial division, the textbook
 //! `is_prime`; checked against a sieve of Eratosthenes.
 
-use super::{Cost, Field, Input, Kind, Machine, Output, Params, Task};
+use super::{Cost, Field, Input, Kind, Machine, Output, Params, PythonTask, Task};
 use crate::experiment::{group, ExperimentError};
 use crate::worker::Worker;
 use serde::{Deserialize, Serialize};
@@ -50,6 +50,12 @@ impl Task for Primes {
     }
     fn describe(&self) -> String {
         format!("CPU: count primes below {}", group(self.size))
+    }
+    fn python(&self, _: &Machine) -> PythonTask {
+        PythonTask {
+            helpers: "def is_prime(k):\n    if k < 4:\n        return k >= 2\n    if k % 2 == 0:\n        return False\n    d = 3\n    while d * d <= k:\n        if k % d == 0:\n            return False\n        d += 2\n    return True\n".into(),
+            body: format!("    return sum(1 for k in range(2, {}) if is_prime(k))\n", self.size),
+        }
     }
 }
 

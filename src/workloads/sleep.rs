@@ -1,7 +1,7 @@
 //! I/O-bound: a blocking wait of `ms` milliseconds, like `time.sleep` or
 //! waiting for the network.
 
-use super::{Cost, Field, Input, Kind, Machine, Output, Params, Task};
+use super::{Cost, Field, Input, Kind, Machine, Output, Params, PythonTask, Task};
 use crate::experiment::ExperimentError;
 use crate::results::TaskRecord;
 use crate::worker::Worker;
@@ -54,5 +54,8 @@ impl Task for Sleep {
     }
     fn describe(&self) -> String {
         format!("I/O: time.sleep({} ms)", self.ms)
+    }
+    fn python(&self, _: &Machine) -> PythonTask {
+        PythonTask { helpers: String::new(), body: format!("    time.sleep({} / 1000)\n    return i\n", self.ms) }
     }
 }

@@ -1,0 +1,100 @@
+//! The lessons: each claim of the seed articles as a question in the
+//! learner's words, the seeds' answer, and the experiment that tests it on
+//! the visitor's machine. A lesson's experiment is written as a link query
+//! (every lesson is a link: `?lesson=<id>`); what it tests, and whether that
+//! held, follows from the experiment ([`crate::verdict::Claim::of`]).
+
+use crate::experiment::Experiment;
+use crate::link;
+use crate::verdict::Claim;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Lesson {
+    /// `?lesson=<id>`.
+    pub id: &'static str,
+    /// The question, as a learner would ask it.
+    pub question: &'static str,
+    /// What the seed articles answer.
+    pub answer: &'static str,
+    /// The experiment, as link parameters (workers default to the cores).
+    pub query: &'static str,
+}
+
+pub const ALL: &[Lesson] = &[
+    Lesson {
+        id: "gil-cpu",
+        question: "Do threads speed up CPU-bound work in Python?",
+        answer: "No. The GIL lets only one thread run Python code at a time, so CPU-bound threads take about as long as a plain loop.",
+        query: "workload=loop&size=100000000&models=sequential,threads_gil,threads&repeats=3",
+    },
+    Lesson {
+        id: "processes-cpu",
+        question: "Do processes speed up CPU-bound work?",
+        answer: "Yes. Each process has its own interpreter and its own GIL, so processes compute in parallel on every core.",
+        query: "workload=primes&size=1000000&models=sequential,processes&repeats=3",
+    },
+    Lesson {
+        id: "no-gil",
+        question: "What if Python had no GIL?",
+        answer: "Free-threaded Python (3.13t) lets threads compute in parallel too, like processes, but in one shared memory.",
+        query: "workload=loop&size=100000000&models=sequential,threads&repeats=3",
+    },
+    Lesson {
+        id: "threads-io",
+        question: "Do threads help with I/O-bound work?",
+        answer: "Yes. A thread that waits for I/O releases the GIL, so the waits overlap, even on one core.",
+        query: "workload=sleep&ms=100&tasks=8&workers=8&models=sequential,threads_gil,processes&repeats=3",
+    },
+    Lesson {
+        id: "convoy",
+        question: "Can a CPU-bound thread slow down an I/O-bound one?",
+        answer: "Yes, under the GIL: a thread back from I/O queues behind a computing thread for up to one switch interval (the convoy effect).",
+        query: "workload=convoy&cpu_ms=400&io_ms=1&workers=2&models=threads_gil,threads,processes&repeats=3",
+    },
+    Lesson {
+        id: "mixed",
+        question: "And tasks that both compute and wait?",
+        answer: "Threads overlap the waits, but with the GIL they still compute one at a time; processes overlap both.",
+        query: "workload=mixed&recipe=cpu+20ms,+io+50ms,+x3&models=sequential,threads_gil,processes&repeats=3",
+    },
+];
+
+pub fn find(id: &str) -> Option<&'static Lesson> {
+    ALL.iter().find(|l| l.id == id)
+}
+
+impl Lesson {
+    /// The lesson's experiment on a machine of `cores` cores.
+    pub fn experiment(&self, cores: u32) -> Experiment {
+        link::decode(self.query, cores).link.experiment
+    }
+
+    /// The claim its run is judged on.
+    pub fn claim(&self, cores: u32) -> Option<Claim> {
+        Claim::of(&self.experiment(cores))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_lesson_is_a_valid_link_that_tests_a_claim_on_any_machine() {
+        for cores in [1, 2, 8, 64] {
+            for l in ALL {
+                let d = link::decode(l.query, cores);
+                assert_eq!(d.ignored, Vec::<String>::new(), "{} on {cores} cores", l.id);
+                assert!(d.has_experiment);
+                assert!(l.claim(cores).is_some(), "{} tests no claim", l.id);
+            }
+        }
+        let claims: Vec<Claim> = ALL.iter().filter_map(|l| l.claim(2)).collect();
+        for c in [Claim::GilBlocksCpuThreads, Claim::ProcessesParallelCpu, Claim::FreeThreadsParallelCpu, Claim::ThreadsSuitIo, Claim::ConvoyEffect] {
+            assert!(claims.contains(&c), "no lesson for {c:?}");
+        }
+        let mut ids: Vec<&str> = ALL.iter().map(|l| l.id).collect();
+        ids.dedup();
+        assert_eq!(ids.len(), ALL.len());
+    }
+}

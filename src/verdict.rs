@@ -1,0 +1,255 @@
+//! Whether a claim of the seed articles held on this machine, judged from
+//! the measured numbers only, and said in a sentence or two with them.
+//!
+//! Every run gets a verdict on the claim its experiment tests
+//! ([`Claim::of`]): `held` is `Some(true)` or `Some(false)` when the numbers
+//! decide it, and `None` (with the reason) when this run cannot tell: one
+//! core, times too short for the timer, repeats that disagree too much.
+
+use crate::experiment::{Experiment, Model};
+use crate::results::{Environment, ModelSummary};
+use serde::{Deserialize, Serialize};
+
+/// A claim of the seed articles that an experiment can test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Claim {
+    /// The GIL keeps CPU-bound threads from running faster than a plain loop.
+    GilBlocksCpuThreads,
+    /// Processes run CPU-bound work in parallel, on every core.
+    ProcessesParallelCpu,
+    /// Without a GIL, threads run CPU-bound work in parallel too.
+    FreeThreadsParallelCpu,
+    /// Threads suit I/O-bound work, GIL or not: waits overlap.
+    ThreadsSuitIo,
+    /// Under the GIL an I/O-bound thread waits behind a CPU-bound one.
+    ConvoyEffect,
+}
+
+impl Claim {
+    /// The claim in the seeds' words.
+    pub fn text(self) -> &'static str {
+        match self {
+            Claim::GilBlocksCpuThreads => "The GIL keeps CPU-bound threads from running faster than a plain loop.",
+            Claim::ProcessesParallelCpu => "Processes give true parallelism for CPU-bound work: each has its own interpreter and GIL.",
+            Claim::FreeThreadsParallelCpu => "Without the GIL (free-threaded Python), threads run CPU-bound work in parallel.",
+            Claim::ThreadsSuitIo => "Threads suit I/O-bound work: a thread waiting for I/O releases the GIL, so waits overlap.",
+            Claim::ConvoyEffect => "Under the GIL, an I/O-bound thread waits behind a CPU-bound one (the convoy effect).",
+        }
+    }
+
+    /// The claim an experiment tests: what its workload and models can show.
+    pub fn of(exp: &Experiment) -> Option<Claim> {
+        let has = |m: Model| exp.models.contains(&m);
+        if exp.workload.key() == "convoy" {
+            return has(Model::ThreadsGil).then_some(Claim::ConvoyEffect);
+        }
+        if !has(Model::Sequential) {
+            return None;
+        }
+        Some(match (exp.workload.cpu_bound(), has(Model::ThreadsGil), has(Model::Processes), has(Model::Threads)) {
+            (true, true, _, _) => Claim::GilBlocksCpuThreads,
+            (true, false, true, _) => Claim::ProcessesParallelCpu,
+            (true, false, false, true) => Claim::FreeThreadsParallelCpu,
+            (false, true, _, _) | (false, false, _, true) | (false, false, true, false) => Claim::ThreadsSuitIo,
+            _ => return None,
+        })
+    }
+}
+
+/// A claim, whether it held here, and why, with the figures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Verdict {
+    pub claim: String,
+    /// `None`: this run cannot tell (the text says why).
+    pub held: Option<bool>,
+    pub text: String,
+}
+
+/// Repeats that disagree by more than this (max − min over median) make a
+/// close call unreliable.
+const NOISY: f64 = 0.10;
+/// A measured time within this many timer steps is too short to compare.
+const TIMER_STEPS: f64 = 20.0;
+
+fn model<'a>(models: &'a [ModelSummary], m: Model) -> Option<&'a ModelSummary> {
+    models.iter().find(|s| s.model == m && s.ran() && s.correct)
+}
+
+/// Judges the claim `exp` tests against the numbers of its run.
+pub fn judge(exp: &Experiment, env: &Environment, models: &[ModelSummary]) -> Option<Verdict> {
+    let claim = Claim::of(exp)?;
+    let verdict = |held: Option<bool>, text: String| Some(Verdict { claim: claim.text().to_string(), held, text });
+    let seq = model(models, Model::Sequential);
+    let parallel = exp.workers.min(exp.tasks);
+    let cores = env.cores.max(1);
+    // Reasons this run cannot tell, in the order a learner can act on them.
+    if let Some(s) = seq.and_then(|s| s.wall_ms) {
+        if env.timer_resolution_ms > 0.0 && s.median < TIMER_STEPS * env.timer_resolution_ms {
+            return verdict(None, format!(
+                "Cannot tell: the sequential run took {:.2} ms, under {TIMER_STEPS:.0} steps of this page's {} ms timer. Use a larger size.",
+                s.median, env.timer_resolution_ms
+            ));
+        }
+    }
+    let noisy = models.iter().filter_map(|m| m.wall_ms.map(|w| (m, (w.max - w.min) / w.median.max(1e-9)))).fold(None::<(&ModelSummary, f64)>, |worst, (m, spread)| match worst {
+        Some((_, s)) if s >= spread => worst,
+        _ => Some((m, spread)),
+    });
+    let noise_note = noisy.filter(|(_, s)| *s > NOISY).map(|(m, s)| format!(" Repeats of {} differed by {:.0} %: a noisy machine, so read this with care.", m.label, s * 100.0)).unwrap_or_default();
+    let speedup = |m: Model| model(models, m).and_then(|s| s.speedup);
+
+    match claim {
+        Claim::GilBlocksCpuThreads => {
+            let Some(s) = speedup(Model::ThreadsGil) else { return verdict(None, "Cannot tell: threads + GIL or sequential did not run correctly.".into()) };
+            let held = s <= 1.25;
+            let mut text = if held {
+                format!("Threads + GIL took {:.2}× the sequential time (speed-up {s:.2}×): only one thread ran Python code at a time.", 1.0 / s)
+            } else {
+                format!("Threads + GIL finished {s:.2}× as fast as sequential, more than the GIL should allow.")
+            };
+            if let Some(free) = speedup(Model::Threads).filter(|_| cores > 1 && parallel > 1) {
+                text.push_str(&format!(" The same threads without the GIL reached {free:.2}×."));
+            }
+            verdict(Some(held), text + &noise_note)
+        }
+        Claim::ProcessesParallelCpu | Claim::FreeThreadsParallelCpu => {
+            let m = if claim == Claim::ProcessesParallelCpu { Model::Processes } else { Model::Threads };
+            let label = if m == Model::Processes { "Processes" } else { "Threads without the GIL" };
+            let Some(s) = speedup(m) else { return verdict(None, format!("Cannot tell: {} or sequential did not run correctly.", label.to_lowercase())) };
+            let best = parallel.min(cores);
+            if best < 2 {
+                let why = if cores < 2 { "this machine reports one core, so no two tasks can run at the same time".to_string() } else { format!("{parallel} worker{} can run only one task at a time", if parallel == 1 { "" } else { "s" }) };
+                return verdict(None, format!("Cannot tell: {why}. {label} finished {s:.2}× as fast as sequential, as expected without parallelism."));
+            }
+            let held = s >= 0.6 * best as f64;
+            let text = if held {
+                format!("{label} finished {s:.2}× as fast as sequential, with {best} tasks at a time on {cores} cores (at best {best}×).")
+            } else {
+                format!("{label} reached only {s:.2}× with {best} tasks at a time on {cores} cores (at best {best}×): start-up, messages or other programs on the machine took the difference.")
+            };
+            verdict(Some(held), text + &noise_note)
+        }
+        Claim::ThreadsSuitIo => {
+            let m = if exp.models.contains(&Model::ThreadsGil) { Model::ThreadsGil } else { Model::Threads };
+            let Some(s) = speedup(m) else { return verdict(None, "Cannot tell: the threads or sequential run did not run correctly.".into()) };
+            if parallel < 2 {
+                return verdict(None, format!("Cannot tell: with {parallel} worker only one wait happens at a time ({s:.2}×)."));
+            }
+            let held = s >= 0.6 * parallel as f64 || s >= 2.0;
+            let gil = if m == Model::ThreadsGil { "Threads + GIL" } else { "Threads" };
+            let text = if held {
+                format!("{gil} finished {s:.2}× as fast as sequential with {parallel} workers, even on {cores} core{}: waiting threads hold no GIL, so their waits overlapped.", if cores == 1 { "" } else { "s" })
+            } else {
+                format!("{gil} reached only {s:.2}× with {parallel} workers: the work computed more than it waited.")
+            };
+            verdict(Some(held), text + &noise_note)
+        }
+        Claim::ConvoyEffect => {
+            let lat = |m: Model| models.iter().find(|s| s.model == m).and_then(|s| s.latency_ms);
+            let Some(g) = lat(Model::ThreadsGil) else { return verdict(None, "Cannot tell: threads + GIL measured no wake-ups.".into()) };
+            let baseline = [Model::Threads, Model::Processes].into_iter().filter_map(lat).map(|l| l.median).fold(f64::INFINITY, f64::min);
+            let late = g.median >= 0.3 * exp.switch_interval_ms;
+            let held = late && (!baseline.is_finite() || g.median > 3.0 * baseline);
+            let against = if baseline.is_finite() { format!(", against {baseline:.2} ms without the GIL") } else { String::new() };
+            let text = if held {
+                format!("With the GIL the I/O task was back {:.2} ms late after each wait (median{against}): it queued behind the CPU-bound thread for up to one switch interval ({} ms).", g.median, exp.switch_interval_ms)
+            } else {
+                format!("With the GIL the I/O task was back only {:.2} ms late (median{against}): no convoy showed in this run.", g.median)
+            };
+            verdict(Some(held), text + &noise_note)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::Status;
+    use crate::stats::{Latency, Spread};
+    use crate::workloads::{convoy::Convoy, count_loop::CountLoop, sleep::Sleep, Workload};
+
+    fn summary(model: Model, median: f64, spread: f64, speedup: f64) -> ModelSummary {
+        ModelSummary {
+            model,
+            label: model.label().into(),
+            status: Status::Ran,
+            workers: 2,
+            runs_ms: vec![median],
+            wall_ms: Some(Spread { median, min: median, max: median * (1.0 + spread) }),
+            speedup: Some(speedup),
+            startup_ms: None,
+            correct: true,
+            problems: vec![],
+            tasks: vec![],
+            timeline: None,
+            latency_ms: None,
+        }
+    }
+
+    fn env(cores: u32) -> Environment {
+        Environment { cores, timer_resolution_ms: 0.005, ..Environment::default() }
+    }
+
+    fn cpu(models: Vec<Model>) -> Experiment {
+        Experiment { workload: Workload::Loop(CountLoop { size: 100_000_000 }), tasks: 8, workers: 2, models, ..Experiment::default() }
+    }
+
+    #[test]
+    fn the_gil_claim_is_judged_from_the_speedup() {
+        let e = cpu(Model::ALL.to_vec());
+        let runs = |gil: f64| vec![summary(Model::Sequential, 800.0, 0.01, 1.0), summary(Model::ThreadsGil, 800.0 / gil, 0.01, gil), summary(Model::Threads, 410.0, 0.01, 1.95)];
+        let v = judge(&e, &env(2), &runs(0.99)).unwrap();
+        assert_eq!(v.held, Some(true));
+        assert_eq!(v.claim, Claim::GilBlocksCpuThreads.text());
+        assert_eq!(v.text, "Threads + GIL took 1.01× the sequential time (speed-up 0.99×): only one thread ran Python code at a time. The same threads without the GIL reached 1.95×.");
+        let v = judge(&e, &env(2), &runs(1.8)).unwrap();
+        assert_eq!(v.held, Some(false));
+        assert!(v.text.starts_with("Threads + GIL finished 1.80× as fast as sequential"), "{}", v.text);
+    }
+
+    #[test]
+    fn parallelism_needs_two_cores_to_be_judged() {
+        let e = cpu(vec![Model::Sequential, Model::Processes]);
+        let runs = vec![summary(Model::Sequential, 800.0, 0.01, 1.0), summary(Model::Processes, 410.0, 0.02, 1.94)];
+        let v = judge(&e, &env(2), &runs).unwrap();
+        assert_eq!((v.held, v.claim.as_str()), (Some(true), Claim::ProcessesParallelCpu.text()));
+        assert_eq!(v.text, "Processes finished 1.94× as fast as sequential, with 2 tasks at a time on 2 cores (at best 2×).");
+        let single = vec![summary(Model::Sequential, 800.0, 0.01, 1.0), summary(Model::Processes, 800.0, 0.01, 1.0)];
+        let v = judge(&e, &env(1), &single).unwrap();
+        assert_eq!(v.held, None);
+        assert!(v.text.contains("this machine reports one core"), "{}", v.text);
+        let slow = vec![summary(Model::Sequential, 800.0, 0.01, 1.0), summary(Model::Processes, 700.0, 0.3, 1.14)];
+        let v = judge(&e, &env(4), &slow).unwrap();
+        assert_eq!(v.held, Some(false));
+        assert!(v.text.contains("Repeats of Processes differed by 30 %"), "{}", v.text);
+    }
+
+    #[test]
+    fn io_overlaps_and_too_short_runs_cannot_tell() {
+        let e = Experiment { workload: Workload::Sleep(Sleep { ms: 100 }), tasks: 8, workers: 8, models: vec![Model::Sequential, Model::ThreadsGil], ..Experiment::default() };
+        let runs = vec![summary(Model::Sequential, 800.0, 0.0, 1.0), summary(Model::ThreadsGil, 101.0, 0.0, 7.9)];
+        let v = judge(&e, &env(2), &runs).unwrap();
+        assert_eq!(v.held, Some(true));
+        assert!(v.text.starts_with("Threads + GIL finished 7.90× as fast as sequential with 8 workers, even on 2 cores"), "{}", v.text);
+        let tiny = vec![summary(Model::Sequential, 0.05, 0.0, 1.0), summary(Model::ThreadsGil, 0.05, 0.0, 1.0)];
+        let v = judge(&e, &env(2), &tiny).unwrap();
+        assert_eq!(v.held, None);
+        assert!(v.text.starts_with("Cannot tell: the sequential run took 0.05 ms"), "{}", v.text);
+    }
+
+    #[test]
+    fn the_convoy_is_judged_from_wake_up_latency() {
+        let e = Experiment { workload: Workload::Convoy(Convoy { cpu_ms: 400, io_ms: 1 }), tasks: 2, workers: 2, models: vec![Model::ThreadsGil, Model::Threads], ..Experiment::default() };
+        let with = |gil_ms: f64| {
+            let mut g = summary(Model::ThreadsGil, 400.0, 0.0, 1.0);
+            g.latency_ms = Some(Latency { median: gil_ms, p95: gil_ms, max: gil_ms, samples: 50 });
+            let mut t = summary(Model::Threads, 400.0, 0.0, 1.0);
+            t.latency_ms = Some(Latency { median: 0.08, p95: 0.1, max: 0.2, samples: 300 });
+            vec![g, t]
+        };
+        assert_eq!(judge(&e, &env(2), &with(5.2)).unwrap().held, Some(true));
+        assert_eq!(judge(&e, &env(2), &with(0.1)).unwrap().held, Some(false));
+        assert_eq!(Claim::of(&Experiment { models: vec![Model::Processes], ..e }), None);
+    }
+}

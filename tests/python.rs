@@ -1,0 +1,55 @@
+//! The Python program of every lesson, run under the machine's CPython with
+//! small sizes: it must exit 0, print its timings, and return the values
+//! ThreadLab's tasks must return. Natively only (it starts `python3`).
+#![cfg(not(target_family = "wasm"))]
+
+use std::process::Command;
+use threadlab::workloads::{convoy::Convoy, count_loop::CountLoop, mixed::Mixed, primes::Primes, sleep::Sleep, Workload};
+use threadlab::{lessons, python, Experiment, Job, Machine};
+
+/// The lesson's experiment, small enough for CPython in a test.
+fn small(e: Experiment) -> Experiment {
+    let workload = match e.workload {
+        Workload::Loop(_) => Workload::Loop(CountLoop { size: 200_000 }),
+        Workload::Primes(_) => Workload::Primes(Primes { size: 20_000 }),
+        Workload::Sleep(_) => Workload::Sleep(Sleep { ms: 20 }),
+        Workload::Mixed(m) => Workload::Mixed(Mixed { recipe: m.recipe }),
+        Workload::Convoy(_) => Workload::Convoy(Convoy { cpu_ms: 60, io_ms: 1 }),
+    };
+    Experiment { workload, tasks: e.tasks.min(4), workers: 2, repeats: 1, ..e }
+}
+
+#[test]
+fn every_lesson_runs_under_cpython_with_the_same_values() {
+    // CPU steps of a mixed recipe: a few thousand iterations a millisecond.
+    let machine = Machine { cpu_iterations_per_ms: Some(2_000.0) };
+    let dir = std::env::temp_dir().join(format!("threadlab-python-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for lesson in lessons::ALL {
+        let exp = small(lesson.experiment(2));
+        let expected = Job::new(exp.clone(), machine).unwrap().expected();
+        let file = dir.join(format!("{}.py", lesson.id));
+        std::fs::write(&file, python::program(&exp, &machine)).unwrap();
+        let out = Command::new("python3").arg(&file).output().expect("python3 runs (the machine's CPython)");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{}: exit {:?}\n{stdout}\n{}", lesson.id, out.status, String::from_utf8_lossy(&out.stderr));
+        for m in &exp.models {
+            let line = stdout.lines().find(|l| l.starts_with(m.as_str())).unwrap_or_else(|| panic!("{}: no line for {m}\n{stdout}", lesson.id));
+            assert!(line.contains("median") || line.contains("skipped"), "{}: {line}", lesson.id);
+        }
+        let values = stdout.lines().find_map(|l| l.strip_prefix("THREADLAB_VALUES ")).unwrap_or_else(|| panic!("{}: no values\n{stdout}", lesson.id));
+        let values: serde_json::Map<String, serde_json::Value> = serde_json::from_str(values).unwrap();
+        assert!(!values.is_empty(), "{}: no model ran", lesson.id);
+        for (model, got) in &values {
+            let got: Vec<u64> = got.as_array().unwrap().iter().map(|v| v.as_str().unwrap().parse().unwrap()).collect();
+            assert_eq!(got.len(), exp.tasks as usize, "{}: {model}", lesson.id);
+            for (i, (g, want)) in got.iter().zip(&expected).enumerate() {
+                if let Some(want) = want {
+                    assert_eq!(g, want, "{}: {model}, task {i}", lesson.id);
+                }
+            }
+        }
+        eprintln!("{}:\n{stdout}", lesson.id);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
