@@ -145,23 +145,23 @@ pub fn install(dispatch: UseReducerDispatcher<State>, env: Rc<Environment>, form
     let run = Closure::<dyn Fn(JsValue) -> js_sys::Promise>::new({
         let env = env.clone();
         move |input: JsValue| {
-        let json = match experiment_json(&input) {
-            Ok(json) => json,
-            Err(msg) => {
-                if !runner::is_running() {
-                    dispatch.dispatch(Action::Invalid(msg.clone()));
+            let json = match experiment_json(&input) {
+                Ok(json) => json,
+                Err(msg) => {
+                    if !runner::is_running() {
+                        dispatch.dispatch(Action::Invalid(msg.clone()));
+                    }
+                    return js_sys::Promise::reject(&Refusal::invalid(msg).to_js());
                 }
-                return js_sys::Promise::reject(&Refusal::invalid(msg).to_js());
-            }
-        };
-        // Takes the slot now, before this call returns.
-        let run = run_experiment(json, dispatch.clone(), env.clone());
-        wasm_bindgen_futures::future_to_promise(async move {
-            let results = run.await.map_err(|e| e.to_js())?;
-            let json = serde_json::to_string(&*results).map_err(|e| RunError::Failed(e.to_string())).map_err(|e| Refusal::from(e).to_js())?;
-            js_sys::JSON::parse(&json)
-        })
-    }
+            };
+            // Takes the slot now, before this call returns.
+            let run = run_experiment(json, dispatch.clone(), env.clone());
+            wasm_bindgen_futures::future_to_promise(async move {
+                let results = run.await.map_err(|e| e.to_js())?;
+                let json = serde_json::to_string(&*results).map_err(|e| RunError::Failed(e.to_string())).map_err(|e| Refusal::from(e).to_js())?;
+                js_sys::JSON::parse(&json)
+            })
+        }
     });
     let cancel = Closure::<dyn Fn()>::new(runner::cancel);
     // threadlab.link(experiment, {results}): the share URL of an experiment,
@@ -184,10 +184,47 @@ pub fn install(dispatch: UseReducerDispatcher<State>, env: Rc<Environment>, form
         }
     });
     // threadlab.current(): the experiment the page shows.
-    let current = Closure::<dyn Fn() -> Result<JsValue, JsValue>>::new(move || {
-        let exp = Experiment::from_value(&form.borrow(), env.cores).map_err(|e| Refusal::invalid(e.to_string()).to_js())?;
-        js_sys::JSON::parse(&exp.to_json())
+    let current = Closure::<dyn Fn() -> Result<JsValue, JsValue>>::new({
+        let env = env.clone();
+        move || {
+            let exp = Experiment::from_value(&form.borrow(), env.cores).map_err(|e| Refusal::invalid(e.to_string()).to_js())?;
+            js_sys::JSON::parse(&exp.to_json())
+        }
     });
+    // threadlab.lessons(): [{id, question, answer, claim, experiment, link}].
+    let lessons = Closure::<dyn Fn() -> JsValue>::new({
+        let env = env.clone();
+        move || {
+            let list: Vec<serde_json::Value> = threadlab::lessons::ALL
+                .iter()
+                .map(|l| {
+                    let experiment = l.experiment(env.cores);
+                    serde_json::json!({
+                        "id": l.id,
+                        "question": l.question,
+                        "answer": l.answer,
+                        "claim": l.claim(env.cores).map(|c| c.text()),
+                        "link": page::url_with(&format!("lesson={}", l.id)),
+                        "experiment": experiment,
+                    })
+                })
+                .collect();
+            js_sys::JSON::parse(&serde_json::Value::Array(list).to_string()).unwrap_or(JsValue::NULL)
+        }
+    });
+    // threadlab.python(experiment): the same experiment as a Python program.
+    let python = Closure::<dyn Fn(JsValue) -> Result<String, JsValue>>::new({
+        let env = env.clone();
+        move |input: JsValue| {
+            let json = experiment_json(&input).map_err(|m| Refusal::invalid(m).to_js())?;
+            let exp = Experiment::from_value(&json, env.cores).map_err(|e| Refusal::invalid(e.to_string()).to_js())?;
+            Ok(threadlab::python::program(&exp, &runner::known_machine()))
+        }
+    });
+    let _ = js_sys::Reflect::set(&api, &"lessons".into(), lessons.as_ref());
+    let _ = js_sys::Reflect::set(&api, &"python".into(), python.as_ref());
+    lessons.forget();
+    python.forget();
     let _ = js_sys::Reflect::set(&api, &"link".into(), link.as_ref());
     let _ = js_sys::Reflect::set(&api, &"current".into(), current.as_ref());
     link.forget();

@@ -4,6 +4,9 @@
 
 use crate::api;
 use crate::components::compare::their_run_vs_yours;
+use crate::components::lessons::Lessons;
+use crate::components::python::PythonCode;
+use crate::components::verdict::verdict_box;
 use crate::components::share::Share;
 use crate::components::sweep::IntervalSweep;
 use crate::components::timeline::{ModelOf, TimelinePanel};
@@ -58,9 +61,10 @@ pub fn app() -> Html {
     // The address bar always holds the experiment shown (when it is valid),
     // without adding history entries.
     let experiment = state.experiment();
+    let lesson = state.lesson();
     {
         let shared = state.shared.clone();
-        let view = View { autorun: false, ..state.view };
+        let view = View { autorun: false, lesson: lesson.map(|l| l.id), ..state.view };
         use_effect_with((experiment.clone(), view), move |(exp, view)| {
             if let Some(exp) = exp {
                 let run = shared.as_deref().filter(|(e, _)| e == exp).map(|(_, run)| run);
@@ -90,6 +94,17 @@ pub fn app() -> Html {
         })
     };
     let on_cancel = Callback::from(|_: ()| runner::cancel());
+    let on_pick = {
+        let (dispatcher, env) = (state.dispatcher(), state.environment.clone());
+        Callback::from(move |l: &'static threadlab::lessons::Lesson| {
+            dispatcher.dispatch(Action::PickLesson(l));
+            let json = serde_json::to_value(l.experiment(env.cores)).unwrap_or_default();
+            wasm_bindgen_futures::spawn_local(api::run_experiment(json, dispatcher.clone(), env.clone()).map_to_unit());
+        })
+    };
+    let question = lesson.map(|l| html! { <p class="lesson-question"><span>{ "Lesson: " }</span>{ l.question }</p> });
+    let verdict = state.results.as_ref().and_then(|r| r.verdict.as_ref()).map(verdict_box);
+    let python = experiment.clone().map(|e| html! { <PythonCode experiment={e} machine={runner::known_machine()} /> });
     let dismiss = {
         let dispatcher = state.dispatcher();
         Callback::from(move |_: MouseEvent| dispatcher.dispatch(Action::DismissLinkNotes))
@@ -120,7 +135,9 @@ pub fn app() -> Html {
                 { controls }
                 { message }
                 <section class="results" aria-live="polite" aria-busy={state.running.is_some().to_string()} data-runs-ended={state.ended.to_string()}>
+                    { question.clone() }
                     if let Some(r) = &state.results {
+                        { verdict.clone() }
                         <p class="explanation">{ &r.explanation }</p>
                         { bar_chart(r) }
                         { results_table(r) }
@@ -145,6 +162,7 @@ pub fn app() -> Html {
             <h1>{ "ThreadLab" }</h1>
             <p class="tagline">{ "Threads or processes? Run real work both ways in your browser and see the difference." }</p>
         </header>
+        <Lessons active={lesson.map(|l| l.id)} running={state.running.is_some()} open={state.results.is_none()} {on_pick} />
         <main>
             <div class="side">
                 { controls }
@@ -155,14 +173,17 @@ pub fn app() -> Html {
             { message }
             <section class="results" aria-live="polite" aria-busy={state.running.is_some().to_string()} data-runs-ended={state.ended.to_string()}>
                 { notes }
+                { question }
                 if let Some(theirs) = theirs {
                     { their_run_vs_yours(theirs, results_now.as_deref()) }
                 }
                 if let Some(r) = &state.results {
                     <h2>{ "Results" }</h2>
+                    { verdict }
                     <p class="explanation">{ &r.explanation }</p>
                     { bar_chart(r) }
                     { results_table(r) }
+                    { python.clone() }
                     { latency_table(r) }
                     // The sweep runs threads + GIL, which need isolation.
                     if r.models.iter().any(|m| m.latency_ms.is_some()) && state.environment.threads_unavailable.is_none() {
@@ -174,6 +195,7 @@ pub fn app() -> Html {
                         <TimelinePanel key={m.model.as_str()} model={ModelOf { results: r.clone(), index }} />
                     }) }
                 } else if theirs.is_none() {
+                    { python.clone() }
                     <div class="placeholder">
                         <p>{ "Choose a workload and press Run: every model runs the same tasks on real Web Workers, and the chart compares their wall times." }</p>
                         <ul>

@@ -463,3 +463,9 @@ async fn run_experiment(
         .collect();
     Ok(Results::new(exp.clone(), env, summaries))
 }
+
+/// What is known of this machine without measuring (the loop speed once a
+/// run needed it): for the Python programs' CPU steps.
+pub fn known_machine() -> Machine {
+    Machine { cpu_iterations_per_ms: MACHINE.with(Cell::get) }
+}

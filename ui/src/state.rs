@@ -164,6 +164,13 @@ impl State {
         Experiment::from_value(&self.form.to_json(), self.environment.cores).ok()
     }
 
+    /// The lesson the page shows: the one picked or linked, while the
+    /// experiment is still that lesson's.
+    pub fn lesson(&self) -> Option<&'static threadlab::lessons::Lesson> {
+        let l = threadlab::lessons::find(self.view.lesson?)?;
+        (self.experiment()? == l.experiment(self.environment.cores)).then_some(l)
+    }
+
     /// The sharer's run, if it belongs to `exp`.
     pub fn shared_for(&self, exp: &Experiment) -> Option<&SharedRun> {
         self.shared.as_deref().filter(|(e, _)| e == exp).map(|(_, run)| run)
@@ -194,6 +201,8 @@ pub enum Action {
     SweepFinished(Vec<SweepRow>),
     Failed(String),
     DismissLinkNotes,
+    /// A lesson was picked: the page shows its question and experiment.
+    PickLesson(&'static threadlab::lessons::Lesson),
 }
 
 impl Reducible for State {
@@ -254,6 +263,10 @@ impl Reducible for State {
                 s.ended += 1;
             }
             Action::DismissLinkNotes => s.link_notes.clear(),
+            Action::PickLesson(l) => {
+                s.view.lesson = Some(l.id);
+                s.form = s.form.show(&l.experiment(s.environment.cores));
+            }
         }
         Rc::new(s)
     }

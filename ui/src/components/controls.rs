@@ -96,7 +96,7 @@ pub fn controls(p: &Props) -> Html {
         text_field(id, f.label, p.form.param(f.key), hint, inputmode, Field::Param(f.key), &p.on_action, running)
     });
     html! {
-        <form class="builder" {onsubmit} aria-label="Experiment">
+        <form class="builder" id="experiment" {onsubmit} aria-label="Experiment">
             <h2>{ "Experiment" }</h2>
             <div class="field">
                 <label for="workload">{ "Workload" }</label>

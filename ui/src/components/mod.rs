@@ -5,10 +5,13 @@ pub mod chart;
 pub mod compare;
 pub mod controls;
 pub mod environment;
+pub mod lessons;
+pub mod python;
 pub mod share;
 pub mod sweep;
 pub mod table;
 pub mod timeline;
+pub mod verdict;
 
 /// `1234.5` -> `"1,235 ms"`, `12.34` -> `"12.3 ms"`.
 pub fn ms(v: f64) -> String {
