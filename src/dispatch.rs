@@ -16,7 +16,7 @@
 
 use crate::experiment::{Job, Model};
 use crate::protocol::{Reply, Request};
-use crate::results::{ModelRun, TaskRecord};
+use crate::results::{LostTask, ModelRun, TaskRecord};
 use crate::trace::{Event, Lane, State, Timeline};
 use std::fmt;
 
@@ -57,6 +57,7 @@ pub struct Dispatch {
     next: u32,
     start_ms: Option<f64>,
     tasks: Vec<TaskRecord>,
+    lost: Vec<LostTask>,
     lanes: Vec<Lane>,
 }
 
@@ -74,6 +75,7 @@ impl Dispatch {
             busy: vec![None; n],
             next: 0,
             start_ms: None,
+            lost: Vec::new(),
             lanes: (0..workers).map(|worker| Lane { worker, events: Vec::new(), truncated: false }).collect(),
         }
     }
@@ -96,8 +98,13 @@ impl Dispatch {
             return Err(DispatchError::Unexpected { worker, reply: format!("{reply:?}") });
         }
         match reply {
-            Reply::Ready if !self.ready[w] && self.start_ms.is_none() => {
+            Reply::Ready if !self.ready[w] => {
                 self.ready[w] = true;
+                if self.start_ms.is_some() {
+                    // A replacement worker has the job: give it work.
+                    self.lanes[w].events.push(Event { t: now_ms, state: State::Idle, task: None });
+                    return Ok(self.next_task(worker, now_ms).into_iter().collect());
+                }
                 if !self.ready.iter().all(|r| *r) {
                     return Ok(Vec::new());
                 }
@@ -129,9 +136,29 @@ impl Dispatch {
         Some(Send { worker, request: Request::Task { index, sent_ms: now_ms } })
     }
 
-    /// Every task has come back.
+    /// Worker `worker` died (crashed, trapped) at `now_ms`: the task it was
+    /// running is lost, and it needs a replacement. Call
+    /// [`Dispatch::worker_replaced`] once the new worker is up.
+    pub fn worker_lost(&mut self, worker: u32, error: String, now_ms: f64) {
+        let w = worker as usize;
+        if w >= self.workers as usize {
+            return;
+        }
+        if let Some(index) = self.busy[w].take() {
+            self.lost.push(LostTask { index, worker, error });
+        }
+        self.ready[w] = false;
+        self.lanes[w].events.push(Event { t: now_ms, state: State::Spawning, task: None });
+    }
+
+    /// The replacement for `worker` is up: send it the job.
+    pub fn worker_replaced(&mut self, worker: u32) -> Vec<Send> {
+        vec![Send { worker, request: Request::Setup { job: self.job.clone() } }]
+    }
+
+    /// Every task has come back, or was lost with its worker.
     pub fn is_finished(&self) -> bool {
-        self.tasks.len() == self.job.experiment.tasks as usize
+        self.tasks.len() + self.lost.len() == self.job.experiment.tasks as usize
     }
 
     /// Tasks come back so far.
@@ -143,7 +170,7 @@ impl Dispatch {
     pub fn finish(self, now_ms: f64) -> ModelRun {
         let start = self.start_ms.unwrap_or(now_ms);
         let timeline = self.job.experiment.trace.then(|| Timeline::new(start, now_ms, self.lanes, None));
-        ModelRun { model: Model::Processes, workers: self.workers, wall_ms: now_ms - start, tasks: self.tasks, timeline }
+        ModelRun { model: Model::Processes, workers: self.workers, wall_ms: now_ms - start, tasks: self.tasks, timeline, lost: self.lost }
     }
 }
 
@@ -191,6 +218,29 @@ mod tests {
         }
         let truncated: Vec<bool> = timeline.lanes.iter().map(|l| l.truncated).collect();
         assert_eq!(truncated, vec![false, true], "task 2 (on worker 1) reported a full buffer");
+    }
+
+    #[test]
+    fn a_crashed_worker_loses_its_task_and_is_replaced() {
+        let mut d = Dispatch::new(job(4, true), 2);
+        d.start();
+        d.reply(0, Reply::Ready, 0.0).unwrap();
+        assert_eq!(tasks_of(&d.reply(1, Reply::Ready, 0.0).unwrap()), vec![(0, 0), (1, 1)]);
+        d.worker_lost(1, "a worker crashed".into(), 1.0);
+        let setup = d.worker_replaced(1);
+        assert!(matches!(setup[..], [Send { worker: 1, request: Request::Setup { .. } }]));
+        assert_eq!(tasks_of(&d.reply(1, Reply::Ready, 2.0).unwrap()), vec![(1, 2)], "the replacement gets the next task");
+        assert_eq!(tasks_of(&d.reply(0, done(0, 0, 1.0), 3.0).unwrap()), vec![(0, 3)]);
+        d.reply(1, done(2, 1, 3.0), 4.0).unwrap();
+        assert!(!d.is_finished());
+        d.reply(0, done(3, 0, 4.0), 5.0).unwrap();
+        assert!(d.is_finished(), "3 done + 1 lost");
+        let run = d.finish(5.0);
+        assert_eq!(run.lost, vec![LostTask { index: 1, worker: 1, error: "a worker crashed".into() }]);
+        assert_eq!(run.tasks.len(), 3);
+        assert!(run.timeline.as_ref().unwrap().lanes[1].events.iter().any(|e| e.state == State::Spawning));
+        let e = job(4, true).experiment;
+        assert!(run.check(&e, &[Some(0), Some(1), Some(2), Some(3)]).iter().any(|p| p.starts_with("task 1 was lost: its process crashed")));
     }
 
     #[test]

@@ -12,7 +12,7 @@
 //! rest of the experiment keeps its defaults. Old formats are read through
 //! explicit migrations ([`MIGRATIONS`]).
 
-use crate::experiment::{clip as clean, suggest, Experiment, Model};
+use crate::experiment::{clip as clean, suggest, Experiment, ExperimentError, Model};
 use crate::results::Results;
 use crate::workloads::{self, Workload};
 use serde::{Deserialize, Serialize};
@@ -346,8 +346,15 @@ pub fn decode(query: &str, default_workers: u32) -> Decoded {
         let models: Vec<Value> = v.split(',').map(|m| Value::from(m.trim())).filter(|m| m.as_str() != Some("")).collect();
         exp.insert("models".into(), Value::Array(models));
     }
-    if let Some(v) = get(param::TRACE) {
-        exp.insert("trace".into(), Value::Bool(!matches!(v.as_str(), "0" | "false")));
+    match get(param::TRACE).as_deref() {
+        None => {}
+        Some("0") | Some("false") => {
+            exp.insert("trace".into(), Value::Bool(false));
+        }
+        Some("1") | Some("true") => {
+            exp.insert("trace".into(), Value::Bool(true));
+        }
+        Some(other) => ignored.push(format!("{} was ignored: use trace=1 or trace=0.", shown(param::TRACE, other))),
     }
     let has_experiment = !exp.is_empty();
     for (k, v) in &pairs {
@@ -364,11 +371,29 @@ pub fn decode(query: &str, default_workers: u32) -> Decoded {
 
     // Validate; drop the first field that fails, say so, and try again.
     let mut exp = Value::Object(exp);
+    // Every round removes something from `exp` or ends: at most one round a
+    // key, and a bound all the same.
+    let mut rounds = 0;
     let experiment = loop {
+        rounds += 1;
         match Experiment::from_value_lenient(&exp, default_workers) {
             Ok((e, _)) => break e,
+            Err(err) if rounds > 16 => {
+                ignored.push(format!("The experiment was ignored ({err}); the defaults are used."));
+                break defaults;
+            }
             Err(err) => {
-                let field = err.field().unwrap_or("").to_string();
+                let mut field = err.field().unwrap_or("").to_string();
+                let has_params = exp.get("workload").and_then(Value::as_object).is_some_and(|o| o.len() > 1);
+                if matches!(err, ExperimentError::TooMuchWork { .. }) && has_params {
+                    // Fewer tasks help only if the link asked for more than the
+                    // default; else the workload's sizes are what is too big.
+                    let asked = exp.get("tasks").and_then(|t| t.as_str()?.trim().parse::<f64>().ok());
+                    let default = 4.0 * f64::from(default_workers.clamp(1, crate::experiment::MAX_WORKERS as u32));
+                    if asked.is_none_or(|t| t <= default) {
+                        field = "workload.".into(); // the workload's parameters, below
+                    }
+                }
                 let removed = remove(&mut exp, &field);
                 let given = removed.map(|v| match v {
                     Value::String(s) => s,
@@ -377,7 +402,7 @@ pub fn decode(query: &str, default_workers: u32) -> Decoded {
                 });
                 match given {
                     Some(v) => ignored.push(format!("{} was ignored ({err}); the default is used.", shown(param_of(&field), &v))),
-                    None if field.starts_with("workload") || exp.get("workload").is_some_and(|w| w.as_object().is_some_and(|o| o.len() > 1)) => {
+                    None if has_params => {
                         // The workload's own parameters together break a rule: its defaults.
                         let kind = exp["workload"]["kind"].clone();
                         exp["workload"] = serde_json::json!({ "kind": kind });
@@ -532,6 +557,27 @@ mod tests {
         assert_eq!(d.ignored[MAX_NOTES - 1], "… and 4991 more parts of the link were ignored.");
         let d = decode("workload=%E2%80%AEpoolx", 2);
         assert!(!d.ignored[0].contains('\u{202E}'), "{:?}", d.ignored);
+    }
+
+    #[test]
+    fn too_much_work_always_ends_even_on_many_cores() {
+        // 200 loop tasks of the default size are too many, though fewer than
+        // the default 256 on 64 cores: the task count goes (found by the fuzzer).
+        let d = decode("workload=loop&tasks=200", 64);
+        assert_eq!(d.link.experiment.tasks, 200);
+        let d = decode("workload=loop&size=300000000&tasks=250", 64);
+        assert_eq!(d.link.experiment.workload.describe(), "CPU: total += i for i in range(300,000,000)");
+        assert!(d.link.experiment.tasks <= 200, "{}", d.link.experiment.tasks);
+        assert!(d.ignored.len() <= 3, "{:?}", d.ignored);
+    }
+
+    #[test]
+    fn too_much_work_keeps_a_small_task_count_and_drops_the_sizes() {
+        let d = decode("workload=mixed&recipe=io+10000ms,x100&tasks=1", 2);
+        assert_eq!(d.link.experiment.tasks, 1);
+        assert!(d.ignored[0].starts_with("The workload's parameters were ignored (This experiment is too large"), "{:?}", d.ignored);
+        let d = decode("trace=nope", 2);
+        assert_eq!(d.ignored, vec!["`trace=nope` was ignored: use trace=1 or trace=0.".to_string()]);
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! over the same pools (`concurrent.futures`), timed the same way (pools
 //! started and warmed up before the timed repeats, the median of the
 //! repeats), printing its timings and, last, every task's value, so that it
-//! can be compared with the page (and is, in `tests/python.rs`).
+//! can be compared with the page (and is, in `tests/python.rs`; work sized
+//! in time, mixed and convoy, computes for the same milliseconds instead).
 
 use crate::experiment::{Experiment, Model};
 use crate::workloads::Machine;
@@ -59,7 +60,10 @@ def measure(name, pool_class):
         print(f"{{name:12}} skipped: this Python has a GIL (free-threaded Python 3.13t runs it without)")
         return None
     workers = 1 if pool_class is None else WORKERS
-    pool = None if pool_class is None else pool_class(max_workers=WORKERS)
+    if pool_class is ProcessPoolExecutor and sys.platform == "win32" and workers > 61:
+        print(f"{{name:12}} Windows allows at most 61 process workers: using 61")
+        workers = 61
+    pool = None if pool_class is None else pool_class(max_workers=workers)
     run = (lambda: [task(i) for i in range(TASKS)]) if pool is None else (lambda: list(pool.map(task, range(TASKS))))
     try:
         run()  # warm-up: starts the pool's workers

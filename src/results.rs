@@ -40,6 +40,18 @@ pub struct ModelRun {
     /// What every worker did, when (if the experiment asked for a trace).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub timeline: Option<Timeline>,
+    /// Tasks whose worker died while running them (processes only: the pool
+    /// replaced the worker and went on).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub lost: Vec<LostTask>,
+}
+
+/// A task whose process crashed under it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LostTask {
+    pub index: u32,
+    pub worker: u32,
+    pub error: String,
 }
 
 impl ModelRun {
@@ -53,6 +65,12 @@ impl ModelRun {
             match seen.get_mut(t.index as usize) {
                 Some(n) => *n += 1,
                 None => problems.push(format!("task {} does not exist", t.index)),
+            }
+        }
+        for l in &self.lost {
+            problems.push(format!("task {} was lost: its process crashed ({}); the pool replaced it", l.index, l.error));
+            if let Some(n) = seen.get_mut(l.index as usize) {
+                *n += 1;
             }
         }
         let missing = seen.iter().filter(|&&n| n == 0).count();

@@ -51,7 +51,7 @@ impl Claim {
             (true, true, _, _) => Claim::GilBlocksCpuThreads,
             (true, false, true, _) => Claim::ProcessesParallelCpu,
             (true, false, false, true) => Claim::FreeThreadsParallelCpu,
-            (false, true, _, _) | (false, false, _, true) | (false, false, true, false) => Claim::ThreadsSuitIo,
+            (false, true, _, _) | (false, false, _, true) => Claim::ThreadsSuitIo,
             _ => return None,
         })
     }
@@ -98,10 +98,25 @@ pub fn judge(exp: &Experiment, env: &Environment, models: &[ModelSummary]) -> Op
     });
     let noise_note = noisy.filter(|(_, s)| *s > NOISY).map(|(m, s)| format!(" Repeats of {} differed by {:.0} %: a noisy machine, so read this with care.", m.label, s * 100.0)).unwrap_or_default();
     let speedup = |m: Model| model(models, m).and_then(|s| s.speedup);
+    // Why a model this claim needs has no speed-up: it did not run (and why),
+    // or its results were wrong.
+    let missing = |m: Model| -> String {
+        let why = |s: &ModelSummary| s.status.why_not().unwrap_or_else(|| if s.correct { "it has no time to compare".into() } else { "its results were wrong".into() });
+        let say = |m: Model| models.iter().find(|s| s.model == m).map_or_else(|| format!("{} was not run", m.label()), |s| format!("{} did not give a time ({})", s.label, why(s)));
+        let seq_ok = seq.is_some_and(|s| s.speedup.is_some());
+        if seq_ok { format!("Cannot tell: {}.", say(m)) } else { format!("Cannot tell: {}.", say(Model::Sequential)) }
+    };
+    // The best speed-up `parallel` workers can reach on `cores` cores: tasks
+    // go in rounds of `best`, so 9 tasks on 8 run in 2 rounds (4.5×, not 8×).
+    let ideal = |best: u32| exp.tasks as f64 / exp.tasks.div_ceil(best.max(1)) as f64;
 
     match claim {
         Claim::GilBlocksCpuThreads => {
-            let Some(s) = speedup(Model::ThreadsGil) else { return verdict(None, "Cannot tell: threads + GIL or sequential did not run correctly.".into()) };
+            let Some(s) = speedup(Model::ThreadsGil) else { return verdict(None, missing(Model::ThreadsGil)) };
+            if parallel.min(cores) < 2 {
+                let why = if cores < 2 { "this machine reports one core, so no two threads could compute at once even without the GIL".to_string() } else { format!("{parallel} worker runs one task at a time, GIL or not") };
+                return verdict(None, format!("Cannot tell: {why}. Threads + GIL finished {s:.2}× as fast as sequential."));
+            }
             let held = s <= 1.25;
             let mut text = if held {
                 format!("Threads + GIL took {:.2}× the sequential time (speed-up {s:.2}×): only one thread ran Python code at a time.", 1.0 / s)
@@ -116,27 +131,29 @@ pub fn judge(exp: &Experiment, env: &Environment, models: &[ModelSummary]) -> Op
         Claim::ProcessesParallelCpu | Claim::FreeThreadsParallelCpu => {
             let m = if claim == Claim::ProcessesParallelCpu { Model::Processes } else { Model::Threads };
             let label = if m == Model::Processes { "Processes" } else { "Threads without the GIL" };
-            let Some(s) = speedup(m) else { return verdict(None, format!("Cannot tell: {} or sequential did not run correctly.", label.to_lowercase())) };
+            let Some(s) = speedup(m) else { return verdict(None, missing(m)) };
             let best = parallel.min(cores);
             if best < 2 {
                 let why = if cores < 2 { "this machine reports one core, so no two tasks can run at the same time".to_string() } else { format!("{parallel} worker{} can run only one task at a time", if parallel == 1 { "" } else { "s" }) };
                 return verdict(None, format!("Cannot tell: {why}. {label} finished {s:.2}× as fast as sequential, as expected without parallelism."));
             }
-            let held = s >= 0.6 * best as f64;
+            let ideal = ideal(best);
+            let held = s >= 0.6 * ideal;
+            let at_best = if ideal.fract() == 0.0 { format!("{ideal:.0}") } else { format!("{ideal:.1}") };
             let text = if held {
-                format!("{label} finished {s:.2}× as fast as sequential, with {best} tasks at a time on {cores} cores (at best {best}×).")
+                format!("{label} finished {s:.2}× as fast as sequential, with {best} tasks at a time on {cores} cores (at best {at_best}×).")
             } else {
-                format!("{label} reached only {s:.2}× with {best} tasks at a time on {cores} cores (at best {best}×): start-up, messages or other programs on the machine took the difference.")
+                format!("{label} reached only {s:.2}× with {best} tasks at a time on {cores} cores (at best {at_best}×): start-up, messages or other programs on the machine took the difference.")
             };
             verdict(Some(held), text + &noise_note)
         }
         Claim::ThreadsSuitIo => {
             let m = if exp.models.contains(&Model::ThreadsGil) { Model::ThreadsGil } else { Model::Threads };
-            let Some(s) = speedup(m) else { return verdict(None, "Cannot tell: the threads or sequential run did not run correctly.".into()) };
+            let Some(s) = speedup(m) else { return verdict(None, missing(m)) };
             if parallel < 2 {
                 return verdict(None, format!("Cannot tell: with {parallel} worker only one wait happens at a time ({s:.2}×)."));
             }
-            let held = s >= 0.6 * parallel as f64 || s >= 2.0;
+            let held = s >= 0.6 * ideal(parallel) || s >= 2.0;
             let gil = if m == Model::ThreadsGil { "Threads + GIL" } else { "Threads" };
             let text = if held {
                 format!("{gil} finished {s:.2}× as fast as sequential with {parallel} workers, even on {cores} core{}: waiting threads hold no GIL, so their waits overlapped.", if cores == 1 { "" } else { "s" })
@@ -206,6 +223,17 @@ mod tests {
         let v = judge(&e, &env(2), &runs(1.8)).unwrap();
         assert_eq!(v.held, Some(false));
         assert!(v.text.starts_with("Threads + GIL finished 1.80× as fast as sequential"), "{}", v.text);
+        // One core, or one worker: the GIL cannot be told apart from no parallelism.
+        let v = judge(&e, &env(1), &runs(0.99)).unwrap();
+        assert_eq!(v.held, None);
+        assert!(v.text.contains("one core"), "{}", v.text);
+        let v = judge(&Experiment { workers: 1, ..e.clone() }, &env(2), &runs(0.99)).unwrap();
+        assert_eq!(v.held, None);
+        // Threads that could not run: the reason, not "did not run correctly".
+        let mut gone = runs(1.0);
+        gone[1] = ModelSummary::not_run(Model::ThreadsGil, 2, Status::Unavailable { reason: "threads are unavailable: not isolated".into() });
+        let v = judge(&e, &env(2), &gone).unwrap();
+        assert_eq!(v.text, "Cannot tell: Threads + GIL did not give a time (threads are unavailable: not isolated).");
     }
 
     #[test]
@@ -215,6 +243,12 @@ mod tests {
         let v = judge(&e, &env(2), &runs).unwrap();
         assert_eq!((v.held, v.claim.as_str()), (Some(true), Claim::ProcessesParallelCpu.text()));
         assert_eq!(v.text, "Processes finished 1.94× as fast as sequential, with 2 tasks at a time on 2 cores (at best 2×).");
+        // 9 tasks on 8 workers run in two rounds: 4.5× at best, and 4.39× holds.
+        let e9 = Experiment { tasks: 9, workers: 8, ..e.clone() };
+        let nine = vec![summary(Model::Sequential, 900.0, 0.01, 1.0), summary(Model::Processes, 205.0, 0.01, 4.39)];
+        let v = judge(&e9, &env(8), &nine).unwrap();
+        assert_eq!(v.held, Some(true), "{}", v.text);
+        assert!(v.text.ends_with("(at best 4.5×)."), "{}", v.text);
         let single = vec![summary(Model::Sequential, 800.0, 0.01, 1.0), summary(Model::Processes, 800.0, 0.01, 1.0)];
         let v = judge(&e, &env(1), &single).unwrap();
         assert_eq!(v.held, None);

@@ -78,5 +78,5 @@ pub fn run(job: &Job, pool: &dyn Pool, host: &dyn Host, gil: bool) -> ModelRun {
         Timeline::new(start, end, lanes, gil.as_ref().map(Gil::stats))
     });
     let model = if gil.is_some() { Model::ThreadsGil } else { Model::Threads };
-    ModelRun { model, workers: threads as u32, wall_ms: end - start, tasks, timeline }
+    ModelRun { model, workers: threads as u32, wall_ms: end - start, tasks, timeline, lost: Vec::new() }
 }

@@ -71,10 +71,12 @@ pub trait Task {
 
 /// A task in Python: module-level `helpers` (may be empty) and the `body`
 /// of `def task(i):`, each line indented by four spaces.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PythonTask {
     pub helpers: String,
     pub body: String,
+    /// The program returns the page's values (else it is sized in time).
+    pub same_values: bool,
 }
 
 /// A form field of a workload: what the UI shows, and what the core accepts.

@@ -28,6 +28,14 @@ test('the landing page leads with the lessons; a card loads and runs its experim
   await page.close();
 });
 
+test('a lesson link adjusted by hand keeps its lesson', async () => {
+  const { page } = await open(served.browser(), `${served.url()}?lesson=threads-io&ms=20`);
+  assert.match(await page.textContent('.lesson-question'), /Do threads help with I\/O-bound work\?/);
+  assert.match(await page.evaluate(() => location.search), /^\?v=1&lesson=threads-io&workload=sleep&ms=20&/);
+  assert.match(await page.inputValue('#share-link'), /[?&]lesson=threads-io&/);
+  await page.close();
+});
+
 test('every lesson link opens its experiment and ends in a verdict from the numbers', async () => {
   const { page } = await open(served.browser(), served.url());
   const lessons = await page.evaluate(() => window.threadlab.lessons());

@@ -60,6 +60,15 @@ test('autorun=1 runs the link at once; a link with ignored parts does not', asyn
   await bad.page.close();
 });
 
+test('every field of a link survives, trace=0 included', async () => {
+  const { page } = await open(served.browser(), `${served.url()}?v=1&workload=mixed&recipe=cpu+2ms,+io+3ms,+x2&tasks=3&workers=2&models=sequential,processes&repeats=1&switch=0.5&trace=0`);
+  const e = await page.evaluate(() => window.threadlab.current());
+  assert.deepEqual([e.workload.recipe, e.tasks, e.switch_interval_ms, e.trace], ['cpu 2ms, io 3ms, x2', 3, 0.5, false]);
+  assert.equal(await page.isChecked('#trace'), false);
+  assert.match(await page.evaluate(() => location.search), /&trace=0$/);
+  await page.close();
+});
+
 test('old links decode through their migration', async () => {
   const { page } = await open(served.browser(), `${served.url()}?v=0&kind=primes&size=5000&switch_interval_ms=2`);
   const e = await page.evaluate(() => window.threadlab.current());

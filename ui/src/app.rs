@@ -113,7 +113,7 @@ pub fn app() -> Html {
     let embedded = state.view.embed;
     let results_now = state.results.clone().filter(|r| experiment.as_ref() == Some(&r.experiment));
     let theirs = experiment.as_ref().and_then(|e| state.shared_for(e));
-    let full_page = experiment.as_ref().map(|e| page::url_with(&link::encode(e, &View { theme: state.view.theme, ..View::default() }, theirs)));
+    let full_page = experiment.as_ref().map(|e| page::url_with(&link::encode(e, &View { theme: state.view.theme, lesson: lesson.map(|l| l.id), ..View::default() }, theirs)));
 
     let notes = (!state.link_notes.is_empty()).then(|| html! {
         <div class="link-notes" role="status">
@@ -166,7 +166,7 @@ pub fn app() -> Html {
         <main>
             <div class="side">
                 { controls }
-                <Share experiment={experiment.clone()} results={results_now.clone()} />
+                <Share experiment={experiment.clone()} results={results_now.clone()} lesson={lesson.map(|l| l.id)} />
                 { environment_panel(&state.environment, full_page.as_deref()) }
             </div>
             <div class="main-col">

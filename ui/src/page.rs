@@ -76,11 +76,18 @@ pub fn post_to_parent(message: &Value) {
     }
 }
 
-/// Calls `on_message(data)` for every message posted to this page, with
-/// the data as JSON (`None` when it is not JSON-able: ignored by callers).
-/// Lives as long as the page.
+/// Calls `on_message(data)` for every message the host page (this frame's
+/// parent, and no other window) posts, with the data as JSON (`None` when it
+/// is not JSON-able: ignored by callers). Lives as long as the page.
 pub fn listen(on_message: impl Fn(Option<Value>) + 'static) {
     let handler = Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
+        let from_host = match (e.source(), parent()) {
+            (Some(source), Some(parent)) => js_sys::Object::is(&source, &parent),
+            _ => false,
+        };
+        if !from_host {
+            return; // a sibling frame, an opener, a popup: not the course page
+        }
         let json = js_sys::JSON::stringify(&e.data()).ok().and_then(|s| s.as_string());
         on_message(json.and_then(|s| serde_json::from_str(&s).ok()));
     });

@@ -201,10 +201,11 @@ async fn call(handle: u32, request: &Request) -> Result<Reply, String> {
     }
 }
 
-/// Starts workers and waits for each one's hello.
-async fn spawn(script: &str, count: u32, threads: u32) -> Result<Vec<u32>, String> {
-    let mut handles = Vec::with_capacity(count as usize);
-    for id in 0..count {
+/// Starts workers with the ids `ids` and waits for each one's hello.
+async fn spawn(script: &str, ids: std::ops::Range<u32>, threads: u32) -> Result<Vec<u32>, String> {
+    let count = ids.len();
+    let mut handles = Vec::with_capacity(count);
+    for id in ids {
         match await_js(js_spawn(script, id, threads)).await {
             Ok(h) => handles.push(h.as_f64().unwrap_or_default() as u32),
             Err(e) => {
@@ -231,7 +232,7 @@ async fn sequential_worker() -> Result<(u32, f64), String> {
         return Ok(w);
     }
     let t0 = js_now();
-    let h = spawn("process", 1, 0).await?[0];
+    let h = spawn("process", 0..1, 0).await?[0];
     let w = (h, js_now() - t0);
     POOLS.with(|p| p.borrow_mut().sequential = Some(w));
     Ok(w)
@@ -253,7 +254,7 @@ async fn prepare(model: Model, workers: u32) -> Result<f64, String> {
                 js_terminate(h);
             }
             let t0 = js_now();
-            let h = spawn("coordinator", 1, workers).await?[0];
+            let h = spawn("coordinator", 0..1, workers).await?[0];
             let ms = js_now() - t0;
             POOLS.with(|p| p.borrow_mut().threads = Some((h, workers, ms)));
             Ok(ms)
@@ -268,7 +269,7 @@ async fn prepare(model: Model, workers: u32) -> Result<f64, String> {
                 hs.iter().for_each(|h| js_terminate(*h));
             }
             let t0 = js_now();
-            let hs = spawn("process", workers, 0).await?;
+            let hs = spawn("process", 0..workers, 0).await?;
             let ms = js_now() - t0;
             POOLS.with(|p| p.borrow_mut().processes = Some((hs, ms)));
             Ok(ms)
@@ -327,15 +328,38 @@ async fn run_once(model: Model, job: &Job, on_task: &dyn Fn(u32)) -> Result<Mode
         Model::Processes => {
             let pool = POOLS.with(|p| p.borrow().processes.as_ref().map(|p| p.0.clone())).ok_or("the process pool is not running")?;
             let mut dispatch = Dispatch::new(job.clone(), pool.len() as u32);
-            let used = &pool[..dispatch.workers() as usize];
+            let mut used: Vec<u32> = pool[..dispatch.workers() as usize].to_vec();
             let mut outbox = dispatch.start();
             while !dispatch.is_finished() {
                 for send in outbox.drain(..) {
-                    post(used[send.worker as usize], &send.request)?;
+                    // A worker that died is found by `recv` just below.
+                    let _ = post(used[send.worker as usize], &send.request);
                 }
-                let (w, reply) = recv(used).await?;
-                outbox = dispatch.reply(w as u32, reply, js_now()).map_err(|e| e.to_string())?;
-                on_task(dispatch.done());
+                let failure = match recv(&used).await {
+                    Ok((w, reply)) => {
+                        outbox = dispatch.reply(w as u32, reply, js_now()).map_err(|e| e.to_string())?;
+                        on_task(dispatch.done());
+                        continue;
+                    }
+                    Err(e) => e,
+                };
+                // Cancelled: every pool was dropped. Else a process crashed:
+                // only it is lost; the pool replaces it and goes on.
+                let dead: Vec<usize> = (0..used.len()).filter(|&w| !js_alive(used[w])).collect();
+                if dead.is_empty() || POOLS.with(|p| p.borrow().processes.is_none()) {
+                    return Err(failure);
+                }
+                for w in dead {
+                    dispatch.worker_lost(w as u32, failure.clone(), js_now());
+                    let h = spawn("process", w as u32..w as u32 + 1, 0).await?[0];
+                    used[w] = h;
+                    POOLS.with(|p| {
+                        if let Some((hs, _)) = p.borrow_mut().processes.as_mut() {
+                            hs[w] = h;
+                        }
+                    });
+                    outbox.extend(dispatch.worker_replaced(w as u32));
+                }
             }
             Ok(dispatch.finish(js_now()))
         }

@@ -24,6 +24,8 @@ pub struct Form {
     pub repeats: String,
     pub switch_interval: String,
     pub models: BTreeSet<Model>,
+    /// Record the per-worker timelines.
+    pub trace: bool,
 }
 
 impl Form {
@@ -39,6 +41,7 @@ impl Form {
             repeats: String::new(),
             switch_interval: String::new(),
             models: Default::default(),
+            trace: true,
         };
         blank.show(&Experiment::defaults(cores))
     }
@@ -62,6 +65,7 @@ impl Form {
             "repeats": self.repeats.trim(),
             "switch_interval_ms": self.switch_interval.trim(),
             "models": self.models.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
+            "trace": self.trace,
         });
         if !self.kind.one_task_per_worker {
             exp["tasks"] = self.tasks.trim().into();
@@ -84,6 +88,7 @@ impl Form {
         form.repeats = e.repeats.to_string();
         form.switch_interval = e.switch_interval_ms.to_string();
         form.models = e.models.iter().copied().collect();
+        form.trace = e.trace;
         form
     }
 }
@@ -165,10 +170,13 @@ impl State {
     }
 
     /// The lesson the page shows: the one picked or linked, while the
-    /// experiment is still that lesson's.
+    /// experiment still tests that lesson's claim on the same kind of work
+    /// (sizes, workers and repeats may be adjusted).
     pub fn lesson(&self) -> Option<&'static threadlab::lessons::Lesson> {
         let l = threadlab::lessons::find(self.view.lesson?)?;
-        (self.experiment()? == l.experiment(self.environment.cores)).then_some(l)
+        let (now, lesson) = (self.experiment()?, l.experiment(self.environment.cores));
+        let same = now.workload.key() == lesson.workload.key() && now.models == lesson.models;
+        same.then_some(l)
     }
 
     /// The sharer's run, if it belongs to `exp`.
@@ -192,6 +200,7 @@ pub enum Action {
     SetKind(&'static str),
     Set(Field, String),
     ToggleModel(Model),
+    ToggleTrace,
     /// The experiment was refused; say why.
     Invalid(String),
     /// A run started; the form shows its experiment (if it is one).
@@ -228,6 +237,7 @@ impl Reducible for State {
                     Field::SwitchInterval => f.switch_interval = value,
                 }
             }
+            Action::ToggleTrace => s.form.trace = !s.form.trace,
             Action::ToggleModel(m) => {
                 if !s.form.models.remove(&m) {
                     s.form.models.insert(m);

@@ -127,6 +127,10 @@ pub fn controls(p: &Props) -> Html {
                 }) }
                 <small>{ "Processes each have their own GIL, which nobody else wants: the GIL never slows them down." }</small>
             </fieldset>
+            <label class="check trace" for="trace">
+                <input type="checkbox" id="trace" checked={p.form.trace} onchange={p.on_action.reform(|_: Event| Action::ToggleTrace)} disabled={running} />
+                { " Record what every worker did (timelines)" }
+            </label>
             { actions }
         </form>
     }

@@ -15,6 +15,9 @@ pub struct Props {
     pub experiment: Option<Experiment>,
     /// Results of that very experiment, if it ran.
     pub results: Option<Rc<Results>>,
+    /// The lesson the page shows, carried by the link.
+    #[prop_or_default]
+    pub lesson: Option<&'static str>,
 }
 
 /// A text area showing `text`, and a button that copies it.
@@ -56,14 +59,15 @@ pub fn share(p: &Props) -> Html {
         };
     };
     let shared = p.results.as_deref().filter(|r| r.experiment == *exp).map(SharedRun::of);
-    let plain = page::url_with(&link::encode(exp, &View::default(), None));
-    let full = shared.as_ref().map(|run| page::url_with(&link::encode(exp, &View::default(), Some(run))));
+    let view = View { lesson: p.lesson, ..View::default() };
+    let plain = page::url_with(&link::encode(exp, &view, None));
+    let full = shared.as_ref().map(|run| page::url_with(&link::encode(exp, &view, Some(run))));
     let fits = full.as_ref().is_some_and(|u| u.len() <= MAX_SHARE_CHARS);
     let url = match (&full, *with_results && fits) {
         (Some(u), true) => u.clone(),
         _ => plain.clone(),
     };
-    let embed_url = page::url_with(&link::encode(exp, &View { embed: true, ..View::default() }, None));
+    let embed_url = page::url_with(&link::encode(exp, &View { embed: true, ..view }, None));
     let code = snippets(&embed_url, &format!("ThreadLab: {}", exp.workload.describe()));
     let toggle = {
         let with_results = with_results.clone();
