@@ -52,6 +52,12 @@ pub const ALL: &[Lesson] = &[
         query: "workload=convoy&cpu_ms=400&io_ms=1&workers=2&models=threads_gil,threads,processes&repeats=3",
     },
     Lesson {
+        id: "crash",
+        question: "What happens when a task crashes?",
+        answer: "In threads it takes the whole process down with every other task; a crashed process takes down only itself.",
+        query: "workload=crash&size=30000000&task=1&models=sequential,threads_gil,processes&repeats=3",
+    },
+    Lesson {
         id: "mixed",
         question: "And tasks that both compute and wait?",
         answer: "Threads overlap the waits, but with the GIL they still compute one at a time; processes overlap both.",
@@ -90,7 +96,7 @@ mod tests {
             }
         }
         let claims: Vec<Claim> = ALL.iter().filter_map(|l| l.claim(2)).collect();
-        for c in [Claim::GilBlocksCpuThreads, Claim::ProcessesParallelCpu, Claim::FreeThreadsParallelCpu, Claim::ThreadsSuitIo, Claim::ConvoyEffect] {
+        for c in [Claim::GilBlocksCpuThreads, Claim::ProcessesParallelCpu, Claim::FreeThreadsParallelCpu, Claim::ThreadsSuitIo, Claim::ConvoyEffect, Claim::CrashIsolation] {
             assert!(claims.contains(&c), "no lesson for {c:?}");
         }
         let mut ids: Vec<&str> = ALL.iter().map(|l| l.id).collect();

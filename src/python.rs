@@ -33,11 +33,15 @@ executor.map(task, range({tasks})), timed {repeats} time(s) per model after an
 untimed warm-up; the pools are started before the timing, as on the page.
 """
 import json
+import multiprocessing
+import os
 import statistics
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
+CRASHES = {crashes}  # a task crashes its process: each model runs in a child process
 TASKS = {tasks}
 WORKERS = {workers}
 REPEATS = {repeats}
@@ -65,8 +69,19 @@ def measure(name, pool_class):
         workers = 61
     pool = None if pool_class is None else pool_class(max_workers=workers)
     run = (lambda: [task(i) for i in range(TASKS)]) if pool is None else (lambda: list(pool.map(task, range(TASKS))))
+    if CRASHES and pool is not None:
+        def run():
+            # One result at a time: what finished before a crash is kept.
+            futures, values = [pool.submit(task, i) for i in range(TASKS)], []
+            for f in futures:
+                try:
+                    values.append(f.result())
+                except BrokenProcessPool:
+                    values.append(None)
+            return values
     try:
-        run()  # warm-up: starts the pool's workers
+        if not CRASHES:
+            run()  # warm-up: starts the pool's workers
         times, values = [], None
         for _ in range(REPEATS):
             start = time.perf_counter()
@@ -78,19 +93,40 @@ def measure(name, pool_class):
     return workers, times, values
 
 
+def measured_in_child(name, pool_class, conn):
+    conn.send(measure(name, pool_class))
+
+
+def run_model(name, pool_class):
+    if not CRASHES:
+        return measure(name, pool_class)
+    # The crash kills the process that runs the task: measure in a child
+    # process, so that this program survives to say what happened.
+    receive, send = multiprocessing.Pipe(duplex=False)
+    child = multiprocessing.Process(target=measured_in_child, args=(name, pool_class, send))
+    child.start()
+    child.join()
+    if receive.poll():
+        return receive.recv()
+    print(f"{{name:12}} the whole program died (exit code {{child.exitcode}}): a task crashed it, and every thread with it")
+    return None
+
+
 if __name__ == "__main__":
     medians, values = {{}}, {{}}
     for name, pool_class in MODELS.items():
-        measured = measure(name, pool_class)
+        measured = run_model(name, pool_class)
         if measured is None:
             continue
         workers, times, values[name] = measured
         medians[name] = statistics.median(times)
         base = medians.get("sequential")
         speedup = f"  {{base / medians[name]:.2f}}x sequential" if base else ""
-        print(f"{{name:12}} {{workers:2}} worker(s)  median {{medians[name]:9.1f}} ms  min {{min(times):9.1f}}  max {{max(times):9.1f}}{{speedup}}")
-    # Every task's value, for comparing with ThreadLab's.
-    print("THREADLAB_VALUES " + json.dumps({{k: [str(v) for v in vs] for k, vs in values.items()}}))
+        lost = sum(v is None for v in values[name])
+        crashed = f"  ({{lost}} task(s) lost: a crashed worker broke the executor; this program survived)" if lost else ""
+        print(f"{{name:12}} {{workers:2}} worker(s)  median {{medians[name]:9.1f}} ms  min {{min(times):9.1f}}  max {{max(times):9.1f}}{{speedup}}{{crashed}}")
+    # Every task's value (null: lost), for comparing with ThreadLab's.
+    print("THREADLAB_VALUES " + json.dumps({{k: [None if v is None else str(v) for v in vs] for k, vs in values.items()}}))
 "#,
         describe = exp.workload.describe(),
         tasks = exp.tasks,
@@ -100,6 +136,7 @@ if __name__ == "__main__":
         helpers = task.helpers,
         body = task.body.trim_end(),
         models = models.concat(),
+        crashes = if task.crashes { "True" } else { "False" },
     )
 }
 

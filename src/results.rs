@@ -68,7 +68,9 @@ impl ModelRun {
             }
         }
         for l in &self.lost {
-            problems.push(format!("task {} was lost: its process crashed ({}); the pool replaced it", l.index, l.error));
+            if !exp.workload.task().crashes(l.index) {
+                problems.push(format!("task {} was lost: its process crashed ({}); the pool replaced it", l.index, l.error));
+            }
             if let Some(n) = seen.get_mut(l.index as usize) {
                 *n += 1;
             }

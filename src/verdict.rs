@@ -24,6 +24,8 @@ pub enum Claim {
     ThreadsSuitIo,
     /// Under the GIL an I/O-bound thread waits behind a CPU-bound one.
     ConvoyEffect,
+    /// A crash in a thread may take the whole process down; processes are isolated.
+    CrashIsolation,
 }
 
 impl Claim {
@@ -35,6 +37,7 @@ impl Claim {
             Claim::FreeThreadsParallelCpu => "Without the GIL (free-threaded Python), threads run CPU-bound work in parallel.",
             Claim::ThreadsSuitIo => "Threads suit I/O-bound work: a thread waiting for I/O releases the GIL, so waits overlap.",
             Claim::ConvoyEffect => "Under the GIL, an I/O-bound thread waits behind a CPU-bound one (the convoy effect).",
+            Claim::CrashIsolation => "A crash in one thread takes the whole process down; a crashed process takes down only itself.",
         }
     }
 
@@ -43,6 +46,9 @@ impl Claim {
         let has = |m: Model| exp.models.contains(&m);
         if exp.workload.key() == "convoy" {
             return has(Model::ThreadsGil).then_some(Claim::ConvoyEffect);
+        }
+        if exp.workload.key() == "crash" {
+            return has(Model::Processes).then_some(Claim::CrashIsolation);
         }
         if !has(Model::Sequential) {
             return None;
@@ -161,6 +167,28 @@ pub fn judge(exp: &Experiment, env: &Environment, models: &[ModelSummary]) -> Op
                 format!("{gil} reached only {s:.2}× with {parallel} workers: the work computed more than it waited.")
             };
             verdict(Some(held), text + &noise_note)
+        }
+        Claim::CrashIsolation => {
+            let crash = match &exp.workload {
+                crate::workloads::Workload::Crash(c) => c.task,
+                _ => return None,
+            };
+            let Some(p) = models.iter().find(|s| s.model == Model::Processes) else { return None };
+            let others = exp.tasks - 1;
+            let isolated = p.ran() && p.correct && p.tasks.len() as u32 == others;
+            let shared: Vec<&ModelSummary> = models.iter().filter(|s| s.model != Model::Processes).collect();
+            let all_down = shared.iter().all(|s| matches!(s.status, crate::results::Status::Failed { .. }));
+            let down: Vec<String> = shared.iter().filter(|s| !s.ran()).map(|s| s.label.clone()).collect();
+            let held = isolated && all_down;
+            let text = match (isolated, down.is_empty()) {
+                (true, false) => format!(
+                    "Task {crash}'s crash took down all of {} (every task in it lost), while processes lost only task {crash}: the pool replaced that worker and the other {others} tasks completed.",
+                    down.join(" and ")
+                ),
+                (true, true) => format!("Processes lost only task {crash}: the pool replaced that worker and the other {others} tasks completed."),
+                (false, _) => format!("Processes completed {} of the other {others} tasks after task {crash} crashed: {}", p.tasks.len(), p.status.why_not().unwrap_or_else(|| p.problems.join("; "))),
+            };
+            verdict(Some(held), text)
         }
         Claim::ConvoyEffect => {
             let lat = |m: Model| models.iter().find(|s| s.model == m).and_then(|s| s.latency_ms);

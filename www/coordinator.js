@@ -11,5 +11,10 @@ serve(async ({ module, threads }) => {
   // The pool cannot be resized: the page starts a fresh coordinator for
   // another thread count.
   await engine.initThreadPool(threads);
-  return new engine.Worker(0);
+  const worker = new engine.Worker(0);
+  // A panicking thread traps and never returns: the page watches the crash
+  // cell in the shared memory to stop the pool (engine/src/lib.rs, CRASHED).
+  const [memory, cell] = engine.crash_watch();
+  postMessage({ watch: { memory, cell } });
+  return worker;
 });

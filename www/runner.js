@@ -48,6 +48,10 @@ class Endpoint {
     });
     this.died.catch(() => {});
     this.worker.onmessage = ({ data }) => {
+      if (typeof data !== 'string') {
+        if (data?.watch) this.watch(data.watch);
+        return;
+      }
       const waiter = this.waiters.values().next().value;
       if (waiter) waiter.settle(this.handle, data);
       else this.inbox.push(data);
@@ -58,9 +62,19 @@ class Endpoint {
     };
     this.worker.onmessageerror = () => this.kill(new Error('a worker sent a message that could not be read'));
   }
+  /** Watches a threads pool's crash cell (in its shared memory). */
+  watch({ memory, cell }) {
+    const flag = new Int32Array(memory.buffer, cell, 1);
+    this.poll = setInterval(() => {
+      if (Atomics.load(flag, 0) !== 0) {
+        this.kill(new Error('a thread of the pool crashed (a panic in one of its tasks); the threads share one memory, so the whole pool is lost'));
+      }
+    }, 50);
+  }
   kill(error) {
     if (this.dead) return;
     this.dead = error;
+    clearInterval(this.poll);
     this.die(error);
     this.worker.terminate();
     live.delete(this.handle);

@@ -83,6 +83,22 @@ impl threadlab::models::threads::Pool for RayonPool {
     }
 }
 
+/// Set when a thread of the pool panics. A panic is a wasm trap here
+/// (panic=abort): the thread dies, and the coordinator, blocked in
+/// `broadcast`, would wait for it forever. The page watches this cell in
+/// the shared memory and stops the pool.
+#[cfg(feature = "threads")]
+static CRASHED: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+/// The shared memory and the byte offset of the crash cell, for the page to
+/// watch (see [`CRASHED`]).
+#[cfg(feature = "threads")]
+#[wasm_bindgen]
+pub fn crash_watch() -> js_sys::Array {
+    let cell = &CRASHED as *const _ as usize as u32;
+    js_sys::Array::of2(&wasm_bindgen::memory(), &JsValue::from(cell))
+}
+
 /// The pool this build has: the rayon pool in the threaded build (started
 /// by `initThreadPool` first), none in the single-threaded one.
 fn pool() -> Option<&'static dyn threadlab::models::threads::Pool> {
@@ -102,6 +118,8 @@ pub struct Worker(WorkerState);
 impl Worker {
     #[wasm_bindgen(constructor)]
     pub fn new(id: u32) -> Worker {
+        #[cfg(feature = "threads")]
+        std::panic::set_hook(Box::new(|_| CRASHED.store(1, std::sync::atomic::Ordering::SeqCst)));
         Worker(WorkerState::new(id))
     }
 

@@ -129,6 +129,7 @@ impl Convoy {
             ),
             // Timed work: wake-up counts and loop totals depend on the machine.
             same_values: false,
+            crashes: false,
         }
     }
 }

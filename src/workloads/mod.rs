@@ -58,6 +58,11 @@ pub trait Task {
             _ => None,
         }
     }
+    /// Task `index` crashes its worker by design (the crash lesson): its
+    /// loss is the expected outcome, not a problem.
+    fn crashes(&self, _index: u32) -> bool {
+        false
+    }
     /// One line a learner reads: "CPU: count primes below 1,000,000".
     fn describe(&self) -> String;
     /// Sentences of the explanation only this workload can say.
@@ -77,6 +82,8 @@ pub struct PythonTask {
     pub body: String,
     /// The program returns the page's values (else it is sized in time).
     pub same_values: bool,
+    /// A task crashes its process: each model runs in a child process.
+    pub crashes: bool,
 }
 
 /// A form field of a workload: what the UI shows, and what the core accepts.
@@ -235,6 +242,7 @@ registry! {
     Sleep = "sleep" => sleep::Sleep,
     Mixed = "mixed" => mixed::Mixed,
     Convoy = "convoy" => convoy::Convoy,
+    Crash = "crash" => crash::Crash,
 }
 
 impl Workload {

@@ -42,22 +42,45 @@ test('every lesson link opens its experiment and ends in a verdict from the numb
   await page.close();
   for (const l of lessons) {
     // Smaller than the lesson, so the whole gallery runs in a test: a link can adjust a lesson.
-    const small = { loop: '&size=20000000', primes: '&size=200000', sleep: '&ms=30', convoy: '&cpu_ms=200', mixed: '' }[l.experiment.workload.kind];
+    const small = { loop: '&size=20000000', primes: '&size=200000', sleep: '&ms=30', convoy: '&cpu_ms=200', mixed: '', crash: '&size=5000000' }[l.experiment.workload.kind];
     const { page: p, errors } = await open(served.browser(), `${served.url()}?lesson=${l.id}${small}&repeats=1`);
     assert.equal(await p.locator('.link-notes').count(), 0, l.id);
     assert.equal(await p.getAttribute('section.results', 'data-runs-ended'), '0', `${l.id} waits for Run`);
     await pressRun(p);
     const rows = await readResults(p, 90_000);
     assert.deepEqual(rows.map((r) => r.model), l.experiment.models, l.id);
-    for (const r of rows) assert.ok(r.ok, `${l.id} ${r.model}: ${r.check}`);
+    // The crash lesson: only processes survive the crash, by design.
+    for (const r of rows.filter((r) => l.id !== 'crash' || r.model === 'processes')) assert.ok(r.ok, `${l.id} ${r.model}: ${r.check}`);
     const verdict = await p.evaluate(() => ({ held: document.querySelector('.verdict')?.dataset.held, text: document.querySelector('.verdict-text')?.textContent }));
     assert.ok(['true', 'false', 'null'].includes(verdict.held), `${l.id}: ${JSON.stringify(verdict)}`);
     assert.match(verdict.text, /\d/, `${l.id}: a verdict quotes its numbers`);
-    assert.equal(await p.locator('svg.bar-chart rect.bar').count(), l.experiment.models.length, l.id);
+    assert.equal(await p.locator('svg.bar-chart rect.bar').count(), rows.filter((r) => r.median).length, `${l.id}: a bar per model that ran`);
     assert.ok((await p.locator('.timeline').count()) >= 1, `${l.id}: timelines`);
-    assert.deepEqual(errors, [], l.id);
+    // A crashing worker's trap is reported by the browser as "unreachable".
+    assert.deepEqual(errors.filter((e) => !(l.id === 'crash' && /unreachable/.test(e))), [], l.id);
     await p.close();
   }
+});
+
+test('the crash lesson: threads lose everything, processes only the crashed task, and the page carries on', async () => {
+  const { page, errors } = await open(served.browser(), `${served.url()}?lesson=crash&size=5000000&tasks=6&repeats=1`);
+  await pressRun(page);
+  const rows = await readResults(page, 60_000);
+  const by = Object.fromEntries(rows.map((r) => [r.model, r]));
+  assert.match(by.threads_gil.check, /Did not run: it stopped: .*a thread of the pool crashed.*the whole pool is lost/);
+  assert.match(by.sequential.check, /Did not run: it stopped: a worker crashed/);
+  assert.ok(by.processes.ok, by.processes.check);
+  assert.match(by.processes.check, /5 of 6 correct/);
+  assert.equal(await page.getAttribute('.verdict', 'data-held'), 'true');
+  assert.match(await page.textContent('.verdict-text'), /processes lost only task 1: the pool replaced that worker and the other 5 tasks completed/);
+  // The page is intact and every model runs again, on fresh pools.
+  await page.selectOption('#workload', 'loop');
+  await page.fill('#size', '1000000');
+  await pressRun(page);
+  const next = await readResults(page);
+  assert.deepEqual(next.map((r) => [r.model, r.ok]), [['sequential', true], ['threads_gil', true], ['processes', true]]);
+  assert.deepEqual(errors.filter((e) => !/unreachable/.test(e)), []);
+  await page.close();
 });
 
 test('the results JSON carries the verdict, and the Python of any experiment is one call away', async () => {

@@ -358,7 +358,13 @@ async fn run_once(model: Model, job: &Job, on_task: &dyn Fn(u32)) -> Result<Mode
                             hs[w] = h;
                         }
                     });
-                    outbox.extend(dispatch.worker_replaced(w as u32));
+                    // The replacement gets the job now, and answers before
+                    // anything else happens: no reply of it outlives this run.
+                    for send in dispatch.worker_replaced(w as u32) {
+                        post(h, &send.request)?;
+                    }
+                    let (_, ready) = recv(&[h]).await?;
+                    outbox.extend(dispatch.reply(w as u32, ready, js_now()).map_err(|e| e.to_string())?);
                 }
             }
             Ok(dispatch.finish(js_now()))

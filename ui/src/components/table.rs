@@ -28,7 +28,7 @@ pub fn results_table(r: &Results) -> Html {
                         <td class="speedup">{ m.speedup.map(|s| format!("{s:.2}×")).unwrap_or_else(|| "–".into()) }</td>
                         <td>{ m.startup_ms.map(ms).unwrap_or_else(|| "–".into()) }</td>
                         <td class={classes!("check", if m.correct { "ok" } else { "bad" })}>
-                            { if m.correct { format!("✓ {} of {} correct", r.experiment.tasks, r.experiment.tasks) } else { format!("✗ {}", m.problems.join("; ")) } }
+                            { if m.correct { check_ok(m.tasks.len(), r.experiment.tasks) } else { format!("✗ {}", m.problems.join("; ")) } }
                         </td>
                     } else {
                         <td colspan="6" class="check bad">{ format!("Did not run: {}", m.status.why_not().unwrap_or_else(|| "no run finished".into())) }</td>
@@ -67,5 +67,14 @@ pub fn latency_table(r: &Results) -> Html {
             }) }
             </tbody>
         </table>
+    }
+}
+
+/// "✓ 8 of 8 correct", or with the tasks a crash took by design.
+fn check_ok(returned: usize, tasks: u32) -> String {
+    let lost = tasks as usize - returned.min(tasks as usize);
+    match lost {
+        0 => format!("✓ {returned} of {tasks} correct"),
+        n => format!("✓ {returned} of {} correct; {n} crashed with {} process, as designed", tasks, if n == 1 { "its" } else { "their" }),
     }
 }

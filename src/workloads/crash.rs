@@ -1,0 +1,86 @@
+//! Crash isolation: one chosen task crashes (a panic, which in wasm is a
+//! trap: the worker dies, as a process does on a segfault); the others
+//! count like the seeds' loop.
+
+use super::count_loop::{sum_loop, triangle, MAX_SIZE};
+use super::{Cost, Field, Input, Kind, Machine, Output, Params, PythonTask, Task};
+use crate::experiment::{group, Experiment, ExperimentError, MAX_TASKS};
+use crate::worker::Worker;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Crash {
+    /// Loop iterations of every task that does not crash.
+    pub size: u64,
+    /// The task that crashes.
+    pub task: u32,
+}
+
+impl Kind for Crash {
+    const LABEL: &'static str = "Crash: one task crashes";
+    const FIELDS: &'static [Field] = &[
+        Field {
+            key: "size",
+            label: "Iterations per task",
+            hint: "What the tasks that do not crash compute.",
+            default: "30000000",
+            input: Input::Whole { min: 1, max: MAX_SIZE },
+        },
+        Field {
+            key: "task",
+            label: "The task that crashes",
+            hint: "Its worker dies, as a process does on a segfault.",
+            default: "1",
+            input: Input::Whole { min: 0, max: MAX_TASKS - 1 },
+        },
+    ];
+
+    fn parse(p: &Params) -> Result<Self, ExperimentError> {
+        Ok(Crash { size: p.whole("size")?, task: p.whole("task")? as u32 })
+    }
+}
+
+impl Task for Crash {
+    fn cpu_bound(&self) -> bool {
+        true
+    }
+    fn cost(&self) -> Cost {
+        Cost::Iterations(self.size as f64)
+    }
+    fn validate(&self, exp: &Experiment) -> Result<(), ExperimentError> {
+        if self.task >= exp.tasks {
+            return Err(ExperimentError::Workload {
+                field: "workload.task".into(),
+                message: format!("`workload.task` must be one of the {} tasks, 0 to {} (got {})", exp.tasks, exp.tasks - 1, self.task),
+            });
+        }
+        Ok(())
+    }
+    fn run(&self, _: &Machine, index: u32, w: &mut Worker) -> Output {
+        if index == self.task {
+            panic!("task {index} crashed (on purpose: the crash lesson)");
+        }
+        sum_loop(self.size, &mut || w.tick()).into()
+    }
+    fn expected(&self, _: &Machine, tasks: u32) -> Vec<Option<u64>> {
+        (0..tasks).map(|i| (i != self.task).then(|| triangle(self.size))).collect()
+    }
+    fn crashes(&self, index: u32) -> bool {
+        index == self.task
+    }
+    fn describe(&self) -> String {
+        format!("crash: task {} crashes, the others count to {}", self.task, group(self.size))
+    }
+    fn python(&self, _: &Machine) -> PythonTask {
+        PythonTask {
+            helpers: super::count_loop::PYTHON_LOOP.into(),
+            body: format!(
+                "    if i == {task}:\n        os._exit(70)  # the task crashes its process, as a segfault in C code would\n    return count_loop({size})\n",
+                task = self.task,
+                size = self.size
+            ),
+            same_values: true,
+            crashes: true,
+        }
+    }
+}
