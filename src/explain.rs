@@ -63,7 +63,8 @@ pub fn explain(exp: &Experiment, env: &Environment, models: &[ModelSummary]) -> 
     }
     for m in models {
         if let Some(why) = m.status.why_not() {
-            out.push(format!("{} did not run: {why}", m.label));
+            let stop = if why.ends_with('.') { "" } else { "." };
+            out.push(format!("{} did not run: {why}{stop}", m.label));
         } else if !m.correct {
             out.push(format!("{} returned wrong results: {}", m.label, m.problems.join("; ")));
         }

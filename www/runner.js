@@ -58,7 +58,9 @@ class Endpoint {
     };
     this.worker.onerror = (e) => {
       e.preventDefault();
-      this.kill(new Error(`a worker crashed: ${e.message || 'it stopped'}`));
+      // A wasm trap (a panicking task) reads "Uncaught RuntimeError: unreachable".
+      const why = /RuntimeError/.test(e.message) ? 'its WebAssembly trapped, as a crashing task does' : e.message || 'it stopped';
+      this.kill(new Error(`a worker crashed (${why})`));
     };
     this.worker.onmessageerror = () => this.kill(new Error('a worker sent a message that could not be read'));
   }
