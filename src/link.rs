@@ -12,7 +12,7 @@
 //! rest of the experiment keeps its defaults. Old formats are read through
 //! explicit migrations ([`MIGRATIONS`]).
 
-use crate::experiment::{clip as clean, suggest, Experiment, ExperimentError, Model};
+use crate::experiment::{clip, suggest, Experiment, ExperimentError, Model};
 use crate::results::Results;
 use crate::workloads::{self, Workload};
 use serde::{Deserialize, Serialize};
@@ -123,7 +123,7 @@ impl SharedRun {
         let round = |x: f64, to: f64| (x * to).round() / to;
         SharedRun {
             cores: results.environment.cores,
-            browser: clean(&results.environment.browser, MAX_BROWSER_CHARS),
+            browser: clip(&results.environment.browser, MAX_BROWSER_CHARS),
             models: results
                 .models
                 .iter()
@@ -175,7 +175,7 @@ impl SharedRun {
             }
             models.push(SharedModel { model, median_ms, min_ms, max_ms, speedup, correct: correct == 1 });
         }
-        Ok(SharedRun { cores: c.c, browser: clean(&c.b, MAX_BROWSER_CHARS), models })
+        Ok(SharedRun { cores: c.c, browser: clip(&c.b, MAX_BROWSER_CHARS), models })
     }
 
     pub fn model(&self, model: Model) -> Option<&SharedModel> {
@@ -217,7 +217,7 @@ fn migrate_v0(pairs: &mut Vec<(String, String)>) {
 
 /// `key=value` as typed, for messages: printable and short.
 fn shown(key: &str, value: &str) -> String {
-    format!("`{}={}`", clean(key, 30), clean(value, 40))
+    format!("`{}={}`", clip(key, 30), clip(value, 40))
 }
 
 fn flag(pairs: &[(String, String)], key: &str, ignored: &mut Vec<String>) -> bool {
@@ -253,7 +253,7 @@ pub fn decode(query: &str, default_workers: u32) -> Decoded {
     let mut pairs: Vec<(String, String)> = Vec::new();
     for (k, v) in form_urlencoded::parse(query.as_bytes()) {
         if pairs.iter().any(|(seen, _)| *seen == k) {
-            ignored.push(format!("{} was ignored: `{}` is given more than once.", shown(&k, &v), clean(&k, 30)));
+            ignored.push(format!("{} was ignored: `{}` is given more than once.", shown(&k, &v), clip(&k, 30)));
         } else {
             pairs.push((k.into_owned(), v.into_owned()));
         }
@@ -362,7 +362,7 @@ pub fn decode(query: &str, default_workers: u32) -> Decoded {
         if !known {
             let candidates = param::ALL.iter().copied().chain(fields.iter().map(|f| f.key));
             let hint = suggest(k, candidates).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
-            ignored.push(format!("{} was ignored: this page knows no parameter `{}`{hint}.", shown(k, v), clean(k, 30)));
+            ignored.push(format!("{} was ignored: this page knows no parameter `{}`{hint}.", shown(k, v), clip(k, 30)));
         }
     }
     if !exp.contains_key("workload") {

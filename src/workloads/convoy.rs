@@ -96,7 +96,19 @@ impl Task for Convoy {
         format!("convoy: one worker sleeps {} ms again and again while the others compute for {} ms", self.io_ms, self.cpu_ms)
     }
     fn python(&self, _: &Machine) -> PythonTask {
-        self.python_task()
+        PythonTask {
+            helpers: super::count_loop::PYTHON_LOOP.into(),
+            body: format!(
+                "    if i == 0:  # the I/O-bound task: how late is it back after each wait?\n        late, start = [], time.perf_counter()\n        while (time.perf_counter() - start) * 1000 < {window}:\n            t = time.perf_counter()\n            time.sleep({io} / 1000)\n            late.append(max(0.0, (time.perf_counter() - t) * 1000 - {io}))\n        print(f\"  wake-up latency: median {{sorted(late)[len(late) // 2]:.2f}} ms over {{len(late)}} waits\")\n        return len(late)\n    total, start = 0, time.perf_counter()  # a CPU-bound task: compute for {cpu} ms\n    while (time.perf_counter() - start) * 1000 < {cpu}:\n        total = (total + count_loop({chunk})) % 2**64\n    return total\n",
+                window = self.cpu_ms as f64 * 0.8,
+                io = self.io_ms,
+                cpu = self.cpu_ms,
+                chunk = CHUNK / 64,
+            ),
+            // Timed work: wake-up counts and loop totals depend on the machine.
+            same_values: false,
+            crashes: false,
+        }
     }
     fn explain(&self, exp: &Experiment, models: &[ModelSummary]) -> Vec<String> {
         let lat = |m: Model| models.iter().find(|s| s.model == m).and_then(|s| s.latency_ms);
@@ -113,24 +125,6 @@ impl Task for Convoy {
             if others.is_empty() { String::new() } else { format!(", against {}", others.join(" and ")) },
             exp.switch_interval_ms
         )]
-    }
-}
-
-impl Convoy {
-    fn python_task(&self) -> PythonTask {
-        PythonTask {
-            helpers: super::count_loop::PYTHON_LOOP.into(),
-            body: format!(
-                "    if i == 0:  # the I/O-bound task: how late is it back after each wait?\n        late, start = [], time.perf_counter()\n        while (time.perf_counter() - start) * 1000 < {window}:\n            t = time.perf_counter()\n            time.sleep({io} / 1000)\n            late.append(max(0.0, (time.perf_counter() - t) * 1000 - {io}))\n        print(f\"  wake-up latency: median {{sorted(late)[len(late) // 2]:.2f}} ms over {{len(late)}} waits\")\n        return len(late)\n    total, start = 0, time.perf_counter()  # a CPU-bound task: compute for {cpu} ms\n    while (time.perf_counter() - start) * 1000 < {cpu}:\n        total = (total + count_loop({chunk})) % 2**64\n    return total\n",
-                window = self.cpu_ms as f64 * 0.8,
-                io = self.io_ms,
-                cpu = self.cpu_ms,
-                chunk = CHUNK / 64,
-            ),
-            // Timed work: wake-up counts and loop totals depend on the machine.
-            same_values: false,
-            crashes: false,
-        }
     }
 }
 

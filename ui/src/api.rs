@@ -21,13 +21,12 @@ use threadlab::{Experiment, ExperimentError, Model, Results};
 use wasm_bindgen::prelude::*;
 use yew::UseReducerDispatcher;
 
-/// `future.map(f)` without a futures dependency.
-trait Map: Future + Sized {
-    fn map<T>(self, f: impl FnOnce(Self::Output) -> T) -> impl Future<Output = T> {
-        async move { f(self.await) }
-    }
+/// Runs a run's future to its end for its effects: the page shows its outcome.
+pub fn detach<T: 'static>(run: impl Future<Output = T> + 'static) {
+    wasm_bindgen_futures::spawn_local(async move {
+        let _ = run.await;
+    });
 }
-impl<F: Future> Map for F {}
 
 fn progress(dispatch: &UseReducerDispatcher<State>) -> ProgressFn {
     let dispatch = dispatch.clone();
@@ -68,33 +67,35 @@ impl From<RunError> for Refusal {
 pub fn run_experiment(json: serde_json::Value, dispatch: UseReducerDispatcher<State>, env: Rc<Environment>) -> impl Future<Output = Result<Rc<Results>, Refusal>> {
     let slot = Slot::take();
     async move {
-        let slot = slot?;
-        let exp = Experiment::from_value(&json, env.cores).map_err(|e| {
-            dispatch.dispatch(Action::Invalid(e.to_string()));
-            Refusal::invalid(e.to_string())
-        })?;
-        dispatch.dispatch(Action::Started(Some(exp.clone())));
-        tell_host(FrameMessage::Started { experiment: &serde_json::to_value(&exp).unwrap_or_default() });
-        let outcome = runner::run(&slot, &Plan::Single(exp), &env, &progress(&dispatch)).await;
-        match outcome.and_then(|mut r| r.pop().ok_or(RunError::Failed("the run produced no results".into()))) {
-            Ok(results) => {
-                let results = Rc::new(results);
-                dispatch.dispatch(Action::Finished(results.clone()));
-                tell_host(FrameMessage::Results { results: &serde_json::to_value(&*results).unwrap_or_default() });
-                Ok(results)
-            }
-            Err(e) => {
-                dispatch.dispatch(Action::Failed(e.to_string()));
-                Err(e.into())
-            }
-        }
-    }
-    .map(|outcome: Result<Rc<Results>, Refusal>| {
+        let outcome = run_in_slot(slot, json, dispatch, env).await;
         if let Err(refusal) = &outcome {
             tell_host(FrameMessage::Error { message: &refusal.message });
         }
         outcome
-    })
+    }
+}
+
+async fn run_in_slot(slot: Result<Slot, RunError>, json: serde_json::Value, dispatch: UseReducerDispatcher<State>, env: Rc<Environment>) -> Result<Rc<Results>, Refusal> {
+    let slot = slot?;
+    let exp = Experiment::from_value(&json, env.cores).map_err(|e| {
+        dispatch.dispatch(Action::Invalid(e.to_string()));
+        Refusal::invalid(e.to_string())
+    })?;
+    dispatch.dispatch(Action::Started(Some(exp.clone())));
+    tell_host(FrameMessage::Started { experiment: &serde_json::to_value(&exp).unwrap_or_default() });
+    let outcome = runner::run(&slot, &Plan::Single(exp), &env, &progress(&dispatch)).await;
+    match outcome.and_then(|mut r| r.pop().ok_or(RunError::Failed("the run produced no results".into()))) {
+        Ok(results) => {
+            let results = Rc::new(results);
+            dispatch.dispatch(Action::Finished(results.clone()));
+            tell_host(FrameMessage::Results { results: &serde_json::to_value(&*results).unwrap_or_default() });
+            Ok(results)
+        }
+        Err(e) => {
+            dispatch.dispatch(Action::Failed(e.to_string()));
+            Err(e.into())
+        }
+    }
 }
 
 /// In a frame, tells the host page about the run (see `threadlab::embed`).

@@ -44,7 +44,7 @@ pub fn app() -> Html {
                             None => form_json.borrow().clone(),
                         };
                         // Takes the run slot now, like a click on Run.
-                        wasm_bindgen_futures::spawn_local(api::run_experiment(json, dispatcher.clone(), env.clone()).map_to_unit());
+                        api::detach(api::run_experiment(json, dispatcher.clone(), env.clone()));
                     }
                     Some(HostMessage::Cancel) => runner::cancel(),
                     None => {} // not ours, or not well-formed: ignored
@@ -53,7 +53,7 @@ pub fn app() -> Html {
             }
             // `autorun=1`: the link's experiment, validated like any other.
             if view.autorun {
-                wasm_bindgen_futures::spawn_local(api::run_experiment(form_json.borrow().clone(), dispatcher, env).map_to_unit());
+                api::detach(api::run_experiment(form_json.borrow().clone(), dispatcher, env));
             }
         });
     }
@@ -61,7 +61,7 @@ pub fn app() -> Html {
     // The address bar always holds the experiment shown (when it is valid),
     // without adding history entries.
     let experiment = state.experiment();
-    let lesson = state.lesson();
+    let lesson = state.lesson(experiment.as_ref());
     {
         let shared = state.shared.clone();
         let view = View { autorun: false, lesson: lesson.map(|l| l.id), ..state.view };
@@ -82,14 +82,14 @@ pub fn app() -> Html {
         Callback::from(move |_: ()| {
             // Takes the run slot now; a click during a run is refused.
             let run = api::run_experiment(form.to_json(), dispatcher.clone(), env.clone());
-            wasm_bindgen_futures::spawn_local(run.map_to_unit());
+            api::detach(run);
         })
     };
     let on_sweep = {
         let (dispatcher, results, env) = (state.dispatcher(), state.results.clone(), state.environment.clone());
         Callback::from(move |_: ()| {
             if let Some(r) = &results {
-                wasm_bindgen_futures::spawn_local(api::run_interval_sweep(r.experiment.clone(), dispatcher.clone(), env.clone()));
+                api::detach(api::run_interval_sweep(r.experiment.clone(), dispatcher.clone(), env.clone()));
             }
         })
     };
@@ -99,7 +99,7 @@ pub fn app() -> Html {
         Callback::from(move |l: &'static threadlab::lessons::Lesson| {
             dispatcher.dispatch(Action::PickLesson(l));
             let json = serde_json::to_value(l.experiment(env.cores)).unwrap_or_default();
-            wasm_bindgen_futures::spawn_local(api::run_experiment(json, dispatcher.clone(), env.clone()).map_to_unit());
+            api::detach(api::run_experiment(json, dispatcher.clone(), env.clone()));
         })
     };
     let question = lesson.map(|l| html! { <p class="lesson-question"><span>{ "Lesson: " }</span>{ l.question }</p> });
@@ -213,13 +213,3 @@ pub fn app() -> Html {
         </>
     }
 }
-
-/// Runs a future for its effects only.
-trait MapToUnit: std::future::Future + Sized + 'static {
-    fn map_to_unit(self) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()>>> {
-        Box::pin(async move {
-            let _ = self.await;
-        })
-    }
-}
-impl<F: std::future::Future + 'static> MapToUnit for F {}

@@ -172,9 +172,10 @@ impl State {
     /// The lesson the page shows: the one picked or linked, while the
     /// experiment still tests that lesson's claim on the same kind of work
     /// (sizes, workers and repeats may be adjusted).
-    pub fn lesson(&self) -> Option<&'static threadlab::lessons::Lesson> {
+    /// `shown` is [`State::experiment`].
+    pub fn lesson(&self, shown: Option<&Experiment>) -> Option<&'static threadlab::lessons::Lesson> {
         let l = threadlab::lessons::find(self.view.lesson?)?;
-        let (now, lesson) = (self.experiment()?, l.experiment(self.environment.cores));
+        let (now, lesson) = (shown?, l.experiment(self.environment.cores));
         let same = now.workload.key() == lesson.workload.key() && now.models == lesson.models;
         same.then_some(l)
     }

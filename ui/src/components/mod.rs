@@ -4,6 +4,7 @@
 pub mod chart;
 pub mod compare;
 pub mod controls;
+pub mod copy;
 pub mod environment;
 pub mod lessons;
 pub mod python;

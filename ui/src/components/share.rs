@@ -2,6 +2,7 @@
 //! results if they fit), copied with one click, and the code that embeds it
 //! in a course page.
 
+use super::copy::CopyButton;
 use crate::page;
 use std::rc::Rc;
 use threadlab::embed::snippets;
@@ -21,27 +22,12 @@ pub struct Props {
 }
 
 /// A text area showing `text`, and a button that copies it.
-fn copyable(id: &'static str, label: &'static str, text: &str, status: &UseStateHandle<Option<(String, String)>>) -> Html {
-    let onclick = {
-        let (text, status) = (text.to_string(), status.clone());
-        Callback::from(move |_: MouseEvent| {
-            let (text, status) = (text.clone(), status.clone());
-            wasm_bindgen_futures::spawn_local(async move {
-                let said = match page::copy(&text).await {
-                    Ok(()) => "Copied.".to_string(),
-                    Err(_) => "Your browser did not let the page copy: select the text and copy it.".to_string(),
-                };
-                status.set(Some((id.to_string(), said)));
-            });
-        })
-    };
-    let said = status.as_ref().filter(|(who, _)| who == id).map(|(_, s)| s.clone());
+fn copyable(id: &'static str, label: &'static str, text: &str) -> Html {
     html! {
         <div class="copyable">
             <label for={id}>{ label }</label>
             <textarea {id} readonly=true rows={(text.lines().count().max(1) as u32 + 1).to_string()} value={text.to_string()} />
-            <button type="button" class={classes!("secondary", format!("copy-{id}"))} {onclick}>{ "Copy" }</button>
-            <span class="copy-status" role="status">{ said.unwrap_or_default() }</span>
+            <CopyButton text={text.to_string()} class={classes!("secondary", format!("copy-{id}"))} what="text" />
         </div>
     }
 }
@@ -49,7 +35,6 @@ fn copyable(id: &'static str, label: &'static str, text: &str, status: &UseState
 #[function_component(Share)]
 pub fn share(p: &Props) -> Html {
     let with_results = use_state(|| true);
-    let status = use_state(|| None::<(String, String)>);
     let Some(exp) = &p.experiment else {
         return html! {
             <section class="share" aria-labelledby="share-title">
@@ -73,20 +58,6 @@ pub fn share(p: &Props) -> Html {
         let with_results = with_results.clone();
         Callback::from(move |_: Event| with_results.set(!*with_results))
     };
-    let onclick = {
-        let (url, status) = (url.clone(), status.clone());
-        Callback::from(move |_: MouseEvent| {
-            let (url, status) = (url.clone(), status.clone());
-            wasm_bindgen_futures::spawn_local(async move {
-                let said = match page::copy(&url).await {
-                    Ok(()) => "Link copied.".to_string(),
-                    Err(_) => "Your browser did not let the page copy: select the link and copy it.".to_string(),
-                };
-                status.set(Some(("link".into(), said)));
-            });
-        })
-    };
-    let said = status.as_ref().filter(|(who, _)| who == "link").map(|(_, s)| s.clone());
     html! {
         <section class="share" aria-labelledby="share-title">
             <h2 id="share-title">{ "Share" }</h2>
@@ -104,15 +75,14 @@ pub fn share(p: &Props) -> Html {
             }
             <div class="share-link">
                 <input type="text" id="share-link" readonly=true value={url.clone()} aria-label="Link to this experiment" />
-                <button type="button" class="share" {onclick}>{ "Share (copy link)" }</button>
+                <CopyButton text={url} label="Share (copy link)" class={classes!("share")} what="link" />
             </div>
-            <span class="copy-status" role="status">{ said.unwrap_or_default() }</span>
             <details class="embed-code">
                 <summary>{ "Embed in a course page" }</summary>
                 <p class="hint">{ "The frame runs the experiment on the reader's machine, resizes itself in hosts that listen (Canvas, Moodle's LTI, or three lines of script: see the README), and offers to open ThreadLab in a new tab." }</p>
-                { copyable("embed-html", "HTML (LMS editors, web pages)", &code.html, &status) }
-                { copyable("embed-markdown", "Markdown (one line of HTML)", &code.markdown, &status) }
-                { copyable("embed-jupyter", "Jupyter notebook cell", &code.jupyter, &status) }
+                { copyable("embed-html", "HTML (LMS editors, web pages)", &code.html) }
+                { copyable("embed-markdown", "Markdown (one line of HTML)", &code.markdown) }
+                { copyable("embed-jupyter", "Jupyter notebook cell", &code.jupyter) }
             </details>
         </section>
     }
