@@ -39,8 +39,12 @@ pub enum DispatchError {
 impl fmt::Display for DispatchError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            DispatchError::Failed { worker, error } => write!(f, "process {worker} failed: {error}"),
-            DispatchError::Unexpected { worker, reply } => write!(f, "process {worker} answered out of turn: {reply}"),
+            DispatchError::Failed { worker, error } => {
+                write!(f, "process {worker} failed: {error}")
+            }
+            DispatchError::Unexpected { worker, reply } => {
+                write!(f, "process {worker} answered out of turn: {reply}")
+            }
         }
     }
 }
@@ -185,14 +189,20 @@ mod tests {
     }
 
     fn done(index: u32, worker: u32, t: f64) -> Reply {
-        let record = TaskRecord { index, worker, start_ms: t, end_ms: t + 1.0, value: index as u64, latencies_ms: vec![] };
+        let record = TaskRecord { index, worker, start_ms: t, end_ms: t + 1.0, value: index as u64, latencies_ms: vec![], moved_bytes: 0, moving_ms: 0.0 };
         // Out of order on purpose: the timeline sorts them.
         let trace = vec![Event { t: t + 1.0, state: State::Sending, task: Some(index) }, Event { t, state: State::Running, task: Some(index) }];
         Reply::Done { record, trace, truncated: index == 2 }
     }
 
     fn tasks_of(sends: &[Send]) -> Vec<(u32, u32)> {
-        sends.iter().filter_map(|s| match s.request { Request::Task { index, .. } => Some((s.worker, index)), _ => None }).collect()
+        sends
+            .iter()
+            .filter_map(|s| match s.request {
+                Request::Task { index, .. } => Some((s.worker, index)),
+                _ => None,
+            })
+            .collect()
     }
 
     #[test]

@@ -35,10 +35,17 @@ pub enum Model {
     Threads,
     /// A pool of isolated workers that talk by message passing only.
     Processes,
+    /// Threads inside processes: `workers` process workers, each with its
+    /// own pool of `threads_per_process` threads and its own GIL (the
+    /// seeds' "use them together").
+    Hybrid,
 }
 
 impl Model {
-    pub const ALL: [Model; 4] = [Model::Sequential, Model::ThreadsGil, Model::Threads, Model::Processes];
+    pub const ALL: [Model; 5] = [Model::Sequential, Model::ThreadsGil, Model::Threads, Model::Processes, Model::Hybrid];
+    /// The models an experiment runs when it names none (the hybrid one
+    /// starts processes × threads workers: only when asked for).
+    pub const DEFAULT: [Model; 4] = [Model::Sequential, Model::ThreadsGil, Model::Threads, Model::Processes];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -46,6 +53,7 @@ impl Model {
             Model::ThreadsGil => "threads_gil",
             Model::Threads => "threads",
             Model::Processes => "processes",
+            Model::Hybrid => "hybrid",
         }
     }
 
@@ -56,12 +64,19 @@ impl Model {
             Model::ThreadsGil => "Threads + GIL",
             Model::Threads => "Threads (no GIL)",
             Model::Processes => "Processes",
+            Model::Hybrid => "Processes × threads",
         }
     }
 
     /// Whether the model runs on the shared-memory thread pool.
     pub fn is_threads(self) -> bool {
         matches!(self, Model::Threads | Model::ThreadsGil)
+    }
+
+    /// Whether the model needs shared memory (threads, and the threads
+    /// inside each process of the hybrid).
+    pub fn needs_shared_memory(self) -> bool {
+        matches!(self, Model::Threads | Model::ThreadsGil | Model::Hybrid)
     }
 
     pub fn parse(s: &str) -> Option<Model> {
@@ -106,10 +121,15 @@ pub struct Experiment {
     pub switch_interval_ms: f64,
     /// Record a per-worker timeline.
     pub trace: bool,
+    /// The hybrid model's threads in each of its `workers` processes.
+    pub threads_per_process: u32,
 }
 
 /// The top-level keys an experiment may have.
-pub const KEYS: [&str; 8] = ["version", "workload", "tasks", "workers", "models", "repeats", "switch_interval_ms", "trace"];
+pub const KEYS: [&str; 9] = ["version", "workload", "tasks", "workers", "models", "repeats", "switch_interval_ms", "trace", "threads_per_process"];
+/// Threads in each process of the hybrid model.
+pub const MAX_THREADS_PER_PROCESS: u64 = 16;
+pub const DEFAULT_THREADS_PER_PROCESS: u64 = 2;
 
 impl Default for Experiment {
     fn default() -> Self {
@@ -118,10 +138,11 @@ impl Default for Experiment {
             workload: Workload::Loop(workloads::count_loop::CountLoop { size: 100_000_000 }),
             tasks: 8,
             workers: 2,
-            models: Model::ALL.to_vec(),
+            models: Model::DEFAULT.to_vec(),
             repeats: DEFAULT_REPEATS as u32,
             switch_interval_ms: crate::gil::DEFAULT_SWITCH_INTERVAL_MS,
             trace: true,
+            threads_per_process: DEFAULT_THREADS_PER_PROCESS as u32,
         }
     }
 }
@@ -142,6 +163,16 @@ pub struct Job {
     pub experiment: Experiment,
     #[serde(default)]
     pub machine: Machine,
+    /// Only some of the tasks (one process of the hybrid model).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub part: Option<Part>,
+}
+
+/// Part `index` of `of`: the tasks `index`, `index + of`, `index + 2·of`, …
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Part {
+    pub index: u32,
+    pub of: u32,
 }
 
 #[derive(Deserialize)]
@@ -149,12 +180,18 @@ struct JobFields {
     experiment: Experiment,
     #[serde(default)]
     machine: Machine,
+    #[serde(default)]
+    part: Option<Part>,
 }
 
 impl TryFrom<JobFields> for Job {
     type Error = ExperimentError;
     fn try_from(j: JobFields) -> Result<Job, ExperimentError> {
-        Job::new(j.experiment, j.machine)
+        let job = Job::new(j.experiment, j.machine)?;
+        match j.part {
+            None => Ok(job),
+            Some(p) => job.part(p.index, p.of),
+        }
     }
 }
 
@@ -163,12 +200,26 @@ impl Job {
         if experiment.workload.needs_calibration() && machine.cpu_iterations_per_ms.is_none() {
             return Err(ExperimentError::NotCalibrated);
         }
-        Ok(Job { experiment, machine })
+        Ok(Job { experiment, machine, part: None })
     }
 
     /// A job for a workload that needs no machine facts.
     pub fn plain(experiment: Experiment) -> Job {
-        Job { experiment, machine: Machine::default() }
+        Job { experiment, machine: Machine::default(), part: None }
+    }
+
+    /// The same job restricted to part `index` of `of` of its tasks.
+    pub fn part(self, index: u32, of: u32) -> Result<Job, ExperimentError> {
+        if of == 0 || index >= of || u64::from(of) > MAX_WORKERS {
+            return Err(ExperimentError::OutOfRange { field: "part.index".into(), min: 0, max: u64::from(of.max(1)) - 1, got: index.to_string() });
+        }
+        Ok(Job { part: Some(Part { index, of }), ..self })
+    }
+
+    /// The indices of the tasks this job runs, in order.
+    pub fn task_indices(&self) -> Vec<u32> {
+        let Part { index, of } = self.part.unwrap_or(Part { index: 0, of: 1 });
+        (index..self.experiment.tasks).step_by(of.max(1) as usize).collect()
     }
 
     /// The value every task must return (see [`workloads::Task::expected`]).
@@ -234,10 +285,9 @@ impl fmt::Display for ExperimentError {
             NotCalibrated => write!(f, "This workload sizes CPU work in milliseconds and needs this machine's measured loop speed"),
             NoModels => write!(f, "Choose at least one model to run"),
             UnsupportedVersion(v) => write!(f, "Experiment format version {v} is not supported (this page reads version {FORMAT_VERSION})"),
-            TooMuchWork { estimate, limit } => write!(
-                f,
-                "This experiment is too large for a browser tab: one sequential run would take {estimate}, the limit is {limit}. Use fewer tasks or a smaller size."
-            ),
+            TooMuchWork { estimate, limit } => {
+                write!(f, "This experiment is too large for a browser tab: one sequential run would take {estimate}, the limit is {limit}. Use fewer tasks or a smaller size.")
+            }
         }
     }
 }
@@ -316,7 +366,9 @@ fn whole(obj: &Map<String, Value>, field: &str, min: u64, max: u64, default: u64
 
 /// A number that may have a fraction (a switch interval of 0.5 ms).
 fn number(obj: &Map<String, Value>, field: &str, min: f64, max: f64, default: f64) -> Result<f64, ExperimentError> {
-    let Some(v) = present(obj, field) else { return Ok(default) };
+    let Some(v) = present(obj, field) else {
+        return Ok(default);
+    };
     let (n, got) = read_number(v);
     let n = n.ok_or_else(|| ExperimentError::NotAFraction { field: field.into(), got: got.clone() })?;
     if n < min || n > max {
@@ -408,20 +460,17 @@ impl Experiment {
         let workload = Workload::from_value(w)?;
         let default_workers = (default_workers as u64).clamp(1, MAX_WORKERS);
         let workers = whole(obj, "workers", 1, MAX_WORKERS, default_workers)? as u32;
-        let tasks = if workload.info().one_task_per_worker {
-            workers
-        } else {
-            whole(obj, "tasks", 1, MAX_TASKS, 4 * default_workers)? as u32
-        };
+        let tasks = if workload.info().one_task_per_worker { workers } else { whole(obj, "tasks", 1, MAX_TASKS, 4 * default_workers)? as u32 };
         let repeats = whole(obj, "repeats", 1, MAX_REPEATS, DEFAULT_REPEATS)? as u32;
         let switch_interval_ms = number(obj, "switch_interval_ms", 0.1, 100.0, crate::gil::DEFAULT_SWITCH_INTERVAL_MS)?;
+        let threads_per_process = whole(obj, "threads_per_process", 1, MAX_THREADS_PER_PROCESS, DEFAULT_THREADS_PER_PROCESS)? as u32;
         let trace = match present(obj, "trace") {
             None => true,
             Some(Value::Bool(b)) => *b,
             Some(other) => return Err(ExperimentError::NotABool { field: "trace".into(), got: clip(&other.to_string(), ECHO) }),
         };
         let models = match present(obj, "models") {
-            None => Model::ALL.to_vec(),
+            None => Model::DEFAULT.to_vec(),
             Some(Value::Array(items)) => {
                 let mut models = Vec::new();
                 for item in items {
@@ -438,7 +487,16 @@ impl Experiment {
         if models.is_empty() {
             return Err(ExperimentError::NoModels);
         }
-        let mut exp = Experiment { version: FORMAT_VERSION, workload, tasks, workers, models, repeats, switch_interval_ms, trace };
+        if models.contains(&Model::Hybrid) && u64::from(workers) * u64::from(threads_per_process) > MAX_WORKERS {
+            return Err(ExperimentError::Workload {
+                field: "threads_per_process".into(),
+                message: format!(
+                    "Processes × threads starts {workers} processes of {threads_per_process} threads: {} workers, more than the {MAX_WORKERS} a tab can run. Use fewer workers or threads per process",
+                    workers * threads_per_process
+                ),
+            });
+        }
+        let mut exp = Experiment { version: FORMAT_VERSION, workload, tasks, workers, models, repeats, switch_interval_ms, trace, threads_per_process };
         exp.workload.task().validate(&exp)?;
         if present(obj, "tasks").is_none() && !exp.workload.info().one_task_per_worker {
             // The default task count (4 per worker) must fit the budget on
@@ -463,10 +521,7 @@ impl Experiment {
             Cost::Ms(ms) => {
                 let total = ms.saturating_mul(self.tasks as u64);
                 if total > MAX_RUN_SLEEP_MS {
-                    return Err(ExperimentError::TooMuchWork {
-                        estimate: format!("{} s", total / 1000),
-                        limit: format!("{} s", MAX_RUN_SLEEP_MS / 1000),
-                    });
+                    return Err(ExperimentError::TooMuchWork { estimate: format!("{} s", total / 1000), limit: format!("{} s", MAX_RUN_SLEEP_MS / 1000) });
                 }
             }
             Cost::Iterations(n) => {
@@ -503,7 +558,7 @@ mod tests {
         assert_eq!(e.workers, 2);
         assert_eq!(e.tasks, 8);
         assert_eq!(e.repeats, 3);
-        assert_eq!(e.models, Model::ALL.to_vec());
+        assert_eq!(e.models, Model::DEFAULT.to_vec());
     }
 
     #[test]

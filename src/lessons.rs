@@ -58,6 +58,25 @@ pub const ALL: &[Lesson] = &[
         query: "workload=crash&size=30000000&task=1&models=sequential,threads_gil,processes&repeats=3",
     },
     Lesson {
+        id: "communication",
+        question: "Is handing data to processes slower than to threads?",
+        answer:
+            "Yes. Threads read data where it lies, in the memory they share; each process must receive its own copy (pickled in Python, cloned here), and that takes time that grows with the data.",
+        query: "workload=data&bytes=67108864&cpu_ms=50&send=clone&tasks=8&models=sequential,threads,processes&repeats=3",
+    },
+    Lesson {
+        id: "memory",
+        question: "Do processes use more memory than threads?",
+        answer: "Yes. Threads share one memory, so the data is held once; each process has a memory of its own and needs its own copy of the data.",
+        query: "workload=data&bytes=33554432&cpu_ms=0&send=clone&tasks=4&workers=2&models=threads_gil,processes&repeats=1",
+    },
+    Lesson {
+        id: "together",
+        question: "Can threads and processes be used together?",
+        answer: "Yes: threads for the waiting inside processes for the computing. The processes compute in parallel, and the threads inside each one overlap their waits.",
+        query: "workload=mixed&recipe=cpu+20ms,+io+50ms,+x3&tasks=8&workers=2&threads=2&models=threads_gil,processes,hybrid&repeats=3",
+    },
+    Lesson {
         id: "mixed",
         question: "And tasks that both compute and wait?",
         answer: "Threads overlap the waits, but with the GIL they still compute one at a time; processes overlap both.",
@@ -96,7 +115,17 @@ mod tests {
             }
         }
         let claims: Vec<Claim> = ALL.iter().filter_map(|l| l.claim(2)).collect();
-        for c in [Claim::GilBlocksCpuThreads, Claim::ProcessesParallelCpu, Claim::FreeThreadsParallelCpu, Claim::ThreadsSuitIo, Claim::ConvoyEffect, Claim::CrashIsolation] {
+        for c in [
+            Claim::GilBlocksCpuThreads,
+            Claim::ProcessesParallelCpu,
+            Claim::FreeThreadsParallelCpu,
+            Claim::ThreadsSuitIo,
+            Claim::ConvoyEffect,
+            Claim::CrashIsolation,
+            Claim::CommunicationCost,
+            Claim::MemoryFootprint,
+            Claim::UseThemTogether,
+        ] {
             assert!(claims.contains(&c), "no lesson for {c:?}");
         }
         let mut ids: Vec<&str> = ALL.iter().map(|l| l.id).collect();

@@ -6,6 +6,7 @@
 //!   worker receives (experiment + machine facts);
 //! - [`workloads`]: one module per kind of task (its parameters, limits,
 //!   cost, work, expected value and check, description);
+//! - [`data`]: the input a data-heavy task reads, how it is split and checked;
 //! - [`plan`]: what a press of Run does, step by step;
 //! - [`models`]: the execution models (sequential, threads, processes), written
 //!   against small traits ([`platform::Clock`], [`platform::Blocking`],
@@ -22,6 +23,7 @@
 //! The browser glue (`engine/`) and the UI (`ui/`) implement the traits over
 //! `web-sys`; this crate never depends on them.
 
+pub mod data;
 pub mod dispatch;
 pub mod embed;
 pub mod experiment;

@@ -40,6 +40,8 @@ pub mod param {
     pub const MODELS: &str = "models";
     pub const REPEATS: &str = "repeats";
     pub const SWITCH: &str = "switch";
+    /// Threads in each process of the hybrid model.
+    pub const THREADS: &str = "threads";
     pub const TRACE: &str = "trace";
     pub const AUTORUN: &str = "autorun";
     pub const EMBED: &str = "embed";
@@ -48,7 +50,7 @@ pub mod param {
     pub const RESULTS: &str = "r";
     pub const LESSON: &str = "lesson";
     /// Every parameter that is not a workload field.
-    pub const ALL: [&str; 14] = [VERSION, LESSON, WORKLOAD, TASKS, WORKERS, MODELS, REPEATS, SWITCH, TRACE, AUTORUN, EMBED, EDIT, THEME, RESULTS];
+    pub const ALL: [&str; 15] = [VERSION, LESSON, WORKLOAD, TASKS, WORKERS, MODELS, REPEATS, SWITCH, THREADS, TRACE, AUTORUN, EMBED, EDIT, THEME, RESULTS];
 }
 
 /// The colour scheme an embed asks for.
@@ -210,6 +212,7 @@ fn migrate_v0(pairs: &mut Vec<(String, String)>) {
         match k.as_str() {
             "kind" => *k = param::WORKLOAD.into(),
             "switch_interval_ms" => *k = param::SWITCH.into(),
+            "threads_per_process" => *k = param::THREADS.into(),
             _ => {}
         }
     }
@@ -235,6 +238,7 @@ fn flag(pairs: &[(String, String)], key: &str, ignored: &mut Vec<String>) -> boo
 fn param_of(field: &str) -> &str {
     match field {
         "switch_interval_ms" => param::SWITCH,
+        "threads_per_process" => param::THREADS,
         f => f.strip_prefix("workload.").unwrap_or(f),
     }
 }
@@ -337,7 +341,13 @@ pub fn decode(query: &str, default_workers: u32) -> Decoded {
         }
         exp.insert("workload".into(), Value::Object(w));
     }
-    for (key, field) in [(param::TASKS, "tasks"), (param::WORKERS, "workers"), (param::REPEATS, "repeats"), (param::SWITCH, "switch_interval_ms")] {
+    for (key, field) in [
+        (param::TASKS, "tasks"),
+        (param::WORKERS, "workers"),
+        (param::REPEATS, "repeats"),
+        (param::SWITCH, "switch_interval_ms"),
+        (param::THREADS, "threads_per_process"),
+    ] {
         if let Some(v) = get(key) {
             exp.insert(field.into(), v.into());
         }
@@ -459,6 +469,9 @@ pub fn encode(experiment: &Experiment, view: &View, shared: Option<&SharedRun>) 
     q.append_pair(param::MODELS, &models.join(","));
     q.append_pair(param::REPEATS, &experiment.repeats.to_string());
     q.append_pair(param::SWITCH, &experiment.switch_interval_ms.to_string());
+    if experiment.models.contains(&Model::Hybrid) {
+        q.append_pair(param::THREADS, &experiment.threads_per_process.to_string());
+    }
     if !experiment.trace {
         q.append_pair(param::TRACE, "0");
     }
@@ -483,7 +496,15 @@ mod tests {
     use crate::workloads::primes::Primes;
 
     fn exp() -> Experiment {
-        Experiment { workload: Workload::Primes(Primes { size: 300_000 }), tasks: 6, workers: 3, models: vec![Model::Sequential, Model::Processes], repeats: 2, switch_interval_ms: 0.5, ..Experiment::default() }
+        Experiment {
+            workload: Workload::Primes(Primes { size: 300_000 }),
+            tasks: 6,
+            workers: 3,
+            models: vec![Model::Sequential, Model::Processes],
+            repeats: 2,
+            switch_interval_ms: 0.5,
+            ..Experiment::default()
+        }
     }
 
     #[test]
@@ -542,10 +563,16 @@ mod tests {
         let e = &d.link.experiment;
         assert_eq!((e.tasks, e.workers), (3, 2));
         assert_eq!(e.workload, Workload::Primes(Primes { size: 1_000_000 }), "the default size");
-        assert_eq!(e.models, Model::ALL.to_vec(), "the default models");
+        assert_eq!(e.models, Model::DEFAULT.to_vec(), "the default models");
         assert!(!d.link.view.autorun);
         let all = d.ignored.join("\n");
-        for want in ["`size=-5` was ignored", "`wokers=9` was ignored: this page knows no parameter `wokers` (did you mean `workers`?)", "`models=threads,fibers` was ignored (Unknown model \"fibers\"", "`autorun=yes` was ignored", "`theme=<b>` was ignored"] {
+        for want in [
+            "`size=-5` was ignored",
+            "`wokers=9` was ignored: this page knows no parameter `wokers` (did you mean `workers`?)",
+            "`models=threads,fibers` was ignored (Unknown model \"fibers\"",
+            "`autorun=yes` was ignored",
+            "`theme=<b>` was ignored",
+        ] {
             assert!(all.contains(want), "{want:?} in\n{all}");
         }
     }

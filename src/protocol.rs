@@ -34,12 +34,18 @@ pub enum Request {
     /// Process worker: keep this job for the tasks that follow.
     Setup { job: Job },
     /// Process worker: run task `index` of the job; `sent_ms` is when the
-    /// page posted this message (shared clock).
+    /// page posted this message (shared clock). A task that reads input
+    /// ([`crate::data`]) comes with its share, beside the text (see
+    /// [`WorkerState::handle_with_input`]).
     Task { index: u32, sent_ms: f64 },
     /// Run every task of the job in a plain loop (the sequential model).
     Sequential { job: Job },
-    /// Coordinator: run the threads model on its pool, with or without GIL.
+    /// Coordinator: run the threads model on its pool, with or without GIL
+    /// (also each process of the hybrid model, on its part of the job).
     Threads { job: Job, gil: bool },
+    /// How much memory this worker's engine has: the size its WebAssembly
+    /// memory has grown to (shared by all threads of a pool).
+    Footprint,
     /// Measure this machine's loop speed (about 50 ms of work).
     Calibrate,
     /// Compute what every task of the job must return.
@@ -67,12 +73,24 @@ pub enum Reply {
         truncated: bool,
     },
     /// A whole model's run (sequential, threads).
-    Ran { run: ModelRun },
-    Calibrated { cpu_iterations_per_ms: f64 },
+    Ran {
+        run: ModelRun,
+    },
+    Calibrated {
+        cpu_iterations_per_ms: f64,
+    },
     /// Per task, the value it must return (`None`: depends on timing).
-    Expected { values: Vec<Option<u64>> },
+    Expected {
+        values: Vec<Option<u64>>,
+    },
+    /// Bytes of this worker's WebAssembly memory (`None` natively).
+    Footprint {
+        memory_bytes: Option<u64>,
+    },
     /// The request could not be carried out; says why.
-    Failed { error: String },
+    Failed {
+        error: String,
+    },
 }
 
 #[derive(Serialize)]
@@ -141,6 +159,12 @@ impl WorkerState {
     /// Answers one request. `pool` is the shared-memory thread pool, where
     /// this worker has one (the threads coordinator).
     pub fn handle(&mut self, request: Request, host: &dyn Host, pool: Option<&dyn Pool>) -> Reply {
+        self.handle_with_input(request, Vec::new(), host, pool)
+    }
+
+    /// [`WorkerState::handle`], for a task that came with its share of the
+    /// input, already copied into this worker's memory.
+    pub fn handle_with_input(&mut self, request: Request, input: Vec<u8>, host: &dyn Host, pool: Option<&dyn Pool>) -> Reply {
         match request {
             Request::Setup { job } => {
                 let tracer = tracer(&job.experiment, self.id);
@@ -150,13 +174,21 @@ impl WorkerState {
             Request::Task { index, sent_ms } => match &mut self.job {
                 None => Reply::Failed { error: "task received before setup".into() },
                 Some((job, _)) if index >= job.experiment.tasks => Reply::Failed { error: format!("there is no task {index}") },
+                Some((job, _))
+                    if input.len() as u64 != crate::data::chunk(job.experiment.workload.input_bytes(), job.experiment.tasks, index).count() as u64 =>
+                {
+                    Reply::Failed { error: format!("task {index} came with {} bytes of input instead of its share", input.len()) }
+                }
                 Some((job, tracer)) => {
                     // A process has its own interpreter and so its own GIL,
                     // which nobody else wants: no GIL to wait for.
                     let mut w = Worker::new(self.id, host, None, std::mem::replace(tracer, Tracer::new(self.id, false)));
                     w.set_task(Some(index));
                     w.enter_at(sent_ms, State::Receiving);
-                    let record = run_one(job, index, &mut w);
+                    w.set_input(&input);
+                    let mut record = run_one(job, index, &mut w);
+                    record.moved_bytes = input.len() as u64;
+                    record.moving_ms = (record.start_ms - sent_ms).max(0.0);
                     w.enter(State::Sending);
                     *tracer = w.into_tracer();
                     let (trace, truncated) = tracer.take_events();
@@ -170,6 +202,7 @@ impl WorkerState {
             },
             Request::Calibrate => Reply::Calibrated { cpu_iterations_per_ms: count_loop::calibrate(&|| host.now_ms(), 50.0) },
             Request::Expected { job } => Reply::Expected { values: job.expected() },
+            Request::Footprint => Reply::Footprint { memory_bytes: memory_bytes() },
             Request::Abort => Reply::Failed { error: "abort is carried out by the worker's host".into() },
         }
     }
@@ -177,12 +210,26 @@ impl WorkerState {
     /// [`WorkerState::handle`] on message text, as it arrives from
     /// `postMessage`; never panics on bad input.
     pub fn handle_text(&mut self, text: &str, host: &dyn Host, pool: Option<&dyn Pool>) -> String {
+        self.handle_text_with_input(text, Vec::new(), host, pool)
+    }
+
+    /// [`WorkerState::handle_with_input`] on message text.
+    pub fn handle_text_with_input(&mut self, text: &str, input: Vec<u8>, host: &dyn Host, pool: Option<&dyn Pool>) -> String {
         let reply = match decode::<Request>(text) {
-            Ok(r) => self.handle(r, host, pool),
+            Ok(r) => self.handle_with_input(r, input, host, pool),
             Err(e) => Reply::Failed { error: e.to_string() },
         };
         encode(&reply)
     }
+}
+
+/// The size this worker's WebAssembly memory has grown to (it never
+/// shrinks): the memory the engine really holds. `None` natively.
+pub fn memory_bytes() -> Option<u64> {
+    #[cfg(target_arch = "wasm32")]
+    return Some(core::arch::wasm32::memory_size(0) as u64 * 65_536);
+    #[cfg(not(target_arch = "wasm32"))]
+    None
 }
 
 #[cfg(test)]

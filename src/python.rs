@@ -8,6 +8,36 @@
 use crate::experiment::{Experiment, Model};
 use crate::workloads::Machine;
 
+/// Processes x threads in Python: a process pool whose tasks are parts,
+/// each part run by a thread pool inside its process.
+const HYBRID: &str = r#"
+def run_part(part):
+    """One process of processes x threads: its own interpreter and GIL, and a
+    pool of threads inside it for its part of the tasks."""
+    with ThreadPoolExecutor(max_workers=THREADS_PER_PROCESS) as threads:
+        return list(threads.map(task, range(part, TASKS, min(WORKERS, TASKS))))
+
+
+class ThreadsInProcesses:
+    """Threads inside processes: process p runs tasks p, p + WORKERS, ..."""
+
+    def __init__(self, max_workers):
+        self.processes = ProcessPoolExecutor(max_workers=max_workers)
+
+    def map(self, fn, indices):
+        values, step = [None] * TASKS, min(WORKERS, TASKS)
+        for p, part in enumerate(self.processes.map(run_part, range(step))):
+            values[p::step] = part
+        return values
+
+    def submit(self, fn, *args):
+        return self.processes.submit(fn, *args)
+
+    def shutdown(self):
+        self.processes.shutdown()
+
+"#;
+
 /// The program, runnable as it stands (`python3 experiment.py`).
 pub fn program(exp: &Experiment, machine: &Machine) -> String {
     let task = exp.workload.python(machine);
@@ -20,6 +50,7 @@ pub fn program(exp: &Experiment, machine: &Machine) -> String {
                 Model::ThreadsGil => "    \"threads_gil\": ThreadPoolExecutor,  # CPython's threads: one GIL".to_string(),
                 Model::Threads => "    \"threads\": ThreadPoolExecutor,  # the same threads; without a GIL only on free-threaded Python (3.13t)".to_string(),
                 Model::Processes => "    \"processes\": ProcessPoolExecutor,  # each process its own interpreter and GIL".to_string(),
+                Model::Hybrid => "    \"hybrid\": ThreadsInProcesses,  # WORKERS processes, each with a pool of THREADS_PER_PROCESS threads".to_string(),
             };
             line + "\n"
         })
@@ -38,6 +69,7 @@ import os
 import statistics
 import sys
 import time
+import zlib
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -48,9 +80,10 @@ REPEATS = {repeats}
 sys.setswitchinterval({switch} / 1000)  # the GIL's switch interval
 
 {helpers}
-def task(i):
+def task({params}):
 {body}
 
+{hybrid}
 MODELS = {{
 {models}}}
 
@@ -68,11 +101,12 @@ def measure(name, pool_class):
         print(f"{{name:12}} Windows allows at most 61 process workers: using 61")
         workers = 61
     pool = None if pool_class is None else pool_class(max_workers=workers)
-    run = (lambda: [task(i) for i in range(TASKS)]) if pool is None else (lambda: list(pool.map(task, range(TASKS))))
+    args = [range(TASKS)]{input_args}
+    run = (lambda: [task(*a) for a in zip(*args)]) if pool is None else (lambda: list(pool.map(task, *args)))
     if CRASHES and pool is not None:
         def run():
             # One result at a time: what finished before a crash is kept.
-            futures, values = [pool.submit(task, i) for i in range(TASKS)], []
+            futures, values = [pool.submit(task, *a) for a in zip(*args)], []
             for f in futures:
                 try:
                     values.append(f.result())
@@ -137,6 +171,13 @@ if __name__ == "__main__":
         body = task.body.trim_end(),
         models = models.concat(),
         crashes = if task.crashes { "True" } else { "False" },
+        hybrid = if exp.models.contains(&Model::Hybrid) { format!("\nTHREADS_PER_PROCESS = {}\n{HYBRID}", exp.threads_per_process) } else { String::new() },
+        params = if task.takes_input { "i, data" } else { "i" },
+        input_args = if task.takes_input {
+            "\n    args.append(inputs(shared_memory=pool_class is not ProcessPoolExecutor))  # each task's share of the input"
+        } else {
+            ""
+        },
     )
 }
 
@@ -147,10 +188,25 @@ mod tests {
 
     #[test]
     fn the_program_names_the_experiment_and_its_models() {
-        let e = Experiment { workload: Workload::Primes(Primes { size: 1000 }), tasks: 3, workers: 2, models: vec![Model::Sequential, Model::Processes], repeats: 2, ..Experiment::default() };
+        let e = Experiment {
+            workload: Workload::Primes(Primes { size: 1000 }),
+            tasks: 3,
+            workers: 2,
+            models: vec![Model::Sequential, Model::Processes],
+            repeats: 2,
+            ..Experiment::default()
+        };
         let p = program(&e, &Machine::default());
         assert!(p.starts_with("#!/usr/bin/env python3\n\"\"\"ThreadLab's experiment, in Python: CPU: count primes below 1,000."), "{p}");
-        for want in ["TASKS = 3\n", "WORKERS = 2\n", "REPEATS = 2\n", "sys.setswitchinterval(5 / 1000)", "def is_prime(k):", "    return sum(1 for k in range(2, 1000) if is_prime(k))", "\"processes\": ProcessPoolExecutor"] {
+        for want in [
+            "TASKS = 3\n",
+            "WORKERS = 2\n",
+            "REPEATS = 2\n",
+            "sys.setswitchinterval(5 / 1000)",
+            "def is_prime(k):",
+            "    return sum(1 for k in range(2, 1000) if is_prime(k))",
+            "\"processes\": ProcessPoolExecutor",
+        ] {
             assert!(p.contains(want), "{want:?} in\n{p}");
         }
         assert!(!p.contains("threads_gil"));

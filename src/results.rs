@@ -21,6 +21,22 @@ pub struct TaskRecord {
     /// Convoy only: how late each wake-up of the I/O task resumed, in ms.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub latencies_ms: Vec<f64>,
+    /// Bytes of input copied into the worker for this task (a process's
+    /// share; 0 where the input was read in place, in shared memory).
+    #[serde(skip_serializing_if = "is_zero", default)]
+    pub moved_bytes: u64,
+    /// Processes: ms from the page sending the task to the worker starting
+    /// it with its input in its own memory (message, copies).
+    #[serde(skip_serializing_if = "is_zero_ms", default)]
+    pub moving_ms: f64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+fn is_zero_ms(n: &f64) -> bool {
+    *n == 0.0
 }
 
 impl TaskRecord {
@@ -139,6 +155,56 @@ pub struct ModelSummary {
     /// Convoy only: wake-up latency of the I/O task over all repeats.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub latency_ms: Option<Latency>,
+    /// Tasks that read input: what moving it cost (median repeat).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub communication: Option<Communication>,
+    /// The memory the model's workers held after its runs (in the browser).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub memory: Option<Footprint>,
+}
+
+/// What moving a task's input cost, over the tasks of one repeat.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Communication {
+    /// The input the tasks read, in all.
+    pub input_bytes: u64,
+    /// Bytes copied into workers' memories (0 where read in place).
+    pub bytes_moved: u64,
+    /// Summed over tasks: from sending a task to its worker starting it
+    /// with its input in its own memory.
+    pub moving_ms: f64,
+    /// Summed over tasks: reading the input and computing.
+    pub computing_ms: f64,
+}
+
+impl Communication {
+    pub fn of(input_bytes: u64, tasks: &[TaskRecord]) -> Communication {
+        Communication {
+            input_bytes,
+            bytes_moved: tasks.iter().map(|t| t.moved_bytes).sum(),
+            moving_ms: tasks.iter().map(|t| t.moving_ms).sum(),
+            computing_ms: tasks.iter().map(TaskRecord::duration_ms).sum(),
+        }
+    }
+}
+
+/// The memory a model's workers held, each figure with where it came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Footprint {
+    /// One entry per WebAssembly memory: its size in bytes, as its worker
+    /// reported it (`WebAssembly.Memory`, grown to this; it never shrinks).
+    pub memories: Vec<u64>,
+    /// Threads that share each of those memories.
+    pub threads_per_memory: u32,
+    /// Input the page itself holds for this model (the parent's copy, which
+    /// it sends from; 0 after a transfer or where workers make their own).
+    pub page_input_bytes: u64,
+}
+
+impl Footprint {
+    pub fn total(&self) -> u64 {
+        self.memories.iter().sum::<u64>() + self.page_input_bytes
+    }
 }
 
 /// Whether a model ran.
@@ -147,9 +213,13 @@ pub struct ModelSummary {
 pub enum Status {
     Ran,
     /// It cannot run here (threads on a page without cross-origin isolation).
-    Unavailable { reason: String },
+    Unavailable {
+        reason: String,
+    },
     /// It started but could not finish (a worker crashed or refused).
-    Failed { error: String },
+    Failed {
+        error: String,
+    },
 }
 
 impl Status {
@@ -184,6 +254,8 @@ impl ModelSummary {
             tasks: vec![],
             timeline: None,
             latency_ms: None,
+            communication: None,
+            memory: None,
         }
     }
 
@@ -199,9 +271,8 @@ impl ModelSummary {
             }
         }
         problems.truncate(10);
-        let median_run = wall
-            .as_ref()
-            .and_then(|w| runs.iter().min_by(|a, b| (a.wall_ms - w.median).abs().total_cmp(&(b.wall_ms - w.median).abs())));
+        let median_run = wall.as_ref().and_then(|w| runs.iter().min_by(|a, b| (a.wall_ms - w.median).abs().total_cmp(&(b.wall_ms - w.median).abs())));
+        let input = exp.workload.input_bytes();
         ModelSummary {
             model,
             label: model.label().to_string(),
@@ -216,6 +287,8 @@ impl ModelSummary {
             tasks: median_run.map(|r| r.tasks.clone()).unwrap_or_default(),
             timeline: median_run.and_then(|r| r.timeline.clone()),
             latency_ms: Latency::of(&runs.iter().flat_map(|r| r.tasks.iter().flat_map(|t| t.latencies_ms.iter().copied())).collect::<Vec<_>>()),
+            communication: median_run.filter(|_| input > 0).map(|r| Communication::of(input, &r.tasks)),
+            memory: None,
         }
     }
 }
@@ -236,10 +309,7 @@ pub struct Results {
 
 impl Results {
     pub fn new(experiment: Experiment, environment: Environment, mut models: Vec<ModelSummary>) -> Results {
-        let base = models
-            .iter()
-            .find(|m| m.model == Model::Sequential && m.ran() && m.correct)
-            .and_then(|m| m.wall_ms.as_ref().map(|w| w.median));
+        let base = models.iter().find(|m| m.model == Model::Sequential && m.ran() && m.correct).and_then(|m| m.wall_ms.as_ref().map(|w| w.median));
         for m in &mut models {
             m.speedup = match (base, &m.wall_ms) {
                 (Some(b), Some(w)) if w.median > 0.0 && m.correct => Some(b / w.median),

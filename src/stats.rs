@@ -67,3 +67,15 @@ mod tests {
         assert_eq!(Latency::of(&[f64::INFINITY]), None);
     }
 }
+
+/// A time as a learner reads it: `1234.5` → "1,235 ms", `123.4` → "123 ms",
+/// `12.34` → "12.3 ms".
+pub fn ms(v: f64) -> String {
+    if v >= 1000.0 {
+        format!("{} ms", crate::experiment::group(v.round() as u64))
+    } else if v >= 100.0 {
+        format!("{v:.0} ms")
+    } else {
+        format!("{v:.1} ms")
+    }
+}

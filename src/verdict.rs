@@ -8,6 +8,7 @@
 
 use crate::experiment::{Experiment, Model};
 use crate::results::{Environment, ModelSummary};
+use crate::stats::ms;
 use serde::{Deserialize, Serialize};
 
 /// A claim of the seed articles that an experiment can test.
@@ -26,6 +27,14 @@ pub enum Claim {
     ConvoyEffect,
     /// A crash in a thread may take the whole process down; processes are isolated.
     CrashIsolation,
+    /// Threads share memory, so passing data costs nothing; processes must
+    /// copy it to each other, which costs time.
+    CommunicationCost,
+    /// Threads share one memory; each process has its own, with its own
+    /// copy of the data.
+    MemoryFootprint,
+    /// Threads for I/O inside processes for CPU: the two used together.
+    UseThemTogether,
 }
 
 impl Claim {
@@ -38,6 +47,9 @@ impl Claim {
             Claim::ThreadsSuitIo => "Threads suit I/O-bound work: a thread waiting for I/O releases the GIL, so waits overlap.",
             Claim::ConvoyEffect => "Under the GIL, an I/O-bound thread waits behind a CPU-bound one (the convoy effect).",
             Claim::CrashIsolation => "A crash in one thread takes the whole process down; a crashed process takes down only itself.",
+            Claim::CommunicationCost => "Threads share memory, so handing them data is fast; processes must copy it to each other, which is slower.",
+            Claim::MemoryFootprint => "Threads share one memory; each process has its own memory, with its own copy of the data.",
+            Claim::UseThemTogether => "Threads and processes work well together: threads for the waiting inside processes for the computing.",
         }
     }
 
@@ -49,6 +61,19 @@ impl Claim {
         }
         if exp.workload.key() == "crash" {
             return has(Model::Processes).then_some(Claim::CrashIsolation);
+        }
+        if has(Model::Hybrid) {
+            return (has(Model::Processes) || has(Model::ThreadsGil)).then_some(Claim::UseThemTogether);
+        }
+        if exp.workload.input_bytes() > 0 {
+            // With the loop to compare against, what moving data costs in
+            // time; without it, what holding it costs in memory.
+            let threads = has(Model::Threads) || has(Model::ThreadsGil);
+            return match (threads && has(Model::Processes), has(Model::Sequential)) {
+                (false, _) => None,
+                (true, true) => Some(Claim::CommunicationCost),
+                (true, false) => Some(Claim::MemoryFootprint),
+            };
         }
         if !has(Model::Sequential) {
             return None;
@@ -75,6 +100,9 @@ pub struct Verdict {
 /// Repeats that disagree by more than this (max − min over median) make a
 /// close call unreliable.
 const NOISY: f64 = 0.10;
+/// Below this many bytes a task, moving them costs less than the message
+/// that carries them: too little to judge what moving data costs.
+const SMALL_SHARE: u64 = 64 << 10;
 /// A measured time within this many timer steps is too short to compare.
 const TIMER_STEPS: f64 = 20.0;
 
@@ -92,25 +120,45 @@ pub fn judge(exp: &Experiment, env: &Environment, models: &[ModelSummary]) -> Op
     // Reasons this run cannot tell, in the order a learner can act on them.
     if let Some(s) = seq.and_then(|s| s.wall_ms) {
         if env.timer_resolution_ms > 0.0 && s.median < TIMER_STEPS * env.timer_resolution_ms {
-            return verdict(None, format!(
-                "Cannot tell: the sequential run took {:.2} ms, under {TIMER_STEPS:.0} steps of this page's {} ms timer. Use a larger size.",
-                s.median, env.timer_resolution_ms
-            ));
+            return verdict(
+                None,
+                format!(
+                    "Cannot tell: the sequential run took {:.2} ms, under {TIMER_STEPS:.0} steps of this page's {} ms timer. Use a larger size.",
+                    s.median, env.timer_resolution_ms
+                ),
+            );
         }
     }
-    let noisy = models.iter().filter_map(|m| m.wall_ms.map(|w| (m, (w.max - w.min) / w.median.max(1e-9)))).fold(None::<(&ModelSummary, f64)>, |worst, (m, spread)| match worst {
-        Some((_, s)) if s >= spread => worst,
-        _ => Some((m, spread)),
-    });
-    let noise_note = noisy.filter(|(_, s)| *s > NOISY).map(|(m, s)| format!(" Repeats of {} differed by {:.0} %: a noisy machine, so read this with care.", m.label, s * 100.0)).unwrap_or_default();
+    let noisy =
+        models.iter().filter_map(|m| m.wall_ms.map(|w| (m, (w.max - w.min) / w.median.max(1e-9)))).fold(None::<(&ModelSummary, f64)>, |worst, (m, spread)| {
+            match worst {
+                Some((_, s)) if s >= spread => worst,
+                _ => Some((m, spread)),
+            }
+        });
+    let noise_note = noisy
+        .filter(|(_, s)| *s > NOISY)
+        .map(|(m, s)| format!(" Repeats of {} differed by {:.0} %: a noisy machine, so read this with care.", m.label, s * 100.0))
+        .unwrap_or_default();
     let speedup = |m: Model| model(models, m).and_then(|s| s.speedup);
     // Why a model this claim needs has no speed-up: it did not run (and why),
     // or its results were wrong.
     let missing = |m: Model| -> String {
-        let why = |s: &ModelSummary| s.status.why_not().unwrap_or_else(|| if s.correct { "it has no time to compare".into() } else { "its results were wrong".into() });
-        let say = |m: Model| models.iter().find(|s| s.model == m).map_or_else(|| format!("{} was not run", m.label()), |s| format!("{} did not give a time ({})", s.label, why(s)));
+        let why = |s: &ModelSummary| {
+            s.status.why_not().unwrap_or_else(|| if s.correct { "it has no time to compare".into() } else { "its results were wrong".into() })
+        };
+        let say = |m: Model| {
+            models
+                .iter()
+                .find(|s| s.model == m)
+                .map_or_else(|| format!("{} was not run", m.label()), |s| format!("{} did not give a time ({})", s.label, why(s)))
+        };
         let seq_ok = seq.is_some_and(|s| s.speedup.is_some());
-        if seq_ok { format!("Cannot tell: {}.", say(m)) } else { format!("Cannot tell: {}.", say(Model::Sequential)) }
+        if seq_ok {
+            format!("Cannot tell: {}.", say(m))
+        } else {
+            format!("Cannot tell: {}.", say(Model::Sequential))
+        }
     };
     // The best speed-up `parallel` workers can reach on `cores` cores: tasks
     // go in rounds of `best`, so 9 tasks on 8 run in 2 rounds (4.5×, not 8×).
@@ -118,9 +166,15 @@ pub fn judge(exp: &Experiment, env: &Environment, models: &[ModelSummary]) -> Op
 
     match claim {
         Claim::GilBlocksCpuThreads => {
-            let Some(s) = speedup(Model::ThreadsGil) else { return verdict(None, missing(Model::ThreadsGil)) };
+            let Some(s) = speedup(Model::ThreadsGil) else {
+                return verdict(None, missing(Model::ThreadsGil));
+            };
             if parallel.min(cores) < 2 {
-                let why = if cores < 2 { "this machine reports one core, so no two threads could compute at once even without the GIL".to_string() } else { format!("{parallel} worker runs one task at a time, GIL or not") };
+                let why = if cores < 2 {
+                    "this machine reports one core, so no two threads could compute at once even without the GIL".to_string()
+                } else {
+                    format!("{parallel} worker runs one task at a time, GIL or not")
+                };
                 return verdict(None, format!("Cannot tell: {why}. Threads + GIL finished {s:.2}× as fast as sequential."));
             }
             let held = s <= 1.25;
@@ -137,10 +191,16 @@ pub fn judge(exp: &Experiment, env: &Environment, models: &[ModelSummary]) -> Op
         Claim::ProcessesParallelCpu | Claim::FreeThreadsParallelCpu => {
             let m = if claim == Claim::ProcessesParallelCpu { Model::Processes } else { Model::Threads };
             let label = if m == Model::Processes { "Processes" } else { "Threads without the GIL" };
-            let Some(s) = speedup(m) else { return verdict(None, missing(m)) };
+            let Some(s) = speedup(m) else {
+                return verdict(None, missing(m));
+            };
             let best = parallel.min(cores);
             if best < 2 {
-                let why = if cores < 2 { "this machine reports one core, so no two tasks can run at the same time".to_string() } else { format!("{parallel} worker{} can run only one task at a time", if parallel == 1 { "" } else { "s" }) };
+                let why = if cores < 2 {
+                    "this machine reports one core, so no two tasks can run at the same time".to_string()
+                } else {
+                    format!("{parallel} worker{} can run only one task at a time", if parallel == 1 { "" } else { "s" })
+                };
                 return verdict(None, format!("Cannot tell: {why}. {label} finished {s:.2}× as fast as sequential, as expected without parallelism."));
             }
             let ideal = ideal(best);
@@ -155,14 +215,19 @@ pub fn judge(exp: &Experiment, env: &Environment, models: &[ModelSummary]) -> Op
         }
         Claim::ThreadsSuitIo => {
             let m = if exp.models.contains(&Model::ThreadsGil) { Model::ThreadsGil } else { Model::Threads };
-            let Some(s) = speedup(m) else { return verdict(None, missing(m)) };
+            let Some(s) = speedup(m) else {
+                return verdict(None, missing(m));
+            };
             if parallel < 2 {
                 return verdict(None, format!("Cannot tell: with {parallel} worker only one wait happens at a time ({s:.2}×)."));
             }
             let held = s >= 0.6 * ideal(parallel) || s >= 2.0;
             let gil = if m == Model::ThreadsGil { "Threads + GIL" } else { "Threads" };
             let text = if held {
-                format!("{gil} finished {s:.2}× as fast as sequential with {parallel} workers, even on {cores} core{}: waiting threads hold no GIL, so their waits overlapped.", if cores == 1 { "" } else { "s" })
+                format!(
+                    "{gil} finished {s:.2}× as fast as sequential with {parallel} workers, even on {cores} core{}: waiting threads hold no GIL, so their waits overlapped.",
+                    if cores == 1 { "" } else { "s" }
+                )
             } else {
                 format!("{gil} reached only {s:.2}× with {parallel} workers: the work computed more than it waited.")
             };
@@ -173,7 +238,9 @@ pub fn judge(exp: &Experiment, env: &Environment, models: &[ModelSummary]) -> Op
                 crate::workloads::Workload::Crash(c) => c.task,
                 _ => return None,
             };
-            let Some(p) = models.iter().find(|s| s.model == Model::Processes) else { return None };
+            let Some(p) = models.iter().find(|s| s.model == Model::Processes) else {
+                return None;
+            };
             let others = exp.tasks - 1;
             let isolated = p.ran() && p.correct && p.tasks.len() as u32 == others;
             let shared: Vec<&ModelSummary> = models.iter().filter(|s| s.model != Model::Processes).collect();
@@ -190,21 +257,156 @@ pub fn judge(exp: &Experiment, env: &Environment, models: &[ModelSummary]) -> Op
             };
             verdict(Some(held), text)
         }
+        Claim::CommunicationCost => {
+            let threads = [Model::Threads, Model::ThreadsGil].into_iter().find_map(|m| model(models, m));
+            let (Some(t), Some(p)) = (threads, model(models, Model::Processes)) else {
+                return verdict(None, missing(if threads.is_none() { Model::Threads } else { Model::Processes }));
+            };
+            let (Some(c), Some(tw), Some(pw)) = (p.communication.as_ref(), t.wall_ms, p.wall_ms) else {
+                return verdict(None, "Cannot tell: the run recorded no communication.".into());
+            };
+            let moved = crate::workloads::data::size(c.bytes_moved);
+            if c.bytes_moved < SMALL_SHARE * u64::from(exp.tasks) {
+                return verdict(
+                    None,
+                    format!(
+                        "Cannot tell: {moved} is too little data to cost anything measurable. Processes spent {} moving it, mostly the messages' own latency, not the bytes. Try 16 MB or more.",
+                        ms(c.moving_ms)
+                    ),
+                );
+            }
+            let rate = c.bytes_moved as f64 / (c.moving_ms.max(1e-3) / 1e3) / (1u64 << 30) as f64;
+            let held = c.bytes_moved > 0 && pw.median > tw.median;
+            let mut text = format!(
+                "Processes received {moved} and spent {} moving it (about {rate:.1} GB/s, {:.0} % of their task time); they finished in {}. {} read the same bytes in place (0 bytes moved) and finished in {}.",
+                ms(c.moving_ms),
+                100.0 * c.moving_ms / (c.moving_ms + c.computing_ms).max(1e-9),
+                ms(pw.median),
+                t.label,
+                ms(tw.median)
+            );
+            if !held {
+                text.push_str(" Here moving the data cost too little to show: try a larger input.");
+            }
+            if let Some(cross) = crossover(exp, models) {
+                text.push(' ');
+                text.push_str(&cross);
+            }
+            verdict(Some(held), text + &noise_note)
+        }
+        Claim::MemoryFootprint => {
+            let threads = [Model::Threads, Model::ThreadsGil].into_iter().find_map(|m| model(models, m));
+            let (Some(t), Some(p)) = (threads, model(models, Model::Processes)) else {
+                return verdict(None, missing(if threads.is_none() { Model::Threads } else { Model::Processes }));
+            };
+            let (Some(tm), Some(pm)) = (t.memory.as_ref(), p.memory.as_ref()) else {
+                return verdict(None, "Cannot tell: the workers did not report their memory (only a browser can).".into());
+            };
+            let size = crate::workloads::data::size;
+            let held = tm.memories.len() == 1 && pm.memories.len() > 1 && pm.total() > tm.total();
+            let each: Vec<String> = pm.memories.iter().map(|b| size(*b)).collect();
+            let page = if pm.page_input_bytes > 0 {
+                format!(", plus the page's own {} copy of the input it sends from", size(pm.page_input_bytes))
+            } else {
+                String::new()
+            };
+            let text = format!(
+                "{} shared one memory of {} between {} threads, the input in it once. Processes had {} memories ({}), each with its share of the input copied in{page}: {} in all, {:.1}× as much.",
+                t.label,
+                size(tm.total()),
+                tm.threads_per_memory,
+                pm.memories.len(),
+                each.join(" + "),
+                size(pm.total()),
+                pm.total() as f64 / tm.total().max(1) as f64
+            );
+            verdict(Some(held), text)
+        }
+        Claim::UseThemTogether => {
+            let Some(h) = model(models, Model::Hybrid).and_then(|s| s.wall_ms.map(|w| (s, w))) else {
+                return verdict(None, missing(Model::Hybrid));
+            };
+            let others: Vec<(&ModelSummary, f64)> = [Model::ThreadsGil, Model::Threads, Model::Processes]
+                .into_iter()
+                .filter_map(|m| model(models, m))
+                .filter_map(|s| s.wall_ms.map(|w| (s, w.median)))
+                .collect();
+            let Some(&(best, best_ms)) = others.iter().min_by(|a, b| a.1.total_cmp(&b.1)) else {
+                return verdict(None, missing(Model::Processes));
+            };
+            let (p, t) = (exp.workers.min(exp.tasks), exp.threads_per_process);
+            let held = h.1.median < best_ms;
+            let all: Vec<String> = others.iter().map(|(s, t)| format!("{} {}", s.label, ms(*t))).collect();
+            let text = if held {
+                format!(
+                    "{p} processes of {t} threads each finished in {}, {:.2}× as fast as the best single model ({}): processes computed in parallel while the threads inside each overlapped their waits.",
+                    ms(h.1.median),
+                    best_ms / h.1.median.max(1e-9),
+                    all.join(", ")
+                )
+            } else {
+                format!(
+                    "{p} processes of {t} threads each took {}, no faster than {} ({}): the work waited too little for threads inside processes to help.",
+                    ms(h.1.median),
+                    best.label,
+                    all.join(", ")
+                )
+            };
+            verdict(Some(held), text + &noise_note)
+        }
         Claim::ConvoyEffect => {
             let lat = |m: Model| models.iter().find(|s| s.model == m).and_then(|s| s.latency_ms);
-            let Some(g) = lat(Model::ThreadsGil) else { return verdict(None, "Cannot tell: threads + GIL measured no wake-ups.".into()) };
+            let Some(g) = lat(Model::ThreadsGil) else {
+                return verdict(None, "Cannot tell: threads + GIL measured no wake-ups.".into());
+            };
             let baseline = [Model::Threads, Model::Processes].into_iter().filter_map(lat).map(|l| l.median).fold(f64::INFINITY, f64::min);
             let late = g.median >= 0.3 * exp.switch_interval_ms;
             let held = late && (!baseline.is_finite() || g.median > 3.0 * baseline);
             let against = if baseline.is_finite() { format!(", against {baseline:.2} ms without the GIL") } else { String::new() };
             let text = if held {
-                format!("With the GIL the I/O task was back {:.2} ms late after each wait (median{against}): it queued behind the CPU-bound thread for up to one switch interval ({} ms).", g.median, exp.switch_interval_ms)
+                format!(
+                    "With the GIL the I/O task was back {:.2} ms late after each wait (median{against}): it queued behind the CPU-bound thread for up to one switch interval ({} ms).",
+                    g.median, exp.switch_interval_ms
+                )
             } else {
                 format!("With the GIL the I/O task was back only {:.2} ms late (median{against}): no convoy showed in this run.", g.median)
             };
             verdict(Some(held), text + &noise_note)
         }
     }
+}
+
+/// Where processes stop paying off, extrapolated from this run's measured
+/// rates (and said to be): each byte more costs what moving a byte cost
+/// here, spread over the workers that received in parallel; what processes
+/// saved on the computing stays the same (the CPU work does not grow with
+/// the input; reading it, which every model pays, is left out).
+fn crossover(exp: &Experiment, models: &[ModelSummary]) -> Option<String> {
+    let size = crate::workloads::data::size;
+    let seq = model(models, Model::Sequential)?.wall_ms?.median;
+    let p = model(models, Model::Processes)?;
+    let c = p.communication.as_ref()?;
+    if c.bytes_moved == 0 || c.moving_ms <= 0.0 {
+        return None;
+    }
+    let parallel = f64::from(exp.workers.min(exp.tasks).max(1));
+    let per_byte = c.moving_ms / parallel / c.bytes_moved as f64;
+    let saved = seq - p.wall_ms?.median;
+    let at = c.input_bytes as f64 + saved / per_byte;
+    Some(if saved <= 0.0 && at <= 0.0 {
+        format!("Processes did not pay off even before moving any data ({} slower than sequential).", ms(-saved))
+    } else if saved <= 0.0 {
+        format!(
+            "At this size processes no longer paid off: by this run's rates they stop paying off above about {} of input for this much computing.",
+            size(at as u64)
+        )
+    } else {
+        format!(
+            "By this run's rates (moving {:.2} ms per MB per worker), processes stop paying off above about {} of input for this much computing.",
+            per_byte * (1u64 << 20) as f64,
+            size(at.min(1e15) as u64)
+        )
+    })
 }
 
 #[cfg(test)]
@@ -229,6 +431,8 @@ mod tests {
             tasks: vec![],
             timeline: None,
             latency_ms: None,
+            communication: None,
+            memory: None,
         }
     }
 
@@ -242,8 +446,10 @@ mod tests {
 
     #[test]
     fn the_gil_claim_is_judged_from_the_speedup() {
-        let e = cpu(Model::ALL.to_vec());
-        let runs = |gil: f64| vec![summary(Model::Sequential, 800.0, 0.01, 1.0), summary(Model::ThreadsGil, 800.0 / gil, 0.01, gil), summary(Model::Threads, 410.0, 0.01, 1.95)];
+        let e = cpu(Model::DEFAULT.to_vec());
+        let runs = |gil: f64| {
+            vec![summary(Model::Sequential, 800.0, 0.01, 1.0), summary(Model::ThreadsGil, 800.0 / gil, 0.01, gil), summary(Model::Threads, 410.0, 0.01, 1.95)]
+        };
         let v = judge(&e, &env(2), &runs(0.99)).unwrap();
         assert_eq!(v.held, Some(true));
         assert_eq!(v.claim, Claim::GilBlocksCpuThreads.text());
@@ -289,7 +495,13 @@ mod tests {
 
     #[test]
     fn io_overlaps_and_too_short_runs_cannot_tell() {
-        let e = Experiment { workload: Workload::Sleep(Sleep { ms: 100 }), tasks: 8, workers: 8, models: vec![Model::Sequential, Model::ThreadsGil], ..Experiment::default() };
+        let e = Experiment {
+            workload: Workload::Sleep(Sleep { ms: 100 }),
+            tasks: 8,
+            workers: 8,
+            models: vec![Model::Sequential, Model::ThreadsGil],
+            ..Experiment::default()
+        };
         let runs = vec![summary(Model::Sequential, 800.0, 0.0, 1.0), summary(Model::ThreadsGil, 101.0, 0.0, 7.9)];
         let v = judge(&e, &env(2), &runs).unwrap();
         assert_eq!(v.held, Some(true));
@@ -302,7 +514,13 @@ mod tests {
 
     #[test]
     fn the_convoy_is_judged_from_wake_up_latency() {
-        let e = Experiment { workload: Workload::Convoy(Convoy { cpu_ms: 400, io_ms: 1 }), tasks: 2, workers: 2, models: vec![Model::ThreadsGil, Model::Threads], ..Experiment::default() };
+        let e = Experiment {
+            workload: Workload::Convoy(Convoy { cpu_ms: 400, io_ms: 1 }),
+            tasks: 2,
+            workers: 2,
+            models: vec![Model::ThreadsGil, Model::Threads],
+            ..Experiment::default()
+        };
         let with = |gil_ms: f64| {
             let mut g = summary(Model::ThreadsGil, 400.0, 0.0, 1.0);
             g.latency_ms = Some(Latency { median: gil_ms, p95: gil_ms, max: gil_ms, samples: 50 });
@@ -313,5 +531,69 @@ mod tests {
         assert_eq!(judge(&e, &env(2), &with(5.2)).unwrap().held, Some(true));
         assert_eq!(judge(&e, &env(2), &with(0.1)).unwrap().held, Some(false));
         assert_eq!(Claim::of(&Experiment { models: vec![Model::Processes], ..e }), None);
+    }
+
+    fn data(models: Vec<Model>, bytes: u64) -> Experiment {
+        use crate::workloads::data::{Data, Send};
+        Experiment { workload: Workload::Data(Data { bytes, cpu_ms: 50, send: Send::Clone }), tasks: 8, workers: 2, models, ..Experiment::default() }
+    }
+
+    #[test]
+    fn communication_is_judged_from_bytes_moved_and_times() {
+        use crate::results::Communication;
+        let e = data(vec![Model::Sequential, Model::Threads, Model::Processes], 64 << 20);
+        let comm = |moved: u64, moving_ms: f64| Some(Communication { input_bytes: 64 << 20, bytes_moved: moved, moving_ms, computing_ms: 160.0 });
+        let runs = |proc_ms: f64| {
+            vec![
+                summary(Model::Sequential, 150.0, 0.01, 1.0),
+                ModelSummary { communication: comm(0, 0.0), ..summary(Model::Threads, 80.0, 0.01, 1.9) },
+                ModelSummary { communication: comm(64 << 20, 80.0), ..summary(Model::Processes, proc_ms, 0.01, 150.0 / proc_ms) },
+            ]
+        };
+        assert_eq!(Claim::of(&e), Some(Claim::CommunicationCost));
+        let v = judge(&e, &env(2), &runs(130.0)).unwrap();
+        assert_eq!(v.held, Some(true));
+        assert!(v.text.starts_with("Processes received 64 MB and spent 80.0 ms moving it (about 0.8 GB/s, 33 % of their task time); they finished in 130 ms. Threads (no GIL) read the same bytes in place (0 bytes moved) and finished in 80.0 ms."), "{}", v.text);
+        // Saved 20 ms; 80 ms for 64 MB over 2 workers is 0.625 ms a MB: 32 MB more.
+        assert!(v.text.ends_with("processes stop paying off above about 96 MB of input for this much computing."), "{}", v.text);
+        assert_eq!(judge(&e, &env(2), &runs(75.0)).unwrap().held, Some(false));
+        // A few KB cost only the messages' latency: cannot tell.
+        let small = data(e.models.clone(), 4096);
+        let mut tiny = runs(130.0);
+        tiny[2].communication = comm(4096, 5.0);
+        let v = judge(&small, &env(2), &tiny).unwrap();
+        assert_eq!(v.held, None);
+        assert!(v.text.starts_with("Cannot tell: 4 KB is too little data"), "{}", v.text);
+    }
+
+    #[test]
+    fn memory_and_threads_inside_processes_are_judged_from_their_figures() {
+        use crate::results::Footprint;
+        let e = data(vec![Model::ThreadsGil, Model::Processes], 32 << 20);
+        assert_eq!(Claim::of(&e), Some(Claim::MemoryFootprint));
+        let fp = |memories: Vec<u64>, threads: u32, page: u64| Some(Footprint { memories, threads_per_memory: threads, page_input_bytes: page });
+        let runs = vec![
+            ModelSummary { memory: fp(vec![40 << 20], 2, 0), ..summary(Model::ThreadsGil, 10.0, 0.01, 1.0) },
+            ModelSummary { memory: fp(vec![18 << 20, 18 << 20], 1, 32 << 20), ..summary(Model::Processes, 10.0, 0.01, 1.0) },
+        ];
+        let v = judge(&e, &env(2), &runs).unwrap();
+        assert_eq!(v.held, Some(true));
+        assert_eq!(v.text, "Threads + GIL shared one memory of 40 MB between 2 threads, the input in it once. Processes had 2 memories (18 MB + 18 MB), each with its share of the input copied in, plus the page's own 32 MB copy of the input it sends from: 68 MB in all, 1.7× as much.");
+
+        let mixed = Experiment { models: vec![Model::ThreadsGil, Model::Processes, Model::Hybrid], ..cpu(vec![]) };
+        assert_eq!(Claim::of(&mixed), Some(Claim::UseThemTogether));
+        let runs = |hybrid: f64| {
+            vec![summary(Model::ThreadsGil, 700.0, 0.01, 1.0), summary(Model::Processes, 690.0, 0.01, 1.0), summary(Model::Hybrid, hybrid, 0.01, 1.0)]
+        };
+        let v = judge(&mixed, &env(2), &runs(370.0)).unwrap();
+        assert_eq!(v.held, Some(true));
+        assert!(
+            v.text.starts_with(
+                "2 processes of 2 threads each finished in 370 ms, 1.86× as fast as the best single model (Threads + GIL 700 ms, Processes 690 ms)"
+            ),
+            "{}",
+            v.text
+        );
+        assert_eq!(judge(&mixed, &env(2), &runs(800.0)).unwrap().held, Some(false));
     }
 }

@@ -13,11 +13,12 @@ pub struct Worker<'a> {
     tracer: Tracer,
     task: Option<u32>,
     holds_gil: bool,
+    input: &'a [u8],
 }
 
 impl<'a> Worker<'a> {
     pub fn new(id: u32, host: &'a dyn Host, gil: Option<&'a Gil>, tracer: Tracer) -> Worker<'a> {
-        Worker { id, host, gil, tracer, task: None, holds_gil: false }
+        Worker { id, host, gil, tracer, task: None, holds_gil: false, input: &[] }
     }
 
     pub fn now(&self) -> f64 {
@@ -40,6 +41,16 @@ impl<'a> Worker<'a> {
 
     pub fn set_task(&mut self, task: Option<u32>) {
         self.task = task;
+    }
+
+    /// The input the current task reads ([`crate::data`]): its share, in
+    /// this worker's memory (shared with the other threads, or its own).
+    pub fn input(&self) -> &'a [u8] {
+        self.input
+    }
+
+    pub fn set_input(&mut self, input: &'a [u8]) {
+        self.input = input;
     }
 
     /// Takes the GIL (if this model has one) and starts running.

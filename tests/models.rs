@@ -8,9 +8,11 @@ mod common;
 
 use common::{check, job};
 use threadlab::models::threads::ScopedThreads;
-use threadlab::models::{processes, sequential, threads};
+use threadlab::models::{hybrid, processes, sequential, threads};
 use threadlab::platform::NativeHost;
 use threadlab::results::{Environment, ModelSummary, Results};
+use threadlab::workloads::data::{self, Data};
+use threadlab::workloads::mixed::{Mixed, Recipe};
 use threadlab::workloads::{count_loop::CountLoop, primes::Primes, sleep::Sleep};
 use threadlab::{Experiment, Model, ModelRun, Status, Workload};
 
@@ -20,9 +22,7 @@ fn exp(workload: Workload, tasks: u32, workers: u32) -> Experiment {
 
 /// Do any two tasks of the run overlap in time on different workers?
 fn overlapping(run: &ModelRun) -> bool {
-    run.tasks.iter().any(|a| {
-        run.tasks.iter().any(|b| a.worker != b.worker && a.start_ms < b.end_ms && b.start_ms < a.end_ms)
-    })
+    run.tasks.iter().any(|a| run.tasks.iter().any(|b| a.worker != b.worker && a.start_ms < b.end_ms && b.start_ms < a.end_ms))
 }
 
 #[test]
@@ -83,4 +83,63 @@ fn summary_computes_speedups_against_sequential() {
     // The JSON the scripting API returns parses back.
     let json = serde_json::to_string(&results).unwrap();
     assert_eq!(serde_json::from_str::<Results>(&json).unwrap(), results);
+}
+
+#[test]
+fn processes_receive_their_share_of_the_input_and_threads_read_it_in_place() {
+    let bytes = (1 << 20) + 3;
+    let e = exp(Workload::Data(Data { bytes, cpu_ms: 1, send: data::Send::Clone }), 5, 2);
+    let e = Experiment { models: vec![Model::Sequential, Model::Threads, Model::Processes], ..e };
+    let expected = job(&e).expected();
+    let seq = sequential::run(&job(&e), &NativeHost);
+    let thr = threads::run(&job(&e), &ScopedThreads(2), &NativeHost, false);
+    let pro = processes::run_native(&job(&e), &NativeHost).unwrap();
+    for run in [&seq, &thr, &pro] {
+        assert_eq!(run.check(&e, &expected), Vec::<String>::new(), "{}", run.model);
+    }
+    // Threads and the loop moved nothing; processes received every byte.
+    assert_eq!(thr.tasks.iter().map(|t| t.moved_bytes).sum::<u64>(), 0);
+    assert_eq!(pro.tasks.iter().map(|t| t.moved_bytes).sum::<u64>(), bytes);
+    assert!(pro.tasks.iter().all(|t| t.moving_ms >= 0.0));
+    let s = ModelSummary::from_runs(&e, &expected, Model::Processes, &[pro], None);
+    let c = s.communication.unwrap();
+    assert_eq!((c.input_bytes, c.bytes_moved), (bytes, bytes));
+    assert!(c.computing_ms > 0.0);
+}
+
+#[test]
+fn a_task_without_its_share_is_refused_not_run_on_garbage() {
+    use threadlab::protocol::{Reply, Request, WorkerState};
+    let e = exp(Workload::Data(Data { bytes: 4096, cpu_ms: 0, send: data::Send::Transfer }), 2, 2);
+    let mut w = WorkerState::new(0);
+    assert_eq!(w.handle(Request::Setup { job: job(&e) }, &NativeHost, None), Reply::Ready);
+    match w.handle_with_input(Request::Task { index: 1, sent_ms: 0.0 }, vec![7; 100], &NativeHost, None) {
+        Reply::Failed { error } => assert!(error.contains("100 bytes"), "{error}"),
+        other => panic!("{other:?}"),
+    }
+    match w.handle_with_input(Request::Task { index: 1, sent_ms: 0.0 }, threadlab::data::chunk_bytes(4096, 2, 1), &NativeHost, None) {
+        Reply::Done { record, .. } => assert_eq!((record.value, record.moved_bytes), (threadlab::data::checksum_of(2048..4096), 2048)),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn threads_inside_processes_run_every_task_once_on_two_levels() {
+    // 2 processes × 3 threads, mixed work: each process has its own GIL.
+    let recipe = Recipe::parse("cpu 2ms, io 20ms, x2").unwrap();
+    let e = Experiment { threads_per_process: 3, models: vec![Model::Hybrid], ..exp(Workload::Mixed(Mixed { recipe }), 12, 2) };
+    let run = hybrid::run_native(&job(&e), &NativeHost);
+    assert_eq!(run.model, Model::Hybrid);
+    assert_eq!(check(&run, &e), Vec::<String>::new());
+    // Process p ran tasks p, p + 2, ...: thread ids 0..3 are process 0's.
+    for t in &run.tasks {
+        let (p, thread) = hybrid::process_and_thread(3, t.worker);
+        assert_eq!(p, t.index % 2, "task {} ran in process {p}", t.index);
+        assert!(thread < 3);
+    }
+    let tl = run.timeline.as_ref().unwrap();
+    assert_eq!(tl.lanes.len(), 6, "one lane per thread of each process");
+    assert!(tl.gil.is_some(), "each process has its own GIL");
+    // 12 tasks of 40 ms waiting on 6 threads overlap: well under 12 × 44 ms.
+    assert!(run.wall_ms < 300.0, "waits did not overlap: {} ms", run.wall_ms);
 }

@@ -4,7 +4,7 @@
 #![cfg(not(target_family = "wasm"))]
 
 use std::process::Command;
-use threadlab::workloads::{convoy::Convoy, count_loop::CountLoop, crash::Crash, mixed::Mixed, primes::Primes, sleep::Sleep, Workload};
+use threadlab::workloads::{convoy::Convoy, count_loop::CountLoop, crash::Crash, data::Data, mixed::Mixed, primes::Primes, sleep::Sleep, Workload};
 use threadlab::{lessons, python, Experiment, Job, Machine};
 
 /// The lesson's experiment, small enough for CPython in a test.
@@ -16,6 +16,7 @@ fn small(e: Experiment) -> Experiment {
         Workload::Mixed(m) => Workload::Mixed(Mixed { recipe: m.recipe }),
         Workload::Convoy(_) => Workload::Convoy(Convoy { cpu_ms: 60, io_ms: 1 }),
         Workload::Crash(c) => Workload::Crash(Crash { size: 100_000, task: c.task }),
+        Workload::Data(d) => Workload::Data(Data { bytes: 1 << 20, cpu_ms: 5, ..d }),
     };
     Experiment { workload, tasks: e.tasks.min(4), workers: 2, repeats: 1, ..e }
 }

@@ -6,11 +6,11 @@
 use proptest::prelude::*;
 use std::sync::atomic::{AtomicU64, Ordering};
 use threadlab::platform::{Blocking, Clock};
+use threadlab::results::TaskRecord;
 use threadlab::trace::Tracer;
 use threadlab::worker::Worker;
-use threadlab::workloads::count_loop::{self, CountLoop};
-use threadlab::results::TaskRecord;
 use threadlab::workloads::convoy::{self, Convoy};
+use threadlab::workloads::count_loop::{self, CountLoop};
 use threadlab::workloads::mixed::{self, Mixed, Recipe};
 use threadlab::workloads::primes::{self, Primes};
 use threadlab::workloads::sleep::Sleep;
@@ -110,7 +110,7 @@ fn mixed_at_the_limits_wraps_like_the_loop() {
 }
 
 fn record(index: u32, value: u64, latencies_ms: Vec<f64>) -> TaskRecord {
-    TaskRecord { index, worker: 0, start_ms: 0.0, end_ms: 1.0, value, latencies_ms }
+    TaskRecord { index, worker: 0, start_ms: 0.0, end_ms: 1.0, value, latencies_ms, moved_bytes: 0, moving_ms: 0.0 }
 }
 
 #[test]

@@ -111,9 +111,52 @@ function endpoint(handle) {
   return e;
 }
 
-/** Posts protocol text to a worker. */
-function post(handle, text) {
-  endpoint(handle).worker.postMessage(text);
+/**
+ * Posts protocol text to a worker; with `input` (an ArrayBuffer: a task's
+ * share of its input), beside it, by structured clone (a copy; the page
+ * keeps its buffer) or, if `transfer`, by transfer (no copy; the page's
+ * buffer is emptied).
+ */
+function post(handle, text, input, transfer) {
+  const { worker } = endpoint(handle);
+  if (input) worker.postMessage({ text, input }, transfer ? [input] : []);
+  else worker.postMessage(text);
+}
+
+/**
+ * The browser's own measurement of this page's memory (page and workers),
+ * where it allows one (a cross-origin isolated page, in Chromium):
+ * {bytes, page, workers, workerCount, types}. It may take a while: the
+ * browser answers after its next garbage collection.
+ */
+async function browserMemory() {
+  if (!self.crossOriginIsolated || typeof performance.measureUserAgentSpecificMemory !== 'function') {
+    throw new Error(
+      self.crossOriginIsolated
+        ? 'this browser has no performance.measureUserAgentSpecificMemory() (Chromium-based browsers have it)'
+        : 'the browser measures memory only for a cross-origin isolated page',
+    );
+  }
+  // The browser waits for every worker to report; a thread of a pool
+  // sleeping in Atomics.wait never does (seen in Chromium 156).
+  let timer;
+  const late = new Promise((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error('the browser did not answer within 10 s: it waits for every worker to report, and the threads of a pool, asleep in Atomics.wait between runs, cannot. Run processes alone to measure them')),
+      10_000,
+    );
+  });
+  const m = await Promise.race([performance.measureUserAgentSpecificMemory(), late]).finally(() => clearTimeout(timer));
+  let workers = 0;
+  let workerCount = 0;
+  const types = new Set();
+  for (const b of m.breakdown) {
+    const inWorkers = b.attribution.filter((a) => a.scope === 'DedicatedWorkerGlobalScope').length;
+    if (inWorkers) workers += b.bytes;
+    workerCount += inWorkers;
+    if (b.bytes) b.types.forEach((t) => types.add(t));
+  }
+  return { bytes: m.bytes, page: m.bytes - workers, workers, workerCount, types: [...types].sort() };
 }
 
 /**
@@ -223,4 +266,4 @@ function environment() {
 // Leaving or reloading the page mid-run leaves no worker running.
 addEventListener('pagehide', terminateAll);
 
-window.threadlabRunner = { now, environment, spawn, post, recv, alive, terminate, terminateAll, liveWorkers, probeProcessStartup };
+window.threadlabRunner = { now, environment, spawn, post, recv, alive, terminate, terminateAll, liveWorkers, probeProcessStartup, browserMemory };

@@ -136,4 +136,12 @@ impl Worker {
         }
         self.0.handle_text(request, &BrowserHost, pool())
     }
+
+    /// Answers a task that came with its share of the input (an
+    /// `ArrayBuffer` the page cloned or transferred): copies it into this
+    /// worker's own memory, as unpickling does, then runs the task, whose
+    /// record counts the copy as moving time.
+    pub fn handle_with_input(&mut self, request: &str, input: js_sys::Uint8Array) -> String {
+        self.0.handle_text_with_input(request, input.to_vec(), &BrowserHost, pool())
+    }
 }

@@ -1,6 +1,6 @@
 //! Sequential: one worker runs every task, in order, in a plain loop.
 
-use super::{run_one, tracer};
+use super::{input, run_one, share, tracer};
 use crate::experiment::{Job, Model};
 use crate::platform::Host;
 use crate::results::ModelRun;
@@ -9,10 +9,16 @@ use crate::worker::Worker;
 
 pub fn run(job: &Job, host: &dyn Host) -> ModelRun {
     let exp = &job.experiment;
+    let input = input(job);
     let mut w = Worker::new(0, host, None, tracer(exp, 0));
     let start = host.now_ms();
     w.start();
-    let tasks = (0..exp.tasks).map(|i| run_one(job, i, &mut w)).collect();
+    let tasks = (0..exp.tasks)
+        .map(|i| {
+            w.set_input(share(job, &input, i));
+            run_one(job, i, &mut w)
+        })
+        .collect();
     w.finish();
     let end = host.now_ms();
     let timeline = exp.trace.then(|| Timeline::new(start, end, vec![w.into_tracer().into_lane()], None));

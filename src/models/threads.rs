@@ -1,8 +1,9 @@
 //! Threads: `workers` threads in one shared memory take task indices from one
 //! atomic counter until none are left, and write their records into one
-//! preallocated table: memory is shared, nothing is copied.
+//! preallocated table: memory is shared, nothing is copied (a task's input
+//! is read where it lies).
 
-use super::{run_one, tracer};
+use super::{input, run_one, share, tracer};
 use crate::experiment::{Job, Model};
 use crate::gil::Gil;
 use crate::platform::Host;
@@ -47,7 +48,9 @@ impl Pool for ScopedThreads {
 pub fn run(job: &Job, pool: &dyn Pool, host: &dyn Host, gil: bool) -> ModelRun {
     let exp = &job.experiment;
     let next = AtomicUsize::new(0);
-    let n = exp.tasks as usize;
+    let indices = job.task_indices();
+    let n = indices.len();
+    let input = input(job);
     let threads = pool.threads();
     let gil = gil.then(|| Gil::new(exp.switch_interval_ms));
     let table: Vec<OnceLock<TaskRecord>> = (0..n).map(|_| OnceLock::new()).collect();
@@ -57,7 +60,9 @@ pub fn run(job: &Job, pool: &dyn Pool, host: &dyn Host, gil: bool) -> ModelRun {
     let lanes: Vec<OnceLock<Lane>> = (0..threads).map(|_| OnceLock::new()).collect();
     let start = host.now_ms();
     pool.broadcast(&|thread| {
-        let Some(tracer) = tracers.get(thread).and_then(|t| t.lock().ok()?.take()) else { return };
+        let Some(tracer) = tracers.get(thread).and_then(|t| t.lock().ok()?.take()) else {
+            return;
+        };
         let mut w = Worker::new(thread as u32, host, gil.as_ref(), tracer);
         w.start();
         loop {
@@ -66,7 +71,8 @@ pub fn run(job: &Job, pool: &dyn Pool, host: &dyn Host, gil: bool) -> ModelRun {
                 break;
             }
             // Each index is handed out once, so each cell is set once.
-            let _ = table[i].set(run_one(job, i as u32, &mut w));
+            w.set_input(share(job, &input, indices[i]));
+            let _ = table[i].set(run_one(job, indices[i], &mut w));
         }
         w.finish();
         let _ = lanes[thread].set(w.into_tracer().into_lane());

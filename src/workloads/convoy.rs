@@ -108,6 +108,7 @@ impl Task for Convoy {
             // Timed work: wake-up counts and loop totals depend on the machine.
             same_values: false,
             crashes: false,
+            takes_input: false,
         }
     }
     fn explain(&self, exp: &Experiment, models: &[ModelSummary]) -> Vec<String> {

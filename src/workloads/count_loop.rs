@@ -48,7 +48,7 @@ impl Task for CountLoop {
         format!("CPU: total += i for i in range({})", group(self.size))
     }
     fn python(&self, _: &Machine) -> PythonTask {
-        PythonTask { helpers: PYTHON_LOOP.into(), body: format!("    return count_loop({})\n", self.size), same_values: true, crashes: false }
+        PythonTask { helpers: PYTHON_LOOP.into(), body: format!("    return count_loop({})\n", self.size), same_values: true, crashes: false, takes_input: false }
     }
 }
 

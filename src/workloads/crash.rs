@@ -81,6 +81,7 @@ impl Task for Crash {
             ),
             same_values: true,
             crashes: true,
+            takes_input: false,
         }
     }
 }

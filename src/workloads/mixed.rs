@@ -106,7 +106,7 @@ impl Task for Mixed {
             "{}\ndef compute_for(ms):\n    total, end = 0, time.perf_counter() + ms / 1000\n    while time.perf_counter() < end:\n        total = (total + count_loop(1000)) % 2**64\n    return total\n",
             super::count_loop::PYTHON_LOOP
         );
-        PythonTask { helpers, body, same_values: false, crashes: false }
+        PythonTask { helpers, body, same_values: false, crashes: false, takes_input: false }
     }
 }
 

@@ -37,6 +37,16 @@ pub trait Task {
     fn cpu_bound(&self) -> bool;
     /// What one task costs, to refuse experiments too large for a tab.
     fn cost(&self) -> Cost;
+    /// Bytes of input the experiment's tasks share out ([`crate::data`]);
+    /// 0 when its tasks read no input.
+    fn input_bytes(&self) -> u64 {
+        0
+    }
+    /// Processes receive their share of the input by transfer (no copy;
+    /// the sender's buffer is emptied) rather than by structured clone.
+    fn transfers_input(&self) -> bool {
+        false
+    }
     /// CPU work is sized in milliseconds: it needs [`Machine::cpu_iterations_per_ms`].
     fn needs_calibration(&self) -> bool {
         false
@@ -84,6 +94,9 @@ pub struct PythonTask {
     pub same_values: bool,
     /// A task crashes its process: each model runs in a child process.
     pub crashes: bool,
+    /// `task(i, data)` receives its share of an input (`inputs(shared)`
+    /// in the helpers makes the shares).
+    pub takes_input: bool,
 }
 
 /// A form field of a workload: what the UI shows, and what the core accepts.
@@ -105,6 +118,8 @@ pub enum Input {
     Whole { min: u64, max: u64 },
     /// Text the workload parses itself (a mixed recipe).
     Text,
+    /// One of these words.
+    Choice(&'static [&'static str]),
 }
 
 /// What one task costs.
@@ -243,6 +258,7 @@ registry! {
     Mixed = "mixed" => mixed::Mixed,
     Convoy = "convoy" => convoy::Convoy,
     Crash = "crash" => crash::Crash,
+    Data = "data" => data::Data,
 }
 
 impl Workload {
@@ -276,6 +292,9 @@ impl Workload {
     }
     pub fn needs_calibration(&self) -> bool {
         self.task().needs_calibration()
+    }
+    pub fn input_bytes(&self) -> u64 {
+        self.task().input_bytes()
     }
     pub fn run(&self, machine: &Machine, index: u32, w: &mut Worker) -> Output {
         self.task().run(machine, index, w)

@@ -57,6 +57,7 @@ impl Task for Primes {
             body: format!("    return sum(1 for k in range(2, {}) if is_prime(k))\n", self.size),
             same_values: true,
             crashes: false,
+            takes_input: false,
         }
     }
 }

@@ -56,6 +56,6 @@ impl Task for Sleep {
         format!("I/O: time.sleep({} ms)", self.ms)
     }
     fn python(&self, _: &Machine) -> PythonTask {
-        PythonTask { helpers: String::new(), body: format!("    time.sleep({} / 1000)\n    return i\n", self.ms), same_values: true, crashes: false }
+        PythonTask { helpers: String::new(), body: format!("    time.sleep({} / 1000)\n    return i\n", self.ms), same_values: true, crashes: false, takes_input: false }
     }
 }

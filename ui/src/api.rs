@@ -7,12 +7,12 @@
 //! Every run takes the runner's slot synchronously, when it is asked for,
 //! so two requests can never both start.
 
+use crate::page;
 use crate::runner::{self, ProgressFn, RunError, Slot};
 use crate::state::{Action, State};
-use std::future::Future;
 use std::cell::RefCell;
+use std::future::Future;
 use std::rc::Rc;
-use crate::page;
 use threadlab::embed::FrameMessage;
 use threadlab::link::{self, SharedRun, View};
 use threadlab::plan::Plan;
@@ -40,31 +40,45 @@ pub struct Refusal {
     /// `InvalidExperiment`, `BusyError`, `CancelledError` or `RunError`.
     pub name: &'static str,
     pub message: String,
+    /// The experiment field at fault (`workload.size`), if one.
+    pub field: Option<String>,
 }
 
 impl Refusal {
     fn invalid(message: String) -> Refusal {
-        Refusal { name: "InvalidExperiment", message }
+        Refusal { name: "InvalidExperiment", message, field: None }
     }
 
-    /// As a JavaScript `Error` with this name.
+    /// An experiment refused by the core: its message and the field it names.
+    fn refused(e: &threadlab::ExperimentError) -> Refusal {
+        Refusal { field: e.field().map(str::to_string), ..Refusal::invalid(e.to_string()) }
+    }
+
+    /// As a JavaScript `Error` with this name (and `field`, where one is at fault).
     fn to_js(&self) -> JsValue {
         let e = js_sys::Error::new(&self.message);
         e.set_name(self.name);
+        if let Some(field) = &self.field {
+            let _ = js_sys::Reflect::set(&e, &"field".into(), &field.into());
+        }
         e.into()
     }
 }
 
 impl From<RunError> for Refusal {
     fn from(e: RunError) -> Refusal {
-        Refusal { name: e.name(), message: e.to_string() }
+        Refusal { name: e.name(), message: e.to_string(), field: None }
     }
 }
 
 /// Validates experiment JSON and runs it; the page follows along. A refusal
 /// is shown and returned; a request while a run is under way is refused
 /// without disturbing it.
-pub fn run_experiment(json: serde_json::Value, dispatch: UseReducerDispatcher<State>, env: Rc<Environment>) -> impl Future<Output = Result<Rc<Results>, Refusal>> {
+pub fn run_experiment(
+    json: serde_json::Value,
+    dispatch: UseReducerDispatcher<State>,
+    env: Rc<Environment>,
+) -> impl Future<Output = Result<Rc<Results>, Refusal>> {
     let slot = Slot::take();
     async move {
         let outcome = run_in_slot(slot, json, dispatch, env).await;
@@ -75,11 +89,16 @@ pub fn run_experiment(json: serde_json::Value, dispatch: UseReducerDispatcher<St
     }
 }
 
-async fn run_in_slot(slot: Result<Slot, RunError>, json: serde_json::Value, dispatch: UseReducerDispatcher<State>, env: Rc<Environment>) -> Result<Rc<Results>, Refusal> {
+async fn run_in_slot(
+    slot: Result<Slot, RunError>,
+    json: serde_json::Value,
+    dispatch: UseReducerDispatcher<State>,
+    env: Rc<Environment>,
+) -> Result<Rc<Results>, Refusal> {
     let slot = slot?;
     let exp = Experiment::from_value(&json, env.cores).map_err(|e| {
         dispatch.dispatch(Action::Invalid(e.to_string()));
-        Refusal::invalid(e.to_string())
+        Refusal::refused(&e)
     })?;
     dispatch.dispatch(Action::Started(Some(exp.clone())));
     tell_host(FrameMessage::Started { experiment: &serde_json::to_value(&exp).unwrap_or_default() });
@@ -115,10 +134,7 @@ pub fn run_interval_sweep(base: Experiment, dispatch: UseReducerDispatcher<State
         let plan = Plan::interval_sweep(base);
         match runner::run(&slot, &plan, &env, &progress(&dispatch)).await {
             Ok(results) => {
-                let rows = results
-                    .iter()
-                    .map(|r| (r.experiment.switch_interval_ms, r.model(Model::ThreadsGil).and_then(|m| m.latency_ms)))
-                    .collect();
+                let rows = results.iter().map(|r| (r.experiment.switch_interval_ms, r.model(Model::ThreadsGil).and_then(|m| m.latency_ms))).collect();
                 dispatch.dispatch(Action::SweepFinished(rows));
             }
             Err(e) => dispatch.dispatch(Action::Failed(e.to_string())),
@@ -141,7 +157,9 @@ fn experiment_json(v: &JsValue) -> Result<serde_json::Value, String> {
 /// Installs `window.threadlab` (once; the page has one App).
 /// `form` always holds the form's experiment JSON (what `current()` reads).
 pub fn install(dispatch: UseReducerDispatcher<State>, env: Rc<Environment>, form: Rc<RefCell<serde_json::Value>>) {
-    let Some(window) = web_sys::window() else { return };
+    let Some(window) = web_sys::window() else {
+        return;
+    };
     let api = js_sys::Object::new();
     let run = Closure::<dyn Fn(JsValue) -> js_sys::Promise>::new({
         let env = env.clone();
@@ -176,7 +194,8 @@ pub fn install(dispatch: UseReducerDispatcher<State>, env: Rc<Environment>, form
             let shared = match results {
                 Some(r) => {
                     let text = js_sys::JSON::stringify(&r).ok().and_then(|s| s.as_string()).unwrap_or_default();
-                    let results: Results = serde_json::from_str(&text).map_err(|e| Refusal::invalid(format!("`results` is not a results object from threadlab.run: {e}")).to_js())?;
+                    let results: Results = serde_json::from_str(&text)
+                        .map_err(|e| Refusal::invalid(format!("`results` is not a results object from threadlab.run: {e}")).to_js())?;
                     Some(SharedRun::of(&results))
                 }
                 None => None,

@@ -5,11 +5,12 @@
 use crate::api;
 use crate::components::compare::their_run_vs_yours;
 use crate::components::lessons::Lessons;
+use crate::components::memory::{communication_table, memory_table};
 use crate::components::python::PythonCode;
-use crate::components::verdict::verdict_box;
 use crate::components::share::Share;
 use crate::components::sweep::IntervalSweep;
 use crate::components::timeline::{ModelOf, TimelinePanel};
+use crate::components::verdict::verdict_box;
 use crate::components::{chart::bar_chart, controls::Controls, environment::environment_panel, table::latency_table, table::results_table};
 use crate::page;
 use crate::runner;
@@ -113,14 +114,18 @@ pub fn app() -> Html {
     let embedded = state.view.embed;
     let results_now = state.results.clone().filter(|r| experiment.as_ref() == Some(&r.experiment));
     let theirs = experiment.as_ref().and_then(|e| state.shared_for(e));
-    let full_page = experiment.as_ref().map(|e| page::url_with(&link::encode(e, &View { theme: state.view.theme, lesson: lesson.map(|l| l.id), ..View::default() }, theirs)));
+    let full_page = experiment
+        .as_ref()
+        .map(|e| page::url_with(&link::encode(e, &View { theme: state.view.theme, lesson: lesson.map(|l| l.id), ..View::default() }, theirs)));
 
-    let notes = (!state.link_notes.is_empty()).then(|| html! {
-        <div class="link-notes" role="status">
-            <p>{ "Parts of this link could not be used and were ignored:" }</p>
-            <ul>{ for state.link_notes.iter().map(|n| html! { <li>{ n }</li> }) }</ul>
-            <button type="button" class="secondary dismiss" onclick={dismiss}>{ "OK" }</button>
-        </div>
+    let notes = (!state.link_notes.is_empty()).then(|| {
+        html! {
+            <div class="link-notes" role="status">
+                <p>{ "Parts of this link could not be used and were ignored:" }</p>
+                <ul>{ for state.link_notes.iter().map(|n| html! { <li>{ n }</li> }) }</ul>
+                <button type="button" class="secondary dismiss" onclick={dismiss}>{ "OK" }</button>
+            </div>
+        }
     });
     let controls = html! {
         <Controls form={state.form.clone()} running={state.running.clone()} cores={state.environment.cores}
@@ -141,6 +146,7 @@ pub fn app() -> Html {
                         <p class="explanation">{ &r.explanation }</p>
                         { bar_chart(r) }
                         { results_table(r) }
+                        { communication_table(r) }
                     }
                     if let Some(theirs) = theirs {
                         { their_run_vs_yours(theirs, results_now.as_deref()) }
@@ -183,6 +189,8 @@ pub fn app() -> Html {
                     <p class="explanation">{ &r.explanation }</p>
                     { bar_chart(r) }
                     { results_table(r) }
+                    { communication_table(r) }
+                    { memory_table(r) }
                     { python.clone() }
                     { latency_table(r) }
                     // The sweep runs threads + GIL, which need isolation.
@@ -203,6 +211,7 @@ pub fn app() -> Html {
                             <li><strong>{ "Threads + GIL" }</strong>{ ": a pool sharing one memory, but only one thread computes at a time, as in Python's ThreadPoolExecutor." }</li>
                             <li><strong>{ "Threads (no GIL)" }</strong>{ ": the same pool without the GIL, as in free-threaded Python." }</li>
                             <li><strong>{ "Processes" }</strong>{ ": isolated workers with their own memory that talk by messages, as in ProcessPoolExecutor." }</li>
+                            <li><strong>{ "Processes × threads" }</strong>{ ": each process runs its own pool of threads with its own GIL: the two used together." }</li>
                         </ul>
                         <p>{ "Try the CPU loop (the GIL keeps threads at about 1×), then I/O (every pool overlaps its waits), then the convoy effect." }</p>
                     </div>

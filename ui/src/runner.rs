@@ -12,10 +12,12 @@ use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::rc::Rc;
+use threadlab::data;
 use threadlab::dispatch::Dispatch;
+use threadlab::models::hybrid;
 use threadlab::plan::{self, Plan, Step};
 use threadlab::protocol::{decode, encode, Reply, Request};
-use threadlab::results::{Environment, ModelSummary};
+use threadlab::results::{Environment, Footprint, ModelSummary};
 use threadlab::{Experiment, Job, Machine, Model, ModelRun, Results, Status};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -29,7 +31,7 @@ extern "C" {
     #[wasm_bindgen(js_namespace = threadlabRunner, js_name = spawn, catch)]
     fn js_spawn(script: &str, id: u32, threads: u32) -> Result<js_sys::Promise, JsValue>;
     #[wasm_bindgen(js_namespace = threadlabRunner, js_name = post, catch)]
-    fn js_post(handle: u32, text: &str) -> Result<(), JsValue>;
+    fn js_post(handle: u32, text: &str, input: Option<js_sys::ArrayBuffer>, transfer: bool) -> Result<(), JsValue>;
     #[wasm_bindgen(js_namespace = threadlabRunner, js_name = recv, catch)]
     fn js_recv(handles: Vec<u32>) -> Result<js_sys::Promise, JsValue>;
     #[wasm_bindgen(js_namespace = threadlabRunner, js_name = alive)]
@@ -38,6 +40,28 @@ extern "C" {
     fn js_terminate(handle: u32);
     #[wasm_bindgen(js_namespace = threadlabRunner, js_name = terminateAll)]
     fn js_terminate_all();
+    #[wasm_bindgen(js_namespace = threadlabRunner, js_name = browserMemory, catch)]
+    fn js_browser_memory() -> Result<js_sys::Promise, JsValue>;
+}
+
+/// The browser's own measurement of the page and its workers.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct BrowserMemory {
+    pub bytes: u64,
+    pub page: u64,
+    pub workers: u64,
+    #[serde(rename = "workerCount")]
+    pub worker_count: u32,
+    /// What the figure counts ("JavaScript", "DOM", "Shared", …).
+    pub types: Vec<String>,
+}
+
+/// Asks the browser (`performance.measureUserAgentSpecificMemory`); `Err`
+/// says why it cannot here.
+pub async fn browser_memory() -> Result<BrowserMemory, String> {
+    let v = await_js(js_browser_memory()).await?;
+    let text = js_sys::JSON::stringify(&v).ok().and_then(|s| s.as_string()).ok_or("the browser's answer is not JSON")?;
+    serde_json::from_str(&text).map_err(|e| e.to_string())
 }
 
 /// The one place JS errors become messages for people.
@@ -50,11 +74,7 @@ pub fn message(e: JsValue) -> String {
 
 pub fn environment() -> Environment {
     let v = js_environment();
-    js_sys::JSON::stringify(&v)
-        .ok()
-        .and_then(|s| s.as_string())
-        .and_then(|s| serde_json::from_str(&s).ok())
-        .unwrap_or_default()
+    js_sys::JSON::stringify(&v).ok().and_then(|s| s.as_string()).and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default()
 }
 
 /// Why a run as a whole did not finish.
@@ -99,6 +119,15 @@ thread_local! {
     static POOLS: RefCell<Pools> = RefCell::new(Pools::default());
     /// This machine's loop speed, measured once (in a worker) when first needed.
     static MACHINE: Cell<Option<f64>> = const { Cell::new(None) };
+    /// The page's copy of the input of the experiment under way (the
+    /// parent's data, which it sends processes their shares from): one
+    /// `ArrayBuffer` per task. Dropped when the experiment ends.
+    static INPUTS: RefCell<Option<Inputs>> = const { RefCell::new(None) };
+}
+
+struct Inputs {
+    total: u64,
+    shares: Vec<js_sys::ArrayBuffer>,
 }
 
 /// The right to run: one at a time. Taken synchronously, before anything
@@ -172,6 +201,9 @@ struct Pools {
     threads: Option<(u32, u32, f64)>,
     /// The process workers and the pool's start-up time.
     processes: Option<(Vec<u32>, f64)>,
+    /// Processes × threads: one coordinator per process, its thread count
+    /// and the pool's start-up time.
+    hybrid: Option<(Vec<u32>, u32, f64)>,
 }
 
 async fn await_js(p: Result<js_sys::Promise, JsValue>) -> Result<JsValue, String> {
@@ -189,7 +221,67 @@ async fn recv(handles: &[u32]) -> Result<(usize, Reply), String> {
 }
 
 fn post(handle: u32, request: &Request) -> Result<(), String> {
-    js_post(handle, &encode(request)).map_err(message)
+    js_post(handle, &encode(request), None, false).map_err(message)
+}
+
+/// Lets the page draw and take input between slices of work done on its
+/// thread (a macrotask: `setTimeout(0)`).
+async fn yield_to_page() {
+    let p = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback(&resolve);
+        }
+    });
+    let _ = JsFuture::from(p).await;
+}
+
+/// The page's copy of `job`'s input, one buffer per task's share, made
+/// before any clock starts, in slices of a few MB (no long task on the
+/// page's thread), and kept for the repeats that follow (made again after
+/// a transfer emptied it).
+async fn inputs(job: &Job) -> Vec<js_sys::ArrayBuffer> {
+    let total = job.experiment.workload.input_bytes();
+    let tasks = job.experiment.tasks;
+    let kept = INPUTS.with(|i| {
+        i.borrow()
+            .as_ref()
+            .filter(|i| i.total == total && i.shares.len() == tasks as usize && i.shares.iter().all(|b| b.byte_length() > 0))
+            .map(|i| i.shares.clone())
+    });
+    if let Some(shares) = kept {
+        return shares;
+    }
+    INPUTS.with(|i| i.borrow_mut().take());
+    const SLICE: u64 = 8 << 20;
+    let mut block = vec![0u8; 1 << 16];
+    let mut shares = Vec::with_capacity(tasks as usize);
+    let mut since_yield = 0;
+    for i in 0..tasks {
+        let range = data::chunk(total, tasks, i);
+        let buf = js_sys::ArrayBuffer::new((range.end - range.start) as u32);
+        let view = js_sys::Uint8Array::new(&buf);
+        let mut at = range.start;
+        while at < range.end {
+            let n = (range.end - at).min(block.len() as u64) as usize;
+            data::fill(at, &mut block[..n]);
+            let from = (at - range.start) as u32;
+            view.subarray(from, from + n as u32).copy_from(&block[..n]);
+            at += n as u64;
+            since_yield += n as u64;
+            if since_yield >= SLICE {
+                since_yield = 0;
+                yield_to_page().await;
+            }
+        }
+        shares.push(buf);
+    }
+    INPUTS.with(|i| *i.borrow_mut() = Some(Inputs { total, shares: shares.clone() }));
+    shares
+}
+
+/// Bytes of input the page holds now (0 after a transfer emptied it).
+fn page_input_bytes() -> u64 {
+    INPUTS.with(|i| i.borrow().as_ref().map_or(0, |i| i.shares.iter().map(|b| u64::from(b.byte_length())).sum()))
 }
 
 /// Sends one request to one worker and waits for its answer.
@@ -238,9 +330,10 @@ async fn sequential_worker() -> Result<(u32, f64), String> {
     Ok(w)
 }
 
-/// Gets `model`'s pool of `workers` ready; returns the ms it took to start
-/// (measured when it was started, perhaps by an earlier run).
-async fn prepare(model: Model, workers: u32) -> Result<f64, String> {
+/// Gets `model`'s pool of `workers` ready (processes × threads: of
+/// `threads` threads each); returns the ms it took to start (measured when
+/// it was started, perhaps by an earlier run).
+async fn prepare(model: Model, workers: u32, threads: u32) -> Result<f64, String> {
     match model {
         Model::Sequential => Ok(sequential_worker().await?.1),
         Model::Threads | Model::ThreadsGil => {
@@ -274,6 +367,23 @@ async fn prepare(model: Model, workers: u32) -> Result<f64, String> {
             POOLS.with(|p| p.borrow_mut().processes = Some((hs, ms)));
             Ok(ms)
         }
+        Model::Hybrid => {
+            let current = POOLS.with(|p| p.borrow_mut().hybrid.take());
+            if let Some((hs, n, ms)) = current {
+                if hs.len() == workers as usize && n == threads && hs.iter().all(|h| js_alive(*h)) {
+                    POOLS.with(|p| p.borrow_mut().hybrid = Some((hs, n, ms)));
+                    return Ok(ms);
+                }
+                hs.iter().for_each(|h| js_terminate(*h));
+            }
+            // Each process is a coordinator: its own shared memory, its own
+            // pool of threads, its own GIL.
+            let t0 = js_now();
+            let hs = spawn("coordinator", 0..workers, threads).await?;
+            let ms = js_now() - t0;
+            POOLS.with(|p| p.borrow_mut().hybrid = Some((hs, threads, ms)));
+            Ok(ms)
+        }
     }
 }
 
@@ -285,6 +395,7 @@ fn discard(model: Model) {
             Model::Sequential => p.sequential.take().into_iter().for_each(|(h, _)| js_terminate(h)),
             Model::Threads | Model::ThreadsGil => p.threads.take().into_iter().for_each(|(h, ..)| js_terminate(h)),
             Model::Processes => p.processes.take().into_iter().flat_map(|(hs, _)| hs).for_each(js_terminate),
+            Model::Hybrid => p.hybrid.take().into_iter().flat_map(|(hs, ..)| hs).for_each(js_terminate),
         }
     });
 }
@@ -321,19 +432,27 @@ async fn run_once(model: Model, job: &Job, on_task: &dyn Fn(u32)) -> Result<Mode
         Model::Threads | Model::ThreadsGil => {
             // Both threads models share one pool: if the other one's
             // failure took it down, start it again.
-            prepare(model, job.experiment.workers).await?;
+            prepare(model, job.experiment.workers, 0).await?;
             let h = POOLS.with(|p| p.borrow().threads.map(|t| t.0)).ok_or("the threads pool is not running")?;
             ran(call(h, &Request::Threads { job: job.clone(), gil: model == Model::ThreadsGil }).await?)
         }
         Model::Processes => {
             let pool = POOLS.with(|p| p.borrow().processes.as_ref().map(|p| p.0.clone())).ok_or("the process pool is not running")?;
+            let task = job.experiment.workload.task();
+            let shares = if task.input_bytes() > 0 { inputs(job).await } else { Vec::new() };
             let mut dispatch = Dispatch::new(job.clone(), pool.len() as u32);
             let mut used: Vec<u32> = pool[..dispatch.workers() as usize].to_vec();
             let mut outbox = dispatch.start();
             while !dispatch.is_finished() {
                 for send in outbox.drain(..) {
+                    let h = used[send.worker as usize];
+                    // A task that reads input goes with its share.
+                    let share = match send.request {
+                        Request::Task { index, .. } => shares.get(index as usize).cloned(),
+                        _ => None,
+                    };
                     // A worker that died is found by `recv` just below.
-                    let _ = post(used[send.worker as usize], &send.request);
+                    let _ = js_post(h, &encode(&send.request), share, task.transfers_input());
                 }
                 let failure = match recv(&used).await {
                     Ok((w, reply)) => {
@@ -369,7 +488,50 @@ async fn run_once(model: Model, job: &Job, on_task: &dyn Fn(u32)) -> Result<Mode
             }
             Ok(dispatch.finish(js_now()))
         }
+        Model::Hybrid => {
+            let (pool, threads) =
+                POOLS.with(|p| p.borrow().hybrid.as_ref().map(|p| (p.0.clone(), p.1))).ok_or("the processes × threads pool is not running")?;
+            let n = hybrid::processes(job) as usize;
+            let used = pool.get(..n).ok_or("the processes × threads pool is too small")?.to_vec();
+            let start = js_now();
+            for (p, h) in used.iter().enumerate() {
+                post(*h, &Request::Threads { job: hybrid::part(job, p as u32), gil: true })?;
+            }
+            let mut parts: Vec<Option<ModelRun>> = vec![None; n];
+            for done in 1..=n {
+                let (p, reply) = recv(&used).await?;
+                match reply {
+                    Reply::Ran { run } if parts[p].is_none() => parts[p] = Some(run),
+                    Reply::Failed { error } => return Err(format!("process {} failed: {error}", p + 1)),
+                    other => return Err(format!("process {} answered {other:?}", p + 1)),
+                }
+                on_task(done as u32 * job.experiment.tasks / n as u32);
+            }
+            let end = js_now();
+            Ok(hybrid::merge(threads, parts.into_iter().flatten().collect(), start, end))
+        }
     }
+}
+
+/// The memory `model`'s workers hold, each reported by its worker.
+async fn footprint(model: Model, exp: &Experiment) -> Result<Footprint, String> {
+    let (handles, threads_per_memory, page_input_bytes) = POOLS.with(|p| {
+        let p = p.borrow();
+        match model {
+            Model::Sequential => (p.sequential.iter().map(|s| s.0).collect(), 1, 0),
+            Model::Threads | Model::ThreadsGil => (p.threads.iter().map(|t| t.0).collect(), exp.workers, 0),
+            Model::Processes => (p.processes.iter().flat_map(|(hs, _)| hs.iter().copied()).collect::<Vec<u32>>(), 1, page_input_bytes()),
+            Model::Hybrid => (p.hybrid.iter().flat_map(|(hs, ..)| hs.iter().copied()).collect(), exp.threads_per_process, 0),
+        }
+    });
+    let mut memories = Vec::with_capacity(handles.len());
+    for h in handles {
+        match call(h, &Request::Footprint).await? {
+            Reply::Footprint { memory_bytes: Some(b) } => memories.push(b),
+            other => return Err(format!("a worker answered {other:?}")),
+        }
+    }
+    Ok(Footprint { memories, threads_per_memory, page_input_bytes })
 }
 
 /// Where progress goes (the page state).
@@ -381,7 +543,7 @@ pub type ProgressFn = Rc<dyn Fn(Progress)>;
 /// still run.
 pub async fn run(slot: &Slot, plan: &Plan, env: &Environment, progress: &ProgressFn) -> Result<Vec<Results>, RunError> {
     let unavailable: Vec<Model> = match env.threads_unavailable {
-        Some(_) => vec![Model::ThreadsGil, Model::Threads],
+        Some(_) => Model::ALL.into_iter().filter(|m| m.needs_shared_memory()).collect(),
         None => vec![],
     };
     let total = plan.timed_tasks(&unavailable);
@@ -408,6 +570,12 @@ async fn run_experiment(
     (mut done, total): (u32, u32),
 ) -> Result<Results, RunError> {
     let say = |done: u32, label: String| progress(Progress { done, total, label });
+    if exp.workload.input_bytes() > 0 {
+        // Fresh workers: a WebAssembly memory never shrinks, so a reused
+        // worker would still hold an earlier experiment's data, and the
+        // memory figures would not be this experiment's.
+        Model::ALL.into_iter().for_each(discard);
+    }
     let needs = exp.workload.needs_calibration();
     if needs && MACHINE.with(Cell::get).is_none() {
         say(done, "Measuring this machine's speed…".into());
@@ -448,7 +616,7 @@ async fn run_experiment(
         let result = match step {
             Step::Prepare { model, workers } => {
                 say(done, format!("Starting {} workers…", model.label()));
-                prepare(model, workers).await.map(|ms| {
+                prepare(model, workers, exp.threads_per_process).await.map(|ms| {
                     startup.insert(model, ms);
                 })
             }
@@ -483,14 +651,21 @@ async fn run_experiment(
     say(total.max(done), "Summarising…".into());
     let mut env = env.clone();
     env.cpu_iterations_per_ms = job.machine.cpu_iterations_per_ms;
-    let summaries = exp
-        .models
-        .iter()
-        .map(|&m| match failed.remove(&m) {
+    let mut summaries = Vec::with_capacity(exp.models.len());
+    for &m in &exp.models {
+        summaries.push(match failed.remove(&m) {
             Some(status) => ModelSummary::not_run(m, exp.workers, status),
-            None => ModelSummary::from_runs(exp, &expected, m, runs.get(&m).map(Vec::as_slice).unwrap_or(&[]), startup.get(&m).copied()),
-        })
-        .collect();
+            None => {
+                let mut s = ModelSummary::from_runs(exp, &expected, m, runs.get(&m).map(Vec::as_slice).unwrap_or(&[]), startup.get(&m).copied());
+                // A worker that cannot say leaves the figure out, no guess.
+                s.memory = footprint(m, exp).await.ok();
+                slot.check()?;
+                s
+            }
+        });
+    }
+    // The page's copy of the input is not kept past the experiment.
+    INPUTS.with(|i| i.borrow_mut().take());
     Ok(Results::new(exp.clone(), env, summaries))
 }
 

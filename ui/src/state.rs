@@ -23,6 +23,7 @@ pub struct Form {
     pub workers: String,
     pub repeats: String,
     pub switch_interval: String,
+    pub threads_per_process: String,
     pub models: BTreeSet<Model>,
     /// Record the per-worker timelines.
     pub trace: bool,
@@ -40,6 +41,7 @@ impl Form {
             workers: String::new(),
             repeats: String::new(),
             switch_interval: String::new(),
+            threads_per_process: String::new(),
             models: Default::default(),
             trace: true,
         };
@@ -64,6 +66,7 @@ impl Form {
             "workers": self.workers.trim(),
             "repeats": self.repeats.trim(),
             "switch_interval_ms": self.switch_interval.trim(),
+            "threads_per_process": self.threads_per_process.trim(),
             "models": self.models.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
             "trace": self.trace,
         });
@@ -87,6 +90,7 @@ impl Form {
         form.workers = e.workers.to_string();
         form.repeats = e.repeats.to_string();
         form.switch_interval = e.switch_interval_ms.to_string();
+        form.threads_per_process = e.threads_per_process.to_string();
         form.models = e.models.iter().copied().collect();
         form.trace = e.trace;
         form
@@ -195,6 +199,7 @@ pub enum Field {
     Workers,
     Repeats,
     SwitchInterval,
+    ThreadsPerProcess,
 }
 
 pub enum Action {
@@ -236,6 +241,7 @@ impl Reducible for State {
                     Field::Workers => f.workers = value,
                     Field::Repeats => f.repeats = value,
                     Field::SwitchInterval => f.switch_interval = value,
+                    Field::ThreadsPerProcess => f.threads_per_process = value,
                 }
             }
             Action::ToggleTrace => s.form.trace = !s.form.trace,

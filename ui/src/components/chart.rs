@@ -14,6 +14,7 @@ pub fn colour(m: Model) -> &'static str {
         Model::ThreadsGil => "#CC79A7",
         Model::Threads => "#56B4E9",
         Model::Processes => "#009E73",
+        Model::Hybrid => "#D55E00",
     }
 }
 

@@ -22,13 +22,46 @@ pub struct Props {
 }
 
 /// A text field; `inputmode` picks the phone keyboard ("decimal" or "text").
-fn text_field(id: &'static str, label: &'static str, value: &str, hint: String, inputmode: &'static str, field: Field, on_action: &Callback<Action>, disabled: bool) -> Html {
+fn text_field(
+    id: &'static str,
+    label: &'static str,
+    value: &str,
+    hint: String,
+    inputmode: &'static str,
+    field: Field,
+    on_action: &Callback<Action>,
+    disabled: bool,
+) -> Html {
     let oninput = on_action.reform(move |e: InputEvent| Action::Set(field, e.target_unchecked_into::<HtmlInputElement>().value()));
     html! {
         <div class="field">
             <label for={id}>{ label }</label>
             <input {id} type="text" {inputmode} value={value.to_string()} {oninput} {disabled}
                 aria-describedby={format!("{id}-hint")} />
+            <small id={format!("{id}-hint")}>{ hint }</small>
+        </div>
+    }
+}
+
+/// A menu of a few words (`Input::Choice`).
+#[allow(clippy::too_many_arguments)]
+fn choice_field(
+    id: &'static str,
+    label: &'static str,
+    value: &str,
+    options: &'static [&'static str],
+    hint: &'static str,
+    field: Field,
+    on_action: &Callback<Action>,
+    disabled: bool,
+) -> Html {
+    let onchange = on_action.reform(move |e: Event| Action::Set(field, e.target_unchecked_into::<HtmlSelectElement>().value()));
+    html! {
+        <div class="field">
+            <label for={id}>{ label }</label>
+            <select {id} {onchange} {disabled} aria-describedby={format!("{id}-hint")}>
+                { for options.iter().map(|o| html! { <option value={*o} selected={*o == value}>{ *o }</option> }) }
+            </select>
             <small id={format!("{id}-hint")}>{ hint }</small>
         </div>
     }
@@ -92,6 +125,7 @@ pub fn controls(p: &Props) -> Html {
         let (hint, inputmode) = match f.input {
             Input::Whole { min, max } => (format!("{} ({} to {})", f.hint, group(min), group(max)), "decimal"),
             Input::Text => (f.hint.to_string(), "text"),
+            Input::Choice(options) => return choice_field(id, f.label, p.form.param(f.key), options, f.hint, Field::Param(f.key), &p.on_action, running),
         };
         text_field(id, f.label, p.form.param(f.key), hint, inputmode, Field::Param(f.key), &p.on_action, running)
     });
@@ -127,6 +161,9 @@ pub fn controls(p: &Props) -> Html {
                 }) }
                 <small>{ "Processes each have their own GIL, which nobody else wants: the GIL never slows them down." }</small>
             </fieldset>
+            if p.form.models.contains(&Model::Hybrid) {
+                { text_field("threads_per_process", "Threads in each process (processes × threads)", &p.form.threads_per_process, format!("Each of the workers is a process with this many threads and its own GIL (1 to {}).", threadlab::experiment::MAX_THREADS_PER_PROCESS), "decimal", Field::ThreadsPerProcess, &p.on_action, running) }
+            }
             <label class="check trace" for="trace">
                 <input type="checkbox" id="trace" checked={p.form.trace} onchange={p.on_action.reform(|_: Event| Action::ToggleTrace)} disabled={running} />
                 { " Record what every worker did (timelines)" }

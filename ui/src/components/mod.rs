@@ -7,6 +7,7 @@ pub mod controls;
 pub mod copy;
 pub mod environment;
 pub mod lessons;
+pub mod memory;
 pub mod python;
 pub mod share;
 pub mod sweep;
@@ -14,13 +15,4 @@ pub mod table;
 pub mod timeline;
 pub mod verdict;
 
-/// `1234.5` -> `"1,235 ms"`, `12.34` -> `"12.3 ms"`.
-pub fn ms(v: f64) -> String {
-    if v >= 1000.0 {
-        format!("{} ms", threadlab::experiment::group(v.round() as u64))
-    } else if v >= 100.0 {
-        format!("{v:.0} ms")
-    } else {
-        format!("{v:.1} ms")
-    }
-}
+pub use threadlab::stats::ms;

@@ -6,8 +6,9 @@
 
 use super::ms;
 use std::rc::Rc;
+use threadlab::models::hybrid;
 use threadlab::trace::{Lane, State, Timeline};
-use threadlab::{ModelSummary, Results};
+use threadlab::{Model, ModelSummary, Results};
 use yew::prelude::*;
 
 /// A colour-blind-safe colour per state (Okabe–Ito), plus grey for idle.
@@ -41,7 +42,10 @@ pub struct View {
 pub enum ViewAction {
     /// Zoom by `factor` (< 1 zooms in) keeping the point at `at` (0–1 of
     /// the visible part) in place.
-    Zoom { factor: f64, at: f64 },
+    Zoom {
+        factor: f64,
+        at: f64,
+    },
     /// Move by a fraction of the visible part.
     Pan(f64),
     Reset,
@@ -135,11 +139,23 @@ fn lane_rects(lane: &Lane, t: &Timeline, view: View) -> Vec<(f64, f64, State)> {
     out
 }
 
-fn details(lane: &Lane, t: &Timeline, time: f64) -> Option<String> {
+/// A lane's name: "worker 3", or for threads inside processes, which
+/// thread of which process ("P2 · T1": thread 1 of process 2).
+pub fn lane_name(model: Model, threads_per_process: u32, worker: u32) -> String {
+    match model {
+        Model::Hybrid => {
+            let (p, t) = hybrid::process_and_thread(threads_per_process, worker);
+            format!("P{} · T{}", p + 1, t + 1)
+        }
+        _ => format!("worker {worker}"),
+    }
+}
+
+fn details(name: String, lane: &Lane, t: &Timeline, time: f64) -> Option<String> {
     let s = lane.spans(t.end_ms).find(|s| s.start <= time && time <= s.end)?;
     Some(format!(
-        "worker {} · {} · {} · {} (from {} to {})",
-        lane.worker,
+        "{} · {} · {} · {} (from {} to {})",
+        name,
         s.task.map(|i| format!("task {i}")).unwrap_or_else(|| "no task".into()),
         s.state.label(),
         ms(s.end - s.start),
@@ -163,7 +179,9 @@ pub fn timeline_panel(p: &Props) -> Html {
             let listener = svg.cast::<web_sys::Element>().map(|el| {
                 let target = el.clone();
                 gloo_events::EventListener::new_with_options(&el, "wheel", gloo_events::EventListenerOptions::enable_prevent_default(), move |e| {
-                    let Some(e) = wasm_bindgen::JsCast::dyn_ref::<web_sys::WheelEvent>(e) else { return };
+                    let Some(e) = wasm_bindgen::JsCast::dyn_ref::<web_sys::WheelEvent>(e) else {
+                        return;
+                    };
                     e.prevent_default();
                     let at = plot_fraction(&target, e.client_x() as f64);
                     let factor = if e.delta_y() < 0.0 { 0.8 } else { 1.25 };
@@ -178,6 +196,7 @@ pub fn timeline_panel(p: &Props) -> Html {
         return html! {};
     };
     let v = *view;
+    let threads_per_process = p.model.results.experiment.threads_per_process.max(1);
     let total = (t.end_ms - t.start_ms).max(1e-9);
     let height = TOP + LANE * t.lanes.len() as f64 + 24.0;
 
@@ -192,7 +211,9 @@ pub fn timeline_panel(p: &Props) -> Html {
     let onmousemove = {
         let (drag, dispatcher, svg, hover, model) = (drag.clone(), view.dispatcher(), svg.clone(), hover.clone(), p.model.clone());
         Callback::from(move |e: MouseEvent| {
-            let Some(el) = svg.cast::<web_sys::Element>() else { return };
+            let Some(el) = svg.cast::<web_sys::Element>() else {
+                return;
+            };
             let rect = el.get_bounding_client_rect();
             let x = e.client_x() as f64;
             let last = *drag.borrow();
@@ -205,12 +226,16 @@ pub fn timeline_panel(p: &Props) -> Html {
                     *drag.borrow_mut() = Some(x);
                 }
             }
-            let Some(t) = model.get().timeline.as_ref() else { return };
+            let Some(t) = model.get().timeline.as_ref() else {
+                return;
+            };
             let y = (e.client_y() as f64 - rect.top()) / rect.height().max(1.0) * (TOP + LANE * t.lanes.len() as f64 + 24.0);
             let lane = ((y - TOP) / LANE).floor();
             let frac = plot_fraction(&el, x);
             let time = t.start_ms + (v.from + frac * (v.to - v.from)) * (t.end_ms - t.start_ms);
-            let text = (lane >= 0.0).then(|| t.lanes.get(lane as usize)).flatten().and_then(|l| details(l, t, time));
+            let r = &model.results;
+            let name = |l: &Lane| lane_name(r.models[model.index].model, r.experiment.threads_per_process, l.worker);
+            let text = (lane >= 0.0).then(|| t.lanes.get(lane as usize)).flatten().and_then(|l| details(name(l), l, t, time));
             hover.set(text);
         })
     };
@@ -261,9 +286,14 @@ pub fn timeline_panel(p: &Props) -> Html {
                     <title>{ format!("What each of the {} workers of {} did over {}", t.lanes.len(), summary.label, ms(total)) }</title>
                     { for t.lanes.iter().enumerate().map(|(i, lane)| {
                         let y = TOP + LANE * i as f64;
+                        // Threads inside processes: a rule between processes.
+                        let new_process = summary.model == Model::Hybrid && i > 0 && lane.worker % threads_per_process == 0;
                         html! {
                             <g class="lane" data-worker={lane.worker.to_string()}>
-                                <text x={(LEFT - 8.0).to_string()} y={(y + LANE * 0.65).to_string()} text-anchor="end" class="tl-label">{ format!("worker {}", lane.worker) }</text>
+                                if new_process {
+                                    <line class="tl-process-rule" x1="0" x2={WIDTH.to_string()} y1={y.to_string()} y2={y.to_string()} />
+                                }
+                                <text x={(LEFT - 8.0).to_string()} y={(y + LANE * 0.65).to_string()} text-anchor="end" class="tl-label">{ lane_name(summary.model, threads_per_process, lane.worker) }</text>
                                 { for lane_rects(lane, t, v).into_iter().map(|(x0, x1, s)| html! {
                                     <rect x={x0.to_string()} y={(y + 2.0).to_string()} width={(x1 - x0).max(0.5).to_string()} height={(LANE - 4.0).to_string()}
                                         fill={colour(s)} class={classes!("span", format!("{s:?}").to_lowercase())} />
@@ -284,10 +314,15 @@ pub fn timeline_panel(p: &Props) -> Html {
                     <li><span class="swatch" style={format!("background:{}", colour(*s))}></span>{ s.label() }</li>
                 }) }
             </ul>
-            { state_table(t, &states) }
+            { state_table(t, &states, summary.model, threads_per_process) }
+            if summary.model == Model::Hybrid {
+                <p class="hint">{ format!("P = process, T = thread: {} processes, each with its own memory, GIL and {} threads; tasks p, p + {}, … ran in process p.",
+                    t.lanes.len() as u32 / threads_per_process.max(1), threads_per_process, t.lanes.len() as u32 / threads_per_process.max(1)) }</p>
+            }
             if let Some(g) = t.gil {
                 <p class="gil-stats">
-                    { format!("GIL: {} switches, {} failed acquisitions (woke up and found it taken), {} drop requests, switch interval {} ms.",
+                    { format!("{}: {} switches, {} failed acquisitions (woke up and found it taken), {} drop requests, switch interval {} ms.",
+                        if summary.model == Model::Hybrid { "GILs (one per process, added up)" } else { "GIL" },
                         g.switches, g.failed_acquisitions, g.drop_requests, g.switch_interval_ms) }
                 </p>
             }
@@ -305,7 +340,7 @@ fn plot_fraction(el: &web_sys::Element, client_x: f64) -> f64 {
     ((x - LEFT) / PLOT).clamp(0.0, 1.0)
 }
 
-fn state_table(t: &Timeline, states: &[State]) -> Html {
+fn state_table(t: &Timeline, states: &[State], model: Model, threads_per_process: u32) -> Html {
     let total = (t.end_ms - t.start_ms).max(1e-9);
     html! {
         <table class="state-table">
@@ -319,7 +354,7 @@ fn state_table(t: &Timeline, states: &[State]) -> Html {
                 let times = lane.time_in_states(t.end_ms);
                 html! {
                     <tr>
-                        <th scope="row">{ lane.worker }</th>
+                        <th scope="row">{ lane_name(model, threads_per_process, lane.worker) }</th>
                         { for states.iter().map(|s| {
                             let v = times.get(s).copied().unwrap_or(0.0);
                             html! { <td>{ format!("{} ({:.0}%)", ms(v), 100.0 * v / total) }</td> }
