@@ -63,6 +63,10 @@ pub struct Dispatch {
     tasks: Vec<TaskRecord>,
     lost: Vec<LostTask>,
     lanes: Vec<Lane>,
+    /// A fresh process for every task (the process-per-task model).
+    per_task: bool,
+    /// Workers to replace before they get another task (per task).
+    respawn: Vec<u32>,
 }
 
 impl Dispatch {
@@ -81,7 +85,29 @@ impl Dispatch {
             start_ms: None,
             lost: Vec::new(),
             lanes: (0..workers).map(|worker| Lane { worker, events: Vec::new(), truncated: false }).collect(),
+            per_task: false,
+            respawn: Vec::new(),
         }
+    }
+
+    /// A dispatch that starts a process for every task: the clock started
+    /// at `start_ms`, before the first processes were spawned (their start
+    /// is part of the run); after each task its worker is replaced
+    /// ([`Dispatch::take_respawns`]).
+    pub fn per_task(job: Job, pool: u32, start_ms: f64) -> Dispatch {
+        let mut d = Dispatch::new(job, pool);
+        d.per_task = true;
+        d.start_ms = Some(start_ms);
+        for lane in &mut d.lanes {
+            lane.events.push(Event { t: start_ms, state: State::Spawning, task: None });
+        }
+        d
+    }
+
+    /// The workers to replace now with fresh ones (process per task): end
+    /// each, start another, then [`Dispatch::worker_replaced`].
+    pub fn take_respawns(&mut self) -> Vec<u32> {
+        std::mem::take(&mut self.respawn)
     }
 
     /// Workers this dispatch uses (the first `workers()` of the pool).
@@ -122,6 +148,19 @@ impl Dispatch {
                 let lane = &mut self.lanes[w];
                 lane.truncated |= truncated;
                 lane.events.extend(trace);
+                if self.per_task {
+                    // This process is done. The next task gets a new one,
+                    // unless the replacements already starting take them all.
+                    let starting = self.ready.iter().filter(|r| !**r).count() as u32;
+                    if self.next + starting < self.job.experiment.tasks {
+                        lane.events.push(Event { t: now_ms, state: State::Spawning, task: None });
+                        self.ready[w] = false;
+                        self.respawn.push(worker);
+                    } else {
+                        lane.events.push(Event { t: now_ms, state: State::Idle, task: None });
+                    }
+                    return Ok(Vec::new());
+                }
                 lane.events.push(Event { t: now_ms, state: State::Idle, task: None });
                 Ok(self.next_task(worker, now_ms).into_iter().collect())
             }
@@ -174,7 +213,8 @@ impl Dispatch {
     pub fn finish(self, now_ms: f64) -> ModelRun {
         let start = self.start_ms.unwrap_or(now_ms);
         let timeline = self.job.experiment.trace.then(|| Timeline::new(start, now_ms, self.lanes, None));
-        ModelRun { model: Model::Processes, workers: self.workers, wall_ms: now_ms - start, tasks: self.tasks, timeline, lost: self.lost }
+        let model = if self.per_task { Model::ProcessPerTask } else { Model::Processes };
+        ModelRun { model, workers: self.workers, wall_ms: now_ms - start, tasks: self.tasks, timeline, counters: Vec::new(), deadlock: None, lost: self.lost }
     }
 }
 

@@ -39,10 +39,14 @@ pub enum Model {
     /// own pool of `threads_per_process` threads and its own GIL (the
     /// seeds' "use them together").
     Hybrid,
+    /// A fresh process for every task (`multiprocessing.Process` per task),
+    /// at most `workers` at a time: every task pays a process start.
+    #[serde(rename = "process_per_task")]
+    ProcessPerTask,
 }
 
 impl Model {
-    pub const ALL: [Model; 5] = [Model::Sequential, Model::ThreadsGil, Model::Threads, Model::Processes, Model::Hybrid];
+    pub const ALL: [Model; 6] = [Model::Sequential, Model::ThreadsGil, Model::Threads, Model::Processes, Model::Hybrid, Model::ProcessPerTask];
     /// The models an experiment runs when it names none (the hybrid one
     /// starts processes × threads workers: only when asked for).
     pub const DEFAULT: [Model; 4] = [Model::Sequential, Model::ThreadsGil, Model::Threads, Model::Processes];
@@ -54,6 +58,7 @@ impl Model {
             Model::Threads => "threads",
             Model::Processes => "processes",
             Model::Hybrid => "hybrid",
+            Model::ProcessPerTask => "process_per_task",
         }
     }
 
@@ -65,6 +70,7 @@ impl Model {
             Model::Threads => "Threads (no GIL)",
             Model::Processes => "Processes",
             Model::Hybrid => "Processes × threads",
+            Model::ProcessPerTask => "Process per task",
         }
     }
 
@@ -123,10 +129,58 @@ pub struct Experiment {
     pub trace: bool,
     /// The hybrid model's threads in each of its `workers` processes.
     pub threads_per_process: u32,
+    /// Run the experiment once per worker count (a sweep); `None`: once.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub sweep: Option<Sweep>,
+}
+
+/// The worker counts of a sweep, ascending.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sweep {
+    pub workers: Vec<u32>,
+}
+
+/// At most this many counts in a sweep.
+pub const MAX_SWEEP: usize = 32;
+/// The largest count a range (`"1..2x"`) reaches.
+pub const MAX_SWEEP_RANGE: u64 = 32;
+
+/// Reads a sweep's worker counts: numbers, `"4x"` for 4 × `cores`, or a
+/// range `"1..2x"` (every count from 1 to 2 × `cores`, at most 32); each
+/// 1–64 (a multiple of the cores is capped at 64), sorted, once each, at
+/// most 32 counts.
+pub fn sweep_counts(items: &[Value], cores: u32) -> Result<Vec<u32>, ExperimentError> {
+    let field = "sweep.workers";
+    let one = |item: &Value| -> Result<u64, ExperimentError> {
+        let times = item.as_str().and_then(|s| s.trim().strip_suffix(['x', '×'])).map(str::trim);
+        Ok(match times {
+            Some(t) => (whole_in(&Value::String(t.to_string()), field, 1, 64)? * u64::from(cores.max(1))).min(MAX_WORKERS),
+            None => whole_in(item, field, 1, MAX_WORKERS)?,
+        })
+    };
+    let mut counts = Vec::new();
+    for item in items.iter().take(MAX_SWEEP + 1) {
+        match item.as_str().and_then(|s| s.split_once("..")) {
+            Some((from, to)) => {
+                let (from, to) = (one(&Value::String(from.trim().into()))?, one(&Value::String(to.trim().into()))?.min(MAX_SWEEP_RANGE));
+                counts.extend((from..=to.max(from)).map(|n| n as u32));
+            }
+            None => counts.push(one(item)? as u32),
+        }
+    }
+    counts.sort_unstable();
+    counts.dedup();
+    if counts.is_empty() || counts.len() > MAX_SWEEP || items.len() > MAX_SWEEP {
+        return Err(ExperimentError::Workload {
+            field: field.into(),
+            message: format!("`{field}` must give 1 to {MAX_SWEEP} worker counts (got {}), e.g. [1, 2, 4, 8], [\"1x\", \"4x\"] or [\"1..2x\"]", counts.len().max(items.len())),
+        });
+    }
+    Ok(counts)
 }
 
 /// The top-level keys an experiment may have.
-pub const KEYS: [&str; 9] = ["version", "workload", "tasks", "workers", "models", "repeats", "switch_interval_ms", "trace", "threads_per_process"];
+pub const KEYS: [&str; 10] = ["version", "workload", "tasks", "workers", "models", "repeats", "switch_interval_ms", "trace", "threads_per_process", "sweep"];
 /// Threads in each process of the hybrid model.
 pub const MAX_THREADS_PER_PROCESS: u64 = 16;
 pub const DEFAULT_THREADS_PER_PROCESS: u64 = 2;
@@ -143,6 +197,7 @@ impl Default for Experiment {
             switch_interval_ms: crate::gil::DEFAULT_SWITCH_INTERVAL_MS,
             trace: true,
             threads_per_process: DEFAULT_THREADS_PER_PROCESS as u32,
+            sweep: None,
         }
     }
 }
@@ -460,7 +515,11 @@ impl Experiment {
         let workload = Workload::from_value(w)?;
         let default_workers = (default_workers as u64).clamp(1, MAX_WORKERS);
         let workers = whole(obj, "workers", 1, MAX_WORKERS, default_workers)? as u32;
-        let tasks = if workload.info().one_task_per_worker { workers } else { whole(obj, "tasks", 1, MAX_TASKS, 4 * default_workers)? as u32 };
+        let tasks = match workload.info().tasks_per_worker {
+            // At most MAX_WORKERS × 3: within what a tab runs.
+            Some(k) => workers * k,
+            None => whole(obj, "tasks", 1, MAX_TASKS, 4 * default_workers)? as u32,
+        };
         let repeats = whole(obj, "repeats", 1, MAX_REPEATS, DEFAULT_REPEATS)? as u32;
         let switch_interval_ms = number(obj, "switch_interval_ms", 0.1, 100.0, crate::gil::DEFAULT_SWITCH_INTERVAL_MS)?;
         let threads_per_process = whole(obj, "threads_per_process", 1, MAX_THREADS_PER_PROCESS, DEFAULT_THREADS_PER_PROCESS)? as u32;
@@ -470,7 +529,7 @@ impl Experiment {
             Some(other) => return Err(ExperimentError::NotABool { field: "trace".into(), got: clip(&other.to_string(), ECHO) }),
         };
         let models = match present(obj, "models") {
-            None => Model::DEFAULT.to_vec(),
+            None => workload.info().models.unwrap_or(&Model::DEFAULT).to_vec(),
             Some(Value::Array(items)) => {
                 let mut models = Vec::new();
                 for item in items {
@@ -496,9 +555,40 @@ impl Experiment {
                 ),
             });
         }
-        let mut exp = Experiment { version: FORMAT_VERSION, workload, tasks, workers, models, repeats, switch_interval_ms, trace, threads_per_process };
+        let sweep = match present(obj, "sweep") {
+            None => None,
+            Some(v) => {
+                let items = v.get("workers").and_then(Value::as_array).ok_or_else(|| ExperimentError::Workload {
+                    field: "sweep".into(),
+                    message: "`sweep` must be like {\"workers\": [1, 2, 4, 8]} (counts, or \"4x\" for 4 × the cores)".into(),
+                })?;
+                Some(Sweep { workers: sweep_counts(items, default_workers as u32)? })
+            }
+        };
+        let mut exp = Experiment { version: FORMAT_VERSION, workload, tasks, workers, models, repeats, switch_interval_ms, trace, threads_per_process, sweep };
+        if let (Some(why), true) = (exp.workload.task().not_hybrid(), exp.models.contains(&Model::Hybrid)) {
+            return Err(ExperimentError::Workload {
+                field: "models".into(),
+                message: format!("The {} workload {why}: leave out processes × threads", exp.workload.key()),
+            });
+        }
         exp.workload.task().validate(&exp)?;
-        if present(obj, "tasks").is_none() && !exp.workload.info().one_task_per_worker {
+        if let Some(s) = &exp.sweep {
+            if exp.workload.info().tasks_per_worker.is_some() {
+                return Err(ExperimentError::Workload {
+                    field: "sweep".into(),
+                    message: format!("A sweep keeps the tasks and changes the workers; the {} workload's tasks follow its workers: run it without `sweep`", exp.workload.key()),
+                });
+            }
+            let most = s.workers.iter().copied().max().unwrap_or(1);
+            if exp.models.contains(&Model::Hybrid) && u64::from(most) * u64::from(exp.threads_per_process) > MAX_WORKERS {
+                return Err(ExperimentError::Workload {
+                    field: "sweep.workers".into(),
+                    message: format!("Processes × threads with {most} processes of {} threads is more than the {MAX_WORKERS} workers a tab can run", exp.threads_per_process),
+                });
+            }
+        }
+        if present(obj, "tasks").is_none() && exp.workload.info().tasks_per_worker.is_none() {
             // The default task count (4 per worker) must fit the budget on
             // any machine: on a many-core one, take as many as fit.
             exp.tasks = exp.tasks.min(exp.tasks_within_budget());
@@ -517,15 +607,17 @@ impl Experiment {
     }
 
     fn check_budget(&self) -> Result<(), ExperimentError> {
+        // A sweep runs the tasks once per worker count.
+        let runs = self.sweep.as_ref().map_or(1, |s| s.workers.len()) as u64;
         match self.workload.cost() {
             Cost::Ms(ms) => {
-                let total = ms.saturating_mul(self.tasks as u64);
+                let total = ms.saturating_mul(self.tasks as u64).saturating_mul(runs);
                 if total > MAX_RUN_SLEEP_MS {
                     return Err(ExperimentError::TooMuchWork { estimate: format!("{} s", total / 1000), limit: format!("{} s", MAX_RUN_SLEEP_MS / 1000) });
                 }
             }
             Cost::Iterations(n) => {
-                let total = n * self.tasks as f64;
+                let total = n * self.tasks as f64 * runs as f64;
                 if total > MAX_RUN_COST {
                     // ~1 ns per loop iteration in a browser
                     return Err(ExperimentError::TooMuchWork {
@@ -687,5 +779,20 @@ mod tests {
         assert_eq!(group(0), "0");
         assert_eq!(group(1000), "1,000");
         assert_eq!(group(10_000_000), "10,000,000");
+    }
+
+    #[test]
+    fn sweeps_read_counts_multiples_of_the_cores_and_ranges() {
+        let read = |v: serde_json::Value, cores: u32| sweep_counts(v.as_array().unwrap(), cores);
+        assert_eq!(read(serde_json::json!([8, "1", "1x", "4x", 2]), 2).unwrap(), vec![1, 2, 8]);
+        assert_eq!(read(serde_json::json!(["1..2x"]), 2).unwrap(), vec![1, 2, 3, 4]);
+        assert_eq!(read(serde_json::json!(["1..2x"]), 64).unwrap().len(), 32, "a range stops at 32");
+        assert_eq!(read(serde_json::json!(["16x"]), 8).unwrap(), vec![64]);
+        let err = read(serde_json::json!([0]), 2).unwrap_err();
+        assert_eq!(err.field(), Some("sweep.workers"));
+        assert!(read(serde_json::json!([]), 2).is_err());
+        assert!(read(serde_json::json!(["lots"]), 2).unwrap_err().to_string().contains("`sweep.workers` must be a whole number"));
+        let e = Experiment::from_json(r#"{"workload":{"kind":"race"},"sweep":{"workers":[1,2]}}"#, 2).unwrap_err();
+        assert_eq!(e.field(), Some("sweep"));
     }
 }

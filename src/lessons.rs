@@ -77,6 +77,36 @@ pub const ALL: &[Lesson] = &[
         query: "workload=mixed&recipe=cpu+20ms,+io+50ms,+x3&tasks=8&workers=2&threads=2&models=threads_gil,processes,hybrid&repeats=3",
     },
     Lesson {
+        id: "race",
+        question: "Can threads that share data get it wrong?",
+        answer: "Yes. `counter += 1` is a read and a write: two threads that read the same value both write it plus one, and an update is lost (a race condition), even with the GIL when a switch lands in between. A lock or an atomic add fixes it; processes share nothing to race on.",
+        query: "workload=race&increments=1000000&switch=0.5&models=sequential,threads_gil,threads,processes&repeats=1",
+    },
+    Lesson {
+        id: "deadlock",
+        question: "What is a deadlock, and how do I avoid one?",
+        answer: "Two threads that take two locks in opposite orders can each end up holding one and waiting for the other, for ever. Take locks in one order everywhere (or with a timeout), and it cannot happen.",
+        query: "workload=deadlock&hold_ms=50&watchdog_ms=1000&workers=2&models=sequential,threads_gil,processes&repeats=1",
+    },
+    Lesson {
+        id: "join",
+        question: "What happens if I forget join()?",
+        answer: "The main program carries on while its threads still run: it reads their results before they exist and reports a partial, wrong answer. join() waits for them.",
+        query: "workload=join&size=100000000&workers=2&models=threads_gil&repeats=1",
+    },
+    Lesson {
+        id: "scaling",
+        question: "Where does adding workers stop helping?",
+        answer: "At the number of cores, for CPU-bound work: each worker up to there adds a core's worth of speed; beyond, workers only take turns on the same cores.",
+        query: "workload=primes&size=300000&tasks=32&models=threads,processes&sweep=1..2x&repeats=3",
+    },
+    Lesson {
+        id: "too-many",
+        question: "Are more processes always faster?",
+        answer: "No. Beyond the number of cores they cannot compute at the same time, and every process costs time to start (far more than a thread), so too many make things slower. A process per task pays that start for every task.",
+        query: "workload=primes&size=300000&tasks=32&models=threads,processes,process_per_task&sweep=1,1x,4x,16x&repeats=1",
+    },
+    Lesson {
         id: "mixed",
         question: "And tasks that both compute and wait?",
         answer: "Threads overlap the waits, but with the GIL they still compute one at a time; processes overlap both.",
@@ -125,6 +155,10 @@ mod tests {
             Claim::CommunicationCost,
             Claim::MemoryFootprint,
             Claim::UseThemTogether,
+            Claim::RaceCondition,
+            Claim::Deadlock,
+            Claim::ForgottenJoin,
+            Claim::TooManyWorkers,
         ] {
             assert!(claims.contains(&c), "no lesson for {c:?}");
         }

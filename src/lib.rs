@@ -7,6 +7,7 @@
 //! - [`workloads`]: one module per kind of task (its parameters, limits,
 //!   cost, work, expected value and check, description);
 //! - [`data`]: the input a data-heavy task reads, how it is split and checked;
+//! - [`export`]: results as CSV, timelines as Perfetto traces, file names;
 //! - [`plan`]: what a press of Run does, step by step;
 //! - [`models`]: the execution models (sequential, threads, processes), written
 //!   against small traits ([`platform::Clock`], [`platform::Blocking`],
@@ -27,6 +28,7 @@ pub mod data;
 pub mod dispatch;
 pub mod embed;
 pub mod experiment;
+pub mod export;
 pub mod explain;
 pub mod gil;
 pub mod lessons;
@@ -37,6 +39,7 @@ pub mod platform;
 pub mod protocol;
 pub mod python;
 pub mod results;
+pub mod shared;
 pub mod stats;
 pub mod trace;
 pub mod verdict;

@@ -42,6 +42,8 @@ pub mod param {
     pub const SWITCH: &str = "switch";
     /// Threads in each process of the hybrid model.
     pub const THREADS: &str = "threads";
+    /// A worker-count sweep: `1,2,8,32` (or `4x`: 4 × the cores).
+    pub const SWEEP: &str = "sweep";
     pub const TRACE: &str = "trace";
     pub const AUTORUN: &str = "autorun";
     pub const EMBED: &str = "embed";
@@ -50,7 +52,7 @@ pub mod param {
     pub const RESULTS: &str = "r";
     pub const LESSON: &str = "lesson";
     /// Every parameter that is not a workload field.
-    pub const ALL: [&str; 15] = [VERSION, LESSON, WORKLOAD, TASKS, WORKERS, MODELS, REPEATS, SWITCH, THREADS, TRACE, AUTORUN, EMBED, EDIT, THEME, RESULTS];
+    pub const ALL: [&str; 16] = [VERSION, LESSON, WORKLOAD, TASKS, WORKERS, MODELS, REPEATS, SWITCH, THREADS, SWEEP, TRACE, AUTORUN, EMBED, EDIT, THEME, RESULTS];
 }
 
 /// The colour scheme an embed asks for.
@@ -239,6 +241,7 @@ fn param_of(field: &str) -> &str {
     match field {
         "switch_interval_ms" => param::SWITCH,
         "threads_per_process" => param::THREADS,
+        "sweep" | "sweep.workers" => param::SWEEP,
         f => f.strip_prefix("workload.").unwrap_or(f),
     }
 }
@@ -352,6 +355,11 @@ pub fn decode(query: &str, default_workers: u32) -> Decoded {
             exp.insert(field.into(), v.into());
         }
     }
+    // `sweep=none`: no sweep (a link adjusting a lesson that has one).
+    if let Some(v) = get(param::SWEEP).filter(|v| !matches!(v.trim(), "" | "none")) {
+        let counts: Vec<Value> = v.split(',').map(|c| Value::from(c.trim())).filter(|c| c.as_str() != Some("")).collect();
+        exp.insert("sweep".into(), serde_json::json!({ "workers": counts }));
+    }
     if let Some(v) = get(param::MODELS) {
         let models: Vec<Value> = v.split(',').map(|m| Value::from(m.trim())).filter(|m| m.as_str() != Some("")).collect();
         exp.insert("models".into(), Value::Array(models));
@@ -461,7 +469,7 @@ pub fn encode(experiment: &Experiment, view: &View, shared: Option<&SharedRun>) 
     for (key, value) in experiment.workload.field_values() {
         q.append_pair(key, &value);
     }
-    if !experiment.workload.info().one_task_per_worker {
+    if experiment.workload.info().tasks_per_worker.is_none() {
         q.append_pair(param::TASKS, &experiment.tasks.to_string());
     }
     q.append_pair(param::WORKERS, &experiment.workers.to_string());
@@ -471,6 +479,17 @@ pub fn encode(experiment: &Experiment, view: &View, shared: Option<&SharedRun>) 
     q.append_pair(param::SWITCH, &experiment.switch_interval_ms.to_string());
     if experiment.models.contains(&Model::Hybrid) {
         q.append_pair(param::THREADS, &experiment.threads_per_process.to_string());
+    }
+    match &experiment.sweep {
+        Some(s) => {
+            let counts: Vec<String> = s.workers.iter().map(u32::to_string).collect();
+            q.append_pair(param::SWEEP, &counts.join(","));
+        }
+        // The lesson's sweep does not apply to this experiment: say so.
+        None if view.lesson.and_then(crate::lessons::find).is_some_and(|l| l.query.contains("sweep=")) => {
+            q.append_pair(param::SWEEP, "none");
+        }
+        None => {}
     }
     if !experiment.trace {
         q.append_pair(param::TRACE, "0");

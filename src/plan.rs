@@ -62,6 +62,10 @@ pub enum Plan {
     /// The same experiment on threads + GIL at several switch intervals,
     /// once each (how the convoy's latency follows the interval).
     IntervalSweep { base: Experiment, intervals: Vec<f64> },
+    /// The same experiment once per worker count (its `sweep`), each on
+    /// freshly started pools, so that starting them is measured at every
+    /// count.
+    WorkerSweep { base: Experiment, counts: Vec<u32> },
 }
 
 impl Plan {
@@ -73,11 +77,25 @@ impl Plan {
     pub fn experiments(&self) -> Vec<Experiment> {
         match self {
             Plan::Single(e) => vec![e.clone()],
+            Plan::WorkerSweep { base, counts } => counts.iter().map(|&workers| Experiment { workers, sweep: None, ..base.clone() }).collect(),
             Plan::IntervalSweep { base, intervals } => intervals
                 .iter()
                 .map(|&switch_interval_ms| Experiment { switch_interval_ms, models: vec![Model::ThreadsGil], repeats: 1, ..base.clone() })
                 .collect(),
         }
+    }
+
+    /// What Run does for `exp`: once, or once per count of its sweep.
+    pub fn of(exp: &Experiment) -> Plan {
+        match &exp.sweep {
+            Some(s) => Plan::WorkerSweep { base: exp.clone(), counts: s.workers.clone() },
+            None => Plan::Single(exp.clone()),
+        }
+    }
+
+    /// Whether each experiment starts on fresh pools.
+    pub fn fresh_pools(&self) -> bool {
+        matches!(self, Plan::WorkerSweep { .. })
     }
 
     /// Tasks all the timed repeats run (for progress).

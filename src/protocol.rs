@@ -17,6 +17,7 @@ use crate::models::threads::Pool;
 use crate::models::{run_one, sequential, threads, tracer};
 use crate::platform::Host;
 use crate::results::{ModelRun, TaskRecord};
+use crate::shared::Shared;
 use crate::trace::{Event, State, Tracer};
 use crate::worker::Worker;
 use crate::workloads::count_loop;
@@ -145,11 +146,13 @@ pub fn decode<T: DeserializeOwned>(text: &str) -> Result<T, ProtocolError> {
 pub struct WorkerState {
     id: u32,
     job: Option<(Job, Tracer)>,
+    /// What this process's tasks share: only with each other.
+    shared: Shared,
 }
 
 impl WorkerState {
     pub fn new(id: u32) -> WorkerState {
-        WorkerState { id, job: None }
+        WorkerState { id, job: None, shared: Shared::default() }
     }
 
     pub fn id(&self) -> u32 {
@@ -168,6 +171,7 @@ impl WorkerState {
         match request {
             Request::Setup { job } => {
                 let tracer = tracer(&job.experiment, self.id);
+                self.shared = Shared::new(&job);
                 self.job = Some((job, tracer));
                 Reply::Ready
             }
@@ -186,6 +190,7 @@ impl WorkerState {
                     w.set_task(Some(index));
                     w.enter_at(sent_ms, State::Receiving);
                     w.set_input(&input);
+                    w.set_shared(&self.shared);
                     let mut record = run_one(job, index, &mut w);
                     record.moved_bytes = input.len() as u64;
                     record.moving_ms = (record.start_ms - sent_ms).max(0.0);

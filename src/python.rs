@@ -38,6 +38,43 @@ class ThreadsInProcesses:
 
 "#;
 
+/// A process per task in Python: `multiprocessing.Process`, at most
+/// `max_workers` at a time, each sending its result back on a queue.
+const PER_TASK_PY: &str = r#"
+
+def run_in_own_process(queue, i, fn, args):
+    queue.put((i, fn(*args)))
+
+
+class ProcessPerTask:
+    """A multiprocessing.Process for every task, at most max_workers at a
+    time: every task pays for starting a process."""
+
+    def __init__(self, max_workers):
+        self.max_workers = max_workers
+
+    def map(self, fn, *iterables):
+        jobs = list(zip(*iterables))
+        results, started, running = [None] * len(jobs), [], 0
+        queue = multiprocessing.SimpleQueue()
+        for _ in range(len(jobs)):
+            while running < self.max_workers and len(started) < len(jobs):
+                i = len(started)
+                p = multiprocessing.Process(target=run_in_own_process, args=(queue, i, fn, jobs[i]))
+                p.start()
+                started.append(p)
+                running += 1
+            i, value = queue.get()
+            results[i] = value
+            running -= 1
+        for p in started:
+            p.join()
+        return results
+
+    def shutdown(self):
+        pass
+"#;
+
 /// The program, runnable as it stands (`python3 experiment.py`).
 pub fn program(exp: &Experiment, machine: &Machine) -> String {
     let task = exp.workload.python(machine);
@@ -51,6 +88,7 @@ pub fn program(exp: &Experiment, machine: &Machine) -> String {
                 Model::Threads => "    \"threads\": ThreadPoolExecutor,  # the same threads; without a GIL only on free-threaded Python (3.13t)".to_string(),
                 Model::Processes => "    \"processes\": ProcessPoolExecutor,  # each process its own interpreter and GIL".to_string(),
                 Model::Hybrid => "    \"hybrid\": ThreadsInProcesses,  # WORKERS processes, each with a pool of THREADS_PER_PROCESS threads".to_string(),
+                Model::ProcessPerTask => "    \"process_per_task\": ProcessPerTask,  # a multiprocessing.Process started for every task".to_string(),
             };
             line + "\n"
         })
@@ -83,7 +121,7 @@ sys.setswitchinterval({switch} / 1000)  # the GIL's switch interval
 def task({params}):
 {body}
 
-{hybrid}
+{hybrid}{per_task}
 MODELS = {{
 {models}}}
 
@@ -146,7 +184,7 @@ def run_model(name, pool_class):
     return None
 
 
-if __name__ == "__main__":
+def report():
     medians, values = {{}}, {{}}
     for name, pool_class in MODELS.items():
         measured = run_model(name, pool_class)
@@ -159,8 +197,14 @@ if __name__ == "__main__":
         lost = sum(v is None for v in values[name])
         crashed = f"  ({{lost}} task(s) lost: a crashed worker broke the executor; this program survived)" if lost else ""
         print(f"{{name:12}} {{workers:2}} worker(s)  median {{medians[name]:9.1f}} ms  min {{min(times):9.1f}}  max {{max(times):9.1f}}{{speedup}}{{crashed}}")
+        if "after_run" in globals():  # what the workload reports after a model's runs
+            after_run(name, values[name])
     # Every task's value (null: lost), for comparing with ThreadLab's.
     print("THREADLAB_VALUES " + json.dumps({{k: [None if v is None else str(v) for v in vs] for k, vs in values.items()}}))
+
+
+if __name__ == "__main__":
+{main}
 "#,
         describe = exp.workload.describe(),
         tasks = exp.tasks,
@@ -171,6 +215,14 @@ if __name__ == "__main__":
         body = task.body.trim_end(),
         models = models.concat(),
         crashes = if task.crashes { "True" } else { "False" },
+        main = match &exp.sweep {
+            Some(s) => format!(
+                "    SWEEP = {:?}  # the worker counts\n    for WORKERS in SWEEP:\n        print(f\"--- {{WORKERS}} worker(s)\")\n        report()",
+                s.workers
+            ),
+            None => "    report()".into(),
+        },
+        per_task = if exp.models.contains(&Model::ProcessPerTask) { PER_TASK_PY } else { "" },
         hybrid = if exp.models.contains(&Model::Hybrid) { format!("\nTHREADS_PER_PROCESS = {}\n{HYBRID}", exp.threads_per_process) } else { String::new() },
         params = if task.takes_input { "i, data" } else { "i" },
         input_args = if task.takes_input {

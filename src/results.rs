@@ -60,6 +60,13 @@ pub struct ModelRun {
     /// replaced the worker and went on).
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub lost: Vec<LostTask>,
+    /// The shared counters at the end (the race), where the workers shared
+    /// them (threads, the loop); empty otherwise.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub counters: Vec<u64>,
+    /// The deadlock the watchdog found and broke, if any.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub deadlock: Option<crate::shared::Deadlock>,
 }
 
 /// A task whose process crashed under it.
@@ -105,6 +112,7 @@ impl ModelRun {
                 problems.push(p);
             }
         }
+        problems.extend(exp.workload.task().check_run(exp, self));
         problems.truncate(10);
         problems
     }
@@ -161,6 +169,12 @@ pub struct ModelSummary {
     /// The memory the model's workers held after its runs (in the browser).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub memory: Option<Footprint>,
+    /// The race: what each phase's counter said at the end (median repeat).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub counters: Vec<u64>,
+    /// The deadlock the watchdog found in any repeat (the first).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub deadlock: Option<crate::shared::Deadlock>,
 }
 
 /// What moving a task's input cost, over the tasks of one repeat.
@@ -256,6 +270,8 @@ impl ModelSummary {
             latency_ms: None,
             communication: None,
             memory: None,
+            counters: Vec::new(),
+            deadlock: None,
         }
     }
 
@@ -289,6 +305,8 @@ impl ModelSummary {
             latency_ms: Latency::of(&runs.iter().flat_map(|r| r.tasks.iter().flat_map(|t| t.latencies_ms.iter().copied())).collect::<Vec<_>>()),
             communication: median_run.filter(|_| input > 0).map(|r| Communication::of(input, &r.tasks)),
             memory: None,
+            counters: median_run.map(|r| exp.workload.task().counted(r, exp.tasks)).unwrap_or_default(),
+            deadlock: runs.iter().find_map(|r| r.deadlock.clone()),
         }
     }
 }
@@ -305,6 +323,57 @@ pub struct Results {
     /// experiment tests none of the seeds' claims, e.g. a single model).
     #[serde(default)]
     pub verdict: Option<crate::verdict::Verdict>,
+    /// A worker-count sweep: every count's figures, per model (the
+    /// summaries above are each model's best count).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub sweep: Vec<SweepPoint>,
+}
+
+/// One worker count of a sweep.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SweepPoint {
+    pub workers: u32,
+    pub models: Vec<SweepModel>,
+}
+
+/// One model at one worker count: its time and what starting its workers
+/// cost.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SweepModel {
+    pub model: Model,
+    pub label: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wall_ms: Option<Spread>,
+    /// Wall time of each repeat, in ms.
+    #[serde(default)]
+    pub runs_ms: Vec<f64>,
+    /// Starting the workers, in ms: a pool's start-up (before its run), or,
+    /// for a process per task, the time its lanes spent spawning (inside
+    /// the run), per worker.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spawn_ms: Option<f64>,
+    /// Starting's share of start + run (pools) or of the run (per task).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spawn_share: Option<f64>,
+    pub correct: bool,
+}
+
+impl SweepModel {
+    fn of(s: &ModelSummary) -> SweepModel {
+        let wall = s.wall_ms.map(|w| w.median);
+        let (spawn_ms, spawn_share) = match (s.model, wall) {
+            (Model::ProcessPerTask, Some(wall)) => {
+                let spawning = s.timeline.as_ref().map(|t| {
+                    let total: f64 = t.lanes.iter().map(|l| l.time_in_states(t.end_ms).get(&crate::trace::State::Spawning).copied().unwrap_or(0.0)).sum();
+                    total / t.lanes.len().max(1) as f64
+                });
+                (spawning, spawning.map(|sp| sp / wall.max(1e-9)))
+            }
+            (_, Some(wall)) => (s.startup_ms, s.startup_ms.map(|sp| sp / (sp + wall).max(1e-9))),
+            _ => (None, None),
+        };
+        SweepModel { model: s.model, label: s.label.clone(), wall_ms: s.wall_ms, runs_ms: s.runs_ms.clone(), spawn_ms, spawn_share, correct: s.correct }
+    }
 }
 
 impl Results {
@@ -318,7 +387,26 @@ impl Results {
         }
         let explanation = crate::explain::explain(&experiment, &environment, &models);
         let verdict = crate::verdict::judge(&experiment, &environment, &models);
-        Results { version: FORMAT_VERSION, experiment, environment, models, explanation, verdict }
+        Results { version: FORMAT_VERSION, experiment, environment, models, explanation, verdict, sweep: Vec::new() }
+    }
+
+    /// The results of a worker-count sweep `exp` from one run per count:
+    /// each model's summary at its best count, and every count's figures.
+    pub fn of_sweep(exp: Experiment, runs: Vec<Results>) -> Results {
+        let environment = runs.first().map(|r| r.environment.clone()).unwrap_or_default();
+        let sweep: Vec<SweepPoint> = runs.iter().map(|r| SweepPoint { workers: r.experiment.workers, models: r.models.iter().map(SweepModel::of).collect() }).collect();
+        let models: Vec<ModelSummary> = exp
+            .models
+            .iter()
+            .filter_map(|&m| {
+                let at = |r: &Results| r.model(m).filter(|s| s.correct).and_then(|s| s.wall_ms).map_or(f64::INFINITY, |w| w.median);
+                let best = runs.iter().min_by(|a, b| at(a).total_cmp(&at(b)))?;
+                best.model(m).cloned()
+            })
+            .collect();
+        let explanation = crate::explain::explain(&exp, &environment, &models);
+        let verdict = crate::verdict::judge_sweep(&exp, &environment, &sweep);
+        Results { version: FORMAT_VERSION, experiment: exp, environment, models, explanation, verdict, sweep }
     }
 
     pub fn model(&self, model: Model) -> Option<&ModelSummary> {

@@ -19,6 +19,10 @@ pub enum State {
     GilWait,
     /// Blocked in I/O (the GIL released).
     IoWait,
+    /// Blocked taking a lock held by another worker (the GIL released).
+    LockWait,
+    /// Waiting in `join()` for other workers to finish (the GIL released).
+    Joining,
     /// A process being started.
     Spawning,
     /// Serialising and posting a result.
@@ -30,13 +34,15 @@ pub enum State {
 }
 
 impl State {
-    pub const ALL: [State; 7] = [State::Running, State::GilWait, State::IoWait, State::Spawning, State::Sending, State::Receiving, State::Idle];
+    pub const ALL: [State; 9] = [State::Running, State::GilWait, State::IoWait, State::LockWait, State::Joining, State::Spawning, State::Sending, State::Receiving, State::Idle];
 
     pub fn label(self) -> &'static str {
         match self {
             State::Running => "running",
             State::GilWait => "waiting for the GIL",
             State::IoWait => "I/O wait",
+            State::LockWait => "waiting for a lock",
+            State::Joining => "waiting in join()",
             State::Spawning => "spawning",
             State::Sending => "sending",
             State::Receiving => "receiving",
@@ -172,6 +178,16 @@ pub struct Timeline {
     pub lanes: Vec<Lane>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub gil: Option<GilStats>,
+    /// Moments worth pointing at ("done declared", "watchdog").
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub marks: Vec<Mark>,
+}
+
+/// A moment on a timeline, with what happened.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Mark {
+    pub t: f64,
+    pub label: String,
 }
 
 impl Timeline {
@@ -180,7 +196,11 @@ impl Timeline {
         for l in &mut lanes {
             l.events.sort_by(|a, b| a.t.total_cmp(&b.t));
         }
-        Timeline { start_ms, end_ms, lanes, gil }
+        Timeline { start_ms, end_ms, lanes, gil, marks: Vec::new() }
+    }
+
+    pub fn with_marks(self, marks: Vec<Mark>) -> Timeline {
+        Timeline { marks, ..self }
     }
 
     pub fn events(&self) -> usize {

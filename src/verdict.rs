@@ -35,6 +35,14 @@ pub enum Claim {
     MemoryFootprint,
     /// Threads for I/O inside processes for CPU: the two used together.
     UseThemTogether,
+    /// Threads that update shared data without synchronisation lose updates.
+    RaceCondition,
+    /// Threads that take two locks in opposite orders can deadlock.
+    Deadlock,
+    /// Without `join()` the main program reads results before they exist.
+    ForgottenJoin,
+    /// More workers than cores do not help, and processes cost more to start.
+    TooManyWorkers,
 }
 
 impl Claim {
@@ -50,6 +58,10 @@ impl Claim {
             Claim::CommunicationCost => "Threads share memory, so handing them data is fast; processes must copy it to each other, which is slower.",
             Claim::MemoryFootprint => "Threads share one memory; each process has its own memory, with its own copy of the data.",
             Claim::UseThemTogether => "Threads and processes work well together: threads for the waiting inside processes for the computing.",
+            Claim::TooManyWorkers => "Creating too many processes does not pay: beyond the cores more workers do not help, and every process costs time to start.",
+            Claim::ForgottenJoin => "Without join(), the main program carries on while its threads still run, and reads results that are not there yet.",
+            Claim::Deadlock => "Threads that take two locks in opposite orders can deadlock, each waiting for the lock the other holds; taking them in one order cannot.",
+            Claim::RaceCondition => "Threads that update shared data without synchronisation lose updates (a race condition); processes share no data to race on.",
         }
     }
 
@@ -61,6 +73,18 @@ impl Claim {
         }
         if exp.workload.key() == "crash" {
             return has(Model::Processes).then_some(Claim::CrashIsolation);
+        }
+        if exp.sweep.is_some() {
+            return Some(Claim::TooManyWorkers);
+        }
+        if exp.workload.key() == "join" {
+            return (has(Model::Threads) || has(Model::ThreadsGil)).then_some(Claim::ForgottenJoin);
+        }
+        if exp.workload.key() == "deadlock" {
+            return (has(Model::Threads) || has(Model::ThreadsGil)).then_some(Claim::Deadlock);
+        }
+        if exp.workload.key() == "race" {
+            return (has(Model::Threads) || has(Model::ThreadsGil)).then_some(Claim::RaceCondition);
         }
         if has(Model::Hybrid) {
             return (has(Model::Processes) || has(Model::ThreadsGil)).then_some(Claim::UseThemTogether);
@@ -105,6 +129,28 @@ const NOISY: f64 = 0.10;
 const SMALL_SHARE: u64 = 64 << 10;
 /// A measured time within this many timer steps is too short to compare.
 const TIMER_STEPS: f64 = 20.0;
+
+/// What a model's times warn of, for its bar: a time too short for this
+/// page's timer (with a size that would do), or repeats that disagree.
+pub fn timing_warnings(m: &ModelSummary, env: &Environment) -> Vec<String> {
+    let Some(w) = m.wall_ms else { return Vec::new() };
+    let mut out = Vec::new();
+    let enough = TIMER_STEPS * env.timer_resolution_ms;
+    if env.timer_resolution_ms > 0.0 && w.median < enough {
+        let times = (enough / w.median.max(1e-6)).ceil().max(2.0);
+        out.push(format!(
+            "{}: {} is under {TIMER_STEPS:.0} steps of this page's {} ms timer, too short to time; a size about {times:.0}× larger would do",
+            m.label,
+            ms(w.median),
+            env.timer_resolution_ms
+        ));
+    }
+    let spread = (w.max - w.min) / w.median.max(1e-9);
+    if spread > NOISY {
+        out.push(format!("{}: repeats differ by {:.0} % ({} to {}): a noisy machine, read with care", m.label, spread * 100.0, ms(w.min), ms(w.max)));
+    }
+    out
+}
 
 fn model<'a>(models: &'a [ModelSummary], m: Model) -> Option<&'a ModelSummary> {
     models.iter().find(|s| s.model == m && s.ran() && s.correct)
@@ -354,6 +400,89 @@ pub fn judge(exp: &Experiment, env: &Environment, models: &[ModelSummary]) -> Op
             };
             verdict(Some(held), text + &noise_note)
         }
+        // Judged from the sweep's points (judge_sweep).
+        Claim::TooManyWorkers => None,
+        Claim::ForgottenJoin => {
+            let Some(s) = models.iter().find(|s| s.model.is_threads() && s.ran()) else { return verdict(None, missing(Model::ThreadsGil)) };
+            let halves = crate::workloads::join::Join::halves(&s.tasks, exp.tasks);
+            let (Some(no), Some(yes)) = (halves.first(), halves.get(1)) else { return verdict(None, format!("Cannot tell: {} returned no main-thread result.", s.label)) };
+            let held = no.seen < no.of && yes.seen == yes.of;
+            let mut text = format!(
+                "Without join(), the main thread declared done {} after it started and read {} of {} results; the last worker finished {} later. With join(), it waited {} and read all {}.",
+                ms(no.declared_ms - no.started_ms),
+                no.seen,
+                no.of,
+                ms((no.last_worker_end_ms - no.declared_ms).max(0.0)),
+                ms(yes.declared_ms - yes.started_ms),
+                yes.of
+            );
+            if no.seen == no.of {
+                text.push_str(" This time the workers happened to finish first: without join() that is luck, not a guarantee.");
+            }
+            verdict(Some(held), text)
+        }
+        Claim::Deadlock => {
+            let threads: Vec<&ModelSummary> = models.iter().filter(|s| s.model.is_threads() && s.ran()).collect();
+            let Some(first) = threads.first() else { return verdict(None, missing(Model::ThreadsGil)) };
+            if parallel < 2 {
+                return verdict(None, format!("Cannot tell: with {parallel} worker one task takes both locks at a time: nothing to deadlock."));
+            }
+            let stuck: Vec<&&ModelSummary> = threads.iter().filter(|s| s.deadlock.is_some()).collect();
+            // Apart from the deadlock itself, every task's result was right:
+            // the fixed half completed.
+            let fixed = |s: &ModelSummary| s.problems.iter().all(|p| p.starts_with("deadlock:") || p.contains("deadlock: "));
+            let processes_free = models.iter().filter(|s| s.model == Model::Processes && s.ran()).all(|s| s.deadlock.is_none() && s.correct);
+            let held = !stuck.is_empty() && stuck.iter().all(|s| fixed(s)) && processes_free;
+            let mut text = match stuck.first() {
+                Some(s) => format!(
+                    "{} deadlocked: {}. The watchdog stopped the waiting tasks; then, taking the locks in one order (A before B), every task completed.",
+                    s.label,
+                    s.deadlock.as_ref().map(|d| d.describe()).unwrap_or_default()
+                ),
+                None => format!("{} did not deadlock this time: the tasks did not hold their first locks at the same moment. Hold the first lock longer.", first.label),
+            };
+            if models.iter().any(|s| s.model == Model::Processes && s.ran()) {
+                text.push_str(if processes_free { " Processes each had their own two locks, which no other process could hold: no deadlock." } else { " Processes did not complete." });
+            }
+            verdict(Some(held), text)
+        }
+        Claim::RaceCondition => {
+            let crate::workloads::Workload::Race(race) = &exp.workload else { return None };
+            let want = race.expected_total(exp.tasks);
+            let lost = |s: &ModelSummary, p: usize| s.counters.get(p).map(|&c| want.saturating_sub(c));
+            let ran: Vec<&ModelSummary> = models.iter().filter(|s| s.ran() && s.counters.len() == crate::shared::PHASES).collect();
+            let threads: Vec<&&ModelSummary> = ran.iter().filter(|s| s.model.is_threads()).collect();
+            if threads.is_empty() {
+                return verdict(None, missing(Model::Threads));
+            }
+            if parallel < 2 {
+                return verdict(None, format!("Cannot tell: with {parallel} worker nothing runs at the same time, so nothing can race."));
+            }
+            let raced = threads.iter().any(|s| lost(s, 0).unwrap_or(0) > 0);
+            let synced = ran.iter().all(|s| lost(s, 1) == Some(0) && lost(s, 2) == Some(0));
+            let processes_right = ran.iter().filter(|s| s.model == Model::Processes).all(|s| (0..3).all(|p| lost(s, p) == Some(0)));
+            let held = raced && synced && processes_right;
+            let mut parts: Vec<String> = threads
+                .iter()
+                .map(|s| format!("{} {} without synchronisation", s.label, crate::workloads::race::lost_words(want, s.counters[0])))
+                .collect();
+            parts.push(if synced { "with an atomic add or a lock, every model counted all of them".into() } else { "even synchronised updates were lost".into() });
+            let mut text = format!("Of {} updates per counter: {}.", crate::experiment::group(want), parts.join("; "));
+            if ran.iter().any(|s| s.model == Model::Processes) {
+                text.push_str(if processes_right {
+                    " Processes could not share the counter: each counted its own and sent its partial sum, which added up right."
+                } else {
+                    " Processes' partial sums did not add up: a message was lost."
+                });
+            }
+            if !raced {
+                text.push_str(" No update was lost this time: a race needs two threads to read the same value at the same moment; run it again or with more increments.");
+            }
+            if threads.iter().any(|s| s.model == Model::ThreadsGil && lost(s, 0).unwrap_or(0) > 0) {
+                text.push_str(" Even with the GIL: a switch landed between a read and its write.");
+            }
+            verdict(Some(held), text)
+        }
         Claim::ConvoyEffect => {
             let lat = |m: Model| models.iter().find(|s| s.model == m).and_then(|s| s.latency_ms);
             let Some(g) = lat(Model::ThreadsGil) else {
@@ -374,6 +503,63 @@ pub fn judge(exp: &Experiment, env: &Environment, models: &[ModelSummary]) -> Op
             verdict(Some(held), text + &noise_note)
         }
     }
+}
+
+/// Judges a worker-count sweep: where adding workers stopped helping, each
+/// model's best count, and what starting workers cost at the largest count.
+pub fn judge_sweep(exp: &Experiment, env: &Environment, points: &[crate::results::SweepPoint]) -> Option<Verdict> {
+    let claim = Claim::of(exp).filter(|c| *c == Claim::TooManyWorkers)?;
+    let verdict = |held: Option<bool>, text: String| Some(Verdict { claim: claim.text().to_string(), held, text });
+    let cores = env.cores.max(1);
+    let (first, last) = (points.first()?, points.last()?);
+    if points.len() < 2 {
+        return verdict(None, "Cannot tell: a sweep needs two worker counts or more.".into());
+    }
+    let wall = |p: &crate::results::SweepPoint, m: Model| p.models.iter().find(|s| s.model == m && s.correct).and_then(|s| s.wall_ms).map(|w| w.median);
+    let spawn = |p: &crate::results::SweepPoint, m: Model| p.models.iter().find(|s| s.model == m).and_then(|s| s.spawn_ms);
+    let mut sentences = Vec::new();
+    let mut knees = Vec::new();
+    for s in &first.models {
+        let m = s.model;
+        let times: Vec<(u32, f64)> = points.iter().filter_map(|p| wall(p, m).map(|w| (p.workers, w))).collect();
+        let Some(&(best_n, best)) = times.iter().min_by(|a, b| a.1.total_cmp(&b.1)) else { continue };
+        // The knee: the first count no larger count beats by more than 10 %.
+        let knee = times.iter().find(|(n, w)| times.iter().filter(|(k, _)| k > n).all(|(_, later)| *later > 0.9 * w)).map_or(best_n, |(n, _)| *n);
+        knees.push((m, knee));
+        let at_most = times.last().map(|&(n, w)| (n, w)).filter(|(n, _)| *n != best_n);
+        let mut text = format!("{}: fastest with {best_n} worker{} ({})", s.label, if best_n == 1 { "" } else { "s" }, ms(best));
+        if let Some((n, w)) = at_most {
+            text.push_str(&format!(", {} with {n}", ms(w)));
+        }
+        sentences.push(text);
+    }
+    // Where more workers stop helping a warm pool (a process per task
+    // keeps gaining from more at once: it hides its starts).
+    let pooled: Vec<u32> = knees.iter().filter(|(m, _)| *m != Model::ProcessPerTask).map(|(_, k)| *k).collect();
+    let knee = pooled.iter().copied().max().or_else(|| knees.iter().map(|(_, k)| *k).max()).unwrap_or(1);
+    let proc_spawn = spawn(last, Model::Processes);
+    let thread_spawn = [Model::Threads, Model::ThreadsGil].into_iter().find_map(|m| spawn(last, m));
+    let per_task_slower = match (wall(last, Model::ProcessPerTask), wall(last, Model::Processes)) {
+        (Some(p), Some(pool)) => Some(p > pool),
+        _ => None,
+    };
+    let processes_knee = knees.iter().find(|(m, _)| *m == Model::Processes).map(|(_, k)| *k);
+    let held = processes_knee.or(pooled.first().copied()).is_some_and(|k| k <= 2 * cores) && per_task_slower.unwrap_or(true);
+    let mut text = format!("Adding workers stopped helping at {knee} on this {cores}-core machine. {}.", sentences.join("; "));
+    if let (Some(p), Some(t)) = (proc_spawn, thread_spawn) {
+        text.push_str(&format!(" Starting {} processes took {}, {} threads {}", last.workers, ms(p), last.workers, ms(t)));
+        text.push_str(if t < p {
+            ": threads are cheaper to create."
+        } else {
+            ": in a browser a thread is a Web Worker too, with its own copy of the engine to start, so threads cost as much to create here (in CPython a thread starts far faster than a process)."
+        });
+    } else if let Some(p) = proc_spawn {
+        text.push_str(&format!(" Starting {} processes took {}.", last.workers, ms(p)));
+    }
+    if per_task_slower == Some(true) {
+        text.push_str(" A process per task paid a start for every task: slower than a warm pool.");
+    }
+    verdict(Some(held), text)
 }
 
 /// Where processes stop paying off, extrapolated from this run's measured
@@ -433,6 +619,8 @@ mod tests {
             latency_ms: None,
             communication: None,
             memory: None,
+            counters: vec![],
+            deadlock: None,
         }
     }
 
@@ -595,5 +783,25 @@ mod tests {
             v.text
         );
         assert_eq!(judge(&mixed, &env(2), &runs(800.0)).unwrap().held, Some(false));
+    }
+
+    #[test]
+    fn a_sweep_is_judged_on_where_more_workers_stop_helping() {
+        use crate::results::{SweepModel, SweepPoint};
+        use crate::stats::Spread;
+        let e = Experiment { sweep: Some(crate::experiment::Sweep { workers: vec![1, 2, 8, 32] }), ..cpu(vec![Model::Threads, Model::Processes, Model::ProcessPerTask]) };
+        assert_eq!(Claim::of(&e), Some(Claim::TooManyWorkers));
+        let point = |workers: u32, t: f64, p: f64, per: f64, spawn: (f64, f64)| SweepPoint {
+            workers,
+            models: [(Model::Threads, t, spawn.0), (Model::Processes, p, spawn.1), (Model::ProcessPerTask, per, spawn.1 * 2.0)]
+                .into_iter()
+                .map(|(model, ms, sp)| SweepModel { model, label: model.label().into(), wall_ms: Some(Spread { median: ms, min: ms, max: ms }), runs_ms: vec![ms], spawn_ms: Some(sp), spawn_share: None, correct: true })
+                .collect(),
+        };
+        let points = vec![point(1, 400.0, 410.0, 900.0, (5.0, 20.0)), point(2, 200.0, 205.0, 700.0, (8.0, 30.0)), point(8, 210.0, 230.0, 600.0, (20.0, 90.0)), point(32, 240.0, 300.0, 550.0, (60.0, 320.0))];
+        let v = judge_sweep(&e, &env(2), &points).unwrap();
+        assert_eq!(v.held, Some(true));
+        assert!(v.text.starts_with("Adding workers stopped helping at 2 on this 2-core machine. Threads (no GIL): fastest with 2 workers (200 ms), 240 ms with 32; Processes: fastest with 2 workers (205 ms), 300 ms with 32; Process per task: fastest with 32 workers (550 ms)."), "{}", v.text);
+        assert!(v.text.contains("Starting 32 processes took 320 ms, 32 threads 60.0 ms: threads are cheaper to create. A process per task paid a start for every task"), "{}", v.text);
     }
 }

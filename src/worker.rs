@@ -4,6 +4,7 @@
 
 use crate::gil::Gil;
 use crate::platform::Host;
+use crate::shared::Shared;
 use crate::trace::{State, Tracer};
 
 pub struct Worker<'a> {
@@ -14,11 +15,12 @@ pub struct Worker<'a> {
     task: Option<u32>,
     holds_gil: bool,
     input: &'a [u8],
+    shared: Option<&'a Shared>,
 }
 
 impl<'a> Worker<'a> {
     pub fn new(id: u32, host: &'a dyn Host, gil: Option<&'a Gil>, tracer: Tracer) -> Worker<'a> {
-        Worker { id, host, gil, tracer, task: None, holds_gil: false, input: &[] }
+        Worker { id, host, gil, tracer, task: None, holds_gil: false, input: &[], shared: None }
     }
 
     pub fn now(&self) -> f64 {
@@ -51,6 +53,34 @@ impl<'a> Worker<'a> {
 
     pub fn set_input(&mut self, input: &'a [u8]) {
         self.input = input;
+    }
+
+    /// What this worker shares with the others in its memory (see
+    /// [`crate::shared`]); set by every model before the tasks run.
+    pub fn shared(&self) -> &'a Shared {
+        self.shared.expect("the model sets what its workers share")
+    }
+
+    pub fn set_shared(&mut self, shared: &'a Shared) {
+        self.shared = Some(shared);
+    }
+
+    /// Blocks in `wait` (taking a lock, joining), like a blocking call in
+    /// CPython: the GIL is released while waiting and taken again after.
+    pub fn block_on<T>(&mut self, wait: impl FnOnce() -> T) -> T {
+        self.enter(State::LockWait);
+        if let (Some(gil), true) = (self.gil, self.holds_gil) {
+            gil.drop_gil(self.id, false);
+            self.holds_gil = false;
+        }
+        let out = wait();
+        self.acquire();
+        out
+    }
+
+    /// Whether this worker competes for a GIL (threads + GIL).
+    pub fn has_gil(&self) -> bool {
+        self.gil.is_some()
     }
 
     /// Takes the GIL (if this model has one) and starts running.
@@ -95,6 +125,34 @@ impl<'a> Worker<'a> {
                 self.acquire();
             }
         }
+    }
+
+    /// Waits in `state` (the GIL released) until `ready(now)` says so,
+    /// checking every millisecond: a lock's timed wait.
+    pub fn wait_until(&mut self, state: State, ready: impl FnMut(f64) -> bool) {
+        self.wait_in(state, ready, true);
+    }
+
+    /// Like [`Worker::wait_until`], but checking without sleeping, for
+    /// waits of microseconds that must end together (a barrier).
+    pub fn spin_until(&mut self, state: State, ready: impl FnMut(f64) -> bool) {
+        self.wait_in(state, ready, false);
+    }
+
+    fn wait_in(&mut self, state: State, mut ready: impl FnMut(f64) -> bool, sleep: bool) {
+        self.enter(state);
+        if let (Some(gil), true) = (self.gil, self.holds_gil) {
+            gil.drop_gil(self.id, false);
+            self.holds_gil = false;
+        }
+        while !ready(self.host.now_ms()) {
+            if sleep {
+                self.host.sleep_ms(1.0);
+            } else {
+                std::hint::spin_loop();
+            }
+        }
+        self.acquire();
     }
 
     /// Blocking I/O, like `time.sleep`: the GIL is released while waiting and

@@ -45,8 +45,13 @@ fn median(mut v: Vec<f64>) -> f64 {
 #[test]
 fn two_cpu_bound_workers_with_the_gil_take_as_long_as_sequential() {
     let e = exp(loop_of(60.0), 4, 2);
-    let seq = sequential::run(&job(&e), &NativeHost).wall_ms;
-    let gil = gil_threads(&e).wall_ms;
+    // The fastest of three, interleaved: noise on a shared machine only
+    // ever makes a run slower.
+    let (mut seq, mut gil) = (f64::INFINITY, f64::INFINITY);
+    for _ in 0..3 {
+        seq = seq.min(sequential::run(&job(&e), &NativeHost).wall_ms);
+        gil = gil.min(gil_threads(&e).wall_ms);
+    }
     // No lock: about seq / 2 on two cores. The GIL: about seq.
     assert!(gil > 0.8 * seq, "threads + GIL took {gil:.0} ms, sequential {seq:.0} ms: the GIL did not serialise compute");
 }

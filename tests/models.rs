@@ -143,3 +143,99 @@ fn threads_inside_processes_run_every_task_once_on_two_levels() {
     // 12 tasks of 40 ms waiting on 6 threads overlap: well under 12 × 44 ms.
     assert!(run.wall_ms < 300.0, "waits did not overlap: {} ms", run.wall_ms);
 }
+
+#[test]
+fn unsynchronised_threads_lose_updates_and_atomics_locks_and_processes_do_not() {
+    use threadlab::workloads::race::Race;
+    let e = Experiment { workload: Workload::Race(Race { increments: 200_000 }), tasks: 12, workers: 4, switch_interval_ms: 0.5, ..Experiment::default() };
+    let want = 4 * 200_000;
+    let counted = |run: &ModelRun| Race { increments: 200_000 }.counted(run, e.tasks);
+    // A race needs two threads at the same moment: a few tries make it
+    // all but certain (each try loses thousands of updates in practice).
+    let mut lost = 0;
+    for _ in 0..5 {
+        let run = threads::run(&job(&e), &ScopedThreads(4), &NativeHost, false);
+        let c = counted(&run);
+        assert_eq!((c[1], c[2]), (want, want), "atomic and lock never lose an update");
+        lost += want - c[0];
+        if lost > 0 {
+            assert!(check(&run, &e).iter().any(|p| p.contains("with no synchronisation the counter says")), "{:?}", check(&run, &e));
+            break;
+        }
+    }
+    assert!(lost > 0, "unsynchronised threads lost no update in 5 runs");
+    // With the GIL, locks still work (a blocked thread releases the GIL).
+    let run = threads::run(&job(&e), &ScopedThreads(4), &NativeHost, true);
+    assert_eq!(&counted(&run)[1..], &[want, want]);
+    // Processes each count their own and add up their partial sums.
+    let run = processes::run_native(&job(&e), &NativeHost).unwrap();
+    assert!(run.counters.is_empty(), "processes share no counter");
+    assert_eq!(counted(&run), vec![want; 3]);
+    assert_eq!(check(&run, &e), Vec::<String>::new());
+    let run = sequential::run(&job(&e), &NativeHost);
+    assert_eq!(counted(&run), vec![want; 3]);
+}
+
+#[test]
+fn opposite_lock_orders_deadlock_the_watchdog_breaks_it_and_one_order_completes() {
+    use threadlab::workloads::deadlock::DeadlockTask;
+    let e = Experiment { workload: Workload::Deadlock(DeadlockTask { hold_ms: 30, watchdog_ms: 300 }), tasks: 4, workers: 2, ..Experiment::default() };
+    for gil in [false, true] {
+        let run = threads::run(&job(&e), &ScopedThreads(2), &NativeHost, gil);
+        let d = run.deadlock.as_ref().expect("two threads taking two locks in opposite orders deadlock");
+        assert_eq!(d.waits.len(), 2, "{d:?}");
+        for w in &d.waits {
+            assert_eq!(w.holds.len(), 1, "each holds one lock: {d:?}");
+            assert_ne!(w.holds[0], w.waits_for, "and waits for the other");
+            assert_eq!(w.held_by, Some(1 - w.worker), "held by the other worker");
+        }
+        assert!(d.stuck_ms >= 300.0);
+        assert!(d.describe().contains("holds lock A and waits for lock B, held by worker"), "{}", d.describe());
+        // The fix (tasks 2 and 3: one order) completes; the run ends.
+        let fixed: Vec<u64> = run.tasks.iter().filter(|t| t.index >= 2).map(|t| t.value).collect();
+        assert_eq!(fixed, vec![3, 4]);
+        assert!(check(&run, &e).iter().any(|p| p.starts_with("deadlock: worker")), "{:?}", check(&run, &e));
+    }
+    // Processes each have their own two locks, and the loop takes them in turn.
+    let run = processes::run_native(&job(&e), &NativeHost).unwrap();
+    assert_eq!((run.deadlock.is_none(), check(&run, &e)), (true, Vec::<String>::new()));
+    let run = sequential::run(&job(&e), &NativeHost);
+    assert_eq!((run.deadlock.is_none(), check(&run, &e)), (true, Vec::<String>::new()));
+}
+
+#[test]
+fn without_join_the_main_thread_reads_too_early_and_with_join_it_reads_everything() {
+    use threadlab::workloads::join::{role, Join};
+    let e = Experiment { workload: Workload::Join(Join { size: 3_000_000 }), tasks: 6, workers: 3, models: vec![Model::ThreadsGil, Model::Threads], ..Experiment::default() };
+    for gil in [false, true] {
+        let run = threads::run(&job(&e), &ScopedThreads(3), &NativeHost, gil);
+        let halves = Join::halves(&run.tasks, e.tasks);
+        assert_eq!(halves.len(), 2);
+        assert_eq!((halves[1].seen, halves[1].of), (2, 2), "join() waits for both workers");
+        assert!(halves[0].seen < 2, "without join() main read {} results", halves[0].seen);
+        assert!(halves[0].declared_ms < halves[0].last_worker_end_ms);
+        let problems = check(&run, &e);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].starts_with("without join() the main program read"), "{problems:?}");
+        let marks = &run.timeline.as_ref().unwrap().marks;
+        assert_eq!(marks.len(), 2);
+        assert!(marks[0].label.starts_with("done declared without join()"));
+        assert!(marks[1].label.starts_with("done declared after join(): 2 of 2"));
+        assert_eq!(role(3, 6), (1, true));
+    }
+    // Only threads: a process's join() cannot wait for another's threads.
+    let bad = serde_json::json!({ "workload": { "kind": "join" }, "models": ["processes"] });
+    assert!(Experiment::from_value(&bad, 2).unwrap_err().to_string().contains("models threads_gil or threads"));
+}
+
+#[test]
+fn a_process_per_task_pays_a_start_for_every_task() {
+    let e = Experiment { models: vec![Model::ProcessPerTask], ..exp(Workload::Loop(CountLoop { size: 100_000 }), 6, 2) };
+    let run = processes::run_native_per_task(&job(&e), &NativeHost).unwrap();
+    assert_eq!(run.model, Model::ProcessPerTask);
+    assert_eq!(check(&run, &e), Vec::<String>::new());
+    // Every task was run by a fresh worker: one spawning span per task on the lanes.
+    let tl = run.timeline.unwrap();
+    let spawns: usize = tl.lanes.iter().map(|l| l.events.iter().filter(|ev| ev.state == threadlab::trace::State::Spawning).count()).sum();
+    assert_eq!(spawns, 6);
+}

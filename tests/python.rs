@@ -4,7 +4,7 @@
 #![cfg(not(target_family = "wasm"))]
 
 use std::process::Command;
-use threadlab::workloads::{convoy::Convoy, count_loop::CountLoop, crash::Crash, data::Data, mixed::Mixed, primes::Primes, sleep::Sleep, Workload};
+use threadlab::workloads::{convoy::Convoy, deadlock::DeadlockTask, join::Join, count_loop::CountLoop, crash::Crash, data::Data, mixed::Mixed, primes::Primes, race::Race, sleep::Sleep, Workload};
 use threadlab::{lessons, python, Experiment, Job, Machine};
 
 /// The lesson's experiment, small enough for CPython in a test.
@@ -17,8 +17,19 @@ fn small(e: Experiment) -> Experiment {
         Workload::Convoy(_) => Workload::Convoy(Convoy { cpu_ms: 60, io_ms: 1 }),
         Workload::Crash(c) => Workload::Crash(Crash { size: 100_000, task: c.task }),
         Workload::Data(d) => Workload::Data(Data { bytes: 1 << 20, cpu_ms: 5, ..d }),
+        Workload::Race(_) => Workload::Race(Race { increments: 20_000 }),
+        Workload::Deadlock(_) => Workload::Deadlock(DeadlockTask { hold_ms: 20, watchdog_ms: 200 }),
+        Workload::Join(_) => Workload::Join(Join { size: 100_000 }),
     };
-    Experiment { workload, tasks: e.tasks.min(4), workers: 2, repeats: 1, ..e }
+    // The race runs three tasks per worker, whatever `tasks` says.
+    let tasks = match &workload {
+        Workload::Race(_) => 6,
+        Workload::Deadlock(_) | Workload::Join(_) => 4,
+        _ => e.tasks.min(4),
+    };
+    // A sweep: two counts are enough to run its Python.
+    let sweep = e.sweep.map(|_| threadlab::experiment::Sweep { workers: vec![1, 2] });
+    Experiment { workload, tasks, workers: 2, repeats: 1, sweep, ..e }
 }
 
 #[test]

@@ -14,7 +14,7 @@ serve(async ({ module, threads }) => {
   const worker = new engine.Worker(0);
   // A panicking thread traps and never returns: the page watches the crash
   // cell in the shared memory to stop the pool (engine/src/lib.rs, CRASHED).
-  const [memory, cell] = engine.crash_watch();
-  postMessage({ watch: { memory, cell } });
+  const [memory, cell, done] = engine.crash_watch();
+  postMessage({ watch: { memory, cell, done } });
   return worker;
 });

@@ -65,8 +65,9 @@ class Endpoint {
     this.worker.onmessageerror = () => this.kill(new Error('a worker sent a message that could not be read'));
   }
   /** Watches a threads pool's crash cell (in its shared memory). */
-  watch({ memory, cell }) {
+  watch({ memory, cell, done }) {
     const flag = new Int32Array(memory.buffer, cell, 1);
+    this.done = new Int32Array(memory.buffer, done, 1);
     this.poll = setInterval(() => {
       if (Atomics.load(flag, 0) !== 0) {
         this.kill(new Error('a thread of the pool crashed (a panic in one of its tasks); the threads share one memory, so the whole pool is lost'));
@@ -199,6 +200,17 @@ function alive(handle) {
   return live.has(handle);
 }
 
+/** Tasks a threads pool has finished so far (-1: not a threads pool). */
+function tasksDone(handle) {
+  const e = live.get(handle);
+  return e?.done ? Atomics.load(e.done, 0) : -1;
+}
+
+/** Resolves after `ms` (the page checks on a run meanwhile). */
+function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 function terminate(handle) {
   live.get(handle)?.kill(new Error('cancelled'));
 }
@@ -266,4 +278,4 @@ function environment() {
 // Leaving or reloading the page mid-run leaves no worker running.
 addEventListener('pagehide', terminateAll);
 
-window.threadlabRunner = { now, environment, spawn, post, recv, alive, terminate, terminateAll, liveWorkers, probeProcessStartup, browserMemory };
+window.threadlabRunner = { now, environment, spawn, post, recv, alive, tasksDone, sleep, terminate, terminateAll, liveWorkers, probeProcessStartup, browserMemory };

@@ -81,7 +81,15 @@ impl threadlab::models::threads::Pool for RayonPool {
     fn broadcast(&self, job: &(dyn Fn(usize) + Sync)) {
         rayon::broadcast(|ctx| job(ctx.index()));
     }
+    fn task_done(&self) {
+        TASKS_DONE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
 }
+
+/// Tasks the pool has finished since it started: the page reads it from
+/// the shared memory while the coordinator is blocked in a run (progress).
+#[cfg(feature = "threads")]
+static TASKS_DONE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
 
 /// Set when a thread of the pool panics. A panic is a wasm trap here
 /// (panic=abort): the thread dies, and the coordinator, blocked in
@@ -90,13 +98,15 @@ impl threadlab::models::threads::Pool for RayonPool {
 #[cfg(feature = "threads")]
 static CRASHED: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
 
-/// The shared memory and the byte offset of the crash cell, for the page to
-/// watch (see [`CRASHED`]).
+/// The shared memory and the byte offsets of the crash cell and of the
+/// count of finished tasks, for the page to watch (see [`CRASHED`],
+/// [`TASKS_DONE`]).
 #[cfg(feature = "threads")]
 #[wasm_bindgen]
 pub fn crash_watch() -> js_sys::Array {
     let cell = &CRASHED as *const _ as usize as u32;
-    js_sys::Array::of2(&wasm_bindgen::memory(), &JsValue::from(cell))
+    let done = &TASKS_DONE as *const _ as usize as u32;
+    js_sys::Array::of3(&wasm_bindgen::memory(), &JsValue::from(cell), &JsValue::from(done))
 }
 
 /// The pool this build has: the rayon pool in the threaded build (started

@@ -37,6 +37,17 @@ pub fn run_one(job: &Job, index: u32, w: &mut Worker) -> TaskRecord {
     TaskRecord { index, worker: w.id, start_ms, end_ms, value: out.value, latencies_ms: out.latencies_ms, moved_bytes: 0, moving_ms: 0.0 }
 }
 
+/// The shared counters after a run, where a workload counted into them
+/// (the race); empty otherwise.
+pub fn counters(shared: &crate::shared::Shared) -> Vec<u64> {
+    let c = shared.counters();
+    if c.iter().any(|&n| n > 0) {
+        c
+    } else {
+        Vec::new()
+    }
+}
+
 /// The experiment's whole input, made before any clock starts, in the
 /// memory of whoever runs the tasks (empty when its tasks read none).
 pub fn input(job: &Job) -> Vec<u8> {

@@ -11,15 +11,23 @@ use crate::results::ModelRun;
 use std::sync::mpsc;
 
 pub fn run_native(job: &Job, host: &(dyn Host + Send + Sync)) -> Result<ModelRun, String> {
-    let mut dispatch = Dispatch::new(job.clone(), job.experiment.workers);
+    drive(Dispatch::new(job.clone(), job.experiment.workers), job, host)
+}
+
+/// A process for every task: each ends after its task, and a new one
+/// (a new OS thread with a fresh [`WorkerState`]) takes the next.
+pub fn run_native_per_task(job: &Job, host: &(dyn Host + Send + Sync)) -> Result<ModelRun, String> {
+    drive(Dispatch::per_task(job.clone(), job.experiment.workers, host.now_ms()), job, host)
+}
+
+fn drive(mut dispatch: Dispatch, job: &Job, host: &(dyn Host + Send + Sync)) -> Result<ModelRun, String> {
     // The parent's copy of the input, which it sends from.
     let input = super::input(job);
     std::thread::scope(|s| {
         let (reply_tx, reply_rx) = mpsc::channel::<(u32, String)>();
-        let mut inboxes = Vec::new();
-        for id in 0..dispatch.workers() {
+        // A "process": an OS thread with its own state, reached by channel.
+        let start = |id: u32| {
             let (tx, rx) = mpsc::channel::<(String, Vec<u8>)>();
-            inboxes.push(tx);
             let reply_tx = reply_tx.clone();
             s.spawn(move || {
                 let mut worker = WorkerState::new(id);
@@ -29,10 +37,16 @@ pub fn run_native(job: &Job, host: &(dyn Host + Send + Sync)) -> Result<ModelRun
                     }
                 }
             });
-        }
-        drop(reply_tx);
+            tx
+        };
+        let mut inboxes: Vec<_> = (0..dispatch.workers()).map(start).collect();
         let mut outbox = dispatch.start();
         while !dispatch.is_finished() {
+            for w in dispatch.take_respawns() {
+                // Dropping its inbox ends the old one.
+                inboxes[w as usize] = start(w);
+                outbox.extend(dispatch.worker_replaced(w));
+            }
             for send in outbox.drain(..) {
                 let share = match send.request {
                     Request::Task { index, .. } => super::share(job, &input, index).to_vec(),

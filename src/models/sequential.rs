@@ -1,16 +1,19 @@
 //! Sequential: one worker runs every task, in order, in a plain loop.
 
-use super::{input, run_one, share, tracer};
+use super::{counters, input, run_one, share, tracer};
 use crate::experiment::{Job, Model};
 use crate::platform::Host;
 use crate::results::ModelRun;
+use crate::shared::Shared;
 use crate::trace::Timeline;
 use crate::worker::Worker;
 
 pub fn run(job: &Job, host: &dyn Host) -> ModelRun {
     let exp = &job.experiment;
     let input = input(job);
+    let shared = Shared::new(job);
     let mut w = Worker::new(0, host, None, tracer(exp, 0));
+    w.set_shared(&shared);
     let start = host.now_ms();
     w.start();
     let tasks = (0..exp.tasks)
@@ -21,6 +24,6 @@ pub fn run(job: &Job, host: &dyn Host) -> ModelRun {
         .collect();
     w.finish();
     let end = host.now_ms();
-    let timeline = exp.trace.then(|| Timeline::new(start, end, vec![w.into_tracer().into_lane()], None));
-    ModelRun { model: Model::Sequential, workers: 1, wall_ms: end - start, tasks, timeline, lost: Vec::new() }
+    let timeline = exp.trace.then(|| Timeline::new(start, end, vec![w.into_tracer().into_lane()], None).with_marks(shared.marks()));
+    ModelRun { model: Model::Sequential, workers: 1, wall_ms: end - start, tasks, timeline, lost: Vec::new(), counters: counters(&shared), deadlock: shared.deadlock() }
 }

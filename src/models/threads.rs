@@ -3,11 +3,12 @@
 //! preallocated table: memory is shared, nothing is copied (a task's input
 //! is read where it lies).
 
-use super::{input, run_one, share, tracer};
+use super::{counters, input, run_one, share, tracer};
 use crate::experiment::{Job, Model};
 use crate::gil::Gil;
 use crate::platform::Host;
 use crate::results::{ModelRun, TaskRecord};
+use crate::shared::Shared;
 use crate::trace::{Lane, Timeline, Tracer};
 use crate::worker::Worker;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -17,12 +18,15 @@ use std::sync::{Mutex, OnceLock};
 ///
 /// In the browser this is the wasm-bindgen-rayon pool (`rayon::broadcast`);
 /// natively, [`ScopedThreads`].
-pub trait Pool {
+pub trait Pool: Sync {
     /// How many threads `broadcast` runs on.
     fn threads(&self) -> usize;
     /// Runs `job(thread_index)` once on every thread of the pool, at the same
     /// time, and returns when all have returned.
     fn broadcast(&self, job: &(dyn Fn(usize) + Sync));
+    /// A task has finished (for a progress bar that reads the count while
+    /// the pool runs); nothing by default.
+    fn task_done(&self) {}
 }
 
 /// Native pool: fresh scoped OS threads for each broadcast.
@@ -51,6 +55,8 @@ pub fn run(job: &Job, pool: &dyn Pool, host: &dyn Host, gil: bool) -> ModelRun {
     let indices = job.task_indices();
     let n = indices.len();
     let input = input(job);
+    // One set of shared things for the whole pool: one memory.
+    let shared = Shared::new(job).with_sharers(pool.threads() as u32);
     let threads = pool.threads();
     let gil = gil.then(|| Gil::new(exp.switch_interval_ms));
     let table: Vec<OnceLock<TaskRecord>> = (0..n).map(|_| OnceLock::new()).collect();
@@ -64,6 +70,7 @@ pub fn run(job: &Job, pool: &dyn Pool, host: &dyn Host, gil: bool) -> ModelRun {
             return;
         };
         let mut w = Worker::new(thread as u32, host, gil.as_ref(), tracer);
+        w.set_shared(&shared);
         w.start();
         loop {
             let i = next.fetch_add(1, Ordering::Relaxed);
@@ -73,6 +80,7 @@ pub fn run(job: &Job, pool: &dyn Pool, host: &dyn Host, gil: bool) -> ModelRun {
             // Each index is handed out once, so each cell is set once.
             w.set_input(share(job, &input, indices[i]));
             let _ = table[i].set(run_one(job, indices[i], &mut w));
+            pool.task_done();
         }
         w.finish();
         let _ = lanes[thread].set(w.into_tracer().into_lane());
@@ -81,8 +89,8 @@ pub fn run(job: &Job, pool: &dyn Pool, host: &dyn Host, gil: bool) -> ModelRun {
     let tasks = table.into_iter().filter_map(OnceLock::into_inner).collect();
     let timeline = exp.trace.then(|| {
         let lanes = lanes.into_iter().filter_map(OnceLock::into_inner).collect();
-        Timeline::new(start, end, lanes, gil.as_ref().map(Gil::stats))
+        Timeline::new(start, end, lanes, gil.as_ref().map(Gil::stats)).with_marks(shared.marks())
     });
     let model = if gil.is_some() { Model::ThreadsGil } else { Model::Threads };
-    ModelRun { model, workers: threads as u32, wall_ms: end - start, tasks, timeline, lost: Vec::new() }
+    ModelRun { model, workers: threads as u32, wall_ms: end - start, tasks, timeline, lost: Vec::new(), counters: counters(&shared), deadlock: shared.deadlock() }
 }

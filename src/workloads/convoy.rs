@@ -41,7 +41,7 @@ impl Kind for Convoy {
             input: Input::Whole { min: 0, max: MAX_IO_MS },
         },
     ];
-    const ONE_TASK_PER_WORKER: bool = true;
+    const TASKS_PER_WORKER: Option<u32> = Some(1);
 
     fn parse(p: &Params) -> Result<Self, ExperimentError> {
         Ok(Convoy { cpu_ms: p.whole("cpu_ms")?, io_ms: p.whole("io_ms")? })

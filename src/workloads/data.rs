@@ -112,14 +112,8 @@ impl Task for Data {
     fn transfers_input(&self) -> bool {
         self.send == Send::Transfer
     }
-    fn validate(&self, exp: &Experiment) -> Result<(), ExperimentError> {
-        if exp.models.contains(&Model::Hybrid) {
-            return Err(ExperimentError::Workload {
-                field: "models".into(),
-                message: "The data workload compares threads and processes; leave out processes × threads, which has no input of its own".into(),
-            });
-        }
-        Ok(())
+    fn not_hybrid(&self) -> Option<&'static str> {
+        Some("compares threads and processes, and processes × threads has no input of its own")
     }
     fn run(&self, machine: &Machine, _: u32, w: &mut Worker) -> Output {
         let value = data::checksum(w.input());

@@ -10,7 +10,7 @@
 //! `registry!` call below (see ARCHITECTURE.md, "How to add a workload").
 
 use crate::experiment::{Experiment, ExperimentError};
-use crate::results::{ModelSummary, TaskRecord};
+use crate::results::{ModelRun, ModelSummary, TaskRecord};
 use crate::worker::Worker;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -24,8 +24,12 @@ pub trait Kind: Task + Debug + Clone + PartialEq + Serialize + DeserializeOwned 
     const LABEL: &'static str;
     /// The parameters, in form order: labels, hints, defaults and limits.
     const FIELDS: &'static [Field];
-    /// The experiment runs one task per worker (the `tasks` field is ignored).
-    const ONE_TASK_PER_WORKER: bool = false;
+    /// The experiment runs this many tasks per worker (the `tasks` field is
+    /// ignored): one for the convoy, three for the race.
+    const TASKS_PER_WORKER: Option<u32> = None;
+    /// The models an experiment of this workload runs when it names none
+    /// (`None`: [`Model::DEFAULT`](crate::experiment::Model::DEFAULT)).
+    const MODELS: Option<&'static [crate::experiment::Model]> = None;
 
     /// Reads and validates the parameters (see [`Params`]).
     fn parse(p: &Params) -> Result<Self, ExperimentError>;
@@ -51,6 +55,11 @@ pub trait Task {
     fn needs_calibration(&self) -> bool {
         false
     }
+    /// Why this workload cannot run on processes × threads, if it cannot
+    /// (it compares what threads share with what processes cannot).
+    fn not_hybrid(&self) -> Option<&'static str> {
+        None
+    }
     /// Checks that need the whole experiment (e.g. at least two workers).
     fn validate(&self, _exp: &Experiment) -> Result<(), ExperimentError> {
         Ok(())
@@ -67,6 +76,16 @@ pub trait Task {
             Some(want) if record.value != want => Some(format!("task {} returned {} instead of {want}", record.index, record.value)),
             _ => None,
         }
+    }
+    /// Checks a whole run, beyond each task's value (the race: what the
+    /// shared counters say); sentences, empty when all is right.
+    fn check_run(&self, _exp: &Experiment, _run: &ModelRun) -> Vec<String> {
+        Vec::new()
+    }
+    /// What the run's counters say (the race), for the summary; empty for
+    /// workloads that count nothing together.
+    fn counted(&self, _run: &ModelRun, _tasks: u32) -> Vec<u64> {
+        Vec::new()
     }
     /// Task `index` crashes its worker by design (the crash lesson): its
     /// loss is the expected outcome, not a problem.
@@ -207,7 +226,10 @@ pub struct Info {
     pub key: &'static str,
     pub label: &'static str,
     pub fields: &'static [Field],
-    pub one_task_per_worker: bool,
+    /// Set: the experiment runs this many tasks per worker (no `tasks` field).
+    pub tasks_per_worker: Option<u32>,
+    /// The models it runs when none are named (`None`: the usual four).
+    pub models: Option<&'static [crate::experiment::Model]>,
 }
 
 /// Declares the workloads: the [`Workload`] enum (serialised as
@@ -226,7 +248,7 @@ macro_rules! registry {
 
         /// Every workload, in menu order.
         pub const ALL: &[Info] = &[
-            $(Info { key: $key, label: <$module::$ty as Kind>::LABEL, fields: <$module::$ty as Kind>::FIELDS, one_task_per_worker: <$module::$ty as Kind>::ONE_TASK_PER_WORKER },)*
+            $(Info { key: $key, label: <$module::$ty as Kind>::LABEL, fields: <$module::$ty as Kind>::FIELDS, tasks_per_worker: <$module::$ty as Kind>::TASKS_PER_WORKER, models: <$module::$ty as Kind>::MODELS },)*
         ];
 
         impl Workload {
@@ -259,6 +281,9 @@ registry! {
     Convoy = "convoy" => convoy::Convoy,
     Crash = "crash" => crash::Crash,
     Data = "data" => data::Data,
+    Race = "race" => race::Race,
+    Deadlock = "deadlock" => deadlock::DeadlockTask,
+    Join = "join" => join::Join,
 }
 
 impl Workload {

@@ -102,8 +102,14 @@ async fn run_in_slot(
     })?;
     dispatch.dispatch(Action::Started(Some(exp.clone())));
     tell_host(FrameMessage::Started { experiment: &serde_json::to_value(&exp).unwrap_or_default() });
-    let outcome = runner::run(&slot, &Plan::Single(exp), &env, &progress(&dispatch)).await;
-    match outcome.and_then(|mut r| r.pop().ok_or(RunError::Failed("the run produced no results".into()))) {
+    let plan = Plan::of(&exp);
+    let outcome = runner::run(&slot, &plan, &env, &progress(&dispatch)).await;
+    let one = |mut r: Vec<Results>| match plan {
+        // A sweep's runs, one per worker count, as one result.
+        Plan::WorkerSweep { .. } => Ok(Results::of_sweep(exp.clone(), r)),
+        _ => r.pop().ok_or(RunError::Failed("the run produced no results".into())),
+    };
+    match outcome.and_then(one) {
         Ok(results) => {
             let results = Rc::new(results);
             dispatch.dispatch(Action::Finished(results.clone()));

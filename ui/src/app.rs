@@ -6,12 +6,14 @@ use crate::api;
 use crate::components::compare::their_run_vs_yours;
 use crate::components::lessons::Lessons;
 use crate::components::memory::{communication_table, memory_table};
+use crate::components::export::Export;
+use crate::components::scaling::scaling_chart;
 use crate::components::python::PythonCode;
 use crate::components::share::Share;
 use crate::components::sweep::IntervalSweep;
 use crate::components::timeline::{ModelOf, TimelinePanel};
 use crate::components::verdict::verdict_box;
-use crate::components::{chart::bar_chart, controls::Controls, environment::environment_panel, table::latency_table, table::results_table};
+use crate::components::{chart::bar_chart, controls::Controls, environment::environment_panel, table::deadlock_panel, table::latency_table, table::race_table, table::results_table};
 use crate::page;
 use crate::runner;
 use crate::state::{Action, State};
@@ -106,6 +108,13 @@ pub fn app() -> Html {
     let question = lesson.map(|l| html! { <p class="lesson-question"><span>{ "Lesson: " }</span>{ l.question }</p> });
     let verdict = state.results.as_ref().and_then(|r| r.verdict.as_ref()).map(verdict_box);
     let python = experiment.clone().map(|e| html! { <PythonCode experiment={e} machine={runner::known_machine()} /> });
+    // Timelines on one axis (the longest run's), or each on its own.
+    let shared_axis = use_state(|| false);
+    let toggle_axis = {
+        let shared_axis = shared_axis.clone();
+        Callback::from(move |_: Event| shared_axis.set(!*shared_axis))
+    };
+    let longest = state.results.as_ref().map_or(0.0, |r| r.models.iter().filter_map(|m| m.timeline.as_ref()).map(|t| t.end_ms - t.start_ms).fold(0.0, f64::max));
     let dismiss = {
         let dispatcher = state.dispatcher();
         Callback::from(move |_: MouseEvent| dispatcher.dispatch(Action::DismissLinkNotes))
@@ -144,8 +153,11 @@ pub fn app() -> Html {
                     if let Some(r) = &state.results {
                         { verdict.clone() }
                         <p class="explanation">{ &r.explanation }</p>
+                        { scaling_chart(r) }
                         { bar_chart(r) }
                         { results_table(r) }
+                        { race_table(r) }
+                        { deadlock_panel(r) }
                         { communication_table(r) }
                     }
                     if let Some(theirs) = theirs {
@@ -187,10 +199,14 @@ pub fn app() -> Html {
                     <h2>{ "Results" }</h2>
                     { verdict }
                     <p class="explanation">{ &r.explanation }</p>
+                    { scaling_chart(r) }
                     { bar_chart(r) }
                     { results_table(r) }
+                    { race_table(r) }
+                    { deadlock_panel(r) }
                     { communication_table(r) }
                     { memory_table(r) }
+                    <Export results={r.clone()} />
                     { python.clone() }
                     { latency_table(r) }
                     // The sweep runs threads + GIL, which need isolation.
@@ -199,8 +215,12 @@ pub fn app() -> Html {
                     }
                     <h2 class="timelines-title">{ "Timelines" }</h2>
                     <p class="hint">{ "What every worker did during the median run of each model." }</p>
+                    <label class="check shared-axis" for="shared-axis">
+                        <input type="checkbox" id="shared-axis" checked={*shared_axis} onchange={toggle_axis} />
+                        { " One time axis for every model (lengths compare at a glance)" }
+                    </label>
                     { for r.models.iter().enumerate().filter(|(_, m)| m.timeline.is_some()).map(|(index, m)| html! {
-                        <TimelinePanel key={m.model.as_str()} model={ModelOf { results: r.clone(), index }} />
+                        <TimelinePanel key={m.model.as_str()} model={ModelOf { results: r.clone(), index }} span_ms={shared_axis.then_some(longest)} />
                     }) }
                 } else if theirs.is_none() {
                     { python.clone() }

@@ -36,6 +36,10 @@ extern "C" {
     fn js_recv(handles: Vec<u32>) -> Result<js_sys::Promise, JsValue>;
     #[wasm_bindgen(js_namespace = threadlabRunner, js_name = alive)]
     fn js_alive(handle: u32) -> bool;
+    #[wasm_bindgen(js_namespace = threadlabRunner, js_name = tasksDone)]
+    fn js_tasks_done(handle: u32) -> i32;
+    #[wasm_bindgen(js_namespace = threadlabRunner, js_name = sleep)]
+    fn js_sleep(ms: f64) -> js_sys::Promise;
     #[wasm_bindgen(js_namespace = threadlabRunner, js_name = terminate)]
     fn js_terminate(handle: u32);
     #[wasm_bindgen(js_namespace = threadlabRunner, js_name = terminateAll)]
@@ -367,6 +371,8 @@ async fn prepare(model: Model, workers: u32, threads: u32) -> Result<f64, String
             POOLS.with(|p| p.borrow_mut().processes = Some((hs, ms)));
             Ok(ms)
         }
+        // No pool: every task starts its own process, during the run.
+        Model::ProcessPerTask => Ok(0.0),
         Model::Hybrid => {
             let current = POOLS.with(|p| p.borrow_mut().hybrid.take());
             if let Some((hs, n, ms)) = current {
@@ -396,6 +402,7 @@ fn discard(model: Model) {
             Model::Threads | Model::ThreadsGil => p.threads.take().into_iter().for_each(|(h, ..)| js_terminate(h)),
             Model::Processes => p.processes.take().into_iter().flat_map(|(hs, _)| hs).for_each(js_terminate),
             Model::Hybrid => p.hybrid.take().into_iter().flat_map(|(hs, ..)| hs).for_each(js_terminate),
+            Model::ProcessPerTask => {}
         }
     });
 }
@@ -434,7 +441,25 @@ async fn run_once(model: Model, job: &Job, on_task: &dyn Fn(u32)) -> Result<Mode
             // failure took it down, start it again.
             prepare(model, job.experiment.workers, 0).await?;
             let h = POOLS.with(|p| p.borrow().threads.map(|t| t.0)).ok_or("the threads pool is not running")?;
-            ran(call(h, &Request::Threads { job: job.clone(), gil: model == Model::ThreadsGil }).await?)
+            // The pool counts its finished tasks in its shared memory:
+            // read it while the run goes on, for the progress bar.
+            let base = js_tasks_done(h);
+            post(h, &Request::Threads { job: job.clone(), gil: model == Model::ThreadsGil })?;
+            let answer = js_recv(vec![h]).map_err(message)?;
+            loop {
+                let tick = js_sleep(200.0);
+                let first = JsFuture::from(js_sys::Promise::race(&js_sys::Array::of2(&answer, &tick))).await.map_err(message)?;
+                if first.is_undefined() {
+                    on_task((js_tasks_done(h) - base).max(0) as u32);
+                    continue;
+                }
+                let pair = js_sys::Array::from(&first);
+                let text = pair.get(1).as_string().ok_or("a worker sent something other than protocol text")?;
+                match decode::<Reply>(&text).map_err(|e| e.to_string())? {
+                    Reply::Failed { error } => return Err(error),
+                    reply => return ran(reply),
+                }
+            }
         }
         Model::Processes => {
             let pool = POOLS.with(|p| p.borrow().processes.as_ref().map(|p| p.0.clone())).ok_or("the process pool is not running")?;
@@ -488,6 +513,46 @@ async fn run_once(model: Model, job: &Job, on_task: &dyn Fn(u32)) -> Result<Mode
             }
             Ok(dispatch.finish(js_now()))
         }
+        Model::ProcessPerTask => {
+            let task = job.experiment.workload.task();
+            let shares = if task.input_bytes() > 0 { inputs(job).await } else { Vec::new() };
+            let n = job.experiment.workers.min(job.experiment.tasks).max(1);
+            // The clock starts before the first processes are spawned.
+            let start = js_now();
+            let mut used = spawn("process", 0..n, 0).await?;
+            let mut dispatch = Dispatch::per_task(job.clone(), n, start);
+            let mut outbox = dispatch.start();
+            let outcome: Result<(), String> = async {
+                while !dispatch.is_finished() {
+                    for send in outbox.drain(..) {
+                        let share = match send.request {
+                            Request::Task { index, .. } => shares.get(index as usize).cloned(),
+                            _ => None,
+                        };
+                        js_post(used[send.worker as usize], &encode(&send.request), share, task.transfers_input()).map_err(message)?;
+                    }
+                    let (w, reply) = recv(&used).await?;
+                    outbox = dispatch.reply(w as u32, reply, js_now()).map_err(|e| e.to_string())?;
+                    on_task(dispatch.done());
+                    // Its task done, the process ends; a new one takes the next.
+                    for w in dispatch.take_respawns() {
+                        js_terminate(used[w as usize]);
+                        let h = spawn("process", w..w + 1, 0).await?[0];
+                        used[w as usize] = h;
+                        for send in dispatch.worker_replaced(w) {
+                            post(h, &send.request)?;
+                        }
+                        let (_, ready) = recv(&[h]).await?;
+                        outbox.extend(dispatch.reply(w, ready, js_now()).map_err(|e| e.to_string())?);
+                    }
+                }
+                Ok(())
+            }
+            .await;
+            let end = js_now();
+            used.iter().for_each(|h| js_terminate(*h));
+            outcome.map(|()| dispatch.finish(end))
+        }
         Model::Hybrid => {
             let (pool, threads) =
                 POOLS.with(|p| p.borrow().hybrid.as_ref().map(|p| (p.0.clone(), p.1))).ok_or("the processes × threads pool is not running")?;
@@ -522,8 +587,13 @@ async fn footprint(model: Model, exp: &Experiment) -> Result<Footprint, String> 
             Model::Threads | Model::ThreadsGil => (p.threads.iter().map(|t| t.0).collect(), exp.workers, 0),
             Model::Processes => (p.processes.iter().flat_map(|(hs, _)| hs.iter().copied()).collect::<Vec<u32>>(), 1, page_input_bytes()),
             Model::Hybrid => (p.hybrid.iter().flat_map(|(hs, ..)| hs.iter().copied()).collect(), exp.threads_per_process, 0),
+            // Its processes ended with their tasks.
+            Model::ProcessPerTask => (Vec::new(), 1, 0),
         }
     });
+    if handles.is_empty() {
+        return Err("no worker of this model is left to ask".into());
+    }
     let mut memories = Vec::with_capacity(handles.len());
     for h in handles {
         match call(h, &Request::Footprint).await? {
@@ -542,6 +612,7 @@ pub type ProgressFn = Rc<dyn Fn(Progress)>;
 /// measured); a model that fails is reported in its summary and the others
 /// still run.
 pub async fn run(slot: &Slot, plan: &Plan, env: &Environment, progress: &ProgressFn) -> Result<Vec<Results>, RunError> {
+    let started = js_now();
     let unavailable: Vec<Model> = match env.threads_unavailable {
         Some(_) => Model::ALL.into_iter().filter(|m| m.needs_shared_memory()).collect(),
         None => vec![],
@@ -553,7 +624,11 @@ pub async fn run(slot: &Slot, plan: &Plan, env: &Environment, progress: &Progres
     // Cancel may have come before this future first ran.
     slot.check()?;
     for exp in &experiments {
-        let r = run_experiment(slot, exp, env, &unavailable, progress, (done, total)).await;
+        if plan.fresh_pools() {
+            // Every count starts its pools afresh: their start is measured.
+            Model::ALL.into_iter().for_each(discard);
+        }
+        let r = run_experiment(slot, exp, env, &unavailable, progress, (done, total, started)).await;
         slot.check()?;
         out.push(r?);
         done += plan::timed_tasks(exp, &unavailable);
@@ -567,9 +642,14 @@ async fn run_experiment(
     env: &Environment,
     unavailable: &[Model],
     progress: &ProgressFn,
-    (mut done, total): (u32, u32),
+    (mut done, total, started): (u32, u32, f64),
 ) -> Result<Results, RunError> {
-    let say = |done: u32, label: String| progress(Progress { done, total, label });
+    let say = |done: u32, label: String| {
+        // The pace of the tasks so far gives the time left.
+        let elapsed = js_now() - started;
+        let eta_s = (done > 0 && done < total && elapsed > 300.0).then(|| elapsed / f64::from(done) * f64::from(total - done) / 1000.0);
+        progress(Progress { done, total, label, eta_s })
+    };
     if exp.workload.input_bytes() > 0 {
         // Fresh workers: a WebAssembly memory never shrinks, so a reused
         // worker would still hold an earlier experiment's data, and the
@@ -617,7 +697,9 @@ async fn run_experiment(
             Step::Prepare { model, workers } => {
                 say(done, format!("Starting {} workers…", model.label()));
                 prepare(model, workers, exp.threads_per_process).await.map(|ms| {
-                    startup.insert(model, ms);
+                    if model != Model::ProcessPerTask {
+                        startup.insert(model, ms);
+                    }
                 })
             }
             Step::WarmUp { model } => {

@@ -24,6 +24,8 @@ pub struct Form {
     pub repeats: String,
     pub switch_interval: String,
     pub threads_per_process: String,
+    /// Worker counts of a sweep, as typed ("1, 2, 8, 32" or "1, 4x"); empty: none.
+    pub sweep: String,
     pub models: BTreeSet<Model>,
     /// Record the per-worker timelines.
     pub trace: bool,
@@ -42,10 +44,20 @@ impl Form {
             repeats: String::new(),
             switch_interval: String::new(),
             threads_per_process: String::new(),
+            sweep: String::new(),
             models: Default::default(),
             trace: true,
         };
         blank.show(&Experiment::defaults(cores))
+    }
+
+    /// Chooses workload `info`; one that runs on some models only starts
+    /// with them ticked.
+    pub fn choose(&mut self, info: &'static Info) {
+        self.kind = info;
+        if let Some(models) = info.models {
+            self.models = models.iter().copied().collect();
+        }
     }
 
     /// The text typed into a field of the chosen workload.
@@ -70,8 +82,12 @@ impl Form {
             "models": self.models.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
             "trace": self.trace,
         });
-        if !self.kind.one_task_per_worker {
+        if self.kind.tasks_per_worker.is_none() {
             exp["tasks"] = self.tasks.trim().into();
+        }
+        let counts: Vec<&str> = self.sweep.split([',', ' ']).map(str::trim).filter(|c| !c.is_empty()).collect();
+        if !counts.is_empty() {
+            exp["sweep"] = json!({ "workers": counts });
         }
         exp
     }
@@ -84,13 +100,14 @@ impl Form {
         for (field, value) in e.workload.field_values() {
             form.params.insert((form.kind.key, field), value);
         }
-        if !form.kind.one_task_per_worker {
+        if form.kind.tasks_per_worker.is_none() {
             form.tasks = e.tasks.to_string();
         }
         form.workers = e.workers.to_string();
         form.repeats = e.repeats.to_string();
         form.switch_interval = e.switch_interval_ms.to_string();
         form.threads_per_process = e.threads_per_process.to_string();
+        form.sweep = e.sweep.as_ref().map(|s| s.workers.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")).unwrap_or_default();
         form.models = e.models.iter().copied().collect();
         form.trace = e.trace;
         form
@@ -102,6 +119,8 @@ pub struct Progress {
     pub done: u32,
     pub total: u32,
     pub label: String,
+    /// Seconds left, from the pace so far (once there is one).
+    pub eta_s: Option<f64>,
 }
 
 /// One row of the switch-interval sweep: the interval and the convoy's
@@ -200,6 +219,7 @@ pub enum Field {
     Repeats,
     SwitchInterval,
     ThreadsPerProcess,
+    Sweep,
 }
 
 pub enum Action {
@@ -228,7 +248,7 @@ impl Reducible for State {
         match action {
             Action::SetKind(key) => {
                 if let Some(info) = threadlab::Workload::info_of(key) {
-                    s.form.kind = info;
+                    s.form.choose(info);
                 }
             }
             Action::Set(field, value) => {
@@ -242,6 +262,7 @@ impl Reducible for State {
                     Field::Repeats => f.repeats = value,
                     Field::SwitchInterval => f.switch_interval = value,
                     Field::ThreadsPerProcess => f.threads_per_process = value,
+                    Field::Sweep => f.sweep = value,
                 }
             }
             Action::ToggleTrace => s.form.trace = !s.form.trace,
@@ -256,7 +277,7 @@ impl Reducible for State {
                     s.form = s.form.show(&e);
                 }
                 s.message = None;
-                s.running = Some(Progress { done: 0, total: 1, label: "Starting…".into() });
+                s.running = Some(Progress { done: 0, total: 1, label: "Starting…".into(), eta_s: None });
             }
             Action::Progress(p) => {
                 if s.running.is_some() {
@@ -298,7 +319,7 @@ mod tests {
         let form = Form::new(2);
         for info in workloads::ALL {
             let mut f = form.clone();
-            f.kind = info;
+            f.choose(info);
             let e = Experiment::from_value(&f.to_json(), 2).unwrap_or_else(|err| panic!("{}: {err}", info.key));
             assert_eq!(e.workload.key(), info.key);
             assert_eq!(f.show(&e).to_json(), f.to_json(), "{}", info.key);
@@ -344,7 +365,7 @@ mod tests {
     fn progress_after_the_end_of_a_run_is_ignored() {
         let s = Rc::new(State::new(Environment::default()));
         let s = s.reduce(Action::Started(None)).reduce(Action::Failed("cancelled".into()));
-        let s = s.reduce(Action::Progress(Progress { done: 1, total: 2, label: "late".into() }));
+        let s = s.reduce(Action::Progress(Progress { done: 1, total: 2, label: "late".into(), eta_s: None }));
         assert_eq!((s.running.clone(), s.ended), (None, 1));
     }
 }

@@ -3,6 +3,7 @@
 //! SVG with a title, a description and the results table as its data.
 
 use super::ms;
+use threadlab::verdict::timing_warnings;
 use threadlab::{Model, Results};
 use yew::prelude::*;
 
@@ -15,6 +16,7 @@ pub fn colour(m: Model) -> &'static str {
         Model::Threads => "#56B4E9",
         Model::Processes => "#009E73",
         Model::Hybrid => "#D55E00",
+        Model::ProcessPerTask => "#0072B2",
     }
 }
 
@@ -50,6 +52,7 @@ pub fn bar_chart(r: &Results) -> Html {
         .collect::<Vec<_>>()
         .join("; ");
     let ticks: Vec<f64> = (0..=4).map(|i| axis * i as f64 / 4.0).collect();
+    let warnings: Vec<String> = r.models.iter().flat_map(|m| timing_warnings(m, &r.environment)).collect();
     html! {
         <figure class="chart">
             <svg viewBox={format!("0 0 {WIDTH} {height}")} role="img" aria-labelledby="chart-title chart-desc" class="bar-chart">
@@ -76,6 +79,9 @@ pub fn bar_chart(r: &Results) -> Html {
                                 <line class="whisker" x1={x(w.min).to_string()} x2={x(w.max).to_string()} y1={mid.to_string()} y2={mid.to_string()} />
                                 <text class="value" x={(x(w.max.max(w.median)) + 8.0).to_string()} y={(mid + 5.0).to_string()}>
                                     { format!("{}{}", ms(w.median), m.speedup.map(|s| format!(" · {s:.2}×")).unwrap_or_default()) }
+                                    if !timing_warnings(m, &r.environment).is_empty() {
+                                        <tspan class="warn">{ " ⚠" }<title>{ timing_warnings(m, &r.environment).join("\n") }</title></tspan>
+                                    }
                                 </text>
                             } else {
                                 <text class="unavailable" x={LEFT.to_string()} y={(mid + 5.0).to_string()}>{ "did not run (see the table)" }</text>
@@ -85,6 +91,11 @@ pub fn bar_chart(r: &Results) -> Html {
                 }) }
             </svg>
             <figcaption>{ "Bars: median wall time over repeats; thin line: fastest to slowest repeat; × : speed-up over sequential." }</figcaption>
+            if !warnings.is_empty() {
+                <ul class="chart-warnings">
+                    { for warnings.iter().map(|w| html! { <li>{ format!("⚠ {w}") }</li> }) }
+                </ul>
+            }
         </figure>
     }
 }

@@ -88,6 +88,10 @@ pub fn controls(p: &Props) -> Html {
                 <div class="progress">
                     <progress max={progress.total.max(1).to_string()} value={progress.done.to_string()} aria-label="Progress"></progress>
                     <span class="progress-label">{ &progress.label }</span>
+                    <span class="progress-count">{
+                        format!("{} of {} tasks{}", progress.done.min(progress.total), progress.total,
+                            progress.eta_s.map(|s| format!(" · about {} s left", s.ceil().max(1.0))).unwrap_or_default())
+                    }</span>
                 </div>
             } else {
                 <button type="submit" class="run">{ "Run" }</button>
@@ -141,7 +145,7 @@ pub fn controls(p: &Props) -> Html {
                 </select>
             </div>
             { for params }
-            if !kind.one_task_per_worker {
+            if kind.tasks_per_worker.is_none() {
                 { text_field("tasks", "Tasks", &p.form.tasks, "Like executor.map(fn, range(tasks)).".into(), "decimal", Field::Tasks, &p.on_action, running) }
             }
             { text_field("workers", "Workers", &p.form.workers, format!("This machine reports {} core{}.", p.cores, if p.cores == 1 { "" } else { "s" }), "decimal", Field::Workers, &p.on_action, running) }
@@ -164,6 +168,7 @@ pub fn controls(p: &Props) -> Html {
             if p.form.models.contains(&Model::Hybrid) {
                 { text_field("threads_per_process", "Threads in each process (processes × threads)", &p.form.threads_per_process, format!("Each of the workers is a process with this many threads and its own GIL (1 to {}).", threadlab::experiment::MAX_THREADS_PER_PROCESS), "decimal", Field::ThreadsPerProcess, &p.on_action, running) }
             }
+            { text_field("sweep", "Sweep worker counts (optional)", &p.form.sweep, format!("Runs the experiment once per count, on fresh pools, e.g. 1, 2, 8, 32; 4x is 4 × the {} cores. Empty: once, with the workers above.", p.cores), "text", Field::Sweep, &p.on_action, running) }
             <label class="check trace" for="trace">
                 <input type="checkbox" id="trace" checked={p.form.trace} onchange={p.on_action.reform(|_: Event| Action::ToggleTrace)} disabled={running} />
                 { " Record what every worker did (timelines)" }

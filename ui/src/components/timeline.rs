@@ -17,6 +17,8 @@ pub fn colour(s: State) -> &'static str {
         State::Running => "#0072B2",
         State::GilWait => "#D55E00",
         State::IoWait => "#F0E442",
+        State::LockWait => "#009E73",
+        State::Joining => "#999933",
         State::Spawning => "#CC79A7",
         State::Sending => "#56B4E9",
         State::Receiving => "#E69F00",
@@ -95,14 +97,17 @@ impl PartialEq for ModelOf {
 #[derive(Properties, PartialEq)]
 pub struct Props {
     pub model: ModelOf,
+    /// Draw on an axis this long (ms) from the run's start: the same for
+    /// every model's timeline, so lengths compare at a glance.
+    #[prop_or_default]
+    pub span_ms: Option<f64>,
 }
 
 /// The rectangles of one lane in the view. Where spans are narrower than a
 /// pixel, each pixel column takes the colour of the state that filled most of
 /// it, and equal neighbours merge: thousands of events cost at most one
 /// rectangle per pixel.
-fn lane_rects(lane: &Lane, t: &Timeline, view: View) -> Vec<(f64, f64, State)> {
-    let total = (t.end_ms - t.start_ms).max(1e-9);
+fn lane_rects(lane: &Lane, t: &Timeline, view: View, total: f64) -> Vec<(f64, f64, State)> {
     let (v0, v1) = (t.start_ms + view.from * total, t.start_ms + view.to * total);
     let px_per_ms = PLOT / (v1 - v0);
     let columns = PLOT.ceil() as usize;
@@ -197,7 +202,8 @@ pub fn timeline_panel(p: &Props) -> Html {
     };
     let v = *view;
     let threads_per_process = p.model.results.experiment.threads_per_process.max(1);
-    let total = (t.end_ms - t.start_ms).max(1e-9);
+    // The axis: this run's length, or the length shared by every model.
+    let total = p.span_ms.unwrap_or(0.0).max(t.end_ms - t.start_ms).max(1e-9);
     let height = TOP + LANE * t.lanes.len() as f64 + 24.0;
 
     let onmousedown = {
@@ -209,7 +215,7 @@ pub fn timeline_panel(p: &Props) -> Html {
         Callback::from(move |_: MouseEvent| *drag.borrow_mut() = None)
     };
     let onmousemove = {
-        let (drag, dispatcher, svg, hover, model) = (drag.clone(), view.dispatcher(), svg.clone(), hover.clone(), p.model.clone());
+        let (drag, dispatcher, svg, hover, model, span) = (drag.clone(), view.dispatcher(), svg.clone(), hover.clone(), p.model.clone(), p.span_ms);
         Callback::from(move |e: MouseEvent| {
             let Some(el) = svg.cast::<web_sys::Element>() else {
                 return;
@@ -232,7 +238,8 @@ pub fn timeline_panel(p: &Props) -> Html {
             let y = (e.client_y() as f64 - rect.top()) / rect.height().max(1.0) * (TOP + LANE * t.lanes.len() as f64 + 24.0);
             let lane = ((y - TOP) / LANE).floor();
             let frac = plot_fraction(&el, x);
-            let time = t.start_ms + (v.from + frac * (v.to - v.from)) * (t.end_ms - t.start_ms);
+            let total = span.unwrap_or(0.0).max(t.end_ms - t.start_ms);
+            let time = t.start_ms + (v.from + frac * (v.to - v.from)) * total;
             let r = &model.results;
             let name = |l: &Lane| lane_name(r.models[model.index].model, r.experiment.threads_per_process, l.worker);
             let text = (lane >= 0.0).then(|| t.lanes.get(lane as usize)).flatten().and_then(|l| details(name(l), l, t, time));
@@ -294,12 +301,22 @@ pub fn timeline_panel(p: &Props) -> Html {
                                     <line class="tl-process-rule" x1="0" x2={WIDTH.to_string()} y1={y.to_string()} y2={y.to_string()} />
                                 }
                                 <text x={(LEFT - 8.0).to_string()} y={(y + LANE * 0.65).to_string()} text-anchor="end" class="tl-label">{ lane_name(summary.model, threads_per_process, lane.worker) }</text>
-                                { for lane_rects(lane, t, v).into_iter().map(|(x0, x1, s)| html! {
+                                { for lane_rects(lane, t, v, total).into_iter().map(|(x0, x1, s)| html! {
                                     <rect x={x0.to_string()} y={(y + 2.0).to_string()} width={(x1 - x0).max(0.5).to_string()} height={(LANE - 4.0).to_string()}
                                         fill={colour(s)} class={classes!("span", format!("{s:?}").to_lowercase())} />
                                 }) }
                             </g>
                         }
+                    }) }
+                    // Moments worth pointing at: a dashed rule across the lanes.
+                    { for t.marks.iter().filter_map(|m| {
+                        let f = (m.t - t.start_ms) / total;
+                        (v.from..=v.to).contains(&f).then(|| (m, LEFT + PLOT * (f - v.from) / (v.to - v.from)))
+                    }).map(|(m, x)| html! {
+                        <g class="tl-mark">
+                            <line x1={x.to_string()} x2={x.to_string()} y1={TOP.to_string()} y2={(TOP + LANE * t.lanes.len() as f64).to_string()} />
+                            <title>{ format!("{} at {}", m.label, ms(m.t - t.start_ms)) }</title>
+                        </g>
                     }) }
                     { for ticks.iter().enumerate().map(|(i, f)| {
                         let x = LEFT + PLOT * (f - v.from) / (v.to - v.from);
@@ -308,6 +325,11 @@ pub fn timeline_panel(p: &Props) -> Html {
                     }) }
                 </svg>
             </div>
+            if !t.marks.is_empty() {
+                <ul class="tl-marks">
+                    { for t.marks.iter().map(|m| html! { <li>{ format!("┆ {} at {}", m.label, ms(m.t - t.start_ms)) }</li> }) }
+                </ul>
+            }
             <p class="tl-details" aria-live="polite">{ (*hover).clone().unwrap_or_else(|| "Hover a lane for details; drag to move, wheel to zoom.".into()) }</p>
             <ul class="legend">
                 { for states.iter().map(|s| html! {

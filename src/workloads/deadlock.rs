@@ -1,0 +1,114 @@
+//! Deadlock: two locks, A and B. In the first phase (tasks `0..W`), task
+//! `i` takes lock `i mod 2` first and, after holding it `hold_ms`, the
+//! other one: two workers take them in opposite orders and each waits for
+//! the lock the other holds, for ever. A watchdog in the lock's wait loop
+//! (like `lock.acquire(timeout=…)`) sees that no worker made progress for
+//! `watchdog_ms`, records who held which lock and who waited for which, and
+//! makes the waiters give up. The second phase (tasks `W..2W`) is the fix:
+//! every task takes A, then B (one lock order), and all complete.
+//!
+//! A process has its own two locks, which nobody else can hold: no deadlock.
+
+use super::{Cost, Field, Input, Kind, Machine, Output, Params, PythonTask, Task};
+use crate::experiment::{Experiment, ExperimentError};
+use crate::results::ModelRun;
+use crate::worker::Worker;
+use serde::{Deserialize, Serialize};
+
+pub const MAX_HOLD_MS: u64 = 1_000;
+pub const MIN_WATCHDOG_MS: u64 = 100;
+pub const MAX_WATCHDOG_MS: u64 = 10_000;
+
+/// What a task that gave up returns (it never took both locks).
+pub const GAVE_UP: u64 = 0;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeadlockTask {
+    /// How long a task holds its first lock before it takes the second.
+    pub hold_ms: u64,
+    /// No progress for this long: the watchdog breaks the deadlock.
+    pub watchdog_ms: u64,
+}
+
+impl Kind for DeadlockTask {
+    const LABEL: &'static str = "Deadlock: two locks, two orders";
+    const FIELDS: &'static [Field] = &[
+        Field {
+            key: "hold_ms",
+            label: "Hold the first lock (ms)",
+            hint: "Each task holds its first lock this long before taking the second: time for the other to take its own first.",
+            default: "50",
+            input: Input::Whole { min: 0, max: MAX_HOLD_MS },
+        },
+        Field {
+            key: "watchdog_ms",
+            label: "Watchdog (ms without progress)",
+            hint: "When no worker took or released a lock for this long, the watchdog stops the waiting tasks.",
+            default: "1000",
+            input: Input::Whole { min: MIN_WATCHDOG_MS, max: MAX_WATCHDOG_MS },
+        },
+    ];
+    const TASKS_PER_WORKER: Option<u32> = Some(2);
+
+    fn parse(p: &Params) -> Result<Self, ExperimentError> {
+        Ok(DeadlockTask { hold_ms: p.whole("hold_ms")?, watchdog_ms: p.whole("watchdog_ms")? })
+    }
+}
+
+/// Task `index` of `tasks`: the phase (0: opposite orders, 1: one order)
+/// and its two locks, in the order it takes them.
+pub fn locks_of(index: u32, tasks: u32) -> (usize, [usize; 2]) {
+    let per = (tasks / 2).max(1);
+    let phase = (index / per).min(1) as usize;
+    let first = if phase == 0 { (index % 2) as usize } else { 0 };
+    (phase, [first, 1 - first])
+}
+
+impl Task for DeadlockTask {
+    fn cpu_bound(&self) -> bool {
+        false
+    }
+    fn cost(&self) -> Cost {
+        Cost::Ms(self.hold_ms * 2 + self.watchdog_ms)
+    }
+    fn not_hybrid(&self) -> Option<&'static str> {
+        Some("is between threads sharing two locks")
+    }
+    fn run(&self, _: &Machine, index: u32, w: &mut Worker) -> Output {
+        let shared = w.shared();
+        let (_, [first, second]) = locks_of(index, shared.tasks);
+        let watchdog = self.watchdog_ms as f64;
+        if !shared.take(w, first, watchdog) {
+            return GAVE_UP.into();
+        }
+        w.io(self.hold_ms as f64);
+        let value = if shared.take(w, second, watchdog) {
+            shared.release(w, second);
+            u64::from(index) + 1
+        } else {
+            GAVE_UP
+        };
+        shared.release(w, first);
+        value.into()
+    }
+    fn expected(&self, _: &Machine, tasks: u32) -> Vec<Option<u64>> {
+        // The fixed phase always completes; the first may give up.
+        (0..tasks).map(|i| (locks_of(i, tasks).0 == 1).then_some(u64::from(i) + 1)).collect()
+    }
+    fn check_run(&self, _: &Experiment, run: &ModelRun) -> Vec<String> {
+        run.deadlock.iter().map(|d| format!("deadlock: {}", d.describe())).collect()
+    }
+    fn describe(&self) -> String {
+        format!("deadlock: two locks taken in opposite orders (holding the first {} ms), then in one order", self.hold_ms)
+    }
+    fn python(&self, _: &Machine) -> PythonTask {
+        let helpers = format!(
+            "import threading\n\nHOLD_MS = {hold}\nWATCHDOG_MS = {watchdog}\nLOCKS = [threading.Lock(), threading.Lock()]  # A and B; each process has its own\n\n\n\
+def take(lock):\n    \"\"\"Takes a lock, giving up after WATCHDOG_MS without it (the watchdog).\"\"\"\n    return LOCKS[lock].acquire(timeout=WATCHDOG_MS / 1000)\n",
+            hold = self.hold_ms,
+            watchdog = self.watchdog_ms
+        );
+        let body = "    per = TASKS // 2\n    first = i % 2 if i < per else 0  # opposite orders, then the fix: one order\n    if not take(first):\n        return 0\n    try:\n        time.sleep(HOLD_MS / 1000)\n        if not take(1 - first):\n            print(f\"task {i}: holds lock {'AB'[first]}, gave up waiting for lock {'AB'[1 - first]}: a deadlock\")\n            return 0\n        LOCKS[1 - first].release()\n        return i + 1\n    finally:\n        LOCKS[first].release()\n".to_string();
+        PythonTask { helpers, body, same_values: false, crashes: false, takes_input: false }
+    }
+}

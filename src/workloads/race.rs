@@ -1,0 +1,215 @@
+//! Race condition: every task adds 1 to a counter `increments` times, in
+//! three phases of one task per worker each (tasks `0..W`, `W..2W`,
+//! `2W..3W`), each phase on its own counter:
+//!
+//! 1. unsynchronised, `counter += 1` as CPython runs it: read, (a switch
+//!    may land here: the eval breaker), write. Two threads that read the
+//!    same value both write it plus one: an update is lost;
+//! 2. an atomic add (`fetch_add`): nothing is lost;
+//! 3. under a lock (`with lock: counter += 1`): nothing is lost.
+//!
+//! Threads share the counters (one memory); each process has its own and
+//! returns its partial sum, which the page adds up: always right.
+
+use super::{Cost, Field, Input, Kind, Machine, Output, Params, PythonTask, Task};
+use crate::experiment::{group, Experiment, ExperimentError};
+use crate::results::{ModelRun, ModelSummary};
+use crate::shared::PHASES;
+use crate::worker::Worker;
+use serde::{Deserialize, Serialize};
+use std::sync::atomic::Ordering;
+
+pub const MAX_INCREMENTS: u64 = 10_000_000;
+
+/// What each phase does to its counter, for people.
+pub const PHASE_NAMES: [&str; PHASES] = ["no synchronisation", "an atomic add", "a lock"];
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Race {
+    /// Increments by each task.
+    pub increments: u64,
+}
+
+impl Kind for Race {
+    const LABEL: &'static str = "Race: one shared counter";
+    const FIELDS: &'static [Field] = &[Field {
+        key: "increments",
+        label: "Increments per task",
+        hint: "Each worker adds 1 this many times to a shared counter, three times: unsynchronised, with an atomic add, under a lock.",
+        default: "1000000",
+        input: Input::Whole { min: 1, max: MAX_INCREMENTS },
+    }];
+    const TASKS_PER_WORKER: Option<u32> = Some(PHASES as u32);
+
+    fn parse(p: &Params) -> Result<Self, ExperimentError> {
+        Ok(Race { increments: p.whole("increments")? })
+    }
+}
+
+/// The phase of task `index` of `tasks` (three equal runs of tasks).
+pub fn phase(index: u32, tasks: u32) -> usize {
+    (index as usize * PHASES / tasks.max(1) as usize).min(PHASES - 1)
+}
+
+impl Race {
+    /// Updates each phase's counter should have received.
+    pub fn expected_total(&self, tasks: u32) -> u64 {
+        self.increments * u64::from(tasks / PHASES as u32)
+    }
+
+    /// What each phase's counter says at the end of `run`. Threads and the
+    /// loop share one set of counters, read after the run; processes each
+    /// counted in their own memory and sent their partial sums (the task
+    /// values), which add up here.
+    pub fn counted(&self, run: &ModelRun, tasks: u32) -> Vec<u64> {
+        if !run.counters.is_empty() {
+            return run.counters.clone();
+        }
+        let mut sums = vec![0u64; PHASES];
+        for t in &run.tasks {
+            sums[phase(t.index, tasks)] += t.value;
+        }
+        sums
+    }
+}
+
+impl Task for Race {
+    fn cpu_bound(&self) -> bool {
+        true
+    }
+    fn cost(&self) -> Cost {
+        // A locked increment costs a few loop iterations.
+        Cost::Iterations(self.increments as f64 * 8.0)
+    }
+    fn not_hybrid(&self) -> Option<&'static str> {
+        Some("compares threads sharing a counter with processes that cannot")
+    }
+    fn run(&self, _: &Machine, index: u32, w: &mut Worker) -> Output {
+        let shared = w.shared();
+        let p = phase(index, shared.tasks);
+        let counter = &shared.counters[p];
+        // The workers of a pool start each phase together.
+        shared.meet(w, p);
+        let before = counter.load(Ordering::SeqCst);
+        for _ in 0..self.increments {
+            match p {
+                0 => {
+                    // CPython's `counter += 1`: a read and a write, with the
+                    // eval breaker (a possible GIL switch) in between.
+                    let v = counter.load(Ordering::Relaxed);
+                    w.tick();
+                    counter.store(v.wrapping_add(1), Ordering::Relaxed);
+                }
+                1 => {
+                    counter.fetch_add(1, Ordering::Relaxed);
+                    w.tick();
+                }
+                _ => {
+                    let guard = match shared.lock.try_lock() {
+                        Ok(g) => g,
+                        // Contended, with a GIL: wait for the lock with the
+                        // GIL released (as CPython does), and show it.
+                        Err(_) if w.has_gil() => w.block_on(|| shared.lock.lock().unwrap_or_else(|e| e.into_inner())),
+                        // Without one: a short wait, too frequent to draw.
+                        Err(_) => shared.lock.lock().unwrap_or_else(|e| e.into_inner()),
+                    };
+                    let v = counter.load(Ordering::Relaxed);
+                    w.tick();
+                    counter.store(v + 1, Ordering::Relaxed);
+                    drop(guard);
+                }
+            }
+        }
+        // What this task added, as the worker sees it: in a process (alone
+        // with its counter) exactly its increments; in a pool, whatever the
+        // others did meanwhile too, so it is not checked.
+        counter.load(Ordering::SeqCst).wrapping_sub(before).into()
+    }
+    fn expected(&self, _: &Machine, tasks: u32) -> Vec<Option<u64>> {
+        vec![None; tasks as usize]
+    }
+    fn check_run(&self, exp: &Experiment, run: &ModelRun) -> Vec<String> {
+        let want = self.expected_total(exp.tasks);
+        self.counted(run, exp.tasks)
+            .iter()
+            .enumerate()
+            .filter(|(_, &got)| got != want)
+            .map(|(p, &got)| {
+                let lost = want.saturating_sub(got);
+                format!("with {} the counter says {} instead of {}: {} updates lost", PHASE_NAMES[p], group(got), group(want), group(lost))
+            })
+            .collect()
+    }
+    fn counted(&self, run: &ModelRun, tasks: u32) -> Vec<u64> {
+        Race::counted(self, run, tasks)
+    }
+    fn describe(&self) -> String {
+        format!("race: each task adds 1 to a shared counter {} times", group(self.increments))
+    }
+    fn explain(&self, exp: &Experiment, models: &[ModelSummary]) -> Vec<String> {
+        let want = self.expected_total(exp.tasks);
+        models
+            .iter()
+            .filter(|m| m.counters.len() == PHASES)
+            .map(|m| {
+                let lost: Vec<String> = m.counters.iter().enumerate().map(|(p, &c)| format!("{} {}", PHASE_NAMES[p], lost_words(want, c))).collect();
+                format!("{}: {}.", m.label, lost.join("; "))
+            })
+            .collect()
+    }
+    fn python(&self, _: &Machine) -> PythonTask {
+        let helpers = "\
+import threading
+
+COUNTERS = [0, 0, 0]  # one per phase; each process has its own
+LOCK = threading.Lock()
+
+
+def add(phase, n):
+    \"\"\"Adds 1 to COUNTERS[phase] n times: unsynchronised, as `x += 1`
+    with an explicit read and write (a thread switch can land between
+    them), or under LOCK (CPython has no atomic add; in CPython the GIL
+    makes `itertools.count()` atomic, so phase 1 uses the lock too).\"\"\"
+    before = COUNTERS[phase]
+    for _ in range(n):
+        if phase == 0:
+            value = COUNTERS[0]
+            COUNTERS[0] = value + 1
+        else:
+            with LOCK:
+                COUNTERS[phase] += 1
+    return COUNTERS[phase] - before
+
+
+def after_run(name, values):
+    \"\"\"Threads share COUNTERS, which every run (the warm-up and the
+    repeats) added to; processes each had their own, so the partial sums of
+    the last run (its values) are added up here.\"\"\"
+    per = TASKS // 3
+    if name == \"processes\":
+        runs, counted = 1, [sum(values[p * per:(p + 1) * per]) for p in range(3)]
+    else:
+        runs, counted = REPEATS + 1, list(COUNTERS)
+    want = runs * per * INCREMENTS
+    lost = [want - c for c in counted]
+    print(f\"{name:12} lost updates over {runs} run(s), unsynchronised / atomic / lock: {lost} of {want} each\")
+    COUNTERS[:] = [0, 0, 0]
+"
+        .to_string();
+        PythonTask {
+            helpers: format!("INCREMENTS = {}\n{helpers}", self.increments),
+            body: "    return add(i * 3 // TASKS, INCREMENTS)\n".into(),
+            same_values: false,
+            crashes: false,
+            takes_input: false,
+        }
+    }
+}
+
+/// "lost 1,234 of 400,000 (0.3 %)" or "lost none".
+pub fn lost_words(want: u64, got: u64) -> String {
+    match want.saturating_sub(got) {
+        0 => "lost none".into(),
+        lost => format!("lost {} of {} ({:.1} %)", group(lost), group(want), 100.0 * lost as f64 / want.max(1) as f64),
+    }
+}

@@ -1,0 +1,68 @@
+// Numbers to trust: a worker-count sweep charted as speed-up with the ideal
+// line, a progress bar fed by the workers (the threads pool's shared
+// counter too), and timelines on one time axis.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { servedPage, open, pressRun, readResults } from './harness.mjs';
+
+const served = servedPage(before, after);
+
+test('a sweep 1..4 draws a point per count per model with its spread, the ideal line and the cores', async () => {
+  const { page, errors } = await open(served.browser(), `${served.url()}?workload=primes&size=100000&tasks=8&models=threads,processes&sweep=1..4&repeats=3`);
+  assert.equal(await page.inputValue('#sweep'), '1, 2, 3, 4');
+  await pressRun(page);
+  await readResults(page, 180_000);
+  for (const m of ['threads', 'processes']) {
+    assert.equal(await page.locator(`.scaling-chart .series[data-model=${m}] circle`).count(), 4, m);
+    assert.equal(await page.locator(`.scaling-chart .series[data-model=${m}] line.spread`).count(), 4, `${m}: spread`);
+  }
+  assert.equal(await page.locator('.scaling-chart polyline.ideal').count(), 1);
+  assert.equal(await page.locator('.scaling-chart .cores').count(), 1);
+  assert.match(await page.evaluate(() => location.search), /[?&]sweep=1%2C2%2C3%2C4(&|$)|[?&]sweep=1,2,3,4(&|$)/);
+  assert.match(await page.textContent('.verdict-text'), /Adding workers stopped helping at \d on this \d+-core machine/);
+  // Every repeat's time is in the table, and in the CSV, per count.
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('the progress bar counts tasks as workers finish them, threads included, and says the time left', async () => {
+  const { page, errors } = await open(served.browser(), served.url());
+  await page.selectOption('#workload', 'loop');
+  await page.fill('#size', '300000000');
+  await page.fill('#tasks', '16');
+  await page.fill('#repeats', '1');
+  for (const m of ['sequential', 'threads_gil', 'processes']) await page.uncheck(`#model-${m}`);
+  await pressRun(page);
+  // Threads only: the count can only come from the pool's shared counter.
+  const seen = new Set();
+  const until = Date.now() + 30_000;
+  while (Date.now() < until) {
+    const text = await page.textContent('.progress-count').catch(() => null);
+    if (text === null) break;
+    seen.add(text);
+    await page.waitForTimeout(60);
+  }
+  const counts = [...seen].map((t) => Number(t.match(/^(\d+) of 16 tasks/)?.[1])).filter((n) => n > 0 && n < 16);
+  assert.ok(counts.length >= 2, `the count moved during the run: ${[...seen].join(' | ')}`);
+  assert.ok([...seen].some((t) => /about \d+ s left/.test(t)), [...seen].join(' | '));
+  const rows = await readResults(page, 60_000);
+  assert.ok(rows[0].ok);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('timelines can share one time axis, so lengths compare at a glance', async () => {
+  const { page } = await open(served.browser(), served.url());
+  const r = await page.evaluate(() => window.threadlab.run({ workload: { kind: 'loop', size: 100000000 }, tasks: 4, workers: 2, models: ['sequential', 'threads'], repeats: 1 }));
+  // How much of the axis a run's first lane covers (its right edge).
+  const width = (m) => page.$eval(`.timeline[data-model=${m}] .lane`, (g) => Math.max(...[...g.querySelectorAll('rect')].map((r) => Number(r.getAttribute('x')) + Number(r.getAttribute('width')))));
+  const own = [await width('sequential'), await width('threads')];
+  await page.check('#shared-axis');
+  const shared = [await width('sequential'), await width('threads')];
+  // Each on its own axis both fill it; on one axis each is as long as its run.
+  const length = (m) => r.models.find((s) => s.model === m).timeline;
+  const ratio = ((t) => t.end_ms - t.start_ms)(length('threads')) / ((t) => t.end_ms - t.start_ms)(length('sequential'));
+  assert.ok(Math.abs(own[0] - own[1]) < 0.05 * own[0], `own axes: ${own}`);
+  assert.ok(Math.abs((shared[1] - 78) / (shared[0] - 78) - ratio) < 0.05, `one axis: ${shared}, runs ${ratio}`);
+  await page.close();
+});

@@ -1,0 +1,67 @@
+//! Take the results away: the results JSON (as the API returns it), CSV
+//! (one row per model × repeat × worker count), every timeline as a
+//! Perfetto / chrome://tracing trace, and the charts as SVG and PNG. The
+//! files are made by the core (`threadlab::export`); `www/export.js` hands
+//! them to the browser.
+
+use std::rc::Rc;
+use threadlab::export;
+use threadlab::Results;
+use wasm_bindgen::prelude::*;
+use yew::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = threadlabExport, js_name = download)]
+    fn js_download(name: &str, data: &str, mime: &str);
+    #[wasm_bindgen(js_namespace = threadlabExport, js_name = svg, catch)]
+    fn js_svg(selector: &str, name: &str) -> Result<(), JsValue>;
+    #[wasm_bindgen(js_namespace = threadlabExport, js_name = png, catch)]
+    fn js_png(selector: &str, name: &str) -> Result<js_sys::Promise, JsValue>;
+    #[wasm_bindgen(js_namespace = threadlabExport, js_name = today)]
+    fn js_today() -> String;
+}
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub results: Rc<Results>,
+}
+
+#[function_component(Export)]
+pub fn export_bar(p: &Props) -> Html {
+    let r = p.results.clone();
+    let name = move |what: &str, ext: &str| export::file_name(&r, what, &js_today(), ext);
+    let file = |what: &'static str, ext: &'static str, mime: &'static str, make: fn(&Results) -> String| {
+        let (r, name) = (p.results.clone(), name.clone());
+        Callback::from(move |_| js_download(&name(what, ext), &make(&r), mime))
+    };
+    let json = file("results", "json", "application/json", |r| serde_json::to_string_pretty(r).unwrap_or_default());
+    let csv = file("results", "csv", "text/csv", export::csv);
+    let trace = file("trace", "json", "application/json", |r| export::trace(r).to_string());
+    let has_timeline = p.results.models.iter().any(|m| m.timeline.is_some());
+    // The chart the page shows first: the sweep's, or the bars.
+    let (selector, chart) = if p.results.sweep.is_empty() { ("svg.bar-chart", "chart") } else { ("svg.scaling-chart", "scaling") };
+    let svg = {
+        let name = name.clone();
+        Callback::from(move |_| {
+            let _ = js_svg(selector, &name(chart, "svg"));
+        })
+    };
+    let png = Callback::from(move |_| {
+        if let Ok(p) = js_png(selector, &name(chart, "png")) {
+            crate::api::detach(wasm_bindgen_futures::JsFuture::from(p));
+        }
+    });
+    html! {
+        <div class="export" role="group" aria-label="Export">
+            <span class="export-label">{ "Export:" }</span>
+            <button type="button" class="export-json" onclick={json}>{ "Results (JSON)" }</button>
+            <button type="button" class="export-csv" onclick={csv}>{ "Table (CSV)" }</button>
+            if has_timeline {
+                <button type="button" class="export-trace" onclick={trace} title="Trace Event Format: opens in ui.perfetto.dev and chrome://tracing">{ "Timelines (Perfetto trace)" }</button>
+            }
+            <button type="button" class="export-svg" onclick={svg}>{ "Chart (SVG)" }</button>
+            <button type="button" class="export-png" onclick={png}>{ "Chart (PNG)" }</button>
+        </div>
+    }
+}
