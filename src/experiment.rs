@@ -15,7 +15,7 @@ pub const FORMAT_VERSION: u32 = 1;
 pub const MAX_TASKS: u64 = 512;
 pub const MAX_WORKERS: u64 = 64;
 pub const MAX_REPEATS: u64 = 20;
-pub const DEFAULT_REPEATS: u64 = 3;
+pub const DEFAULT_REPEATS: u64 = 5;
 /// Budget of one sequential run of all tasks, in "loop iterations" (about a
 /// minute of work in a browser tab). Larger experiments are refused up front.
 pub const MAX_RUN_COST: f64 = 6.0e10;
@@ -649,7 +649,7 @@ mod tests {
         let e = parse(r#"{"workload":{"kind":"loop","size":1000}}"#).unwrap();
         assert_eq!(e.workers, 2);
         assert_eq!(e.tasks, 8);
-        assert_eq!(e.repeats, 3);
+        assert_eq!(e.repeats, 5);
         assert_eq!(e.models, Model::DEFAULT.to_vec());
     }
 

@@ -39,7 +39,12 @@ pub fn scaling_chart(r: &Results) -> Html {
     // Workers on a log2 scale: 1, 2, 4, … spaced evenly.
     let x = |n: f64| LEFT + (WIDTH - LEFT - RIGHT) * ((n / smallest).log2() / (largest / smallest).log2().max(1e-9));
     let y = |v: f64| TOP + (HEIGHT - TOP - BOTTOM) * (1.0 - v.min(top) / top);
-    let ideal: Vec<String> = (0..=64).map(|i| smallest * (largest / smallest).powf(i as f64 / 64.0)).map(|n| format!("{:.1},{:.1}", x(n), y(n / smallest))).collect();
+    // The ideal up to the top of the chart (it leaves the chart there).
+    let ideal: Vec<String> = (0..=64)
+        .map(|i| smallest * (largest / smallest).powf(i as f64 / 64.0))
+        .filter(|n| n / smallest <= top)
+        .map(|n| format!("{:.1},{:.1}", x(n), y(n / smallest)))
+        .collect();
     let cx = (f64::from(cores) >= smallest && f64::from(cores) <= largest).then(|| x(f64::from(cores)));
     html! {
         <figure class="scaling">
