@@ -66,3 +66,21 @@ test('timelines can share one time axis, so lengths compare at a glance', async 
   assert.ok(Math.abs((shared[1] - 78) / (shared[0] - 78) - ratio) < 0.05, `one axis: ${shared}, runs ${ratio}`);
   await page.close();
 });
+
+test('cancel in the middle of a sweep is ready again within 200 ms, with no worker left', async () => {
+  const { page, errors } = await open(served.browser(), `${served.url()}?workload=primes&size=2000000&tasks=16&models=threads,processes&sweep=1..4&repeats=3`);
+  await page.click('button.run');
+  // Well into the sweep: past its first count.
+  await page.waitForFunction(() => /of \d+ tasks/.test(document.querySelector('.progress-count')?.textContent ?? '') && Number(document.querySelector('progress')?.value) > 0, null, { timeout: 60_000 });
+  const ms = await page.evaluate(async () => {
+    const t0 = performance.now();
+    document.querySelector('button.cancel').click();
+    while (!document.querySelector('button.run')) await new Promise((r) => requestAnimationFrame(r));
+    return performance.now() - t0;
+  });
+  assert.ok(ms < 200, `ready again after ${ms} ms`);
+  assert.deepEqual(await page.evaluate(() => window.threadlabRunner.liveWorkers()), []);
+  assert.match(await page.textContent('[role=alert]'), /Run cancelled/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
