@@ -604,23 +604,11 @@ mod tests {
 
     fn summary(model: Model, median: f64, spread: f64, speedup: f64) -> ModelSummary {
         ModelSummary {
-            model,
-            label: model.label().into(),
-            status: Status::Ran,
-            workers: 2,
             runs_ms: vec![median],
             wall_ms: Some(Spread { median, min: median, max: median * (1.0 + spread) }),
             speedup: Some(speedup),
-            startup_ms: None,
             correct: true,
-            problems: vec![],
-            tasks: vec![],
-            timeline: None,
-            latency_ms: None,
-            communication: None,
-            memory: None,
-            counters: vec![],
-            deadlock: None,
+            ..ModelSummary::not_run(model, 2, Status::Ran)
         }
     }
 

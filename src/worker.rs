@@ -69,10 +69,7 @@ impl<'a> Worker<'a> {
     /// CPython: the GIL is released while waiting and taken again after.
     pub fn block_on<T>(&mut self, wait: impl FnOnce() -> T) -> T {
         self.enter(State::LockWait);
-        if let (Some(gil), true) = (self.gil, self.holds_gil) {
-            gil.drop_gil(self.id, false);
-            self.holds_gil = false;
-        }
+        self.release_gil();
         let out = wait();
         self.acquire();
         out
@@ -91,11 +88,16 @@ impl<'a> Worker<'a> {
     /// Drops the GIL (if held) and goes idle.
     pub fn finish(&mut self) {
         self.task = None;
+        self.release_gil();
+        self.enter(State::Idle);
+    }
+
+    /// Gives the GIL up (if held) to block: another worker may take it.
+    fn release_gil(&mut self) {
         if let (Some(gil), true) = (self.gil, self.holds_gil) {
             gil.drop_gil(self.id, false);
             self.holds_gil = false;
         }
-        self.enter(State::Idle);
     }
 
     fn acquire(&mut self) {
@@ -141,10 +143,7 @@ impl<'a> Worker<'a> {
 
     fn wait_in(&mut self, state: State, mut ready: impl FnMut(f64) -> bool, sleep: bool) {
         self.enter(state);
-        if let (Some(gil), true) = (self.gil, self.holds_gil) {
-            gil.drop_gil(self.id, false);
-            self.holds_gil = false;
-        }
+        self.release_gil();
         while !ready(self.host.now_ms()) {
             if sleep {
                 self.host.sleep_ms(1.0);
@@ -159,10 +158,7 @@ impl<'a> Worker<'a> {
     /// taken again after.
     pub fn io(&mut self, ms: f64) {
         self.enter(State::IoWait);
-        if let (Some(gil), true) = (self.gil, self.holds_gil) {
-            gil.drop_gil(self.id, false);
-            self.holds_gil = false;
-        }
+        self.release_gil();
         self.host.sleep_ms(ms);
         self.acquire();
     }

@@ -5,6 +5,7 @@
 //! copy it into its own memory. The communication lesson.
 
 use super::count_loop::{sum_loop, PYTHON_LOOP};
+use super::mixed::PYTHON_COMPUTE_FOR;
 use super::{Cost, Field, Input, Kind, Machine, Output, Params, PythonTask, Task};
 use crate::data;
 use crate::experiment::{Experiment, ExperimentError, Model};
@@ -147,7 +148,7 @@ impl Task for Data {
     }
     fn python(&self, _: &Machine) -> PythonTask {
         let helpers = format!(
-            "{PYTHON_LOOP}\ndef compute_for(ms):\n    total, end = 0, time.perf_counter() + ms / 1000\n    while time.perf_counter() < end:\n        total = (total + count_loop(1000)) % 2**64\n    return total\n\n\
+            "{PYTHON_LOOP}\n{PYTHON_COMPUTE_FOR}\n\
 BYTES = {bytes}\nDATA = (bytes(range(251)) * (BYTES // 251 + 1))[:BYTES]  # byte i is i % 251, as on the page\n\n\n\
 def inputs(shared_memory):\n    \"\"\"Each task's share of DATA: threads get a view of it (nothing copied);\n    a process pool pickles each share to its worker (a copy, as a structured\n    clone is). Python has no transfer; multiprocessing.shared_memory is its\n    zero-copy way.\"\"\"\n    view = memoryview(DATA) if shared_memory else DATA\n    return [view[BYTES * i // TASKS:BYTES * (i + 1) // TASKS] for i in range(TASKS)]\n",
             bytes = self.bytes

@@ -102,13 +102,15 @@ impl Task for Mixed {
             });
         }
         body.push_str("    return total\n");
-        let helpers = format!(
-            "{}\ndef compute_for(ms):\n    total, end = 0, time.perf_counter() + ms / 1000\n    while time.perf_counter() < end:\n        total = (total + count_loop(1000)) % 2**64\n    return total\n",
-            super::count_loop::PYTHON_LOOP
-        );
+        let helpers = format!("{}\n{PYTHON_COMPUTE_FOR}", super::count_loop::PYTHON_LOOP);
         PythonTask { helpers, body, same_values: false, crashes: false, takes_input: false }
     }
 }
+
+/// Python that computes for `ms` of this machine's CPython (as the page's
+/// CPU steps compute for their milliseconds), with the seeds' loop
+/// ([`super::count_loop::PYTHON_LOOP`], which must come first).
+pub const PYTHON_COMPUTE_FOR: &str = "def compute_for(ms):\n    total, end = 0, time.perf_counter() + ms / 1000\n    while time.perf_counter() < end:\n        total = (total + count_loop(1000)) % 2**64\n    return total\n";
 
 impl Recipe {
     pub fn parse(text: &str) -> Result<Recipe, String> {

@@ -19,7 +19,23 @@ use crate::runner;
 use crate::state::{Action, State};
 use threadlab::embed::{self, HostMessage};
 use threadlab::link::{self, Theme, View};
+use threadlab::Results;
 use yew::prelude::*;
+
+/// What a run measured, in the order the page shows it (embedded or not):
+/// the charts, then the tables of what each workload measures.
+fn measured(r: &Results) -> Html {
+    html! {
+        <>
+            { scaling_chart(r) }
+            { bar_chart(r) }
+            { results_table(r) }
+            { race_table(r) }
+            { deadlock_panel(r) }
+            { communication_table(r) }
+        </>
+    }
+}
 
 #[function_component(App)]
 pub fn app() -> Html {
@@ -153,12 +169,7 @@ pub fn app() -> Html {
                     if let Some(r) = &state.results {
                         { verdict.clone() }
                         <p class="explanation">{ &r.explanation }</p>
-                        { scaling_chart(r) }
-                        { bar_chart(r) }
-                        { results_table(r) }
-                        { race_table(r) }
-                        { deadlock_panel(r) }
-                        { communication_table(r) }
+                        { measured(r) }
                     }
                     if let Some(theirs) = theirs {
                         { their_run_vs_yours(theirs, results_now.as_deref()) }
@@ -199,12 +210,7 @@ pub fn app() -> Html {
                     <h2>{ "Results" }</h2>
                     { verdict }
                     <p class="explanation">{ &r.explanation }</p>
-                    { scaling_chart(r) }
-                    { bar_chart(r) }
-                    { results_table(r) }
-                    { race_table(r) }
-                    { deadlock_panel(r) }
-                    { communication_table(r) }
+                    { measured(r) }
                     { memory_table(r) }
                     <Export results={r.clone()} />
                     { python.clone() }

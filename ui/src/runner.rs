@@ -228,6 +228,16 @@ fn post(handle: u32, request: &Request) -> Result<(), String> {
     js_post(handle, &encode(request), None, false).map_err(message)
 }
 
+/// Posts a dispatch's message; a task that reads input goes with its
+/// share (cloned, or transferred away from the page).
+fn post_dispatched(handle: u32, request: &Request, shares: &[js_sys::ArrayBuffer], transfer: bool) -> Result<(), String> {
+    let share = match request {
+        Request::Task { index, .. } => shares.get(*index as usize).cloned(),
+        _ => None,
+    };
+    js_post(handle, &encode(request), share, transfer).map_err(message)
+}
+
 /// Lets the page draw and take input between slices of work done on its
 /// thread (a macrotask: `setTimeout(0)`).
 async fn yield_to_page() {
@@ -470,14 +480,8 @@ async fn run_once(model: Model, job: &Job, on_task: &dyn Fn(u32)) -> Result<Mode
             let mut outbox = dispatch.start();
             while !dispatch.is_finished() {
                 for send in outbox.drain(..) {
-                    let h = used[send.worker as usize];
-                    // A task that reads input goes with its share.
-                    let share = match send.request {
-                        Request::Task { index, .. } => shares.get(index as usize).cloned(),
-                        _ => None,
-                    };
                     // A worker that died is found by `recv` just below.
-                    let _ = js_post(h, &encode(&send.request), share, task.transfers_input());
+                    let _ = post_dispatched(used[send.worker as usize], &send.request, &shares, task.transfers_input());
                 }
                 let failure = match recv(&used).await {
                     Ok((w, reply)) => {
@@ -495,20 +499,14 @@ async fn run_once(model: Model, job: &Job, on_task: &dyn Fn(u32)) -> Result<Mode
                 }
                 for w in dead {
                     dispatch.worker_lost(w as u32, failure.clone(), js_now());
-                    let h = spawn("process", w as u32..w as u32 + 1, 0).await?[0];
+                    let (h, next) = replace(&mut dispatch, w as u32).await?;
                     used[w] = h;
                     POOLS.with(|p| {
                         if let Some((hs, _)) = p.borrow_mut().processes.as_mut() {
                             hs[w] = h;
                         }
                     });
-                    // The replacement gets the job now, and answers before
-                    // anything else happens: no reply of it outlives this run.
-                    for send in dispatch.worker_replaced(w as u32) {
-                        post(h, &send.request)?;
-                    }
-                    let (_, ready) = recv(&[h]).await?;
-                    outbox.extend(dispatch.reply(w as u32, ready, js_now()).map_err(|e| e.to_string())?);
+                    outbox.extend(next);
                 }
             }
             Ok(dispatch.finish(js_now()))
@@ -525,11 +523,7 @@ async fn run_once(model: Model, job: &Job, on_task: &dyn Fn(u32)) -> Result<Mode
             let outcome: Result<(), String> = async {
                 while !dispatch.is_finished() {
                     for send in outbox.drain(..) {
-                        let share = match send.request {
-                            Request::Task { index, .. } => shares.get(index as usize).cloned(),
-                            _ => None,
-                        };
-                        js_post(used[send.worker as usize], &encode(&send.request), share, task.transfers_input()).map_err(message)?;
+                        post_dispatched(used[send.worker as usize], &send.request, &shares, task.transfers_input())?;
                     }
                     let (w, reply) = recv(&used).await?;
                     outbox = dispatch.reply(w as u32, reply, js_now()).map_err(|e| e.to_string())?;
@@ -537,13 +531,9 @@ async fn run_once(model: Model, job: &Job, on_task: &dyn Fn(u32)) -> Result<Mode
                     // Its task done, the process ends; a new one takes the next.
                     for w in dispatch.take_respawns() {
                         js_terminate(used[w as usize]);
-                        let h = spawn("process", w..w + 1, 0).await?[0];
+                        let (h, next) = replace(&mut dispatch, w).await?;
                         used[w as usize] = h;
-                        for send in dispatch.worker_replaced(w) {
-                            post(h, &send.request)?;
-                        }
-                        let (_, ready) = recv(&[h]).await?;
-                        outbox.extend(dispatch.reply(w, ready, js_now()).map_err(|e| e.to_string())?);
+                        outbox.extend(next);
                     }
                 }
                 Ok(())
@@ -576,6 +566,18 @@ async fn run_once(model: Model, job: &Job, on_task: &dyn Fn(u32)) -> Result<Mode
             Ok(hybrid::merge(threads, parts.into_iter().flatten().collect(), start, end))
         }
     }
+}
+
+/// Starts a new process worker in place of dispatch worker `w` and gives it
+/// the job; returns its handle and what the dispatch sends next. It answers
+/// before anything else happens: no reply of it outlives the run.
+async fn replace(dispatch: &mut Dispatch, w: u32) -> Result<(u32, Vec<threadlab::dispatch::Send>), String> {
+    let h = spawn("process", w..w + 1, 0).await?[0];
+    for send in dispatch.worker_replaced(w) {
+        post(h, &send.request)?;
+    }
+    let (_, ready) = recv(&[h]).await?;
+    Ok((h, dispatch.reply(w, ready, js_now()).map_err(|e| e.to_string())?))
 }
 
 /// The memory `model`'s workers hold, each reported by its worker.

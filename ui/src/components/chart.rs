@@ -52,7 +52,8 @@ pub fn bar_chart(r: &Results) -> Html {
         .collect::<Vec<_>>()
         .join("; ");
     let ticks: Vec<f64> = (0..=4).map(|i| axis * i as f64 / 4.0).collect();
-    let warnings: Vec<String> = r.models.iter().flat_map(|m| timing_warnings(m, &r.environment)).collect();
+    let warnings_of: Vec<Vec<String>> = r.models.iter().map(|m| timing_warnings(m, &r.environment)).collect();
+    let warnings: Vec<&String> = warnings_of.iter().flatten().collect();
     html! {
         <figure class="chart">
             <svg viewBox={format!("0 0 {WIDTH} {height}")} role="img" aria-labelledby="chart-title chart-desc" class="bar-chart">
@@ -66,6 +67,7 @@ pub fn bar_chart(r: &Results) -> Html {
                 }) }
                 { for r.models.iter().enumerate().map(|(i, m)| {
                     let y = TOP + ROW * i as f64;
+                    let warns = &warnings_of[i];
                     let mid = y + ROW / 2.0;
                     html! {
                         <g class="row" data-model={m.model.as_str()}>
@@ -79,8 +81,8 @@ pub fn bar_chart(r: &Results) -> Html {
                                 <line class="whisker" x1={x(w.min).to_string()} x2={x(w.max).to_string()} y1={mid.to_string()} y2={mid.to_string()} />
                                 <text class="value" x={(x(w.max.max(w.median)) + 8.0).to_string()} y={(mid + 5.0).to_string()}>
                                     { format!("{}{}", ms(w.median), m.speedup.map(|s| format!(" · {s:.2}×")).unwrap_or_default()) }
-                                    if !timing_warnings(m, &r.environment).is_empty() {
-                                        <tspan class="warn">{ " ⚠" }<title>{ timing_warnings(m, &r.environment).join("\n") }</title></tspan>
+                                    if !warns.is_empty() {
+                                        <tspan class="warn">{ " ⚠" }<title>{ warns.join("\n") }</title></tspan>
                                     }
                                 </text>
                             } else {
