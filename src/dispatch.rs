@@ -67,6 +67,9 @@ pub struct Dispatch {
     per_task: bool,
     /// Workers to replace before they get another task (per task).
     respawn: Vec<u32>,
+    /// A static split: the tasks each worker has still to run, from its
+    /// block fixed in advance ([`Job::block`]); empty when dynamic.
+    blocks: Vec<std::ops::Range<usize>>,
 }
 
 impl Dispatch {
@@ -75,7 +78,10 @@ impl Dispatch {
     pub fn new(job: Job, pool: u32) -> Dispatch {
         let workers = pool.min(job.experiment.tasks).max(1);
         let n = workers as usize;
+        let tasks = job.experiment.tasks as usize;
+        let blocks = if job.split { (0..workers).map(|w| Job::block(tasks, w, workers)).collect() } else { Vec::new() };
         Dispatch {
+            blocks,
             tasks: Vec::with_capacity(job.experiment.tasks as usize),
             job,
             workers,
@@ -170,11 +176,14 @@ impl Dispatch {
     }
 
     fn next_task(&mut self, worker: u32, now_ms: f64) -> Option<Send> {
-        if self.next >= self.job.experiment.tasks {
-            return None;
-        }
-        let index = self.next;
-        self.next += 1;
+        let index = match self.blocks.get_mut(worker as usize) {
+            Some(block) => block.next()? as u32,
+            None if self.next < self.job.experiment.tasks => {
+                self.next += 1;
+                self.next - 1
+            }
+            None => return None,
+        };
         self.busy[worker as usize] = Some(index);
         Some(Send { worker, request: Request::Task { index, sent_ms: now_ms } })
     }
@@ -213,7 +222,11 @@ impl Dispatch {
     pub fn finish(self, now_ms: f64) -> ModelRun {
         let start = self.start_ms.unwrap_or(now_ms);
         let timeline = self.job.experiment.trace.then(|| Timeline::new(start, now_ms, self.lanes, None));
-        let model = if self.per_task { Model::ProcessPerTask } else { Model::Processes };
+        let model = match (self.per_task, self.job.split) {
+            (true, _) => Model::ProcessPerTask,
+            (false, true) => Model::ProcessesStatic,
+            (false, false) => Model::Processes,
+        };
         ModelRun { model, workers: self.workers, wall_ms: now_ms - start, tasks: self.tasks, timeline, counters: Vec::new(), deadlock: None, lost: self.lost }
     }
 }
@@ -229,7 +242,7 @@ mod tests {
     }
 
     fn done(index: u32, worker: u32, t: f64) -> Reply {
-        let record = TaskRecord { index, worker, start_ms: t, end_ms: t + 1.0, value: index as u64, latencies_ms: vec![], moved_bytes: 0, moving_ms: 0.0 };
+        let record = TaskRecord { index, worker, start_ms: t, end_ms: t + 1.0, value: index as u64, latencies_ms: vec![], moved_bytes: 0, moving_ms: 0.0, picture: String::new() };
         // Out of order on purpose: the timeline sorts them.
         let trace = vec![Event { t: t + 1.0, state: State::Sending, task: Some(index) }, Event { t, state: State::Running, task: Some(index) }];
         Reply::Done { record, trace, truncated: index == 2 }
@@ -291,6 +304,21 @@ mod tests {
         assert!(run.timeline.as_ref().unwrap().lanes[1].events.iter().any(|e| e.state == State::Spawning));
         let e = job(4, true).experiment;
         assert!(run.check(&e, &[Some(0), Some(1), Some(2), Some(3)]).iter().any(|p| p.starts_with("task 1 was lost: its process crashed")));
+    }
+
+    #[test]
+    fn a_static_split_sends_each_worker_its_own_block_even_when_the_other_is_idle() {
+        let mut d = Dispatch::new(job(5, false).for_model(Model::ProcessesStatic), 2);
+        d.start();
+        d.reply(0, Reply::Ready, 0.0).unwrap();
+        assert_eq!(tasks_of(&d.reply(1, Reply::Ready, 0.0).unwrap()), vec![(0, 0), (1, 2)], "blocks 0..2 and 2..5");
+        assert_eq!(tasks_of(&d.reply(0, done(0, 0, 1.0), 1.0).unwrap()), vec![(0, 1)]);
+        assert_eq!(tasks_of(&d.reply(0, done(1, 0, 2.0), 2.0).unwrap()), vec![], "worker 0's block is done: it idles while 1 has two left");
+        assert_eq!(tasks_of(&d.reply(1, done(2, 1, 3.0), 3.0).unwrap()), vec![(1, 3)]);
+        assert_eq!(tasks_of(&d.reply(1, done(3, 1, 4.0), 4.0).unwrap()), vec![(1, 4)]);
+        d.reply(1, done(4, 1, 5.0), 5.0).unwrap();
+        assert!(d.is_finished());
+        assert_eq!(d.finish(5.0).model, Model::ProcessesStatic);
     }
 
     #[test]

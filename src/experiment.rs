@@ -33,8 +33,17 @@ pub enum Model {
     ThreadsGil,
     /// A pool of workers sharing one memory (no GIL: free-threaded).
     Threads,
+    /// The threads pool, without a GIL, each thread given one equal block
+    /// of the tasks in advance (a static split) instead of taking the next
+    /// task when it is free.
+    #[serde(rename = "threads_static")]
+    ThreadsStatic,
     /// A pool of isolated workers that talk by message passing only.
     Processes,
+    /// The process pool with a static split: each process is sent one equal
+    /// block of the tasks, fixed in advance.
+    #[serde(rename = "processes_static")]
+    ProcessesStatic,
     /// Threads inside processes: `workers` process workers, each with its
     /// own pool of `threads_per_process` threads and its own GIL (the
     /// seeds' "use them together").
@@ -46,7 +55,8 @@ pub enum Model {
 }
 
 impl Model {
-    pub const ALL: [Model; 6] = [Model::Sequential, Model::ThreadsGil, Model::Threads, Model::Processes, Model::Hybrid, Model::ProcessPerTask];
+    pub const ALL: [Model; 8] =
+        [Model::Sequential, Model::ThreadsGil, Model::Threads, Model::ThreadsStatic, Model::Processes, Model::ProcessesStatic, Model::Hybrid, Model::ProcessPerTask];
     /// The models an experiment runs when it names none (the hybrid one
     /// starts processes × threads workers: only when asked for).
     pub const DEFAULT: [Model; 4] = [Model::Sequential, Model::ThreadsGil, Model::Threads, Model::Processes];
@@ -59,6 +69,8 @@ impl Model {
             Model::Processes => "processes",
             Model::Hybrid => "hybrid",
             Model::ProcessPerTask => "process_per_task",
+            Model::ThreadsStatic => "threads_static",
+            Model::ProcessesStatic => "processes_static",
         }
     }
 
@@ -71,6 +83,8 @@ impl Model {
             Model::Processes => "Processes",
             Model::Hybrid => "Processes × threads",
             Model::ProcessPerTask => "Process per task",
+            Model::ThreadsStatic => "Threads, static split",
+            Model::ProcessesStatic => "Processes, static split",
         }
     }
 
@@ -82,7 +96,13 @@ impl Model {
     /// Whether the model needs shared memory (threads, and the threads
     /// inside each process of the hybrid).
     pub fn needs_shared_memory(self) -> bool {
-        matches!(self, Model::Threads | Model::ThreadsGil | Model::Hybrid)
+        matches!(self, Model::Threads | Model::ThreadsGil | Model::ThreadsStatic | Model::Hybrid)
+    }
+
+    /// Whether each worker is given one equal block of the tasks in advance
+    /// (a static split; [`Job::block`]) rather than the next task when free.
+    pub fn static_split(self) -> bool {
+        matches!(self, Model::ThreadsStatic | Model::ProcessesStatic)
     }
 
     pub fn parse(s: &str) -> Option<Model> {
@@ -221,6 +241,10 @@ pub struct Job {
     /// Only some of the tasks (one process of the hybrid model).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub part: Option<Part>,
+    /// Each worker runs one equal block of the tasks, fixed in advance (the
+    /// static-split models), instead of taking the next task when free.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub split: bool,
 }
 
 /// Part `index` of `of`: the tasks `index`, `index + of`, `index + 2·of`, …
@@ -237,12 +261,14 @@ struct JobFields {
     machine: Machine,
     #[serde(default)]
     part: Option<Part>,
+    #[serde(default)]
+    split: bool,
 }
 
 impl TryFrom<JobFields> for Job {
     type Error = ExperimentError;
     fn try_from(j: JobFields) -> Result<Job, ExperimentError> {
-        let job = Job::new(j.experiment, j.machine)?;
+        let job = Job { split: j.split, ..Job::new(j.experiment, j.machine)? };
         match j.part {
             None => Ok(job),
             Some(p) => job.part(p.index, p.of),
@@ -255,12 +281,25 @@ impl Job {
         if experiment.workload.needs_calibration() && machine.cpu_iterations_per_ms.is_none() {
             return Err(ExperimentError::NotCalibrated);
         }
-        Ok(Job { experiment, machine, part: None })
+        Ok(Job { experiment, machine, part: None, split: false })
     }
 
     /// A job for a workload that needs no machine facts.
     pub fn plain(experiment: Experiment) -> Job {
-        Job { experiment, machine: Machine::default(), part: None }
+        Job { experiment, machine: Machine::default(), part: None, split: false }
+    }
+
+    /// The job as `model` runs it (a static split for the static models).
+    pub fn for_model(self, model: Model) -> Job {
+        Job { split: model.static_split(), ..self }
+    }
+
+    /// Under a static split, the positions in [`Job::task_indices`] that
+    /// worker `worker` of `workers` runs: one equal contiguous block each
+    /// (with 2 workers, the first and the second half).
+    pub fn block(tasks: usize, worker: u32, workers: u32) -> std::ops::Range<usize> {
+        let r = crate::data::chunk(tasks as u64, workers, worker);
+        r.start as usize..r.end as usize
     }
 
     /// The same job restricted to part `index` of `of` of its tasks.

@@ -107,6 +107,12 @@ pub const ALL: &[Lesson] = &[
         query: "workload=primes&size=300000&tasks=32&models=threads,processes,process_per_task&sweep=1,1x,4x,16x&repeats=1",
     },
     Lesson {
+        id: "balance",
+        question: "Does it matter how the work is handed out to the workers?",
+        answer: "Yes, when tasks cost different amounts: a pool that gives each free worker the next task (executor.map hands them out one at a time) keeps every worker busy; cutting the work into equal halves in advance leaves one worker idle while the other finishes the expensive half.",
+        query: "workload=mandelbrot&size=600&iterations=2000&tasks=16&models=sequential,threads,threads_static,processes,processes_static&repeats=3",
+    },
+    Lesson {
         id: "mixed",
         question: "And tasks that both compute and wait?",
         answer: "Threads overlap the waits, but with the GIL they still compute one at a time; processes overlap both.",

@@ -75,6 +75,45 @@ class ProcessPerTask:
         pass
 "#;
 
+/// A static split in Python: each worker is given one equal block of the
+/// tasks in advance, as one call.
+const STATIC_PY: &str = r#"
+
+def run_block(fn, block):
+    return [fn(*args) for args in block]
+
+
+class StaticSplit:
+    """Each worker is given one equal block of the tasks in advance (with 2
+    workers, the first and the second half), instead of the next task
+    whenever it is free: a worker whose block is cheap then sits idle."""
+
+    POOL = None
+
+    def __init__(self, max_workers):
+        self.pool, self.workers = self.POOL(max_workers=max_workers), max_workers
+
+    def map(self, fn, *iterables):
+        jobs = list(zip(*iterables))
+        n, w = len(jobs), self.workers
+        blocks = [jobs[k * n // w:(k + 1) * n // w] for k in range(w)]
+        return [v for part in self.pool.map(run_block, [fn] * w, blocks) for v in part]
+
+    def submit(self, fn, *args):
+        return self.pool.submit(fn, *args)
+
+    def shutdown(self):
+        self.pool.shutdown()
+
+
+class ThreadsStatic(StaticSplit):
+    POOL = ThreadPoolExecutor
+
+
+class ProcessesStatic(StaticSplit):
+    POOL = ProcessPoolExecutor
+"#;
+
 /// The program, runnable as it stands (`python3 experiment.py`).
 pub fn program(exp: &Experiment, machine: &Machine) -> String {
     let task = exp.workload.python(machine);
@@ -89,6 +128,8 @@ pub fn program(exp: &Experiment, machine: &Machine) -> String {
                 Model::Processes => "    \"processes\": ProcessPoolExecutor,  # each process its own interpreter and GIL".to_string(),
                 Model::Hybrid => "    \"hybrid\": ThreadsInProcesses,  # WORKERS processes, each with a pool of THREADS_PER_PROCESS threads".to_string(),
                 Model::ProcessPerTask => "    \"process_per_task\": ProcessPerTask,  # a multiprocessing.Process started for every task".to_string(),
+                Model::ThreadsStatic => "    \"threads_static\": ThreadsStatic,  # threads, each given one equal block of the tasks in advance".to_string(),
+                Model::ProcessesStatic => "    \"processes_static\": ProcessesStatic,  # processes, each given one equal block of the tasks in advance".to_string(),
             };
             line + "\n"
         })
@@ -121,7 +162,7 @@ sys.setswitchinterval({switch} / 1000)  # the GIL's switch interval
 def task({params}):
 {body}
 
-{hybrid}{per_task}
+{hybrid}{per_task}{split}
 MODELS = {{
 {models}}}
 
@@ -131,7 +172,7 @@ def gil_enabled():
 
 
 def measure(name, pool_class):
-    if name == "threads" and gil_enabled():
+    if name in ("threads", "threads_static") and gil_enabled():
         print(f"{{name:12}} skipped: this Python has a GIL (free-threaded Python 3.13t runs it without)")
         return None
     workers = 1 if pool_class is None else WORKERS
@@ -223,10 +264,11 @@ if __name__ == "__main__":
             None => "    report()".into(),
         },
         per_task = if exp.models.contains(&Model::ProcessPerTask) { PER_TASK_PY } else { "" },
+        split = if exp.models.iter().any(|m| m.static_split()) { STATIC_PY } else { "" },
         hybrid = if exp.models.contains(&Model::Hybrid) { format!("\nTHREADS_PER_PROCESS = {}\n{HYBRID}", exp.threads_per_process) } else { String::new() },
         params = if task.takes_input { "i, data" } else { "i" },
         input_args = if task.takes_input {
-            "\n    args.append(inputs(shared_memory=pool_class is not ProcessPoolExecutor))  # each task's share of the input"
+            "\n    args.append(inputs(shared_memory=getattr(pool_class, \"POOL\", pool_class) is not ProcessPoolExecutor))  # each task's share of the input"
         } else {
             ""
         },

@@ -29,6 +29,10 @@ pub struct TaskRecord {
     /// it with its input in its own memory (message, copies).
     #[serde(skip_serializing_if = "is_zero_ms", default)]
     pub moving_ms: f64,
+    /// Mandelbrot only: the tile as drawn, row by row, one hexadecimal
+    /// digit a pixel (0: in the set; 1–f: escaped, slow to fast).
+    #[serde(skip_serializing_if = "String::is_empty", default)]
+    pub picture: String,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -234,6 +238,8 @@ pub enum Status {
     Failed {
         error: String,
     },
+    /// The run was cancelled before any of its timed runs finished.
+    Cancelled,
 }
 
 impl Status {
@@ -243,6 +249,7 @@ impl Status {
             Status::Ran => None,
             Status::Unavailable { reason } => Some(reason.clone()),
             Status::Failed { error } => Some(format!("it stopped: {error}")),
+            Status::Cancelled => Some("the run was cancelled before it finished a timed run".into()),
         }
     }
 }
@@ -250,6 +257,19 @@ impl Status {
 impl ModelSummary {
     pub fn ran(&self) -> bool {
         self.status == Status::Ran
+    }
+
+    /// Each worker's time computing tasks in the run shown (by worker id).
+    pub fn busy_ms_by_worker(&self) -> Vec<(u32, f64)> {
+        let mut busy: Vec<(u32, f64)> = Vec::new();
+        for t in &self.tasks {
+            match busy.iter_mut().find(|b| b.0 == t.worker) {
+                Some(b) => b.1 += t.end_ms - t.start_ms,
+                None => busy.push((t.worker, t.end_ms - t.start_ms)),
+            }
+        }
+        busy.sort_by_key(|b| b.0);
+        busy
     }
 
     /// A model that did not run, and why.
@@ -327,6 +347,18 @@ pub struct Results {
     /// summaries above are each model's best count).
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub sweep: Vec<SweepPoint>,
+    /// Set when the run was cancelled: what is here is what finished before
+    /// (a model's repeats that ran; a sweep's counts that ran).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub partial: Option<Partial>,
+}
+
+/// How much of a cancelled run finished.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Partial {
+    /// Timed tasks that ran, of all the run's timed tasks.
+    pub done_tasks: u32,
+    pub total_tasks: u32,
 }
 
 /// One worker count of a sweep.
@@ -387,7 +419,7 @@ impl Results {
         }
         let explanation = crate::explain::explain(&experiment, &environment, &models);
         let verdict = crate::verdict::judge(&experiment, &environment, &models);
-        Results { version: FORMAT_VERSION, experiment, environment, models, explanation, verdict, sweep: Vec::new() }
+        Results { version: FORMAT_VERSION, experiment, environment, models, explanation, verdict, sweep: Vec::new(), partial: None }
     }
 
     /// The results of a worker-count sweep `exp` from one run per count:
@@ -406,7 +438,8 @@ impl Results {
             .collect();
         let explanation = crate::explain::explain(&exp, &environment, &models);
         let verdict = crate::verdict::judge_sweep(&exp, &environment, &sweep);
-        Results { version: FORMAT_VERSION, experiment: exp, environment, models, explanation, verdict, sweep }
+        let partial = runs.last().and_then(|r| r.partial);
+        Results { version: FORMAT_VERSION, experiment: exp, environment, models, explanation, verdict, sweep, partial }
     }
 
     pub fn model(&self, model: Model) -> Option<&ModelSummary> {

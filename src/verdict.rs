@@ -43,6 +43,9 @@ pub enum Claim {
     ForgottenJoin,
     /// More workers than cores do not help, and processes cost more to start.
     TooManyWorkers,
+    /// Uneven tasks: handing out one task at a time keeps every worker busy;
+    /// equal blocks fixed in advance leave some idle.
+    LoadBalancing,
 }
 
 impl Claim {
@@ -62,6 +65,7 @@ impl Claim {
             Claim::ForgottenJoin => "Without join(), the main program carries on while its threads still run, and reads results that are not there yet.",
             Claim::Deadlock => "Threads that take two locks in opposite orders can deadlock, each waiting for the lock the other holds; taking them in one order cannot.",
             Claim::RaceCondition => "Threads that update shared data without synchronisation lose updates (a race condition); processes share no data to race on.",
+            Claim::LoadBalancing => "When tasks cost different amounts, a pool that hands out one task at a time keeps every worker busy; splitting the work into equal parts in advance leaves workers idle.",
         }
     }
 
@@ -76,6 +80,9 @@ impl Claim {
         }
         if exp.sweep.is_some() {
             return Some(Claim::TooManyWorkers);
+        }
+        if exp.models.iter().any(|m| m.static_split()) {
+            return Some(Claim::LoadBalancing);
         }
         if exp.workload.key() == "join" {
             return (has(Model::Threads) || has(Model::ThreadsGil)).then_some(Claim::ForgottenJoin);
@@ -402,6 +409,43 @@ pub fn judge(exp: &Experiment, env: &Environment, models: &[ModelSummary]) -> Op
         }
         // Judged from the sweep's points (judge_sweep).
         Claim::TooManyWorkers => None,
+        Claim::LoadBalancing => {
+            if parallel < 2 {
+                return verdict(None, "Cannot tell: with one worker there is nothing to balance. Use 2 workers or more.".into());
+            }
+            let pairs: Vec<(&ModelSummary, &ModelSummary)> = [(Model::Threads, Model::ThreadsStatic), (Model::Processes, Model::ProcessesStatic)]
+                .into_iter()
+                .filter_map(|(d, s)| Some((model(models, d)?, model(models, s)?)))
+                .filter(|(d, s)| d.wall_ms.is_some() && s.wall_ms.is_some())
+                .collect();
+            let Some(&(_, first_static)) = pairs.first() else {
+                let split = models.iter().find(|m| m.model.static_split()).map_or(Model::ThreadsStatic, |m| m.model);
+                return verdict(None, missing(if split == Model::ThreadsStatic { Model::Threads } else { Model::Processes }));
+            };
+            let busy = first_static.busy_ms_by_worker();
+            let (most, least) = (
+                busy.iter().copied().fold((0, 0.0), |a, b| if b.1 > a.1 { b } else { a }),
+                busy.iter().copied().fold((0, f64::INFINITY), |a, b| if b.1 < a.1 { b } else { a }),
+            );
+            let mut text = format!(
+                "In {}, split into equal blocks in advance, worker {} computed for {} while worker {} was done after {} and sat idle.",
+                first_static.label,
+                most.0,
+                ms(most.1),
+                least.0,
+                ms(least.1)
+            );
+            let mut held = true;
+            for (d, s) in &pairs {
+                let (dw, sw) = (d.wall_ms.map_or(0.0, |w| w.median), s.wall_ms.map_or(0.0, |w| w.median));
+                held &= dw * 1.05 < sw;
+                text.push_str(&format!(" {} took {}; handed out one task at a time, {} took {} ({:.2}× as fast).", s.label, ms(sw), d.label, ms(dw), sw / dw.max(1e-9)));
+            }
+            if !held {
+                text.push_str(" Here the blocks cost about the same: make the tasks more uneven (a Mandelbrot image with more iterations).");
+            }
+            verdict(Some(held), text + &noise_note)
+        }
         Claim::ForgottenJoin => {
             let Some(s) = models.iter().find(|s| s.model.is_threads() && s.ran()) else { return verdict(None, missing(Model::ThreadsGil)) };
             let halves = crate::workloads::join::Join::halves(&s.tasks, exp.tasks);

@@ -239,3 +239,28 @@ fn a_process_per_task_pays_a_start_for_every_task() {
     let spawns: usize = tl.lanes.iter().map(|l| l.events.iter().filter(|ev| ev.state == threadlab::trace::State::Spawning).count()).sum();
     assert_eq!(spawns, 6);
 }
+
+#[test]
+fn a_static_split_gives_each_worker_its_half_of_the_mandelbrot_and_the_dynamic_pool_balances_it() {
+    use threadlab::workloads::mandelbrot::Mandelbrot;
+    let e = exp(Workload::Mandelbrot(Mandelbrot { size: 96, iterations: 400 }), 16, 2);
+    // The work each worker did: its tiles' iteration counts (not its time: a
+    // shared machine makes milliseconds noisy).
+    let work = |run: &ModelRun, w: u32| -> u64 { run.tasks.iter().filter(|t| t.worker == w).map(|t| t.value).sum() };
+    for model in [Model::ThreadsStatic, Model::ProcessesStatic] {
+        let job = job(&e).for_model(model);
+        let run = if model == Model::ThreadsStatic { threads::run(&job, &ScopedThreads(2), &NativeHost, false) } else { processes::run_native(&job, &NativeHost).unwrap() };
+        assert_eq!(run.model, model);
+        assert_eq!(check(&run, &e), Vec::<String>::new(), "{model}");
+        // Worker 0 the left half (tiles 0–7, down each column), worker 1 the right.
+        for t in &run.tasks {
+            assert_eq!(t.worker, u32::from(t.index >= 8), "{model}: task {} on worker {}", t.index, t.worker);
+            assert_eq!(t.picture.len(), 24 * 24, "{model}: one shade per pixel of a 24 × 24 tile");
+        }
+        // The right half holds the main cardioid: its worker does far more.
+        assert!(work(&run, 1) > 2 * work(&run, 0), "{model}: {} vs {} iterations", work(&run, 1), work(&run, 0));
+    }
+    // Handed out one at a time, both threads get work from both halves.
+    let run = threads::run(&job(&e), &ScopedThreads(2), &NativeHost, false);
+    assert_eq!((run.model, check(&run, &e)), (Model::Threads, Vec::<String>::new()));
+}

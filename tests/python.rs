@@ -4,7 +4,7 @@
 #![cfg(not(target_family = "wasm"))]
 
 use std::process::Command;
-use threadlab::workloads::{convoy::Convoy, deadlock::DeadlockTask, join::Join, count_loop::CountLoop, crash::Crash, data::Data, mixed::Mixed, primes::Primes, race::Race, sleep::Sleep, Workload};
+use threadlab::workloads::{convoy::Convoy, deadlock::DeadlockTask, join::Join, mandelbrot::Mandelbrot, count_loop::CountLoop, crash::Crash, data::Data, mixed::Mixed, primes::Primes, race::Race, sleep::Sleep, Workload};
 use threadlab::{lessons, python, Experiment, Job, Machine};
 
 /// The lesson's experiment, small enough for CPython in a test.
@@ -20,6 +20,7 @@ fn small(e: Experiment) -> Experiment {
         Workload::Race(_) => Workload::Race(Race { increments: 20_000 }),
         Workload::Deadlock(_) => Workload::Deadlock(DeadlockTask { hold_ms: 20, watchdog_ms: 200 }),
         Workload::Join(_) => Workload::Join(Join { size: 100_000 }),
+        Workload::Mandelbrot(_) => Workload::Mandelbrot(Mandelbrot { size: 40, iterations: 100 }),
     };
     // The race runs three tasks per worker, whatever `tasks` says.
     let tasks = match &workload {

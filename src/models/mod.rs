@@ -34,7 +34,7 @@ pub fn run_one(job: &Job, index: u32, w: &mut Worker) -> TaskRecord {
     let start_ms = w.now();
     let out = job.experiment.workload.run(&job.machine, index, w);
     let end_ms = w.now();
-    TaskRecord { index, worker: w.id, start_ms, end_ms, value: out.value, latencies_ms: out.latencies_ms, moved_bytes: 0, moving_ms: 0.0 }
+    TaskRecord { index, worker: w.id, start_ms, end_ms, value: out.value, latencies_ms: out.latencies_ms, picture: out.picture, moved_bytes: 0, moving_ms: 0.0 }
 }
 
 /// The shared counters after a run, where a workload counted into them

@@ -1,5 +1,6 @@
 //! Threads: `workers` threads in one shared memory take task indices from one
-//! atomic counter until none are left, and write their records into one
+//! atomic counter until none are left (or, split statically, each runs one
+//! equal block of them), and write their records into one
 //! preallocated table: memory is shared, nothing is copied (a task's input
 //! is read where it lies).
 
@@ -72,8 +73,10 @@ pub fn run(job: &Job, pool: &dyn Pool, host: &dyn Host, gil: bool) -> ModelRun {
         let mut w = Worker::new(thread as u32, host, gil.as_ref(), tracer);
         w.set_shared(&shared);
         w.start();
+        // A static split: this thread's block, fixed in advance.
+        let mut block = Job::block(n, thread as u32, threads as u32);
         loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
+            let i = if job.split { block.next().unwrap_or(n) } else { next.fetch_add(1, Ordering::Relaxed) };
             if i >= n {
                 break;
             }
@@ -91,6 +94,10 @@ pub fn run(job: &Job, pool: &dyn Pool, host: &dyn Host, gil: bool) -> ModelRun {
         let lanes = lanes.into_iter().filter_map(OnceLock::into_inner).collect();
         Timeline::new(start, end, lanes, gil.as_ref().map(Gil::stats)).with_marks(shared.marks())
     });
-    let model = if gil.is_some() { Model::ThreadsGil } else { Model::Threads };
+    let model = match (gil.is_some(), job.split) {
+        (true, _) => Model::ThreadsGil,
+        (false, true) => Model::ThreadsStatic,
+        (false, false) => Model::Threads,
+    };
     ModelRun { model, workers: threads as u32, wall_ms: end - start, tasks, timeline, lost: Vec::new(), counters: counters(&shared), deadlock: shared.deadlock() }
 }

@@ -140,5 +140,5 @@ fn probe(window_ms: f64, io_ms: f64, w: &mut Worker) -> Output {
         w.io(io_ms);
         latencies_ms.push((w.now() - requested - io_ms).max(0.0));
     }
-    Output { value: latencies_ms.len() as u64, latencies_ms }
+    Output { value: latencies_ms.len() as u64, latencies_ms, ..Output::default() }
 }

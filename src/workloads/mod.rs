@@ -156,11 +156,13 @@ pub struct Output {
     pub value: u64,
     /// Convoy only: how late each wake-up resumed, in ms.
     pub latencies_ms: Vec<f64>,
+    /// Mandelbrot only: the tile's picture, one hexadecimal shade a pixel.
+    pub picture: String,
 }
 
 impl From<u64> for Output {
     fn from(value: u64) -> Output {
-        Output { value, latencies_ms: Vec::new() }
+        Output { value, ..Output::default() }
     }
 }
 
@@ -284,6 +286,7 @@ registry! {
     Race = "race" => race::Race,
     Deadlock = "deadlock" => deadlock::DeadlockTask,
     Join = "join" => join::Join,
+    Mandelbrot = "mandelbrot" => mandelbrot::Mandelbrot,
 }
 
 impl Workload {

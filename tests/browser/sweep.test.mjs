@@ -84,3 +84,33 @@ test('cancel in the middle of a sweep is ready again within 200 ms, with no work
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('cancel keeps the repeats that finished, marked partial, on the page and in the API error', async () => {
+  const { page, errors } = await open(served.browser(), served.url());
+  const outcome = page.evaluate(() =>
+    window.threadlab
+      .run({ workload: { kind: 'primes', size: 600000 }, tasks: 8, workers: 2, models: ['sequential', 'threads', 'processes'], repeats: 6 })
+      .then(() => null, (e) => ({ name: e.name, partial: e.partial })),
+  );
+  // Repeats interleave the models: at repeat 3 every model has finished two.
+  await page.waitForFunction(() => /repeat 3 of 6/.test(document.querySelector('.progress-label')?.textContent ?? ''), null, { timeout: 60_000 });
+  await page.click('button.cancel');
+  const e = await outcome;
+  assert.equal(e.name, 'CancelledError');
+  const r = e.partial;
+  assert.ok(r.partial.done_tasks >= 3 * 2 * 8 && r.partial.done_tasks < r.partial.total_tasks, JSON.stringify(r.partial));
+  assert.equal(r.partial.total_tasks, 3 * 6 * 8);
+  for (const m of r.models) {
+    assert.equal(m.status, 'ran', m.model);
+    assert.ok(m.runs_ms.length >= 2 && m.runs_ms.length < 6, `${m.model}: ${m.runs_ms.length} repeats kept`);
+    assert.ok(m.correct, m.model);
+  }
+  // The page shows them, marked partial, and says it was cancelled.
+  await page.waitForSelector('.partial');
+  assert.match(await page.textContent('.partial'), /Partial results: the run was cancelled after \d+ of 144 timed tasks/);
+  assert.equal(await page.locator('svg.bar-chart rect.bar').count(), 3);
+  assert.match(await page.textContent('[role=alert]'), /Run cancelled/);
+  assert.deepEqual(await page.evaluate(() => window.threadlabRunner.liveWorkers()), []);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -42,11 +42,13 @@ pub struct Refusal {
     pub message: String,
     /// The experiment field at fault (`workload.size`), if one.
     pub field: Option<String>,
+    /// A cancelled run: what finished before (`error.partial`), marked partial.
+    pub partial: Option<Rc<Results>>,
 }
 
 impl Refusal {
     fn invalid(message: String) -> Refusal {
-        Refusal { name: "InvalidExperiment", message, field: None }
+        Refusal { name: "InvalidExperiment", message, field: None, partial: None }
     }
 
     /// An experiment refused by the core: its message and the field it names.
@@ -61,13 +63,16 @@ impl Refusal {
         if let Some(field) = &self.field {
             let _ = js_sys::Reflect::set(&e, &"field".into(), &field.into());
         }
+        if let Some(partial) = self.partial.as_deref().and_then(|r| serde_json::to_string(r).ok()).and_then(|json| js_sys::JSON::parse(&json).ok()) {
+            let _ = js_sys::Reflect::set(&e, &"partial".into(), &partial);
+        }
         e.into()
     }
 }
 
 impl From<RunError> for Refusal {
     fn from(e: RunError) -> Refusal {
-        Refusal { name: e.name(), message: e.to_string(), field: None }
+        Refusal { name: e.name(), message: e.to_string(), field: None, partial: None }
     }
 }
 
@@ -110,6 +115,17 @@ async fn run_in_slot(
         _ => r.pop().ok_or(RunError::Failed("the run produced no results".into())),
     };
     match outcome.and_then(one) {
+        Ok(results) if results.partial.is_some() => {
+            // Cancelled after some runs finished: the page shows them, marked
+            // partial, unless another run has started since; the caller is
+            // told it was cancelled, with what finished.
+            let results = Rc::new(results);
+            let refusal = Refusal { partial: Some(results.clone()), ..RunError::Cancelled.into() };
+            if !runner::is_running() {
+                dispatch.dispatch(Action::Cancelled(results, format!("{} The results below are what finished before.", refusal.message)));
+            }
+            Err(refusal)
+        }
         Ok(results) => {
             let results = Rc::new(results);
             dispatch.dispatch(Action::Finished(results.clone()));

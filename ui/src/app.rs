@@ -6,6 +6,8 @@ use crate::api;
 use crate::components::compare::their_run_vs_yours;
 use crate::components::lessons::Lessons;
 use crate::components::memory::{communication_table, memory_table};
+use crate::components::picture::MandelbrotPictures;
+use std::rc::Rc;
 use crate::components::export::Export;
 use crate::components::scaling::scaling_chart;
 use crate::components::python::PythonCode;
@@ -24,11 +26,20 @@ use yew::prelude::*;
 
 /// What a run measured, in the order the page shows it (embedded or not):
 /// the charts, then the tables of what each workload measures.
-fn measured(r: &Results) -> Html {
+fn measured(r: &Rc<Results>) -> Html {
+    let partial = r.partial.map(|p| {
+        html! {
+            <p class="partial warning" role="note">
+                { format!("Partial results: the run was cancelled after {} of {} timed tasks. What is shown is what finished before; models with no finished run say so.", p.done_tasks, p.total_tasks) }
+            </p>
+        }
+    });
     html! {
         <>
+            { partial }
             { scaling_chart(r) }
             { bar_chart(r) }
+            <MandelbrotPictures results={r.clone()} />
             { results_table(r) }
             { race_table(r) }
             { deadlock_panel(r) }

@@ -17,7 +17,7 @@ use threadlab::dispatch::Dispatch;
 use threadlab::models::hybrid;
 use threadlab::plan::{self, Plan, Step};
 use threadlab::protocol::{decode, encode, Reply, Request};
-use threadlab::results::{Environment, Footprint, ModelSummary};
+use threadlab::results::{Environment, Footprint, ModelSummary, Partial};
 use threadlab::{Experiment, Job, Machine, Model, ModelRun, Results, Status};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -350,8 +350,8 @@ async fn sequential_worker() -> Result<(u32, f64), String> {
 async fn prepare(model: Model, workers: u32, threads: u32) -> Result<f64, String> {
     match model {
         Model::Sequential => Ok(sequential_worker().await?.1),
-        Model::Threads | Model::ThreadsGil => {
-            // Threads with and without the GIL share one pool.
+        Model::Threads | Model::ThreadsGil | Model::ThreadsStatic => {
+            // Threads with and without the GIL, split or not, share one pool.
             let current = POOLS.with(|p| p.borrow_mut().threads.take());
             if let Some((h, n, ms)) = current {
                 if n == workers && js_alive(h) {
@@ -366,7 +366,7 @@ async fn prepare(model: Model, workers: u32, threads: u32) -> Result<f64, String
             POOLS.with(|p| p.borrow_mut().threads = Some((h, workers, ms)));
             Ok(ms)
         }
-        Model::Processes => {
+        Model::Processes | Model::ProcessesStatic => {
             let current = POOLS.with(|p| p.borrow_mut().processes.take());
             if let Some((hs, ms)) = current {
                 if hs.len() == workers as usize && hs.iter().all(|h| js_alive(*h)) {
@@ -409,8 +409,8 @@ fn discard(model: Model) {
         let mut p = p.borrow_mut();
         match model {
             Model::Sequential => p.sequential.take().into_iter().for_each(|(h, _)| js_terminate(h)),
-            Model::Threads | Model::ThreadsGil => p.threads.take().into_iter().for_each(|(h, ..)| js_terminate(h)),
-            Model::Processes => p.processes.take().into_iter().flat_map(|(hs, _)| hs).for_each(js_terminate),
+            Model::Threads | Model::ThreadsGil | Model::ThreadsStatic => p.threads.take().into_iter().for_each(|(h, ..)| js_terminate(h)),
+            Model::Processes | Model::ProcessesStatic => p.processes.take().into_iter().flat_map(|(hs, _)| hs).for_each(js_terminate),
             Model::Hybrid => p.hybrid.take().into_iter().flat_map(|(hs, ..)| hs).for_each(js_terminate),
             Model::ProcessPerTask => {}
         }
@@ -437,6 +437,7 @@ async fn machine(needed: bool) -> Result<Machine, String> {
 
 /// One run of `model` on its prepared pool; `on_task(done)` as tasks end.
 async fn run_once(model: Model, job: &Job, on_task: &dyn Fn(u32)) -> Result<ModelRun, String> {
+    let job = &job.clone().for_model(model);
     let ran = |reply: Reply| match reply {
         Reply::Ran { run } if run.model == model => Ok(run),
         other => Err(format!("the worker answered {other:?}")),
@@ -446,8 +447,8 @@ async fn run_once(model: Model, job: &Job, on_task: &dyn Fn(u32)) -> Result<Mode
             let (h, _) = sequential_worker().await?;
             ran(call(h, &Request::Sequential { job: job.clone() }).await?)
         }
-        Model::Threads | Model::ThreadsGil => {
-            // Both threads models share one pool: if the other one's
+        Model::Threads | Model::ThreadsGil | Model::ThreadsStatic => {
+            // The threads models share one pool: if another one's
             // failure took it down, start it again.
             prepare(model, job.experiment.workers, 0).await?;
             let h = POOLS.with(|p| p.borrow().threads.map(|t| t.0)).ok_or("the threads pool is not running")?;
@@ -471,7 +472,7 @@ async fn run_once(model: Model, job: &Job, on_task: &dyn Fn(u32)) -> Result<Mode
                 }
             }
         }
-        Model::Processes => {
+        Model::Processes | Model::ProcessesStatic => {
             let pool = POOLS.with(|p| p.borrow().processes.as_ref().map(|p| p.0.clone())).ok_or("the process pool is not running")?;
             let task = job.experiment.workload.task();
             let shares = if task.input_bytes() > 0 { inputs(job).await } else { Vec::new() };
@@ -586,8 +587,8 @@ async fn footprint(model: Model, exp: &Experiment) -> Result<Footprint, String> 
         let p = p.borrow();
         match model {
             Model::Sequential => (p.sequential.iter().map(|s| s.0).collect(), 1, 0),
-            Model::Threads | Model::ThreadsGil => (p.threads.iter().map(|t| t.0).collect(), exp.workers, 0),
-            Model::Processes => (p.processes.iter().flat_map(|(hs, _)| hs.iter().copied()).collect::<Vec<u32>>(), 1, page_input_bytes()),
+            Model::Threads | Model::ThreadsGil | Model::ThreadsStatic => (p.threads.iter().map(|t| t.0).collect(), exp.workers, 0),
+            Model::Processes | Model::ProcessesStatic => (p.processes.iter().flat_map(|(hs, _)| hs.iter().copied()).collect::<Vec<u32>>(), 1, page_input_bytes()),
             Model::Hybrid => (p.hybrid.iter().flat_map(|(hs, ..)| hs.iter().copied()).collect(), exp.threads_per_process, 0),
             // Its processes ended with their tasks.
             Model::ProcessPerTask => (Vec::new(), 1, 0),
@@ -606,13 +607,20 @@ async fn footprint(model: Model, exp: &Experiment) -> Result<Footprint, String> 
     Ok(Footprint { memories, threads_per_memory, page_input_bytes })
 }
 
+/// Resolves after `ms` milliseconds (a timer on the page).
+pub async fn sleep(ms: f64) {
+    let _ = JsFuture::from(js_sleep(ms)).await;
+}
+
 /// Where progress goes (the page state).
 pub type ProgressFn = Rc<dyn Fn(Progress)>;
 
 /// Runs every experiment of `plan`, one [`Results`] each. `Err` only when
-/// the run as a whole cannot go on (cancelled, the machine could not be
-/// measured); a model that fails is reported in its summary and the others
-/// still run.
+/// the run as a whole cannot go on (cancelled before any timed run
+/// finished, the machine could not be measured); a model that fails is
+/// reported in its summary and the others still run. Cancelled after some
+/// timed runs finished: what finished, the last [`Results`] marked
+/// `partial`.
 pub async fn run(slot: &Slot, plan: &Plan, env: &Environment, progress: &ProgressFn) -> Result<Vec<Results>, RunError> {
     let started = js_now();
     let unavailable: Vec<Model> = match env.threads_unavailable {
@@ -631,7 +639,22 @@ pub async fn run(slot: &Slot, plan: &Plan, env: &Environment, progress: &Progres
             Model::ALL.into_iter().for_each(discard);
         }
         let r = run_experiment(slot, exp, env, &unavailable, progress, (done, total, started)).await;
-        slot.check()?;
+        if slot.check().is_err() {
+            // Cancelled: keep what finished, if anything did.
+            let mut out = out;
+            match r {
+                Ok(r) => {
+                    done += r.models.iter().map(|m| m.runs_ms.len() as u32).sum::<u32>() * exp.tasks;
+                    out.push(r);
+                }
+                Err(_) if out.is_empty() => return Err(RunError::Cancelled),
+                Err(_) => {}
+            }
+            if let Some(last) = out.last_mut() {
+                last.partial = Some(Partial { done_tasks: done.min(total), total_tasks: total });
+            }
+            return Ok(out);
+        }
         out.push(r?);
         done += plan::timed_tasks(exp, &unavailable);
     }
@@ -685,6 +708,7 @@ async fn run_experiment(
     let mut startup: BTreeMap<Model, f64> = BTreeMap::new();
     let mut runs: BTreeMap<Model, Vec<ModelRun>> = BTreeMap::new();
     let warm = Job { experiment: plan::warm_up(exp), ..job.clone() };
+    let mut cancelled = false;
     for step in plan::steps(exp, unavailable) {
         let model = match step {
             Step::Prepare { model, .. } | Step::WarmUp { model } | Step::Repeat { model, .. } => model,
@@ -726,7 +750,11 @@ async fn run_experiment(
                 r
             }
         };
-        slot.check()?;
+        if slot.check().is_err() {
+            // Cancelled: the runs that finished are kept (see `run`).
+            cancelled = true;
+            break;
+        }
         if let Err(error) = result {
             discard(model);
             failed.insert(model, Status::Failed { error });
@@ -736,14 +764,21 @@ async fn run_experiment(
     let mut env = env.clone();
     env.cpu_iterations_per_ms = job.machine.cpu_iterations_per_ms;
     let mut summaries = Vec::with_capacity(exp.models.len());
+    if cancelled && runs.is_empty() {
+        return Err(RunError::Cancelled);
+    }
     for &m in &exp.models {
         summaries.push(match failed.remove(&m) {
             Some(status) => ModelSummary::not_run(m, exp.workers, status),
+            None if cancelled && !runs.contains_key(&m) => ModelSummary::not_run(m, exp.workers, Status::Cancelled),
             None => {
                 let mut s = ModelSummary::from_runs(exp, &expected, m, runs.get(&m).map(Vec::as_slice).unwrap_or(&[]), startup.get(&m).copied());
-                // A worker that cannot say leaves the figure out, no guess.
-                s.memory = footprint(m, exp).await.ok();
-                slot.check()?;
+                // A worker that cannot say leaves the figure out, no guess
+                // (after a cancel, none is left to ask).
+                if !cancelled {
+                    s.memory = footprint(m, exp).await.ok();
+                    slot.check()?;
+                }
                 s
             }
         });

@@ -234,6 +234,9 @@ pub enum Action {
     Progress(Progress),
     Finished(Rc<Results>),
     SweepFinished(Vec<SweepRow>),
+    /// The run was cancelled after some runs finished: they are shown,
+    /// marked partial, with the message.
+    Cancelled(Rc<Results>, String),
     Failed(String),
     DismissLinkNotes,
     /// A lesson was picked: the page shows its question and experiment.
@@ -293,6 +296,13 @@ impl Reducible for State {
             Action::SweepFinished(rows) => {
                 s.running = None;
                 s.sweep = Some(Rc::new(rows));
+                s.ended += 1;
+            }
+            Action::Cancelled(r, msg) => {
+                s.running = None;
+                s.results = Some(r);
+                s.sweep = None;
+                s.message = Some(msg);
                 s.ended += 1;
             }
             Action::Failed(msg) => {

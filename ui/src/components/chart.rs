@@ -17,6 +17,8 @@ pub fn colour(m: Model) -> &'static str {
         Model::Processes => "#009E73",
         Model::Hybrid => "#D55E00",
         Model::ProcessPerTask => "#0072B2",
+        Model::ThreadsStatic => "#F0E442",
+        Model::ProcessesStatic => "#8C8C8C",
     }
 }
 

@@ -9,6 +9,7 @@ pub mod environment;
 pub mod export;
 pub mod lessons;
 pub mod memory;
+pub mod picture;
 pub mod python;
 pub mod scaling;
 pub mod share;
