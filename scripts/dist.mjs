@@ -28,6 +28,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = join(root, 'dist');
 const SW = 'isolation-sw.js';
 const PAGES = ['index.html'];
+// Served without isolation (it talks to a window of ui.perfetto.dev).
+const HANDOFF = 'perfetto.html';
 // What the page loads: the types scripts/serve.mjs serves (not .d.ts).
 const SHIPPED = ['.js', '.mjs', '.css', '.wasm', '.json', '.svg', '.png', '.ico'];
 const COMPRESSED = ['.html', '.js', '.mjs', '.css', '.wasm', '.json', '.svg'];
@@ -60,7 +62,7 @@ const assets = ['www', 'pkg']
 
 // The hash covers everything dist/ is made of, this script included.
 const hash = createHash('sha256');
-for (const f of [...assets, ...PAGES, `www/${SW}`, 'scripts/dist.mjs']) {
+for (const f of [...assets, ...PAGES, HANDOFF, `www/${SW}`, 'scripts/dist.mjs']) {
   hash.update(`${f}\0`).update(readFileSync(join(root, f))).update('\0');
 }
 const id = hash.digest('hex').slice(0, 16);
@@ -94,29 +96,27 @@ for (const page of PAGES) {
   write(join(dist, page), html);
 }
 
+// The Perfetto hand-over page, next to the page (its files in assets/).
+write(join(dist, HANDOFF), readFileSync(join(root, HANDOFF), 'utf8').replace(/(["'])(\.\/)?www\//g, `$1$2${base}www/`));
+
 // What the worker caches for offline use, relative to it (the page at its
 // own URL too: that is how a visitor opens it).
 const precache = ['./', ...PAGES, ...assets.map((f) => base + f)];
 write(join(dist, SW), `self.threadlabBuild = ${JSON.stringify({ version: id, precache })};\n${readFileSync(join(root, 'www', SW), 'utf8')}`);
 
 // Netlify and Cloudflare Pages read this; other hosts: README "Deploying".
-// Cache-Control is set per path, not under /*: two rules for one path merge
-// their values, which would give assets two Cache-Control values.
-const headers = (pattern, fields) => `${pattern}\n${Object.entries(fields).map(([k, v]) => `  ${k}: ${v}\n`).join('')}`;
-write(
-  join(dist, '_headers'),
-  [
-    headers('/*', ISOLATION),
-    headers('/assets/*', { 'Cache-Control': 'public, max-age=31536000, immutable' }),
-    // Always asked again, so a new deploy is seen at once.
-    headers('/', { 'Cache-Control': 'no-cache' }),
-    ...PAGES.map((p) => headers(`/${p}`, { 'Cache-Control': 'no-cache' })),
-    headers(`/${SW}`, { 'Cache-Control': 'no-cache' }),
-  ].join('\n'),
-);
+// Each path's headers in one rule (two rules for one path merge their
+// values): isolation for the page and its files, not for the Perfetto
+// hand-over page.
+const rules = [
+  ['/', { ...ISOLATION, 'Cache-Control': 'no-cache' }],
+  ...PAGES.map((p) => [`/${p}`, { ...ISOLATION, 'Cache-Control': 'no-cache' }]),
+  ['/assets/*', { ...ISOLATION, 'Cache-Control': 'public, max-age=31536000, immutable' }],
+  [`/${SW}`, { ...ISOLATION, 'Cache-Control': 'no-cache' }],
+  [`/${HANDOFF}`, { 'Cache-Control': 'no-cache' }],
+];
+write(join(dist, '_headers'), rules.map(([pattern, fields]) => `${pattern}\n${Object.entries(fields).map(([k, v]) => `  ${k}: ${v}\n`).join('')}`).join('\n'));
 
-// Precompressed copies, for servers that send them as they are (nginx
-// gzip_static/brotli_static, Caddy's `precompressed`, …).
 const brotli = promisify(zlib.brotliCompress);
 const gzip = promisify(zlib.gzip);
 const totals = { raw: 0, br: 0, gz: 0 };

@@ -19,8 +19,12 @@ const types = {
   '.png': 'image/png',
   '.ico': 'image/x-icon',
 };
-// Only these are served: the page, its scripts and the build output.
-const allowed = ['index.html', `www${sep}`, `pkg${sep}`];
+// Only these are served: the page, its scripts and the build output, and
+// the Perfetto hand-over page.
+const allowed = ['index.html', 'perfetto.html', `www${sep}`, `pkg${sep}`];
+// Pages served without cross-origin isolation: the Perfetto hand-over page
+// must be able to talk to a window of ui.perfetto.dev (COOP would cut it off).
+const unisolated = ['perfetto.html'];
 
 const isolation = {
   'Cross-Origin-Opener-Policy': 'same-origin',
@@ -44,6 +48,9 @@ export function serve({ port = 8080, host = '127.0.0.1', quiet = false, isolated
       return;
     }
     const rel = normalize(path === '/' ? 'index.html' : path.slice(1));
+    if (unisolated.includes(rel)) {
+      for (const h of ['Cross-Origin-Opener-Policy', 'Cross-Origin-Embedder-Policy', 'Document-Isolation-Policy']) delete headers[h];
+    }
     if (!allowed.some((a) => rel === a || rel.startsWith(a)) || rel.includes('..')) {
       res.writeHead(404, headers).end('not found');
       return;

@@ -71,4 +71,29 @@ function today() {
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 }
 
-window.threadlabExport = { download, svg, png, today };
+/** Traces handed to the Perfetto hand-over page (perfetto.html), by id. */
+const traces = new Map();
+let channel = null;
+
+/**
+ * Opens the hand-over page in a new tab, which asks this page for the
+ * trace over a BroadcastChannel and passes it on to ui.perfetto.dev (this
+ * page, cross-origin isolated, cannot talk to that site's window itself).
+ */
+function openInPerfetto(text, title, fileName) {
+  const id = crypto.randomUUID();
+  traces.set(id, { buffer: new TextEncoder().encode(text).buffer, title, fileName });
+  // The last few only: a trace is asked for once, right after this click.
+  for (const old of [...traces.keys()].slice(0, -4)) traces.delete(old);
+  if (!channel) {
+    channel = new BroadcastChannel('threadlab-perfetto');
+    channel.onmessage = ({ data }) => {
+      const t = data?.type === 'want' && traces.get(data.id);
+      if (t) channel.postMessage({ type: 'trace', id: data.id, ...t, buffer: t.buffer.slice(0) });
+    };
+  }
+  // No opener: the two pages talk over the channel only.
+  window.open(new URL(`perfetto.html#${id}`, document.baseURI), '_blank', 'noopener');
+}
+
+window.threadlabExport = { download, svg, png, today, openInPerfetto };

@@ -60,6 +60,9 @@ self.addEventListener('fetch', (event) => {
   if (request.method !== 'GET' || new URL(request.url).origin !== self.location.origin) return;
   // DevTools' own requests: fetch() refuses them.
   if (request.cache === 'only-if-cached' && request.mode !== 'same-origin') return;
+  // The Perfetto hand-over page must stay without isolation (it talks to a
+  // window of ui.perfetto.dev): left to the host.
+  if (new URL(request.url).pathname.endsWith('/perfetto.html')) return;
   event.respondWith(fromCacheOrNetwork(request).then(withIsolation));
 });
 

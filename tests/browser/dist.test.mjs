@@ -126,8 +126,11 @@ test('dist/: hashed assets, .br and .gz copies, _headers, the service worker at 
     'Cross-Origin-Resource-Policy: same-origin',
     'Document-Isolation-Policy: isolate-and-require-corp',
   ]) {
-    assert.ok(rule('/*').includes(`  ${h}\n`), h);
+    for (const path of ['/', '/index.html', '/assets/*', '/isolation-sw.js']) assert.ok(rule(path).includes(`  ${h}\n`), `${path}: ${h}`);
+    // The Perfetto hand-over page talks to another site's window: no isolation.
+    assert.ok(!rule('/perfetto.html').includes(h.split(':')[0]), `/perfetto.html: no ${h}`);
   }
+  assert.ok(existsSync(join(dist, 'perfetto.html')), 'the hand-over page at the root');
   assert.match(rule('/assets/*'), /Cache-Control: public, max-age=31536000, immutable/);
   assert.match(rule('/index.html'), /Cache-Control: no-cache/);
   assert.match(rule('/isolation-sw.js'), /Cache-Control: no-cache/);

@@ -75,3 +75,40 @@ test('results, table, chart and timelines export as files named after the experi
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('Open in Perfetto hands the trace to ui.perfetto.dev with its PING/PONG handshake', async () => {
+  const { page, errors } = await open(served.browser(), served.url());
+  const context = page.context();
+  // A stand-in for the Perfetto UI: answers PING with PONG (as the real one
+  // does once loaded) and keeps what it is sent.
+  await context.route('https://ui.perfetto.dev/**', (route) =>
+    route.fulfill({
+      contentType: 'text/html',
+      body: `<!doctype html><title>Perfetto UI</title><script>
+        window.received = [];
+        addEventListener('message', (e) => {
+          if (e.data === 'PING') { e.source.postMessage('PONG', e.origin); return; }
+          window.received.push({ origin: e.origin, title: e.data.perfetto.title, fileName: e.data.perfetto.fileName, text: new TextDecoder().decode(e.data.perfetto.buffer) });
+        });
+      </script>`,
+    }),
+  );
+  const r = await page.evaluate(() => window.threadlab.run({ workload: { kind: 'sleep', ms: 20 }, tasks: 4, workers: 2, models: ['threads', 'processes'], repeats: 1 }));
+  const [handoff] = await Promise.all([context.waitForEvent('page'), page.click('.open-perfetto')]);
+  await handoff.waitForLoadState();
+  assert.equal(await handoff.evaluate(() => window.crossOriginIsolated), false, 'the hand-over page is not isolated');
+  await handoff.waitForSelector('#open:not([hidden])', { timeout: 10_000 });
+  assert.match(await handoff.textContent('#status'), /Trace ready: "ThreadLab: I\/O: /);
+  const [perfetto] = await Promise.all([context.waitForEvent('page'), handoff.click('#open')]);
+  await perfetto.waitForFunction(() => window.received?.length === 1, null, { timeout: 10_000 });
+  const [got] = await perfetto.evaluate(() => window.received);
+  assert.equal(got.origin, new URL(served.url()).origin);
+  assert.match(got.fileName, /^threadlab-sleep-trace-\d{4}-\d{2}-\d{2}\.json$/);
+  const trace = JSON.parse(got.text);
+  const threads = trace.traceEvents.filter((e) => e.ph === 'M' && e.name === 'thread_name');
+  assert.equal(threads.length, r.models.reduce((n, m) => n + m.timeline.lanes.length, 0), 'one named thread per worker');
+  assert.ok(trace.traceEvents.some((e) => e.ph === 'X' && e.args?.task !== undefined));
+  await handoff.waitForFunction(() => /Sent ".*" to the Perfetto UI/.test(document.getElementById('status').textContent));
+  assert.deepEqual(errors, []);
+  await Promise.all([perfetto.close(), handoff.close(), page.close()]);
+});

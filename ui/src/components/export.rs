@@ -20,6 +20,8 @@ extern "C" {
     fn js_png(selector: &str, name: &str) -> Result<js_sys::Promise, JsValue>;
     #[wasm_bindgen(js_namespace = threadlabExport, js_name = today)]
     fn js_today() -> String;
+    #[wasm_bindgen(js_namespace = threadlabExport, js_name = openInPerfetto)]
+    fn js_open_in_perfetto(trace: &str, title: &str, file_name: &str);
 }
 
 #[derive(Properties, PartialEq)]
@@ -39,6 +41,10 @@ pub fn export_bar(p: &Props) -> Html {
     let csv = file("results", "csv", "text/csv", export::csv);
     let trace = file("trace", "json", "application/json", |r| export::trace(r).to_string());
     let has_timeline = p.results.models.iter().any(|m| m.timeline.is_some());
+    let perfetto = {
+        let (r, name) = (p.results.clone(), name.clone());
+        Callback::from(move |_| js_open_in_perfetto(&export::trace(&r).to_string(), &format!("ThreadLab: {}", r.experiment.workload.describe()), &name("trace", "json")))
+    };
     // The chart the page shows first: the sweep's, or the bars.
     let (selector, chart) = if p.results.sweep.is_empty() { ("svg.bar-chart", "chart") } else { ("svg.scaling-chart", "scaling") };
     let svg = {
@@ -59,6 +65,7 @@ pub fn export_bar(p: &Props) -> Html {
             <button type="button" class="export-csv" onclick={csv}>{ "Table (CSV)" }</button>
             if has_timeline {
                 <button type="button" class="export-trace" onclick={trace} title="Trace Event Format: opens in ui.perfetto.dev and chrome://tracing">{ "Timelines (Perfetto trace)" }</button>
+                <button type="button" class="open-perfetto" onclick={perfetto} title="Opens a tab that hands the trace to ui.perfetto.dev">{ "Open in Perfetto ↗" }</button>
             }
             <button type="button" class="export-svg" onclick={svg}>{ "Chart (SVG)" }</button>
             <button type="button" class="export-png" onclick={png}>{ "Chart (PNG)" }</button>
