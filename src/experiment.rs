@@ -640,6 +640,7 @@ impl Experiment {
     fn tasks_within_budget(&self) -> u32 {
         let most = match self.workload.cost() {
             Cost::Ms(ms) => MAX_RUN_SLEEP_MS as f64 / ms.max(1) as f64,
+            Cost::Iterations(n) if self.workload.task().splits_one_job() => (MAX_RUN_COST / n.max(1.0)) * MAX_TASKS as f64,
             Cost::Iterations(n) => MAX_RUN_COST / n.max(1.0),
         };
         most.floor().clamp(1.0, MAX_TASKS as f64) as u32
@@ -656,7 +657,8 @@ impl Experiment {
                 }
             }
             Cost::Iterations(n) => {
-                let total = n * self.tasks as f64 * runs as f64;
+                let tasks = if self.workload.task().splits_one_job() { 1.0 } else { self.tasks as f64 };
+                let total = n * tasks * runs as f64;
                 if total > MAX_RUN_COST {
                     // ~1 ns per loop iteration in a browser
                     return Err(ExperimentError::TooMuchWork {

@@ -40,6 +40,7 @@ pub mod protocol;
 pub mod python;
 pub mod results;
 pub mod shared;
+pub mod sizing;
 pub mod stats;
 pub mod trace;
 pub mod verdict;

@@ -156,10 +156,14 @@ impl Task for Mandelbrot {
         true
     }
     fn cost(&self) -> Cost {
-        // A sixth of the plane drawn is in the set (full iterations); the
-        // rest escapes within a few dozen.
+        // The whole image (the tasks share it out): a sixth of the plane
+        // drawn is in the set (full iterations); the rest escapes within a
+        // few dozen.
         let pixels = (self.size * self.size) as f64;
         Cost::Iterations(pixels * (self.iterations as f64 / 6.0 + 20.0) * 4.0)
+    }
+    fn splits_one_job(&self) -> bool {
+        true
     }
     fn validate(&self, exp: &Experiment) -> Result<(), ExperimentError> {
         let (rows, cols) = grid(exp.tasks);

@@ -39,8 +39,14 @@ pub trait Kind: Task + Debug + Clone + PartialEq + Serialize + DeserializeOwned 
 pub trait Task {
     /// Mostly computing (as opposed to mostly waiting).
     fn cpu_bound(&self) -> bool;
-    /// What one task costs, to refuse experiments too large for a tab.
+    /// What one task costs, to refuse experiments too large for a tab
+    /// (the whole experiment's cost, when [`Task::splits_one_job`]).
     fn cost(&self) -> Cost;
+    /// The tasks share out one piece of work (an image's tiles): more tasks
+    /// make each smaller, and [`Task::cost`] is the whole's.
+    fn splits_one_job(&self) -> bool {
+        false
+    }
     /// Bytes of input the experiment's tasks share out ([`crate::data`]);
     /// 0 when its tasks read no input.
     fn input_bytes(&self) -> u64 {

@@ -218,3 +218,30 @@ test('the interval sweep is a run like any other: progress, Cancel, and Run wait
   await page.waitForSelector('button.run');
   await page.close();
 });
+
+test('a size given as "about 40 ms" a task is measured on this machine and becomes a number', async () => {
+  const { page, errors } = await open(served.browser(), served.url());
+  await page.selectOption('#workload', 'primes');
+  assert.match(await page.textContent('#size-hint'), /or a time, like "about 50 ms"/);
+  await page.fill('#size', 'about 40 ms');
+  await page.fill('#tasks', '4');
+  await page.fill('#workers', '2');
+  await page.fill('#repeats', '3');
+  await pressRun(page);
+  const rows = await readResults(page);
+  assert.ok(rows.every((r) => r.ok), JSON.stringify(rows));
+  // The form now shows the size that was run: a number.
+  const size = Number(await page.inputValue('#size'));
+  assert.ok(Number.isInteger(size) && size > 1000, `size ${size}`);
+  // Each task took about 40 ms sequentially (a loose band: a shared machine).
+  const r = await page.evaluate(() => window.threadlab.run(window.threadlab.current()));
+  assert.equal(r.experiment.workload.size, size);
+  const perTask = r.models.find((m) => m.model === 'sequential').wall_ms.median / 4;
+  assert.ok(perTask > 15 && perTask < 110, `${perTask} ms a task`);
+  // Only a CPU workload's size can be a time.
+  const err = await page.evaluate(() => window.threadlab.run({ workload: { kind: 'sleep', ms: '50ms' } }).catch((e) => ({ field: e.field, message: e.message })));
+  assert.equal(err.field, 'workload.ms');
+  assert.match(err.message, /only a CPU workload's size can/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -101,6 +101,22 @@ async fn run_in_slot(
     env: Rc<Environment>,
 ) -> Result<Rc<Results>, Refusal> {
     let slot = slot?;
+    // A size given as time ("about 50 ms"): measured here, then a number.
+    let json = match threadlab::sizing::timed(&json) {
+        Ok(None) => json,
+        Ok(Some((field, ms))) => {
+            dispatch.dispatch(Action::Started(None));
+            dispatch.dispatch(Action::Progress(crate::state::Progress { done: 0, total: 1, label: format!("Timing one task to size it at about {ms} ms…"), eta_s: None }));
+            runner::size_in_time(&slot, &json, field, ms, env.cores).await.map_err(|e| {
+                dispatch.dispatch(Action::Failed(e.to_string()));
+                Refusal::from(e)
+            })?
+        }
+        Err(e) => {
+            dispatch.dispatch(Action::Invalid(e.to_string()));
+            return Err(Refusal::refused(&e));
+        }
+    };
     let exp = Experiment::from_value(&json, env.cores).map_err(|e| {
         dispatch.dispatch(Action::Invalid(e.to_string()));
         Refusal::refused(&e)

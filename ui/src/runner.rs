@@ -16,6 +16,7 @@ use threadlab::data;
 use threadlab::dispatch::Dispatch;
 use threadlab::models::hybrid;
 use threadlab::plan::{self, Plan, Step};
+use threadlab::sizing;
 use threadlab::protocol::{decode, encode, Reply, Request};
 use threadlab::results::{Environment, Footprint, ModelSummary, Partial};
 use threadlab::{Experiment, Job, Machine, Model, ModelRun, Results, Status};
@@ -433,6 +434,29 @@ async fn machine(needed: bool) -> Result<Machine, String> {
         }
         other => Err(format!("the machine's speed could not be measured ({other:?})")),
     }
+}
+
+/// The experiment JSON `exp` with its size `field`, given as `ms` a task,
+/// turned into the size that takes about that long here: one task of a
+/// probe size is timed in the sequential worker (the fastest of three runs)
+/// and the size scaled from it ([`threadlab::sizing`]).
+pub async fn size_in_time(slot: &Slot, exp: &serde_json::Value, field: &str, ms: f64, cores: u32) -> Result<serde_json::Value, RunError> {
+    let machine = machine(true).await.map_err(|e| slot.fail(format!("Could not measure this machine's speed: {e}")))?;
+    let rate = machine.cpu_iterations_per_ms.unwrap_or(1.0);
+    let probe = sizing::probe(exp, field, rate).map_err(|e| RunError::Failed(e.to_string()))?;
+    let one = serde_json::json!({ "workload": probe, "tasks": 1, "workers": 1, "models": ["sequential"], "repeats": 1, "trace": false });
+    let job = Experiment::from_value(&one, 1).and_then(|e| Job::new(e, machine)).map_err(|e| RunError::Failed(e.to_string()))?;
+    let (h, _) = sequential_worker().await.map_err(|e| slot.fail(e))?;
+    let mut fastest = f64::INFINITY;
+    for _ in 0..3 {
+        match call(h, &Request::Sequential { job: job.clone() }).await.map_err(|e| slot.fail(e))? {
+            Reply::Ran { run } => fastest = fastest.min(run.wall_ms),
+            other => return Err(slot.fail(format!("the worker answered {other:?}"))),
+        }
+        slot.check()?;
+    }
+    let default_tasks = Experiment::defaults(cores).tasks;
+    sizing::resolve(exp, field, &probe, ms, fastest, default_tasks).map_err(|e| RunError::Failed(e.to_string()))
 }
 
 /// One run of `model` on its prepared pool; `on_task(done)` as tasks end.

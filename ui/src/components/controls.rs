@@ -127,6 +127,9 @@ pub fn controls(p: &Props) -> Html {
     let params = kind.fields.iter().enumerate().map(|(i, f)| {
         let id = if i == 0 { "size" } else { f.key };
         let (hint, inputmode) = match f.input {
+            Input::Whole { min, max } if threadlab::sizing::can_time(p.form.kind.key, f.key) => {
+                (format!("{} ({} to {}; or a time, like \"about 50 ms\" a task: sized on this machine before the run)", f.hint, group(min), group(max)), "text")
+            }
             Input::Whole { min, max } => (format!("{} ({} to {})", f.hint, group(min), group(max)), "decimal"),
             Input::Text => (f.hint.to_string(), "text"),
             Input::Choice(options) => return choice_field(id, f.label, p.form.param(f.key), options, f.hint, Field::Param(f.key), &p.on_action, running),
