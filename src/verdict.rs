@@ -413,6 +413,9 @@ pub fn judge(exp: &Experiment, env: &Environment, models: &[ModelSummary]) -> Op
             if parallel < 2 {
                 return verdict(None, "Cannot tell: with one worker there is nothing to balance. Use 2 workers or more.".into());
             }
+            if cores < 2 {
+                return verdict(None, "Cannot tell: this machine reports one core, so the workers take turns on it and any split of the work takes as long.".into());
+            }
             let pairs: Vec<(&ModelSummary, &ModelSummary)> = [(Model::Threads, Model::ThreadsStatic), (Model::Processes, Model::ProcessesStatic)]
                 .into_iter()
                 .filter_map(|(d, s)| Some((model(models, d)?, model(models, s)?)))
@@ -688,6 +691,27 @@ mod tests {
         gone[1] = ModelSummary::not_run(Model::ThreadsGil, 2, Status::Unavailable { reason: "threads are unavailable: not isolated".into() });
         let v = judge(&e, &env(2), &gone).unwrap();
         assert_eq!(v.text, "Cannot tell: Threads + GIL did not give a time (threads are unavailable: not isolated).");
+    }
+
+    #[test]
+    fn a_static_split_is_judged_against_handing_out_one_task_at_a_time() {
+        use crate::results::TaskRecord;
+        let e = Experiment { models: vec![Model::Threads, Model::ThreadsStatic], ..cpu(vec![]) };
+        let task = |index: u32, worker: u32, ms: f64| TaskRecord { index, worker, start_ms: 0.0, end_ms: ms, value: 0, latencies_ms: vec![], moved_bytes: 0, moving_ms: 0.0, picture: String::new() };
+        let runs = |dynamic: f64| {
+            let mut split = summary(Model::ThreadsStatic, 300.0, 0.01, 1.0);
+            split.tasks = vec![task(0, 0, 40.0), task(1, 0, 60.0), task(2, 1, 140.0), task(3, 1, 160.0)];
+            vec![summary(Model::Threads, dynamic, 0.01, 1.0), split]
+        };
+        let v = judge(&e, &env(2), &runs(200.0)).unwrap();
+        assert_eq!((v.held, v.claim.as_str()), (Some(true), Claim::LoadBalancing.text()));
+        assert_eq!(
+            v.text,
+            "In Threads, static split, split into equal blocks in advance, worker 1 computed for 300 ms while worker 0 was done after 100 ms and sat idle. Threads, static split took 300 ms; handed out one task at a time, Threads (no GIL) took 200 ms (1.50× as fast)."
+        );
+        assert_eq!(judge(&e, &env(2), &runs(295.0)).unwrap().held, Some(false), "within 5 %: not shown");
+        assert_eq!(judge(&e, &env(1), &runs(200.0)).unwrap().held, None, "one core");
+        assert_eq!(judge(&Experiment { workers: 1, ..e }, &env(2), &runs(200.0)).unwrap().held, None, "one worker");
     }
 
     #[test]
