@@ -166,7 +166,7 @@ pub fn controls(p: &Props) -> Html {
                         </label>
                     }
                 }) }
-                <small>{ "Processes each have their own GIL, which nobody else wants: the GIL never slows them down." }</small>
+                <small>{ "Processes each have their own GIL, which nobody else wants: the GIL never slows them down. A static split gives each worker one equal block of the tasks in advance, instead of the next task whenever it is free." }</small>
             </fieldset>
             if p.form.models.contains(&Model::Hybrid) {
                 { text_field("threads_per_process", "Threads in each process (processes × threads)", &p.form.threads_per_process, format!("Each of the workers is a process with this many threads and its own GIL (1 to {}).", threadlab::experiment::MAX_THREADS_PER_PROCESS), "decimal", Field::ThreadsPerProcess, &p.on_action, running) }
