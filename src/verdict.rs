@@ -445,7 +445,11 @@ pub fn judge(exp: &Experiment, env: &Environment, models: &[ModelSummary]) -> Op
                 text.push_str(&format!(" {} took {}; handed out one task at a time, {} took {} ({:.2}× as fast).", s.label, ms(sw), d.label, ms(dw), sw / dw.max(1e-9)));
             }
             if !held {
-                text.push_str(" Here the blocks cost about the same: make the tasks more uneven (a Mandelbrot image with more iterations).");
+                text.push_str(if most.1 > 1.5 * least.1 {
+                    " The blocks were uneven, but the tasks were too short for handing them out one at a time to pay (each hand-over costs a message to a process): use a larger image or more iterations."
+                } else {
+                    " Here the blocks cost about the same: make the tasks more uneven (a Mandelbrot image with more iterations)."
+                });
             }
             verdict(Some(held), text + &noise_note)
         }
@@ -709,7 +713,9 @@ mod tests {
             v.text,
             "In Threads, static split, split into equal blocks in advance, worker 1 computed for 300 ms while worker 0 was done after 100 ms and sat idle. Threads, static split took 300 ms; handed out one task at a time, Threads (no GIL) took 200 ms (1.50× as fast)."
         );
-        assert_eq!(judge(&e, &env(2), &runs(295.0)).unwrap().held, Some(false), "within 5 %: not shown");
+        let v = judge(&e, &env(2), &runs(295.0)).unwrap();
+        assert_eq!(v.held, Some(false), "within 5 %: not shown");
+        assert!(v.text.ends_with("too short for handing them out one at a time to pay (each hand-over costs a message to a process): use a larger image or more iterations."), "{}", v.text);
         assert_eq!(judge(&e, &env(1), &runs(200.0)).unwrap().held, None, "one core");
         assert_eq!(judge(&Experiment { workers: 1, ..e }, &env(2), &runs(200.0)).unwrap().held, None, "one worker");
     }

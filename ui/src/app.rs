@@ -24,19 +24,22 @@ use threadlab::link::{self, Theme, View};
 use threadlab::Results;
 use yew::prelude::*;
 
-/// What a run measured, in the order the page shows it (embedded or not):
-/// the charts, then the tables of what each workload measures.
-fn measured(r: &Rc<Results>) -> Html {
-    let partial = r.partial.map(|p| {
+/// A cancelled run's results say so first.
+fn partial_note(r: &Results) -> Html {
+    r.partial.map_or_else(Html::default, |p| {
         html! {
             <p class="partial warning" role="note">
                 { format!("Partial results: the run was cancelled after {} of {} timed tasks. What is shown is what finished before; models with no finished run say so.", p.done_tasks, p.total_tasks) }
             </p>
         }
-    });
+    })
+}
+
+/// What a run measured, in the order the page shows it (embedded or not):
+/// the charts, then the tables of what each workload measures.
+fn measured(r: &Rc<Results>) -> Html {
     html! {
         <>
-            { partial }
             { scaling_chart(r) }
             { bar_chart(r) }
             <MandelbrotPictures results={r.clone()} />
@@ -178,6 +181,7 @@ pub fn app() -> Html {
                 <section class="results" aria-live="polite" aria-busy={state.running.is_some().to_string()} data-runs-ended={state.ended.to_string()}>
                     { question.clone() }
                     if let Some(r) = &state.results {
+                        { partial_note(r) }
                         { verdict.clone() }
                         <p class="explanation">{ &r.explanation }</p>
                         { measured(r) }
@@ -219,6 +223,7 @@ pub fn app() -> Html {
                 }
                 if let Some(r) = &state.results {
                     <h2>{ "Results" }</h2>
+                    { partial_note(r) }
                     { verdict }
                     <p class="explanation">{ &r.explanation }</p>
                     { measured(r) }
