@@ -21,8 +21,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, extname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import zlib from 'node:zlib';
+import { precompress } from './compress.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = join(root, 'dist');
@@ -32,7 +31,6 @@ const PAGES = ['index.html'];
 const HANDOFF = 'perfetto.html';
 // What the page loads: the types scripts/serve.mjs serves (not .d.ts).
 const SHIPPED = ['.js', '.mjs', '.css', '.wasm', '.json', '.svg', '.png', '.ico'];
-const COMPRESSED = ['.html', '.js', '.mjs', '.css', '.wasm', '.json', '.svg'];
 const ISOLATION = {
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Embedder-Policy': 'require-corp',
@@ -62,7 +60,7 @@ const assets = ['www', 'pkg']
 
 // The hash covers everything dist/ is made of, this script included.
 const hash = createHash('sha256');
-for (const f of [...assets, ...PAGES, HANDOFF, `www/${SW}`, 'scripts/dist.mjs']) {
+for (const f of [...assets, ...PAGES, HANDOFF, `www/${SW}`, 'scripts/dist.mjs', 'scripts/compress.mjs']) {
   hash.update(`${f}\0`).update(readFileSync(join(root, f))).update('\0');
 }
 const id = hash.digest('hex').slice(0, 16);
@@ -117,27 +115,9 @@ const rules = [
 ];
 write(join(dist, '_headers'), rules.map(([pattern, fields]) => `${pattern}\n${Object.entries(fields).map(([k, v]) => `  ${k}: ${v}\n`).join('')}`).join('\n'));
 
-const brotli = promisify(zlib.brotliCompress);
-const gzip = promisify(zlib.gzip);
-const totals = { raw: 0, br: 0, gz: 0 };
-await Promise.all(
-  walk(dist)
-    .filter((f) => COMPRESSED.includes(extname(f)))
-    .map(async (f) => {
-      const data = readFileSync(join(dist, f));
-      const { BROTLI_PARAM_QUALITY, BROTLI_PARAM_MODE, BROTLI_PARAM_SIZE_HINT, BROTLI_MODE_TEXT, BROTLI_MODE_GENERIC, BROTLI_MAX_QUALITY } = zlib.constants;
-      const mode = extname(f) === '.wasm' ? BROTLI_MODE_GENERIC : BROTLI_MODE_TEXT;
-      const [br, gz] = await Promise.all([
-        brotli(data, { params: { [BROTLI_PARAM_QUALITY]: BROTLI_MAX_QUALITY, [BROTLI_PARAM_MODE]: mode, [BROTLI_PARAM_SIZE_HINT]: data.length } }),
-        gzip(data, { level: zlib.constants.Z_BEST_COMPRESSION }),
-      ]);
-      write(join(dist, `${f}.br`), br);
-      write(join(dist, `${f}.gz`), gz);
-      totals.raw += data.length;
-      totals.br += br.length;
-      totals.gz += gz.length;
-    }),
-);
+// Precompressed copies, for servers that send them as they are (nginx
+// gzip_static/brotli_static, Caddy's `precompressed`, scripts/serve.mjs, …).
+const totals = await precompress(dist, walk(dist));
 
 // Last: an interrupted build is never taken for an up-to-date one.
 writeFileSync(idFile, id);

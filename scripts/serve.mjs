@@ -1,11 +1,16 @@
 // A static server for the page with the headers threads need:
 // cross-origin isolation (COOP + COEP) so SharedArrayBuffer and shared wasm
 // memory exist, and Document-Isolation-Policy so an embedded copy can be
-// isolated inside a non-isolated course page (Chromium 137+).
+// isolated inside a non-isolated course page (Chromium 137+). Text and wasm
+// go out compressed as the browser accepts (brotli, else gzip): a file's
+// precompressed `.br`/`.gz` sibling (scripts/build.sh writes them for pkg/)
+// when it is at least as new as the file, else a copy compressed once and
+// kept in memory until the file changes.
 import { createServer } from 'node:http';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { COMPRESSED, compress, negotiate } from './compress.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const types = {
@@ -33,6 +38,25 @@ const isolation = {
   'Document-Isolation-Policy': 'isolate-and-require-corp',
 };
 
+/** Compressed copies made here, by file: {mtimeMs, size, copies: Promise<{br, gz}>}. */
+const made = new Map();
+
+/** The body of `file` in `encoding` ('br' or 'gzip'). */
+async function encoded(file, encoding) {
+  const { mtimeMs, size } = await stat(file);
+  const sibling = `${file}.${encoding === 'br' ? 'br' : 'gz'}`;
+  const fresh = await stat(sibling).then((s) => s.mtimeMs >= mtimeMs, () => false);
+  if (fresh) return readFile(sibling);
+  let m = made.get(file);
+  if (!m || m.mtimeMs !== mtimeMs || m.size !== size) {
+    m = { mtimeMs, size, copies: readFile(file).then((data) => compress(data, extname(file))) };
+    m.copies.catch(() => made.delete(file));
+    made.set(file, m);
+  }
+  const { br, gz } = await m.copies;
+  return encoding === 'br' ? br : gz;
+}
+
 /** `isolated: false` serves without the isolation headers (to test the fallback). */
 export function serve({ port = 8080, host = '127.0.0.1', quiet = false, isolated = true } = {}) {
   // Links may be long (a hostile or mangled one up to 100 KB): let the page
@@ -56,8 +80,17 @@ export function serve({ port = 8080, host = '127.0.0.1', quiet = false, isolated
       return;
     }
     try {
-      const body = await readFile(join(root, rel));
-      res.writeHead(200, { ...headers, 'Content-Type': types[extname(rel)] ?? 'application/octet-stream' }).end(body);
+      const file = join(root, rel);
+      const type = { 'Content-Type': types[extname(rel)] ?? 'application/octet-stream' };
+      if (COMPRESSED.includes(extname(rel))) {
+        const encoding = negotiate(req.headers['accept-encoding']);
+        const body = encoding ? await encoded(file, encoding) : await readFile(file);
+        const how = encoding ? { 'Content-Encoding': encoding } : {};
+        res.writeHead(200, { ...headers, ...type, ...how, Vary: 'Accept-Encoding', 'Content-Length': body.length }).end(body);
+      } else {
+        const body = await readFile(file);
+        res.writeHead(200, { ...headers, ...type }).end(body);
+      }
     } catch {
       res.writeHead(404, headers).end('not found');
     }
