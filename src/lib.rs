@@ -17,6 +17,8 @@
 //! - [`protocol`]: every page ↔ worker message, typed and versioned, and the
 //!   worker's side of the conversation;
 //! - [`gil`]: the simulated GIL (CPython's "new GIL");
+//! - [`kernels`]: the workloads' CPU kernels as plain functions, timed for
+//!   the benchmark (wasm against native);
 //! - [`trace`] and [`worker`]: each worker's state changes, for the timeline;
 //! - [`results`], [`stats`] and [`explain`]: what a run produces, its numbers
 //!   and the paragraph that says what they mean.
@@ -31,6 +33,7 @@ pub mod experiment;
 pub mod export;
 pub mod explain;
 pub mod gil;
+pub mod kernels;
 pub mod lessons;
 pub mod link;
 pub mod models;

@@ -155,3 +155,30 @@ impl Worker {
         self.0.handle_text_with_input(request, input.to_vec(), &BrowserHost, pool())
     }
 }
+
+/// The benchmark (`npm run bench`, through `www/bench.js`): every kernel of
+/// `threadlab::kernels` timed in this wasm, `repeats` times, as JSON text,
+/// for the wasm/native ratios.
+#[wasm_bindgen]
+pub fn bench_kernels(repeats: u32) -> String {
+    threadlab::kernels::report(&BrowserHost, repeats)
+}
+
+/// The benchmark's baseline for the threads model: `tasks` runs of the loop
+/// kernel (`size` iterations each) through a plain rayon `par_iter` on this
+/// pool, with no ThreadLab in between. Returns the wall time in ms and
+/// checks the totals (a wrong one returns NaN).
+#[cfg(feature = "threads")]
+#[wasm_bindgen]
+pub fn bench_rayon_loop(size: f64, tasks: u32) -> f64 {
+    use rayon::prelude::*;
+    let size = size as u64;
+    let t0 = BrowserHost.now_ms();
+    let ok = (0..tasks).into_par_iter().map(|_| threadlab::workloads::count_loop::sum_loop(size, &mut || {})).all(|t| t == threadlab::workloads::count_loop::triangle(size));
+    let ms = BrowserHost.now_ms() - t0;
+    if ok {
+        ms
+    } else {
+        f64::NAN
+    }
+}

@@ -1,0 +1,33 @@
+//! The workloads' CPU kernels timed natively, for `npm run bench`'s
+//! wasm/native ratios (the browser side is the engine's `bench_kernels`):
+//!
+//! ```sh
+//! cargo run --release --example kernels [repeats]
+//! ```
+//!
+//! prints one JSON array of `threadlab::kernels::Timing`, plus one entry
+//! natively only, `data_portable`: the data kernel through crc32fast's
+//! portable table code, the code wasm runs (natively crc32fast picks a
+//! carry-less-multiply SIMD version at run time, which wasm has no
+//! instruction for): it tells the instruction set from the compiler.
+
+use threadlab::kernels::{time, Kernel, KERNELS};
+use threadlab::platform::NativeHost;
+
+fn main() {
+    let repeats = std::env::args().nth(1).and_then(|r| r.parse().ok()).unwrap_or(5);
+    let mut timings: Vec<_> = KERNELS.iter().map(|k| time(k, &NativeHost, repeats)).collect();
+    let data = KERNELS.iter().find(|k| k.name == "data").expect("the data kernel");
+    let portable = Kernel {
+        name: "data_portable",
+        what: "the data kernel through crc32fast's portable (table) code, as wasm runs it",
+        run: |_, input| {
+            let mut h = crc32fast::Hasher::internal_new_baseline(0, 0);
+            h.update(input);
+            u64::from(h.finalize())
+        },
+        ..*data
+    };
+    timings.push(time(&portable, &NativeHost, repeats));
+    println!("{}", serde_json::to_string(&timings).expect("timings serialise"));
+}
