@@ -267,7 +267,9 @@ async fn inputs(job: &Job) -> Vec<js_sys::ArrayBuffer> {
         return shares;
     }
     INPUTS.with(|i| i.borrow_mut().take());
-    const SLICE: u64 = 8 << 20;
+    // 2 MB: an 8 MB slice made a 45–60 ms task on a busy 2-core machine
+    // (npm run bench, long_tasks); each yield costs a few ms before the run.
+    const SLICE: u64 = 2 << 20;
     let mut block = vec![0u8; 1 << 16];
     let mut shares = Vec::with_capacity(tasks as usize);
     let mut since_yield = 0;
