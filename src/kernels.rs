@@ -9,7 +9,7 @@
 //! both sides and the report follow.
 
 use crate::platform::Clock;
-use crate::workloads::{count_loop, primes};
+use crate::workloads::{count_loop, mandelbrot, primes};
 use serde::Serialize;
 use std::hint::black_box;
 
@@ -35,8 +35,13 @@ pub const KERNELS: &[Kernel] = &[
     Kernel { name: "loop", what: "iterations of total += i", size: 200_000_000, setup: no_input, run: |n, _| count_loop::sum_loop(n, &mut || {}) },
     Kernel { name: "primes", what: "trial division of every number below size", size: 3_000_000, setup: no_input, run: |n, _| primes::count_primes(n, &mut || {}) },
     Kernel { name: "data", what: "bytes checksummed (CRC-32), the data workload's task", size: 64 << 20, setup: crate::data::make, run: |_, input| crate::data::checksum(input) },
-    // Mandelbrot: add `Kernel { name: "mandelbrot", … }` here, calling the
-    // function its task runs in `workloads::mandelbrot`.
+    Kernel {
+        name: "mandelbrot",
+        what: "pixels along each side of the image, one tile, at most 1,000 iterations a pixel, no picture",
+        size: 600,
+        setup: no_input,
+        run: |n, _| mandelbrot::render(&mandelbrot::Tile::of(n, 1, 0), n, 1000, false, &mut || {}).0,
+    },
 ];
 
 /// One kernel's times over the repeats, in milliseconds.
@@ -102,6 +107,8 @@ mod tests {
         assert_eq!((small("primes").run)(100, &[]), 25);
         let input = crate::data::make(1 << 20);
         assert_eq!((small("data").run)(1 << 20, &input), crate::data::checksum_of(0..1 << 20));
+        let tile = mandelbrot::Tile::of(8, 1, 0);
+        assert_eq!((small("mandelbrot").run)(8, &[]), mandelbrot::render(&tile, 8, 1000, true, &mut || {}).0);
         let t = time(&Kernel { name: "loop", what: "", size: 10, setup: no_input, run: |n, _| n }, &Fake(0.0.into()), 3);
         assert_eq!((t.value, t.median_ms, t.min_ms, t.max_ms, t.repeats), (10, 1.0, 1.0, 1.0, 3));
     }
