@@ -75,11 +75,14 @@ if (!process.argv.includes('--force') && existsSync(idFile) && readFileSync(idFi
 rmSync(dist, { recursive: true, force: true });
 for (const f of assets) write(join(dist, base, f), readFileSync(join(root, f)));
 
+/** A page's references to www/ and pkg/, pointed at this build's assets. */
+const rebase = (html) => html.replace(/(["'])(\.\/)?(www|pkg)\//g, `$1$2${base}$3/`);
+
 for (const page of PAGES) {
   let html = readFileSync(join(root, page), 'utf8');
   // "www/…", "./www/…", 'pkg/…' in attributes and in the inline module's
   // imports. The `./` stays: an import without it would be a bare specifier.
-  html = html.replace(/(["'])(\.\/)?(www|pkg)\//g, `$1$2${base}$3/`);
+  html = rebase(html);
   // The loader registers the service worker only where the page names it.
   const loader = `${base}www/isolation.js"`;
   if (html.split(loader).length !== 2) throw new Error(`dist: ${page} must load www/isolation.js once`);
@@ -95,7 +98,7 @@ for (const page of PAGES) {
 }
 
 // The Perfetto hand-over page, next to the page (its files in assets/).
-write(join(dist, HANDOFF), readFileSync(join(root, HANDOFF), 'utf8').replace(/(["'])(\.\/)?www\//g, `$1$2${base}www/`));
+write(join(dist, HANDOFF), rebase(readFileSync(join(root, HANDOFF), 'utf8')));
 
 // What the worker caches for offline use, relative to it (the page at its
 // own URL too: that is how a visitor opens it).

@@ -63,18 +63,16 @@ export function serve({ port = 8080, host = '127.0.0.1', quiet = false, isolated
   // load and say so, rather than the server refusing the request (Node's
   // default limit is 16 KB of headers).
   const server = createServer({ maxHeaderSize: 256 * 1024 }, async (req, res) => {
-    const headers = { ...(isolated ? isolation : {}), 'Cache-Control': 'no-cache' };
     let path;
     try {
       path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     } catch {
-      res.writeHead(400, headers).end('bad request');
+      res.writeHead(400, { ...(isolated ? isolation : {}), 'Cache-Control': 'no-cache' }).end('bad request');
       return;
     }
     const rel = normalize(path === '/' ? 'index.html' : path.slice(1));
-    if (unisolated.includes(rel)) {
-      for (const h of ['Cross-Origin-Opener-Policy', 'Cross-Origin-Embedder-Policy', 'Document-Isolation-Policy']) delete headers[h];
-    }
+    // As dist/_headers does: every path isolated but the hand-over page.
+    const headers = { ...(isolated && !unisolated.includes(rel) ? isolation : {}), 'Cache-Control': 'no-cache' };
     if (!allowed.some((a) => rel === a || rel.startsWith(a)) || rel.includes('..')) {
       res.writeHead(404, headers).end('not found');
       return;

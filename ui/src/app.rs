@@ -7,6 +7,7 @@ use crate::components::compare::their_run_vs_yours;
 use crate::components::lessons::Lessons;
 use crate::components::memory::{communication_table, memory_table};
 use crate::components::picture::MandelbrotPictures;
+use crate::components::Run;
 use std::rc::Rc;
 use crate::components::export::Export;
 use crate::components::scaling::scaling_chart;
@@ -42,7 +43,7 @@ fn measured(r: &Rc<Results>) -> Html {
         <>
             { scaling_chart(r) }
             { bar_chart(r) }
-            <MandelbrotPictures results={r.clone()} />
+            <MandelbrotPictures results={Run(r.clone())} />
             { results_table(r) }
             { race_table(r) }
             { deadlock_panel(r) }
@@ -210,7 +211,7 @@ pub fn app() -> Html {
         <main>
             <div class="side">
                 { controls }
-                <Share experiment={experiment.clone()} results={results_now.clone()} lesson={lesson.map(|l| l.id)} />
+                <Share experiment={experiment.clone()} results={results_now.clone().map(Run)} lesson={lesson.map(|l| l.id)} />
                 { environment_panel(&state.environment, full_page.as_deref()) }
             </div>
             <div class="main-col">
@@ -228,7 +229,7 @@ pub fn app() -> Html {
                     <p class="explanation">{ &r.explanation }</p>
                     { measured(r) }
                     { memory_table(r) }
-                    <Export results={r.clone()} />
+                    <Export results={Run(r.clone())} />
                     { python.clone() }
                     { latency_table(r) }
                     // The sweep runs threads + GIL, which need isolation.
@@ -242,7 +243,7 @@ pub fn app() -> Html {
                         { " One time axis for every model (lengths compare at a glance)" }
                     </label>
                     { for r.models.iter().enumerate().filter(|(_, m)| m.timeline.is_some()).map(|(index, m)| html! {
-                        <TimelinePanel key={m.model.as_str()} model={ModelOf { results: r.clone(), index }} span_ms={shared_axis.then_some(longest)} />
+                        <TimelinePanel key={m.model.as_str()} model={ModelOf { results: Run(r.clone()), index }} span_ms={shared_axis.then_some(longest)} />
                     }) }
                 } else if theirs.is_none() {
                     { python.clone() }

@@ -667,7 +667,6 @@ pub async fn run(slot: &Slot, plan: &Plan, env: &Environment, progress: &Progres
         let r = run_experiment(slot, exp, env, &unavailable, progress, (done, total, started)).await;
         if slot.check().is_err() {
             // Cancelled: keep what finished, if anything did.
-            let mut out = out;
             match r {
                 Ok(r) => {
                     done += r.models.iter().map(|m| m.runs_ms.len() as u32).sum::<u32>() * exp.tasks;

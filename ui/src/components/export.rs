@@ -4,7 +4,7 @@
 //! files are made by the core (`threadlab::export`); `www/export.js` hands
 //! them to the browser.
 
-use std::rc::Rc;
+use super::Run;
 use threadlab::export;
 use threadlab::Results;
 use wasm_bindgen::prelude::*;
@@ -26,7 +26,7 @@ extern "C" {
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
-    pub results: Rc<Results>,
+    pub results: Run,
 }
 
 #[function_component(Export)]

@@ -5,14 +5,14 @@
 //! request. Under each picture, what each worker computed: the imbalance a
 //! static split leaves, in milliseconds.
 
-use super::ms;
+use super::{ms, Run};
 use super::timeline::lane_name;
 use crate::runner;
 use std::cell::Cell;
 use std::rc::Rc;
 use threadlab::results::ModelSummary;
 use threadlab::workloads::mandelbrot::{Tile, SHADES};
-use threadlab::{Results, Workload};
+use threadlab::Workload;
 use wasm_bindgen::{Clamped, JsCast};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 use yew::prelude::*;
@@ -30,16 +30,19 @@ fn css((r, g, b): (u8, u8, u8)) -> String {
     format!("rgb({r}, {g}, {b})")
 }
 
-/// A pixel of `worker`'s tile: points in the set dark, escaped points from
-/// near white (fast) to the full tint (slow).
-fn pixel(worker: u32, shade: u8) -> [u8; 4] {
+/// The colour of each shade in `worker`'s tiles: points in the set dark,
+/// escaped points from near white (fast) to the full tint (slow). Made once
+/// a tile, looked up for each pixel.
+fn palette(worker: u32) -> [[u8; 4]; SHADES as usize] {
     let (r, g, b) = tint(worker);
-    if shade == 0 {
-        return [r / 4, g / 4, b / 4, 255];
-    }
-    let k = f32::from(shade) / f32::from(SHADES - 1);
-    let mix = |c: u8| (255.0 - (255.0 - f32::from(c)) * k.powf(0.6)) as u8;
-    [mix(r), mix(g), mix(b), 255]
+    std::array::from_fn(|shade| {
+        if shade == 0 {
+            return [r / 4, g / 4, b / 4, 255];
+        }
+        let k = shade as f32 / f32::from(SHADES - 1);
+        let mix = |c: u8| (255.0 - (255.0 - f32::from(c)) * k.powf(0.6)) as u8;
+        [mix(r), mix(g), mix(b), 255]
+    })
 }
 
 /// When the run this model's records come from started (its timeline's
@@ -50,7 +53,7 @@ fn run_start(m: &ModelSummary) -> f64 {
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
-    pub results: Rc<Results>,
+    pub results: Run,
 }
 
 /// Every model's picture, with one replay for all.
@@ -87,7 +90,7 @@ pub fn mandelbrot_pictures(p: &Props) -> Html {
     {
         // New results: fill the pictures in as their tiles were finished.
         let replay = replay.clone();
-        use_effect_with(Rc::as_ptr(r) as usize, move |_| replay.emit(()));
+        use_effect_with(Rc::as_ptr(&r.0) as usize, move |_| replay.emit(()));
     }
     if drawn.is_empty() {
         return html! {};
@@ -121,31 +124,29 @@ pub fn mandelbrot_pictures(p: &Props) -> Html {
     }
 }
 
-#[derive(Properties)]
+#[derive(Properties, PartialEq)]
 struct PictureProps {
-    results: Rc<Results>,
+    results: Run,
     index: usize,
     shown_ms: f64,
-}
-
-impl PartialEq for PictureProps {
-    fn eq(&self, o: &Self) -> bool {
-        Rc::ptr_eq(&self.results, &o.results) && self.index == o.index && self.shown_ms == o.shown_ms
-    }
 }
 
 /// One model's picture on a canvas, and what each of its workers computed.
 #[function_component(Picture)]
 fn picture(p: &PictureProps) -> Html {
     let canvas = use_node_ref();
+    // The tiles on the canvas now, and whose run they are: a replay frame
+    // draws only the tiles it adds (a new run or a replay from the start
+    // clears the canvas first).
+    let drawn = use_mut_ref(|| (0usize, Vec::<bool>::new()));
     let m = &p.results.models[p.index];
     let Workload::Mandelbrot(w) = &p.results.experiment.workload else { return html! {} };
     let (size, tasks) = (w.size, p.results.experiment.tasks);
     let start = run_start(m);
     let shown = m.tasks.iter().filter(|t| t.end_ms - start <= p.shown_ms).count();
     {
-        let (canvas, results, index, shown_ms) = (canvas.clone(), p.results.clone(), p.index, p.shown_ms);
-        use_effect_with((Rc::as_ptr(&results) as usize, index, shown), move |_| {
+        let (canvas, drawn, results, index, shown_ms) = (canvas.clone(), drawn.clone(), p.results.clone(), p.index, p.shown_ms);
+        use_effect_with((Rc::as_ptr(&results.0) as usize, index, shown), move |&(run, ..)| {
             let m = &results.models[index];
             let Some(ctx) = canvas
                 .cast::<HtmlCanvasElement>()
@@ -154,17 +155,25 @@ fn picture(p: &PictureProps) -> Html {
             else {
                 return;
             };
-            ctx.clear_rect(0.0, 0.0, size as f64, size as f64);
+            let mut drawn = drawn.borrow_mut();
+            if drawn.0 != run || shown < drawn.1.iter().filter(|d| **d).count() {
+                ctx.clear_rect(0.0, 0.0, size as f64, size as f64);
+                *drawn = (run, vec![false; tasks as usize]);
+            }
             for t in m.tasks.iter().filter(|t| t.end_ms - start <= shown_ms) {
+                match drawn.1.get_mut(t.index as usize) {
+                    Some(d) if !*d => *d = true,
+                    _ => continue,
+                }
                 let tile = Tile::of(size, tasks, t.index);
                 let (width, height) = (tile.width() as u32, (tile.y.end - tile.y.start) as u32);
                 if t.picture.len() != (width * height) as usize || width == 0 || height == 0 {
                     continue; // not a tile of this image: draw nothing rather than garbage
                 }
+                let colours = palette(t.worker);
                 let mut rgba = Vec::with_capacity(t.picture.len() * 4);
                 for c in t.picture.bytes() {
-                    let shade = (c as char).to_digit(16).unwrap_or(0) as u8;
-                    rgba.extend_from_slice(&pixel(t.worker, shade));
+                    rgba.extend_from_slice(&colours[(c as char).to_digit(16).unwrap_or(0) as usize]);
                 }
                 if let Ok(data) = ImageData::new_with_u8_clamped_array_and_sh(Clamped(&rgba), width, height) {
                     let _ = ctx.put_image_data(&data, tile.x.start as f64, tile.y.start as f64);

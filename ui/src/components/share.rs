@@ -2,12 +2,12 @@
 //! results if they fit), copied with one click, and the code that embeds it
 //! in a course page.
 
+use super::Run;
 use super::copy::CopyButton;
 use crate::page;
-use std::rc::Rc;
 use threadlab::embed::snippets;
 use threadlab::link::{self, SharedRun, View, MAX_SHARE_CHARS};
-use threadlab::{Experiment, Results};
+use threadlab::Experiment;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -15,7 +15,7 @@ pub struct Props {
     /// The experiment the page shows (`None`: the form has an error).
     pub experiment: Option<Experiment>,
     /// Results of that very experiment, if it ran.
-    pub results: Option<Rc<Results>>,
+    pub results: Option<Run>,
     /// The lesson the page shows, carried by the link.
     #[prop_or_default]
     pub lesson: Option<&'static str>,

@@ -4,11 +4,12 @@
 //! worker, task, state and duration under the pointer. Below: time per state
 //! for each worker, and the GIL counters.
 
+use super::Run;
 use super::ms;
 use std::rc::Rc;
 use threadlab::models::hybrid;
 use threadlab::trace::{Lane, State, Timeline};
-use threadlab::{Model, ModelSummary, Results};
+use threadlab::{Model, ModelSummary};
 use yew::prelude::*;
 
 /// A colour-blind-safe colour per state (Okabe–Ito), plus grey for idle.
@@ -74,23 +75,16 @@ impl Reducible for View {
     }
 }
 
-/// One model of a run's results. Compares by pointer: results are large
-/// and never change once made.
-#[derive(Clone)]
+/// One model of a run's results (compared by the run's identity: [`Run`]).
+#[derive(Clone, PartialEq)]
 pub struct ModelOf {
-    pub results: Rc<Results>,
+    pub results: Run,
     pub index: usize,
 }
 
 impl ModelOf {
     fn get(&self) -> &ModelSummary {
         &self.results.models[self.index]
-    }
-}
-
-impl PartialEq for ModelOf {
-    fn eq(&self, o: &Self) -> bool {
-        Rc::ptr_eq(&self.results, &o.results) && self.index == o.index
     }
 }
 
