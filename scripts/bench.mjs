@@ -443,7 +443,11 @@ try {
     const memory = async () => {
       await cdp.send('HeapProfiler.collectGarbage');
       const { usedSize } = await cdp.send('Runtime.getHeapUsage');
-      const wasm = await p.evaluate(async () => (await import('./pkg/ui/threadlab_ui.js')).default().then((w) => w.memory.buffer.byteLength));
+      // The page's two UI builds: the shell it starts with and the lab that took over.
+      const wasm = await p.evaluate(async () => {
+        const sizes = await Promise.all(['ui', 'lab'].map(async (b) => (await (await import(`./pkg/${b}/threadlab_ui.js`)).default()).memory.buffer.byteLength));
+        return sizes[0] + sizes[1];
+      });
       return { js_heap: usedSize, ui_wasm: wasm };
     };
     const workerMemory = (r) => r.models.reduce((a, m) => a + (m.memory?.memories ?? []).reduce((x, y) => x + y, 0), 0);

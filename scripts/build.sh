@@ -39,13 +39,20 @@ CARGO_TARGET_DIR="$PWD"/target/wasm-single \
 # Cargo.toml), std rebuilt for size, and panics as a bare trap (nothing
 # showed a UI panic's message before either: there is no panic hook). Its
 # own target dir, as these flags differ. Source paths that stay in the
-# binary (Yew's #[track_caller] locations) are shortened.
-echo "build: ui"
-RUSTFLAGS="-Z unstable-options -C panic=immediate-abort --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}/registry/src= \
- --remap-path-prefix=$(rustc --print sysroot)=rust --remap-path-prefix=$PWD=." \
-CARGO_TARGET_DIR="$PWD"/target/wasm-ui \
-  wasm-pack --quiet build ui --profile ui --no-opt --target web --mode no-install --no-pack --out-dir ../pkg/ui \
-    -- -Z build-std=std,panic_abort -Z build-std-features=optimize_for_size
+# binary (Yew's #[track_caller] locations) are shortened. Built twice: the
+# shell (`--features shell`, pkg/ui/) is what the page loads first; the lab
+# (pkg/lab/: the runner and the results views too) is loaded by the first
+# action that needs it (ui/src/lab.rs).
+ui_flags="-Z unstable-options -C panic=immediate-abort --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}/registry/src= \
+ --remap-path-prefix=$(rustc --print sysroot)=rust --remap-path-prefix=$PWD=."
+for part in shell lab; do
+  echo "build: ui ($part)"
+  out=../pkg/lab features=()
+  [ "$part" = shell ] && out=../pkg/ui features=(--features shell)
+  RUSTFLAGS="$ui_flags" CARGO_TARGET_DIR="$PWD"/target/wasm-ui \
+    wasm-pack --quiet build ui --profile ui --no-opt --target web --mode no-install --no-pack --out-dir "$out" \
+      -- "${features[@]}" -Z build-std=std,panic_abort -Z build-std-features=optimize_for_size
+done
 
 # binaryen's wasm-opt from npm (Debian's miscompiles threaded modules, see
 # docs/toolchain.md). The features come from each module's target_features
@@ -56,6 +63,7 @@ wasm_opt=node_modules/.bin/wasm-opt
 "$wasm_opt" -O3 --strip-debug --strip-producers pkg/threads/threadlab_engine_bg.wasm -o pkg/threads/threadlab_engine_bg.wasm &
 "$wasm_opt" -O3 --strip-debug --strip-producers pkg/single/threadlab_engine_bg.wasm -o pkg/single/threadlab_engine_bg.wasm &
 "$wasm_opt" -Oz --strip-debug --strip-producers pkg/ui/threadlab_ui_bg.wasm -o pkg/ui/threadlab_ui_bg.wasm &
+"$wasm_opt" -Oz --strip-debug --strip-producers pkg/lab/threadlab_ui_bg.wasm -o pkg/lab/threadlab_ui_bg.wasm &
 for job in $(jobs -p); do wait "$job"; done
 
 grep -q 'shared:true\|shared: true' pkg/threads/threadlab_engine.js \

@@ -124,22 +124,54 @@ const MAX_MS: f64 = 1.0e7;
 impl SharedRun {
     /// What of `results` a link carries: only models that ran.
     pub fn of(results: &Results) -> SharedRun {
+        let models = results.models.iter().map(|m| (m.model, m.wall_ms, m.speedup, m.correct));
+        SharedRun::carried(results.environment.cores, &results.environment.browser, models)
+    }
+
+    /// The same as [`SharedRun::of`], from a results document (the JSON
+    /// `threadlab.run` resolves to, handed back by a script): only the fields
+    /// a link carries are read, so this needs no reader for whole results
+    /// (the page's first download has none). `Err` names what is missing.
+    pub fn from_document(doc: &Value) -> Result<SharedRun, String> {
+        #[derive(Deserialize)]
+        struct Doc {
+            environment: Env,
+            models: Vec<ModelDoc>,
+        }
+        #[derive(Deserialize)]
+        struct Env {
+            cores: u32,
+            browser: String,
+        }
+        #[derive(Deserialize)]
+        struct ModelDoc {
+            model: Model,
+            wall_ms: Option<crate::stats::Spread>,
+            speedup: Option<f64>,
+            correct: bool,
+        }
+        let d = Doc::deserialize(doc).map_err(|e| e.to_string())?;
+        let models = d.models.into_iter().map(|m| (m.model, m.wall_ms, m.speedup, m.correct));
+        Ok(SharedRun::carried(d.environment.cores, &d.environment.browser, models))
+    }
+
+    /// One home for what a link keeps of a run: the models that ran, their
+    /// times to 0.1 ms and speed-ups to 0.01, the browser's name clipped.
+    fn carried(cores: u32, browser: &str, models: impl Iterator<Item = (Model, Option<crate::stats::Spread>, Option<f64>, bool)>) -> SharedRun {
         let round = |x: f64, to: f64| (x * to).round() / to;
         SharedRun {
-            cores: results.environment.cores,
-            browser: clip(&results.environment.browser, MAX_BROWSER_CHARS),
-            models: results
-                .models
-                .iter()
-                .filter_map(|m| {
-                    let w = m.wall_ms?;
+            cores,
+            browser: clip(browser, MAX_BROWSER_CHARS),
+            models: models
+                .filter_map(|(model, wall, speedup, correct)| {
+                    let w = wall?;
                     Some(SharedModel {
-                        model: m.model,
+                        model,
                         median_ms: round(w.median, 10.0),
                         min_ms: round(w.min, 10.0),
                         max_ms: round(w.max, 10.0),
-                        speedup: m.speedup.map(|s| round(s, 100.0)),
-                        correct: m.correct,
+                        speedup: speedup.map(|s| round(s, 100.0)),
+                        correct,
                     })
                 })
                 .collect(),
@@ -647,6 +679,26 @@ mod tests {
             assert!(d.link.shared.is_none());
             assert!(d.ignored.iter().any(|m| m.starts_with("The shared results (`r=…`) were ignored")), "{bad}: {:?}", d.ignored);
         }
+    }
+
+    #[test]
+    fn a_results_document_carries_what_its_results_carry() {
+        use crate::results::{Environment, ModelSummary, Status};
+        let mut seq = ModelSummary::not_run(Model::Sequential, 1, Status::Ran);
+        seq.wall_ms = Some(crate::stats::Spread { median: 12.345, min: 10.01, max: 12.5 });
+        seq.correct = true;
+        let mut procs = ModelSummary::not_run(Model::Processes, 3, Status::Ran);
+        procs.wall_ms = Some(crate::stats::Spread { median: 5.06, min: 5.0, max: 6.0 });
+        procs.speedup = Some(2.4444);
+        let unavailable = ModelSummary::not_run(Model::Threads, 3, Status::Unavailable { reason: "no isolation".into() });
+        let env = Environment { cores: 3, browser: "Chrome 156".into(), ..Environment::default() };
+        let results = Results::new(exp(), env, vec![seq, procs, unavailable]);
+        let from_doc = SharedRun::from_document(&serde_json::to_value(&results).unwrap()).unwrap();
+        assert_eq!(from_doc, SharedRun::of(&results));
+        assert_eq!(from_doc.models.len(), 2, "only models that ran");
+        assert_eq!(from_doc.model(Model::Sequential).unwrap().median_ms, 12.3, "rounded as a link rounds");
+        let err = SharedRun::from_document(&serde_json::json!({"models": []})).unwrap_err();
+        assert!(err.contains("environment"), "{err}");
     }
 
     #[test]

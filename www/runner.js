@@ -275,7 +275,20 @@ function environment() {
   };
 }
 
+/** The lab's build (ui/src/lab.rs), fetched and started when first needed;
+ *  resolves to its module. */
+let lab;
+function loadLab() {
+  lab ??= import('../pkg/lab/threadlab_ui.js').then(async (m) => {
+    await m.default();
+    return m;
+  });
+  // A failed load may be tried again.
+  lab.catch(() => { lab = undefined; });
+  return lab;
+}
+
 // Leaving or reloading the page mid-run leaves no worker running.
 addEventListener('pagehide', terminateAll);
 
-window.threadlabRunner = { now, environment, spawn, post, recv, alive, tasksDone, sleep, terminate, terminateAll, liveWorkers, probeProcessStartup, browserMemory };
+window.threadlabRunner = { now, environment, spawn, post, recv, alive, tasksDone, sleep, terminate, terminateAll, liveWorkers, probeProcessStartup, browserMemory, loadLab };

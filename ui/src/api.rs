@@ -57,7 +57,7 @@ impl Refusal {
     }
 
     /// As a JavaScript `Error` with this name (and `field`, where one is at fault).
-    fn to_js(&self) -> JsValue {
+    pub(crate) fn to_js(&self) -> JsValue {
         let e = js_sys::Error::new(&self.message);
         e.set_name(self.name);
         if let Some(field) = &self.field {
@@ -91,6 +91,15 @@ pub fn run_experiment(
             tell_host(FrameMessage::Error { message: &refusal.message });
         }
         outcome
+    }
+}
+
+/// What [`run_experiment`] refuses before anything runs: the experiment as
+/// the core validates it, or a size given as time (resolved when it runs).
+pub fn check(json: &serde_json::Value, cores: u32) -> Result<(), ExperimentError> {
+    match threadlab::sizing::timed(json)? {
+        Some(_) => Ok(()),
+        None => Experiment::from_value(json, cores).map(drop),
     }
 }
 
@@ -156,7 +165,7 @@ async fn run_in_slot(
 }
 
 /// In a frame, tells the host page about the run (see `threadlab::embed`).
-fn tell_host(message: FrameMessage) {
+pub fn tell_host(message: FrameMessage) {
     if page::framed() {
         page::post_to_parent(&message.to_value());
     }
@@ -180,6 +189,27 @@ pub fn run_interval_sweep(base: Experiment, dispatch: UseReducerDispatcher<State
     }
 }
 
+/// `threadlab.run(input)` in the lab: runs it as the Run button does and
+/// resolves to the results JSON.
+pub fn run_from_script(input: JsValue, dispatch: &UseReducerDispatcher<State>, env: &Rc<Environment>) -> js_sys::Promise {
+    let json = match experiment_json(&input) {
+        Ok(json) => json,
+        Err(msg) => {
+            if !runner::is_running() {
+                dispatch.dispatch(Action::Invalid(msg.clone()));
+            }
+            return js_sys::Promise::reject(&Refusal::invalid(msg).to_js());
+        }
+    };
+    // Takes the slot now, before this call returns.
+    let run = run_experiment(json, dispatch.clone(), env.clone());
+    wasm_bindgen_futures::future_to_promise(async move {
+        let results = run.await.map_err(|e| e.to_js())?;
+        let json = serde_json::to_string(&*results).map_err(|e| RunError::Failed(e.to_string())).map_err(|e| Refusal::from(e).to_js())?;
+        js_sys::JSON::parse(&json)
+    })
+}
+
 /// The experiment as JSON: an object, or JSON text.
 fn experiment_json(v: &JsValue) -> Result<serde_json::Value, String> {
     let text = if let Some(s) = v.as_string() {
@@ -192,35 +222,22 @@ fn experiment_json(v: &JsValue) -> Result<serde_json::Value, String> {
     serde_json::from_str(&text).map_err(|e| ExperimentError::NotJson(e.to_string()).to_string())
 }
 
-/// Installs `window.threadlab` (once; the page has one App).
+/// Installs `window.threadlab`: the shell creates it (and says
+/// `threadlab-ready`); the lab, taking the page over, fills in the same
+/// object, so a script holding it goes on working.
 /// `form` always holds the form's experiment JSON (what `current()` reads).
 pub fn install(dispatch: UseReducerDispatcher<State>, env: Rc<Environment>, form: Rc<RefCell<serde_json::Value>>) {
     let Some(window) = web_sys::window() else {
         return;
     };
-    let api = js_sys::Object::new();
+    // The shell's object, when the lab takes the page over: scripts may hold it.
+    let existing = js_sys::Reflect::get(&window, &"threadlab".into()).ok().filter(|a| a.is_object());
+    let api: js_sys::Object = existing.clone().map_or_else(js_sys::Object::new, JsCast::unchecked_into);
     let run = Closure::<dyn Fn(JsValue) -> js_sys::Promise>::new({
-        let env = env.clone();
-        move |input: JsValue| {
-            let json = match experiment_json(&input) {
-                Ok(json) => json,
-                Err(msg) => {
-                    if !runner::is_running() {
-                        dispatch.dispatch(Action::Invalid(msg.clone()));
-                    }
-                    return js_sys::Promise::reject(&Refusal::invalid(msg).to_js());
-                }
-            };
-            // Takes the slot now, before this call returns.
-            let run = run_experiment(json, dispatch.clone(), env.clone());
-            wasm_bindgen_futures::future_to_promise(async move {
-                let results = run.await.map_err(|e| e.to_js())?;
-                let json = serde_json::to_string(&*results).map_err(|e| RunError::Failed(e.to_string())).map_err(|e| Refusal::from(e).to_js())?;
-                js_sys::JSON::parse(&json)
-            })
-        }
+        let (dispatch, env) = (dispatch.clone(), env.clone());
+        move |input: JsValue| crate::lab::api_run(input, &dispatch, &env)
     });
-    let cancel = Closure::<dyn Fn()>::new(runner::cancel);
+    let cancel = Closure::<dyn Fn()>::new(crate::lab::cancel);
     // threadlab.link(experiment, {results}): the share URL of an experiment,
     // with a run's results (the results JSON `run` resolved to) if given.
     let link = Closure::<dyn Fn(JsValue, JsValue) -> Result<String, JsValue>>::new({
@@ -232,9 +249,10 @@ pub fn install(dispatch: UseReducerDispatcher<State>, env: Rc<Environment>, form
             let shared = match results {
                 Some(r) => {
                     let text = js_sys::JSON::stringify(&r).ok().and_then(|s| s.as_string()).unwrap_or_default();
-                    let results: Results = serde_json::from_str(&text)
+                    let doc = serde_json::from_str(&text).unwrap_or_default();
+                    let run = SharedRun::from_document(&doc)
                         .map_err(|e| Refusal::invalid(format!("`results` is not a results object from threadlab.run: {e}")).to_js())?;
-                    Some(SharedRun::of(&results))
+                    Some(run)
                 }
                 None => None,
             };
@@ -293,6 +311,8 @@ pub fn install(dispatch: UseReducerDispatcher<State>, env: Rc<Environment>, form
     // The API lives as long as the page.
     run.forget();
     cancel.forget();
-    let _ = js_sys::Reflect::set(&window, &"threadlab".into(), &api);
-    let _ = window.dispatch_event(&web_sys::Event::new("threadlab-ready").expect("a plain event"));
+    if existing.is_none() {
+        let _ = js_sys::Reflect::set(&window, &"threadlab".into(), &api);
+        let _ = window.dispatch_event(&web_sys::Event::new("threadlab-ready").expect("a plain event"));
+    }
 }

@@ -3,6 +3,7 @@
 //! with it.
 
 use crate::api;
+use crate::lab;
 use crate::components::compare::their_run_vs_yours;
 use crate::components::lessons::Lessons;
 use crate::components::memory::{communication_table, memory_table};
@@ -54,7 +55,13 @@ fn measured(r: &Rc<Results>) -> Html {
 
 #[function_component(App)]
 pub fn app() -> Html {
-    let state = use_reducer(|| State::from_link(runner::environment(), &page::query()));
+    let state = use_reducer(|| {
+        let mut state = State::from_link(runner::environment(), &page::query());
+        // The lab taking the page over keeps counting the shell's runs.
+        state.ended = lab::handover().map_or(0, |h| h.ended);
+        state
+    });
+    lab::seen(&state);
     // The form as it is now, for host messages that run "the experiment shown".
     let form_json = use_mut_ref(|| state.form.to_json());
     *form_json.borrow_mut() = state.form.to_json();
@@ -62,15 +69,22 @@ pub fn app() -> Html {
     {
         let (dispatcher, env, view, form_json) = (state.dispatcher(), state.environment.clone(), state.view, form_json.clone());
         use_effect_with((), move |_| {
+            // `Some` when the shell handed the page over to this build.
+            let handover = lab::handover();
             api::install(dispatcher.clone(), env.clone(), form_json.clone());
+            lab::settled();
             page::set_theme(match view.theme {
                 Theme::Auto => None,
                 t => Some(t.as_str()),
             });
             if page::framed() {
-                page::observe_height(|h| embed::resize(h).iter().for_each(page::post_to_parent));
+                page::observe_height(|h| {
+                    if lab::live() {
+                        embed::resize(h).iter().for_each(page::post_to_parent);
+                    }
+                });
                 let (dispatcher, env, form_json) = (dispatcher.clone(), env.clone(), form_json.clone());
-                page::listen(move |data| match data.as_ref().and_then(embed::host_message) {
+                page::listen(move |data| match data.as_ref().filter(|_| lab::live()).and_then(embed::host_message) {
                     Some(HostMessage::Run { experiment }) => {
                         let json = match experiment {
                             Some(serde_json::Value::String(text)) => serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
@@ -78,16 +92,21 @@ pub fn app() -> Html {
                             None => form_json.borrow().clone(),
                         };
                         // Takes the run slot now, like a click on Run.
-                        api::detach(api::run_experiment(json, dispatcher.clone(), env.clone()));
+                        lab::run(json, &dispatcher, &env);
                     }
-                    Some(HostMessage::Cancel) => runner::cancel(),
+                    Some(HostMessage::Cancel) => lab::cancel(),
                     None => {} // not ours, or not well-formed: ignored
                 });
-                page::post_to_parent(&embed::FrameMessage::Ready { version: threadlab::experiment::FORMAT_VERSION }.to_value());
+                if handover.is_none() {
+                    page::post_to_parent(&embed::FrameMessage::Ready { version: threadlab::experiment::FORMAT_VERSION }.to_value());
+                }
             }
-            // `autorun=1`: the link's experiment, validated like any other.
-            if view.autorun {
-                api::detach(api::run_experiment(form_json.borrow().clone(), dispatcher, env));
+            match handover {
+                // What the shell was asked to run.
+                Some(h) => h.experiment.into_iter().for_each(|json| lab::run(json, &dispatcher, &env)),
+                // `autorun=1`: the link's experiment, validated like any other.
+                None if view.autorun => lab::run(form_json.borrow().clone(), &dispatcher, &env),
+                None => {}
             }
         });
     }
@@ -115,29 +134,30 @@ pub fn app() -> Html {
         let (dispatcher, form, env) = (state.dispatcher(), state.form.clone(), state.environment.clone());
         Callback::from(move |_: ()| {
             // Takes the run slot now; a click during a run is refused.
-            let run = api::run_experiment(form.to_json(), dispatcher.clone(), env.clone());
-            api::detach(run);
+            lab::run(form.to_json(), &dispatcher, &env);
         })
     };
     let on_sweep = {
         let (dispatcher, results, env) = (state.dispatcher(), state.results.clone(), state.environment.clone());
         Callback::from(move |_: ()| {
             if let Some(r) = &results {
-                api::detach(api::run_interval_sweep(r.experiment.clone(), dispatcher.clone(), env.clone()));
+                lab::sweep(r.experiment.clone(), &dispatcher, &env);
             }
         })
     };
-    let on_cancel = Callback::from(|_: ()| runner::cancel());
+    let on_cancel = Callback::from(|_: ()| lab::cancel());
     let on_pick = {
         let (dispatcher, env) = (state.dispatcher(), state.environment.clone());
         Callback::from(move |l: &'static threadlab::lessons::Lesson| {
             dispatcher.dispatch(Action::PickLesson(l));
             let json = serde_json::to_value(l.experiment(env.cores)).unwrap_or_default();
-            api::detach(api::run_experiment(json, dispatcher.clone(), env.clone()));
+            lab::run(json, &dispatcher, &env);
         })
     };
+    // What ran: never in the shell, so its views compile away there.
+    let results = state.results.as_ref().filter(|_| lab::HERE);
     let question = lesson.map(|l| html! { <p class="lesson-question"><span>{ "Lesson: " }</span>{ l.question }</p> });
-    let verdict = state.results.as_ref().and_then(|r| r.verdict.as_ref()).map(verdict_box);
+    let verdict = results.and_then(|r| r.verdict.as_ref()).map(verdict_box);
     let python = experiment.clone().map(|e| html! { <PythonCode experiment={e} machine={runner::known_machine()} /> });
     // Timelines on one axis (the longest run's), or each on its own.
     let shared_axis = use_state(|| false);
@@ -145,14 +165,14 @@ pub fn app() -> Html {
         let shared_axis = shared_axis.clone();
         Callback::from(move |_: Event| shared_axis.set(!*shared_axis))
     };
-    let longest = state.results.as_ref().map_or(0.0, |r| r.models.iter().filter_map(|m| m.timeline.as_ref()).map(|t| t.end_ms - t.start_ms).fold(0.0, f64::max));
+    let longest = results.map_or(0.0, |r| r.models.iter().filter_map(|m| m.timeline.as_ref()).map(|t| t.end_ms - t.start_ms).fold(0.0, f64::max));
     let dismiss = {
         let dispatcher = state.dispatcher();
         Callback::from(move |_: MouseEvent| dispatcher.dispatch(Action::DismissLinkNotes))
     };
 
     let embedded = state.view.embed;
-    let results_now = state.results.clone().filter(|r| experiment.as_ref() == Some(&r.experiment));
+    let results_now = results.cloned().filter(|r| experiment.as_ref() == Some(&r.experiment));
     let theirs = experiment.as_ref().and_then(|e| state.shared_for(e));
     let full_page = experiment
         .as_ref()
@@ -181,7 +201,7 @@ pub fn app() -> Html {
                 { message }
                 <section class="results" aria-live="polite" aria-busy={state.running.is_some().to_string()} data-runs-ended={state.ended.to_string()}>
                     { question.clone() }
-                    if let Some(r) = &state.results {
+                    if let Some(r) = results {
                         { partial_note(r) }
                         { verdict.clone() }
                         <p class="explanation">{ &r.explanation }</p>
@@ -222,7 +242,7 @@ pub fn app() -> Html {
                 if let Some(theirs) = theirs {
                     { their_run_vs_yours(theirs, results_now.as_deref()) }
                 }
-                if let Some(r) = &state.results {
+                if let Some(r) = results {
                     <h2>{ "Results" }</h2>
                     { partial_note(r) }
                     { verdict }

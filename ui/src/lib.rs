@@ -1,6 +1,9 @@
 //! ThreadLab's front-end: a Yew app laid out like Yew's `function_todomvc`.
 //!
 //! - [`state`]: the page state, its [`state::Action`]s and the reducer;
+//! - [`lab`]: the seam between the page and what runs experiments: the
+//!   page's first download (the *shell*, `--features shell`) leaves the
+//!   runner and the results views out and loads the full build on demand;
 //! - [`runner`]: runs an experiment on the workers (through `www/runner.js`)
 //!   and summarises it with the core;
 //! - [`api`]: `window.threadlab`, the scripting API for course pages and tests;
@@ -9,19 +12,23 @@
 pub mod api;
 pub mod app;
 pub mod components;
+pub mod lab;
 pub mod page;
 pub mod runner;
 pub mod state;
 
+#[cfg(feature = "shell")]
 use wasm_bindgen::prelude::*;
 
+/// The shell starts with the page; the lab is started by the shell
+/// ([`lab::take_over`]).
+#[cfg(feature = "shell")]
 #[wasm_bindgen(start)]
 pub fn start() {
-    let root = mount_point();
-    yew::Renderer::<app::App>::with_root(root).render();
+    lab::keep(yew::Renderer::<app::App>::with_root(mount_point()).render());
 }
 
-fn mount_point() -> web_sys::Element {
+pub(crate) fn mount_point() -> web_sys::Element {
     let document = web_sys::window().and_then(|w| w.document()).expect("a page has a document");
     let root = document.get_element_by_id("app").expect("index.html has #app");
     root.set_inner_html("");

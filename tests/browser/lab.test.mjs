@@ -1,0 +1,126 @@
+// The page starts as the shell (pkg/ui/) and loads the lab (pkg/lab/: the
+// runner and the results views) only when an action needs it; the lab then
+// takes the page over without losing what the visitor did (ui/src/lab.rs).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { servedPage, open, pressRun, readResults, alertSays } from './harness.mjs';
+
+const served = servedPage(before, after);
+const SLEEP = { workload: { kind: 'sleep', ms: 5 }, tasks: 2, workers: 2, repeats: 1 };
+
+/** Opens the page, recording every URL it requests. */
+async function openRecording(url) {
+  const page = await served.browser().newPage();
+  const requested = [];
+  page.on('request', (r) => requested.push(new URL(r.url()).pathname));
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(url);
+  await page.waitForFunction(() => window.threadlab !== undefined && !document.querySelector('button.run')?.disabled);
+  return { page, requested, errors };
+}
+
+const labFetched = (requested) => requested.some((p) => p.startsWith('/pkg/lab/'));
+
+test('the lab loads with the first run, not before, and the run is the one asked for', async () => {
+  const { page, requested, errors } = await openRecording(`${served.url()}?workload=sleep&ms=5&tasks=2&workers=2&repeats=1`);
+  assert.ok(requested.includes('/pkg/ui/threadlab_ui_bg.wasm'), 'the shell');
+  assert.equal(labFetched(requested), false, 'no lab before Run');
+  // What a visitor can do without the lab: edit, read the Python program, share.
+  await page.fill('#tasks', '3');
+  assert.match(await page.textContent('.python'), /sleep/);
+  assert.equal(labFetched(requested), false, 'editing needs no lab');
+  // A bad value is refused by the shell itself, the typed text kept.
+  await page.fill('#workers', '0');
+  await page.click('button.run');
+  assert.equal(await alertSays(page, /`workers` must be between 1 and 64/), '`workers` must be between 1 and 64 (got 0)');
+  assert.equal(await page.inputValue('#workers'), '0');
+  assert.equal(labFetched(requested), false, 'a refusal needs no lab');
+  await page.fill('#workers', '2');
+  await pressRun(page);
+  const rows = await readResults(page);
+  assert.equal(rows.length, 4);
+  assert.ok(rows.every((r) => r.ok));
+  assert.ok(labFetched(requested), 'the lab came with Run');
+  assert.equal(await page.inputValue('#tasks'), '3', 'the run used what was typed');
+  assert.equal(await page.locator('#app main').count(), 1, 'one app on the page');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a script keeps the same window.threadlab across the take-over, and ready fires once', async () => {
+  const page = await served.browser().newPage();
+  await page.addInitScript(() => {
+    window.readyEvents = 0;
+    addEventListener('threadlab-ready', () => window.readyEvents++);
+  });
+  await page.goto(served.url());
+  await page.waitForFunction(() => window.threadlab !== undefined);
+  const out = await page.evaluate(async (e) => {
+    const api = window.threadlab;
+    const results = await api.run(e);
+    const link = api.link(e, { results });
+    return { same: api === window.threadlab, models: results.models.length, link, version: api.version };
+  }, SLEEP);
+  assert.equal(out.same, true);
+  assert.equal(out.models, 4);
+  assert.match(out.link, /[?&]r=/, 'the link carries the run');
+  assert.equal(out.version, 1);
+  assert.equal(await page.evaluate(() => window.readyEvents), 1);
+  // Before any run, a link with results works in the shell too.
+  const fresh = await served.browser().newPage();
+  await fresh.goto(served.url());
+  await fresh.waitForFunction(() => window.threadlab !== undefined);
+  const results = await page.evaluate((e) => window.threadlab.run(e), SLEEP);
+  const again = await page.evaluate(([e, r]) => window.threadlab.link(e, { results: r }), [SLEEP, results]);
+  const link = await fresh.evaluate(([e, r]) => window.threadlab.link(e, { results: r }), [SLEEP, results]);
+  assert.equal(link, again, 'the same results give the same link, before the lab as after');
+  assert.equal(await fresh.evaluate(() => [...document.querySelectorAll('script')].length > 0 && performance.getEntriesByType('resource').some((e) => e.name.includes('/pkg/lab/'))), false, 'the shell made it alone');
+  const bad = await fresh.evaluate((e) => {
+    try {
+      window.threadlab.link(e, { results: { models: 'no' } });
+      return 'accepted';
+    } catch (err) {
+      return `${err.name}: ${err.message}`;
+    }
+  }, SLEEP);
+  assert.match(bad, /^InvalidExperiment: `results` is not a results object from threadlab.run/);
+  await page.close();
+  await fresh.close();
+});
+
+test('when the lab cannot be loaded the page says so, keeps its state, and a later Run works', async () => {
+  const { page } = await openRecording(`${served.url()}?workload=sleep&ms=5&tasks=2&workers=2&repeats=1`);
+  await page.route('**/pkg/lab/**', (route) => route.abort('internetdisconnected'));
+  await page.fill('#tasks', '3');
+  await page.click('button.run');
+  assert.match(await alertSays(page, /could not be loaded/), /^ThreadLab's lab could not be loaded \(.+\)\. Check the connection and try again\.$/);
+  await page.waitForSelector('button.run:not([disabled])');
+  assert.equal(await page.inputValue('#tasks'), '3');
+  const rejected = await page.evaluate((e) => window.threadlab.run(e).then(() => 'ran', (err) => err.name), SLEEP);
+  assert.equal(rejected, 'RunError');
+  await page.unroute('**/pkg/lab/**');
+  await pressRun(page);
+  assert.ok((await readResults(page)).every((r) => r.ok));
+  await page.close();
+});
+
+test('Cancel while the lab loads calls the run off; the page stays usable', async () => {
+  const { page } = await open(served.browser(), `${served.url()}?workload=sleep&ms=5&tasks=2&workers=2&repeats=1`);
+  // Hold the lab back until the Cancel.
+  let release;
+  const held = new Promise((r) => (release = r));
+  await page.route('**/pkg/lab/threadlab_ui.js', async (route) => {
+    await held;
+    await route.continue();
+  });
+  await pressRun(page);
+  await page.click('button.cancel');
+  assert.match(await alertSays(page, /cancelled/), /cancelled/);
+  release();
+  await page.waitForSelector('button.run');
+  assert.deepEqual(await page.evaluate(() => window.threadlabRunner.liveWorkers()), [], 'nothing started');
+  await pressRun(page);
+  assert.ok((await readResults(page)).every((r) => r.ok));
+  await page.close();
+});

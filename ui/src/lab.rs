@@ -1,0 +1,236 @@
+//! The lab: what runs experiments and shows what they measured, and the
+//! seam between it and the rest of the page.
+//!
+//! The page's first download is the *shell*: this crate built with
+//! `--features shell` (`pkg/ui/`). It has the form, the lessons, links, the
+//! Python program and the scripting API's reads, and refuses a bad form at
+//! once. The runner, the results views and the exports are only in the full
+//! build (`pkg/lab/`), which the first action that needs them fetches (a
+//! valid Run, a lesson, `autorun=1`, a host page's run message,
+//! `threadlab.run`). The lab then *takes the page over*: the shell's app is
+//! destroyed, the lab's own is mounted on the same element, from the same
+//! address bar, and carries the action out. Nothing between the two is
+//! shared but the address bar, the `window.threadlab` object (the lab fills
+//! the shell's in) and a [`Handover`]: the experiment to run and the count
+//! of runs ended. Cancel while the lab loads cancels what waited for it.
+//!
+//! Both builds call the functions here; only their bodies differ.
+
+use crate::state::State;
+use std::rc::Rc;
+use threadlab::results::Environment;
+use yew::UseReducerDispatcher;
+
+/// Whether this build holds the lab (false in the shell, where results
+/// never exist: the views of results compile away).
+pub const HERE: bool = !cfg!(feature = "shell");
+
+pub use imp::*;
+
+/// What the shell hands the lab with the page.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Handover {
+    /// The experiment JSON to run (a Run click, a lesson, `autorun`, a host
+    /// page's message), if one is waiting.
+    pub experiment: Option<serde_json::Value>,
+    /// Runs ended on the page so far (`data-runs-ended` keeps counting).
+    pub ended: u32,
+}
+
+#[cfg(not(feature = "shell"))]
+mod imp {
+    use super::*;
+    use crate::{api, runner};
+    use std::cell::RefCell;
+    use threadlab::Experiment;
+    use wasm_bindgen::prelude::*;
+
+    thread_local! {
+        /// Set when the shell handed the page over.
+        static HANDED: RefCell<Option<Handover>> = const { RefCell::new(None) };
+        /// Resolves the promise [`take_over`] returned.
+        static SETTLED: RefCell<Option<js_sys::Function>> = const { RefCell::new(None) };
+    }
+
+    /// Called by the shell (`www/runner.js` loads this build) with a
+    /// [`Handover`] as JSON: mounts the lab's app, which runs its experiment.
+    /// Resolves once the app is up and `window.threadlab` is the lab's.
+    #[wasm_bindgen]
+    pub fn take_over(handover: String) -> js_sys::Promise {
+        HANDED.with(|h| *h.borrow_mut() = Some(serde_json::from_str(&handover).unwrap_or_default()));
+        let settled = js_sys::Promise::new(&mut |resolve, _| SETTLED.with(|s| *s.borrow_mut() = Some(resolve)));
+        yew::Renderer::<crate::app::App>::with_root(crate::mount_point()).render();
+        settled
+    }
+
+    /// What the shell handed over, if it did: `None` for an app that
+    /// started on its own.
+    pub fn handover() -> Option<Handover> {
+        HANDED.with(|h| h.borrow().clone())
+    }
+
+    /// The app is mounted and the API installed: callers the shell kept
+    /// waiting may go on.
+    pub fn settled() {
+        if let Some(resolve) = SETTLED.with(|s| s.borrow_mut().take()) {
+            let _ = resolve.call0(&JsValue::NULL);
+        }
+    }
+
+    /// The page's listeners (host messages, the frame's height) are live.
+    pub fn live() -> bool {
+        true
+    }
+
+    /// The shell counts ended runs for the hand-over; the lab needs not.
+    pub fn seen(_: &State) {}
+
+    pub fn run(json: serde_json::Value, dispatch: &UseReducerDispatcher<State>, env: &Rc<Environment>) {
+        api::detach(api::run_experiment(json, dispatch.clone(), env.clone()));
+    }
+
+    pub fn sweep(base: Experiment, dispatch: &UseReducerDispatcher<State>, env: &Rc<Environment>) {
+        api::detach(api::run_interval_sweep(base, dispatch.clone(), env.clone()));
+    }
+
+    pub fn cancel() {
+        runner::cancel();
+    }
+
+    /// `threadlab.run(input)`.
+    pub fn api_run(input: JsValue, dispatch: &UseReducerDispatcher<State>, env: &Rc<Environment>) -> js_sys::Promise {
+        api::run_from_script(input, dispatch, env)
+    }
+}
+
+#[cfg(feature = "shell")]
+mod imp {
+    use super::*;
+    use crate::api::{self, Refusal};
+    use crate::runner::RunError;
+    use crate::state::{Action, Progress};
+    use std::cell::{Cell, RefCell};
+    use threadlab::embed::FrameMessage;
+    use threadlab::Experiment;
+    use wasm_bindgen::prelude::*;
+    use wasm_bindgen_futures::JsFuture;
+
+    #[wasm_bindgen]
+    extern "C" {
+        /// Fetches and starts the lab's build (once); resolves to its module.
+        #[wasm_bindgen(js_namespace = threadlabRunner, js_name = loadLab)]
+        fn js_load_lab() -> js_sys::Promise;
+    }
+
+    thread_local! {
+        static APP: RefCell<Option<yew::AppHandle<crate::app::App>>> = const { RefCell::new(None) };
+        /// The take-over, once begun: resolves when the lab has the page.
+        static TAKEN: RefCell<Option<js_sys::Promise>> = const { RefCell::new(None) };
+        /// Cancels so far: what was asked for before one is not carried out.
+        static CANCELS: Cell<u32> = const { Cell::new(0) };
+        /// The page waiting for the lab to run its Run click, to tell it of a cancel.
+        static WAITING: RefCell<Option<UseReducerDispatcher<State>>> = const { RefCell::new(None) };
+        static ENDED: Cell<u32> = const { Cell::new(0) };
+    }
+
+    /// Keeps the shell's app, to destroy it when the lab takes over.
+    pub fn keep(app: yew::AppHandle<crate::app::App>) {
+        APP.with(|a| *a.borrow_mut() = Some(app));
+    }
+
+    /// The shell never hands over to itself.
+    pub fn handover() -> Option<Handover> {
+        None
+    }
+
+    pub fn settled() {}
+
+    /// The shell's listeners fall silent once the lab has the page.
+    pub fn live() -> bool {
+        TAKEN.with(|t| t.borrow().is_none())
+    }
+
+    /// Notes what the page shows that the lab carries on (runs ended).
+    pub fn seen(state: &State) {
+        ENDED.with(|e| e.set(state.ended));
+    }
+
+    /// A bad experiment is refused here, as the lab would (the form keeps
+    /// what was typed); a good one is handed to the lab to run.
+    pub fn run(json: serde_json::Value, dispatch: &UseReducerDispatcher<State>, env: &Rc<Environment>) {
+        if WAITING.with(|w| w.borrow().is_some()) {
+            return; // one is already waiting: the lab would refuse a second
+        }
+        if let Err(e) = api::check(&json, env.cores) {
+            dispatch.dispatch(Action::Invalid(e.to_string()));
+            api::tell_host(FrameMessage::Error { message: &e.to_string() });
+            return;
+        }
+        dispatch.dispatch(Action::Started(None));
+        dispatch.dispatch(Action::Progress(Progress { done: 0, total: 1, label: "Loading the lab…".into(), eta_s: None }));
+        WAITING.with(|w| *w.borrow_mut() = Some(dispatch.clone()));
+        let (asked, dispatch) = (CANCELS.with(Cell::get), dispatch.clone());
+        wasm_bindgen_futures::spawn_local(async move {
+            let outcome = with_lab(asked, Some(json)).await;
+            WAITING.with(|w| w.borrow_mut().take());
+            if let Err(message) = outcome {
+                dispatch.dispatch(Action::Failed(message));
+            }
+        });
+    }
+
+    /// Results exist only in the lab.
+    pub fn sweep(_: Experiment, _: &UseReducerDispatcher<State>, _: &Rc<Environment>) {}
+
+    /// Nothing runs in the shell: what waits for the lab is called off.
+    pub fn cancel() {
+        CANCELS.with(|c| c.set(c.get() + 1));
+        if let Some(dispatch) = WAITING.with(|w| w.borrow_mut().take()) {
+            dispatch.dispatch(Action::Failed(RunError::Cancelled.to_string()));
+        }
+    }
+
+    /// `threadlab.run(input)`: the lab's, once it has the page.
+    pub fn api_run(input: JsValue, _: &UseReducerDispatcher<State>, _: &Rc<Environment>) -> js_sys::Promise {
+        let asked = CANCELS.with(Cell::get);
+        wasm_bindgen_futures::future_to_promise(async move {
+            match with_lab(asked, None).await {
+                Ok(true) => {}
+                Ok(false) => return Err(Refusal::from(RunError::Cancelled).to_js()),
+                Err(message) => return Err(Refusal::from(RunError::Failed(message)).to_js()),
+            }
+            let window = web_sys::window().map(JsValue::from).unwrap_or_default();
+            let api = js_sys::Reflect::get(&window, &"threadlab".into())?;
+            let run: js_sys::Function = js_sys::Reflect::get(&api, &"run".into())?.dyn_into()?;
+            JsFuture::from(js_sys::Promise::resolve(&run.call1(&api, &input)?)).await
+        })
+    }
+
+    /// Loads the lab and, unless a cancel came after `asked` cancels, lets
+    /// it take the page over (once) with `experiment` to run. `Ok(false)`:
+    /// cancelled (the shell stays); `Err`: why the lab could not be loaded
+    /// (the shell stays, and the next try loads again).
+    async fn with_lab(asked: u32, experiment: Option<serde_json::Value>) -> Result<bool, String> {
+        let failed = |e: JsValue| format!("ThreadLab's lab could not be loaded ({}). Check the connection and try again.", crate::runner::message(e));
+        let lab = JsFuture::from(js_load_lab()).await.map_err(failed)?;
+        if CANCELS.with(Cell::get) != asked {
+            return Ok(false);
+        }
+        let taken = match TAKEN.with(|t| t.borrow().clone()) {
+            Some(taken) => taken,
+            None => {
+                let take_over: js_sys::Function = js_sys::Reflect::get(&lab, &"take_over".into()).and_then(JsCast::dyn_into).map_err(failed)?;
+                let handover = Handover { experiment, ended: ENDED.with(Cell::get) };
+                if let Some(app) = APP.with(|a| a.borrow_mut().take()) {
+                    app.destroy();
+                }
+                let taken = take_over.call1(&JsValue::NULL, &serde_json::to_string(&handover).unwrap_or_default().into()).map_err(failed)?;
+                let taken = js_sys::Promise::resolve(&taken);
+                TAKEN.with(|t| *t.borrow_mut() = Some(taken.clone()));
+                taken
+            }
+        };
+        JsFuture::from(taken).await.map_err(failed)?;
+        Ok(true)
+    }
+}
