@@ -50,21 +50,35 @@ pub fn chunk_bytes(total: u64, tasks: u32, index: u32) -> Vec<u8> {
 
 /// What a task returns for its bytes.
 pub fn checksum(bytes: &[u8]) -> u64 {
-    u64::from(crc32fast::hash(bytes))
+    u64::from(crc32(0, bytes))
+}
+
+/// CRC-32 of `bytes` after `crc`'s: natively crc32fast (a carry-less
+/// multiply where the CPU has one), in wasm [`crate::crc32`] (no such
+/// instruction there, and that portable code is faster in V8 than
+/// crc32fast's).
+fn crc32(crc: u32, bytes: &[u8]) -> u32 {
+    if cfg!(target_arch = "wasm32") {
+        crate::crc32::update(crc, bytes)
+    } else {
+        let mut hasher = crc32fast::Hasher::new_with_initial(crc);
+        hasher.update(bytes);
+        hasher.finalize()
+    }
 }
 
 /// [`checksum`] of `range` of an input, computed without holding it.
 pub fn checksum_of(range: Range<u64>) -> u64 {
-    let mut hasher = crc32fast::Hasher::new();
+    let mut crc = 0;
     let mut block = vec![0u8; 1 << 16];
     let mut at = range.start;
     while at < range.end {
         let n = (range.end - at).min(block.len() as u64) as usize;
         fill(at, &mut block[..n]);
-        hasher.update(&block[..n]);
+        crc = crc32(crc, &block[..n]);
         at += n as u64;
     }
-    u64::from(hasher.finalize())
+    u64::from(crc)
 }
 
 #[cfg(test)]

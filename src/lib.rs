@@ -6,7 +6,8 @@
 //!   worker receives (experiment + machine facts);
 //! - [`workloads`]: one module per kind of task (its parameters, limits,
 //!   cost, work, expected value and check, description);
-//! - [`data`]: the input a data-heavy task reads, how it is split and checked;
+//! - [`data`]: the input a data-heavy task reads, how it is split and checked
+//!   ([`crc32`]: its checksum in the browser's wasm);
 //! - [`export`]: results as CSV, timelines as Perfetto traces, file names;
 //! - [`plan`]: what a press of Run does, step by step;
 //! - [`models`]: the execution models (sequential, threads, processes), written
@@ -26,6 +27,7 @@
 //! The browser glue (`engine/`) and the UI (`ui/`) implement the traits over
 //! `web-sys`; this crate never depends on them.
 
+pub mod crc32;
 pub mod data;
 pub mod dispatch;
 pub mod embed;
