@@ -21,6 +21,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, extname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { base as prefix, DIRS, rebase } from './assets.mjs';
 import { precompress } from './compress.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -54,17 +55,17 @@ function write(path, data) {
 const built = spawnSync('bash', ['scripts/build.sh'], { cwd: root, stdio: 'inherit' });
 if (built.status !== 0) process.exit(built.status ?? 1);
 
-const assets = ['www', 'pkg']
+const assets = DIRS
   .flatMap((dir) => walk(join(root, dir)).map((f) => `${dir}/${f}`))
   .filter((f) => SHIPPED.includes(extname(f)) && f !== `www/${SW}`);
 
 // The hash covers everything dist/ is made of, this script included.
 const hash = createHash('sha256');
-for (const f of [...assets, ...PAGES, HANDOFF, `www/${SW}`, 'scripts/dist.mjs', 'scripts/compress.mjs']) {
+for (const f of [...assets, ...PAGES, HANDOFF, `www/${SW}`, 'scripts/dist.mjs', 'scripts/assets.mjs', 'scripts/compress.mjs']) {
   hash.update(`${f}\0`).update(readFileSync(join(root, f))).update('\0');
 }
 const id = hash.digest('hex').slice(0, 16);
-const base = `assets/${id}/`;
+const base = prefix(id);
 
 const idFile = join(dist, '.build-id');
 if (!process.argv.includes('--force') && existsSync(idFile) && readFileSync(idFile, 'utf8') === id) {
@@ -75,14 +76,9 @@ if (!process.argv.includes('--force') && existsSync(idFile) && readFileSync(idFi
 rmSync(dist, { recursive: true, force: true });
 for (const f of assets) write(join(dist, base, f), readFileSync(join(root, f)));
 
-/** A page's references to www/ and pkg/, pointed at this build's assets. */
-const rebase = (html) => html.replace(/(["'])(\.\/)?(www|pkg)\//g, `$1$2${base}$3/`);
-
 for (const page of PAGES) {
   let html = readFileSync(join(root, page), 'utf8');
-  // "www/…", "./www/…", 'pkg/…' in attributes and in the inline module's
-  // imports. The `./` stays: an import without it would be a bare specifier.
-  html = rebase(html);
+  html = rebase(html, id);
   // The loader registers the service worker only where the page names it.
   const loader = `${base}www/isolation.js"`;
   if (html.split(loader).length !== 2) throw new Error(`dist: ${page} must load www/isolation.js once`);
@@ -98,7 +94,7 @@ for (const page of PAGES) {
 }
 
 // The Perfetto hand-over page, next to the page (its files in assets/).
-write(join(dist, HANDOFF), rebase(readFileSync(join(root, HANDOFF), 'utf8')));
+write(join(dist, HANDOFF), rebase(readFileSync(join(root, HANDOFF), 'utf8'), id));
 
 // What the worker caches for offline use, relative to it (the page at its
 // own URL too: that is how a visitor opens it).
