@@ -6,13 +6,25 @@
 // precompressed `.br`/`.gz` sibling (scripts/build.sh writes them for pkg/)
 // when it is at least as new as the file, else a copy compressed once and
 // kept in memory until the file changes.
+//
+// The pages are served pointing at `assets/<id>/www/…` and `…/pkg/…`
+// (scripts/assets.mjs), where the id stands for every file under www/ and
+// pkg/ as it is now (paths, inodes, sizes, modification and change times).
+// Under the current id a file is sent `immutable`: the browser keeps it, and
+// a new worker loads its scripts from its cache instead of asking here again
+// (README, Performance: process worker start-up). Any change to those files
+// gives a new id, so a rebuild never reaches the browser as stale code; a
+// file asked for under any other id (a page from before the rebuild) is sent
+// as it is now, with `no-cache`, and so is everything unversioned.
 import { createServer } from 'node:http';
-import { readFile, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DIRS, rebase } from './assets.mjs';
 import { COMPRESSED, compress, negotiate } from './compress.mjs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+const repository = fileURLToPath(new URL('..', import.meta.url));
 const types = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -24,9 +36,13 @@ const types = {
   '.png': 'image/png',
   '.ico': 'image/x-icon',
 };
-// Only these are served: the page, its scripts and the build output, and
-// the Perfetto hand-over page.
-const allowed = ['index.html', 'perfetto.html', `www${sep}`, `pkg${sep}`];
+// Only these are served: the pages (the page and the Perfetto hand-over
+// page), their scripts and the build output.
+const pages = ['index.html', 'perfetto.html'];
+const allowed = [...pages, ...DIRS.map((d) => `${d}${sep}`)];
+// A versioned URL: assets/<id>/ then a path under www/ or pkg/.
+const versioned = new RegExp(`^/assets/([0-9a-f]{16})(/(?:${DIRS.join('|')})/.*)$`);
+const IMMUTABLE = 'public, max-age=31536000, immutable';
 // Pages served without cross-origin isolation: the Perfetto hand-over page
 // must be able to talk to a window of ui.perfetto.dev (COOP would cut it off).
 const unisolated = ['perfetto.html'];
@@ -38,18 +54,44 @@ const isolation = {
   'Document-Isolation-Policy': 'isolate-and-require-corp',
 };
 
-/** Compressed copies made here, by file: {mtimeMs, size, copies: Promise<{br, gz}>}. */
+/**
+ * The id of the files under www/ and pkg/ of `root` as they are now (16 hex
+ * digits), or null while they cannot all be read (a build replacing them).
+ * About 50 stats: asked for each page and each versioned file sent, which
+ * the browser then keeps.
+ */
+async function buildId(root) {
+  try {
+    const hash = createHash('sha256');
+    for (const dir of DIRS) {
+      const files = (await readdir(join(root, dir), { recursive: true })).sort();
+      const stats = await Promise.all(files.map((f) => stat(join(root, dir, f))));
+      files.forEach((f, i) => {
+        const { ino, size, mtimeMs, ctimeMs } = stats[i];
+        hash.update(`${dir}/${f}\0${ino} ${size} ${mtimeMs} ${ctimeMs}\0`);
+      });
+    }
+    return hash.digest('hex').slice(0, 16);
+  } catch {
+    return null;
+  }
+}
+
+/** Compressed copies made here, by file: {mtimeMs, size, id, copies: Promise<{br, gz}>}. */
 const made = new Map();
 
-/** The body of `file` in `encoding` ('br' or 'gzip'). */
-async function encoded(file, encoding) {
+/**
+ * The body of `file` in `encoding` ('br' or 'gzip'); a page's (`id` given)
+ * pointed at build `id` first.
+ */
+async function encoded(file, encoding, id) {
   const { mtimeMs, size } = await stat(file);
   const sibling = `${file}.${encoding === 'br' ? 'br' : 'gz'}`;
-  const fresh = await stat(sibling).then((s) => s.mtimeMs >= mtimeMs, () => false);
+  const fresh = id === undefined && (await stat(sibling).then((s) => s.mtimeMs >= mtimeMs, () => false));
   if (fresh) return readFile(sibling);
   let m = made.get(file);
-  if (!m || m.mtimeMs !== mtimeMs || m.size !== size) {
-    m = { mtimeMs, size, copies: readFile(file).then((data) => compress(data, extname(file))) };
+  if (!m || m.mtimeMs !== mtimeMs || m.size !== size || m.id !== id) {
+    m = { mtimeMs, size, id, copies: body(file, id).then((data) => compress(data, extname(file))) };
     m.copies.catch(() => made.delete(file));
     made.set(file, m);
   }
@@ -57,8 +99,17 @@ async function encoded(file, encoding) {
   return encoding === 'br' ? br : gz;
 }
 
-/** `isolated: false` serves without the isolation headers (to test the fallback). */
-export function serve({ port = 8080, host = '127.0.0.1', quiet = false, isolated = true } = {}) {
+/** The bytes of `file`; a page's (`id` given) pointed at build `id`, if there is one. */
+async function body(file, id) {
+  const data = await readFile(file);
+  return id ? Buffer.from(rebase(data.toString('utf8'), id)) : data;
+}
+
+/**
+ * `isolated: false` serves without the isolation headers (to test the
+ * fallback); `root` serves another copy of the repository's layout (tests).
+ */
+export function serve({ port = 8080, host = '127.0.0.1', quiet = false, isolated = true, root = repository } = {}) {
   // Links may be long (a hostile or mangled one up to 100 KB): let the page
   // load and say so, rather than the server refusing the request (Node's
   // default limit is 16 KB of headers).
@@ -70,7 +121,8 @@ export function serve({ port = 8080, host = '127.0.0.1', quiet = false, isolated
       res.writeHead(400, { ...(isolated ? isolation : {}), 'Cache-Control': 'no-cache' }).end('bad request');
       return;
     }
-    const rel = normalize(path === '/' ? 'index.html' : path.slice(1));
+    const [, version, unversioned] = path.match(versioned) ?? [];
+    const rel = normalize(path === '/' ? 'index.html' : (unversioned ?? path).slice(1));
     // As dist/_headers does: every path isolated but the hand-over page.
     const headers = { ...(isolated && !unisolated.includes(rel) ? isolation : {}), 'Cache-Control': 'no-cache' };
     if (!allowed.some((a) => rel === a || rel.startsWith(a)) || rel.includes('..')) {
@@ -80,15 +132,16 @@ export function serve({ port = 8080, host = '127.0.0.1', quiet = false, isolated
     try {
       const file = join(root, rel);
       const type = { 'Content-Type': types[extname(rel)] ?? 'application/octet-stream' };
-      if (COMPRESSED.includes(extname(rel))) {
-        const encoding = negotiate(req.headers['accept-encoding']);
-        const body = encoding ? await encoded(file, encoding) : await readFile(file);
-        const how = encoding ? { 'Content-Encoding': encoding } : {};
-        res.writeHead(200, { ...headers, ...type, ...how, Vary: 'Accept-Encoding', 'Content-Length': body.length }).end(body);
-      } else {
-        const body = await readFile(file);
-        res.writeHead(200, { ...headers, ...type }).end(body);
-      }
+      // A page points at the current build's versioned URLs.
+      const id = pages.includes(rel) ? await buildId(root) : undefined;
+      const encoding = COMPRESSED.includes(extname(rel)) ? negotiate(req.headers['accept-encoding']) : null;
+      const data = encoding ? await encoded(file, encoding, id) : await body(file, id);
+      // Immutable only if the id is still the files' after reading: no change
+      // came between the page that named it and these bytes.
+      if (version && version === (await buildId(root))) headers['Cache-Control'] = IMMUTABLE;
+      const how = encoding ? { 'Content-Encoding': encoding } : {};
+      const vary = COMPRESSED.includes(extname(rel)) ? { Vary: 'Accept-Encoding' } : {};
+      res.writeHead(200, { ...headers, ...type, ...how, ...vary, 'Content-Length': data.length }).end(data);
     } catch {
       res.writeHead(404, headers).end('not found');
     }

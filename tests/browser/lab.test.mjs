@@ -12,7 +12,8 @@ const SLEEP = { workload: { kind: 'sleep', ms: 5 }, tasks: 2, workers: 2, repeat
 async function openRecording(url) {
   const page = await served.browser().newPage();
   const requested = [];
-  page.on('request', (r) => requested.push(new URL(r.url()).pathname));
+  // As in the repository: without the build's prefix, assets/<id>/ (scripts/assets.mjs).
+  page.on('request', (r) => requested.push(new URL(r.url()).pathname.replace(/^\/assets\/[0-9a-f]{16}\//, '/')));
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(url);
