@@ -80,10 +80,17 @@ function ratio(top, bottom, target, extra = {}) {
 
 const run = (page, experiment) => page.evaluate((e) => window.threadlab.run(e), experiment);
 
+/**
+ * Where the page loaded www/ from (its stylesheet's directory): the dev
+ * server and dist/ serve it under the build's own prefix, assets/<id>/, which
+ * the browser may cache, as it does for the app's workers.
+ */
+const wwwOf = (page) => page.evaluate(() => new URL('./', document.querySelector('link[rel="stylesheet"]').href).href);
+
 /** Starts www/bench.js in the page; resolves once it said 'ready'. */
-const startBenchWorker = (page, engine) =>
-  page.evaluate(async (engine) => {
-    const w = new Worker(new URL('www/bench.js', location.href), { type: 'module' });
+const startBenchWorker = async (page, engine) =>
+  page.evaluate(async ([engine, www]) => {
+    const w = new Worker(new URL('bench.js', www), { type: 'module' });
     await new Promise((resolve) => w.addEventListener('message', resolve, { once: true }));
     window.benchWorker = w;
     window.benchAsk = (msg) =>
@@ -92,7 +99,7 @@ const startBenchWorker = (page, engine) =>
         w.postMessage(msg);
       });
     if (engine !== null) await window.benchAsk({ op: 'engine', threads: engine });
-  }, engine);
+  }, [engine, await wwwOf(page)]);
 const stopBenchWorker = (page) => page.evaluate(() => window.benchWorker.terminate());
 
 /**
@@ -266,9 +273,9 @@ try {
   // 3. Process worker start-up, request → ready.
   if (wanted('process_startup')) {
     log('process start-up');
-    const samples = await page.evaluate(async (repeats) => {
+    const samples = await page.evaluate(async ([repeats, www]) => {
       const ready = (worker) => new Promise((resolve) => worker.addEventListener('message', resolve, { once: true }));
-      const wasmUrl = new URL('pkg/single/threadlab_engine_bg.wasm', location.href);
+      const wasmUrl = new URL('../pkg/single/threadlab_engine_bg.wasm', www);
       const bytes = await (await fetch(wasmUrl)).arrayBuffer();
       const module = await WebAssembly.compile(bytes);
       const out = { shared: [], per_worker: [], bare: [], warm: [] };
@@ -277,7 +284,7 @@ try {
       for (let i = 0; i < repeats * 4; i++) {
         out.shared.push(await window.threadlabRunner.probeProcessStartup());
         // A worker started ahead (its scripts loaded), asked only now.
-        const spare = new Worker(new URL('www/process.js', location.href), { type: 'module' });
+        const spare = new Worker(new URL('process.js', www), { type: 'module' });
         await sleep(100);
         let t = now();
         spare.postMessage({ module, id: 0 });
@@ -286,20 +293,20 @@ try {
         spare.terminate();
         // The same worker script, sent the wasm's bytes: it compiles its own.
         let t0 = now();
-        const w = new Worker(new URL('www/process.js', location.href), { type: 'module' });
+        const w = new Worker(new URL('process.js', www), { type: 'module' });
         w.postMessage({ module: bytes, id: 0 });
         await ready(w);
         out.per_worker.push(now() - t0);
         w.terminate();
         // A worker that does nothing but say it runs: what the browser costs.
         t0 = now();
-        const b = new Worker(new URL('www/bench.js', location.href), { type: 'module' });
+        const b = new Worker(new URL('bench.js', www), { type: 'module' });
         await ready(b);
         out.bare.push(now() - t0);
         b.terminate();
       }
       return out;
-    }, REPEATS);
+    }, [REPEATS, await wwwOf(page)]);
     out.process_startup = {
       module_shared: figure(samples.shared, 'ms', { max: 10 }, { note: 'the page compiled the single engine once and posts the WebAssembly.Module' }),
       compiled_per_worker: figure(samples.per_worker, 'ms', null, { note: 'each worker compiles the wasm bytes itself' }),
@@ -458,14 +465,17 @@ try {
       { workload: { kind: 'data', bytes: 4 << 20, cpu_ms: 0 }, tasks: 4, workers: n, repeats: 1 },
       { workload: { kind: 'mixed', recipe: 'cpu 5ms, io 5ms, x2' }, tasks: 4, workers: n, repeats: 1 },
     ];
+    const www = await wwwOf(p);
     const memory = async () => {
       await cdp.send('HeapProfiler.collectGarbage');
       const { usedSize } = await cdp.send('Runtime.getHeapUsage');
-      // The page's two UI builds: the shell it starts with and the lab that took over.
-      const wasm = await p.evaluate(async () => {
-        const sizes = await Promise.all(['ui', 'lab'].map(async (b) => (await (await import(`./pkg/${b}/threadlab_ui.js`)).default()).memory.buffer.byteLength));
+      // The page's two UI builds, the shell it starts with and the lab that
+      // took over: the modules at the URLs the page imported (another URL
+      // would be another instance).
+      const wasm = await p.evaluate(async (www) => {
+        const sizes = await Promise.all(['ui', 'lab'].map(async (b) => (await (await import(new URL(`../pkg/${b}/threadlab_ui.js`, www))).default()).memory.buffer.byteLength));
         return sizes[0] + sizes[1];
-      });
+      }, www);
       return { js_heap: usedSize, ui_wasm: wasm };
     };
     const workerMemory = (r) => r.models.reduce((a, m) => a + (m.memory?.memories ?? []).reduce((x, y) => x + y, 0), 0);
