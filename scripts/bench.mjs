@@ -284,7 +284,7 @@ try {
       for (let i = 0; i < repeats * 4; i++) {
         out.shared.push(await window.threadlabRunner.probeProcessStartup());
         // A worker started ahead (its scripts loaded), asked only now.
-        const spare = new Worker(new URL('process.js', www), { type: 'module' });
+        const spare = new Worker(new URL('worker.js', www), { type: 'module' });
         await sleep(100);
         let t = now();
         spare.postMessage({ module, id: 0 });
@@ -293,7 +293,7 @@ try {
         spare.terminate();
         // The same worker script, sent the wasm's bytes: it compiles its own.
         let t0 = now();
-        const w = new Worker(new URL('process.js', www), { type: 'module' });
+        const w = new Worker(new URL('worker.js', www), { type: 'module' });
         w.postMessage({ module: bytes, id: 0 });
         await ready(w);
         out.per_worker.push(now() - t0);
@@ -445,7 +445,7 @@ try {
       usable_ms: figure(loads.map((l) => l.usableMs), 'ms', { max: 1000 }, { note: 'navigation start → Run button enabled and window.threadlab defined, on localhost' }),
       bytes_raw: figure(loads.map((l) => sum(l, 'raw')), 'bytes'),
       bytes_served: figure(loads.map((l) => sum(l, 'served')), 'bytes', { max: 250_000 }, { note: 'body bytes as sent (brotli), before Run is usable' }),
-      engines_fetched_before_run: loads.some((l) => l.requested.some((u) => /\/pkg\/(threads|single)\/|\/www\/(process|coordinator)\.js/.test(u))),
+      engines_fetched_before_run: loads.some((l) => l.requested.some((u) => /\/pkg\/(threads|single)\/|\/www\/worker\.js/.test(u))),
       files: last.files,
     };
     out.first_load.engines_met = !out.first_load.engines_fetched_before_run;

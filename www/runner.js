@@ -36,9 +36,10 @@ let lastHandle = 0;
 
 /** A worker and the answers it sent that nobody has read yet. */
 class Endpoint {
-  constructor(handle, script) {
+  constructor(handle) {
     this.handle = handle;
-    this.worker = new Worker(new URL(script, import.meta.url), { type: 'module' });
+    // Every worker runs worker.js; its first message says which it is.
+    this.worker = new Worker(new URL('worker.js', import.meta.url), { type: 'module' });
     this.inbox = [];
     this.waiters = new Set();
     this.dead = null;
@@ -86,23 +87,23 @@ class Endpoint {
 }
 
 /**
- * Starts a worker: `script` is 'process' (single-threaded engine, its own
+ * Starts a worker: `kind` is 'process' (single-threaded engine, its own
  * memory) or 'coordinator' (threaded engine and a pool of `threads`).
  * Resolves to its handle once the init message is posted; its first answer
  * (a hello) arrives through `recv`.
  */
-async function spawn(script, id, threads) {
+async function spawn(kind, id, threads) {
   const handle = ++lastHandle;
   // Registered before any await, so terminateAll() also stops a worker
   // that is still starting.
-  const e = new Endpoint(handle, `${script}.js`);
+  const e = new Endpoint(handle);
   live.set(handle, e);
   // A stop while the engine is still downloading ends the wait at once.
-  const module = await Promise.race([moduleOf(script === 'coordinator' ? 'threads' : 'single'), e.died]).catch((err) => {
+  const module = await Promise.race([moduleOf(kind === 'coordinator' ? 'threads' : 'single'), e.died]).catch((err) => {
     e.kill(err);
     throw err;
   });
-  e.worker.postMessage(script === 'coordinator' ? { module, threads } : { module, id });
+  e.worker.postMessage(kind === 'coordinator' ? { module, threads } : { module, id });
   return handle;
 }
 

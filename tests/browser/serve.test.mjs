@@ -80,7 +80,7 @@ test('the page points at the build id, whose files may be kept for ever; anythin
   assert.ok(id, 'the page imports ./assets/<id>/www/runner.js');
   const html = page.body.toString();
   assert.ok(!/["'](\.\/)?(www|pkg)\//.test(html), 'no unversioned reference left');
-  for (const path of ['www/process.js', 'www/style.css', 'pkg/single/threadlab_engine.js', 'pkg/single/threadlab_engine_bg.wasm']) {
+  for (const path of ['www/worker.js', 'www/style.css', 'pkg/single/threadlab_engine.js', 'pkg/single/threadlab_engine_bg.wasm']) {
     const raw = readFileSync(root + path);
     const versioned = await get(`/assets/${id}/${path}`);
     assert.equal(versioned.status, 200, path);
@@ -109,12 +109,12 @@ test('a rebuild gives a new id at once: the old id is never sent as immutable ag
     cpSync(root + 'index.html', join(site, 'index.html'));
     mkdirSync(join(site, 'www'));
     mkdirSync(join(site, 'pkg', 'single'), { recursive: true });
-    const script = join(site, 'www', 'process.js');
+    const script = join(site, 'www', 'worker.js');
     writeFileSync(script, 'export const build = 1;\n');
     writeFileSync(join(site, 'pkg', 'single', 'threadlab_engine.js'), 'export {};\n');
     const first = await idOf(other.url);
     assert.ok(first);
-    assert.equal((await get(`/assets/${first}/www/process.js`, undefined, other.url)).headers['cache-control'], IMMUTABLE);
+    assert.equal((await get(`/assets/${first}/www/worker.js`, undefined, other.url)).headers['cache-control'], IMMUTABLE);
     assert.equal(await idOf(other.url), first, 'nothing changed, same id');
 
     // The same size and modification time to the nanosecond, other bytes
@@ -129,10 +129,10 @@ test('a rebuild gives a new id at once: the old id is never sent as immutable ag
     assert.equal(statSync(script, { bigint: true }).mtimeNs, statSync(times, { bigint: true }).mtimeNs);
     const second = await idOf(other.url);
     assert.ok(second && second !== first, `a new id after the change (${first}, then ${second})`);
-    const stale = await get(`/assets/${first}/www/process.js`, undefined, other.url);
+    const stale = await get(`/assets/${first}/www/worker.js`, undefined, other.url);
     assert.equal(stale.headers['cache-control'], 'no-cache');
     assert.equal(stale.body.toString(), 'export const build = 2;\n', 'what the file is now, never kept');
-    const fresh = await get(`/assets/${second}/www/process.js`, undefined, other.url);
+    const fresh = await get(`/assets/${second}/www/worker.js`, undefined, other.url);
     assert.equal(fresh.headers['cache-control'], IMMUTABLE);
     assert.equal(fresh.body.toString(), 'export const build = 2;\n');
 
