@@ -437,6 +437,14 @@ try {
         }, usableMs),
       );
       loads.at(-1).requested = requestedBeforeUsable;
+      // What the first run adds: the lab (ui/src/lab.rs), fetched and started.
+      loads.at(-1).lab = await p.evaluate(async () => {
+        const t0 = performance.now();
+        await window.threadlabRunner.loadLab();
+        const ms = performance.now() - t0;
+        const files = performance.getEntriesByType('resource').filter((e) => e.startTime >= t0 && e.name.includes('/pkg/lab/'));
+        return { ms, served: files.reduce((a, e) => a + e.encodedBodySize, 0), raw: files.reduce((a, e) => a + e.decodedBodySize, 0) };
+      });
       await context.close();
     }
     const sum = (l, k) => l.files.reduce((a, f) => a + f[k], 0);
@@ -445,7 +453,9 @@ try {
       usable_ms: figure(loads.map((l) => l.usableMs), 'ms', { max: 1000 }, { note: 'navigation start → Run button enabled and window.threadlab defined, on localhost' }),
       bytes_raw: figure(loads.map((l) => sum(l, 'raw')), 'bytes'),
       bytes_served: figure(loads.map((l) => sum(l, 'served')), 'bytes', { max: 250_000 }, { note: 'body bytes as sent (brotli), before Run is usable' }),
-      engines_fetched_before_run: loads.some((l) => l.requested.some((u) => /\/pkg\/(threads|single)\/|\/www\/worker\.js/.test(u))),
+      engines_fetched_before_run: loads.some((l) => l.requested.some((u) => /\/pkg\/(threads|single|lab)\/|\/www\/worker\.js/.test(u))),
+      lab_ms: figure(loads.map((l) => l.lab.ms), 'ms', null, { note: 'the lab (runner and results views), fetched and started by the first run: what that run waits for on top' }),
+      lab_bytes_served: figure(loads.map((l) => l.lab.served), 'bytes', null, { note: `as served (${Math.round(last.lab.raw / 1000)} kB raw)` }),
       files: last.files,
     };
     out.first_load.engines_met = !out.first_load.engines_fetched_before_run;
