@@ -24,7 +24,9 @@ async function openRecording(url) {
 const labFetched = (requested) => requested.some((p) => p.startsWith('/pkg/lab/'));
 
 test('the lab loads with the first run, not before, and the run is the one asked for', async () => {
-  const { page, requested, errors } = await openRecording(`${served.url()}?workload=sleep&ms=5&tasks=2&workers=2&repeats=1`);
+  const { page, requested, errors } = await openRecording(`${served.url()}?workload=sleep&ms=5&tasks=2&workers=2&repeats=1&colour=red`);
+  const notes = await page.textContent('.link-notes');
+  assert.match(notes, /colour/, 'the link\'s unusable part is named');
   assert.ok(requested.includes('/pkg/ui/threadlab_ui_bg.wasm'), 'the shell');
   assert.equal(labFetched(requested), false, 'no lab before Run');
   // What a visitor can do without the lab: edit, read the Python program, share.
@@ -44,6 +46,7 @@ test('the lab loads with the first run, not before, and the run is the one asked
   assert.ok(rows.every((r) => r.ok));
   assert.ok(labFetched(requested), 'the lab came with Run');
   assert.equal(await page.inputValue('#tasks'), '3', 'the run used what was typed');
+  assert.equal(await page.textContent('.link-notes'), notes, 'the link\'s notes stay until dismissed');
   assert.equal(await page.locator('#app main').count(), 1, 'one app on the page');
   assert.deepEqual(errors, []);
   await page.close();

@@ -57,8 +57,11 @@ fn measured(r: &Rc<Results>) -> Html {
 pub fn app() -> Html {
     let state = use_reducer(|| {
         let mut state = State::from_link(runner::environment(), &page::query());
-        // The lab taking the page over keeps counting the shell's runs.
-        state.ended = lab::handover().map_or(0, |h| h.ended);
+        // The lab taking the page over goes on from what the shell showed.
+        if let Some(h) = lab::handover() {
+            state.ended = h.ended;
+            state.link_notes = h.link_notes;
+        }
         state
     });
     lab::seen(&state);

@@ -11,8 +11,8 @@
 //! destroyed, the lab's own is mounted on the same element, from the same
 //! address bar, and carries the action out. Nothing between the two is
 //! shared but the address bar, the `window.threadlab` object (the lab fills
-//! the shell's in) and a [`Handover`]: the experiment to run and the count
-//! of runs ended. Cancel while the lab loads cancels what waited for it.
+//! the shell's in) and a [`Handover`]: the experiment to run, the count
+//! of runs ended and the link's notes still shown. Cancel while the lab loads cancels what waited for it.
 //!
 //! Both builds call the functions here; only their bodies differ.
 
@@ -35,6 +35,9 @@ pub struct Handover {
     pub experiment: Option<serde_json::Value>,
     /// Runs ended on the page so far (`data-runs-ended` keeps counting).
     pub ended: u32,
+    /// What of the page's link was ignored, still shown (the address bar
+    /// no longer has those parts).
+    pub link_notes: Vec<String>,
 }
 
 #[cfg(not(feature = "shell"))]
@@ -130,7 +133,8 @@ mod imp {
         static CANCELS: Cell<u32> = const { Cell::new(0) };
         /// The page waiting for the lab to run its Run click, to tell it of a cancel.
         static WAITING: RefCell<Option<UseReducerDispatcher<State>>> = const { RefCell::new(None) };
-        static ENDED: Cell<u32> = const { Cell::new(0) };
+        /// What the page shows that the lab carries on.
+        static SEEN: RefCell<Handover> = RefCell::new(Handover::default());
     }
 
     /// Keeps the shell's app, to destroy it when the lab takes over.
@@ -150,9 +154,15 @@ mod imp {
         TAKEN.with(|t| t.borrow().is_none())
     }
 
-    /// Notes what the page shows that the lab carries on (runs ended).
+    /// Notes what the page shows that the lab carries on.
     pub fn seen(state: &State) {
-        ENDED.with(|e| e.set(state.ended));
+        SEEN.with(|s| {
+            let mut seen = s.borrow_mut();
+            seen.ended = state.ended;
+            if seen.link_notes != state.link_notes {
+                seen.link_notes = state.link_notes.clone();
+            }
+        });
     }
 
     /// A bad experiment is refused here, as the lab would (the form keeps
@@ -220,7 +230,7 @@ mod imp {
             Some(taken) => taken,
             None => {
                 let take_over: js_sys::Function = js_sys::Reflect::get(&lab, &"take_over".into()).and_then(JsCast::dyn_into).map_err(failed)?;
-                let handover = Handover { experiment, ended: ENDED.with(Cell::get) };
+                let handover = Handover { experiment, ..SEEN.with(|s| s.borrow().clone()) };
                 if let Some(app) = APP.with(|a| a.borrow_mut().take()) {
                     app.destroy();
                 }
