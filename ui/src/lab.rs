@@ -169,7 +169,10 @@ mod imp {
     /// what was typed); a good one is handed to the lab to run.
     pub fn run(json: serde_json::Value, dispatch: &UseReducerDispatcher<State>, env: &Rc<Environment>) {
         if WAITING.with(|w| w.borrow().is_some()) {
-            return; // one is already waiting: the lab would refuse a second
+            // One is already waiting (a host page's second message): refused,
+            // as the lab refuses a run during a run.
+            api::tell_host(FrameMessage::Error { message: &RunError::Busy.to_string() });
+            return;
         }
         if let Err(e) = api::check(&json, env.cores) {
             dispatch.dispatch(Action::Invalid(e.to_string()));
