@@ -147,3 +147,35 @@ test('a dark embed is dark from the first paint', async () => {
   assert.equal(await page.evaluate(() => getComputedStyle(document.body).backgroundColor), 'rgb(20, 21, 24)');
   await page.close();
 });
+
+test('a host is answered while the frame loads its lab: a cancel, a second run, a lab that cannot load', async () => {
+  const { page, frame } = await coursePage('v=1&workload=sleep&ms=5&tasks=2&workers=2&repeats=1&embed=1');
+  // The frame's lab held back: run, run again, cancel.
+  let release;
+  const held = new Promise((r) => (release = r));
+  await frame.page().route('**/pkg/lab/threadlab_ui.js', async (route) => {
+    await held;
+    await route.continue().catch(() => {}); // or let through by the unroute below
+  });
+  await post(page, { type: 'threadlab:run' });
+  await post(page, { type: 'threadlab:run' });
+  await page.waitForFunction(() => window.got.filter((m) => m?.type === 'threadlab:error').length === 1);
+  assert.match((await got(page, 'threadlab:error'))[0].message, /^A run is already in progress/, 'the second run is refused');
+  await post(page, { type: 'threadlab:cancel' });
+  await page.waitForFunction(() => window.got.filter((m) => m?.type === 'threadlab:error').length === 2);
+  assert.match((await got(page, 'threadlab:error'))[1].message, /cancelled/);
+  release();
+  await frame.page().unroute('**/pkg/lab/threadlab_ui.js');
+  // A lab that cannot be loaded (a fresh frame: the first one has its lab now).
+  const second = await coursePage('v=1&workload=sleep&ms=5&tasks=2&workers=2&repeats=1&embed=1');
+  await second.frame.page().route('**/pkg/lab/**', (route) => route.abort('internetdisconnected'));
+  await post(second.page, { type: 'threadlab:run' });
+  await second.page.waitForFunction(() => window.got.some((m) => m?.type === 'threadlab:error'));
+  assert.match((await got(second.page, 'threadlab:error'))[0].message, /could not be loaded/);
+  // Then the same frame runs once the lab can load.
+  await second.frame.page().unroute('**/pkg/lab/**');
+  await post(second.page, { type: 'threadlab:run' });
+  await second.page.waitForFunction(() => window.got.some((m) => m?.type === 'threadlab:results'), null, { timeout: 60_000 });
+  await page.close();
+  await second.page.close();
+});

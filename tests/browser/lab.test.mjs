@@ -62,14 +62,21 @@ test('a script keeps the same window.threadlab across the take-over, and ready f
   await page.waitForFunction(() => window.threadlab !== undefined);
   const out = await page.evaluate(async (e) => {
     const api = window.threadlab;
+    const { current, cancel } = api; // kept by a script before the take-over
     const results = await api.run(e);
     const link = api.link(e, { results });
-    return { same: api === window.threadlab, models: results.models.length, link, version: api.version };
+    // The kept functions act on the lab's page: the form shows the run.
+    const shown = current();
+    const long = api.run({ workload: { kind: 'sleep', ms: 2000 }, tasks: 2, repeats: 1 }).then(() => 'ran', (err) => err.name);
+    cancel();
+    return { same: api === window.threadlab, models: results.models.length, link, version: api.version, tasks: shown.tasks, long: await long };
   }, SLEEP);
   assert.equal(out.same, true);
   assert.equal(out.models, 4);
   assert.match(out.link, /[?&]r=/, 'the link carries the run');
   assert.equal(out.version, 1);
+  assert.equal(out.tasks, 2, 'current() kept from the shell reads the lab\'s form');
+  assert.equal(out.long, 'CancelledError', 'cancel() kept from the shell cancels the lab\'s run');
   assert.equal(await page.evaluate(() => window.readyEvents), 1);
   // Before any run, a link with results works in the shell too.
   const fresh = await served.browser().newPage();
@@ -127,4 +134,23 @@ test('Cancel while the lab loads calls the run off; the page stays usable', asyn
   await pressRun(page);
   assert.ok((await readResults(page)).every((r) => r.ok));
   await page.close();
+});
+
+test('the sharer\'s run and the lesson stay with the page across the take-over', async () => {
+  const page = await served.browser().newPage();
+  await page.goto(served.url());
+  await page.waitForFunction(() => window.threadlab !== undefined);
+  const link = await page.evaluate(async (e) => window.threadlab.link(e, { results: await window.threadlab.run(e) }), SLEEP);
+  await page.close();
+  const { page: p, requested } = await openRecording(link);
+  assert.equal(await p.locator('section.compare').count(), 1, 'their run, before any of ours');
+  // Another worker count: the address bar no longer carries their run.
+  await p.fill('#workers', '1');
+  assert.equal(await p.locator('section.compare').count(), 0);
+  await pressRun(p);
+  await readResults(p);
+  assert.ok(labFetched(requested));
+  await p.fill('#workers', '2');
+  await p.waitForSelector('section.compare');
+  await p.close();
 });

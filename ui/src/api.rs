@@ -263,6 +263,10 @@ pub fn install(dispatch: UseReducerDispatcher<State>, env: Rc<Environment>, form
     let current = Closure::<dyn Fn() -> Result<JsValue, JsValue>>::new({
         let env = env.clone();
         move || {
+            // A script that kept the shell's `current`: the lab's form now.
+            if let Some(current) = crate::lab::lab_api("current") {
+                return current.call0(&JsValue::NULL);
+            }
             let exp = Experiment::from_value(&form.borrow(), env.cores).map_err(|e| Refusal::invalid(e.to_string()).to_js())?;
             js_sys::JSON::parse(&exp.to_json())
         }

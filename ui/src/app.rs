@@ -61,6 +61,8 @@ pub fn app() -> Html {
         if let Some(h) = lab::handover() {
             state.ended = h.ended;
             state.link_notes = h.link_notes;
+            state.view.lesson = h.lesson.as_deref().and_then(threadlab::lessons::find).map(|l| l.id);
+            state.shared = h.shared.map(Rc::new);
         }
         state
     });

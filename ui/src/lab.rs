@@ -11,8 +11,9 @@
 //! destroyed, the lab's own is mounted on the same element, from the same
 //! address bar, and carries the action out. Nothing between the two is
 //! shared but the address bar, the `window.threadlab` object (the lab fills
-//! the shell's in) and a [`Handover`]: the experiment to run, the count
-//! of runs ended and the link's notes still shown. Cancel while the lab loads cancels what waited for it.
+//! the shell's in) and a [`Handover`]: the experiment to run, and what the
+//! page shows that the address bar may not hold (runs ended, the link's
+//! notes, the lesson, the sharer's run). Cancel while the lab loads cancels what waited for it.
 //!
 //! Both builds call the functions here; only their bodies differ.
 
@@ -38,6 +39,11 @@ pub struct Handover {
     /// What of the page's link was ignored, still shown (the address bar
     /// no longer has those parts).
     pub link_notes: Vec<String>,
+    /// The lesson picked or linked, and the sharer's run a link carried:
+    /// kept even while the form shows another experiment (the address bar
+    /// then has neither).
+    pub lesson: Option<String>,
+    pub shared: Option<(threadlab::Experiment, threadlab::link::SharedRun)>,
 }
 
 #[cfg(not(feature = "shell"))]
@@ -83,6 +89,11 @@ mod imp {
     /// The page's listeners (host messages, the frame's height) are live.
     pub fn live() -> bool {
         true
+    }
+
+    /// The API is this build's own.
+    pub fn lab_api(_: &str) -> Option<js_sys::Function> {
+        None
     }
 
     /// The shell counts ended runs for the hand-over; the lab needs not.
@@ -162,6 +173,10 @@ mod imp {
             if seen.link_notes != state.link_notes {
                 seen.link_notes = state.link_notes.clone();
             }
+            seen.lesson = state.view.lesson.map(str::to_string);
+            if seen.shared.as_ref() != state.shared.as_deref() {
+                seen.shared = state.shared.as_deref().cloned();
+            }
         });
     }
 
@@ -185,9 +200,14 @@ mod imp {
         let (asked, dispatch) = (CANCELS.with(Cell::get), dispatch.clone());
         wasm_bindgen_futures::spawn_local(async move {
             let outcome = with_lab(asked, Some(json)).await;
-            WAITING.with(|w| w.borrow_mut().take());
-            if let Err(message) = outcome {
-                dispatch.dispatch(Action::Failed(message));
+            match outcome {
+                Ok(true) => drop(WAITING.with(|w| w.borrow_mut().take())),
+                Ok(false) => {} // cancelled: cancel() told the page and the host
+                Err(message) => {
+                    WAITING.with(|w| w.borrow_mut().take());
+                    dispatch.dispatch(Action::Failed(message.clone()));
+                    api::tell_host(FrameMessage::Error { message: &message });
+                }
             }
         });
     }
@@ -196,11 +216,29 @@ mod imp {
     pub fn sweep(_: Experiment, _: &UseReducerDispatcher<State>, _: &Rc<Environment>) {}
 
     /// Nothing runs in the shell: what waits for the lab is called off.
+    /// Once the lab has the page (a script kept the shell's `cancel`), the
+    /// lab's.
     pub fn cancel() {
+        if let Some(cancel) = lab_api("cancel") {
+            let _ = cancel.call0(&JsValue::NULL);
+            return;
+        }
         CANCELS.with(|c| c.set(c.get() + 1));
         if let Some(dispatch) = WAITING.with(|w| w.borrow_mut().take()) {
-            dispatch.dispatch(Action::Failed(RunError::Cancelled.to_string()));
+            let message = RunError::Cancelled.to_string();
+            dispatch.dispatch(Action::Failed(message.clone()));
+            api::tell_host(FrameMessage::Error { message: &message });
         }
+    }
+
+    /// The lab's `window.threadlab.<name>`, once the lab has the page.
+    pub fn lab_api(name: &str) -> Option<js_sys::Function> {
+        if live() {
+            return None;
+        }
+        let window = web_sys::window()?;
+        let api = js_sys::Reflect::get(&window, &"threadlab".into()).ok()?;
+        js_sys::Reflect::get(&api, &name.into()).ok()?.dyn_into().ok()
     }
 
     /// `threadlab.run(input)`: the lab's, once it has the page.
@@ -212,10 +250,8 @@ mod imp {
                 Ok(false) => return Err(Refusal::from(RunError::Cancelled).to_js()),
                 Err(message) => return Err(Refusal::from(RunError::Failed(message)).to_js()),
             }
-            let window = web_sys::window().map(JsValue::from).unwrap_or_default();
-            let api = js_sys::Reflect::get(&window, &"threadlab".into())?;
-            let run: js_sys::Function = js_sys::Reflect::get(&api, &"run".into())?.dyn_into()?;
-            JsFuture::from(js_sys::Promise::resolve(&run.call1(&api, &input)?)).await
+            let run = lab_api("run").ok_or_else(|| Refusal::from(RunError::Failed("ThreadLab's lab has no run".into())).to_js())?;
+            JsFuture::from(js_sys::Promise::resolve(&run.call1(&JsValue::NULL, &input)?)).await
         })
     }
 
@@ -225,19 +261,41 @@ mod imp {
     /// (the shell stays, and the next try loads again).
     async fn with_lab(asked: u32, experiment: Option<serde_json::Value>) -> Result<bool, String> {
         let failed = |e: JsValue| format!("ThreadLab's lab could not be loaded ({}). Check the connection and try again.", crate::runner::message(e));
-        let lab = JsFuture::from(js_load_lab()).await.map_err(failed)?;
+        let lab = JsFuture::from(js_load_lab()).await;
         if CANCELS.with(Cell::get) != asked {
             return Ok(false);
         }
+        let lab = lab.map_err(failed)?;
         let taken = match TAKEN.with(|t| t.borrow().clone()) {
-            Some(taken) => taken,
+            Some(taken) => {
+                // Another caller handed the page over first: this run goes
+                // to the lab as any run does (refused there while one runs,
+                // and a host told so).
+                JsFuture::from(taken).await.map_err(failed)?;
+                if let (Some(json), Some(run)) = (experiment, lab_api("run")) {
+                    if let Ok(p) = run.call1(&JsValue::NULL, &js_sys::JSON::parse(&json.to_string()).unwrap_or_default()) {
+                        let run = JsFuture::from(js_sys::Promise::resolve(&p));
+                        wasm_bindgen_futures::spawn_local(async move {
+                            let _ = run.await; // the lab shows and tells what became of it
+                        });
+                    }
+                }
+                return Ok(true);
+            }
             None => {
                 let take_over: js_sys::Function = js_sys::Reflect::get(&lab, &"take_over".into()).and_then(JsCast::dyn_into).map_err(failed)?;
                 let handover = Handover { experiment, ..SEEN.with(|s| s.borrow().clone()) };
                 if let Some(app) = APP.with(|a| a.borrow_mut().take()) {
                     app.destroy();
                 }
-                let taken = take_over.call1(&JsValue::NULL, &serde_json::to_string(&handover).unwrap_or_default().into()).map_err(failed)?;
+                let taken = take_over.call1(&JsValue::NULL, &serde_json::to_string(&handover).unwrap_or_default().into()).map_err(|e| {
+                    // The shell is gone: say so where it was.
+                    let message = failed(e);
+                    if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("app")) {
+                        root.set_text_content(Some(&format!("{message} Reload the page.")));
+                    }
+                    message
+                })?;
                 let taken = js_sys::Promise::resolve(&taken);
                 TAKEN.with(|t| *t.borrow_mut() = Some(taken.clone()));
                 taken
