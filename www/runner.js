@@ -288,12 +288,15 @@ function environment() {
  *  resolves to its module. */
 let lab;
 function loadLab() {
-  lab ??= import('../pkg/lab/threadlab_ui.js').then(async (m) => {
-    await m.default();
-    return m;
-  });
-  // A failed load may be tried again.
-  lab.catch(() => { lab = undefined; });
+  lab ??= import('../pkg/lab/threadlab_ui.js')
+    .then(async (m) => {
+      await m.default();
+      return m;
+    })
+    .catch((e) => {
+      lab = undefined; // a failed load may be tried again
+      throw e;
+    });
   return lab;
 }
 

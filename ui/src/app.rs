@@ -59,10 +59,7 @@ pub fn app() -> Html {
         let mut state = State::from_link(runner::environment(), &page::query());
         // The lab taking the page over goes on from what the shell showed.
         if let Some(h) = lab::handover() {
-            state.ended = h.ended;
-            state.link_notes = h.link_notes;
-            state.view.lesson = h.lesson.as_deref().and_then(threadlab::lessons::find).map(|l| l.id);
-            state.shared = h.shared.map(Rc::new);
+            h.carry_into(&mut state);
         }
         state
     });

@@ -46,6 +46,28 @@ pub struct Handover {
     pub shared: Option<(threadlab::Experiment, threadlab::link::SharedRun)>,
 }
 
+impl Handover {
+    /// What of the shell's page `state` goes over, with `experiment` to run.
+    pub fn of(state: &State, experiment: Option<serde_json::Value>) -> Handover {
+        Handover {
+            experiment,
+            ended: state.ended,
+            link_notes: state.link_notes.clone(),
+            lesson: state.view.lesson.map(str::to_string),
+            shared: state.shared.as_deref().cloned(),
+        }
+    }
+
+    /// The lab's page `state`, built from the address bar, goes on from
+    /// what the shell showed.
+    pub fn carry_into(self, state: &mut State) {
+        state.ended = self.ended;
+        state.link_notes = self.link_notes;
+        state.view.lesson = self.lesson.as_deref().and_then(threadlab::lessons::find).map(|l| l.id);
+        state.shared = self.shared.map(Rc::new);
+    }
+}
+
 #[cfg(not(feature = "shell"))]
 mod imp {
     use super::*;
@@ -96,8 +118,8 @@ mod imp {
         None
     }
 
-    /// The shell counts ended runs for the hand-over; the lab needs not.
-    pub fn seen(_: &State) {}
+    /// The shell keeps its page's state for the hand-over; the lab needs not.
+    pub fn seen(_: &yew::UseReducerHandle<State>) {}
 
     pub fn run(json: serde_json::Value, dispatch: &UseReducerDispatcher<State>, env: &Rc<Environment>) {
         api::detach(api::run_experiment(json, dispatch.clone(), env.clone()));
@@ -144,8 +166,8 @@ mod imp {
         static CANCELS: Cell<u32> = const { Cell::new(0) };
         /// The page waiting for the lab to run its Run click, to tell it of a cancel.
         static WAITING: RefCell<Option<UseReducerDispatcher<State>>> = const { RefCell::new(None) };
-        /// What the page shows that the lab carries on.
-        static SEEN: RefCell<Handover> = RefCell::new(Handover::default());
+        /// The page's state as last rendered: what the lab carries on.
+        static SEEN: RefCell<Option<yew::UseReducerHandle<State>>> = const { RefCell::new(None) };
     }
 
     /// Keeps the shell's app, to destroy it when the lab takes over.
@@ -165,19 +187,9 @@ mod imp {
         TAKEN.with(|t| t.borrow().is_none())
     }
 
-    /// Notes what the page shows that the lab carries on.
-    pub fn seen(state: &State) {
-        SEEN.with(|s| {
-            let mut seen = s.borrow_mut();
-            seen.ended = state.ended;
-            if seen.link_notes != state.link_notes {
-                seen.link_notes = state.link_notes.clone();
-            }
-            seen.lesson = state.view.lesson.map(str::to_string);
-            if seen.shared.as_ref() != state.shared.as_deref() {
-                seen.shared = state.shared.as_deref().cloned();
-            }
-        });
+    /// Keeps the page's state as rendered, for the hand-over.
+    pub fn seen(state: &yew::UseReducerHandle<State>) {
+        SEEN.with(|s| *s.borrow_mut() = Some(state.clone()));
     }
 
     /// A bad experiment is refused here, as the lab would (the form keeps
@@ -284,7 +296,11 @@ mod imp {
             }
             None => {
                 let take_over: js_sys::Function = js_sys::Reflect::get(&lab, &"take_over".into()).and_then(JsCast::dyn_into).map_err(failed)?;
-                let handover = Handover { experiment, ..SEEN.with(|s| s.borrow().clone()) };
+                // The page has rendered (and kept its state) before anything can ask.
+                let handover = match SEEN.with(|s| s.borrow().clone()) {
+                    Some(state) => Handover::of(&state, experiment),
+                    None => Handover { experiment, ..Handover::default() },
+                };
                 if let Some(app) = APP.with(|a| a.borrow_mut().take()) {
                     app.destroy();
                 }
