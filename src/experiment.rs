@@ -4,6 +4,7 @@
 //! script) and validated field by field, so a bad value gets a sentence a
 //! learner can act on instead of a serde error or a frozen tab.
 
+use crate::text::{clip, group, suggest};
 use crate::workloads::{self, Cost, Machine, Workload};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -116,18 +117,6 @@ impl fmt::Display for Model {
     }
 }
 
-/// `10000000` -> `10,000,000`.
-pub fn group(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::with_capacity(s.len() + s.len() / 3);
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
 
 /// A validated experiment: `tasks` tasks of one workload mapped over a pool of
 /// `workers`, like `executor.map(fn, range(tasks))`, on each model, `repeats`
@@ -406,18 +395,6 @@ impl ExperimentError {
     }
 }
 
-/// At most `max` printable characters of untrusted `s`, marked when cut:
-/// what messages echo of input (a link, a message) stays short and plain.
-pub fn clip(s: &str, max: usize) -> String {
-    // Control characters, and the bidirectional controls that can make
-    // echoed text read backwards (U+200E/F, U+202A–E, U+2066–9).
-    let shown = |c: &char| !c.is_control() && !matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
-    let mut out: String = s.chars().filter(shown).take(max).collect();
-    if s.chars().filter(shown).count() > max {
-        out.push('…');
-    }
-    out
-}
 
 /// How much of a wrong value a message repeats.
 const ECHO: usize = 40;
@@ -471,16 +448,6 @@ fn number(obj: &Map<String, Value>, field: &str, min: f64, max: f64, default: f6
     Ok(n)
 }
 
-/// The known name closest to `name`, if it is close enough to be a typo.
-pub fn suggest<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) -> Option<String> {
-    let name = name.to_lowercase();
-    known
-        .into_iter()
-        .map(|k| (strsim::damerau_levenshtein(&name, k), k))
-        .filter(|(d, k)| *d < k.len().min(name.len()).max(1) && *d <= (k.len() / 3).max(1))
-        .min()
-        .map(|(_, k)| k.to_string())
-}
 
 /// An unknown key, with the known key it probably meant: a key at the wrong
 /// level (`size` for `workload.size`, `workload.workers` for `workers`), or
@@ -669,6 +636,17 @@ impl Experiment {
             }
         }
         Ok(())
+    }
+
+    /// This experiment with some fields changed (`edit` gets its JSON),
+    /// validated again as a new one: how the plan derives the experiments it
+    /// runs (a warm-up, a sweep's points), so none exists unchecked.
+    pub fn revised(&self, edit: impl FnOnce(&mut Map<String, Value>)) -> Result<Experiment, ExperimentError> {
+        let mut v = serde_json::to_value(self).expect("an experiment always serialises");
+        if let Some(obj) = v.as_object_mut() {
+            edit(obj);
+        }
+        Experiment::from_value(&v, self.workers)
     }
 
     pub fn to_json(&self) -> String {

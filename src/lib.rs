@@ -47,6 +47,7 @@ pub mod results;
 pub mod shared;
 pub mod sizing;
 pub mod stats;
+pub mod text;
 pub mod trace;
 pub mod verdict;
 pub mod worker;

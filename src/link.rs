@@ -12,7 +12,8 @@
 //! rest of the experiment keeps its defaults. Old formats are read through
 //! explicit migrations ([`MIGRATIONS`]).
 
-use crate::experiment::{clip, suggest, Experiment, ExperimentError, Model};
+use crate::experiment::{Experiment, ExperimentError, Model};
+use crate::text::{clip, suggest};
 use crate::results::Results;
 use crate::workloads::{self, Workload};
 use serde::{Deserialize, Serialize};

@@ -6,7 +6,7 @@
 //! so a slow moment of the machine touches all of them alike. The page's
 //! runner only carries the steps out.
 
-use crate::experiment::{Experiment, Model};
+use crate::experiment::{Experiment, ExperimentError, Model};
 use crate::gil::DEFAULT_SWITCH_INTERVAL_MS;
 
 /// One thing the runner does.
@@ -27,10 +27,11 @@ pub enum Step {
 pub fn steps(exp: &Experiment, unavailable: &[Model]) -> Vec<Step> {
     let models: Vec<Model> = exp.models.iter().copied().filter(|m| !unavailable.contains(m)).collect();
     let mut out = Vec::new();
+    let warm = exp.workload.cpu_bound() && warm_up(exp).is_some();
     for &model in &models {
         let workers = if model == Model::Sequential { 1 } else { exp.workers };
         out.push(Step::Prepare { model, workers });
-        if exp.workload.cpu_bound() {
+        if warm {
             out.push(Step::WarmUp { model });
         }
     }
@@ -40,9 +41,20 @@ pub fn steps(exp: &Experiment, unavailable: &[Model]) -> Vec<Step> {
     out
 }
 
-/// The experiment a warm-up runs: one task per worker, once.
-pub fn warm_up(exp: &Experiment) -> Experiment {
-    Experiment { tasks: exp.tasks.min(exp.workers), repeats: 1, ..exp.clone() }
+/// The experiment a warm-up runs: one task per worker, once, validated.
+/// `None` where the workload fixes its tasks at more than one a worker (the
+/// race, the join, the deadlock): one task a worker is not an experiment of
+/// theirs, so they get no warm-up rather than a whole untimed run.
+pub fn warm_up(exp: &Experiment) -> Option<Experiment> {
+    let tasks = exp.tasks.min(exp.workers);
+    let warm = exp
+        .revised(|e| {
+            e.insert("tasks".into(), tasks.into());
+            e.insert("repeats".into(), 1.into());
+            e.remove("sweep");
+        })
+        .ok()?;
+    (warm.tasks <= warm.workers).then_some(warm)
 }
 
 /// Tasks the timed repeats of an experiment run (for progress).
@@ -73,14 +85,30 @@ impl Plan {
         Plan::IntervalSweep { base, intervals: SWEEP_INTERVALS_MS.to_vec() }
     }
 
-    /// The experiments, in the order they run.
-    pub fn experiments(&self) -> Vec<Experiment> {
+    /// The experiments, in the order they run, each validated as it is
+    /// derived from the one asked for.
+    pub fn experiments(&self) -> Result<Vec<Experiment>, ExperimentError> {
         match self {
-            Plan::Single(e) => vec![e.clone()],
-            Plan::WorkerSweep { base, counts } => counts.iter().map(|&workers| Experiment { workers, sweep: None, ..base.clone() }).collect(),
+            Plan::Single(e) => Ok(vec![e.clone()]),
+            Plan::WorkerSweep { base, counts } => counts
+                .iter()
+                .map(|&workers| {
+                    base.revised(|e| {
+                        e.insert("workers".into(), workers.into());
+                        e.remove("sweep");
+                    })
+                })
+                .collect(),
             Plan::IntervalSweep { base, intervals } => intervals
                 .iter()
-                .map(|&switch_interval_ms| Experiment { switch_interval_ms, models: vec![Model::ThreadsGil], repeats: 1, ..base.clone() })
+                .map(|&interval| {
+                    base.revised(|e| {
+                        e.insert("switch_interval_ms".into(), interval.into());
+                        e.insert("models".into(), serde_json::json!([Model::ThreadsGil]));
+                        e.insert("repeats".into(), 1.into());
+                        e.remove("sweep");
+                    })
+                })
                 .collect(),
         }
     }
@@ -100,7 +128,7 @@ impl Plan {
 
     /// Tasks all the timed repeats run (for progress).
     pub fn timed_tasks(&self, unavailable: &[Model]) -> u32 {
-        self.experiments().iter().map(|e| timed_tasks(e, unavailable)).sum()
+        self.experiments().unwrap_or_default().iter().map(|e| timed_tasks(e, unavailable)).sum()
     }
 }
 
@@ -130,7 +158,17 @@ mod tests {
                 Repeat { model: Model::Processes, repeat: 2 },
             ]
         );
-        assert_eq!(warm_up(&e).tasks, 3);
+        assert_eq!(warm_up(&e).unwrap().tasks, 3);
+    }
+
+    #[test]
+    fn a_warm_up_is_one_task_a_worker_or_none() {
+        let race = Experiment::from_value(&serde_json::json!({ "workload": { "kind": "race" }, "workers": 2 }), 2).unwrap();
+        assert!(race.tasks > race.workers);
+        assert_eq!(warm_up(&race), None, "the race's tasks follow its workers: no whole untimed run");
+        assert!(!steps(&race, &[]).iter().any(|s| matches!(s, Step::WarmUp { .. })));
+        let join = Experiment::from_value(&serde_json::json!({ "workload": { "kind": "join" }, "workers": 2 }), 2).unwrap();
+        assert_eq!(warm_up(&join), None);
     }
 
     #[test]
@@ -143,10 +181,22 @@ mod tests {
     }
 
     #[test]
+    fn a_sweep_derives_validated_experiments() {
+        let base = Experiment { sweep: Some(crate::experiment::Sweep { workers: vec![1, 2, 4] }), ..exp(Workload::Loop(CountLoop { size: 10 }), vec![Model::Threads], 1) };
+        let exps = Plan::of(&base).experiments().unwrap();
+        assert_eq!(exps.iter().map(|e| e.workers).collect::<Vec<_>>(), vec![1, 2, 4]);
+        assert!(exps.iter().all(|e| e.sweep.is_none()));
+        // A derived experiment the validator refuses is an error, not a run.
+        let crash = Experiment::from_value(&serde_json::json!({ "workload": { "kind": "crash", "task": 3 }, "tasks": 4, "workers": 2 }), 2).unwrap();
+        let bad = Plan::WorkerSweep { base: Experiment { workers: 2, ..crash }, counts: vec![0] };
+        assert!(bad.experiments().is_err());
+    }
+
+    #[test]
     fn an_interval_sweep_runs_threads_with_the_gil_once_per_interval() {
         let base = exp(Workload::Sleep(Sleep { ms: 1 }), Model::ALL.to_vec(), 3);
         let plan = Plan::interval_sweep(base);
-        let exps = plan.experiments();
+        let exps = plan.experiments().unwrap();
         assert_eq!(exps.iter().map(|e| e.switch_interval_ms).collect::<Vec<_>>(), SWEEP_INTERVALS_MS.to_vec());
         assert!(exps.iter().all(|e| e.models == vec![Model::ThreadsGil] && e.repeats == 1));
         assert_eq!(plan.timed_tasks(&[]), 5 * 4);

@@ -42,8 +42,61 @@ pub struct Shared {
     deadlock: OnceLock<Deadlock>,
     /// Results each half of the join workload has delivered so far.
     pub delivered: [AtomicU32; 2],
-    /// Moments for the timeline.
-    marks: Mutex<Vec<Mark>>,
+    /// Moments for the timeline, recorded without a lock or an allocation
+    /// (slots made before the run; a full list drops the rest).
+    marks: [MarkSlot; MAX_MARKS],
+    /// Marks recorded (may pass `MAX_MARKS`: those were dropped).
+    marked: AtomicU32,
+}
+
+/// Marks one run keeps (the join lesson makes two, the deadlock's watchdog one).
+pub const MAX_MARKS: usize = 8;
+
+/// A moment on a run's timeline, as the tasks record it: typed, so
+/// recording it writes a few numbers and its words are made after the run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Moment {
+    /// The join lesson's main program declared itself done, after `join()`
+    /// or without it, having read `seen` of `of` results.
+    DeclaredDone { joined: bool, seen: u32, of: u32 },
+    /// The deadlock's watchdog gave up waiting.
+    Deadlock,
+}
+
+impl Moment {
+    fn encode(self) -> (u32, u32, u32) {
+        match self {
+            Moment::DeclaredDone { joined, seen, of } => (1 + u32::from(joined), seen, of),
+            Moment::Deadlock => (3, 0, 0),
+        }
+    }
+
+    fn decode((kind, a, b): (u32, u32, u32)) -> Option<Moment> {
+        match kind {
+            1 | 2 => Some(Moment::DeclaredDone { joined: kind == 2, seen: a, of: b }),
+            3 => Some(Moment::Deadlock),
+            _ => None,
+        }
+    }
+
+    /// What the timeline says at the mark.
+    pub fn label(self) -> String {
+        match self {
+            Moment::DeclaredDone { joined: false, seen, of } => format!("done declared without join(): {seen} of {of} results"),
+            Moment::DeclaredDone { joined: true, seen, of } => format!("done declared after join(): {seen} of {of} results"),
+            Moment::Deadlock => "watchdog: deadlock".into(),
+        }
+    }
+}
+
+/// One mark's place: written once by the task that takes it, published by
+/// `kind` (0 while empty).
+#[derive(Debug, Default)]
+struct MarkSlot {
+    t: AtomicU64,
+    kind: AtomicU32,
+    a: AtomicU32,
+    b: AtomicU32,
 }
 
 impl Default for Shared {
@@ -59,7 +112,8 @@ impl Default for Shared {
             last_progress: AtomicU64::new(0),
             deadlock: OnceLock::new(),
             delivered: Default::default(),
-            marks: Mutex::new(Vec::new()),
+            marks: Default::default(),
+            marked: AtomicU32::new(0),
         }
     }
 }
@@ -95,7 +149,7 @@ impl Deadlock {
                 format!("worker {} {holds} and waits for lock {}{by}", e.worker, e.waits_for)
             })
             .collect();
-        format!("{} (no progress for {})", edges.join("; "), crate::stats::ms(self.stuck_ms))
+        format!("{} (no progress for {})", edges.join("; "), crate::text::ms(self.stuck_ms))
     }
 }
 
@@ -122,14 +176,29 @@ impl Shared {
         w.spin_until(State::LockWait, |now| self.arrived[phase].load(Ordering::SeqCst) >= self.sharers || now > give_up);
     }
 
-    /// Marks moment `t` on the run's timeline.
-    pub fn mark(&self, t: f64, label: String) {
-        self.marks.lock().unwrap_or_else(|e| e.into_inner()).push(Mark { t, label });
+    /// Marks `moment` at time `t` on the run's timeline: a few atomic
+    /// stores into a slot made before the run, no lock, no allocation.
+    pub fn mark(&self, t: f64, moment: Moment) {
+        let i = self.marked.fetch_add(1, Ordering::SeqCst) as usize;
+        let Some(slot) = self.marks.get(i) else { return };
+        let (kind, a, b) = moment.encode();
+        slot.t.store(t.to_bits(), Ordering::Relaxed);
+        slot.a.store(a, Ordering::Relaxed);
+        slot.b.store(b, Ordering::Relaxed);
+        slot.kind.store(kind, Ordering::Release);
     }
 
-    /// The marks, in time order.
+    /// The marks, in time order, with their words (after the run).
     pub fn marks(&self) -> Vec<Mark> {
-        let mut m = self.marks.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let mut m: Vec<Mark> = self
+            .marks
+            .iter()
+            .filter_map(|slot| {
+                let kind = slot.kind.load(Ordering::Acquire);
+                let moment = Moment::decode((kind, slot.a.load(Ordering::Relaxed), slot.b.load(Ordering::Relaxed)))?;
+                Some(Mark { t: f64::from_bits(slot.t.load(Ordering::Relaxed)), label: moment.label() })
+            })
+            .collect();
         m.sort_by(|a, b| a.t.total_cmp(&b.t));
         m
     }
@@ -200,7 +269,7 @@ impl Shared {
             })
             .collect();
         if self.deadlock.set(Deadlock { stuck_ms, waits }).is_ok() {
-            self.mark(f64::from_bits(self.last_progress.load(Ordering::SeqCst)) + stuck_ms, "watchdog: deadlock".into());
+            self.mark(f64::from_bits(self.last_progress.load(Ordering::SeqCst)) + stuck_ms, Moment::Deadlock);
         }
     }
 

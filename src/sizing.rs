@@ -11,7 +11,7 @@
 //! resolve(json, field, probe, ms, probe_ms) -> the experiment JSON with the size
 //! ```
 
-use crate::experiment::ExperimentError;
+use crate::experiment::{Experiment, ExperimentError};
 use crate::workloads::{Cost, Input, Workload};
 use serde_json::Value;
 
@@ -53,6 +53,24 @@ pub fn timed(exp: &Value) -> Result<Option<(&'static str, f64)>, ExperimentError
         return Ok(Some((f.key, ms)));
     }
     Ok(None)
+}
+
+/// Checks all of `exp` that needs no measurement, before anything runs: a
+/// size given as time as time (a CPU workload's size, in range), and every
+/// other field as the experiment would be with that size at its smallest.
+/// Returns the field given as time and its ms, if one is.
+pub fn check(exp: &Value, cores: u32) -> Result<Option<(&'static str, f64)>, ExperimentError> {
+    let Some((field, ms)) = timed(exp)? else {
+        return Experiment::from_value(exp, cores).map(|_| None);
+    };
+    let fields = Workload::fields_of(&exp["workload"])?;
+    let Some(Input::Whole { min, .. }) = fields.iter().find(|f| f.key == field).map(|f| f.input) else {
+        return Err(ExperimentError::Missing(format!("workload.{field}")));
+    };
+    let mut smallest = exp.clone();
+    smallest["workload"][field] = min.into();
+    Experiment::from_value(&smallest, cores)?;
+    Ok(Some((field, ms)))
 }
 
 /// Whether field `field` of workload `kind` may be given as time.
@@ -128,6 +146,20 @@ pub fn resolve(exp: &Value, field: &str, probe: &Value, ms: f64, probe_ms: f64, 
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_size_in_time_does_not_skip_the_other_checks() {
+        // Refused before any probe runs: the workers field is out of range.
+        let bad = json!({ "workload": { "kind": "loop", "size": "about 50 ms" }, "workers": 0 });
+        let err = check(&bad, 2).unwrap_err().to_string();
+        assert!(err.contains("workers"), "{err}");
+        let bad_model = json!({ "workload": { "kind": "primes", "size": "50ms" }, "models": ["threadz"] });
+        assert!(check(&bad_model, 2).is_err());
+        let good = json!({ "workload": { "kind": "loop", "size": "about 50 ms" }, "workers": 2 });
+        assert_eq!(check(&good, 2).unwrap(), Some(("size", 50.0)));
+        assert_eq!(check(&json!({ "workload": { "kind": "loop", "size": 1000 } }), 2).unwrap(), None);
+        assert!(check(&json!({ "workload": { "kind": "sleep", "ms": "50ms" } }), 2).is_err());
+    }
 
     #[test]
     fn times_are_read_in_several_spellings_and_numbers_are_not_times() {

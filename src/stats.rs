@@ -47,6 +47,24 @@ impl Latency {
     }
 }
 
+/// The best speed-up `tasks` equal tasks can reach with `at_once` of them
+/// running at the same time: they go in rounds of `at_once`, so 9 tasks 8
+/// at a time take 2 rounds (4.5×, not 8×). The explanation and the verdict
+/// both say "at best" from this.
+pub fn best_speedup(tasks: u32, at_once: u32) -> f64 {
+    let tasks = tasks.max(1);
+    f64::from(tasks) / f64::from(tasks.div_ceil(at_once.max(1)))
+}
+
+/// `4.0` → "4", `4.5` → "4.5": a speed-up bound as a sentence shows it.
+pub fn times(x: f64) -> String {
+    if x.fract() == 0.0 {
+        format!("{x:.0}")
+    } else {
+        format!("{x:.1}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -60,6 +78,16 @@ mod tests {
     }
 
     #[test]
+    fn best_speedup_goes_in_rounds() {
+        assert_eq!(best_speedup(9, 8), 4.5);
+        assert_eq!(best_speedup(8, 8), 8.0);
+        assert_eq!(best_speedup(8, 2), 2.0);
+        assert_eq!(best_speedup(3, 2), 1.5);
+        assert_eq!(best_speedup(0, 0), 1.0);
+        assert_eq!((times(4.0), times(4.5)), ("4".to_string(), "4.5".to_string()));
+    }
+
+    #[test]
     fn latency_percentiles() {
         let samples: Vec<f64> = (1..=100).map(f64::from).collect();
         let l = Latency::of(&samples).unwrap();
@@ -68,14 +96,3 @@ mod tests {
     }
 }
 
-/// A time as a learner reads it: `1234.5` → "1,235 ms", `123.4` → "123 ms",
-/// `12.34` → "12.3 ms".
-pub fn ms(v: f64) -> String {
-    if v >= 1000.0 {
-        format!("{} ms", crate::experiment::group(v.round() as u64))
-    } else if v >= 100.0 {
-        format!("{v:.0} ms")
-    } else {
-        format!("{v:.1} ms")
-    }
-}

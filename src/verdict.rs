@@ -8,7 +8,8 @@
 
 use crate::experiment::{Experiment, Model};
 use crate::results::{Environment, ModelSummary};
-use crate::stats::ms;
+use crate::stats::{best_speedup, times};
+use crate::text::ms;
 use serde::{Deserialize, Serialize};
 
 /// A claim of the seed articles that an experiment can test.
@@ -128,6 +129,9 @@ pub struct Verdict {
     pub text: String,
 }
 
+/// Threads + GIL on CPU-bound work at most this much faster than the loop
+/// still ran one thread at a time (the rest is noise and start-up).
+pub const GIL_BOUND: f64 = 1.25;
 /// Repeats that disagree by more than this (max − min over median) make a
 /// close call unreliable.
 const NOISY: f64 = 0.10;
@@ -213,9 +217,8 @@ pub fn judge(exp: &Experiment, env: &Environment, models: &[ModelSummary]) -> Op
             format!("Cannot tell: {}.", say(Model::Sequential))
         }
     };
-    // The best speed-up `parallel` workers can reach on `cores` cores: tasks
-    // go in rounds of `best`, so 9 tasks on 8 run in 2 rounds (4.5×, not 8×).
-    let ideal = |best: u32| exp.tasks as f64 / exp.tasks.div_ceil(best.max(1)) as f64;
+    // The best speed-up with `best` tasks at a time (in rounds).
+    let ideal = |best: u32| best_speedup(exp.tasks, best);
 
     match claim {
         Claim::GilBlocksCpuThreads => {
@@ -230,7 +233,7 @@ pub fn judge(exp: &Experiment, env: &Environment, models: &[ModelSummary]) -> Op
                 };
                 return verdict(None, format!("Cannot tell: {why}. Threads + GIL finished {s:.2}× as fast as sequential."));
             }
-            let held = s <= 1.25;
+            let held = s <= GIL_BOUND;
             let mut text = if held {
                 format!("Threads + GIL took {:.2}× the sequential time (speed-up {s:.2}×): only one thread ran Python code at a time.", 1.0 / s)
             } else {
@@ -258,7 +261,7 @@ pub fn judge(exp: &Experiment, env: &Environment, models: &[ModelSummary]) -> Op
             }
             let ideal = ideal(best);
             let held = s >= 0.6 * ideal;
-            let at_best = if ideal.fract() == 0.0 { format!("{ideal:.0}") } else { format!("{ideal:.1}") };
+            let at_best = times(ideal);
             let text = if held {
                 format!("{label} finished {s:.2}× as fast as sequential, with {best} tasks at a time on {cores} cores (at best {at_best}×).")
             } else {
@@ -518,7 +521,7 @@ pub fn judge(exp: &Experiment, env: &Environment, models: &[ModelSummary]) -> Op
                 .map(|s| format!("{} {} without synchronisation", s.label, crate::workloads::race::lost_words(want, s.counters[0])))
                 .collect();
             parts.push(if synced { "with an atomic add or a lock, every model counted all of them".into() } else { "even synchronised updates were lost".into() });
-            let mut text = format!("Of {} updates per counter: {}.", crate::experiment::group(want), parts.join("; "));
+            let mut text = format!("Of {} updates per counter: {}.", crate::text::group(want), parts.join("; "));
             if ran.iter().any(|s| s.model == Model::Processes) {
                 text.push_str(if processes_right {
                     " Processes could not share the counter: each counted its own and sent its partial sum, which added up right."

@@ -1,7 +1,8 @@
 //! CPU-bound: the seeds' `total = 0; for i in range(size): total += i`.
 
 use super::{Cost, Field, Input, Kind, Machine, Output, Params, PythonTask, Task};
-use crate::experiment::{group, ExperimentError};
+use crate::experiment::ExperimentError;
+use crate::text::group;
 use crate::worker::Worker;
 use serde::{Deserialize, Serialize};
 use std::hint::black_box;

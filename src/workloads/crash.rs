@@ -4,7 +4,8 @@
 
 use super::count_loop::{sum_loop, triangle, MAX_SIZE};
 use super::{Cost, Field, Input, Kind, Machine, Output, Params, PythonTask, Task};
-use crate::experiment::{group, Experiment, ExperimentError, MAX_TASKS};
+use crate::experiment::{Experiment, ExperimentError, MAX_TASKS};
+use crate::text::group;
 use crate::worker::Worker;
 use serde::{Deserialize, Serialize};
 

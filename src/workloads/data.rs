@@ -74,7 +74,7 @@ impl Kind for Data {
             other => {
                 return Err(ExperimentError::Workload {
                     field: "workload.send".into(),
-                    message: format!("`workload.send` must be \"clone\" or \"transfer\" (got \"{}\")", crate::experiment::clip(other, 40)),
+                    message: format!("`workload.send` must be \"clone\" or \"transfer\" (got \"{}\")", crate::text::clip(other, 40)),
                 })
             }
         };

@@ -10,8 +10,10 @@
 
 use super::count_loop::{sum_loop, triangle, MAX_SIZE, PYTHON_LOOP};
 use super::{Cost, Field, Input, Kind, Machine, Output, Params, PythonTask, Task};
-use crate::experiment::{group, Experiment, ExperimentError, Model};
+use crate::experiment::{Experiment, ExperimentError, Model};
+use crate::text::group;
 use crate::results::ModelRun;
+use crate::shared::Moment;
 use crate::trace::State;
 use crate::worker::Worker;
 use serde::{Deserialize, Serialize};
@@ -112,8 +114,7 @@ impl Task for Join {
             w.wait_until(State::Joining, |_| delivered.load(Ordering::SeqCst) >= workers);
         }
         let seen = delivered.load(Ordering::SeqCst);
-        let label = if half == 0 { format!("done declared without join(): {seen} of {workers} results") } else { format!("done declared after join(): {seen} of {workers} results") };
-        shared.mark(w.now(), label);
+        shared.mark(w.now(), Moment::DeclaredDone { joined: half == 1, seen, of: workers });
         u64::from(seen).into()
     }
     fn expected(&self, _: &Machine, tasks: u32) -> Vec<Option<u64>> {
@@ -129,7 +130,7 @@ impl Task for Join {
         Join::halves(&run.tasks, exp.tasks)
             .first()
             .filter(|h| h.seen < h.of)
-            .map(|h| format!("without join() the main program read {} of {} results: it declared done {} before the last worker finished", h.seen, h.of, crate::stats::ms(h.last_worker_end_ms - h.declared_ms)))
+            .map(|h| format!("without join() the main program read {} of {} results: it declared done {} before the last worker finished", h.seen, h.of, crate::text::ms(h.last_worker_end_ms - h.declared_ms)))
             .into_iter()
             .collect()
     }

@@ -13,7 +13,8 @@
 //! tile (one shade per pixel) for the page to draw.
 
 use super::{Cost, Field, Input, Kind, Machine, Output, Params, PythonTask, Task};
-use crate::experiment::{group, Experiment, ExperimentError};
+use crate::experiment::{Experiment, ExperimentError};
+use crate::text::group;
 use crate::worker::Worker;
 use serde::{Deserialize, Serialize};
 use std::ops::Range;

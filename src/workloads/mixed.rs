@@ -118,7 +118,7 @@ impl Recipe {
         let mut times = 1;
         for given in text.split([',', ';']).map(str::trim).filter(|p| !p.is_empty()) {
             // What a message repeats of the input stays short and printable.
-            let part = crate::experiment::clip(given, 40);
+            let part = crate::text::clip(given, 40);
             let lower = given.to_lowercase();
             if let Some(n) = lower.strip_prefix(['x', '×', '*']) {
                 times = n

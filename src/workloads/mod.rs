@@ -301,8 +301,8 @@ impl Workload {
         let kind = v.as_object().and_then(|o| o.get("kind")).ok_or(ExperimentError::Missing("workload.kind".into()))?;
         let key = kind.as_str().unwrap_or_default();
         Workload::info_of(key).map(|i| i.fields).ok_or_else(|| ExperimentError::UnknownWorkload {
-            got: crate::experiment::clip(&kind.to_string(), 40),
-            suggestion: crate::experiment::suggest(key, ALL.iter().map(|i| i.key)),
+            got: crate::text::clip(&kind.to_string(), 40),
+            suggestion: crate::text::suggest(key, ALL.iter().map(|i| i.key)),
         })
     }
 

@@ -2,7 +2,8 @@
 //! `is_prime`; checked against a sieve of Eratosthenes.
 
 use super::{Cost, Field, Input, Kind, Machine, Output, Params, PythonTask, Task};
-use crate::experiment::{group, ExperimentError};
+use crate::experiment::ExperimentError;
+use crate::text::group;
 use crate::worker::Worker;
 use serde::{Deserialize, Serialize};
 use std::hint::black_box;

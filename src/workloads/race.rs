@@ -12,7 +12,8 @@
 //! returns its partial sum, which the page adds up: always right.
 
 use super::{Cost, Field, Input, Kind, Machine, Output, Params, PythonTask, Task};
-use crate::experiment::{group, Experiment, ExperimentError};
+use crate::experiment::{Experiment, ExperimentError};
+use crate::text::group;
 use crate::results::{ModelRun, ModelSummary};
 use crate::shared::PHASES;
 use crate::worker::Worker;

@@ -97,10 +97,7 @@ pub fn run_experiment(
 /// What [`run_experiment`] refuses before anything runs: the experiment as
 /// the core validates it, or a size given as time (resolved when it runs).
 pub fn check(json: &serde_json::Value, cores: u32) -> Result<(), ExperimentError> {
-    match threadlab::sizing::timed(json)? {
-        Some(_) => Ok(()),
-        None => Experiment::from_value(json, cores).map(drop),
-    }
+    threadlab::sizing::check(json, cores).map(drop)
 }
 
 async fn run_in_slot(
@@ -111,7 +108,7 @@ async fn run_in_slot(
 ) -> Result<Rc<Results>, Refusal> {
     let slot = slot?;
     // A size given as time ("about 50 ms"): measured here, then a number.
-    let json = match threadlab::sizing::timed(&json) {
+    let json = match threadlab::sizing::check(&json, env.cores) {
         Ok(None) => json,
         Ok(Some((field, ms))) => {
             dispatch.dispatch(Action::Started(None));

@@ -656,7 +656,7 @@ pub async fn run(slot: &Slot, plan: &Plan, env: &Environment, progress: &Progres
     let total = plan.timed_tasks(&unavailable);
     let mut done = 0;
     let mut out = Vec::new();
-    let experiments = plan.experiments();
+    let experiments = plan.experiments().map_err(|e| slot.fail(e.to_string()))?;
     // Cancel may have come before this future first ran.
     slot.check()?;
     for exp in &experiments {
@@ -732,7 +732,7 @@ async fn run_experiment(
         .collect();
     let mut startup: BTreeMap<Model, f64> = BTreeMap::new();
     let mut runs: BTreeMap<Model, Vec<ModelRun>> = BTreeMap::new();
-    let warm = Job { experiment: plan::warm_up(exp), ..job.clone() };
+    let warm = plan::warm_up(exp).map(|experiment| Job { experiment, ..job.clone() });
     let mut cancelled = false;
     for step in plan::steps(exp, unavailable) {
         let model = match step {
@@ -755,7 +755,10 @@ async fn run_experiment(
             }
             Step::WarmUp { model } => {
                 say(done, format!("Warming up {}…", model.label()));
-                run_once(model, &warm, &|_| {}).await.map(|_| ())
+                match &warm {
+                    Some(warm) => run_once(model, warm, &|_| {}).await.map(|_| ()),
+                    None => Ok(()),
+                }
             }
             Step::Repeat { model, repeat } => {
                 let label = format!("{} — repeat {repeat} of {}", model.label(), exp.repeats);

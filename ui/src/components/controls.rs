@@ -2,7 +2,7 @@
 //! models to compare, Run / Cancel and progress.
 
 use crate::state::{Action, Field, Form, Progress};
-use threadlab::experiment::group;
+use threadlab::text::group;
 use threadlab::workloads::{self, Input};
 use threadlab::{Experiment, Model};
 use web_sys::{HtmlInputElement, HtmlSelectElement};

@@ -18,7 +18,7 @@ pub mod table;
 pub mod timeline;
 pub mod verdict;
 
-pub use threadlab::stats::ms;
+pub use threadlab::text::ms;
 
 use std::rc::Rc;
 use threadlab::Results;

@@ -80,7 +80,7 @@ pub fn race_table(r: &Results) -> Html {
     let want = race.expected_total(r.experiment.tasks);
     html! {
         <table class="race-table">
-            <caption>{ format!("The shared counters at the end: {} updates each should have received", threadlab::experiment::group(want)) }</caption>
+            <caption>{ format!("The shared counters at the end: {} updates each should have received", threadlab::text::group(want)) }</caption>
             <thead><tr>
                 <th scope="col">{ "Model" }</th>
                 { for PHASE_NAMES.iter().map(|p| html! { <th scope="col">{ format!("With {p}") }</th> }) }
@@ -91,7 +91,7 @@ pub fn race_table(r: &Results) -> Html {
                     <th scope="row">{ &m.label }</th>
                     { for m.counters.iter().map(|&c| html! {
                         <td class={classes!("counter", if c == want { "ok" } else { "bad" })}>
-                            { format!("{} — {}", threadlab::experiment::group(c), lost_words(want, c)) }
+                            { format!("{} — {}", threadlab::text::group(c), lost_words(want, c)) }
                         </td>
                     }) }
                 </tr>
