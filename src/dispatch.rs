@@ -16,7 +16,7 @@
 
 use crate::experiment::{Job, Model};
 use crate::protocol::{Reply, Request};
-use crate::results::{LostTask, ModelRun, TaskRecord};
+use crate::record::{LostTask, ModelRun, TaskRecord};
 use crate::trace::{Event, Lane, State, Timeline};
 use std::fmt;
 

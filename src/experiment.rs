@@ -4,118 +4,14 @@
 //! script) and validated field by field, so a bad value gets a sentence a
 //! learner can act on instead of a serde error or a frozen tab.
 
-use crate::text::{clip, group, suggest};
+pub use crate::error::{whole_in, ExperimentError};
+use crate::error::{number, present, whole, ECHO};
+pub use crate::limits::*;
+pub use crate::model::{Model, Shape};
+use crate::text::{clip, suggest};
 use crate::workloads::{self, Cost, Machine, Workload};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use std::fmt;
-
-/// Version of the experiment and results JSON.
-pub const FORMAT_VERSION: u32 = 1;
-
-pub const MAX_TASKS: u64 = 512;
-pub const MAX_WORKERS: u64 = 64;
-pub const MAX_REPEATS: u64 = 20;
-pub const DEFAULT_REPEATS: u64 = 5;
-/// Budget of one sequential run of all tasks, in "loop iterations" (about a
-/// minute of work in a browser tab). Larger experiments are refused up front.
-pub const MAX_RUN_COST: f64 = 6.0e10;
-/// Budget of one sequential run of an I/O workload: total waiting time.
-pub const MAX_RUN_SLEEP_MS: u64 = 120_000;
-
-/// How an experiment's tasks are executed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
-#[serde(rename_all = "lowercase")]
-pub enum Model {
-    /// One worker runs every task in a plain loop.
-    Sequential,
-    /// The threads pool, governed by a simulated GIL (CPython's threads).
-    #[serde(rename = "threads_gil")]
-    ThreadsGil,
-    /// A pool of workers sharing one memory (no GIL: free-threaded).
-    Threads,
-    /// The threads pool, without a GIL, each thread given one equal block
-    /// of the tasks in advance (a static split) instead of taking the next
-    /// task when it is free.
-    #[serde(rename = "threads_static")]
-    ThreadsStatic,
-    /// A pool of isolated workers that talk by message passing only.
-    Processes,
-    /// The process pool with a static split: each process is sent one equal
-    /// block of the tasks, fixed in advance.
-    #[serde(rename = "processes_static")]
-    ProcessesStatic,
-    /// Threads inside processes: `workers` process workers, each with its
-    /// own pool of `threads_per_process` threads and its own GIL (the
-    /// seeds' "use them together").
-    Hybrid,
-    /// A fresh process for every task (`multiprocessing.Process` per task),
-    /// at most `workers` at a time: every task pays a process start.
-    #[serde(rename = "process_per_task")]
-    ProcessPerTask,
-}
-
-impl Model {
-    pub const ALL: [Model; 8] =
-        [Model::Sequential, Model::ThreadsGil, Model::Threads, Model::ThreadsStatic, Model::Processes, Model::ProcessesStatic, Model::Hybrid, Model::ProcessPerTask];
-    /// The models an experiment runs when it names none (the hybrid one
-    /// starts processes × threads workers: only when asked for).
-    pub const DEFAULT: [Model; 4] = [Model::Sequential, Model::ThreadsGil, Model::Threads, Model::Processes];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Model::Sequential => "sequential",
-            Model::ThreadsGil => "threads_gil",
-            Model::Threads => "threads",
-            Model::Processes => "processes",
-            Model::Hybrid => "hybrid",
-            Model::ProcessPerTask => "process_per_task",
-            Model::ThreadsStatic => "threads_static",
-            Model::ProcessesStatic => "processes_static",
-        }
-    }
-
-    /// The name a learner sees.
-    pub fn label(self) -> &'static str {
-        match self {
-            Model::Sequential => "Sequential",
-            Model::ThreadsGil => "Threads + GIL",
-            Model::Threads => "Threads (no GIL)",
-            Model::Processes => "Processes",
-            Model::Hybrid => "Processes × threads",
-            Model::ProcessPerTask => "Process per task",
-            Model::ThreadsStatic => "Threads, static split",
-            Model::ProcessesStatic => "Processes, static split",
-        }
-    }
-
-    /// Whether the model runs on the shared-memory thread pool.
-    pub fn is_threads(self) -> bool {
-        matches!(self, Model::Threads | Model::ThreadsGil)
-    }
-
-    /// Whether the model needs shared memory (threads, and the threads
-    /// inside each process of the hybrid).
-    pub fn needs_shared_memory(self) -> bool {
-        matches!(self, Model::Threads | Model::ThreadsGil | Model::ThreadsStatic | Model::Hybrid)
-    }
-
-    /// Whether each worker is given one equal block of the tasks in advance
-    /// (a static split; [`Job::block`]) rather than the next task when free.
-    pub fn static_split(self) -> bool {
-        matches!(self, Model::ThreadsStatic | Model::ProcessesStatic)
-    }
-
-    pub fn parse(s: &str) -> Option<Model> {
-        Model::ALL.into_iter().find(|m| m.as_str() == s)
-    }
-}
-
-impl fmt::Display for Model {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 
 /// A validated experiment: `tasks` tasks of one workload mapped over a pool of
@@ -149,10 +45,6 @@ pub struct Sweep {
     pub workers: Vec<u32>,
 }
 
-/// At most this many counts in a sweep.
-pub const MAX_SWEEP: usize = 32;
-/// The largest count a range (`"1..2x"`) reaches.
-pub const MAX_SWEEP_RANGE: u64 = 32;
 
 /// Reads a sweep's worker counts: numbers, `"4x"` for 4 × `cores`, or a
 /// range `"1..2x"` (every count from 1 to 2 × `cores`, at most 32); each
@@ -188,11 +80,6 @@ pub fn sweep_counts(items: &[Value], cores: u32) -> Result<Vec<u32>, ExperimentE
     Ok(counts)
 }
 
-/// The top-level keys an experiment may have.
-pub const KEYS: [&str; 10] = ["version", "workload", "tasks", "workers", "models", "repeats", "switch_interval_ms", "trace", "threads_per_process", "sweep"];
-/// Threads in each process of the hybrid model.
-pub const MAX_THREADS_PER_PROCESS: u64 = 16;
-pub const DEFAULT_THREADS_PER_PROCESS: u64 = 2;
 
 impl Default for Experiment {
     fn default() -> Self {
@@ -311,142 +198,9 @@ impl Job {
     }
 }
 
-/// Why an experiment was refused. `Display` is the sentence shown to people.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ExperimentError {
-    NotJson(String),
-    NotAnObject,
-    Missing(String),
-    NotANumber { field: String, got: String },
-    OutOfRange { field: String, min: u64, max: u64, got: String },
-    NotAFraction { field: String, got: String },
-    OutOfRangeFraction { field: String, min: f64, max: f64, got: String },
-    NotABool { field: String, got: String },
-    UnknownKey { key: String, suggestion: Option<String> },
-    UnknownWorkload { got: String, suggestion: Option<String> },
-    UnknownModel(String),
-    NoModels,
-    UnsupportedVersion(u64),
-    TooMuchWork { estimate: String, limit: String },
-    /// A workload's own rule, in its own words (a recipe it cannot read,
-    /// too few workers for it), and the field that breaks it.
-    Workload { field: String, message: String },
-    NotCalibrated,
-}
-
-impl fmt::Display for ExperimentError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        use ExperimentError::*;
-        match self {
-            NotJson(e) => write!(f, "The experiment is not valid JSON: {e}"),
-            NotAnObject => write!(f, "The experiment must be a JSON object like {{\"workload\": {{\"kind\": \"loop\", \"size\": 10000000}}, \"tasks\": 8}}"),
-            Missing(field) => write!(f, "The experiment needs a `{field}`"),
-            NotANumber { field, got } => write!(f, "`{field}` must be a whole number (got {got})"),
-            OutOfRange { field, min, max, got } => {
-                write!(f, "`{field}` must be between {} and {} (got {got})", group(*min), group(*max))
-            }
-            NotAFraction { field, got } => write!(f, "`{field}` must be a number (got {got})"),
-            OutOfRangeFraction { field, min, max, got } => write!(f, "`{field}` must be between {min} and {max} (got {got})"),
-            NotABool { field, got } => write!(f, "`{field}` must be true or false (got {got})"),
-            UnknownKey { key, suggestion } => {
-                write!(f, "Unknown key `{key}`")?;
-                match suggestion {
-                    Some(s) => write!(f, ": did you mean `{s}`?"),
-                    None => write!(f, " (an experiment has {})", KEYS.map(|k| format!("`{k}`")).join(", ")),
-                }
-            }
-            UnknownWorkload { got, suggestion: Some(s) } => write!(f, "Unknown workload kind {got}: did you mean \"{s}\"?"),
-            UnknownWorkload { got, suggestion: None } => {
-                let kinds: Vec<String> = workloads::ALL.iter().map(|i| format!("\"{}\"", i.key)).collect();
-                write!(f, "Unknown workload kind {got}: use {}", kinds.join(", "))
-            }
-            UnknownModel(m) => {
-                let models: Vec<String> = Model::ALL.iter().map(|m| format!("\"{m}\"")).collect();
-                write!(f, "Unknown model {m}: use {}", models.join(", "))
-            }
-            Workload { message, .. } => f.write_str(message),
-            NotCalibrated => write!(f, "This workload sizes CPU work in milliseconds and needs this machine's measured loop speed"),
-            NoModels => write!(f, "Choose at least one model to run"),
-            UnsupportedVersion(v) => write!(f, "Experiment format version {v} is not supported (this page reads version {FORMAT_VERSION})"),
-            TooMuchWork { estimate, limit } => {
-                write!(f, "This experiment is too large for a browser tab: one sequential run would take {estimate}, the limit is {limit}. Use fewer tasks or a smaller size.")
-            }
-        }
-    }
-}
-
-impl std::error::Error for ExperimentError {}
-
-impl ExperimentError {
-    /// The field this error is about (`workload.size`, `tasks`, ...), if one.
-    pub fn field(&self) -> Option<&str> {
-        use ExperimentError::*;
-        match self {
-            Missing(f) => Some(f),
-            NotANumber { field, .. } | OutOfRange { field, .. } | NotAFraction { field, .. } => Some(field),
-            OutOfRangeFraction { field, .. } | NotABool { field, .. } | Workload { field, .. } => Some(field),
-            UnknownKey { key, .. } => Some(key),
-            UnknownWorkload { .. } => Some("workload"),
-            UnknownModel(_) | NoModels => Some("models"),
-            // The most direct way to make an experiment smaller.
-            TooMuchWork { .. } => Some("tasks"),
-            NotJson(_) | NotAnObject | UnsupportedVersion(_) | NotCalibrated => None,
-        }
-    }
-}
 
 
-/// How much of a wrong value a message repeats.
-const ECHO: usize = 40;
 
-/// A value read as a number: the number (if it is one) and how to show what
-/// was given in a message.
-fn read_number(v: &Value) -> (Option<f64>, String) {
-    // Accept "8" as well as 8: links and form fields are strings.
-    let n = match v {
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().parse::<f64>().ok(),
-        _ => None,
-    };
-    // Show "-4" typed in a form field as -4, and "lots" as "lots".
-    let got = match (v, n) {
-        (Value::String(s), Some(_)) => clip(s.trim(), ECHO),
-        _ => clip(&v.to_string(), ECHO),
-    };
-    (n.filter(|n| n.is_finite()), got)
-}
-
-/// A whole number in `min..=max`; `field` names it in messages.
-pub fn whole_in(v: &Value, field: &str, min: u64, max: u64) -> Result<u64, ExperimentError> {
-    let (n, got) = read_number(v);
-    let n = n.filter(|n| n.fract() == 0.0).ok_or_else(|| ExperimentError::NotANumber { field: field.into(), got: got.clone() })?;
-    if n < min as f64 || n > max as f64 {
-        return Err(ExperimentError::OutOfRange { field: field.into(), min, max, got });
-    }
-    Ok(n as u64)
-}
-
-fn present<'a>(obj: &'a Map<String, Value>, field: &str) -> Option<&'a Value> {
-    obj.get(field).filter(|v| !v.is_null())
-}
-
-/// A whole number field in `min..=max`, or `default` when absent.
-fn whole(obj: &Map<String, Value>, field: &str, min: u64, max: u64, default: u64) -> Result<u64, ExperimentError> {
-    present(obj, field).map_or(Ok(default), |v| whole_in(v, field, min, max))
-}
-
-/// A number that may have a fraction (a switch interval of 0.5 ms).
-fn number(obj: &Map<String, Value>, field: &str, min: f64, max: f64, default: f64) -> Result<f64, ExperimentError> {
-    let Some(v) = present(obj, field) else {
-        return Ok(default);
-    };
-    let (n, got) = read_number(v);
-    let n = n.ok_or_else(|| ExperimentError::NotAFraction { field: field.into(), got: got.clone() })?;
-    if n < min || n > max {
-        return Err(ExperimentError::OutOfRangeFraction { field: field.into(), min, max, got });
-    }
-    Ok(n)
-}
 
 
 /// An unknown key, with the known key it probably meant: a key at the wrong
@@ -578,7 +332,7 @@ impl Experiment {
                 message: format!("The {} workload {why}: leave out processes × threads", exp.workload.key()),
             });
         }
-        exp.workload.task().validate(&exp)?;
+        exp.workload.task().validate(&exp.shape())?;
         if let Some(s) = &exp.sweep {
             if exp.workload.info().tasks_per_worker.is_some() {
                 return Err(ExperimentError::Workload {
@@ -638,6 +392,11 @@ impl Experiment {
         Ok(())
     }
 
+    /// What its workload may know of it (see [`Shape`]).
+    pub fn shape(&self) -> Shape<'_> {
+        Shape { tasks: self.tasks, workers: self.workers, models: &self.models, switch_interval_ms: self.switch_interval_ms }
+    }
+
     /// This experiment with some fields changed (`edit` gets its JSON),
     /// validated again as a new one: how the plan derives the experiments it
     /// runs (a warm-up, a sweep's points), so none exists unchecked.
@@ -657,6 +416,7 @@ impl Experiment {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::text::group;
     use crate::workloads::{convoy::Convoy, primes::Primes, sleep::Sleep};
 
     fn parse(s: &str) -> Result<Experiment, ExperimentError> {

@@ -3,7 +3,7 @@
 //! measured: nothing here is written before the numbers exist.
 
 use crate::experiment::{Experiment, Model};
-use crate::results::{Environment, ModelSummary};
+use crate::summary::{Environment, ModelSummary};
 use crate::stats::{best_speedup, times};
 use crate::text::ms;
 use crate::verdict::GIL_BOUND;
@@ -42,7 +42,7 @@ pub fn explain(exp: &Experiment, env: &Environment, models: &[ModelSummary]) -> 
             out.push(format!("Processes each have their own GIL: they reached {p:.2}×."));
         }
     }
-    out.extend(exp.workload.task().explain(exp, models));
+    out.extend(exp.workload.task().explain(&exp.shape(), models));
     if speed(Model::Threads).is_some() || speed(Model::Processes).is_some() {
         let at_once = exp.workers.min(exp.tasks).min(if cpu { env.cores.max(1) } else { u32::MAX });
         let best = times(best_speedup(exp.tasks, at_once));
@@ -68,11 +68,11 @@ pub fn explain(exp: &Experiment, env: &Environment, models: &[ModelSummary]) -> 
     for m in models {
         let stop = |s: &str| if s.ends_with(['.', '!', '?']) { "" } else { "." };
         match &m.status {
-            crate::results::Status::Ran if !m.correct => {
+            crate::summary::Status::Ran if !m.correct => {
                 let problems = m.problems.join("; ");
                 out.push(format!("{} returned wrong results: {problems}{}", m.label, stop(&problems)));
             }
-            crate::results::Status::Failed { error } => out.push(format!("{} ran and failed: {error}{}", m.label, stop(error))),
+            crate::summary::Status::Failed { error } => out.push(format!("{} ran and failed: {error}{}", m.label, stop(error))),
             status => {
                 if let Some(why) = status.why_not() {
                     out.push(format!("{} did not run: {why}{}", m.label, stop(&why)));
@@ -106,7 +106,7 @@ fn startup(models: &[ModelSummary]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::results::Status;
+    use crate::summary::Status;
     use crate::stats::Spread;
     use crate::workloads::{count_loop::CountLoop, sleep::Sleep, Workload};
 

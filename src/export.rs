@@ -3,6 +3,7 @@
 //! which experiment and when. The JSON export is the results JSON itself.
 
 use crate::experiment::Model;
+use crate::model::Pool;
 use crate::results::Results;
 use serde_json::{json, Value};
 
@@ -88,12 +89,12 @@ pub fn trace(r: &Results) -> Value {
         events.push(json!({ "name": "process_sort_index", "ph": "M", "pid": pid, "tid": 0, "args": { "sort_index": pid } }));
         for lane in &t.lanes {
             let tid = lane.worker + 1;
-            let name = match m.model {
-                Model::Hybrid => {
+            let name = match m.model.pool() {
+                Pool::ProcessesOfThreads => {
                     let (p, th) = crate::models::hybrid::process_and_thread(r.experiment.threads_per_process, lane.worker);
                     format!("process {} · thread {}", p + 1, th + 1)
                 }
-                _ => format!("worker {}", lane.worker),
+                Pool::One | Pool::Threads { .. } | Pool::Processes | Pool::ProcessPerTask => format!("worker {}", lane.worker),
             };
             events.push(json!({ "name": "thread_name", "ph": "M", "pid": pid, "tid": tid, "args": { "name": name } }));
             for s in lane.spans(t.end_ms).filter(|s| s.end > s.start) {
@@ -118,7 +119,7 @@ pub fn trace(r: &Results) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::results::{Environment, ModelSummary, Status};
+    use crate::summary::{Environment, ModelSummary, Status};
     use crate::trace::{Event, Lane, State, Timeline};
     use crate::Experiment;
 

@@ -4,9 +4,6 @@
 //! (every lesson is a link: `?lesson=<id>`); what it tests, and whether that
 //! held, follows from the experiment ([`crate::verdict::Claim::of`]).
 
-use crate::experiment::Experiment;
-use crate::link;
-use crate::verdict::Claim;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Lesson {
@@ -122,54 +119,4 @@ pub const ALL: &[Lesson] = &[
 
 pub fn find(id: &str) -> Option<&'static Lesson> {
     ALL.iter().find(|l| l.id == id)
-}
-
-impl Lesson {
-    /// The lesson's experiment on a machine of `cores` cores.
-    pub fn experiment(&self, cores: u32) -> Experiment {
-        link::decode(self.query, cores).link.experiment
-    }
-
-    /// The claim its run is judged on.
-    pub fn claim(&self, cores: u32) -> Option<Claim> {
-        Claim::of(&self.experiment(cores))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_lesson_is_a_valid_link_that_tests_a_claim_on_any_machine() {
-        for cores in [1, 2, 8, 64] {
-            for l in ALL {
-                let d = link::decode(l.query, cores);
-                assert_eq!(d.ignored, Vec::<String>::new(), "{} on {cores} cores", l.id);
-                assert!(d.has_experiment);
-                assert!(l.claim(cores).is_some(), "{} tests no claim", l.id);
-            }
-        }
-        let claims: Vec<Claim> = ALL.iter().filter_map(|l| l.claim(2)).collect();
-        for c in [
-            Claim::GilBlocksCpuThreads,
-            Claim::ProcessesParallelCpu,
-            Claim::FreeThreadsParallelCpu,
-            Claim::ThreadsSuitIo,
-            Claim::ConvoyEffect,
-            Claim::CrashIsolation,
-            Claim::CommunicationCost,
-            Claim::MemoryFootprint,
-            Claim::UseThemTogether,
-            Claim::RaceCondition,
-            Claim::Deadlock,
-            Claim::ForgottenJoin,
-            Claim::TooManyWorkers,
-        ] {
-            assert!(claims.contains(&c), "no lesson for {c:?}");
-        }
-        let mut ids: Vec<&str> = ALL.iter().map(|l| l.id).collect();
-        ids.dedup();
-        assert_eq!(ids.len(), ALL.len());
-    }
 }

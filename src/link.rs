@@ -15,6 +15,7 @@
 use crate::experiment::{Experiment, ExperimentError, Model};
 use crate::text::{clip, suggest};
 use crate::results::Results;
+use crate::verdict::Claim;
 use crate::workloads::{self, Workload};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -542,6 +543,19 @@ pub fn encode(experiment: &Experiment, view: &View, shared: Option<&SharedRun>) 
     q.finish().replace("%2C", ",")
 }
 
+/// A lesson's experiment is its link, decoded (every lesson is a link).
+impl crate::lessons::Lesson {
+    /// The lesson's experiment on a machine of `cores` cores.
+    pub fn experiment(&self, cores: u32) -> Experiment {
+        decode(self.query, cores).link.experiment
+    }
+
+    /// The claim its run is judged on.
+    pub fn claim(&self, cores: u32) -> Option<Claim> {
+        Claim::of(&self.experiment(cores))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -684,7 +698,7 @@ mod tests {
 
     #[test]
     fn a_results_document_carries_what_its_results_carry() {
-        use crate::results::{Environment, ModelSummary, Status};
+        use crate::summary::{Environment, ModelSummary, Status};
         let mut seq = ModelSummary::not_run(Model::Sequential, 1, Status::Ran);
         seq.wall_ms = Some(crate::stats::Spread { median: 12.345, min: 10.01, max: 12.5 });
         seq.correct = true;
@@ -723,5 +737,45 @@ mod tests {
         let back = SharedRun::decode(&bad.encode()).unwrap();
         assert_eq!(back.browser.chars().count(), MAX_BROWSER_CHARS + 1, "cut, and marked cut");
         assert!(!back.browser.contains('\u{0}'));
+    }
+
+    mod lessons_are_links {
+        use super::*;
+        use crate::lessons;
+        use crate::verdict::Claim;
+
+        #[test]
+        fn every_lesson_is_a_valid_link_that_tests_a_claim_on_any_machine() {
+            for cores in [1, 2, 8, 64] {
+                for l in lessons::ALL {
+                    let d = decode(l.query, cores);
+                    assert_eq!(d.ignored, Vec::<String>::new(), "{} on {cores} cores", l.id);
+                    assert!(d.has_experiment);
+                    assert!(l.claim(cores).is_some(), "{} tests no claim", l.id);
+                }
+            }
+            let claims: Vec<Claim> = lessons::ALL.iter().filter_map(|l| l.claim(2)).collect();
+            for c in [
+                Claim::GilBlocksCpuThreads,
+                Claim::ProcessesParallelCpu,
+                Claim::FreeThreadsParallelCpu,
+                Claim::ThreadsSuitIo,
+                Claim::ConvoyEffect,
+                Claim::CrashIsolation,
+                Claim::CommunicationCost,
+                Claim::MemoryFootprint,
+                Claim::UseThemTogether,
+                Claim::RaceCondition,
+                Claim::Deadlock,
+                Claim::ForgottenJoin,
+                Claim::TooManyWorkers,
+            ] {
+                assert!(claims.contains(&c), "no lesson for {c:?}");
+            }
+            let mut ids: Vec<&str> = lessons::ALL.iter().map(|l| l.id).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            assert_eq!(ids.len(), lessons::ALL.len());
+        }
     }
 }

@@ -121,16 +121,7 @@ pub fn program(exp: &Experiment, machine: &Machine) -> String {
         .models
         .iter()
         .map(|m| {
-            let line = match m {
-                Model::Sequential => "    \"sequential\": None,  # a plain loop".to_string(),
-                Model::ThreadsGil => "    \"threads_gil\": ThreadPoolExecutor,  # CPython's threads: one GIL".to_string(),
-                Model::Threads => "    \"threads\": ThreadPoolExecutor,  # the same threads; without a GIL only on free-threaded Python (3.13t)".to_string(),
-                Model::Processes => "    \"processes\": ProcessPoolExecutor,  # each process its own interpreter and GIL".to_string(),
-                Model::Hybrid => "    \"hybrid\": ThreadsInProcesses,  # WORKERS processes, each with a pool of THREADS_PER_PROCESS threads".to_string(),
-                Model::ProcessPerTask => "    \"process_per_task\": ProcessPerTask,  # a multiprocessing.Process started for every task".to_string(),
-                Model::ThreadsStatic => "    \"threads_static\": ThreadsStatic,  # threads, each given one equal block of the tasks in advance".to_string(),
-                Model::ProcessesStatic => "    \"processes_static\": ProcessesStatic,  # processes, each given one equal block of the tasks in advance".to_string(),
-            };
+            let line = format!("    \"{}\": {}", m.as_str(), m.spec().python);
             line + "\n"
         })
         .collect();

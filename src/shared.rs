@@ -4,9 +4,7 @@
 //! locks and watchdog, live here (and nowhere else: a process cannot reach
 //! another's).
 
-use crate::experiment::Job;
-use crate::trace::{Mark, State};
-use crate::worker::Worker;
+use crate::trace::Mark;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
@@ -14,7 +12,8 @@ use std::sync::{Mutex, OnceLock};
 
 /// The deadlock's locks, by index.
 pub const LOCK_NAMES: [&str; 2] = ["A", "B"];
-const FREE: u32 = u32::MAX;
+/// A deadlock lock nobody holds.
+pub(crate) const FREE: u32 = u32::MAX;
 
 /// The phases of the race workload, in task order: each has its counter.
 pub const PHASES: usize = 3;
@@ -28,18 +27,18 @@ pub struct Shared {
     /// The lock the race's third phase increments under.
     pub lock: Mutex<()>,
     /// Workers sharing this memory (the pool's threads; 1 for a process).
-    sharers: u32,
+    pub(crate) sharers: u32,
     /// Workers that reached each race phase's start.
-    arrived: [AtomicU32; PHASES],
+    pub(crate) arrived: [AtomicU32; PHASES],
     /// Who holds each of the deadlock's locks (a worker id, or free).
-    holders: [AtomicU32; 2],
+    pub(crate) holders: [AtomicU32; 2],
     /// Which lock each waiting worker waits for, by worker id.
-    waiting: Mutex<BTreeMap<u32, usize>>,
+    pub(crate) waiting: Mutex<BTreeMap<u32, usize>>,
     /// When a worker last took or released a lock (ms, shared clock, as
     /// `f64` bits; 0 before the first).
-    last_progress: AtomicU64,
+    pub(crate) last_progress: AtomicU64,
     /// What the watchdog found, once it found it.
-    deadlock: OnceLock<Deadlock>,
+    pub(crate) deadlock: OnceLock<Deadlock>,
     /// Results each half of the join workload has delivered so far.
     pub delivered: [AtomicU32; 2],
     /// Moments for the timeline, recorded without a lock or an allocation
@@ -154,9 +153,9 @@ impl Deadlock {
 }
 
 impl Shared {
-    /// What the tasks of `job` share, fresh.
-    pub fn new(job: &Job) -> Shared {
-        Shared { tasks: job.experiment.tasks, ..Shared::default() }
+    /// What the `tasks` tasks of one experiment share, fresh.
+    pub fn new(tasks: u32) -> Shared {
+        Shared { tasks, ..Shared::default() }
     }
 
     /// Shared by `n` workers (a pool's threads).
@@ -164,17 +163,6 @@ impl Shared {
         Shared { sharers: n.max(1), ..self }
     }
 
-    /// Waits (the GIL released) until every worker sharing this memory
-    /// reached the start of race phase `phase`, so that they run it at the
-    /// same time (as a demo's `threading.Barrier` does); at most 2 s.
-    pub fn meet(&self, w: &mut Worker, phase: usize) {
-        let n = self.arrived[phase].fetch_add(1, Ordering::SeqCst) + 1;
-        if n >= self.sharers {
-            return;
-        }
-        let give_up = w.now() + 2_000.0;
-        w.spin_until(State::LockWait, |now| self.arrived[phase].load(Ordering::SeqCst) >= self.sharers || now > give_up);
-    }
 
     /// Marks `moment` at time `t` on the run's timeline: a few atomic
     /// stores into a slot made before the run, no lock, no allocation.
@@ -208,70 +196,6 @@ impl Shared {
         self.deadlock.get().cloned()
     }
 
-    fn progress(&self, now: f64) {
-        self.last_progress.store(now.to_bits(), Ordering::SeqCst);
-    }
-
-    /// Takes deadlock lock `lock` for worker `w`, waiting (the GIL released)
-    /// while another holds it. `false`: the watchdog found no worker had
-    /// taken or released a lock for `watchdog_ms` while this one waited, and
-    /// it gives up (as `lock.acquire(timeout=…)` does).
-    pub fn take(&self, w: &mut Worker, lock: usize, watchdog_ms: f64) -> bool {
-        let me = w.id;
-        let _ = self.last_progress.compare_exchange(0, w.now().to_bits(), Ordering::SeqCst, Ordering::SeqCst);
-        if self.holders[lock].compare_exchange(FREE, me, Ordering::SeqCst, Ordering::SeqCst).is_ok() {
-            self.progress(w.now());
-            return true;
-        }
-        self.waiting.lock().unwrap_or_else(|e| e.into_inner()).insert(me, lock);
-        let declared_before = self.deadlock.get().is_some();
-        let mut got = false;
-        w.wait_until(State::LockWait, |now| {
-            if self.holders[lock].compare_exchange(FREE, me, Ordering::SeqCst, Ordering::SeqCst).is_ok() {
-                got = true;
-                return true;
-            }
-            // A deadlock found while this worker waited includes it.
-            if !declared_before && self.deadlock.get().is_some() {
-                return true;
-            }
-            let stuck = now - f64::from_bits(self.last_progress.load(Ordering::SeqCst));
-            if stuck >= watchdog_ms {
-                self.declare(stuck);
-                return true;
-            }
-            false
-        });
-        self.waiting.lock().unwrap_or_else(|e| e.into_inner()).remove(&me);
-        if got {
-            self.progress(w.now());
-        }
-        got
-    }
-
-    /// Releases lock `lock`, held by `w`.
-    pub fn release(&self, w: &Worker, lock: usize) {
-        let _ = self.holders[lock].compare_exchange(w.id, FREE, Ordering::SeqCst, Ordering::SeqCst);
-        self.progress(w.now());
-    }
-
-    /// The watchdog: records the wait-for graph, once.
-    fn declare(&self, stuck_ms: f64) {
-        let waiting = self.waiting.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        let holder = |l: usize| Some(self.holders[l].load(Ordering::SeqCst)).filter(|&h| h != FREE);
-        let waits = waiting
-            .iter()
-            .map(|(&worker, &lock)| WaitFor {
-                worker,
-                holds: (0..2).filter(|&l| holder(l) == Some(worker)).map(|l| LOCK_NAMES[l].to_string()).collect(),
-                waits_for: LOCK_NAMES[lock].to_string(),
-                held_by: holder(lock),
-            })
-            .collect();
-        if self.deadlock.set(Deadlock { stuck_ms, waits }).is_ok() {
-            self.mark(f64::from_bits(self.last_progress.load(Ordering::SeqCst)) + stuck_ms, Moment::Deadlock);
-        }
-    }
 
     /// The counters' values now.
     pub fn counters(&self) -> Vec<u64> {

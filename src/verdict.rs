@@ -7,7 +7,7 @@
 //! core, times too short for the timer, repeats that disagree too much.
 
 use crate::experiment::{Experiment, Model};
-use crate::results::{Environment, ModelSummary};
+use crate::summary::{Environment, ModelSummary};
 use crate::stats::{best_speedup, times};
 use crate::text::ms;
 use serde::{Deserialize, Serialize};
@@ -300,7 +300,7 @@ pub fn judge(exp: &Experiment, env: &Environment, models: &[ModelSummary]) -> Op
             let others = exp.tasks - 1;
             let isolated = p.ran() && p.correct && p.tasks.len() as u32 == others;
             let shared: Vec<&ModelSummary> = models.iter().filter(|s| s.model != Model::Processes).collect();
-            let all_down = shared.iter().all(|s| matches!(s.status, crate::results::Status::Failed { .. }));
+            let all_down = shared.iter().all(|s| matches!(s.status, crate::summary::Status::Failed { .. }));
             let down: Vec<String> = shared.iter().filter(|s| !s.ran()).map(|s| s.label.clone()).collect();
             let held = isolated && all_down;
             let text = match (isolated, down.is_empty()) {
@@ -457,7 +457,7 @@ pub fn judge(exp: &Experiment, env: &Environment, models: &[ModelSummary]) -> Op
             verdict(Some(held), text + &noise_note)
         }
         Claim::ForgottenJoin => {
-            let Some(s) = models.iter().find(|s| s.model.is_threads() && s.ran()) else { return verdict(None, missing(Model::ThreadsGil)) };
+            let Some(s) = models.iter().find(|s| s.model.on_threads() && s.ran()) else { return verdict(None, missing(Model::ThreadsGil)) };
             let halves = crate::workloads::join::Join::halves(&s.tasks, exp.tasks);
             let (Some(no), Some(yes)) = (halves.first(), halves.get(1)) else { return verdict(None, format!("Cannot tell: {} returned no main-thread result.", s.label)) };
             let held = no.seen < no.of && yes.seen == yes.of;
@@ -476,7 +476,7 @@ pub fn judge(exp: &Experiment, env: &Environment, models: &[ModelSummary]) -> Op
             verdict(Some(held), text)
         }
         Claim::Deadlock => {
-            let threads: Vec<&ModelSummary> = models.iter().filter(|s| s.model.is_threads() && s.ran()).collect();
+            let threads: Vec<&ModelSummary> = models.iter().filter(|s| s.model.on_threads() && s.ran()).collect();
             let Some(first) = threads.first() else { return verdict(None, missing(Model::ThreadsGil)) };
             if parallel < 2 {
                 return verdict(None, format!("Cannot tell: with {parallel} worker one task takes both locks at a time: nothing to deadlock."));
@@ -505,7 +505,7 @@ pub fn judge(exp: &Experiment, env: &Environment, models: &[ModelSummary]) -> Op
             let want = race.expected_total(exp.tasks);
             let lost = |s: &ModelSummary, p: usize| s.counters.get(p).map(|&c| want.saturating_sub(c));
             let ran: Vec<&ModelSummary> = models.iter().filter(|s| s.ran() && s.counters.len() == crate::shared::PHASES).collect();
-            let threads: Vec<&&ModelSummary> = ran.iter().filter(|s| s.model.is_threads()).collect();
+            let threads: Vec<&&ModelSummary> = ran.iter().filter(|s| s.model.on_threads()).collect();
             if threads.is_empty() {
                 return verdict(None, missing(Model::Threads));
             }
@@ -561,7 +561,7 @@ pub fn judge(exp: &Experiment, env: &Environment, models: &[ModelSummary]) -> Op
 
 /// Judges a worker-count sweep: where adding workers stopped helping, each
 /// model's best count, and what starting workers cost at the largest count.
-pub fn judge_sweep(exp: &Experiment, env: &Environment, points: &[crate::results::SweepPoint]) -> Option<Verdict> {
+pub fn judge_sweep(exp: &Experiment, env: &Environment, points: &[crate::summary::SweepPoint]) -> Option<Verdict> {
     let claim = Claim::of(exp).filter(|c| *c == Claim::TooManyWorkers)?;
     let verdict = |held: Option<bool>, text: String| Some(Verdict { claim: claim.text().to_string(), held, text });
     let cores = env.cores.max(1);
@@ -569,8 +569,8 @@ pub fn judge_sweep(exp: &Experiment, env: &Environment, points: &[crate::results
     if points.len() < 2 {
         return verdict(None, "Cannot tell: a sweep needs two worker counts or more.".into());
     }
-    let wall = |p: &crate::results::SweepPoint, m: Model| p.models.iter().find(|s| s.model == m && s.correct).and_then(|s| s.wall_ms).map(|w| w.median);
-    let spawn = |p: &crate::results::SweepPoint, m: Model| p.models.iter().find(|s| s.model == m).and_then(|s| s.spawn_ms);
+    let wall = |p: &crate::summary::SweepPoint, m: Model| p.models.iter().find(|s| s.model == m && s.correct).and_then(|s| s.wall_ms).map(|w| w.median);
+    let spawn = |p: &crate::summary::SweepPoint, m: Model| p.models.iter().find(|s| s.model == m).and_then(|s| s.spawn_ms);
     let mut sentences = Vec::new();
     let mut knees = Vec::new();
     for s in &first.models {
@@ -652,7 +652,7 @@ fn crossover(exp: &Experiment, models: &[ModelSummary]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::results::Status;
+    use crate::summary::Status;
     use crate::stats::{Latency, Spread};
     use crate::workloads::{convoy::Convoy, count_loop::CountLoop, sleep::Sleep, Workload};
 
@@ -702,7 +702,7 @@ mod tests {
 
     #[test]
     fn a_static_split_is_judged_against_handing_out_one_task_at_a_time() {
-        use crate::results::TaskRecord;
+        use crate::record::TaskRecord;
         let e = Experiment { models: vec![Model::Threads, Model::ThreadsStatic], ..cpu(vec![]) };
         let task = |index: u32, worker: u32, ms: f64| TaskRecord { index, worker, start_ms: 0.0, end_ms: ms, value: 0, latencies_ms: vec![], moved_bytes: 0, moving_ms: 0.0, picture: String::new() };
         let runs = |dynamic: f64| {
@@ -793,7 +793,7 @@ mod tests {
 
     #[test]
     fn communication_is_judged_from_bytes_moved_and_times() {
-        use crate::results::Communication;
+        use crate::summary::Communication;
         let e = data(vec![Model::Sequential, Model::Threads, Model::Processes], 64 << 20);
         let comm = |moved: u64, moving_ms: f64| Some(Communication { input_bytes: 64 << 20, bytes_moved: moved, moving_ms, computing_ms: 160.0 });
         let runs = |proc_ms: f64| {
@@ -821,7 +821,7 @@ mod tests {
 
     #[test]
     fn memory_and_threads_inside_processes_are_judged_from_their_figures() {
-        use crate::results::Footprint;
+        use crate::summary::Footprint;
         let e = data(vec![Model::ThreadsGil, Model::Processes], 32 << 20);
         assert_eq!(Claim::of(&e), Some(Claim::MemoryFootprint));
         let fp = |memories: Vec<u64>, threads: u32, page: u64| Some(Footprint { memories, threads_per_memory: threads, page_input_bytes: page });
@@ -852,7 +852,7 @@ mod tests {
 
     #[test]
     fn a_sweep_is_judged_on_where_more_workers_stop_helping() {
-        use crate::results::{SweepModel, SweepPoint};
+        use crate::summary::{SweepModel, SweepPoint};
         use crate::stats::Spread;
         let e = Experiment { sweep: Some(crate::experiment::Sweep { workers: vec![1, 2, 8, 32] }), ..cpu(vec![Model::Threads, Model::Processes, Model::ProcessPerTask]) };
         assert_eq!(Claim::of(&e), Some(Claim::TooManyWorkers));

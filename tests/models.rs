@@ -109,7 +109,8 @@ fn processes_receive_their_share_of_the_input_and_threads_read_it_in_place() {
 
 #[test]
 fn a_task_without_its_share_is_refused_not_run_on_garbage() {
-    use threadlab::protocol::{Reply, Request, WorkerState};
+    use threadlab::models::serve::WorkerState;
+use threadlab::protocol::{Reply, Request};
     let e = exp(Workload::Data(Data { bytes: 4096, cpu_ms: 0, send: data::Send::Transfer }), 2, 2);
     let mut w = WorkerState::new(0);
     assert_eq!(w.handle(Request::Setup { job: job(&e) }, &NativeHost, None), Reply::Ready);

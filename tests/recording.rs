@@ -7,7 +7,6 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use threadlab::shared::{Moment, Shared, MAX_MARKS};
 use threadlab::trace::{State, Tracer};
-use threadlab::{Experiment, Job};
 
 struct Counting;
 
@@ -41,7 +40,7 @@ fn allocations(f: impl FnOnce()) -> usize {
 // at the same time would count its own allocations.
 #[test]
 fn recording_during_a_run_allocates_nothing() {
-    let shared = Shared::new(&Job::plain(Experiment::default()));
+    let shared = Shared::new(8);
     let mut tracer = Tracer::with_capacity(0, true, 64);
     let made = allocations(|| {
         for i in 0..(MAX_MARKS as u32 + 3) {

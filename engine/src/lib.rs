@@ -12,7 +12,8 @@
 //! trap, by design or by bug, kills the worker, and the page sees that).
 
 use threadlab::platform::{Blocking, Clock};
-use threadlab::protocol::{decode, encode, Reply, Request, WorkerState};
+use threadlab::models::serve::WorkerState;
+use threadlab::protocol::{decode, encode, Reply, Request};
 use wasm_bindgen::prelude::*;
 
 #[cfg(feature = "threads")]

@@ -9,7 +9,7 @@
 //! process `p`.
 
 use crate::experiment::{Job, Model};
-use crate::results::ModelRun;
+use crate::record::ModelRun;
 use crate::trace::{GilStats, Timeline};
 
 /// The job of process `p` (one part of the tasks).

@@ -19,11 +19,12 @@ pub mod hybrid;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod processes;
 pub mod sequential;
+pub mod serve;
 pub mod threads;
 
 use crate::data;
 use crate::experiment::{Experiment, Job};
-use crate::results::TaskRecord;
+use crate::record::TaskRecord;
 use crate::trace::{self, State, Tracer};
 use crate::worker::Worker;
 

@@ -1,13 +1,14 @@
 //! Processes, natively: OS threads stand in for process workers, each owning
-//! a [`WorkerState`] and reachable only through channels of message text
+//! a [`WorkerState`](crate::models::serve::WorkerState) and reachable only through channels of message text
 //! (and a task's share of the input, copied, as a structured clone does),
 //! driven by the same [`Dispatch`] the browser uses.
 
 use crate::dispatch::Dispatch;
 use crate::experiment::Job;
 use crate::platform::Host;
-use crate::protocol::{decode, encode, Reply, Request, WorkerState};
-use crate::results::ModelRun;
+use crate::models::serve::WorkerState;
+use crate::protocol::{decode, encode, Reply, Request};
+use crate::record::ModelRun;
 use std::sync::mpsc;
 
 pub fn run_native(job: &Job, host: &(dyn Host + Send + Sync)) -> Result<ModelRun, String> {
@@ -15,7 +16,7 @@ pub fn run_native(job: &Job, host: &(dyn Host + Send + Sync)) -> Result<ModelRun
 }
 
 /// A process for every task: each ends after its task, and a new one
-/// (a new OS thread with a fresh [`WorkerState`]) takes the next.
+/// (a new OS thread with a fresh [`WorkerState`](crate::models::serve::WorkerState)) takes the next.
 pub fn run_native_per_task(job: &Job, host: &(dyn Host + Send + Sync)) -> Result<ModelRun, String> {
     drive(Dispatch::per_task(job.clone(), job.experiment.workers, host.now_ms()), job, host)
 }

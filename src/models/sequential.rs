@@ -3,7 +3,7 @@
 use super::{counters, input, run_one, share, tracer};
 use crate::experiment::{Job, Model};
 use crate::platform::Host;
-use crate::results::ModelRun;
+use crate::record::ModelRun;
 use crate::shared::Shared;
 use crate::trace::Timeline;
 use crate::worker::Worker;
@@ -11,7 +11,7 @@ use crate::worker::Worker;
 pub fn run(job: &Job, host: &dyn Host) -> ModelRun {
     let exp = &job.experiment;
     let input = input(job);
-    let shared = Shared::new(job);
+    let shared = Shared::new(job.experiment.tasks);
     let mut w = Worker::new(0, host, None, tracer(exp, 0));
     w.set_shared(&shared);
     let start = host.now_ms();

@@ -8,7 +8,7 @@ use super::{counters, input, run_one, share, tracer};
 use crate::experiment::{Job, Model};
 use crate::gil::Gil;
 use crate::platform::Host;
-use crate::results::{ModelRun, TaskRecord};
+use crate::record::{ModelRun, TaskRecord};
 use crate::shared::Shared;
 use crate::trace::{Lane, Timeline, Tracer};
 use crate::worker::Worker;
@@ -57,7 +57,7 @@ pub fn run(job: &Job, pool: &dyn Pool, host: &dyn Host, gil: bool) -> ModelRun {
     let n = indices.len();
     let input = input(job);
     // One set of shared things for the whole pool: one memory.
-    let shared = Shared::new(job).with_sharers(pool.threads() as u32);
+    let shared = Shared::new(job.experiment.tasks).with_sharers(pool.threads() as u32);
     let threads = pool.threads();
     let gil = gil.then(|| Gil::new(exp.switch_interval_ms));
     let table: Vec<OnceLock<TaskRecord>> = (0..n).map(|_| OnceLock::new()).collect();

@@ -3,9 +3,11 @@
 //! time. One task per worker.
 
 use super::count_loop::{sum_loop, triangle};
-use super::{Cost, Field, Input, Kind, Machine, Output, Params, PythonTask, Task};
-use crate::experiment::{Experiment, ExperimentError, Model};
-use crate::results::{ModelSummary, TaskRecord};
+use super::task::{Cost, Field, Input, Kind, Machine, Output, Params, PythonTask, Task};
+use crate::error::ExperimentError;
+use crate::model::{Model, Shape};
+use crate::record::TaskRecord;
+use crate::summary::ModelSummary;
 use crate::worker::Worker;
 use serde::{Deserialize, Serialize};
 
@@ -55,7 +57,7 @@ impl Task for Convoy {
     fn cost(&self) -> Cost {
         Cost::Ms(self.cpu_ms)
     }
-    fn validate(&self, exp: &Experiment) -> Result<(), ExperimentError> {
+    fn validate(&self, exp: &Shape) -> Result<(), ExperimentError> {
         if exp.workers < 2 {
             return Err(ExperimentError::Workload {
                 field: "workers".into(),
@@ -111,7 +113,7 @@ impl Task for Convoy {
             takes_input: false,
         }
     }
-    fn explain(&self, exp: &Experiment, models: &[ModelSummary]) -> Vec<String> {
+    fn explain(&self, exp: &Shape, models: &[ModelSummary]) -> Vec<String> {
         let lat = |m: Model| models.iter().find(|s| s.model == m).and_then(|s| s.latency_ms);
         let Some(g) = lat(Model::ThreadsGil) else { return vec![] };
         let others: Vec<String> = [Model::Threads, Model::Processes]

@@ -1,7 +1,7 @@
 //! CPU-bound: the seeds' `total = 0; for i in range(size): total += i`.
 
-use super::{Cost, Field, Input, Kind, Machine, Output, Params, PythonTask, Task};
-use crate::experiment::ExperimentError;
+use super::task::{Cost, Field, Input, Kind, Machine, Output, Params, PythonTask, Task};
+use crate::error::ExperimentError;
 use crate::text::group;
 use crate::worker::Worker;
 use serde::{Deserialize, Serialize};

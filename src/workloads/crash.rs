@@ -3,8 +3,10 @@
 //! count like the seeds' loop.
 
 use super::count_loop::{sum_loop, triangle, MAX_SIZE};
-use super::{Cost, Field, Input, Kind, Machine, Output, Params, PythonTask, Task};
-use crate::experiment::{Experiment, ExperimentError, MAX_TASKS};
+use super::task::{Cost, Field, Input, Kind, Machine, Output, Params, PythonTask, Task};
+use crate::error::ExperimentError;
+use crate::limits::MAX_TASKS;
+use crate::model::Shape;
 use crate::text::group;
 use crate::worker::Worker;
 use serde::{Deserialize, Serialize};
@@ -48,7 +50,7 @@ impl Task for Crash {
     fn cost(&self) -> Cost {
         Cost::Iterations(self.size as f64)
     }
-    fn validate(&self, exp: &Experiment) -> Result<(), ExperimentError> {
+    fn validate(&self, exp: &Shape) -> Result<(), ExperimentError> {
         if self.task >= exp.tasks {
             return Err(ExperimentError::Workload {
                 field: "workload.task".into(),

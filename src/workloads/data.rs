@@ -6,10 +6,11 @@
 
 use super::count_loop::{sum_loop, PYTHON_LOOP};
 use super::mixed::PYTHON_COMPUTE_FOR;
-use super::{Cost, Field, Input, Kind, Machine, Output, Params, PythonTask, Task};
+use super::task::{Cost, Field, Input, Kind, Machine, Output, Params, PythonTask, Task};
 use crate::data;
-use crate::experiment::{Experiment, ExperimentError, Model};
-use crate::results::ModelSummary;
+use crate::error::ExperimentError;
+use crate::model::{Model, Shape};
+use crate::summary::ModelSummary;
 use crate::worker::Worker;
 use serde::{Deserialize, Serialize};
 
@@ -131,7 +132,7 @@ impl Task for Data {
         };
         format!("data: a {} input shared out, {} ms of CPU per task, {send} to processes", size(self.bytes), self.cpu_ms)
     }
-    fn explain(&self, _: &Experiment, models: &[ModelSummary]) -> Vec<String> {
+    fn explain(&self, _: &Shape, models: &[ModelSummary]) -> Vec<String> {
         let mut out = Vec::new();
         if let Some(c) = models.iter().find(|m| m.model == Model::Processes && m.ran()).and_then(|m| m.communication.as_ref()) {
             out.push(format!(

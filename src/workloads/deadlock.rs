@@ -9,10 +9,14 @@
 //!
 //! A process has its own two locks, which nobody else can hold: no deadlock.
 
-use super::{Cost, Field, Input, Kind, Machine, Output, Params, PythonTask, Task};
-use crate::experiment::{Experiment, ExperimentError};
-use crate::results::ModelRun;
+use super::task::{Cost, Field, Input, Kind, Machine, Output, Params, PythonTask, Task};
+use crate::error::ExperimentError;
+use crate::model::Shape;
+use crate::record::ModelRun;
+use crate::shared::{Moment, Shared, WaitFor, FREE, LOCK_NAMES};
+use crate::trace::State;
 use crate::worker::Worker;
+use std::sync::atomic::Ordering;
 use serde::{Deserialize, Serialize};
 
 pub const MAX_HOLD_MS: u64 = 1_000;
@@ -95,7 +99,7 @@ impl Task for DeadlockTask {
         // The fixed phase always completes; the first may give up.
         (0..tasks).map(|i| (locks_of(i, tasks).0 == 1).then_some(u64::from(i) + 1)).collect()
     }
-    fn check_run(&self, _: &Experiment, run: &ModelRun) -> Vec<String> {
+    fn check_run(&self, _: &Shape, run: &ModelRun) -> Vec<String> {
         run.deadlock.iter().map(|d| format!("deadlock: {}", d.describe())).collect()
     }
     fn describe(&self) -> String {
@@ -110,5 +114,74 @@ def take(lock):\n    \"\"\"Takes a lock, giving up after WATCHDOG_MS without it 
         );
         let body = "    per = TASKS // 2\n    first = i % 2 if i < per else 0  # opposite orders, then the fix: one order\n    if not take(first):\n        return 0\n    try:\n        time.sleep(HOLD_MS / 1000)\n        if not take(1 - first):\n            print(f\"task {i}: holds lock {'AB'[first]}, gave up waiting for lock {'AB'[1 - first]}: a deadlock\")\n            return 0\n        LOCKS[1 - first].release()\n        return i + 1\n    finally:\n        LOCKS[first].release()\n".to_string();
         PythonTask { helpers, body, same_values: false, crashes: false, takes_input: false }
+    }
+}
+
+/// The deadlock's two tracked locks and their watchdog: what this workload
+/// shares between its tasks.
+impl Shared {
+    fn progress(&self, now: f64) {
+        self.last_progress.store(now.to_bits(), Ordering::SeqCst);
+    }
+
+    /// Takes deadlock lock `lock` for worker `w`, waiting (the GIL released)
+    /// while another holds it. `false`: the watchdog found no worker had
+    /// taken or released a lock for `watchdog_ms` while this one waited, and
+    /// it gives up (as `lock.acquire(timeout=…)` does).
+    pub fn take(&self, w: &mut Worker, lock: usize, watchdog_ms: f64) -> bool {
+        let me = w.id;
+        let _ = self.last_progress.compare_exchange(0, w.now().to_bits(), Ordering::SeqCst, Ordering::SeqCst);
+        if self.holders[lock].compare_exchange(FREE, me, Ordering::SeqCst, Ordering::SeqCst).is_ok() {
+            self.progress(w.now());
+            return true;
+        }
+        self.waiting.lock().unwrap_or_else(|e| e.into_inner()).insert(me, lock);
+        let declared_before = self.deadlock.get().is_some();
+        let mut got = false;
+        w.wait_until(State::LockWait, |now| {
+            if self.holders[lock].compare_exchange(FREE, me, Ordering::SeqCst, Ordering::SeqCst).is_ok() {
+                got = true;
+                return true;
+            }
+            // A deadlock found while this worker waited includes it.
+            if !declared_before && self.deadlock.get().is_some() {
+                return true;
+            }
+            let stuck = now - f64::from_bits(self.last_progress.load(Ordering::SeqCst));
+            if stuck >= watchdog_ms {
+                self.declare(stuck);
+                return true;
+            }
+            false
+        });
+        self.waiting.lock().unwrap_or_else(|e| e.into_inner()).remove(&me);
+        if got {
+            self.progress(w.now());
+        }
+        got
+    }
+
+    /// Releases lock `lock`, held by `w`.
+    pub fn release(&self, w: &Worker, lock: usize) {
+        let _ = self.holders[lock].compare_exchange(w.id, FREE, Ordering::SeqCst, Ordering::SeqCst);
+        self.progress(w.now());
+    }
+
+    /// The watchdog: records the wait-for graph, once.
+    fn declare(&self, stuck_ms: f64) {
+        let waiting = self.waiting.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let holder = |l: usize| Some(self.holders[l].load(Ordering::SeqCst)).filter(|&h| h != FREE);
+        let waits = waiting
+            .iter()
+            .map(|(&worker, &lock)| WaitFor {
+                worker,
+                holds: (0..2).filter(|&l| holder(l) == Some(worker)).map(|l| LOCK_NAMES[l].to_string()).collect(),
+                waits_for: LOCK_NAMES[lock].to_string(),
+                held_by: holder(lock),
+            })
+            .collect();
+        if self.deadlock.set(crate::shared::Deadlock { stuck_ms, waits }).is_ok() {
+            self.mark(f64::from_bits(self.last_progress.load(Ordering::SeqCst)) + stuck_ms, Moment::Deadlock);
+        }
     }
 }

@@ -9,10 +9,11 @@
 //! Threads only: `join()` waits for threads of one program.
 
 use super::count_loop::{sum_loop, triangle, MAX_SIZE, PYTHON_LOOP};
-use super::{Cost, Field, Input, Kind, Machine, Output, Params, PythonTask, Task};
-use crate::experiment::{Experiment, ExperimentError, Model};
+use super::task::{Cost, Field, Input, Kind, Machine, Output, Params, PythonTask, Task};
+use crate::error::ExperimentError;
+use crate::model::{Model, Shape};
 use crate::text::group;
-use crate::results::ModelRun;
+use crate::record::ModelRun;
 use crate::shared::Moment;
 use crate::trace::State;
 use crate::worker::Worker;
@@ -62,7 +63,7 @@ pub struct Half {
 
 impl Join {
     /// Each half of `run`, if its tasks are all there.
-    pub fn halves(run_tasks: &[crate::results::TaskRecord], tasks: u32) -> Vec<Half> {
+    pub fn halves(run_tasks: &[crate::record::TaskRecord], tasks: u32) -> Vec<Half> {
         (0..2)
             .filter_map(|h| {
                 let mine: Vec<_> = run_tasks.iter().filter(|t| role(t.index, tasks).0 == h).collect();
@@ -90,8 +91,8 @@ impl Task for Join {
     fn not_hybrid(&self) -> Option<&'static str> {
         Some("waits for threads of one program")
     }
-    fn validate(&self, exp: &Experiment) -> Result<(), ExperimentError> {
-        if exp.models.iter().any(|m| !m.is_threads()) || exp.workers < 2 {
+    fn validate(&self, exp: &Shape) -> Result<(), ExperimentError> {
+        if exp.models.iter().any(|m| !m.on_threads() || m.static_split()) || exp.workers < 2 {
             return Err(ExperimentError::Workload {
                 field: if exp.workers < 2 { "workers".into() } else { "models".into() },
                 message: "The join workload needs a main thread and at least one worker thread of one program: models threads_gil or threads, and 2 or more workers".into(),
@@ -126,7 +127,7 @@ impl Task for Join {
             })
             .collect()
     }
-    fn check_run(&self, exp: &Experiment, run: &ModelRun) -> Vec<String> {
+    fn check_run(&self, exp: &Shape, run: &ModelRun) -> Vec<String> {
         Join::halves(&run.tasks, exp.tasks)
             .first()
             .filter(|h| h.seen < h.of)

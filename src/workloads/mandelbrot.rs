@@ -12,8 +12,9 @@
 //! returns the sum of its pixels' iteration counts and a picture of the
 //! tile (one shade per pixel) for the page to draw.
 
-use super::{Cost, Field, Input, Kind, Machine, Output, Params, PythonTask, Task};
-use crate::experiment::{Experiment, ExperimentError};
+use super::task::{Cost, Field, Input, Kind, Machine, Output, Params, PythonTask, Task};
+use crate::error::ExperimentError;
+use crate::model::Shape;
 use crate::text::group;
 use crate::worker::Worker;
 use serde::{Deserialize, Serialize};
@@ -58,8 +59,8 @@ impl Kind for Mandelbrot {
             input: Input::Whole { min: 1, max: MAX_ITERATIONS },
         },
     ];
-    const MODELS: Option<&'static [crate::experiment::Model]> = {
-        use crate::experiment::Model::*;
+    const MODELS: Option<&'static [crate::model::Model]> = {
+        use crate::model::Model::*;
         Some(&[Sequential, Threads, ThreadsStatic, Processes, ProcessesStatic])
     };
 
@@ -166,7 +167,7 @@ impl Task for Mandelbrot {
     fn splits_one_job(&self) -> bool {
         true
     }
-    fn validate(&self, exp: &Experiment) -> Result<(), ExperimentError> {
+    fn validate(&self, exp: &Shape) -> Result<(), ExperimentError> {
         let (rows, cols) = grid(exp.tasks);
         if u64::from(cols) > self.size {
             return Err(ExperimentError::Workload {
@@ -191,7 +192,7 @@ impl Task for Mandelbrot {
     fn describe(&self) -> String {
         format!("CPU: a {0} × {0} Mandelbrot image in tiles, up to {1} iterations a pixel", self.size, group(self.iterations))
     }
-    fn explain(&self, _exp: &Experiment, _models: &[crate::results::ModelSummary]) -> Vec<String> {
+    fn explain(&self, _exp: &Shape, _models: &[crate::summary::ModelSummary]) -> Vec<String> {
         vec!["Tiles over the set cost far more than tiles beside it: each picture below is tinted by the worker that computed each tile.".into()]
     }
     fn python(&self, _: &Machine) -> PythonTask {

@@ -2,8 +2,8 @@
 //! steps are sized in milliseconds on the visitor's machine.
 
 use super::count_loop::{sum_loop, triangle};
-use super::{Cost, Field, Input, Kind, Machine, Output, Params, PythonTask, Task};
-use crate::experiment::ExperimentError;
+use super::task::{Cost, Field, Input, Kind, Machine, Output, Params, PythonTask, Task};
+use crate::error::ExperimentError;
 use crate::worker::Worker;
 use serde::{Deserialize, Serialize};
 use std::fmt;

@@ -1,8 +1,8 @@
 //! CPU-bound: count the primes below `size` by trial division, the textbook
 //! `is_prime`; checked against a sieve of Eratosthenes.
 
-use super::{Cost, Field, Input, Kind, Machine, Output, Params, PythonTask, Task};
-use crate::experiment::ExperimentError;
+use super::task::{Cost, Field, Input, Kind, Machine, Output, Params, PythonTask, Task};
+use crate::error::ExperimentError;
 use crate::text::group;
 use crate::worker::Worker;
 use serde::{Deserialize, Serialize};

@@ -11,11 +11,14 @@
 //! Threads share the counters (one memory); each process has its own and
 //! returns its partial sum, which the page adds up: always right.
 
-use super::{Cost, Field, Input, Kind, Machine, Output, Params, PythonTask, Task};
-use crate::experiment::{Experiment, ExperimentError};
+use super::task::{Cost, Field, Input, Kind, Machine, Output, Params, PythonTask, Task};
+use crate::error::ExperimentError;
+use crate::model::Shape;
 use crate::text::group;
-use crate::results::{ModelRun, ModelSummary};
-use crate::shared::PHASES;
+use crate::record::ModelRun;
+use crate::summary::ModelSummary;
+use crate::shared::{Shared, PHASES};
+use crate::trace::State;
 use crate::worker::Worker;
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::Ordering;
@@ -129,7 +132,7 @@ impl Task for Race {
     fn expected(&self, _: &Machine, tasks: u32) -> Vec<Option<u64>> {
         vec![None; tasks as usize]
     }
-    fn check_run(&self, exp: &Experiment, run: &ModelRun) -> Vec<String> {
+    fn check_run(&self, exp: &Shape, run: &ModelRun) -> Vec<String> {
         let want = self.expected_total(exp.tasks);
         self.counted(run, exp.tasks)
             .iter()
@@ -147,7 +150,7 @@ impl Task for Race {
     fn describe(&self) -> String {
         format!("race: each task adds 1 to a shared counter {} times", group(self.increments))
     }
-    fn explain(&self, exp: &Experiment, models: &[ModelSummary]) -> Vec<String> {
+    fn explain(&self, exp: &Shape, models: &[ModelSummary]) -> Vec<String> {
         let want = self.expected_total(exp.tasks);
         models
             .iter()
@@ -212,5 +215,21 @@ pub fn lost_words(want: u64, got: u64) -> String {
     match want.saturating_sub(got) {
         0 => "lost none".into(),
         lost => format!("lost {} of {} ({:.1} %)", group(lost), group(want), 100.0 * lost as f64 / want.max(1) as f64),
+    }
+}
+
+/// The race's phases start together, as a demo's `threading.Barrier` makes
+/// them: what this workload shares between its tasks.
+impl Shared {
+    /// Waits (the GIL released) until every worker sharing this memory
+    /// reached the start of race phase `phase`, so that they run it at the
+    /// same time (as a demo's `threading.Barrier` does); at most 2 s.
+    pub fn meet(&self, w: &mut Worker, phase: usize) {
+        let n = self.arrived[phase].fetch_add(1, Ordering::SeqCst) + 1;
+        if n >= self.sharers {
+            return;
+        }
+        let give_up = w.now() + 2_000.0;
+        w.spin_until(State::LockWait, |now| self.arrived[phase].load(Ordering::SeqCst) >= self.sharers || now > give_up);
     }
 }

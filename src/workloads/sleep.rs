@@ -1,9 +1,9 @@
 //! I/O-bound: a blocking wait of `ms` milliseconds, like `time.sleep` or
 //! waiting for the network.
 
-use super::{Cost, Field, Input, Kind, Machine, Output, Params, PythonTask, Task};
-use crate::experiment::ExperimentError;
-use crate::results::TaskRecord;
+use super::task::{Cost, Field, Input, Kind, Machine, Output, Params, PythonTask, Task};
+use crate::error::ExperimentError;
+use crate::record::TaskRecord;
 use crate::worker::Worker;
 use serde::{Deserialize, Serialize};
 

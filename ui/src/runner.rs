@@ -15,6 +15,7 @@ use std::rc::Rc;
 use threadlab::data;
 use threadlab::dispatch::Dispatch;
 use threadlab::models::hybrid;
+use threadlab::model::Pool;
 use threadlab::plan::{self, Plan, Step};
 use threadlab::sizing;
 use threadlab::protocol::{decode, encode, Reply, Request};
@@ -351,9 +352,9 @@ async fn sequential_worker() -> Result<(u32, f64), String> {
 /// `threads` threads each); returns the ms it took to start (measured when
 /// it was started, perhaps by an earlier run).
 async fn prepare(model: Model, workers: u32, threads: u32) -> Result<f64, String> {
-    match model {
-        Model::Sequential => Ok(sequential_worker().await?.1),
-        Model::Threads | Model::ThreadsGil | Model::ThreadsStatic => {
+    match model.pool() {
+        Pool::One => Ok(sequential_worker().await?.1),
+        Pool::Threads { .. } => {
             // Threads with and without the GIL, split or not, share one pool.
             let current = POOLS.with(|p| p.borrow_mut().threads.take());
             if let Some((h, n, ms)) = current {
@@ -369,7 +370,7 @@ async fn prepare(model: Model, workers: u32, threads: u32) -> Result<f64, String
             POOLS.with(|p| p.borrow_mut().threads = Some((h, workers, ms)));
             Ok(ms)
         }
-        Model::Processes | Model::ProcessesStatic => {
+        Pool::Processes => {
             let current = POOLS.with(|p| p.borrow_mut().processes.take());
             if let Some((hs, ms)) = current {
                 if hs.len() == workers as usize && hs.iter().all(|h| js_alive(*h)) {
@@ -385,8 +386,8 @@ async fn prepare(model: Model, workers: u32, threads: u32) -> Result<f64, String
             Ok(ms)
         }
         // No pool: every task starts its own process, during the run.
-        Model::ProcessPerTask => Ok(0.0),
-        Model::Hybrid => {
+        Pool::ProcessPerTask => Ok(0.0),
+        Pool::ProcessesOfThreads => {
             let current = POOLS.with(|p| p.borrow_mut().hybrid.take());
             if let Some((hs, n, ms)) = current {
                 if hs.len() == workers as usize && n == threads && hs.iter().all(|h| js_alive(*h)) {
@@ -410,12 +411,12 @@ async fn prepare(model: Model, workers: u32, threads: u32) -> Result<f64, String
 fn discard(model: Model) {
     POOLS.with(|p| {
         let mut p = p.borrow_mut();
-        match model {
-            Model::Sequential => p.sequential.take().into_iter().for_each(|(h, _)| js_terminate(h)),
-            Model::Threads | Model::ThreadsGil | Model::ThreadsStatic => p.threads.take().into_iter().for_each(|(h, ..)| js_terminate(h)),
-            Model::Processes | Model::ProcessesStatic => p.processes.take().into_iter().flat_map(|(hs, _)| hs).for_each(js_terminate),
-            Model::Hybrid => p.hybrid.take().into_iter().flat_map(|(hs, ..)| hs).for_each(js_terminate),
-            Model::ProcessPerTask => {}
+        match model.pool() {
+            Pool::One => p.sequential.take().into_iter().for_each(|(h, _)| js_terminate(h)),
+            Pool::Threads { .. } => p.threads.take().into_iter().for_each(|(h, ..)| js_terminate(h)),
+            Pool::Processes => p.processes.take().into_iter().flat_map(|(hs, _)| hs).for_each(js_terminate),
+            Pool::ProcessesOfThreads => p.hybrid.take().into_iter().flat_map(|(hs, ..)| hs).for_each(js_terminate),
+            Pool::ProcessPerTask => {}
         }
     });
 }
@@ -468,12 +469,12 @@ async fn run_once(model: Model, job: &Job, on_task: &dyn Fn(u32)) -> Result<Mode
         Reply::Ran { run } if run.model == model => Ok(run),
         other => Err(format!("the worker answered {other:?}")),
     };
-    match model {
-        Model::Sequential => {
+    match model.pool() {
+        Pool::One => {
             let (h, _) = sequential_worker().await?;
             ran(call(h, &Request::Sequential { job: job.clone() }).await?)
         }
-        Model::Threads | Model::ThreadsGil | Model::ThreadsStatic => {
+        Pool::Threads { gil } => {
             // The threads models share one pool: if another one's
             // failure took it down, start it again.
             prepare(model, job.experiment.workers, 0).await?;
@@ -481,7 +482,7 @@ async fn run_once(model: Model, job: &Job, on_task: &dyn Fn(u32)) -> Result<Mode
             // The pool counts its finished tasks in its shared memory:
             // read it while the run goes on, for the progress bar.
             let base = js_tasks_done(h);
-            post(h, &Request::Threads { job: job.clone(), gil: model == Model::ThreadsGil })?;
+            post(h, &Request::Threads { job: job.clone(), gil })?;
             let answer = js_recv(vec![h]).map_err(message)?;
             loop {
                 let tick = js_sleep(200.0);
@@ -498,7 +499,7 @@ async fn run_once(model: Model, job: &Job, on_task: &dyn Fn(u32)) -> Result<Mode
                 }
             }
         }
-        Model::Processes | Model::ProcessesStatic => {
+        Pool::Processes => {
             let pool = POOLS.with(|p| p.borrow().processes.as_ref().map(|p| p.0.clone())).ok_or("the process pool is not running")?;
             let task = job.experiment.workload.task();
             let shares = if task.input_bytes() > 0 { inputs(job).await } else { Vec::new() };
@@ -538,7 +539,7 @@ async fn run_once(model: Model, job: &Job, on_task: &dyn Fn(u32)) -> Result<Mode
             }
             Ok(dispatch.finish(js_now()))
         }
-        Model::ProcessPerTask => {
+        Pool::ProcessPerTask => {
             let task = job.experiment.workload.task();
             let shares = if task.input_bytes() > 0 { inputs(job).await } else { Vec::new() };
             let n = job.experiment.workers.min(job.experiment.tasks).max(1);
@@ -570,7 +571,7 @@ async fn run_once(model: Model, job: &Job, on_task: &dyn Fn(u32)) -> Result<Mode
             used.iter().for_each(|h| js_terminate(*h));
             outcome.map(|()| dispatch.finish(end))
         }
-        Model::Hybrid => {
+        Pool::ProcessesOfThreads => {
             let (pool, threads) =
                 POOLS.with(|p| p.borrow().hybrid.as_ref().map(|p| (p.0.clone(), p.1))).ok_or("the processes × threads pool is not running")?;
             let n = hybrid::processes(job) as usize;
@@ -611,13 +612,13 @@ async fn replace(dispatch: &mut Dispatch, w: u32) -> Result<(u32, Vec<threadlab:
 async fn footprint(model: Model, exp: &Experiment) -> Result<Footprint, String> {
     let (handles, threads_per_memory, page_input_bytes) = POOLS.with(|p| {
         let p = p.borrow();
-        match model {
-            Model::Sequential => (p.sequential.iter().map(|s| s.0).collect(), 1, 0),
-            Model::Threads | Model::ThreadsGil | Model::ThreadsStatic => (p.threads.iter().map(|t| t.0).collect(), exp.workers, 0),
-            Model::Processes | Model::ProcessesStatic => (p.processes.iter().flat_map(|(hs, _)| hs.iter().copied()).collect::<Vec<u32>>(), 1, page_input_bytes()),
-            Model::Hybrid => (p.hybrid.iter().flat_map(|(hs, ..)| hs.iter().copied()).collect(), exp.threads_per_process, 0),
+        match model.pool() {
+            Pool::One => (p.sequential.iter().map(|s| s.0).collect(), 1, 0),
+            Pool::Threads { .. } => (p.threads.iter().map(|t| t.0).collect(), exp.workers, 0),
+            Pool::Processes => (p.processes.iter().flat_map(|(hs, _)| hs.iter().copied()).collect::<Vec<u32>>(), 1, page_input_bytes()),
+            Pool::ProcessesOfThreads => (p.hybrid.iter().flat_map(|(hs, ..)| hs.iter().copied()).collect(), exp.threads_per_process, 0),
             // Its processes ended with their tasks.
-            Model::ProcessPerTask => (Vec::new(), 1, 0),
+            Pool::ProcessPerTask => (Vec::new(), 1, 0),
         }
     });
     if handles.is_empty() {
@@ -748,7 +749,7 @@ async fn run_experiment(
             Step::Prepare { model, workers } => {
                 say(done, format!("Starting {} workers…", model.label()));
                 prepare(model, workers, exp.threads_per_process).await.map(|ms| {
-                    if model != Model::ProcessPerTask {
+                    if model.pool() != Pool::ProcessPerTask {
                         startup.insert(model, ms);
                     }
                 })

@@ -7,19 +7,9 @@ use threadlab::verdict::timing_warnings;
 use threadlab::{Model, Results};
 use yew::prelude::*;
 
-/// Okabe–Ito colours: distinguishable with every common colour-vision
-/// deficiency, and readable on light and dark backgrounds.
+/// The model's colour (its spec's: one home).
 pub fn colour(m: Model) -> &'static str {
-    match m {
-        Model::Sequential => "#E69F00",
-        Model::ThreadsGil => "#CC79A7",
-        Model::Threads => "#56B4E9",
-        Model::Processes => "#009E73",
-        Model::Hybrid => "#D55E00",
-        Model::ProcessPerTask => "#0072B2",
-        Model::ThreadsStatic => "#F0E442",
-        Model::ProcessesStatic => "#8C8C8C",
-    }
+    m.spec().colour
 }
 
 /// A round axis maximum at or above `v`: 1, 2, 2.5 or 5 times a power of ten.

@@ -7,6 +7,7 @@
 use super::Run;
 use super::ms;
 use std::rc::Rc;
+use threadlab::model::Pool;
 use threadlab::models::hybrid;
 use threadlab::trace::{Lane, State, Timeline};
 use threadlab::{Model, ModelSummary};
@@ -141,12 +142,12 @@ fn lane_rects(lane: &Lane, t: &Timeline, view: View, total: f64) -> Vec<(f64, f6
 /// A lane's name: "worker 3", or for threads inside processes, which
 /// thread of which process ("P2 · T1": thread 1 of process 2).
 pub fn lane_name(model: Model, threads_per_process: u32, worker: u32) -> String {
-    match model {
-        Model::Hybrid => {
+    match model.pool() {
+        Pool::ProcessesOfThreads => {
             let (p, t) = hybrid::process_and_thread(threads_per_process, worker);
             format!("P{} · T{}", p + 1, t + 1)
         }
-        _ => format!("worker {worker}"),
+        Pool::One | Pool::Threads { .. } | Pool::Processes | Pool::ProcessPerTask => format!("worker {worker}"),
     }
 }
 
@@ -288,7 +289,7 @@ pub fn timeline_panel(p: &Props) -> Html {
                     { for t.lanes.iter().enumerate().map(|(i, lane)| {
                         let y = TOP + LANE * i as f64;
                         // Threads inside processes: a rule between processes.
-                        let new_process = summary.model == Model::Hybrid && i > 0 && lane.worker % threads_per_process == 0;
+                        let new_process = summary.model.pool() == Pool::ProcessesOfThreads && i > 0 && lane.worker % threads_per_process == 0;
                         html! {
                             <g class="lane" data-worker={lane.worker.to_string()}>
                                 if new_process {
@@ -331,14 +332,14 @@ pub fn timeline_panel(p: &Props) -> Html {
                 }) }
             </ul>
             { state_table(t, &states, summary.model, threads_per_process) }
-            if summary.model == Model::Hybrid {
+            if summary.model.pool() == Pool::ProcessesOfThreads {
                 <p class="hint">{ format!("P = process, T = thread: {} processes, each with its own memory, GIL and {} threads; tasks p, p + {}, … ran in process p.",
                     t.lanes.len() as u32 / threads_per_process.max(1), threads_per_process, t.lanes.len() as u32 / threads_per_process.max(1)) }</p>
             }
             if let Some(g) = t.gil {
                 <p class="gil-stats">
                     { format!("{}: {} switches, {} failed acquisitions (woke up and found it taken), {} drop requests, switch interval {} ms.",
-                        if summary.model == Model::Hybrid { "GILs (one per process, added up)" } else { "GIL" },
+                        if summary.model.pool() == Pool::ProcessesOfThreads { "GILs (one per process, added up)" } else { "GIL" },
                         g.switches, g.failed_acquisitions, g.drop_requests, g.switch_interval_ms) }
                 </p>
             }

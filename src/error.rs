@@ -1,0 +1,146 @@
+//! Why an experiment was refused, in sentences that name the field and the
+//! allowed range, and the readers of numbers that produce them: below every
+//! module that checks input (experiments, workloads' parameters, links).
+
+use crate::limits::{FORMAT_VERSION, KEYS};
+use crate::model::Model;
+use crate::text::{clip, group};
+use serde_json::{Map, Value};
+use std::fmt;
+
+/// Why an experiment was refused. `Display` is the sentence shown to people.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExperimentError {
+    NotJson(String),
+    NotAnObject,
+    Missing(String),
+    NotANumber { field: String, got: String },
+    OutOfRange { field: String, min: u64, max: u64, got: String },
+    NotAFraction { field: String, got: String },
+    OutOfRangeFraction { field: String, min: f64, max: f64, got: String },
+    NotABool { field: String, got: String },
+    UnknownKey { key: String, suggestion: Option<String> },
+    /// `kinds`: every workload kind there is, for the message.
+    UnknownWorkload { got: String, suggestion: Option<String>, kinds: Vec<&'static str> },
+    UnknownModel(String),
+    NoModels,
+    UnsupportedVersion(u64),
+    TooMuchWork { estimate: String, limit: String },
+    /// A workload's own rule, in its own words (a recipe it cannot read,
+    /// too few workers for it), and the field that breaks it.
+    Workload { field: String, message: String },
+    NotCalibrated,
+}
+
+impl fmt::Display for ExperimentError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use ExperimentError::*;
+        match self {
+            NotJson(e) => write!(f, "The experiment is not valid JSON: {e}"),
+            NotAnObject => write!(f, "The experiment must be a JSON object like {{\"workload\": {{\"kind\": \"loop\", \"size\": 10000000}}, \"tasks\": 8}}"),
+            Missing(field) => write!(f, "The experiment needs a `{field}`"),
+            NotANumber { field, got } => write!(f, "`{field}` must be a whole number (got {got})"),
+            OutOfRange { field, min, max, got } => {
+                write!(f, "`{field}` must be between {} and {} (got {got})", group(*min), group(*max))
+            }
+            NotAFraction { field, got } => write!(f, "`{field}` must be a number (got {got})"),
+            OutOfRangeFraction { field, min, max, got } => write!(f, "`{field}` must be between {min} and {max} (got {got})"),
+            NotABool { field, got } => write!(f, "`{field}` must be true or false (got {got})"),
+            UnknownKey { key, suggestion } => {
+                write!(f, "Unknown key `{key}`")?;
+                match suggestion {
+                    Some(s) => write!(f, ": did you mean `{s}`?"),
+                    None => write!(f, " (an experiment has {})", KEYS.map(|k| format!("`{k}`")).join(", ")),
+                }
+            }
+            UnknownWorkload { got, suggestion: Some(s), .. } => write!(f, "Unknown workload kind {got}: did you mean \"{s}\"?"),
+            UnknownWorkload { got, suggestion: None, kinds } => {
+                let kinds: Vec<String> = kinds.iter().map(|k| format!("\"{k}\"")).collect();
+                write!(f, "Unknown workload kind {got}: use {}", kinds.join(", "))
+            }
+            UnknownModel(m) => {
+                let models: Vec<String> = Model::ALL.iter().map(|m| format!("\"{m}\"")).collect();
+                write!(f, "Unknown model {m}: use {}", models.join(", "))
+            }
+            Workload { message, .. } => f.write_str(message),
+            NotCalibrated => write!(f, "This workload sizes CPU work in milliseconds and needs this machine's measured loop speed"),
+            NoModels => write!(f, "Choose at least one model to run"),
+            UnsupportedVersion(v) => write!(f, "Experiment format version {v} is not supported (this page reads version {FORMAT_VERSION})"),
+            TooMuchWork { estimate, limit } => {
+                write!(f, "This experiment is too large for a browser tab: one sequential run would take {estimate}, the limit is {limit}. Use fewer tasks or a smaller size.")
+            }
+        }
+    }
+}
+
+impl std::error::Error for ExperimentError {}
+
+impl ExperimentError {
+    /// The field this error is about (`workload.size`, `tasks`, ...), if one.
+    pub fn field(&self) -> Option<&str> {
+        use ExperimentError::*;
+        match self {
+            Missing(f) => Some(f),
+            NotANumber { field, .. } | OutOfRange { field, .. } | NotAFraction { field, .. } => Some(field),
+            OutOfRangeFraction { field, .. } | NotABool { field, .. } | Workload { field, .. } => Some(field),
+            UnknownKey { key, .. } => Some(key),
+            UnknownWorkload { .. } => Some("workload"),
+            UnknownModel(_) | NoModels => Some("models"),
+            // The most direct way to make an experiment smaller.
+            TooMuchWork { .. } => Some("tasks"),
+            NotJson(_) | NotAnObject | UnsupportedVersion(_) | NotCalibrated => None,
+        }
+    }
+}
+
+/// How much of a wrong value a message repeats.
+pub(crate) const ECHO: usize = 40;
+
+/// A value read as a number: the number (if it is one) and how to show what
+/// was given in a message.
+fn read_number(v: &Value) -> (Option<f64>, String) {
+    // Accept "8" as well as 8: links and form fields are strings.
+    let n = match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse::<f64>().ok(),
+        _ => None,
+    };
+    // Show "-4" typed in a form field as -4, and "lots" as "lots".
+    let got = match (v, n) {
+        (Value::String(s), Some(_)) => clip(s.trim(), ECHO),
+        _ => clip(&v.to_string(), ECHO),
+    };
+    (n.filter(|n| n.is_finite()), got)
+}
+
+/// A whole number in `min..=max`; `field` names it in messages.
+pub fn whole_in(v: &Value, field: &str, min: u64, max: u64) -> Result<u64, ExperimentError> {
+    let (n, got) = read_number(v);
+    let n = n.filter(|n| n.fract() == 0.0).ok_or_else(|| ExperimentError::NotANumber { field: field.into(), got: got.clone() })?;
+    if n < min as f64 || n > max as f64 {
+        return Err(ExperimentError::OutOfRange { field: field.into(), min, max, got });
+    }
+    Ok(n as u64)
+}
+
+pub(crate) fn present<'a>(obj: &'a Map<String, Value>, field: &str) -> Option<&'a Value> {
+    obj.get(field).filter(|v| !v.is_null())
+}
+
+/// A whole number field in `min..=max`, or `default` when absent.
+pub(crate) fn whole(obj: &Map<String, Value>, field: &str, min: u64, max: u64, default: u64) -> Result<u64, ExperimentError> {
+    present(obj, field).map_or(Ok(default), |v| whole_in(v, field, min, max))
+}
+
+/// A number that may have a fraction (a switch interval of 0.5 ms).
+pub(crate) fn number(obj: &Map<String, Value>, field: &str, min: f64, max: f64, default: f64) -> Result<f64, ExperimentError> {
+    let Some(v) = present(obj, field) else {
+        return Ok(default);
+    };
+    let (n, got) = read_number(v);
+    let n = n.ok_or_else(|| ExperimentError::NotAFraction { field: field.into(), got: got.clone() })?;
+    if n < min || n > max {
+        return Err(ExperimentError::OutOfRangeFraction { field: field.into(), min, max, got });
+    }
+    Ok(n)
+}

@@ -1,0 +1,238 @@
+//! What a model's runs come to, as numbers (times, spread, speed-up,
+//! what moved, what memory was held) and the environment they ran in: plain
+//! data above the records, below the judgement that reads them.
+
+use crate::model::Model;
+use crate::record::TaskRecord;
+use crate::stats::{Latency, Spread};
+use crate::trace::Timeline;
+use serde::{Deserialize, Serialize};
+
+/// The environment a run happened in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Environment {
+    pub cores: u32,
+    pub browser: String,
+    pub cross_origin_isolated: bool,
+    /// Smallest step of `performance.now()` observed, in ms.
+    pub timer_resolution_ms: f64,
+    /// `None` when threads can run; otherwise why not.
+    pub threads_unavailable: Option<String>,
+    /// Loop iterations per ms, measured once per page load in a worker.
+    #[serde(default)]
+    pub cpu_iterations_per_ms: Option<f64>,
+}
+
+/// The summary of one model over all repeats.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelSummary {
+    pub model: Model,
+    pub label: String,
+    /// Whether it ran, and if not, why: `"status": "ran"`, or
+    /// `"unavailable"` with a `reason`, or `"failed"` with an `error`.
+    #[serde(flatten)]
+    pub status: Status,
+    pub workers: u32,
+    /// Wall time of each repeat, in ms.
+    pub runs_ms: Vec<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wall_ms: Option<Spread>,
+    /// Median wall time of sequential over this model's median.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub speedup: Option<f64>,
+    /// Time to get the pool ready before the first run (spawn + instantiate).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub startup_ms: Option<f64>,
+    pub correct: bool,
+    pub problems: Vec<String>,
+    /// The tasks of the median repeat.
+    pub tasks: Vec<TaskRecord>,
+    /// The timeline of the median repeat.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub timeline: Option<Timeline>,
+    /// Convoy only: wake-up latency of the I/O task over all repeats.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub latency_ms: Option<Latency>,
+    /// Tasks that read input: what moving it cost (median repeat).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub communication: Option<Communication>,
+    /// The memory the model's workers held after its runs (in the browser).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub memory: Option<Footprint>,
+    /// The race: what each phase's counter said at the end (median repeat).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub counters: Vec<u64>,
+    /// The deadlock the watchdog found in any repeat (the first).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub deadlock: Option<crate::shared::Deadlock>,
+}
+
+/// What moving a task's input cost, over the tasks of one repeat.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Communication {
+    /// The input the tasks read, in all.
+    pub input_bytes: u64,
+    /// Bytes copied into workers' memories (0 where read in place).
+    pub bytes_moved: u64,
+    /// Summed over tasks: from sending a task to its worker starting it
+    /// with its input in its own memory.
+    pub moving_ms: f64,
+    /// Summed over tasks: reading the input and computing.
+    pub computing_ms: f64,
+}
+
+impl Communication {
+    pub fn of(input_bytes: u64, tasks: &[TaskRecord]) -> Communication {
+        Communication {
+            input_bytes,
+            bytes_moved: tasks.iter().map(|t| t.moved_bytes).sum(),
+            moving_ms: tasks.iter().map(|t| t.moving_ms).sum(),
+            computing_ms: tasks.iter().map(TaskRecord::duration_ms).sum(),
+        }
+    }
+}
+
+/// The memory a model's workers held, each figure with where it came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Footprint {
+    /// One entry per WebAssembly memory: its size in bytes, as its worker
+    /// reported it (`WebAssembly.Memory`, grown to this; it never shrinks).
+    pub memories: Vec<u64>,
+    /// Threads that share each of those memories.
+    pub threads_per_memory: u32,
+    /// Input the page itself holds for this model (the parent's copy, which
+    /// it sends from; 0 after a transfer or where workers make their own).
+    pub page_input_bytes: u64,
+}
+
+impl Footprint {
+    pub fn total(&self) -> u64 {
+        self.memories.iter().sum::<u64>() + self.page_input_bytes
+    }
+}
+
+/// Whether a model ran.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Status {
+    Ran,
+    /// It cannot run here (threads on a page without cross-origin isolation).
+    Unavailable {
+        reason: String,
+    },
+    /// It started but could not finish (a worker crashed or refused).
+    Failed {
+        error: String,
+    },
+    /// The run was cancelled before any of its timed runs finished.
+    Cancelled,
+}
+
+impl Status {
+    /// Why it did not run, in a sentence; `None` when it ran.
+    pub fn why_not(&self) -> Option<String> {
+        match self {
+            Status::Ran => None,
+            Status::Unavailable { reason } => Some(reason.clone()),
+            Status::Failed { error } => Some(format!("it stopped: {error}")),
+            Status::Cancelled => Some("the run was cancelled before it finished a timed run".into()),
+        }
+    }
+}
+
+impl ModelSummary {
+    pub fn ran(&self) -> bool {
+        self.status == Status::Ran
+    }
+
+    /// Each worker's time computing tasks in the run shown (by worker id).
+    pub fn busy_ms_by_worker(&self) -> Vec<(u32, f64)> {
+        let mut busy: Vec<(u32, f64)> = Vec::new();
+        for t in &self.tasks {
+            match busy.iter_mut().find(|b| b.0 == t.worker) {
+                Some(b) => b.1 += t.end_ms - t.start_ms,
+                None => busy.push((t.worker, t.end_ms - t.start_ms)),
+            }
+        }
+        busy.sort_by_key(|b| b.0);
+        busy
+    }
+
+    /// A model that did not run, and why.
+    pub fn not_run(model: Model, workers: u32, status: Status) -> ModelSummary {
+        ModelSummary {
+            model,
+            label: model.label().to_string(),
+            status,
+            workers,
+            runs_ms: vec![],
+            wall_ms: None,
+            speedup: None,
+            startup_ms: None,
+            correct: false,
+            problems: vec![],
+            tasks: vec![],
+            timeline: None,
+            latency_ms: None,
+            communication: None,
+            memory: None,
+            counters: Vec::new(),
+            deadlock: None,
+        }
+    }
+}
+
+/// How much of a cancelled run finished.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Partial {
+    /// Timed tasks that ran, of all the run's timed tasks.
+    pub done_tasks: u32,
+    pub total_tasks: u32,
+}
+
+/// One worker count of a sweep.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SweepPoint {
+    pub workers: u32,
+    pub models: Vec<SweepModel>,
+}
+
+/// One model at one worker count: its time and what starting its workers
+/// cost.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SweepModel {
+    pub model: Model,
+    pub label: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wall_ms: Option<Spread>,
+    /// Wall time of each repeat, in ms.
+    #[serde(default)]
+    pub runs_ms: Vec<f64>,
+    /// Starting the workers, in ms: a pool's start-up (before its run), or,
+    /// for a process per task, the time its lanes spent spawning (inside
+    /// the run), per worker.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spawn_ms: Option<f64>,
+    /// Starting's share of start + run (pools) or of the run (per task).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spawn_share: Option<f64>,
+    pub correct: bool,
+}
+
+impl SweepModel {
+    pub fn of(s: &ModelSummary) -> SweepModel {
+        let wall = s.wall_ms.map(|w| w.median);
+        let (spawn_ms, spawn_share) = match (s.model, wall) {
+            (Model::ProcessPerTask, Some(wall)) => {
+                let spawning = s.timeline.as_ref().map(|t| {
+                    let total: f64 = t.lanes.iter().map(|l| l.time_in_states(t.end_ms).get(&crate::trace::State::Spawning).copied().unwrap_or(0.0)).sum();
+                    total / t.lanes.len().max(1) as f64
+                });
+                (spawning, spawning.map(|sp| sp / wall.max(1e-9)))
+            }
+            (_, Some(wall)) => (s.startup_ms, s.startup_ms.map(|sp| sp / (sp + wall).max(1e-9))),
+            _ => (None, None),
+        };
+        SweepModel { model: s.model, label: s.label.clone(), wall_ms: s.wall_ms, runs_ms: s.runs_ms.clone(), spawn_ms, spawn_share, correct: s.correct }
+    }
+}

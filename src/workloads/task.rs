@@ -1,0 +1,225 @@
+//! What every workload module implements and works with: the [`Kind`] and
+//! [`Task`] traits, the form [`Field`]s and their [`Params`] reader, a
+//! task's [`Output`] and [`Cost`], the [`Machine`] facts. The registry in
+//! `mod.rs` lists the modules; they use this, never the registry.
+
+use crate::error::ExperimentError;
+use crate::model::Shape;
+use crate::record::{ModelRun, TaskRecord};
+use crate::summary::ModelSummary;
+use crate::worker::Worker;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::fmt::Debug;
+
+/// One kind of task: what the registry needs to list and parse it.
+/// Implemented by the parameter struct of a workload, with [`Task`].
+pub trait Kind: Task + Debug + Clone + PartialEq + Serialize + DeserializeOwned + Sized {
+    /// The name a learner sees in the workload menu.
+    const LABEL: &'static str;
+    /// The parameters, in form order: labels, hints, defaults and limits.
+    const FIELDS: &'static [Field];
+    /// The experiment runs this many tasks per worker (the `tasks` field is
+    /// ignored): one for the convoy, three for the race.
+    const TASKS_PER_WORKER: Option<u32> = None;
+    /// The models an experiment of this workload runs when it names none
+    /// (`None`: [`Model::DEFAULT`](crate::model::Model::DEFAULT)).
+    const MODELS: Option<&'static [crate::model::Model]> = None;
+
+    /// Reads and validates the parameters (see [`Params`]).
+    fn parse(p: &Params) -> Result<Self, ExperimentError>;
+}
+
+/// What a workload does and knows, once parsed.
+pub trait Task {
+    /// Mostly computing (as opposed to mostly waiting).
+    fn cpu_bound(&self) -> bool;
+    /// What one task costs, to refuse experiments too large for a tab
+    /// (the whole experiment's cost, when [`Task::splits_one_job`]).
+    fn cost(&self) -> Cost;
+    /// The tasks share out one piece of work (an image's tiles): more tasks
+    /// make each smaller, and [`Task::cost`] is the whole's.
+    fn splits_one_job(&self) -> bool {
+        false
+    }
+    /// Bytes of input the experiment's tasks share out ([`crate::data`]);
+    /// 0 when its tasks read no input.
+    fn input_bytes(&self) -> u64 {
+        0
+    }
+    /// Processes receive their share of the input by transfer (no copy;
+    /// the sender's buffer is emptied) rather than by structured clone.
+    fn transfers_input(&self) -> bool {
+        false
+    }
+    /// CPU work is sized in milliseconds: it needs [`Machine::cpu_iterations_per_ms`].
+    fn needs_calibration(&self) -> bool {
+        false
+    }
+    /// Why this workload cannot run on processes × threads, if it cannot
+    /// (it compares what threads share with what processes cannot).
+    fn not_hybrid(&self) -> Option<&'static str> {
+        None
+    }
+    /// Checks that need the whole experiment (e.g. at least two workers).
+    fn validate(&self, _exp: &Shape) -> Result<(), ExperimentError> {
+        Ok(())
+    }
+    /// Runs task `index` on `w`, as in `executor.map(fn, range(tasks))`.
+    fn run(&self, machine: &Machine, index: u32, w: &mut Worker) -> Output;
+    /// What every task of an experiment of `tasks` tasks must return,
+    /// computed another way (closed form, sieve). `None` for a task whose
+    /// value depends on timing. Called once per experiment, in a worker.
+    fn expected(&self, machine: &Machine, tasks: u32) -> Vec<Option<u64>>;
+    /// Checks one task's record; `None` when it is right.
+    fn check(&self, record: &TaskRecord, expected: Option<u64>) -> Option<String> {
+        match expected {
+            Some(want) if record.value != want => Some(format!("task {} returned {} instead of {want}", record.index, record.value)),
+            _ => None,
+        }
+    }
+    /// Checks a whole run, beyond each task's value (the race: what the
+    /// shared counters say); sentences, empty when all is right.
+    fn check_run(&self, _exp: &Shape, _run: &ModelRun) -> Vec<String> {
+        Vec::new()
+    }
+    /// What the run's counters say (the race), for the summary; empty for
+    /// workloads that count nothing together.
+    fn counted(&self, _run: &ModelRun, _tasks: u32) -> Vec<u64> {
+        Vec::new()
+    }
+    /// Task `index` crashes its worker by design (the crash lesson): its
+    /// loss is the expected outcome, not a problem.
+    fn crashes(&self, _index: u32) -> bool {
+        false
+    }
+    /// One line a learner reads: "CPU: count primes below 1,000,000".
+    fn describe(&self) -> String;
+    /// Sentences of the explanation only this workload can say.
+    fn explain(&self, _exp: &Shape, _models: &[ModelSummary]) -> Vec<String> {
+        Vec::new()
+    }
+    /// The same task in Python (see [`crate::python`]): returning the same
+    /// value as [`Task::run`] wherever [`Task::expected`] has one.
+    fn python(&self, machine: &Machine) -> PythonTask;
+}
+
+/// A task in Python: module-level `helpers` (may be empty) and the `body`
+/// of `def task(i):`, each line indented by four spaces.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PythonTask {
+    pub helpers: String,
+    pub body: String,
+    /// The program returns the page's values (else it is sized in time).
+    pub same_values: bool,
+    /// A task crashes its process: each model runs in a child process.
+    pub crashes: bool,
+    /// `task(i, data)` receives its share of an input (`inputs(shared)`
+    /// in the helpers makes the shares).
+    pub takes_input: bool,
+}
+
+/// A form field of a workload: what the UI shows, and what the core accepts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Field {
+    /// The key in the experiment JSON (`workload.<key>`) and in links.
+    pub key: &'static str,
+    pub label: &'static str,
+    pub hint: &'static str,
+    /// The value the form starts with, and the value used when it is absent.
+    pub default: &'static str,
+    pub input: Input,
+}
+
+/// What a field accepts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Input {
+    /// A whole number in `min..=max`.
+    Whole { min: u64, max: u64 },
+    /// Text the workload parses itself (a mixed recipe).
+    Text,
+    /// One of these words.
+    Choice(&'static [&'static str]),
+}
+
+/// What one task costs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Cost {
+    /// About this many loop iterations of computing (~1 ns each in a tab).
+    Iterations(f64),
+    /// About this many milliseconds, by design (waits, timed work).
+    Ms(u64),
+}
+
+/// What one task returns.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Output {
+    pub value: u64,
+    /// Convoy only: how late each wake-up resumed, in ms.
+    pub latencies_ms: Vec<f64>,
+    /// Mandelbrot only: the tile's picture, one hexadecimal shade a pixel.
+    pub picture: String,
+}
+
+impl From<u64> for Output {
+    fn from(value: u64) -> Output {
+        Output { value, ..Output::default() }
+    }
+}
+
+/// Facts about the machine a run needs: measured on the visitor's machine,
+/// never carried by an experiment or a link.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct Machine {
+    /// Loop iterations per millisecond (sizes CPU work given in ms).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub cpu_iterations_per_ms: Option<f64>,
+}
+
+impl Machine {
+    /// Loop iterations that take about `ms` on this machine.
+    pub fn iterations(&self, ms: u64) -> u64 {
+        (ms as f64 * self.cpu_iterations_per_ms.unwrap_or(0.0)).round() as u64
+    }
+}
+
+/// A workload's parameters as given (JSON object), read field by field
+/// against its [`Field`]s, so messages name the field and its range.
+pub struct Params<'a> {
+    obj: &'a Map<String, Value>,
+    fields: &'static [Field],
+}
+
+impl<'a> Params<'a> {
+    pub fn new(obj: &'a Map<String, Value>, fields: &'static [Field]) -> Params<'a> {
+        Params { obj, fields }
+    }
+
+    fn field(&self, key: &str) -> &'static Field {
+        self.fields.iter().find(|f| f.key == key).unwrap_or_else(|| panic!("workload field `{key}` is not declared in FIELDS"))
+    }
+
+    /// The raw value, or the declared default when absent.
+    fn value(&self, key: &str) -> Value {
+        match self.obj.get(key) {
+            None | Some(Value::Null) => Value::String(self.field(key).default.to_string()),
+            Some(v) => v.clone(),
+        }
+    }
+
+    /// A whole number within the field's declared range.
+    pub fn whole(&self, key: &str) -> Result<u64, ExperimentError> {
+        let Input::Whole { min, max } = self.field(key).input else { panic!("`{key}` is not a whole-number field") };
+        crate::error::whole_in(&self.value(key), &format!("workload.{key}"), min, max)
+    }
+
+    /// Text, for the workload to parse.
+    pub fn text(&self, key: &str) -> String {
+        match self.value(key) {
+            Value::String(s) => s,
+            other => other.to_string(),
+        }
+    }
+}
+
