@@ -2,7 +2,6 @@
 //! keeps the address bar, the theme and a host page (when embedded) in step
 //! with it.
 
-use crate::api;
 use crate::lab;
 use crate::components::compare::their_run_vs_yours;
 use crate::components::lessons::Lessons;
@@ -73,7 +72,7 @@ pub fn app() -> Html {
         use_effect_with((), move |_| {
             // `Some` when the shell handed the page over to this build.
             let handover = lab::handover();
-            api::install(dispatcher.clone(), env.clone(), form_json.clone());
+            crate::global::install(dispatcher.clone(), env.clone(), form_json.clone());
             lab::settled();
             page::set_theme(match view.theme {
                 Theme::Auto => None,

@@ -71,7 +71,7 @@ impl Handover {
 #[cfg(not(feature = "shell"))]
 mod imp {
     use super::*;
-    use crate::{api, runner};
+    use crate::{api, page, runner};
     use std::cell::RefCell;
     use threadlab::Experiment;
     use wasm_bindgen::prelude::*;
@@ -83,15 +83,12 @@ mod imp {
         static SETTLED: RefCell<Option<js_sys::Function>> = const { RefCell::new(None) };
     }
 
-    /// Called by the shell (`www/runner.js` loads this build) with a
-    /// [`Handover`] as JSON: mounts the lab's app, which runs its experiment.
-    /// Resolves once the app is up and `window.threadlab` is the lab's.
-    #[wasm_bindgen]
-    pub fn take_over(handover: String) -> js_sys::Promise {
-        HANDED.with(|h| *h.borrow_mut() = Some(serde_json::from_str(&handover).unwrap_or_default()));
-        let settled = js_sys::Promise::new(&mut |resolve, _| SETTLED.with(|s| *s.borrow_mut() = Some(resolve)));
-        yew::Renderer::<crate::app::App>::with_root(crate::mount_point()).render();
-        settled
+    /// Takes the [`Handover`] the shell sent (as JSON), before the lab's
+    /// app mounts (`crate::take_over`); the promise resolves once the app
+    /// is up and `window.threadlab` is the lab's.
+    pub fn taking_over(handover: &str) -> js_sys::Promise {
+        HANDED.with(|h| *h.borrow_mut() = Some(serde_json::from_str(handover).unwrap_or_default()));
+        js_sys::Promise::new(&mut |resolve, _| SETTLED.with(|s| *s.borrow_mut() = Some(resolve)))
     }
 
     /// What the shell handed over, if it did: `None` for an app that
@@ -122,11 +119,11 @@ mod imp {
     pub fn seen(_: &yew::UseReducerHandle<State>) {}
 
     pub fn run(json: serde_json::Value, dispatch: &UseReducerDispatcher<State>, env: &Rc<Environment>) {
-        api::detach(api::run_experiment(json, dispatch.clone(), env.clone()));
+        page::detach(api::run_experiment(json, dispatch.clone(), env.clone()));
     }
 
     pub fn sweep(base: Experiment, dispatch: &UseReducerDispatcher<State>, env: &Rc<Environment>) {
-        api::detach(api::run_interval_sweep(base, dispatch.clone(), env.clone()));
+        page::detach(api::run_interval_sweep(base, dispatch.clone(), env.clone()));
     }
 
     pub fn cancel() {
@@ -159,7 +156,8 @@ mod imp {
     }
 
     thread_local! {
-        static APP: RefCell<Option<yew::AppHandle<crate::app::App>>> = const { RefCell::new(None) };
+        /// Destroys the shell's app, when the lab takes over.
+        static APP: RefCell<Option<Box<dyn FnOnce()>>> = const { RefCell::new(None) };
         /// The take-over, once begun: resolves when the lab has the page.
         static TAKEN: RefCell<Option<js_sys::Promise>> = const { RefCell::new(None) };
         /// Cancels so far: what was asked for before one is not carried out.
@@ -170,9 +168,9 @@ mod imp {
         static SEEN: RefCell<Option<yew::UseReducerHandle<State>>> = const { RefCell::new(None) };
     }
 
-    /// Keeps the shell's app, to destroy it when the lab takes over.
-    pub fn keep(app: yew::AppHandle<crate::app::App>) {
-        APP.with(|a| *a.borrow_mut() = Some(app));
+    /// Keeps how to destroy the shell's app, for when the lab takes over.
+    pub fn keep(destroy: Box<dyn FnOnce()>) {
+        APP.with(|a| *a.borrow_mut() = Some(destroy));
     }
 
     /// The shell never hands over to itself.
@@ -301,8 +299,8 @@ mod imp {
                     Some(state) => Handover::of(&state, experiment),
                     None => Handover { experiment, ..Handover::default() },
                 };
-                if let Some(app) = APP.with(|a| a.borrow_mut().take()) {
-                    app.destroy();
+                if let Some(destroy) = APP.with(|a| a.borrow_mut().take()) {
+                    destroy();
                 }
                 let taken = take_over.call1(&JsValue::NULL, &serde_json::to_string(&handover).unwrap_or_default().into()).map_err(|e| {
                     // The shell is gone: say so where it was.

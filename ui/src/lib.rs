@@ -6,26 +6,42 @@
 //!   runner and the results views out and loads the full build on demand;
 //! - [`runner`]: runs an experiment on the workers (through `www/runner.js`)
 //!   and summarises it with the core;
-//! - [`api`]: `window.threadlab`, the scripting API for course pages and tests;
+//! - [`api`]: starting runs (the button, scripts, host pages) and telling a
+//!   host page about them;
+//! - [`global`]: installs `window.threadlab`, the scripting API, over
+//!   [`api`] and the [`lab`] seam;
 //! - [`components`]: one component a file; charts are plain functions of data.
 
 pub mod api;
 pub mod app;
 pub mod components;
+pub mod global;
 pub mod lab;
 pub mod page;
 pub mod runner;
 pub mod state;
 
-#[cfg(feature = "shell")]
 use wasm_bindgen::prelude::*;
 
 /// The shell starts with the page; the lab is started by the shell
-/// ([`lab::take_over`]).
+/// ([`take_over`]).
 #[cfg(feature = "shell")]
 #[wasm_bindgen(start)]
 pub fn start() {
-    lab::keep(yew::Renderer::<app::App>::with_root(mount_point()).render());
+    let app = yew::Renderer::<app::App>::with_root(mount_point()).render();
+    lab::keep(Box::new(move || app.destroy()));
+}
+
+/// Called by the shell (`www/runner.js` loads this build) with a
+/// [`lab::Handover`] as JSON: mounts the lab's app, which runs its
+/// experiment. Resolves once the app is up and `window.threadlab` is the
+/// lab's.
+#[cfg(not(feature = "shell"))]
+#[wasm_bindgen]
+pub fn take_over(handover: String) -> js_sys::Promise {
+    let settled = lab::taking_over(&handover);
+    yew::Renderer::<app::App>::with_root(mount_point()).render();
+    settled
 }
 
 pub(crate) fn mount_point() -> web_sys::Element {

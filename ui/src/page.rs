@@ -3,6 +3,7 @@
 //! What a link or a message *means* is decided by the core
 //! (`threadlab::link`, `threadlab::embed`).
 
+use std::future::Future;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -109,4 +110,11 @@ pub fn observe_height(on_height: impl Fn(u32) + 'static) {
         observer.observe(&body);
     }
     callback.forget();
+}
+
+/// Runs a run's future to its end for its effects: the page shows its outcome.
+pub fn detach<T: 'static>(run: impl Future<Output = T> + 'static) {
+    wasm_bindgen_futures::spawn_local(async move {
+        let _ = run.await;
+    });
 }

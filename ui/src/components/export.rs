@@ -55,7 +55,7 @@ pub fn export_bar(p: &Props) -> Html {
     };
     let png = Callback::from(move |_| {
         if let Ok(p) = js_png(selector, &name(chart, "png")) {
-            crate::api::detach(wasm_bindgen_futures::JsFuture::from(p));
+            crate::page::detach(wasm_bindgen_futures::JsFuture::from(p));
         }
     });
     html! {
