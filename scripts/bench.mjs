@@ -311,7 +311,7 @@ try {
       module_shared: figure(samples.shared, 'ms', { max: 10 }, { note: 'the page compiled the single engine once and posts the WebAssembly.Module' }),
       compiled_per_worker: figure(samples.per_worker, 'ms', null, { note: 'each worker compiles the wasm bytes itself' }),
       bare_worker: figure(samples.bare, 'ms', null, { note: 'a module worker with no engine: start-up the browser itself costs' }),
-      warm_spare: figure(samples.warm, 'ms', null, { note: 'a process worker created 100 ms ahead, then sent the module: what a pre-started spare would give (the app does not keep one: see the README)' }),
+      warm_spare: figure(samples.warm, 'ms', null, { note: 'a process worker created 100 ms ahead, then sent the module: what a pre-started spare would give (the app does not keep one: see docs/performance.md)' }),
     };
   }
 

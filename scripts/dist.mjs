@@ -101,7 +101,7 @@ write(join(dist, HANDOFF), rebase(readFileSync(join(root, HANDOFF), 'utf8'), id)
 const precache = ['./', ...PAGES, ...assets.map((f) => base + f)];
 write(join(dist, SW), `self.threadlabBuild = ${JSON.stringify({ version: id, precache })};\n${readFileSync(join(root, 'www', SW), 'utf8')}`);
 
-// Netlify and Cloudflare Pages read this; other hosts: README "Deploying".
+// Netlify and Cloudflare Pages read this; other hosts: docs/deploying.md.
 // Each path's headers in one rule (two rules for one path merge their
 // values): isolation for the page and its files, not for the Perfetto
 // hand-over page.

@@ -12,7 +12,7 @@
 // pkg/ as it is now (paths, inodes, sizes, modification and change times).
 // Under the current id a file is sent `immutable`: the browser keeps it, and
 // a new worker loads its scripts from its cache instead of asking here again
-// (README, Performance: process worker start-up). Any change to those files
+// (docs/performance.md, process worker start-up). Any change to those files
 // gives a new id, so a rebuild never reaches the browser as stale code; a
 // file asked for under any other id (a page from before the rebuild) is sent
 // as it is now, with `no-cache`, and so is everything unversioned.

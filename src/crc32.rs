@@ -3,7 +3,7 @@
 //! tasks run in the browser ([`crate::data::checksum`]). Natively that
 //! keeps crc32fast, which uses the CPU's carry-less multiply; wasm has no
 //! such instruction, so crc32fast falls back to its own slicing-by-16 there,
-//! which this beats by about a quarter in Chromium (README, Performance).
+//! which this is faster than in Chromium (docs/performance.md).
 //!
 //! The difference is in what V8 makes of it. crc32fast reads the input a
 //! byte at a time and, in wasm, keeps a bounds check per 16 bytes; each byte

@@ -42,12 +42,15 @@ pub mod limits;
 pub mod link;
 pub mod model;
 pub mod models;
+#[cfg(not(target_family = "wasm"))]
+pub mod native;
 pub mod plan;
 pub mod platform;
 pub mod protocol;
 pub mod python;
 pub mod record;
 pub mod results;
+pub mod runner;
 pub mod shared;
 pub mod sizing;
 pub mod stats;

@@ -126,7 +126,7 @@ fn the_convoy_effect_shows_under_the_gil_only() {
     };
     let gil = latency(&gil_threads(&e));
     let free = latency(&threads::run(&job(&e), &ScopedThreads(2), &NativeHost, false));
-    let procs = latency(&processes::run_native(&job(&e), &NativeHost).unwrap());
+    let procs = latency(&processes::run_native(&job(&e)).unwrap());
     // Back from I/O, the worker queues behind the CPU-bound holder for up to
     // one interval: the median lands near it. Without a GIL: no queue.
     assert!((2.5..=10.0).contains(&gil), "threads + GIL: median wake-up latency {gil:.2} ms");
@@ -147,7 +147,7 @@ fn mixed_recipes_compute_and_wait_in_every_model() {
         sequential::run(&job(&e), &NativeHost),
         threads::run(&job(&e), &ScopedThreads(2), &NativeHost, true),
         threads::run(&job(&e), &ScopedThreads(2), &NativeHost, false),
-        processes::run_native(&job(&e), &NativeHost).unwrap(),
+        processes::run_native(&job(&e)).unwrap(),
     ] {
         assert_eq!(check(&run, &e), Vec::<String>::new(), "{:?}", run.model);
         let io = spans(&run, State::IoWait);

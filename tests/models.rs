@@ -46,14 +46,14 @@ fn threads_overlap_blocking_waits() {
 #[test]
 fn processes_run_isolated_workers_over_messages() {
     let e = exp(Workload::Loop(CountLoop { size: 200_000 }), 9, 3);
-    let run = processes::run_native(&job(&e), &NativeHost).unwrap();
+    let run = processes::run_native(&job(&e)).unwrap();
     assert_eq!(check(&run, &e), Vec::<String>::new());
     let mut workers: Vec<u32> = run.tasks.iter().map(|t| t.worker).collect();
     workers.sort();
     workers.dedup();
     assert!(workers.len() > 1, "tasks should spread over the pool: {workers:?}");
     let e = exp(Workload::Sleep(Sleep { ms: 60 }), 3, 3);
-    let run = processes::run_native(&job(&e), &NativeHost).unwrap();
+    let run = processes::run_native(&job(&e)).unwrap();
     assert!(run.wall_ms < 150.0, "waits did not overlap: {} ms", run.wall_ms);
 }
 
@@ -93,7 +93,7 @@ fn processes_receive_their_share_of_the_input_and_threads_read_it_in_place() {
     let expected = job(&e).expected();
     let seq = sequential::run(&job(&e), &NativeHost);
     let thr = threads::run(&job(&e), &ScopedThreads(2), &NativeHost, false);
-    let pro = processes::run_native(&job(&e), &NativeHost).unwrap();
+    let pro = processes::run_native(&job(&e)).unwrap();
     for run in [&seq, &thr, &pro] {
         assert_eq!(run.check(&e, &expected), Vec::<String>::new(), "{}", run.model);
     }
@@ -169,7 +169,7 @@ fn unsynchronised_threads_lose_updates_and_atomics_locks_and_processes_do_not() 
     let run = threads::run(&job(&e), &ScopedThreads(4), &NativeHost, true);
     assert_eq!(&counted(&run)[1..], &[want, want]);
     // Processes each count their own and add up their partial sums.
-    let run = processes::run_native(&job(&e), &NativeHost).unwrap();
+    let run = processes::run_native(&job(&e)).unwrap();
     assert!(run.counters.is_empty(), "processes share no counter");
     assert_eq!(counted(&run), vec![want; 3]);
     assert_eq!(check(&run, &e), Vec::<String>::new());
@@ -198,7 +198,7 @@ fn opposite_lock_orders_deadlock_the_watchdog_breaks_it_and_one_order_completes(
         assert!(check(&run, &e).iter().any(|p| p.starts_with("deadlock: worker")), "{:?}", check(&run, &e));
     }
     // Processes each have their own two locks, and the loop takes them in turn.
-    let run = processes::run_native(&job(&e), &NativeHost).unwrap();
+    let run = processes::run_native(&job(&e)).unwrap();
     assert_eq!((run.deadlock.is_none(), check(&run, &e)), (true, Vec::<String>::new()));
     let run = sequential::run(&job(&e), &NativeHost);
     assert_eq!((run.deadlock.is_none(), check(&run, &e)), (true, Vec::<String>::new()));
@@ -232,7 +232,7 @@ fn without_join_the_main_thread_reads_too_early_and_with_join_it_reads_everythin
 #[test]
 fn a_process_per_task_pays_a_start_for_every_task() {
     let e = Experiment { models: vec![Model::ProcessPerTask], ..exp(Workload::Loop(CountLoop { size: 100_000 }), 6, 2) };
-    let run = processes::run_native_per_task(&job(&e), &NativeHost).unwrap();
+    let run = processes::run_native_per_task(&job(&e)).unwrap();
     assert_eq!(run.model, Model::ProcessPerTask);
     assert_eq!(check(&run, &e), Vec::<String>::new());
     // Every task was run by a fresh worker: one spawning span per task on the lanes.
@@ -250,7 +250,7 @@ fn a_static_split_gives_each_worker_its_half_of_the_mandelbrot_and_the_dynamic_p
     let work = |run: &ModelRun, w: u32| -> u64 { run.tasks.iter().filter(|t| t.worker == w).map(|t| t.value).sum() };
     for model in [Model::ThreadsStatic, Model::ProcessesStatic] {
         let job = job(&e).for_model(model);
-        let run = if model == Model::ThreadsStatic { threads::run(&job, &ScopedThreads(2), &NativeHost, false) } else { processes::run_native(&job, &NativeHost).unwrap() };
+        let run = if model == Model::ThreadsStatic { threads::run(&job, &ScopedThreads(2), &NativeHost, false) } else { processes::run_native(&job).unwrap() };
         assert_eq!(run.model, model);
         assert_eq!(check(&run, &e), Vec::<String>::new(), "{model}");
         // Worker 0 the left half (tiles 0–7, down each column), worker 1 the right.

@@ -162,10 +162,11 @@ async function browserMemory() {
 }
 
 /**
- * The next answer from any of `handles`: resolves to [handle, text];
- * rejects as soon as one of them dies or is stopped.
+ * The next answer from any of `handles`: resolves to [handle, text], or to
+ * null when `tickMs` passed first (the page reads a pool's progress
+ * meanwhile); rejects as soon as one of them dies or is stopped.
  */
-function recv(handles) {
+function recv(handles, tickMs) {
   return new Promise((resolve, reject) => {
     let endpoints;
     try {
@@ -180,8 +181,10 @@ function recv(handles) {
         return;
       }
     }
+    let timer;
     const waiter = {
       done() {
+        clearTimeout(timer);
         for (const e of endpoints) e.waiters.delete(waiter);
       },
       settle(handle, text) {
@@ -194,6 +197,12 @@ function recv(handles) {
       },
     };
     for (const e of endpoints) e.waiters.add(waiter);
+    if (tickMs != null) {
+      timer = setTimeout(() => {
+        waiter.done();
+        resolve(null);
+      }, tickMs);
+    }
   });
 }
 

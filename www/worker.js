@@ -17,10 +17,9 @@
 // none of it.
 //
 // One script, with the single engine's JS as a static import: a process
-// worker loads two module scripts while the page posts the module (a third,
-// when what this file does was a module of its own, cost its start-up about
-// 1.8 ms: README, Performance). A coordinator loads that JS too and never
-// uses it.
+// worker loads two module scripts while the page posts the module (a third
+// module script adds to every process's start-up: docs/performance.md). A
+// coordinator loads that JS too and never uses it.
 //
 // The handler is synchronous, so an exception (a wasm trap, by design or by
 // bug) becomes the worker's error event on the page, which then never

@@ -17,6 +17,7 @@
 
 pub mod hybrid;
 #[cfg(not(target_arch = "wasm32"))]
+#[cfg(not(target_family = "wasm"))]
 pub mod processes;
 pub mod sequential;
 pub mod serve;

@@ -26,7 +26,7 @@ async function coursePage(query, height = 400) {
       window.got = [];
       addEventListener('message', (e) => {
         window.got.push(e.data);
-        // The three-line listener the README documents.
+        // The three-line listener docs/embedding.md documents.
         if (e.data && e.data.type === 'threadlab:resize') document.querySelector('iframe').style.height = e.data.height + 'px';
       });
     </script>

@@ -114,14 +114,7 @@ impl Form {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct Progress {
-    pub done: u32,
-    pub total: u32,
-    pub label: String,
-    /// Seconds left, from the pace so far (once there is one).
-    pub eta_s: Option<f64>,
-}
+pub use threadlab::runner::Progress;
 
 /// One row of the switch-interval sweep: the interval and the convoy's
 /// wake-up latency on threads + GIL.

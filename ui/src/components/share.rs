@@ -79,7 +79,7 @@ pub fn share(p: &Props) -> Html {
             </div>
             <details class="embed-code">
                 <summary>{ "Embed in a course page" }</summary>
-                <p class="hint">{ "The frame runs the experiment on the reader's machine, resizes itself in hosts that listen (Canvas, Moodle's LTI, or three lines of script: see the README), and offers to open ThreadLab in a new tab." }</p>
+                <p class="hint">{ "The frame runs the experiment on the reader's machine, resizes itself in hosts that listen (Canvas, Moodle's LTI, or three lines of script: see docs/embedding.md), and offers to open ThreadLab in a new tab." }</p>
                 { copyable("embed-html", "HTML (LMS editors, web pages)", &code.html) }
                 { copyable("embed-markdown", "Markdown (one line of HTML)", &code.markdown) }
                 { copyable("embed-jupyter", "Jupyter notebook cell", &code.jupyter) }

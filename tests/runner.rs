@@ -1,0 +1,143 @@
+//! The core's runner, whole, on native workers: the plan (pools, warm-up,
+//! interleaved repeats), the dispatch loops, cancel with partial results, a
+//! model that fails while the others go on, a crashed process replaced.
+
+// Needs OS threads: natively only (not in the wasm32 run of npm test).
+#![cfg(not(target_family = "wasm"))]
+
+use serde_json::json;
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use threadlab::native::{block_on, Threads};
+use threadlab::plan::Plan;
+use threadlab::results::{Environment, Status};
+use threadlab::runner::{Progress, Run, RunError, Runner};
+use threadlab::{Experiment, Model, Results};
+
+fn env() -> Environment {
+    Environment { cores: 2, browser: "native".into(), cross_origin_isolated: true, timer_resolution_ms: 0.001, threads_unavailable: None, cpu_iterations_per_ms: None }
+}
+
+fn exp(v: serde_json::Value) -> Experiment {
+    Experiment::from_value(&v, 2).expect("a valid experiment")
+}
+
+/// Runs `plan`; `cancel` is read as the page's Cancel. Returns the outcome
+/// and every progress report.
+fn run(runner: &Runner<Threads>, plan: &Plan, env: &Environment, cancel: &AtomicBool) -> (Result<Vec<Results>, RunError>, Vec<Progress>) {
+    let seen = RefCell::new(Vec::new());
+    let cancelled = || cancel.load(Ordering::SeqCst);
+    let progress = |p: Progress| seen.borrow_mut().push(p);
+    let out = block_on(runner.run(&Run { cancelled: &cancelled, progress: &progress }, plan, env));
+    (out, seen.into_inner())
+}
+
+#[test]
+fn a_plan_runs_every_model_interleaved_and_checks_every_result() {
+    let runner = Runner::new(Threads::new());
+    let e = exp(json!({ "workload": { "kind": "primes", "size": 20000 }, "tasks": 6, "workers": 2, "repeats": 2,
+        "models": ["sequential", "threads_gil", "threads", "threads_static", "processes", "processes_static", "process_per_task", "hybrid"] }));
+    let (out, progress) = run(&runner, &Plan::of(&e), &env(), &AtomicBool::new(false));
+    let results = out.expect("the run finishes").pop().unwrap();
+    assert_eq!(results.partial, None);
+    for m in &results.models {
+        assert_eq!(m.status, Status::Ran, "{}", m.label);
+        assert!(m.correct, "{}: {:?}", m.label, m.problems);
+        assert_eq!(m.runs_ms.len(), 2, "{}: two timed repeats", m.label);
+    }
+    // Pools kept for the next run were measured starting; a process per
+    // task has none.
+    assert!(results.model(Model::Processes).unwrap().startup_ms.is_some());
+    assert_eq!(results.model(Model::ProcessPerTask).unwrap().startup_ms, None);
+    // Progress counts every timed task, ending at the total.
+    let last = progress.last().unwrap();
+    assert_eq!((last.done, last.total), (8 * 2 * 6, 8 * 2 * 6));
+    assert!(progress.iter().any(|p| p.label.starts_with("Warming up")), "CPU work is warmed up");
+    // The pools stay for the next run, and it reuses them.
+    let kept = runner.pooled();
+    assert!(!kept.is_empty());
+    let (again, _) = run(&runner, &Plan::of(&e), &env(), &AtomicBool::new(false));
+    assert!(again.is_ok());
+    assert_eq!(runner.pooled(), kept, "the same workers ran the second time");
+    runner.workers.terminate_all();
+}
+
+#[test]
+fn a_cancel_keeps_the_repeats_that_finished_marked_partial() {
+    let cancel = Arc::new(AtomicBool::new(false));
+    let flag = cancel.clone();
+    // The page's Cancel: the flag, and every worker stopped at once.
+    let workers = Threads::new();
+    let stop = workers.clone();
+    let workers = workers.on_reply(move |n| {
+        if n == 20 {
+            flag.store(true, Ordering::SeqCst);
+            stop.terminate_all();
+        }
+    });
+    let runner = Runner::new(workers);
+    let e = exp(json!({ "workload": { "kind": "sleep", "ms": 5 }, "tasks": 4, "workers": 2, "repeats": 5, "models": ["sequential", "processes"] }));
+    let (out, _) = run(&runner, &Plan::of(&e), &env(), &cancel);
+    let results = out.expect("some repeats finished before the cancel").pop().unwrap();
+    let partial = results.partial.expect("marked partial");
+    assert!(partial.done_tasks > 0 && partial.done_tasks < partial.total_tasks, "{partial:?}");
+    assert_eq!(partial.total_tasks, 2 * 5 * 4);
+    let kept: usize = results.models.iter().map(|m| m.runs_ms.len()).sum();
+    assert!(kept > 0 && kept < 10, "{kept} of 10 repeats kept");
+    assert!(runner.workers.live().is_empty(), "no worker left running");
+
+    // Cancelled before any timed run finished: the whole run is cancelled.
+    let early = Arc::new(AtomicBool::new(false));
+    let flag = early.clone();
+    let workers = Threads::new();
+    let stop = workers.clone();
+    let runner = Runner::new(workers.on_reply(move |n| {
+        if n == 2 {
+            flag.store(true, Ordering::SeqCst);
+            stop.terminate_all();
+        }
+    }));
+    let (out, _) = run(&runner, &Plan::of(&e), &env(), &early);
+    assert_eq!(out.err(), Some(RunError::Cancelled));
+}
+
+#[test]
+fn a_crash_fails_the_pools_that_share_it_and_costs_a_process_only_its_task() {
+    let runner = Runner::new(Threads::new());
+    let e = exp(json!({ "workload": { "kind": "crash", "task": 1, "size": 200000 }, "tasks": 6, "workers": 2, "repeats": 1,
+        "models": ["sequential", "threads", "processes"] }));
+    let (out, _) = run(&runner, &Plan::of(&e), &env(), &AtomicBool::new(false));
+    let results = out.expect("a failing model does not stop the run").pop().unwrap();
+    let status = |m: Model| results.model(m).unwrap().status.clone();
+    assert!(matches!(status(Model::Sequential), Status::Failed { .. }), "{:?}", status(Model::Sequential));
+    assert!(matches!(status(Model::Threads), Status::Failed { .. }), "one thread's crash takes the pool: {:?}", status(Model::Threads));
+    let procs = results.model(Model::Processes).unwrap();
+    assert_eq!(procs.status, Status::Ran);
+    assert!(procs.correct, "{:?}", procs.problems);
+    assert_eq!(procs.tasks.len(), 5, "every task but the crashed one");
+    let verdict = results.verdict.expect("the crash lesson's claim");
+    assert_eq!(verdict.held, Some(true), "{}", verdict.text);
+    // The failed pools are gone; the next run starts them afresh and runs.
+    let ok = exp(json!({ "workload": { "kind": "loop", "size": 100000 }, "tasks": 4, "workers": 2, "repeats": 1, "models": ["sequential", "threads", "processes"] }));
+    let (out, _) = run(&runner, &Plan::of(&ok), &env(), &AtomicBool::new(false));
+    assert!(out.unwrap()[0].models.iter().all(|m| m.status == Status::Ran && m.correct));
+    runner.workers.terminate_all();
+}
+
+#[test]
+fn a_worker_sweep_starts_fresh_pools_at_every_count_and_threads_can_be_unavailable() {
+    let runner = Runner::new(Threads::new());
+    let e = exp(json!({ "workload": { "kind": "sleep", "ms": 5 }, "tasks": 4, "repeats": 1, "models": ["sequential", "threads", "processes"], "sweep": { "workers": [1, 2] } }));
+    let mut page = env();
+    page.threads_unavailable = Some("this page is not cross-origin isolated".into());
+    let (out, _) = run(&runner, &Plan::of(&e), &page, &AtomicBool::new(false));
+    let runs = out.unwrap();
+    assert_eq!(runs.iter().map(|r| r.experiment.workers).collect::<Vec<_>>(), vec![1, 2]);
+    for r in &runs {
+        let threads = r.model(Model::Threads).unwrap();
+        assert!(matches!(&threads.status, Status::Unavailable { reason } if reason.contains("not cross-origin isolated")));
+        assert!(r.model(Model::Processes).unwrap().startup_ms.is_some(), "a fresh pool, its start measured");
+    }
+    runner.workers.terminate_all();
+}
