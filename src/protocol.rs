@@ -133,6 +133,73 @@ pub fn decode<T: DeserializeOwned>(text: &str) -> Result<T, ProtocolError> {
     serde_json::from_value(v).map_err(|e| ProtocolError::Unreadable(e.to_string()))
 }
 
+/// Why a worker is gone, or why the browser could not do what was asked,
+/// as the page's JS reports it: a code, and the browser's own words where
+/// it has some (`"crashed: <message>"`). `Display` is the sentence a
+/// learner reads; the JS writes none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fault {
+    /// A worker's WebAssembly trapped (a task that panics, by design or not).
+    Trapped,
+    /// A worker failed otherwise; the browser's words.
+    Crashed(String),
+    /// A thread of a coordinator's pool set the crash cell.
+    PoolCrashed,
+    /// A message could not be read on arrival.
+    Unreadable,
+    /// The worker was stopped (Cancel, or a pool thrown away).
+    Stopped,
+    /// An engine's `.wasm` could not be fetched: which, and the HTTP status.
+    EngineUnavailable(String),
+    /// No memory measurement: the page is not cross-origin isolated.
+    MemoryNotIsolated,
+    /// No memory measurement in this browser.
+    MemoryUnsupported,
+    /// The browser's memory measurement did not answer in time.
+    MemoryLate,
+}
+
+impl Fault {
+    /// Reads a fault from the JS error message (`code` or `code: detail`).
+    pub fn parse(message: &str) -> Option<Fault> {
+        let (code, detail) = message.split_once(": ").unwrap_or((message, ""));
+        Some(match code {
+            "trapped" => Fault::Trapped,
+            "crashed" => Fault::Crashed(crate::text::clip(detail, 200)),
+            "pool_crashed" => Fault::PoolCrashed,
+            "unreadable" => Fault::Unreadable,
+            "stopped" => Fault::Stopped,
+            "engine_unavailable" => Fault::EngineUnavailable(crate::text::clip(detail, 60)),
+            "memory_not_isolated" => Fault::MemoryNotIsolated,
+            "memory_unsupported" => Fault::MemoryUnsupported,
+            "memory_late" => Fault::MemoryLate,
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Fault::Trapped => f.write_str("a worker crashed (its WebAssembly trapped, as a crashing task does)"),
+            Fault::Crashed(why) if why.is_empty() => f.write_str("a worker crashed (it stopped)"),
+            Fault::Crashed(why) => write!(f, "a worker crashed ({why})"),
+            Fault::PoolCrashed => f.write_str("a thread of the pool crashed (a panic in one of its tasks); the threads share one memory, so the whole pool is lost"),
+            Fault::Unreadable => f.write_str("a worker sent a message that could not be read"),
+            Fault::Stopped => f.write_str("cancelled: that worker was stopped"),
+            Fault::EngineUnavailable(what) => {
+                let (engine, status) = what.split_once(' ').unwrap_or((what, "?"));
+                write!(f, "the {engine} engine could not be loaded (HTTP {status})")
+            }
+            Fault::MemoryNotIsolated => f.write_str("the browser measures memory only for a cross-origin isolated page"),
+            Fault::MemoryUnsupported => f.write_str("this browser has no performance.measureUserAgentSpecificMemory() (Chromium-based browsers have it)"),
+            Fault::MemoryLate => f.write_str(
+                "the browser did not answer within 10 s: it waits for every worker to report, and the threads of a pool, asleep in Atomics.wait between runs, cannot. Run processes alone to measure them",
+            ),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,5 +220,15 @@ mod tests {
         assert!(matches!(decode::<Request>("{not json"), Err(ProtocolError::NotJson(_))));
         assert!(matches!(decode::<Request>(r#"{"v":1,"type":"launch"}"#), Err(ProtocolError::Unreadable(_))));
         assert_eq!(decode::<Request>(r#"{"v":1,"type":"calibrate"}"#), Ok(Request::Calibrate));
+    }
+
+    #[test]
+    fn the_page_reports_faults_as_codes_and_the_core_says_them() {
+        assert_eq!(Fault::parse("trapped"), Some(Fault::Trapped));
+        assert_eq!(Fault::parse("crashed: Uncaught Error: boom").unwrap().to_string(), "a worker crashed (Uncaught Error: boom)");
+        assert!(Fault::parse("pool_crashed").unwrap().to_string().contains("the whole pool is lost"));
+        assert_eq!(Fault::parse("engine_unavailable: single 404").unwrap().to_string(), "the single engine could not be loaded (HTTP 404)");
+        assert!(Fault::parse("stopped").unwrap().to_string().starts_with("cancelled"));
+        assert_eq!(Fault::parse("something else"), None);
     }
 }

@@ -23,6 +23,38 @@ pub struct Environment {
     pub cpu_iterations_per_ms: Option<f64>,
 }
 
+/// What the page's JS reports of the browser: facts only.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct BrowserFacts {
+    pub cores: u32,
+    pub browser: String,
+    pub cross_origin_isolated: bool,
+    pub shared_array_buffer: bool,
+    pub timer_resolution_ms: f64,
+}
+
+impl Environment {
+    /// The environment the page reports, with what its facts mean for
+    /// threads said in a sentence.
+    pub fn of(facts: BrowserFacts) -> Environment {
+        let threads_unavailable = if !facts.cross_origin_isolated {
+            Some("this page is not cross-origin isolated (the server did not send Cross-Origin-Opener-Policy and Cross-Origin-Embedder-Policy, and no service worker could add them), so the browser disables shared memory, which threads need. Sequential and processes still run.".to_string())
+        } else if !facts.shared_array_buffer {
+            Some("this browser has no SharedArrayBuffer, which threads need.".to_string())
+        } else {
+            None
+        };
+        Environment {
+            cores: facts.cores.max(1),
+            browser: facts.browser,
+            cross_origin_isolated: facts.cross_origin_isolated,
+            timer_resolution_ms: facts.timer_resolution_ms,
+            threads_unavailable,
+            cpu_iterations_per_ms: None,
+        }
+    }
+}
+
 /// The summary of one model over all repeats.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelSummary {

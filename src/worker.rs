@@ -85,11 +85,13 @@ impl<'a> Worker<'a> {
         self.acquire();
     }
 
-    /// Drops the GIL (if held) and goes idle.
+    /// Goes idle and drops the GIL (if held). Every state that gives the
+    /// GIL up is recorded before it is given up, and running after it is
+    /// taken, so two running spans of one GIL never overlap on the timeline.
     pub fn finish(&mut self) {
         self.task = None;
-        self.release_gil();
         self.enter(State::Idle);
+        self.release_gil();
     }
 
     /// Gives the GIL up (if held) to block: another worker may take it.

@@ -95,8 +95,9 @@ fn no_worker_starves() {
         assert!(running > 0.3 * run.wall_ms, "worker {} ran only {running:.0} of {:.0} ms", lane.worker, run.wall_ms);
         all += running;
     }
-    // One runner at a time: the lanes' running time adds up to at most the run.
-    assert!(all <= 1.02 * run.wall_ms, "{all:.1} ms of running in a {:.1} ms run", run.wall_ms);
+    // One runner at a time: the lanes' running time adds up to at most the
+    // run (a state that gives the GIL up is recorded before it does).
+    assert!(all <= 1.001 * run.wall_ms, "{all:.1} ms of running in a {:.1} ms run", run.wall_ms);
 }
 
 #[test]

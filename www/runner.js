@@ -12,7 +12,7 @@ function moduleOf(name) {
   // Compile each engine once; workers instantiate from the compiled module.
   compiled[name] ??= (async () => {
     const response = await fetch(new URL(`../pkg/${name}/threadlab_engine_bg.wasm`, import.meta.url));
-    if (!response.ok) throw new Error(`the ${name} engine could not be loaded (HTTP ${response.status})`);
+    if (!response.ok) throw fault('engine_unavailable', `${name} ${response.status}`);
     try {
       // Compiles while downloading, but only from a response whose
       // Content-Type is application/wasm.
@@ -28,6 +28,16 @@ function moduleOf(name) {
     throw e;
   });
   return compiled[name];
+}
+
+/**
+ * Why a worker is gone, as a code (and the browser's own words, if any):
+ * the sentences a learner reads are the core's (`protocol::Fault`).
+ */
+function fault(code, detail = '') {
+  const e = new Error(detail ? `${code}: ${detail}` : code);
+  e.name = 'WorkerFault';
+  return e;
 }
 
 /** Every live worker, by handle. */
@@ -60,10 +70,9 @@ class Endpoint {
     this.worker.onerror = (e) => {
       e.preventDefault();
       // A wasm trap (a panicking task) reads "Uncaught RuntimeError: unreachable".
-      const why = /RuntimeError/.test(e.message) ? 'its WebAssembly trapped, as a crashing task does' : e.message || 'it stopped';
-      this.kill(new Error(`a worker crashed (${why})`));
+      this.kill(fault(/RuntimeError/.test(e.message) ? 'trapped' : 'crashed', e.message));
     };
-    this.worker.onmessageerror = () => this.kill(new Error('a worker sent a message that could not be read'));
+    this.worker.onmessageerror = () => this.kill(fault('unreadable'));
   }
   /** Watches a threads pool's crash cell (in its shared memory). */
   watch({ memory, cell, done }) {
@@ -71,7 +80,7 @@ class Endpoint {
     this.done = new Int32Array(memory.buffer, done, 1);
     this.poll = setInterval(() => {
       if (Atomics.load(flag, 0) !== 0) {
-        this.kill(new Error('a thread of the pool crashed (a panic in one of its tasks); the threads share one memory, so the whole pool is lost'));
+        this.kill(fault('pool_crashed'));
       }
     }, 50);
   }
@@ -109,7 +118,7 @@ async function spawn(kind, id, threads) {
 
 function endpoint(handle) {
   const e = live.get(handle);
-  if (!e) throw new Error('cancelled: that worker was stopped');
+  if (!e) throw fault('stopped');
   return e;
 }
 
@@ -132,21 +141,13 @@ function post(handle, text, input, transfer) {
  * browser answers after its next garbage collection.
  */
 async function browserMemory() {
-  if (!self.crossOriginIsolated || typeof performance.measureUserAgentSpecificMemory !== 'function') {
-    throw new Error(
-      self.crossOriginIsolated
-        ? 'this browser has no performance.measureUserAgentSpecificMemory() (Chromium-based browsers have it)'
-        : 'the browser measures memory only for a cross-origin isolated page',
-    );
-  }
+  if (!self.crossOriginIsolated) throw fault('memory_not_isolated');
+  if (typeof performance.measureUserAgentSpecificMemory !== 'function') throw fault('memory_unsupported');
   // The browser waits for every worker to report; a thread of a pool
   // sleeping in Atomics.wait never does (seen in Chromium 156).
   let timer;
   const late = new Promise((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error('the browser did not answer within 10 s: it waits for every worker to report, and the threads of a pool, asleep in Atomics.wait between runs, cannot. Run processes alone to measure them')),
-      10_000,
-    );
+    timer = setTimeout(() => reject(fault('memory_late')), 10_000);
   });
   const m = await Promise.race([performance.measureUserAgentSpecificMemory(), late]).finally(() => clearTimeout(timer));
   let workers = 0;
@@ -222,12 +223,12 @@ function sleep(ms) {
 }
 
 function terminate(handle) {
-  live.get(handle)?.kill(new Error('cancelled'));
+  live.get(handle)?.kill(fault('stopped'));
 }
 
 /** Stops every worker, including those still starting. */
 function terminateAll() {
-  for (const e of [...live.values()]) e.kill(new Error('cancelled'));
+  for (const e of [...live.values()]) e.kill(fault('stopped'));
 }
 
 /** The handles of the workers alive now, oldest first (tests: nothing leaks). */
@@ -276,20 +277,15 @@ function browser() {
   return `${name} ${m[2]}${/Headless/.test(ua) ? ' (headless)' : ''}`;
 }
 
+/** What the page knows of this browser: facts only (what they mean for a
+ *  learner is said in Rust). */
 function environment() {
-  let threads_unavailable = null;
-  if (!self.crossOriginIsolated) {
-    threads_unavailable =
-      'this page is not cross-origin isolated (the server did not send Cross-Origin-Opener-Policy and Cross-Origin-Embedder-Policy, and no service worker could add them), so the browser disables shared memory, which threads need. Sequential and processes still run.';
-  } else if (typeof SharedArrayBuffer === 'undefined') {
-    threads_unavailable = 'this browser has no SharedArrayBuffer, which threads need.';
-  }
   return {
     cores: navigator.hardwareConcurrency || 1,
     browser: browser(),
     cross_origin_isolated: !!self.crossOriginIsolated,
+    shared_array_buffer: typeof SharedArrayBuffer !== 'undefined',
     timer_resolution_ms: timerResolution(),
-    threads_unavailable,
   };
 }
 

@@ -11,7 +11,9 @@ use threadlab::data;
 use threadlab::plan::Plan;
 pub use threadlab::runner::{Progress, RunError};
 use threadlab::runner::{Kind, Run, Runner, Workers};
+use threadlab::protocol::Fault;
 use threadlab::results::Environment;
+use threadlab::summary::BrowserFacts;
 use threadlab::{Job, Machine, Results};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -61,17 +63,21 @@ pub async fn browser_memory() -> Result<BrowserMemory, String> {
     serde_json::from_str(&text).map_err(|e| e.to_string())
 }
 
-/// The one place JS errors become messages for people.
+/// The one place JS errors become messages for people: a worker's fault
+/// (a code from `www/runner.js`) is said by the core.
 pub fn message(e: JsValue) -> String {
     if let Some(err) = e.dyn_ref::<js_sys::Error>() {
-        return String::from(err.message());
+        let text = String::from(err.message());
+        return Fault::parse(&text).map_or(text, |f| f.to_string());
     }
     e.as_string().unwrap_or_else(|| format!("{e:?}"))
 }
 
 pub fn environment() -> Environment {
     let v = js_environment();
-    js_sys::JSON::stringify(&v).ok().and_then(|s| s.as_string()).and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default()
+    let facts: BrowserFacts =
+        js_sys::JSON::stringify(&v).ok().and_then(|s| s.as_string()).and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default();
+    Environment::of(facts)
 }
 
 /// The run under way: whether it was cancelled.
