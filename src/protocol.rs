@@ -157,6 +157,8 @@ pub enum Fault {
     MemoryUnsupported,
     /// The browser's memory measurement did not answer in time.
     MemoryLate,
+    /// The lab's build did not arrive in time.
+    LabLate,
 }
 
 impl Fault {
@@ -173,6 +175,7 @@ impl Fault {
             "memory_not_isolated" => Fault::MemoryNotIsolated,
             "memory_unsupported" => Fault::MemoryUnsupported,
             "memory_late" => Fault::MemoryLate,
+            "lab_late" => Fault::LabLate,
             _ => return None,
         })
     }
@@ -193,6 +196,7 @@ impl fmt::Display for Fault {
             }
             Fault::MemoryNotIsolated => f.write_str("the browser measures memory only for a cross-origin isolated page"),
             Fault::MemoryUnsupported => f.write_str("this browser has no performance.measureUserAgentSpecificMemory() (Chromium-based browsers have it)"),
+            Fault::LabLate => f.write_str("it did not arrive within 30 s"),
             Fault::MemoryLate => f.write_str(
                 "the browser did not answer within 10 s: it waits for every worker to report, and the threads of a pool, asleep in Atomics.wait between runs, cannot. Run processes alone to measure them",
             ),

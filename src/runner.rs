@@ -24,6 +24,13 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::Range;
 
+/// A worker that has not said hello after this long is not going to (its
+/// engine never arrived, its script failed): the start fails, with a message.
+pub const STARTING_MS: f64 = 30_000.0;
+/// No answer from any worker of a run for this long: the run fails with a
+/// message instead of waiting for ever (the budget keeps a task far shorter).
+pub const STALLED_MS: f64 = 300_000.0;
+
 /// Which script a worker runs as: a process (the single-threaded engine,
 /// its own memory) or a threads coordinator (the threaded engine and a pool
 /// of `threads` threads in one shared memory).
@@ -188,9 +195,20 @@ impl<W: Workers> Runner<W> {
     }
 
     /// The next reply from any of `handles`: (position in `handles`, reply).
+    /// No reply for [`STALLED_MS`] ends the wait with a message (a task
+    /// within the budget answers long before).
     async fn recv(&self, handles: &[u32]) -> Result<(usize, Reply), String> {
+        self.recv_within(handles, STALLED_MS).await
+    }
+
+    async fn recv_within(&self, handles: &[u32], limit_ms: f64) -> Result<(usize, Reply), String> {
+        let since = self.workers.now();
         loop {
-            if let Some((handle, text)) = self.workers.recv(handles, None).await? {
+            let left = limit_ms - (self.workers.now() - since);
+            if left <= 0.0 {
+                return Err(format!("no worker answered within {}", crate::text::ms(limit_ms)));
+            }
+            if let Some((handle, text)) = self.workers.recv(handles, Some(left.min(1_000.0))).await? {
                 let at = handles.iter().position(|h| *h == handle).ok_or("an answer from a worker nobody asked")?;
                 return Ok((at, decode(&text).map_err(|e| e.to_string())?));
             }
@@ -233,7 +251,7 @@ impl<W: Workers> Runner<W> {
             }
         }
         for _ in 0..count {
-            let failure = match self.recv(&handles).await {
+            let failure = match self.recv_within(&handles, STARTING_MS).await {
                 Ok((_, Reply::Hello)) => continue,
                 Ok((_, other)) => format!("a worker started with {other:?} instead of a hello"),
                 Err(e) => e,

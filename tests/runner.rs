@@ -141,3 +141,54 @@ fn a_worker_sweep_starts_fresh_pools_at_every_count_and_threads_can_be_unavailab
     }
     runner.workers.terminate_all();
 }
+
+/// Workers that start but never answer, on a clock that moves only when
+/// waited on: how the runner ends a wait that would last for ever.
+struct Silent {
+    clock: std::cell::Cell<f64>,
+}
+
+impl threadlab::runner::Workers for Silent {
+    type Share = ();
+    fn now(&self) -> f64 {
+        self.clock.get()
+    }
+    async fn start(&self, _: threadlab::runner::Kind, id: u32, _: u32) -> Result<u32, String> {
+        Ok(id + 1)
+    }
+    fn post(&self, _: u32, _: &str, _: Option<()>, _: bool) -> Result<(), String> {
+        Ok(())
+    }
+    async fn recv(&self, _: &[u32], tick_ms: Option<f64>) -> Result<Option<(u32, String)>, String> {
+        let tick = tick_ms.expect("every wait has a way out");
+        self.clock.set(self.clock.get() + tick);
+        Ok(None)
+    }
+    fn alive(&self, _: u32) -> bool {
+        true
+    }
+    fn terminate(&self, _: u32) {}
+    fn tasks_done(&self, _: u32) -> Option<u32> {
+        None
+    }
+    async fn shares(&self, _: &threadlab::Job) -> Vec<()> {
+        Vec::new()
+    }
+    fn held_input_bytes(&self) -> u64 {
+        0
+    }
+    fn drop_input(&self) {}
+}
+
+#[test]
+fn a_worker_that_never_answers_ends_the_run_with_a_message() {
+    let runner = Runner::new(Silent { clock: std::cell::Cell::new(0.0) });
+    let e = exp(json!({ "workload": { "kind": "sleep", "ms": 5 }, "tasks": 2, "workers": 2, "repeats": 1, "models": ["sequential"] }));
+    let cancelled = || false;
+    let out = block_on(runner.run(&Run { cancelled: &cancelled, progress: &|_| {} }, &Plan::of(&e), &env()));
+    match out {
+        Err(RunError::Failed(why)) => assert!(why.contains("no worker answered within 30,000 ms"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(runner.workers.clock.get() <= threadlab::runner::STARTING_MS + 1_000.0, "gave up after the start limit");
+}

@@ -293,15 +293,24 @@ function environment() {
  *  resolves to its module. */
 let lab;
 function loadLab() {
-  lab ??= import('../pkg/lab/threadlab_ui.js')
-    .then(async (m) => {
-      await m.default();
-      return m;
-    })
-    .catch((e) => {
-      lab = undefined; // a failed load may be tried again
-      throw e;
+  if (!lab) {
+    // Loading may hang (a connection that stalls): after 30 s it fails with
+    // a message, and the next Run tries again.
+    let timer;
+    const late = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(fault('lab_late')), 30_000);
     });
+    const load = import('../pkg/lab/threadlab_ui.js').then(async (m) => {
+      await m.default(); // returns at once if already started
+      return m;
+    });
+    lab = Promise.race([load, late])
+      .finally(() => clearTimeout(timer))
+      .catch((e) => {
+        lab = undefined; // a failed load may be tried again
+        throw e;
+      });
+  }
   return lab;
 }
 
