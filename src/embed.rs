@@ -68,11 +68,15 @@ pub fn resize(height: u32) -> [Value; 3] {
 
 /// A good first height for an embed (before it reports its own).
 pub const DEFAULT_HEIGHT: u32 = 640;
+/// The first heights an instructor may choose, in CSS px.
+pub const MIN_HEIGHT: u32 = 200;
+pub const MAX_HEIGHT: u32 = 4000;
 
 /// Ways to embed a link.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Snippets {
-    /// An `<iframe>` for an LMS's HTML editor.
+    /// An `<iframe>` for an LMS's HTML editor, with the few lines of script
+    /// that let it grow to its content where the editor keeps scripts.
     pub html: String,
     /// The same on one line, for Markdown (which passes HTML through).
     pub markdown: String,
@@ -84,16 +88,31 @@ fn escape_attr(s: &str) -> String {
     s.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
-/// Snippets that embed `url` (an `?embed=1` link) under `title`.
-pub fn snippets(url: &str, title: &str) -> Snippets {
-    let (src, title) = (escape_attr(url), escape_attr(title));
+/// A short id for a frame, the same for the same link (two embeds of two
+/// experiments on one page resize each its own frame).
+fn frame_id(url: &str) -> String {
+    // FNV-1a, 32 bits: stable, not secret.
+    let hash = url.bytes().fold(0x811c_9dc5_u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193));
+    format!("threadlab-{hash:08x}")
+}
+
+/// Snippets that embed `url` (an `?embed=1` link) under `title`, `height`
+/// px high until the frame reports its own height (clamped to
+/// [`MIN_HEIGHT`]..=[`MAX_HEIGHT`]).
+pub fn snippets(url: &str, title: &str, height: u32) -> Snippets {
+    let height = height.clamp(MIN_HEIGHT, MAX_HEIGHT);
+    let (src, title, id) = (escape_attr(url), escape_attr(title), frame_id(url));
     let attrs = format!(
-        r#"src="{src}" title="{title}" width="100%" height="{DEFAULT_HEIGHT}" style="border:0" loading="lazy" allow="cross-origin-isolated""#
+        r#"id="{id}" src="{src}" title="{title}" width="100%" height="{height}" style="border:0" loading="lazy" allow="cross-origin-isolated""#
+    );
+    // Only this frame's own resize message, a number, within bounds.
+    let listener = format!(
+        r#"addEventListener("message", function (e) {{ var f = document.getElementById("{id}"); if (f && e.source === f.contentWindow && e.data && e.data.type === "threadlab:resize" && e.data.height > 0) f.style.height = Math.min(e.data.height, 20000) + "px"; }});"#
     );
     Snippets {
-        html: format!("<iframe\n  {}>\n</iframe>", attrs.replace("\" ", "\"\n  ")),
-        markdown: format!("<iframe {attrs}></iframe>"),
-        jupyter: format!("from IPython.display import IFrame\nIFrame({:?}, width=\"100%\", height={DEFAULT_HEIGHT})", url),
+        html: format!("<iframe\n  {}>\n</iframe>\n<script>\n{listener}\n</script>", attrs.replace("\" ", "\"\n  ")),
+        markdown: format!("<iframe {attrs}></iframe><script>{listener}</script>"),
+        jupyter: format!("from IPython.display import IFrame\nIFrame({:?}, width=\"100%\", height={height})", url),
     }
 }
 
@@ -125,11 +144,25 @@ mod tests {
 
     #[test]
     fn snippets_escape_what_they_quote() {
-        let s = snippets("https://x.test/?v=1&embed=1", "Threads \"vs\" <processes>");
-        assert!(s.html.starts_with("<iframe\n  src=\"https://x.test/?v=1&amp;embed=1\""), "{}", s.html);
+        let s = snippets("https://x.test/?v=1&embed=1", "Threads \"vs\" <processes>", DEFAULT_HEIGHT);
+        assert!(s.html.starts_with("<iframe\n  id=\"threadlab-"), "{}", s.html);
+        assert!(s.html.contains("\n  src=\"https://x.test/?v=1&amp;embed=1\""), "{}", s.html);
         assert!(s.markdown.contains("title=\"Threads &quot;vs&quot; &lt;processes&gt;\""), "{}", s.markdown);
         assert!(s.markdown.contains("allow=\"cross-origin-isolated\"") && s.markdown.contains("loading=\"lazy\""));
         assert!(!s.markdown.contains('\n'));
         assert_eq!(s.jupyter, "from IPython.display import IFrame\nIFrame(\"https://x.test/?v=1&embed=1\", width=\"100%\", height=640)");
+    }
+
+    #[test]
+    fn the_snippet_resizes_its_own_frame_and_clamps_its_height() {
+        let a = snippets("https://x.test/?v=1&embed=1&workload=sleep", "A", 900);
+        let b = snippets("https://x.test/?v=1&embed=1&workload=loop", "B", 900);
+        let id = |s: &Snippets| s.html.split('"').nth(1).unwrap().to_string();
+        assert_ne!(id(&a), id(&b), "two embeds on one page: two frames");
+        assert!(a.html.contains(&format!("document.getElementById(\"{}\")", id(&a))));
+        assert!(a.html.contains("e.source === f.contentWindow"), "only its own frame's messages");
+        assert!(a.html.contains("height=\"900\""));
+        assert!(snippets("u", "t", 5).html.contains(&format!("height=\"{MIN_HEIGHT}\"")));
+        assert!(snippets("u", "t", 99_999).jupyter.ends_with(&format!("height={MAX_HEIGHT})")));
     }
 }

@@ -102,7 +102,7 @@ fn read_number(v: &Value) -> (Option<f64>, String) {
     // Accept "8" as well as 8: links and form fields are strings.
     let n = match v {
         Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().parse::<f64>().ok(),
+        Value::String(s) => python_number(s.trim()),
         _ => None,
     };
     // Show "-4" typed in a form field as -4, and "lots" as "lots".
@@ -111,6 +111,35 @@ fn read_number(v: &Value) -> (Option<f64>, String) {
         _ => clip(&v.to_string(), ECHO),
     };
     (n.filter(|n| n.is_finite()), got)
+}
+
+/// A number as a learner types it, Python's spellings included: `8`, `0.5`,
+/// `1e9`, `1_000_000` (digits grouped by underscores), `1,000,000` (by
+/// commas, in threes) and `10**7` (a power of whole numbers).
+fn python_number(s: &str) -> Option<f64> {
+    if let Some((base, exp)) = s.split_once("**") {
+        let (base, exp) = (python_number(base.trim())?, python_number(exp.trim())?);
+        let whole = |x: f64| x.fract() == 0.0 && (0.0..=1e6).contains(&x);
+        return (whole(base) && whole(exp) && exp <= 64.0).then(|| base.powf(exp)).filter(|n| n.is_finite());
+    }
+    let digits_between = |sep: char| {
+        let parts: Vec<&str> = s.split(sep).collect();
+        parts.len() > 1 && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+    };
+    let plain = if s.contains('_') && digits_between('_') {
+        s.replace('_', "")
+    } else if s.contains(',') {
+        // Thousands in threes only: "1,5" is not a number here.
+        let parts: Vec<&str> = s.split(',').collect();
+        let grouped = (1..=3).contains(&parts[0].len()) && parts[1..].iter().all(|p| p.len() == 3) && digits_between(',');
+        if !grouped {
+            return None;
+        }
+        s.replace(',', "")
+    } else {
+        s.to_string()
+    };
+    plain.parse::<f64>().ok()
 }
 
 /// A whole number in `min..=max`; `field` names it in messages.
@@ -143,4 +172,23 @@ pub(crate) fn number(obj: &Map<String, Value>, field: &str, min: f64, max: f64, 
         return Err(ExperimentError::OutOfRangeFraction { field: field.into(), min, max, got });
     }
     Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn numbers_in_python_s_spellings() {
+        for (given, want) in [("8", 8.0), ("10**7", 1e7), ("10 ** 7", 1e7), ("1_000_000", 1e6), ("1,000,000", 1e6), ("1e9", 1e9), ("0.5", 0.5), ("12,345", 12345.0)] {
+            assert_eq!(python_number(given), Some(want), "{given}");
+        }
+        for bad in ["1,5", "1,0000", ",000", "1__0", "_1", "2**-1", "2**0.5", "10**1000", "lots", "1e999"] {
+            assert_eq!(python_number(bad).filter(|n| n.is_finite()), None, "{bad}");
+        }
+        assert_eq!(whole_in(&json!("10**7"), "workload.size", 1, 10_000_000_000).unwrap(), 10_000_000);
+        assert_eq!(whole_in(&json!("1,000,000"), "workload.size", 1, 10_000_000_000).unwrap(), 1_000_000);
+        assert!(whole_in(&json!("1,5"), "workers", 1, 64).is_err());
+    }
 }

@@ -6,7 +6,8 @@ use crate::experiment::{Experiment, Model};
 use crate::summary::{Environment, ModelSummary};
 use crate::stats::{best_speedup, times};
 use crate::text::ms;
-use crate::verdict::GIL_BOUND;
+use crate::summary::Status;
+use crate::verdict::{Claim, GIL_BOUND};
 
 /// Start-up times further apart than this factor are "more"; closer, "about
 /// the same".
@@ -24,6 +25,17 @@ pub fn explain(exp: &Experiment, env: &Environment, models: &[ModelSummary]) -> 
     let mut out = Vec::new();
     let cpu = exp.workload.cpu_bound();
     out.push(format!("{} of {} on {}.", plural(exp.tasks, "task", "tasks"), exp.workload.describe(), plural(exp.workers, "worker", "workers")));
+    // A lesson about a mistake or a crash is not about speed: no speed-ups,
+    // no "best possible", only what its own workload says.
+    let about_speed = matches!(
+        Claim::of(exp),
+        None | Some(Claim::GilBlocksCpuThreads | Claim::ProcessesParallelCpu | Claim::FreeThreadsParallelCpu | Claim::ThreadsSuitIo | Claim::UseThemTogether | Claim::TooManyWorkers | Claim::LoadBalancing)
+    );
+    if !about_speed {
+        out.extend(exp.workload.task().explain(&exp.shape(), models));
+        out.extend(failures(models));
+        return out.join(" ");
+    }
     for m in [Model::ThreadsGil, Model::Threads, Model::Processes] {
         if let Some(s) = speed(m) {
             out.push(format!("{} finished {s:.2}× as fast as sequential.", m.label()));
@@ -65,22 +77,25 @@ pub fn explain(exp: &Experiment, env: &Environment, models: &[ModelSummary]) -> 
         }
     }
     out.extend(startup(models));
-    for m in models {
-        let stop = |s: &str| if s.ends_with(['.', '!', '?']) { "" } else { "." };
-        match &m.status {
-            crate::summary::Status::Ran if !m.correct => {
-                let problems = m.problems.join("; ");
-                out.push(format!("{} returned wrong results: {problems}{}", m.label, stop(&problems)));
-            }
-            crate::summary::Status::Failed { error } => out.push(format!("{} ran and failed: {error}{}", m.label, stop(error))),
-            status => {
-                if let Some(why) = status.why_not() {
-                    out.push(format!("{} did not run: {why}{}", m.label, stop(&why)));
-                }
-            }
-        }
-    }
+    out.extend(failures(models));
     out.join(" ")
+}
+
+/// A sentence for each model that failed, did not run, or returned wrong
+/// results, each ending in its own full stop.
+fn failures(models: &[ModelSummary]) -> Vec<String> {
+    let stop = |s: &str| if s.ends_with(['.', '!', '?']) { "" } else { "." };
+    models
+        .iter()
+        .filter_map(|m| match &m.status {
+            Status::Ran if !m.correct => {
+                let problems = m.problems.join("; ");
+                Some(format!("{} returned wrong results: {problems}{}", m.label, stop(&problems)))
+            }
+            Status::Failed { error } => Some(format!("{} ran and failed: {error}{}", m.label, stop(error))),
+            status => status.why_not().map(|why| format!("{} did not run: {why}{}", m.label, stop(&why))),
+        })
+        .collect()
 }
 
 /// What starting the pools cost, said from the figures: which pool took
@@ -106,7 +121,6 @@ fn startup(models: &[ModelSummary]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::summary::Status;
     use crate::stats::Spread;
     use crate::workloads::{count_loop::CountLoop, sleep::Sleep, Workload};
 
@@ -159,6 +173,14 @@ mod tests {
         assert!(threads_slower.contains("Starting the threads pool took 113 ms and the process pool 40.0 ms"), "{threads_slower}");
         let procs_slower = explain(&e, &env(2), &[ran(Model::Threads, 1.8, Some(20.0)), ran(Model::Processes, 1.8, Some(90.0))]);
         assert!(procs_slower.contains("here processes cost more to start"), "{procs_slower}");
+    }
+
+    #[test]
+    fn a_mistake_is_not_explained_as_a_speed_up() {
+        let e = Experiment::from_value(&serde_json::json!({ "workload": { "kind": "deadlock" }, "workers": 2, "models": ["threads_gil", "threads"] }), 2).unwrap();
+        let text = explain(&e, &env(2), &[ran(Model::ThreadsGil, 1.0, Some(50.0)), ran(Model::Threads, 1.9, Some(50.0))]);
+        assert!(!text.contains("I/O-bound tasks spend their time waiting"), "{text}");
+        assert!(!text.contains("as fast as sequential"), "{text}");
     }
 
     #[test]

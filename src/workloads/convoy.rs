@@ -118,7 +118,7 @@ impl Task for Convoy {
         let Some(g) = lat(Model::ThreadsGil) else { return vec![] };
         let others: Vec<String> = [Model::Threads, Model::Processes]
             .into_iter()
-            .filter_map(|m| lat(m).map(|l| format!("{:.2} ms on {}", l.median, m.label().to_lowercase())))
+            .filter_map(|m| lat(m).map(|l| format!("{:.2} ms on {}", l.median, m.label())))
             .collect();
         vec![format!(
             "Convoy effect: after each {} ms wait the I/O task was back {:.2} ms late (median; 95th percentile {:.2} ms) with the GIL{}: it queues behind the CPU-bound thread until that one is asked to drop the GIL, up to one switch interval ({} ms).",

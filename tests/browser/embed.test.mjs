@@ -124,13 +124,51 @@ test('the embed code a course author copies', async () => {
   const { page } = await open(served.browser(), `${served.url()}?v=1&workload=primes&size=5000`);
   await page.click('.embed-code summary');
   const html = await page.inputValue('#embed-html');
-  assert.match(html, /^<iframe\n {2}src="http:\/\/127\.0\.0\.1:\d+\/\?v=1&amp;workload=primes&amp;size=5000&amp;.*&amp;embed=1"/);
+  assert.match(html, /^<iframe\n {2}id="threadlab-[0-9a-f]{8}"\n {2}src="http:\/\/127\.0\.0\.1:\d+\/\?v=1&amp;workload=primes&amp;size=5000&amp;[^"]*embed=1[^"]*"/);
+  // Light by default (a course page is usually white), read-only by default.
+  assert.match(html, /theme=light/);
+  assert.doesNotMatch(html, /edit=1/);
+  assert.match(html, /<script>\naddEventListener\("message"/);
   for (const attr of ['width="100%"', 'height="640"', 'loading="lazy"', 'allow="cross-origin-isolated"', 'title="ThreadLab: CPU: count primes below 5,000"']) {
     assert.ok(html.includes(attr), `${attr} in ${html}`);
   }
   assert.doesNotMatch(await page.inputValue('#embed-markdown'), /\n/);
   assert.match(await page.inputValue('#embed-jupyter'), /^from IPython\.display import IFrame\nIFrame\("http:.*embed=1", width="100%", height=640\)$/);
   await page.close();
+});
+
+test('the embed code, chosen dark and editable and pasted as copied into a course page, grows its frame to its content', async () => {
+  // ThreadLab on localhost, the course page on 127.0.0.1: two origins.
+  const { page } = await open(served.browser(), `${served.url().replace('127.0.0.1', 'localhost')}?v=1&workload=sleep&ms=5&tasks=4&workers=2&repeats=1`);
+  await page.click('.embed-code summary');
+  await page.selectOption('#embed-theme', 'dark');
+  await page.check('#embed-edit');
+  await page.fill('#embed-height', '420');
+  await page.locator('#embed-height').dispatchEvent('change');
+  await page.waitForFunction(() => /theme=dark/.test(document.querySelector('#embed-html').value) && /height="420"/.test(document.querySelector('#embed-html').value));
+  const snippet = await page.inputValue('#embed-html');
+  assert.match(snippet, /edit=1/);
+  assert.equal(await page.locator('iframe.embed-preview').count(), 1, 'a live preview');
+  assert.equal(await page.locator('.embed-warning').count(), 0, 'served with headers: no warning');
+  await page.close();
+
+  const course = await served.browser().newPage({ viewport: { width: 1000, height: 900 } });
+  await course.goto(`${plain.url}course`);
+  await course.setContent(`<!doctype html><title>Course</title><h1>Week 3</h1><p>Before the lab.</p>${snippet}<p>After the lab.</p>`);
+  const frame = await (await course.waitForSelector('iframe')).contentFrame();
+  await frame.waitForFunction(() => window.threadlab !== undefined, null, { timeout: 30_000 });
+  assert.equal(await frame.evaluate(() => document.documentElement.dataset.theme), 'dark');
+  assert.equal(await frame.locator('#tasks').count(), 1, 'editable');
+  await frame.click('button.run');
+  await frame.waitForFunction(() => Number(document.querySelector('section.results').dataset.runsEnded) > 0, null, { timeout: 60_000 });
+  // The frame grows to its content: nothing cut off, no scroll area inside.
+  await course.waitForFunction(() => document.querySelector('iframe').getBoundingClientRect().height > 600, null, { timeout: 10_000 });
+  await course.waitForTimeout(300);
+  const outer = await course.evaluate(() => document.querySelector('iframe').getBoundingClientRect().height);
+  const inner = await frame.evaluate(() => Math.ceil(document.documentElement.getBoundingClientRect().height));
+  assert.ok(Math.abs(outer - inner) <= 2, `frame ${outer} px, content ${inner} px`);
+  assert.equal(await frame.evaluate(() => document.scrollingElement.scrollHeight <= innerHeight + 1), true, 'no scroll area inside the frame');
+  await course.close();
 });
 
 test('a dark embed is dark from the first paint', async () => {

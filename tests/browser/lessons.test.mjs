@@ -8,7 +8,7 @@ const served = servedPage(before, after);
 
 test('the landing page leads with the lessons; a card loads and runs its experiment', async () => {
   const { page, errors } = await open(served.browser(), served.url());
-  const cards = await page.$$eval('.lesson-card', (cs) => cs.map((c) => [c.dataset.lesson, c.querySelector('h3').textContent]));
+  const cards = await page.$$eval('.lesson-card', (cs) => cs.map((c) => [c.dataset.lesson, c.querySelector('h4').textContent]));
   const lessons = await page.evaluate(() => window.threadlab.lessons());
   assert.deepEqual(cards, lessons.map((l) => [l.id, l.question]));
   assert.ok(lessons.length >= 6);
@@ -69,7 +69,7 @@ test('every lesson link opens its experiment and ends in a verdict from the numb
     const shown = new Set(numbers(verdict.elsewhere));
     const quoted = numbers(verdict.text);
     assert.ok(quoted.some((n) => shown.has(n)), `${l.id}: the verdict quotes none of the run's figures: ${verdict.text}`);
-    for (const [, x] of verdict.text.matchAll(/(\d+\.\d\d)×/g)) assert.ok(shown.has(x), `${l.id}: ${x}× is not a speed-up the results show: ${verdict.text}`);
+    for (const [, x] of verdict.text.matchAll(/(?:speed-up|finished|reached) (\d+\.\d\d)×/g)) assert.ok(shown.has(x), `${l.id}: ${x}× is not a speed-up the results show: ${verdict.text}`);
     assert.equal(await p.locator('svg.bar-chart rect.bar').count(), rows.filter((r) => r.median).length, `${l.id}: a bar per model that ran`);
     assert.ok((await p.locator('.timeline').count()) >= 1, `${l.id}: timelines`);
     // A crashing worker's trap is reported by the browser as "unreachable".

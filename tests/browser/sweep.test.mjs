@@ -51,14 +51,16 @@ test('the progress bar counts tasks as workers finish them, threads included, an
   await page.close();
 });
 
-test('timelines can share one time axis, so lengths compare at a glance', async () => {
+test('timelines share one time axis by default, so lengths compare at a glance; each can have its own', async () => {
   const { page } = await open(served.browser(), served.url());
   const r = await page.evaluate(() => window.threadlab.run({ workload: { kind: 'loop', size: 100000000 }, tasks: 4, workers: 2, models: ['sequential', 'threads'], repeats: 1 }));
   // How much of the axis a run's first lane covers (its right edge).
   const width = (m) => page.$eval(`.timeline[data-model=${m}] .lane`, (g) => Math.max(...[...g.querySelectorAll('rect')].map((r) => Number(r.getAttribute('x')) + Number(r.getAttribute('width')))));
-  const own = [await width('sequential'), await width('threads')];
-  await page.check('#shared-axis');
+  // One axis by default: lengths compare at a glance.
+  assert.equal(await page.isChecked('#shared-axis'), true);
   const shared = [await width('sequential'), await width('threads')];
+  await page.uncheck('#shared-axis');
+  const own = [await width('sequential'), await width('threads')];
   // Each on its own axis both fill it; on one axis each is as long as its run.
   const length = (m) => r.models.find((s) => s.model === m).timeline;
   const ratio = ((t) => t.end_ms - t.start_ms)(length('threads')) / ((t) => t.end_ms - t.start_ms)(length('sequential'));

@@ -63,6 +63,36 @@ pub fn app() -> Html {
         state
     });
     lab::seen(&state);
+    // A run shows where the learner is: its progress and Cancel come into
+    // view, and keyboard focus goes to Cancel if the pressed button went
+    // away (a lesson card's button is disabled during a run).
+    let embedded = state.view.embed;
+    use_effect_with(state.running.is_some(), move |&running| {
+        if running && !embedded {
+            page::scroll_to("#experiment .actions", "nearest");
+            if page::focus_lost() {
+                page::focus("button.cancel");
+            }
+        }
+    });
+    // New results come into view, their heading focused; a run that failed
+    // brings its message.
+    {
+        let last = use_mut_ref(|| (state.ended, state.results.as_ref().map(Rc::as_ptr)));
+        let now = (state.ended, state.results.as_ref().map(Rc::as_ptr));
+        let failed = state.message.is_some();
+        use_effect_with(now, move |&now| {
+            let before = std::mem::replace(&mut *last.borrow_mut(), now);
+            if now.0 != before.0 && !embedded {
+                if now.1.is_some() && now.1 != before.1 {
+                    page::scroll_to("#results-heading", "start");
+                    page::focus("#results-heading");
+                } else if failed {
+                    page::scroll_to(".message", "nearest");
+                }
+            }
+        });
+    }
     // The form as it is now, for host messages that run "the experiment shown".
     let form_json = use_mut_ref(|| state.form.to_json());
     *form_json.borrow_mut() = state.form.to_json();
@@ -161,7 +191,7 @@ pub fn app() -> Html {
     let verdict = results.and_then(|r| r.verdict.as_ref()).map(verdict_box);
     let python = experiment.clone().map(|e| html! { <PythonCode experiment={e} machine={runner::known_machine()} /> });
     // Timelines on one axis (the longest run's), or each on its own.
-    let shared_axis = use_state(|| false);
+    let shared_axis = use_state(|| true);
     let toggle_axis = {
         let shared_axis = shared_axis.clone();
         Callback::from(move |_: Event| shared_axis.set(!*shared_axis))
@@ -224,11 +254,12 @@ pub fn app() -> Html {
 
     html! {
         <>
+        <a class="skip" href="#experiment">{ "Skip to the experiment" }</a>
         <header class="masthead">
             <h1>{ "ThreadLab" }</h1>
             <p class="tagline">{ "Threads or processes? Run real work both ways in your browser and see the difference." }</p>
         </header>
-        <Lessons active={lesson.map(|l| l.id)} running={state.running.is_some()} open={state.results.is_none()} {on_pick} />
+        <Lessons active={lesson.map(|l| l.id)} running={state.running.is_some()} open={state.gallery && state.results.is_none()} {on_pick} />
         <main>
             <div class="side">
                 { controls }
@@ -244,7 +275,7 @@ pub fn app() -> Html {
                     { their_run_vs_yours(theirs, results_now.as_deref()) }
                 }
                 if let Some(r) = results {
-                    <h2>{ "Results" }</h2>
+                    <h2 id="results-heading" tabindex="-1">{ "Results" }</h2>
                     { partial_note(r) }
                     { verdict }
                     <p class="explanation">{ &r.explanation }</p>

@@ -118,3 +118,67 @@ pub fn detach<T: 'static>(run: impl Future<Output = T> + 'static) {
         let _ = run.await;
     });
 }
+
+/// Calls method `name` of `target` with `args` (a DOM method web-sys is not
+/// built with here); nothing if it has none.
+fn call(target: &JsValue, name: &str, args: &js_sys::Array) {
+    if let Some(f) = js_sys::Reflect::get(target, &name.into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok()) {
+        let _ = f.apply(target, args);
+    }
+}
+
+fn find(selector: &str) -> Option<web_sys::Element> {
+    window().document()?.query_selector(selector).ok().flatten()
+}
+
+/// Scrolls the first element matching `selector` into view (`block`:
+/// "nearest" or "start"); `false` if there is none.
+pub fn scroll_to(selector: &str, block: &str) -> bool {
+    let Some(el) = find(selector) else { return false };
+    let options = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&options, &"block".into(), &block.into());
+    call(&el, "scrollIntoView", &js_sys::Array::of1(&options));
+    true
+}
+
+/// Moves keyboard focus to the first element matching `selector`, without
+/// scrolling (the caller scrolls).
+pub fn focus(selector: &str) {
+    if let Some(el) = find(selector) {
+        let options = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&options, &"preventScroll".into(), &true.into());
+        call(&el, "focus", &js_sys::Array::of1(&options));
+    }
+}
+
+/// Whether keyboard focus went nowhere: on the page's body (the control
+/// that had it was removed), or on a control now disabled.
+pub fn focus_lost() -> bool {
+    let Some(doc) = window().document() else { return false };
+    match doc.active_element() {
+        None => true,
+        Some(el) => el.tag_name() == "BODY" || el.has_attribute("disabled"),
+    }
+}
+
+/// Whether this page is cross-origin isolated.
+pub fn isolated() -> bool {
+    js_sys::Reflect::get(&window(), &"crossOriginIsolated".into()).ok().and_then(|v| v.as_bool()).unwrap_or(false)
+}
+
+/// Whether this page owes its isolation to the static build's service
+/// worker (its host sends no isolation headers).
+pub fn isolated_by_service_worker() -> bool {
+    let sw = js_sys::Reflect::get(&window().navigator(), &"serviceWorker".into()).ok();
+    let controller = sw.and_then(|sw| js_sys::Reflect::get(&sw, &"controller".into()).ok()).filter(|c| c.is_object());
+    let url = controller.and_then(|c| js_sys::Reflect::get(&c, &"scriptURL".into()).ok()).and_then(|u| u.as_string());
+    isolated() && url.is_some_and(|u| u.contains("isolation-sw"))
+}
+
+/// Whether the page is used by touch alone (no pointer that hovers): what
+/// hints should say ("tap", not "hover").
+pub fn touch_only() -> bool {
+    let w: JsValue = window().into();
+    let Some(f) = js_sys::Reflect::get(&w, &"matchMedia".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok()) else { return false };
+    f.call1(&w, &"(hover: none)".into()).ok().and_then(|m| js_sys::Reflect::get(&m, &"matches".into()).ok()).and_then(|v| v.as_bool()).unwrap_or(false)
+}

@@ -141,6 +141,9 @@ pub struct State {
     /// Runs ended so far (finished or failed): lets a script or a test wait
     /// for the end of the run it started.
     pub ended: u32,
+    /// The lesson gallery opens on the landing page; a link that names an
+    /// experiment or a lesson opens on it, the gallery folded.
+    pub gallery: bool,
 }
 
 impl State {
@@ -157,6 +160,7 @@ impl State {
             shared: None,
             link_notes: Vec::new(),
             ended: 0,
+            gallery: true,
         }
     }
 
@@ -168,6 +172,7 @@ impl State {
             s.form = s.form.show(&decoded.link.experiment);
         }
         s.view = decoded.link.view;
+        s.gallery = !(decoded.has_experiment || s.view.lesson.is_some());
         s.shared = decoded.link.shared.map(|run| Rc::new((decoded.link.experiment, run)));
         s.link_notes = decoded.ignored;
         // Run at once only what the link really says.

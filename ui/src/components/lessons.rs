@@ -1,7 +1,8 @@
 //! The lesson gallery: each claim of the seed articles as a question, the
-//! seeds' answer, and one button that loads and runs its experiment.
+//! seeds' answer, and one button that loads and runs its experiment,
+//! grouped by theme so a newcomer sees where to start.
 
-use threadlab::lessons::{self, Lesson};
+use threadlab::lessons::{self, Lesson, Theme};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -9,9 +10,31 @@ pub struct Props {
     /// The lesson the page shows, if any.
     pub active: Option<&'static str>,
     pub running: bool,
-    /// Open (the landing page) or folded (once something ran).
+    /// Open (the landing page) or folded (a link's experiment, or once
+    /// something ran).
     pub open: bool,
     pub on_pick: Callback<&'static Lesson>,
+}
+
+/// Text with `code` spans between backticks, as the answers write them.
+fn with_code(text: &str) -> Html {
+    let parts = text.split('`').enumerate().map(|(i, part)| if i % 2 == 1 { html! { <code>{ part }</code> } } else { html! { part } });
+    html! { <>{ for parts }</> }
+}
+
+fn card(l: &'static Lesson, p: &Props) -> Html {
+    let onclick = p.on_pick.reform(move |_: MouseEvent| l);
+    let question_id = format!("lesson-{}-q", l.id);
+    html! {
+        <li class={classes!("lesson-card", (p.active == Some(l.id)).then_some("active"))} data-lesson={l.id}>
+            <h4 id={question_id.clone()}>{ l.question }</h4>
+            <p><span class="seeds">{ "The tutorials: " }</span>{ with_code(l.answer) }</p>
+            <div class="lesson-actions">
+                <button type="button" class="run-lesson" {onclick} disabled={p.running} aria-describedby={question_id.clone()}>{ "Run this experiment" }</button>
+                <a class="lesson-link" href={format!("?lesson={}", l.id)} aria-describedby={question_id}>{ "Link" }</a>
+            </div>
+        </li>
+    }
 }
 
 #[function_component(Lessons)]
@@ -19,21 +42,14 @@ pub fn lessons_gallery(p: &Props) -> Html {
     html! {
         <details class="lessons" open={p.open}>
             <summary><h2>{ "Lessons: is what the tutorials say true on your machine?" }</h2></summary>
-            <ul class="lesson-cards">
-                { for lessons::ALL.iter().map(|l| {
-                    let onclick = p.on_pick.reform(move |_: MouseEvent| l);
-                    html! {
-                        <li class={classes!("lesson-card", (p.active == Some(l.id)).then_some("active"))} data-lesson={l.id}>
-                            <h3>{ l.question }</h3>
-                            <p><span class="seeds">{ "The tutorials: " }</span>{ l.answer }</p>
-                            <div class="lesson-actions">
-                                <button type="button" class="run-lesson" {onclick} disabled={p.running}>{ "Run this experiment" }</button>
-                                <a class="lesson-link" href={format!("?lesson={}", l.id)}>{ "Link" }</a>
-                            </div>
-                        </li>
-                    }
-                }) }
-            </ul>
+            { for Theme::ALL.into_iter().map(|theme| html! {
+                <section class="lesson-theme" data-theme={format!("{theme:?}").to_lowercase()}>
+                    <h3>{ theme.title() }</h3>
+                    <ul class="lesson-cards">
+                        { for lessons::ALL.iter().filter(|l| l.theme == theme).map(|l| card(l, p)) }
+                    </ul>
+                </section>
+            }) }
             <p class="hint"><a href="#experiment">{ "Or build your own experiment ↓" }</a></p>
         </details>
     }

@@ -5,8 +5,8 @@
 use super::Run;
 use super::copy::CopyButton;
 use crate::page;
-use threadlab::embed::snippets;
-use threadlab::link::{self, SharedRun, View, MAX_SHARE_CHARS};
+use threadlab::embed::{snippets, DEFAULT_HEIGHT, MAX_HEIGHT, MIN_HEIGHT};
+use threadlab::link::{self, SharedRun, Theme, View, MAX_SHARE_CHARS};
 use threadlab::Experiment;
 use yew::prelude::*;
 
@@ -35,6 +35,13 @@ fn copyable(id: &'static str, label: &'static str, text: &str) -> Html {
 #[function_component(Share)]
 pub fn share(p: &Props) -> Html {
     let with_results = use_state(|| true);
+    // The embed's options: its first height, its theme, whether readers
+    // may change the experiment; and whether the panel is open (the live
+    // preview loads only then).
+    let height = use_state(|| DEFAULT_HEIGHT);
+    let theme = use_state(|| Theme::Light);
+    let editable = use_state(|| false);
+    let open = use_state(|| false);
     let Some(exp) = &p.experiment else {
         return html! {
             <section class="share" aria-labelledby="share-title">
@@ -52,11 +59,48 @@ pub fn share(p: &Props) -> Html {
         (Some(u), true) => u.clone(),
         _ => plain.clone(),
     };
-    let embed_url = page::url_with(&link::encode(exp, &View { embed: true, ..view }, None));
-    let code = snippets(&embed_url, &format!("ThreadLab: {}", exp.workload.describe()));
+    let embed_url = page::url_with(&link::encode(exp, &View { embed: true, theme: *theme, edit: *editable, ..view }, None));
+    let code = snippets(&embed_url, &format!("ThreadLab: {}", exp.workload.describe()), *height);
     let toggle = {
         let with_results = with_results.clone();
         Callback::from(move |_: Event| with_results.set(!*with_results))
+    };
+    let on_theme = {
+        let theme = theme.clone();
+        Callback::from(move |e: Event| {
+            let v = e.target_unchecked_into::<web_sys::HtmlSelectElement>().value();
+            theme.set(match v.as_str() {
+                "light" => Theme::Light,
+                "dark" => Theme::Dark,
+                _ => Theme::Auto,
+            });
+        })
+    };
+    let on_edit = {
+        let editable = editable.clone();
+        Callback::from(move |_: Event| editable.set(!*editable))
+    };
+    let on_height = {
+        let height = height.clone();
+        Callback::from(move |e: Event| {
+            let v = e.target_unchecked_into::<web_sys::HtmlInputElement>().value();
+            if let Ok(h) = v.trim().parse::<u32>() {
+                height.set(h.clamp(MIN_HEIGHT, MAX_HEIGHT));
+            }
+        })
+    };
+    let on_toggle = {
+        let open = open.clone();
+        Callback::from(move |e: Event| open.set(e.target_unchecked_into::<web_sys::Element>().has_attribute("open")))
+    };
+    // Where readers' browsers cannot isolate the frame, threads will not run
+    // in it: the instructor is told before pasting.
+    let frame_warning = if page::isolated_by_service_worker() {
+        Some("This copy of ThreadLab is isolated by its service worker, because its host sends no isolation headers. Inside another site's page that cannot work: readers of the embed get sequential and processes, but not threads. To embed threads, serve ThreadLab with its headers (npm start, or a host that sends them: docs/deploying.md).")
+    } else if !page::isolated() {
+        Some("This page is not cross-origin isolated, so an embed of it cannot run threads either: readers get sequential and processes only.")
+    } else {
+        None
     };
     html! {
         <section class="share" aria-labelledby="share-title">
@@ -77,12 +121,33 @@ pub fn share(p: &Props) -> Html {
                 <input type="text" id="share-link" readonly=true value={url.clone()} aria-label="Link to this experiment" />
                 <CopyButton text={url} label="Share (copy link)" class={classes!("share")} what="link" />
             </div>
-            <details class="embed-code">
+            <details class="embed-code" ontoggle={on_toggle}>
                 <summary>{ "Embed in a course page" }</summary>
-                <p class="hint">{ "The frame runs the experiment on the reader's machine, resizes itself in hosts that listen (Canvas, Moodle's LTI, or three lines of script: see docs/embedding.md), and offers to open ThreadLab in a new tab." }</p>
+                <p class="hint">{ "Paste the code into the page: the frame runs the experiment on the reader's machine, grows to fit its results (the script does it, and Canvas and Moodle's LTI listen on their own), and offers to open ThreadLab in a new tab." }</p>
+                <div class="embed-options">
+                    <label>{ "Theme " }
+                        <select id="embed-theme" onchange={on_theme}>
+                            <option value="light" selected={*theme == Theme::Light}>{ "Light" }</option>
+                            <option value="dark" selected={*theme == Theme::Dark}>{ "Dark" }</option>
+                            <option value="auto" selected={*theme == Theme::Auto}>{ "As the reader's system" }</option>
+                        </select>
+                    </label>
+                    <label class="check"><input type="checkbox" id="embed-edit" checked={*editable} onchange={on_edit} />{ " Readers may change the experiment" }</label>
+                    <label>{ "First height (px) " }
+                        <input type="number" id="embed-height" min={MIN_HEIGHT.to_string()} max={MAX_HEIGHT.to_string()} step="10" value={height.to_string()} onchange={on_height} />
+                    </label>
+                </div>
+                if let Some(warning) = frame_warning {
+                    <p class="warning embed-warning" role="note">{ warning }</p>
+                }
+                <p class="hint">{ "Firefox and Safari cannot isolate a frame inside a page that is not isolated itself: readers using them get sequential and processes, not threads, and a link to open ThreadLab in a new tab." }</p>
                 { copyable("embed-html", "HTML (LMS editors, web pages)", &code.html) }
                 { copyable("embed-markdown", "Markdown (one line of HTML)", &code.markdown) }
                 { copyable("embed-jupyter", "Jupyter notebook cell", &code.jupyter) }
+                if *open {
+                    <p class="hint">{ "Preview (as readers see it, before they press Run):" }</p>
+                    <iframe class="embed-preview" src={embed_url.clone()} title="Preview of the embed" style={format!("height:{}px", *height)} allow="cross-origin-isolated" loading="lazy"></iframe>
+                }
             </details>
         </section>
     }

@@ -325,7 +325,7 @@ pub fn timeline_panel(p: &Props) -> Html {
                     { for t.marks.iter().map(|m| html! { <li>{ format!("┆ {} at {}", m.label, ms(m.t - t.start_ms)) }</li> }) }
                 </ul>
             }
-            <p class="tl-details" aria-live="polite">{ (*hover).clone().unwrap_or_else(|| "Hover a lane for details; drag to move, wheel to zoom.".into()) }</p>
+            <p class="tl-details" aria-live="polite">{ (*hover).clone().unwrap_or_else(|| if crate::page::touch_only() { "Tap a lane for details; zoom and move with the buttons above.".into() } else { "Hover a lane for details; drag to move, wheel to zoom.".into() }) }</p>
             <ul class="legend">
                 { for states.iter().map(|s| html! {
                     <li><span class="swatch" style={format!("background:{}", colour(*s))}></span>{ s.label() }</li>

@@ -1,0 +1,95 @@
+// A learner's first minute, as a newcomer meets it: the gallery by theme,
+// a card's run shown where the learner is, the results brought into view
+// with their heading focused, a link that opens on its experiment, the
+// keyboard's way to the form, a phone in dark mode.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { servedPage, artifacts } from './harness.mjs';
+
+const served = servedPage(before, after);
+
+async function openAt(url, { width, height, dark = false }) {
+  const context = await served.browser().newContext({ viewport: { width, height }, colorScheme: dark ? 'dark' : 'light', hasTouch: width < 500, isMobile: width < 500 });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(url);
+  await page.waitForFunction(() => window.threadlab !== undefined, null, { timeout: 30_000 });
+  return { page, errors, close: () => context.close() };
+}
+
+/** Where an element is on the screen: its top and bottom, in CSS px. */
+const place = (page, selector) => page.$eval(selector, (el) => ({ top: el.getBoundingClientRect().top, bottom: el.getBoundingClientRect().bottom, height: innerHeight }));
+const inView = ({ top, bottom, height }) => top >= 0 && bottom <= height;
+const runsEnded = (page) => page.getAttribute('section.results', 'data-runs-ended').then(Number);
+const focused = (page) => page.evaluate(() => document.activeElement?.id || document.activeElement?.className || document.activeElement?.tagName);
+
+test('the gallery groups its cards by theme; a card runs where the learner is, and the results arrive in view, focused', async () => {
+  const { page, errors, close } = await openAt(served.url(), { width: 1280, height: 900 });
+  assert.equal(await page.$eval('details.lessons', (d) => d.open), true, 'the landing page opens on the lessons');
+  const themes = await page.$$eval('.lesson-theme', (ss) => ss.map((s) => [s.querySelector('h3').textContent, s.querySelectorAll('.lesson-card').length]));
+  assert.equal(themes.length, 3, JSON.stringify(themes));
+  assert.match(themes[0][0], /^Start here/);
+  assert.equal(themes.reduce((n, [, k]) => n + k, 0), 16);
+  // A card far down the gallery (the 14th: the race), clicked.
+  const ended = await runsEnded(page);
+  await page.locator('.lesson-card').nth(13).locator('button.run-lesson').click();
+  await page.waitForSelector('button.cancel', { timeout: 30_000 });
+  assert.ok(inView(await place(page, 'button.cancel')), `Cancel in view during the run: ${JSON.stringify(await place(page, 'button.cancel'))}`);
+  assert.ok(inView(await place(page, 'progress')), 'progress in view');
+  await page.waitForFunction((n) => Number(document.querySelector('section.results').dataset.runsEnded) > n, ended, { timeout: 120_000 });
+  await page.waitForFunction(() => document.activeElement?.id === 'results-heading');
+  const heading = await place(page, '#results-heading');
+  assert.ok(heading.top >= 0 && heading.top < 0.5 * heading.height, `the results heading near the top: ${JSON.stringify(heading)}`);
+  assert.deepEqual(errors, []);
+  await close();
+});
+
+test('Enter on a card keeps keyboard focus on the run: Cancel, then the results', async () => {
+  const { page, close } = await openAt(served.url(), { width: 1280, height: 900 });
+  const ended = await runsEnded(page);
+  await page.locator('[data-lesson=threads-io] button.run-lesson').focus();
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('button.cancel', { timeout: 30_000 });
+  await page.waitForFunction(() => document.activeElement?.matches('button.cancel') || document.querySelector('section.results').dataset.runsEnded !== '0');
+  const during = await focused(page);
+  assert.ok(during === 'cancel' || during === 'results-heading', `focus during the run: ${during}`);
+  await page.waitForFunction((n) => Number(document.querySelector('section.results').dataset.runsEnded) > n, ended, { timeout: 120_000 });
+  await page.waitForFunction(() => document.activeElement?.id === 'results-heading');
+  await close();
+});
+
+test('a shared link opens on its experiment, the gallery folded; the keyboard reaches the form in three keys', async () => {
+  const { page, close } = await openAt(`${served.url()}?lesson=threads-io`, { width: 1280, height: 900 });
+  assert.equal(await page.$eval('details.lessons', (d) => d.open), false, 'the gallery is folded');
+  assert.ok(inView(await place(page, '#workload')), 'the experiment is on the first screen');
+  // Tab lands on the skip link; Enter follows it; Tab is in the form.
+  const { page: fresh, close: closeFresh } = await openAt(served.url(), { width: 1280, height: 900 });
+  await fresh.keyboard.press('Tab');
+  assert.equal(await fresh.evaluate(() => document.activeElement.textContent), 'Skip to the experiment');
+  await fresh.keyboard.press('Enter');
+  await fresh.keyboard.press('Tab');
+  assert.equal(await focused(fresh), 'workload');
+  // Each card's button and link say which lesson they are.
+  const names = await fresh.$$eval('.lesson-card button.run-lesson', (bs) => bs.map((b) => document.getElementById(b.getAttribute('aria-describedby'))?.textContent));
+  assert.equal(new Set(names).size, 16, 'sixteen different descriptions');
+  await closeFresh();
+  await close();
+});
+
+test('on a phone in dark mode a lesson link shows its experiment, runs in view, and the results arrive in view', async () => {
+  const { page, errors, close } = await openAt(`${served.url()}?lesson=threads-io&ms=20`, { width: 390, height: 844, dark: true });
+  assert.equal(await page.$eval('details.lessons', (d) => d.open), false);
+  const ended = await runsEnded(page);
+  await page.locator('button.run').tap();
+  await page.waitForSelector('button.cancel', { timeout: 30_000 });
+  assert.ok(inView(await place(page, 'button.cancel')), `Cancel in view: ${JSON.stringify(await place(page, 'button.cancel'))}`);
+  await page.waitForFunction((n) => Number(document.querySelector('section.results').dataset.runsEnded) > n, ended, { timeout: 120_000 });
+  await page.waitForFunction(() => document.activeElement?.id === 'results-heading');
+  const heading = await place(page, '#results-heading');
+  assert.ok(heading.top >= 0 && heading.top < heading.height, `results heading on screen: ${JSON.stringify(heading)}`);
+  await page.screenshot({ path: `${artifacts}phone-dark-results.png` });
+  assert.deepEqual(errors, []);
+  await close();
+});
