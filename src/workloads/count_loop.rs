@@ -22,7 +22,7 @@ impl Kind for CountLoop {
     const FIELDS: &'static [Field] = &[Field {
         key: "size",
         label: "Iterations per task",
-        hint: "The seeds' loop is range(10**7); larger sizes show the difference better.",
+        hint: "The tutorials count to 10**7 (ten million); larger sizes show the difference better.",
         default: "300000000",
         input: Input::Whole { min: 1, max: MAX_SIZE },
     }];

@@ -36,7 +36,7 @@ test('the lab loads with the first run, not before, and the run is the one asked
   // A bad value is refused by the shell itself, the typed text kept.
   await page.fill('#workers', '0');
   await page.click('button.run');
-  assert.equal(await alertSays(page, /`workers` must be between 1 and 64/), '`workers` must be between 1 and 64 (got 0)');
+  assert.equal(await alertSays(page, /Workers must be between 1 and 64/), 'Workers must be between 1 and 64 (got 0)');
   assert.equal(await page.inputValue('#workers'), '0');
   assert.equal(labFetched(requested), false, 'a refusal needs no lab');
   await page.fill('#workers', '2');

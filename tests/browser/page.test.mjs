@@ -87,19 +87,31 @@ test('bad input: a clear message, a rejected promise, the page keeps its state',
   const { page } = await open(served.browser(), served.url());
   await runThroughUi(page, { workload: 'sleep', size: 5, tasks: 2, workers: 2, repeats: 1 });
   await readResults(page);
+  // The form speaks its own words: its labels, at the field, as it is typed.
   for (const [field, value, message] of [
-    ['workers', '0', '`workers` must be between 1 and 64 (got 0)'],
-    ['tasks', '-4', '`tasks` must be between 1 and 512 (got -4)'],
-    ['size', 'lots', '`workload.ms` must be a whole number (got "lots")'],
-    ['switch_interval', '0', '`switch_interval_ms` must be between 0.1 and 100 (got 0)'],
+    ['workers', '0', 'Workers must be between 1 and 64 (got 0)'],
+    ['tasks', '-4', 'Tasks must be between 1 and 512 (got -4)'],
+    ['size', 'lots', 'Wait per task (ms) must be a whole number (got "lots")'],
+    ['switch_interval', '0', 'GIL switch interval (ms) must be between 0.1 and 100 (got 0)'],
   ]) {
     await page.fill(`#${field}`, value);
+    assert.equal(await page.textContent(`#${field}-error`), message, 'said at the field before Run');
+    assert.equal(await page.getAttribute(`#${field}`, 'aria-invalid'), 'true');
+    assert.match(await page.getAttribute(`#${field}`, 'aria-describedby'), new RegExp(`${field}-error`));
     await page.click('button.run');
     assert.equal(await alertSays(page, message), message);
+    assert.equal(await page.evaluate(() => document.activeElement.id), field, 'the field gets the keyboard');
     assert.equal(await page.inputValue(`#${field}`), value, 'the typed value stays');
     assert.equal(await page.locator('.results-table tbody tr').count(), 4, 'earlier results stay');
     await page.fill(`#${field}`, field === 'switch_interval' ? '5' : '2');
+    assert.equal(await page.locator(`#${field}-error`).count(), 0, 'fixed: the mark goes');
   }
+  // Python's spellings of numbers are numbers.
+  for (const spelled of ['10**2', '1_000', '1,000']) {
+    await page.fill('#size', spelled);
+    assert.equal(await page.locator('#size-error').count(), 0, spelled);
+  }
+  await page.fill('#size', '5');
   const rejected = await page.evaluate(async () => {
     const out = [];
     for (const e of [

@@ -164,6 +164,16 @@ pub fn app() -> Html {
     let on_run = {
         let (dispatcher, form, env) = (state.dispatcher(), state.form.clone(), state.environment.clone());
         Callback::from(move |_: ()| {
+            // A bad form is refused at its field, in the form's words, and
+            // the field gets the keyboard (the API keeps the field names).
+            if let Some(e) = crate::components::controls::form_error(&form, env.cores) {
+                crate::api::tell_host(embed::FrameMessage::Error { message: &e.message });
+                dispatcher.dispatch(Action::Invalid(e.message));
+                if !e.id.is_empty() && e.id != "models" {
+                    page::focus(&format!("#{}", e.id));
+                }
+                return;
+            }
             // Takes the run slot now; a click during a run is refused.
             lab::run(form.to_json(), &dispatcher, &env);
         })

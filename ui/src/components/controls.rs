@@ -3,7 +3,7 @@
 
 use crate::state::{Action, Field, Form, Progress};
 use threadlab::text::group;
-use threadlab::workloads::{self, Input};
+use threadlab::workloads::{self, Info, Input};
 use threadlab::{Experiment, Model};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -31,16 +31,61 @@ fn text_field(
     field: Field,
     on_action: &Callback<Action>,
     disabled: bool,
+    error: Option<&FieldError>,
 ) -> Html {
     let oninput = on_action.reform(move |e: InputEvent| Action::Set(field, e.target_unchecked_into::<HtmlInputElement>().value()));
+    let error = error.filter(|e| e.id == id);
+    let described = if error.is_some() { format!("{id}-error {id}-hint") } else { format!("{id}-hint") };
     html! {
-        <div class="field">
+        <div class={classes!("field", error.is_some().then_some("invalid"))}>
             <label for={id}>{ label }</label>
             <input {id} type="text" {inputmode} value={value.to_string()} {oninput} {disabled}
-                aria-describedby={format!("{id}-hint")} />
+                aria-invalid={error.is_some().then_some("true")} aria-describedby={described} />
+            if let Some(e) = error {
+                <small class="field-error" id={format!("{id}-error")}>{ &e.message }</small>
+            }
             <small id={format!("{id}-hint")}>{ hint }</small>
         </div>
     }
+}
+
+/// What is wrong with the form, said at the field, in the form's words.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldError {
+    /// The input it is about (`size`, `workers`, …), or `models`.
+    pub id: &'static str,
+    pub message: String,
+}
+
+/// The form's input id and label for an experiment field (`workload.ms`,
+/// `workers`, …).
+fn form_field(kind: &Info, field: &str) -> Option<(&'static str, &'static str)> {
+    if let Some(key) = field.strip_prefix("workload.") {
+        let (i, f) = kind.fields.iter().enumerate().find(|(_, f)| f.key == key)?;
+        return Some((if i == 0 { "size" } else { f.key }, f.label));
+    }
+    Some(match field {
+        "tasks" => ("tasks", "Tasks"),
+        "workers" => ("workers", "Workers"),
+        "repeats" => ("repeats", "Repeats"),
+        "switch_interval_ms" => ("switch_interval", "GIL switch interval (ms)"),
+        "threads_per_process" => ("threads_per_process", "Threads in each process"),
+        "models" => ("models", "Models to compare"),
+        f if f.starts_with("sweep") => ("sweep", "Sweep worker counts"),
+        _ => return None,
+    })
+}
+
+/// The error of the form as it is now, if any, at its field and in the
+/// form's words ("Workers must be between 1 and 64 (got 0)"); the
+/// scripting API keeps the experiment's field names.
+pub fn form_error(form: &Form, cores: u32) -> Option<FieldError> {
+    let e = threadlab::sizing::check(&form.to_json(), cores).err()?;
+    let text = e.to_string();
+    Some(match e.field().and_then(|f| Some((f, form_field(form.kind, f)?))) {
+        Some((field, (id, label))) => FieldError { id, message: text.replacen(&format!("`{field}`"), label, 1) },
+        None => FieldError { id: "", message: text },
+    })
 }
 
 /// A menu of a few words (`Input::Choice`).
@@ -123,6 +168,8 @@ pub fn controls(p: &Props) -> Html {
         };
     }
     let kind = p.form.kind;
+    // Checked as the learner types: the error at its field.
+    let error = form_error(&p.form, p.cores);
     // The first field of a workload keeps the id `size` (its main size).
     let params = kind.fields.iter().enumerate().map(|(i, f)| {
         let id = if i == 0 { "size" } else { f.key };
@@ -134,7 +181,7 @@ pub fn controls(p: &Props) -> Html {
             Input::Text => (f.hint.to_string(), "text"),
             Input::Choice(options) => return choice_field(id, f.label, p.form.param(f.key), options, f.hint, Field::Param(f.key), &p.on_action, running),
         };
-        text_field(id, f.label, p.form.param(f.key), hint, inputmode, Field::Param(f.key), &p.on_action, running)
+        text_field(id, f.label, p.form.param(f.key), hint, inputmode, Field::Param(f.key), &p.on_action, running, error.as_ref())
     });
     html! {
         <form class="builder" id="experiment" {onsubmit} aria-label="Experiment">
@@ -149,11 +196,11 @@ pub fn controls(p: &Props) -> Html {
             </div>
             { for params }
             if kind.tasks_per_worker.is_none() {
-                { text_field("tasks", "Tasks", &p.form.tasks, "Like executor.map(fn, range(tasks)).".into(), "decimal", Field::Tasks, &p.on_action, running) }
+                { text_field("tasks", "Tasks", &p.form.tasks, "Like executor.map(fn, range(tasks)).".into(), "decimal", Field::Tasks, &p.on_action, running, error.as_ref()) }
             }
-            { text_field("workers", "Workers", &p.form.workers, format!("This machine reports {} core{}.", p.cores, if p.cores == 1 { "" } else { "s" }), "decimal", Field::Workers, &p.on_action, running) }
-            { text_field("repeats", "Repeats", &p.form.repeats, "Each model runs this many times; the chart shows the median.".into(), "decimal", Field::Repeats, &p.on_action, running) }
-            { text_field("switch_interval", "GIL switch interval (ms)", &p.form.switch_interval, "Like sys.setswitchinterval (Python's default: 5 ms). Used by threads + GIL.".into(), "decimal", Field::SwitchInterval, &p.on_action, running) }
+            { text_field("workers", "Workers", &p.form.workers, format!("This machine reports {} core{}.", p.cores, if p.cores == 1 { "" } else { "s" }), "decimal", Field::Workers, &p.on_action, running, error.as_ref()) }
+            { text_field("repeats", "Repeats", &p.form.repeats, "Each model runs this many times; the chart shows the median.".into(), "decimal", Field::Repeats, &p.on_action, running, error.as_ref()) }
+            { text_field("switch_interval", "GIL switch interval (ms)", &p.form.switch_interval, "Like sys.setswitchinterval (Python's default: 5 ms). Used by threads + GIL.".into(), "decimal", Field::SwitchInterval, &p.on_action, running, error.as_ref()) }
             <fieldset class="models">
                 <legend>{ "Models to compare" }</legend>
                 { for Model::ALL.iter().map(|&m| {
@@ -167,15 +214,21 @@ pub fn controls(p: &Props) -> Html {
                     }
                 }) }
                 <small>{ "Processes each have their own GIL, which nobody else wants: the GIL never slows them down. A static split gives each worker one equal block of the tasks in advance, instead of the next task whenever it is free." }</small>
+                if let Some(e) = error.as_ref().filter(|e| e.id == "models") {
+                    <small class="field-error" id="models-error">{ &e.message }</small>
+                }
             </fieldset>
             if p.form.models.contains(&Model::Hybrid) {
-                { text_field("threads_per_process", "Threads in each process (processes × threads)", &p.form.threads_per_process, format!("Each of the workers is a process with this many threads and its own GIL (1 to {}).", threadlab::experiment::MAX_THREADS_PER_PROCESS), "decimal", Field::ThreadsPerProcess, &p.on_action, running) }
+                { text_field("threads_per_process", "Threads in each process (processes × threads)", &p.form.threads_per_process, format!("Each of the workers is a process with this many threads and its own GIL (1 to {}).", threadlab::experiment::MAX_THREADS_PER_PROCESS), "decimal", Field::ThreadsPerProcess, &p.on_action, running, error.as_ref()) }
             }
-            { text_field("sweep", "Sweep worker counts (optional)", &p.form.sweep, format!("Runs the experiment once per count, on fresh pools, e.g. 1, 2, 8, 32; 4x is 4 × the {} cores. Empty: once, with the workers above.", p.cores), "text", Field::Sweep, &p.on_action, running) }
+            { text_field("sweep", "Sweep worker counts (optional)", &p.form.sweep, format!("Runs the experiment once per count, on fresh pools, e.g. 1, 2, 8, 32; 4x is 4 × the {} cores. Empty: once, with the workers above.", p.cores), "text", Field::Sweep, &p.on_action, running, error.as_ref()) }
             <label class="check trace" for="trace">
                 <input type="checkbox" id="trace" checked={p.form.trace} onchange={p.on_action.reform(|_: Event| Action::ToggleTrace)} disabled={running} />
                 { " Record what every worker did (timelines)" }
             </label>
+            if let Some(e) = error.as_ref().filter(|e| e.id.is_empty()) {
+                <p class="field-error" id="form-error">{ &e.message }</p>
+            }
             { actions }
         </form>
     }
