@@ -27,6 +27,7 @@
 //! The browser glue (`engine/`) and the UI (`ui/`) implement the traits over
 //! `web-sys`; this crate never depends on them.
 
+pub mod claim;
 pub mod crc32;
 pub mod data;
 pub mod dispatch;

@@ -10,89 +10,22 @@ use crate::experiment::{Experiment, Model};
 use crate::summary::{Environment, ModelSummary};
 use crate::stats::{best_speedup, times};
 use crate::text::ms;
-use serde::{Deserialize, Serialize};
+pub use crate::claim::{Claim, Judging, Verdict};
 
-/// A claim of the seed articles that an experiment can test.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Claim {
-    /// The GIL keeps CPU-bound threads from running faster than a plain loop.
-    GilBlocksCpuThreads,
-    /// Processes run CPU-bound work in parallel, on every core.
-    ProcessesParallelCpu,
-    /// Without a GIL, threads run CPU-bound work in parallel too.
-    FreeThreadsParallelCpu,
-    /// Threads suit I/O-bound work, GIL or not: waits overlap.
-    ThreadsSuitIo,
-    /// Under the GIL an I/O-bound thread waits behind a CPU-bound one.
-    ConvoyEffect,
-    /// A crash in a thread may take the whole process down; processes are isolated.
-    CrashIsolation,
-    /// Threads share memory, so passing data costs nothing; processes must
-    /// copy it to each other, which costs time.
-    CommunicationCost,
-    /// Threads share one memory; each process has its own, with its own
-    /// copy of the data.
-    MemoryFootprint,
-    /// Threads for I/O inside processes for CPU: the two used together.
-    UseThemTogether,
-    /// Threads that update shared data without synchronisation lose updates.
-    RaceCondition,
-    /// Threads that take two locks in opposite orders can deadlock.
-    Deadlock,
-    /// Without `join()` the main program reads results before they exist.
-    ForgottenJoin,
-    /// More workers than cores do not help, and processes cost more to start.
-    TooManyWorkers,
-    /// Uneven tasks: handing out one task at a time keeps every worker busy;
-    /// equal blocks fixed in advance leave some idle.
-    LoadBalancing,
-}
 
 impl Claim {
-    /// The claim in the seeds' words.
-    pub fn text(self) -> &'static str {
-        match self {
-            Claim::GilBlocksCpuThreads => "The GIL keeps CPU-bound threads from running faster than a plain loop.",
-            Claim::ProcessesParallelCpu => "Processes give true parallelism for CPU-bound work: each has its own interpreter and GIL.",
-            Claim::FreeThreadsParallelCpu => "Without the GIL (free-threaded Python), threads run CPU-bound work in parallel.",
-            Claim::ThreadsSuitIo => "Threads suit I/O-bound work: a thread waiting for I/O releases the GIL, so waits overlap.",
-            Claim::ConvoyEffect => "Under the GIL, an I/O-bound thread waits behind a CPU-bound one (the convoy effect).",
-            Claim::CrashIsolation => "A crash in one thread takes the whole process down; a crashed process takes down only itself.",
-            Claim::CommunicationCost => "Threads share memory, so handing them data is fast; processes must copy it to each other, which is slower.",
-            Claim::MemoryFootprint => "Threads share one memory; each process has its own memory, with its own copy of the data.",
-            Claim::UseThemTogether => "Threads and processes work well together: threads for the waiting inside processes for the computing.",
-            Claim::TooManyWorkers => "Creating too many processes does not pay: beyond the cores more workers do not help, and every process costs time to start.",
-            Claim::ForgottenJoin => "Without join(), the main program carries on while its threads still run, and reads results that are not there yet.",
-            Claim::Deadlock => "Threads that take two locks in opposite orders can deadlock, each waiting for the lock the other holds; taking them in one order cannot.",
-            Claim::RaceCondition => "Threads that update shared data without synchronisation lose updates (a race condition); processes share no data to race on.",
-            Claim::LoadBalancing => "When tasks cost different amounts, a pool that hands out one task at a time keeps every worker busy; splitting the work into equal parts in advance leaves workers idle.",
-        }
-    }
-
     /// The claim an experiment tests: what its workload and models can show.
     pub fn of(exp: &Experiment) -> Option<Claim> {
         let has = |m: Model| exp.models.contains(&m);
-        if exp.workload.key() == "convoy" {
-            return has(Model::ThreadsGil).then_some(Claim::ConvoyEffect);
-        }
-        if exp.workload.key() == "crash" {
-            return has(Model::Processes).then_some(Claim::CrashIsolation);
+        // A claim of the workload's own (the convoy, the crash, the mistakes).
+        if let Some(own) = exp.workload.task().claim(&exp.shape()) {
+            return Some(own);
         }
         if exp.sweep.is_some() {
             return Some(Claim::TooManyWorkers);
         }
         if exp.models.iter().any(|m| m.static_split()) {
             return Some(Claim::LoadBalancing);
-        }
-        if exp.workload.key() == "join" {
-            return (has(Model::Threads) || has(Model::ThreadsGil)).then_some(Claim::ForgottenJoin);
-        }
-        if exp.workload.key() == "deadlock" {
-            return (has(Model::Threads) || has(Model::ThreadsGil)).then_some(Claim::Deadlock);
-        }
-        if exp.workload.key() == "race" {
-            return (has(Model::Threads) || has(Model::ThreadsGil)).then_some(Claim::RaceCondition);
         }
         if has(Model::Hybrid) {
             return (has(Model::Processes) || has(Model::ThreadsGil)).then_some(Claim::UseThemTogether);
@@ -120,14 +53,6 @@ impl Claim {
     }
 }
 
-/// A claim, whether it held here, and why, with the figures.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Verdict {
-    pub claim: String,
-    /// `None`: this run cannot tell (the text says why).
-    pub held: Option<bool>,
-    pub text: String,
-}
 
 /// Threads + GIL on CPU-bound work at most this much faster than the loop
 /// still ran one thread at a time (the rest is noise and start-up).
@@ -219,6 +144,7 @@ pub fn judge(exp: &Experiment, env: &Environment, models: &[ModelSummary]) -> Op
     };
     // The best speed-up with `best` tasks at a time (in rounds).
     let ideal = |best: u32| best_speedup(exp.tasks, best);
+    let cx = Judging { claim, exp: exp.shape(), env, models, parallel, noise_note: noise_note.clone() };
 
     match claim {
         Claim::GilBlocksCpuThreads => {
@@ -288,30 +214,6 @@ pub fn judge(exp: &Experiment, env: &Environment, models: &[ModelSummary]) -> Op
                 format!("{gil} reached only {s:.2}× with {parallel} workers: the work computed more than it waited.")
             };
             verdict(Some(held), text + &noise_note)
-        }
-        Claim::CrashIsolation => {
-            let crash = match &exp.workload {
-                crate::workloads::Workload::Crash(c) => c.task,
-                _ => return None,
-            };
-            let Some(p) = models.iter().find(|s| s.model == Model::Processes) else {
-                return None;
-            };
-            let others = exp.tasks - 1;
-            let isolated = p.ran() && p.correct && p.tasks.len() as u32 == others;
-            let shared: Vec<&ModelSummary> = models.iter().filter(|s| s.model != Model::Processes).collect();
-            let all_down = shared.iter().all(|s| matches!(s.status, crate::summary::Status::Failed { .. }));
-            let down: Vec<String> = shared.iter().filter(|s| !s.ran()).map(|s| s.label.clone()).collect();
-            let held = isolated && all_down;
-            let text = match (isolated, down.is_empty()) {
-                (true, false) => format!(
-                    "Task {crash}'s crash took down all of {} (every task in it lost), while processes lost only task {crash}: the pool replaced that worker and the other {others} tasks completed.",
-                    down.join(" and ")
-                ),
-                (true, true) => format!("Processes lost only task {crash}: the pool replaced that worker and the other {others} tasks completed."),
-                (false, _) => format!("Processes completed {} of the other {others} tasks after task {crash} crashed: {}", p.tasks.len(), p.status.why_not().unwrap_or_else(|| p.problems.join("; "))),
-            };
-            verdict(Some(held), text)
         }
         Claim::CommunicationCost => {
             let threads = [Model::Threads, Model::ThreadsGil].into_iter().find_map(|m| model(models, m));
@@ -456,106 +358,8 @@ pub fn judge(exp: &Experiment, env: &Environment, models: &[ModelSummary]) -> Op
             }
             verdict(Some(held), text + &noise_note)
         }
-        Claim::ForgottenJoin => {
-            let Some(s) = models.iter().find(|s| s.model.on_threads() && s.ran()) else { return verdict(None, missing(Model::ThreadsGil)) };
-            let halves = crate::workloads::join::Join::halves(&s.tasks, exp.tasks);
-            let (Some(no), Some(yes)) = (halves.first(), halves.get(1)) else { return verdict(None, format!("Cannot tell: {} returned no main-thread result.", s.label)) };
-            let held = no.seen < no.of && yes.seen == yes.of;
-            let mut text = format!(
-                "Without join(), the main thread declared done {} after it started and read {} of {} results; the last worker finished {} later. With join(), it waited {} and read all {}.",
-                ms(no.declared_ms - no.started_ms),
-                no.seen,
-                no.of,
-                ms((no.last_worker_end_ms - no.declared_ms).max(0.0)),
-                ms(yes.declared_ms - yes.started_ms),
-                yes.of
-            );
-            if no.seen == no.of {
-                text.push_str(" This time the workers happened to finish first: without join() that is luck, not a guarantee.");
-            }
-            verdict(Some(held), text)
-        }
-        Claim::Deadlock => {
-            let threads: Vec<&ModelSummary> = models.iter().filter(|s| s.model.on_threads() && s.ran()).collect();
-            let Some(first) = threads.first() else { return verdict(None, missing(Model::ThreadsGil)) };
-            if parallel < 2 {
-                return verdict(None, format!("Cannot tell: with {parallel} worker one task takes both locks at a time: nothing to deadlock."));
-            }
-            let stuck: Vec<&&ModelSummary> = threads.iter().filter(|s| s.deadlock.is_some()).collect();
-            // Apart from the deadlock itself, every task's result was right:
-            // the fixed half completed.
-            let fixed = |s: &ModelSummary| s.problems.iter().all(|p| p.starts_with("deadlock:") || p.contains("deadlock: "));
-            let processes_free = models.iter().filter(|s| s.model == Model::Processes && s.ran()).all(|s| s.deadlock.is_none() && s.correct);
-            let held = !stuck.is_empty() && stuck.iter().all(|s| fixed(s)) && processes_free;
-            let mut text = match stuck.first() {
-                Some(s) => format!(
-                    "{} deadlocked: {}. The watchdog stopped the waiting tasks; then, taking the locks in one order (A before B), every task completed.",
-                    s.label,
-                    s.deadlock.as_ref().map(|d| d.describe()).unwrap_or_default()
-                ),
-                None => format!("{} did not deadlock this time: the tasks did not hold their first locks at the same moment. Hold the first lock longer.", first.label),
-            };
-            if models.iter().any(|s| s.model == Model::Processes && s.ran()) {
-                text.push_str(if processes_free { " Processes each had their own two locks, which no other process could hold: no deadlock." } else { " Processes did not complete." });
-            }
-            verdict(Some(held), text)
-        }
-        Claim::RaceCondition => {
-            let crate::workloads::Workload::Race(race) = &exp.workload else { return None };
-            let want = race.expected_total(exp.tasks);
-            let lost = |s: &ModelSummary, p: usize| s.counters.get(p).map(|&c| want.saturating_sub(c));
-            let ran: Vec<&ModelSummary> = models.iter().filter(|s| s.ran() && s.counters.len() == crate::shared::PHASES).collect();
-            let threads: Vec<&&ModelSummary> = ran.iter().filter(|s| s.model.on_threads()).collect();
-            if threads.is_empty() {
-                return verdict(None, missing(Model::Threads));
-            }
-            if parallel < 2 {
-                return verdict(None, format!("Cannot tell: with {parallel} worker nothing runs at the same time, so nothing can race."));
-            }
-            let raced = threads.iter().any(|s| lost(s, 0).unwrap_or(0) > 0);
-            let synced = ran.iter().all(|s| lost(s, 1) == Some(0) && lost(s, 2) == Some(0));
-            let processes_right = ran.iter().filter(|s| s.model == Model::Processes).all(|s| (0..3).all(|p| lost(s, p) == Some(0)));
-            let held = raced && synced && processes_right;
-            let mut parts: Vec<String> = threads
-                .iter()
-                .map(|s| format!("{} {} without synchronisation", s.label, crate::workloads::race::lost_words(want, s.counters[0])))
-                .collect();
-            parts.push(if synced { "with an atomic add or a lock, every model counted all of them".into() } else { "even synchronised updates were lost".into() });
-            let mut text = format!("Of {} updates per counter: {}.", crate::text::group(want), parts.join("; "));
-            if ran.iter().any(|s| s.model == Model::Processes) {
-                text.push_str(if processes_right {
-                    " Processes could not share the counter: each counted its own and sent its partial sum, which added up right."
-                } else {
-                    " Processes' partial sums did not add up: a message was lost."
-                });
-            }
-            if !raced {
-                text.push_str(" No update was lost this time: a race needs two threads to read the same value at the same moment; run it again or with more increments.");
-            }
-            if threads.iter().any(|s| s.model == Model::ThreadsGil && lost(s, 0).unwrap_or(0) > 0) {
-                text.push_str(" Even with the GIL: a switch landed between a read and its write.");
-            }
-            verdict(Some(held), text)
-        }
-        Claim::ConvoyEffect => {
-            let lat = |m: Model| models.iter().find(|s| s.model == m).and_then(|s| s.latency_ms);
-            let Some(g) = lat(Model::ThreadsGil) else {
-                return verdict(None, "Cannot tell: threads + GIL measured no wake-ups.".into());
-            };
-            let baseline = [Model::Threads, Model::Processes].into_iter().filter_map(lat).map(|l| l.median).fold(f64::INFINITY, f64::min);
-            let late = g.median >= 0.3 * exp.switch_interval_ms;
-            let held = late && (!baseline.is_finite() || g.median > 3.0 * baseline);
-            let against = if baseline.is_finite() { format!(", against {baseline:.2} ms without the GIL") } else { String::new() };
-            let text = if held {
-                format!(
-                    "With the GIL the I/O task was back {:.2} ms late after each wait (median{against}): it queued behind the CPU-bound thread for up to one switch interval ({} ms).",
-                    g.median, exp.switch_interval_ms
-                )
-            } else {
-                format!("With the GIL the I/O task was back only {:.2} ms late (median{against}): no convoy showed in this run.", g.median)
-            };
-            verdict(Some(held), text + &noise_note)
-        }
+        Claim::ConvoyEffect | Claim::CrashIsolation | Claim::ForgottenJoin | Claim::Deadlock | Claim::RaceCondition => exp.workload.task().judge(&cx),
+
     }
 }
 

@@ -3,6 +3,7 @@
 //! time. One task per worker.
 
 use super::count_loop::{sum_loop, triangle};
+use crate::claim::{Claim, Judging, Verdict};
 use super::task::{Cost, Field, Input, Kind, Machine, Output, Params, PythonTask, Task};
 use crate::error::ExperimentError;
 use crate::model::{Model, Shape};
@@ -51,6 +52,28 @@ impl Kind for Convoy {
 }
 
 impl Task for Convoy {
+    fn claim(&self, exp: &Shape) -> Option<Claim> {
+        exp.models.contains(&Model::ThreadsGil).then_some(Claim::ConvoyEffect)
+    }
+    fn judge(&self, cx: &Judging) -> Option<Verdict> {
+        let lat = |m: Model| cx.models.iter().find(|s| s.model == m).and_then(|s| s.latency_ms);
+        let Some(g) = lat(Model::ThreadsGil) else {
+            return cx.verdict(None, "Cannot tell: threads + GIL measured no wake-ups.".into());
+        };
+        let baseline = [Model::Threads, Model::Processes].into_iter().filter_map(lat).map(|l| l.median).fold(f64::INFINITY, f64::min);
+        let late = g.median >= 0.3 * cx.exp.switch_interval_ms;
+        let held = late && (!baseline.is_finite() || g.median > 3.0 * baseline);
+        let against = if baseline.is_finite() { format!(", against {baseline:.2} ms without the GIL") } else { String::new() };
+        let text = if held {
+            format!(
+                "With the GIL the I/O task was back {:.2} ms late after each wait (median{against}): it queued behind the CPU-bound thread for up to one switch interval ({} ms).",
+                g.median, cx.exp.switch_interval_ms
+            )
+        } else {
+            format!("With the GIL the I/O task was back only {:.2} ms late (median{against}): no convoy showed in this run.", g.median)
+        };
+        cx.verdict(Some(held), text + &cx.noise_note)
+    }
     fn cpu_bound(&self) -> bool {
         false
     }

@@ -3,6 +3,9 @@
 //! count like the seeds' loop.
 
 use super::count_loop::{sum_loop, triangle, MAX_SIZE};
+use crate::claim::{Claim, Judging, Verdict};
+use crate::model::Model;
+use crate::summary::ModelSummary;
 use super::task::{Cost, Field, Input, Kind, Machine, Output, Params, PythonTask, Task};
 use crate::error::ExperimentError;
 use crate::limits::MAX_TASKS;
@@ -44,6 +47,30 @@ impl Kind for Crash {
 }
 
 impl Task for Crash {
+    fn claim(&self, exp: &Shape) -> Option<Claim> {
+        exp.models.contains(&Model::Processes).then_some(Claim::CrashIsolation)
+    }
+    fn judge(&self, cx: &Judging) -> Option<Verdict> {
+        let crash = self.task;
+        let Some(p) = cx.models.iter().find(|s| s.model == Model::Processes) else {
+            return None;
+        };
+        let others = cx.exp.tasks - 1;
+        let isolated = p.ran() && p.correct && p.tasks.len() as u32 == others;
+        let shared: Vec<&ModelSummary> = cx.models.iter().filter(|s| s.model != Model::Processes).collect();
+        let all_down = shared.iter().all(|s| matches!(s.status, crate::summary::Status::Failed { .. }));
+        let down: Vec<String> = shared.iter().filter(|s| !s.ran()).map(|s| s.label.clone()).collect();
+        let held = isolated && all_down;
+        let text = match (isolated, down.is_empty()) {
+            (true, false) => format!(
+                "Task {crash}'s crash took down all of {} (every task in it lost), while processes lost only task {crash}: the pool replaced that worker and the other {others} tasks completed.",
+                down.join(" and ")
+            ),
+            (true, true) => format!("Processes lost only task {crash}: the pool replaced that worker and the other {others} tasks completed."),
+            (false, _) => format!("Processes completed {} of the other {others} tasks after task {crash} crashed: {}", p.tasks.len(), p.status.why_not().unwrap_or_else(|| p.problems.join("; "))),
+        };
+        cx.verdict(Some(held), text)
+    }
     fn cpu_bound(&self) -> bool {
         true
     }

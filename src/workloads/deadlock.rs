@@ -9,6 +9,9 @@
 //!
 //! A process has its own two locks, which nobody else can hold: no deadlock.
 
+use crate::claim::{Claim, Judging, Verdict};
+use crate::model::Model;
+use crate::summary::ModelSummary;
 use super::task::{Cost, Field, Input, Kind, Machine, Output, Params, PythonTask, Task};
 use crate::error::ExperimentError;
 use crate::model::Shape;
@@ -69,6 +72,34 @@ pub fn locks_of(index: u32, tasks: u32) -> (usize, [usize; 2]) {
 }
 
 impl Task for DeadlockTask {
+    fn claim(&self, exp: &Shape) -> Option<Claim> {
+        (exp.models.contains(&Model::Threads) || exp.models.contains(&Model::ThreadsGil)).then_some(Claim::Deadlock)
+    }
+    fn judge(&self, cx: &Judging) -> Option<Verdict> {
+        let threads: Vec<&ModelSummary> = cx.models.iter().filter(|s| s.model.on_threads() && s.ran()).collect();
+        let Some(first) = threads.first() else { return cx.verdict(None, cx.missing(Model::ThreadsGil)) };
+        if cx.parallel < 2 {
+            return cx.verdict(None, format!("Cannot tell: with {} worker one task takes both locks at a time: nothing to deadlock.", cx.parallel));
+        }
+        let stuck: Vec<&&ModelSummary> = threads.iter().filter(|s| s.deadlock.is_some()).collect();
+        // Apart from the deadlock itself, every task's result was right:
+        // the fixed half completed.
+        let fixed = |s: &ModelSummary| s.problems.iter().all(|p| p.starts_with("deadlock:") || p.contains("deadlock: "));
+        let processes_free = cx.models.iter().filter(|s| s.model == Model::Processes && s.ran()).all(|s| s.deadlock.is_none() && s.correct);
+        let held = !stuck.is_empty() && stuck.iter().all(|s| fixed(s)) && processes_free;
+        let mut text = match stuck.first() {
+            Some(s) => format!(
+                "{} deadlocked: {}. The watchdog stopped the waiting tasks; then, taking the locks in one order (A before B), every task completed.",
+                s.label,
+                s.deadlock.as_ref().map(|d| d.describe()).unwrap_or_default()
+            ),
+            None => format!("{} did not deadlock this time: the tasks did not hold their first locks at the same moment. Hold the first lock longer.", first.label),
+        };
+        if cx.models.iter().any(|s| s.model == Model::Processes && s.ran()) {
+            text.push_str(if processes_free { " Processes each had their own two locks, which no other process could hold: no deadlock." } else { " Processes did not complete." });
+        }
+        cx.verdict(Some(held), text)
+    }
     fn cpu_bound(&self) -> bool {
         false
     }

@@ -9,6 +9,8 @@
 //! Threads only: `join()` waits for threads of one program.
 
 use super::count_loop::{sum_loop, triangle, MAX_SIZE, PYTHON_LOOP};
+use crate::claim::{Claim, Judging, Verdict};
+use crate::text::ms;
 use super::task::{Cost, Field, Input, Kind, Machine, Output, Params, PythonTask, Task};
 use crate::error::ExperimentError;
 use crate::model::{Model, Shape};
@@ -82,6 +84,28 @@ impl Join {
 }
 
 impl Task for Join {
+    fn claim(&self, exp: &Shape) -> Option<Claim> {
+        (exp.models.contains(&Model::Threads) || exp.models.contains(&Model::ThreadsGil)).then_some(Claim::ForgottenJoin)
+    }
+    fn judge(&self, cx: &Judging) -> Option<Verdict> {
+        let Some(s) = cx.models.iter().find(|s| s.model.on_threads() && s.ran()) else { return cx.verdict(None, cx.missing(Model::ThreadsGil)) };
+        let halves = Join::halves(&s.tasks, cx.exp.tasks);
+        let (Some(no), Some(yes)) = (halves.first(), halves.get(1)) else { return cx.verdict(None, format!("Cannot tell: {} returned no main-thread result.", s.label)) };
+        let held = no.seen < no.of && yes.seen == yes.of;
+        let mut text = format!(
+            "Without join(), the main thread declared done {} after it started and read {} of {} results; the last worker finished {} later. With join(), it waited {} and read all {}.",
+            ms(no.declared_ms - no.started_ms),
+            no.seen,
+            no.of,
+            ms((no.last_worker_end_ms - no.declared_ms).max(0.0)),
+            ms(yes.declared_ms - yes.started_ms),
+            yes.of
+        );
+        if no.seen == no.of {
+            text.push_str(" This time the workers happened to finish first: without join() that is luck, not a guarantee.");
+        }
+        cx.verdict(Some(held), text)
+    }
     fn cpu_bound(&self) -> bool {
         true
     }

@@ -11,6 +11,8 @@
 //! Threads share the counters (one memory); each process has its own and
 //! returns its partial sum, which the page adds up: always right.
 
+use crate::claim::{Claim, Judging, Verdict};
+use crate::model::Model;
 use super::task::{Cost, Field, Input, Kind, Machine, Output, Params, PythonTask, Task};
 use crate::error::ExperimentError;
 use crate::model::Shape;
@@ -78,6 +80,46 @@ impl Race {
 }
 
 impl Task for Race {
+    fn claim(&self, exp: &Shape) -> Option<Claim> {
+        (exp.models.contains(&Model::Threads) || exp.models.contains(&Model::ThreadsGil)).then_some(Claim::RaceCondition)
+    }
+    fn judge(&self, cx: &Judging) -> Option<Verdict> {
+        let race = self;
+        let want = race.expected_total(cx.exp.tasks);
+        let lost = |s: &ModelSummary, p: usize| s.counters.get(p).map(|&c| want.saturating_sub(c));
+        let ran: Vec<&ModelSummary> = cx.models.iter().filter(|s| s.ran() && s.counters.len() == PHASES).collect();
+        let threads: Vec<&&ModelSummary> = ran.iter().filter(|s| s.model.on_threads()).collect();
+        if threads.is_empty() {
+            return cx.verdict(None, cx.missing(Model::Threads));
+        }
+        if cx.parallel < 2 {
+            return cx.verdict(None, format!("Cannot tell: with {} worker nothing runs at the same time, so nothing can race.", cx.parallel));
+        }
+        let raced = threads.iter().any(|s| lost(s, 0).unwrap_or(0) > 0);
+        let synced = ran.iter().all(|s| lost(s, 1) == Some(0) && lost(s, 2) == Some(0));
+        let processes_right = ran.iter().filter(|s| s.model == Model::Processes).all(|s| (0..3).all(|p| lost(s, p) == Some(0)));
+        let held = raced && synced && processes_right;
+        let mut parts: Vec<String> = threads
+            .iter()
+            .map(|s| format!("{} {} without synchronisation", s.label, lost_words(want, s.counters[0])))
+            .collect();
+        parts.push(if synced { "with an atomic add or a lock, every model counted all of them".into() } else { "even synchronised updates were lost".into() });
+        let mut text = format!("Of {} updates per counter: {}.", crate::text::group(want), parts.join("; "));
+        if ran.iter().any(|s| s.model == Model::Processes) {
+            text.push_str(if processes_right {
+                " Processes could not share the counter: each counted its own and sent its partial sum, which added up right."
+            } else {
+                " Processes' partial sums did not add up: a message was lost."
+            });
+        }
+        if !raced {
+            text.push_str(" No update was lost this time: a race needs two threads to read the same value at the same moment; run it again or with more increments.");
+        }
+        if threads.iter().any(|s| s.model == Model::ThreadsGil && lost(s, 0).unwrap_or(0) > 0) {
+            text.push_str(" Even with the GIL: a switch landed between a read and its write.");
+        }
+        cx.verdict(Some(held), text)
+    }
     fn cpu_bound(&self) -> bool {
         true
     }

@@ -3,6 +3,7 @@
 //! task's [`Output`] and [`Cost`], the [`Machine`] facts. The registry in
 //! `mod.rs` lists the modules; they use this, never the registry.
 
+use crate::claim::{Claim, Judging, Verdict};
 use crate::error::ExperimentError;
 use crate::model::Shape;
 use crate::record::{ModelRun, TaskRecord};
@@ -99,6 +100,16 @@ pub trait Task {
     /// Sentences of the explanation only this workload can say.
     fn explain(&self, _exp: &Shape, _models: &[ModelSummary]) -> Vec<String> {
         Vec::new()
+    }
+    /// The claim of the seeds this workload's experiments test, if it has
+    /// one of its own (the convoy, the crash, the mistakes); `None`: the
+    /// generic claims ([`crate::verdict`]) apply.
+    fn claim(&self, _exp: &Shape) -> Option<Claim> {
+        None
+    }
+    /// Judges its own claim (see [`Task::claim`]) from the run's numbers.
+    fn judge(&self, _cx: &Judging) -> Option<Verdict> {
+        None
     }
     /// The same task in Python (see [`crate::python`]): returning the same
     /// value as [`Task::run`] wherever [`Task::expected`] has one.
