@@ -24,7 +24,14 @@ pub fn explain(exp: &Experiment, env: &Environment, models: &[ModelSummary]) -> 
     let speed = |m: Model| ran(m).and_then(|s| s.speedup);
     let mut out = Vec::new();
     let cpu = exp.workload.cpu_bound();
-    out.push(format!("{} of {} on {}.", plural(exp.tasks, "task", "tasks"), exp.workload.describe(), plural(exp.workers, "worker", "workers")));
+    let on = match &exp.sweep {
+        Some(s) => {
+            let (first, last) = (s.workers.first().copied().unwrap_or(1), s.workers.last().copied().unwrap_or(1));
+            format!("{first} to {last} workers (a sweep: each model is shown at its fastest count)")
+        }
+        None => plural(exp.workers, "worker", "workers"),
+    };
+    out.push(format!("{} of {} on {on}.", plural(exp.tasks, "task", "tasks"), exp.workload.describe()));
     // A lesson about a mistake or a crash is not about speed: no speed-ups,
     // no "best possible", only what its own workload says.
     let about_speed = matches!(
@@ -55,7 +62,8 @@ pub fn explain(exp: &Experiment, env: &Environment, models: &[ModelSummary]) -> 
         }
     }
     out.extend(exp.workload.task().explain(&exp.shape(), models));
-    if speed(Model::Threads).is_some() || speed(Model::Processes).is_some() {
+    // A sweep's chart draws the ideal at every count: no one "best possible".
+    if (speed(Model::Threads).is_some() || speed(Model::Processes).is_some()) && exp.sweep.is_none() {
         let at_once = exp.workers.min(exp.tasks).min(if cpu { env.cores.max(1) } else { u32::MAX });
         let best = times(best_speedup(exp.tasks, at_once));
         if cpu {
@@ -173,6 +181,14 @@ mod tests {
         assert!(threads_slower.contains("Starting the threads pool took 113 ms and the process pool 40.0 ms"), "{threads_slower}");
         let procs_slower = explain(&e, &env(2), &[ran(Model::Threads, 1.8, Some(20.0)), ran(Model::Processes, 1.8, Some(90.0))]);
         assert!(procs_slower.contains("here processes cost more to start"), "{procs_slower}");
+    }
+
+    #[test]
+    fn a_sweep_says_its_counts_not_one() {
+        let e = Experiment { sweep: Some(crate::experiment::Sweep { workers: vec![1, 2, 8] }), ..cpu(8, 2) };
+        let text = explain(&e, &env(2), &[ran(Model::Threads, 1.8, Some(20.0))]);
+        assert!(text.contains("on 1 to 8 workers (a sweep"), "{text}");
+        assert!(!text.contains("on 2 workers"), "{text}");
     }
 
     #[test]

@@ -102,6 +102,14 @@ test('too many processes: a sweep over worker counts, spawn costs, a process per
   assert.equal(await page.locator('.scaling-chart .series').count(), 3);
   assert.equal(await page.locator('.scaling-chart .series circle').count(), 3 * counts.length);
   assert.match(await page.textContent('.scaling-chart .cores'), new RegExp(`${cores} cores`));
+  // One baseline for every line, starting included: a process per task,
+  // which starts a process for every task, ends below the warm pool.
+  const at = (model) => page.$$eval(`.scaling-chart .series[data-model=${model}] circle title`, (ts) => ts.map((t) => Number.parseFloat(t.textContent.split(': ').pop())));
+  const [pool, perTask] = [await at('processes'), await at('process_per_task')];
+  assert.ok(perTask.at(-1) < pool.at(-1), `at ${counts.at(-1)} workers: process per task ${perTask.at(-1)}×, the pool ${pool.at(-1)}×`);
+  assert.match(await page.textContent('.scaling figcaption'), /counting what starting each model's workers took/);
+  assert.match(await page.textContent('.explanation'), /on 1 to \d+ workers \(a sweep/);
+  assert.match(await page.textContent('.chart figcaption'), /Each model at its fastest count of the sweep: Threads \(no GIL\) with \d+ workers?/);
   const table = await page.$$eval('.scaling-table tbody tr', (trs) => trs.map((tr) => [tr.dataset.workers, ...[...tr.querySelectorAll('td')].map((td) => td.textContent)]));
   assert.deepEqual(table.map((r) => r[0]), counts.map(String));
   for (const r of table) for (const cell of r.slice(1)) assert.match(cell, /^[\d.,]+ ms \(start [\d.,]+ ms, \d+ %\)$/, `${r[0]} workers: ${cell}`);

@@ -84,7 +84,13 @@ pub fn bar_chart(r: &Results) -> Html {
                     }
                 }) }
             </svg>
-            <figcaption>{ "Bars: median wall time over repeats; thin line: fastest to slowest repeat; × : speed-up over sequential." }</figcaption>
+            <figcaption>
+                { "Bars: median wall time over repeats; thin line: fastest to slowest repeat; × : speed-up over sequential." }
+                if !r.sweep.is_empty() {
+                    <span class="sweep-counts">{ format!(" Each model at its fastest count of the sweep: {}.",
+                        r.models.iter().map(|m| format!("{} with {} worker{}", m.label, m.workers, if m.workers == 1 { "" } else { "s" })).collect::<Vec<_>>().join(", ")) }</span>
+                }
+            </figcaption>
             if !warnings.is_empty() {
                 <ul class="chart-warnings">
                     { for warnings.iter().map(|w| html! { <li>{ format!("⚠ {w}") }</li> }) }

@@ -7,6 +7,7 @@
 use super::chart::{colour, nice_max};
 use super::ms;
 use threadlab::results::SweepPoint;
+use threadlab::model::Pool;
 use threadlab::{Model, Results};
 use yew::prelude::*;
 
@@ -17,11 +18,21 @@ const RIGHT: f64 = 20.0;
 const TOP: f64 = 16.0;
 const BOTTOM: f64 = 40.0;
 
-/// A model's speed-up at each count over its own time at the smallest
-/// count: (count, median, slowest, fastest).
-fn speedups(points: &[SweepPoint], m: Model) -> Vec<(u32, f64, f64, f64)> {
-    let Some(base) = points.iter().find_map(|p| wall(p, m)).map(|w| w.median) else { return Vec::new() };
-    points.iter().filter_map(|p| wall(p, m).map(|w| (p.workers, base / w.median, base / w.max, base / w.min))).collect()
+/// What a model took at one count, starting its workers included (a pool
+/// starts before its run; a process per task starts inside it): (median,
+/// slowest, fastest), in ms.
+fn total(p: &SweepPoint, m: Model) -> Option<(f64, f64, f64)> {
+    let s = p.models.iter().find(|s| s.model == m && s.correct)?;
+    let w = s.wall_ms?;
+    let start = if m.pool() == Pool::ProcessPerTask { 0.0 } else { s.spawn_ms.unwrap_or(0.0) };
+    Some((w.median + start, w.max + start, w.min + start))
+}
+
+/// Each model's speed-up at each count over one common baseline: the first
+/// model's time at the smallest count, starting included, so the lines
+/// compare with each other: (count, median, slowest, fastest).
+fn speedups(points: &[SweepPoint], m: Model, base: f64) -> Vec<(u32, f64, f64, f64)> {
+    points.iter().filter_map(|p| total(p, m).map(|(med, slow, fast)| (p.workers, base / med, base / slow, base / fast))).collect()
 }
 
 pub fn scaling_chart(r: &Results) -> Html {
@@ -30,7 +41,10 @@ pub fn scaling_chart(r: &Results) -> Html {
         return html! {};
     }
     let models: Vec<(Model, String)> = points[0].models.iter().map(|m| (m.model, m.label.clone())).collect();
-    let series: Vec<_> = models.iter().map(|(m, label)| (*m, label.clone(), speedups(points, *m))).collect();
+    let Some((base_label, base)) = models.iter().find_map(|(m, label)| total(&points[0], *m).map(|t| (label.clone(), t.0))) else {
+        return html! {};
+    };
+    let series: Vec<_> = models.iter().map(|(m, label)| (*m, label.clone(), speedups(points, *m, base))).collect();
     let smallest = points[0].workers.max(1) as f64;
     let largest = points.last().map_or(1, |p| p.workers).max(2) as f64;
     let cores = r.environment.cores.max(1);
@@ -49,7 +63,7 @@ pub fn scaling_chart(r: &Results) -> Html {
     html! {
         <figure class="scaling">
             <svg viewBox={format!("0 0 {WIDTH} {HEIGHT}")} class="scaling-chart" role="img">
-                <title>{ format!("Speed-up against the number of workers, per model, over each model's time with {}", points[0].workers) }</title>
+                <title>{ format!("Speed-up against the number of workers, per model, starting the workers included, over {base_label} with {}", points[0].workers) }</title>
                 { for (0..=4).map(|k| {
                     let v = top * k as f64 / 4.0;
                     html! {
@@ -92,7 +106,7 @@ pub fn scaling_chart(r: &Results) -> Html {
                     { for models.iter().map(|(m, label)| html! { <li><span class="swatch" style={format!("background:{}", colour(*m))}></span>{ label }</li> }) }
                     <li><span class="swatch ideal"></span>{ "ideal (y = x)" }</li>
                 </ul>
-                { format!("Speed-up of each model over its own time with {} worker{} (median; the whisker: slowest to fastest repeat). Workers on a doubling scale.", points[0].workers, if points[0].workers == 1 { "" } else { "s" }) }
+                { format!("Speed-up over {base_label} with {} worker{} ({}), counting what starting each model's workers took, so the lines compare (median; the whisker: slowest to fastest repeat). Workers on a doubling scale.", points[0].workers, if points[0].workers == 1 { "" } else { "s" }, ms(base)) }
             </figcaption>
             <table class="scaling-table">
                 <caption>{ "Every count: wall time, and what starting the workers cost (a pool: before its run; a process per task: inside it, per worker)" }</caption>
@@ -121,6 +135,4 @@ pub fn scaling_chart(r: &Results) -> Html {
     }
 }
 
-fn wall(p: &SweepPoint, m: Model) -> Option<threadlab::stats::Spread> {
-    p.models.iter().find(|s| s.model == m && s.correct).and_then(|s| s.wall_ms)
-}
+
