@@ -104,6 +104,9 @@ impl Workers for Threads {
                 let (lock, wake) = &*state;
                 let mut inner = lock.lock().unwrap_or_else(|e| e.into_inner());
                 match answer {
+                    // A stopped worker's late answer is dropped, as a
+                    // terminated Web Worker never answers.
+                    Ok(_) if !inner.inboxes.contains_key(&handle) => return,
                     Ok(reply) => inner.replies.entry(handle).or_default().push_back(reply),
                     Err(_) => {
                         inner.gone.entry(handle).or_insert_with(|| "a worker crashed (a panic in one of its tasks)".into());
@@ -126,6 +129,7 @@ impl Workers for Threads {
 
     async fn recv(&self, workers: &[u32], tick_ms: Option<f64>) -> Result<Option<(u32, String)>, String> {
         let (lock, wake) = &*self.state;
+        let deadline = tick_ms.map(|ms| std::time::Instant::now() + Duration::from_secs_f64(ms.max(0.0) / 1000.0));
         let mut inner = lock.lock().unwrap_or_else(|e| e.into_inner());
         loop {
             for &h in workers {
@@ -147,14 +151,13 @@ impl Workers for Threads {
                     return Err("cancelled: that worker was stopped".into());
                 }
             }
-            match tick_ms {
+            match deadline {
                 None => inner = wake.wait(inner).unwrap_or_else(|e| e.into_inner()),
-                Some(ms) => {
-                    let (next, timeout) = wake.wait_timeout(inner, Duration::from_secs_f64(ms / 1000.0)).unwrap_or_else(|e| e.into_inner());
-                    inner = next;
-                    if timeout.timed_out() {
-                        return Ok(None);
-                    }
+                Some(deadline) => {
+                    // A deadline, not a wait per wake-up: other workers'
+                    // answers do not push the tick back.
+                    let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) else { return Ok(None) };
+                    inner = wake.wait_timeout(inner, left).unwrap_or_else(|e| e.into_inner()).0;
                 }
             }
         }
@@ -170,7 +173,7 @@ impl Workers for Threads {
         let mut inner = lock.lock().unwrap_or_else(|e| e.into_inner());
         // Its inbox dropped, the thread ends after what it is doing.
         if inner.inboxes.remove(&worker).is_some() {
-            inner.gone.entry(worker).or_insert_with(|| "cancelled".into());
+            inner.gone.entry(worker).or_insert_with(|| "cancelled: that worker was stopped".into());
         }
         inner.replies.remove(&worker);
         wake.notify_all();

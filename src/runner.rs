@@ -27,9 +27,11 @@ use std::ops::Range;
 /// A worker that has not said hello after this long is not going to (its
 /// engine never arrived, its script failed): the start fails, with a message.
 pub const STARTING_MS: f64 = 30_000.0;
-/// No answer from any worker of a run for this long: the run fails with a
-/// message instead of waiting for ever (the budget keeps a task far shorter).
-pub const STALLED_MS: f64 = 300_000.0;
+/// No answer from the workers waited on for this long: the wait fails with
+/// a message instead of lasting for ever. One answer may be a whole model's
+/// run, which the budget keeps to about a minute on a fast machine: this
+/// leaves room for a machine twenty times slower.
+pub const STALLED_MS: f64 = 20.0 * 60_000.0;
 
 /// Which script a worker runs as: a process (the single-threaded engine,
 /// its own memory) or a threads coordinator (the threaded engine and a pool
@@ -206,6 +208,9 @@ impl<W: Workers> Runner<W> {
         loop {
             let left = limit_ms - (self.workers.now() - since);
             if left <= 0.0 {
+                // Abandoned, they must not answer a later request with this
+                // one's reply: stopped, and never reused.
+                handles.iter().for_each(|h| self.workers.terminate(*h));
                 return Err(format!("no worker answered within {}", crate::text::ms(limit_ms)));
             }
             if let Some((handle, text)) = self.workers.recv(handles, Some(left.min(1_000.0))).await? {
@@ -413,7 +418,12 @@ impl<W: Workers> Runner<W> {
                 // read it while the run goes on, for the progress bar.
                 let base = w.tasks_done(h);
                 self.post(h, &Request::Threads { job: job.clone(), gil })?;
+                let since = w.now();
                 loop {
+                    if w.now() - since > STALLED_MS {
+                        w.terminate(h);
+                        return Err(format!("the threads pool did not answer within {}", crate::text::ms(STALLED_MS)));
+                    }
                     match w.recv(&[h], Some(200.0)).await? {
                         None => {
                             if let (Some(base), Some(now)) = (base, w.tasks_done(h)) {

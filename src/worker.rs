@@ -165,7 +165,16 @@ impl<'a> Worker<'a> {
         self.acquire();
     }
 
-    pub fn into_tracer(self) -> Tracer {
-        self.tracer
+    pub fn into_tracer(mut self) -> Tracer {
+        std::mem::replace(&mut self.tracer, Tracer::new(self.id, false))
+    }
+}
+
+/// A worker that goes away holding the GIL gives it up: a task that
+/// panicked (natively, where a panic unwinds) does not leave the other
+/// threads waiting for ever.
+impl Drop for Worker<'_> {
+    fn drop(&mut self) {
+        self.release_gil();
     }
 }

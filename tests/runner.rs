@@ -106,9 +106,11 @@ fn a_cancel_keeps_the_repeats_that_finished_marked_partial() {
 fn a_crash_fails_the_pools_that_share_it_and_costs_a_process_only_its_task() {
     let runner = Runner::new(Threads::new());
     let e = exp(json!({ "workload": { "kind": "crash", "task": 1, "size": 200000 }, "tasks": 6, "workers": 2, "repeats": 1,
-        "models": ["sequential", "threads", "processes"] }));
+        "models": ["sequential", "threads_gil", "threads", "processes"] }));
     let (out, _) = run(&runner, &Plan::of(&e), &env(), &AtomicBool::new(false));
     let results = out.expect("a failing model does not stop the run").pop().unwrap();
+    // A thread that crashed holding the GIL gave it up: the pool ended.
+    assert!(matches!(results.model(Model::ThreadsGil).unwrap().status, Status::Failed { .. }));
     let status = |m: Model| results.model(m).unwrap().status.clone();
     assert!(matches!(status(Model::Sequential), Status::Failed { .. }), "{:?}", status(Model::Sequential));
     assert!(matches!(status(Model::Threads), Status::Failed { .. }), "one thread's crash takes the pool: {:?}", status(Model::Threads));

@@ -91,6 +91,8 @@ class Endpoint {
     this.die(error);
     this.worker.terminate();
     live.delete(this.handle);
+    gone.set(this.handle, error);
+    if (gone.size > 256) gone.delete(gone.keys().next().value);
     for (const w of [...this.waiters]) w.fail(error);
   }
 }
@@ -116,9 +118,12 @@ async function spawn(kind, id, threads) {
   return handle;
 }
 
+/** Why recent workers died, by handle: a later call on one says so. */
+const gone = new Map();
+
 function endpoint(handle) {
   const e = live.get(handle);
-  if (!e) throw fault('stopped');
+  if (!e) throw gone.get(handle) ?? fault('stopped');
   return e;
 }
 
