@@ -131,7 +131,8 @@ impl Task for DeadlockTask {
         (0..tasks).map(|i| (locks_of(i, tasks).0 == 1).then_some(u64::from(i) + 1)).collect()
     }
     fn check_run(&self, _: &Shape, run: &ModelRun) -> Vec<String> {
-        run.deadlock.iter().map(|d| format!("deadlock: {}", d.describe())).collect()
+        // Said once in full by the verdict and the wait-for graph; here, short.
+        run.deadlock.iter().map(|d| format!("deadlock: the watchdog stopped {} waiting task{} (the wait-for graph shows who held what)", d.waits.len(), if d.waits.len() == 1 { "" } else { "s" })).collect()
     }
     fn describe(&self) -> String {
         format!("deadlock: two locks taken in opposite orders (holding the first {} ms), then in one order", self.hold_ms)

@@ -90,6 +90,11 @@ test('on a phone in dark mode a lesson link shows its experiment, runs in view, 
   const heading = await place(page, '#results-heading');
   assert.ok(heading.top >= -1 && heading.top < heading.height, `results heading on screen: ${JSON.stringify(heading)}`);
   await page.screenshot({ path: `${artifacts}phone-dark-results.png` });
+  // The results fit the phone: one card per model, nothing wider than the page.
+  const widest = await page.$eval('.results-table', (t) => t.getBoundingClientRect().right);
+  assert.ok(widest <= 390, `the results table reaches ${widest} px on a 390 px screen`);
+  assert.equal(await page.evaluate(() => document.scrollingElement.scrollWidth <= innerWidth + 1), true, 'no sideways scroll');
+  assert.match(await page.textContent('.results-table tbody tr td.median'), /ms/);
   assert.deepEqual(errors, []);
   await close();
 });

@@ -289,11 +289,12 @@ pub fn app() -> Html {
                     { partial_note(r) }
                     { verdict }
                     <p class="explanation">{ &r.explanation }</p>
+                    // The convoy's key figure is its latency: first.
+                    { latency_table(r) }
                     { measured(r) }
                     { memory_table(r) }
                     <Export results={Run(r.clone())} />
                     { python.clone() }
-                    { latency_table(r) }
                     // The sweep runs threads + GIL, which need isolation.
                     if r.models.iter().any(|m| m.latency_ms.is_some()) && state.environment.threads_unavailable.is_none() {
                         <IntervalSweep rows={state.sweep.clone()} running={state.running.is_some()} {on_sweep} />

@@ -25,13 +25,13 @@ pub fn results_table(r: &Results) -> Html {
                 <tr data-model={m.model.as_str()}>
                     <th scope="row">{ &m.label }</th>
                     if let Some(w) = &m.wall_ms {
-                        <td>{ m.workers }</td>
-                        <td class="median">{ ms(w.median) }</td>
-                        <td>{ format!("{} – {}", ms(w.min), ms(w.max)) }</td>
-                        <td class="runs">{ m.runs_ms.iter().map(|v| format!("{v:.1}")).collect::<Vec<_>>().join(", ") }</td>
-                        <td class="speedup">{ m.speedup.map(|s| format!("{s:.2}×")).unwrap_or_else(|| "–".into()) }</td>
-                        <td>{ m.startup_ms.map(ms).unwrap_or_else(|| "–".into()) }</td>
-                        <td class={classes!("check", if m.correct { "ok" } else { "bad" })}>
+                        <td data-label="Workers">{ m.workers }</td>
+                        <td class="median" data-label="Median">{ ms(w.median) }</td>
+                        <td data-label="Min – max">{ format!("{} – {}", ms(w.min), ms(w.max)) }</td>
+                        <td class="runs" data-label="Every repeat">{ m.runs_ms.iter().map(|v| format!("{v:.1}")).collect::<Vec<_>>().join(", ") }</td>
+                        <td class="speedup" data-label="Speed-up">{ m.speedup.map(|s| format!("{s:.2}×")).unwrap_or_else(|| "–".into()) }</td>
+                        <td data-label="Pool start-up">{ m.startup_ms.map(ms).unwrap_or_else(|| "–".into()) }</td>
+                        <td class={classes!("check", if m.correct { "ok" } else { "bad" })} data-label="Results">
                             { if m.correct { check_ok(m.tasks.len(), r.experiment.tasks) } else { format!("✗ {}", m.problems.join("; ")) } }
                         </td>
                     } else {
