@@ -6,6 +6,7 @@
 //! in time, mixed and convoy, computes for the same milliseconds instead).
 
 use crate::experiment::{Experiment, Model};
+use crate::model::Pool;
 use crate::workloads::Machine;
 
 /// Processes x threads in Python: a process pool whose tasks are parts,
@@ -264,6 +265,70 @@ if __name__ == "__main__":
             ""
         },
     )
+}
+
+/// The few lines that matter: the task and `executor.map` over it on each
+/// kind of pool the experiment compares, timed, as the tutorials write it.
+/// `None` where the task needs more than that to run (an input to share
+/// out, a crash to survive): the complete [`program`] then.
+pub fn short(exp: &Experiment, machine: &Machine) -> Option<String> {
+    let task = exp.workload.python(machine);
+    if task.takes_input || task.crashes {
+        return None;
+    }
+    let mut pools: Vec<(&str, &str)> = Vec::new();
+    for m in &exp.models {
+        let pool = match m.pool() {
+            Pool::One => ("sequential", "None"),
+            Pool::Threads { .. } if !m.static_split() => ("threads", "ThreadPoolExecutor"),
+            Pool::Processes if !m.static_split() => ("processes", "ProcessPoolExecutor"),
+            _ => continue,
+        };
+        if !pools.contains(&pool) {
+            pools.push(pool);
+        }
+    }
+    if pools.is_empty() {
+        return None;
+    }
+    let pairs: Vec<String> = pools.iter().map(|(name, pool)| format!("(\"{name}\", {pool})")).collect();
+    Some(format!(
+        r#"#!/usr/bin/env python3
+"""The few lines that matter of ThreadLab's experiment: {describe}.
+The complete program adds the warm-up, the repeats, the checks and every
+model; this is the shape the tutorials write. Threads run with CPython's
+GIL (free-threaded Python 3.13t runs them without)."""
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
+TASKS = {tasks}
+WORKERS = {workers}
+sys.setswitchinterval({switch} / 1000)  # the GIL's switch interval
+
+{helpers}
+def task(i):
+{body}
+
+
+if __name__ == "__main__":
+    for name, Pool in [{pairs}]:
+        start = time.perf_counter()
+        if Pool is None:
+            results = [task(i) for i in range(TASKS)]
+        else:
+            with Pool(max_workers=WORKERS) as pool:
+                results = list(pool.map(task, range(TASKS)))
+        print(f"{{name:12}} {{time.perf_counter() - start:.2f}} s")
+"#,
+        describe = exp.workload.describe(),
+        tasks = exp.tasks,
+        workers = exp.workers,
+        switch = exp.switch_interval_ms,
+        helpers = task.helpers,
+        body = task.body,
+        pairs = pairs.join(", "),
+    ))
 }
 
 #[cfg(test)]

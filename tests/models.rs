@@ -195,7 +195,7 @@ fn opposite_lock_orders_deadlock_the_watchdog_breaks_it_and_one_order_completes(
         // The fix (tasks 2 and 3: one order) completes; the run ends.
         let fixed: Vec<u64> = run.tasks.iter().filter(|t| t.index >= 2).map(|t| t.value).collect();
         assert_eq!(fixed, vec![3, 4]);
-        assert!(check(&run, &e).iter().any(|p| p.starts_with("deadlock: worker")), "{:?}", check(&run, &e));
+        assert!(check(&run, &e).iter().any(|p| p.starts_with("deadlock: the watchdog stopped 2 waiting tasks")), "{:?}", check(&run, &e));
     }
     // Processes each have their own two locks, and the loop takes them in turn.
     let run = processes::run_native(&job(&e)).unwrap();

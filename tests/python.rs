@@ -69,3 +69,27 @@ fn every_lesson_runs_under_cpython_with_the_same_values() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn every_short_version_runs_under_cpython() {
+    let machine = Machine { cpu_iterations_per_ms: Some(2_000.0) };
+    let dir = std::env::temp_dir().join(format!("threadlab-short-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut shown = 0;
+    for lesson in lessons::ALL {
+        let exp = small(lesson.experiment(2));
+        let Some(code) = python::short(&exp, &machine) else { continue };
+        shown += 1;
+        assert!(code.lines().count() < 100, "{}: a short version is short ({} lines)", lesson.id, code.lines().count());
+        let file = dir.join(format!("{}-short.py", lesson.id));
+        std::fs::write(&file, &code).unwrap();
+        let out = Command::new("python3").arg(&file).output().expect("python3 runs");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{}: exit {:?}\n{stdout}\n{}", lesson.id, out.status, String::from_utf8_lossy(&out.stderr));
+        assert!(stdout.lines().any(|l| l.starts_with("sequential") || l.starts_with("threads") || l.starts_with("processes")), "{}: {stdout}", lesson.id);
+        let timed = |l: &&str| ["sequential", "threads", "processes"].iter().any(|p| l.starts_with(p));
+        assert!(stdout.lines().filter(timed).all(|l| l.trim_end().ends_with(" s")), "{}: {stdout}", lesson.id);
+    }
+    assert!(shown >= 10, "most lessons have a short version ({shown})");
+    let _ = std::fs::remove_dir_all(&dir);
+}

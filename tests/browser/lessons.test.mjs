@@ -112,7 +112,13 @@ test('the results JSON carries the verdict, and the Python of any experiment is 
   assert.match(code, /ProcessPoolExecutor/);
   assert.match(code, /TASKS = 3\n/);
   // The page shows the Python of the experiment it shows.
-  await page.click('.python summary');
-  assert.match(await page.textContent('.python code'), /def count_loop\(n\):/);
+  await page.click('.python > summary');
+  // The few lines that matter first, the complete program a click away.
+  const short = await page.textContent('.python-short code');
+  assert.match(short, /def task\(i\):/);
+  assert.match(short, /pool\.map\(task, range\(TASKS\)\)/);
+  assert.ok(short.split('\n').length < 60, 'short');
+  await page.click('.python-complete > summary');
+  assert.match(await page.textContent('.python-complete code'), /def count_loop\(n\):/);
   await page.close();
 });

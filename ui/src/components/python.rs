@@ -14,15 +14,25 @@ pub struct Props {
 #[function_component(PythonCode)]
 pub fn python_code(p: &Props) -> Html {
     let code = python::program(&p.experiment, &p.machine);
+    let short = python::short(&p.experiment, &p.machine);
+    let race = matches!(p.experiment.workload, threadlab::Workload::Race(_));
     html! {
         <details class="python">
             <summary>{ "The same experiment in Python" }</summary>
-            <p class="hint">{ "Runs as it stands (python3 experiment.py) and prints timings to compare with these. The tests run it under CPython and check it returns the same values. It runs the same amount of work as the page: CPython's interpreter runs a loop far slower than the page's WebAssembly, so it takes longer here." }</p>
-            if matches!(p.experiment.workload, threadlab::Workload::Race(_)) {
+            <p class="hint">{ "Both run as they stand (python3 experiment.py) and do the same amount of work as the page: CPython's interpreter runs a loop far slower than the page's WebAssembly, so expect them to take longer. The tests run both under CPython; the complete program returns the same values as the page." }</p>
+            if race {
                 <p class="note" role="note">{ "Under CPython 3.10 and later, with the GIL, this program rarely loses an update at counter += 1: the interpreter hands the GIL over only at a few points (a loop's jump back, a call), hardly ever between the read and the write of +=. ThreadLab's simulated GIL may hand over between any two steps, as older CPython could, so the race shows here; without a GIL (free-threaded Python 3.13t, and ThreadLab's threads without the GIL) it shows on any machine with two cores." }</p>
             }
-            <CopyButton text={code.clone()} class={classes!("secondary", "copy-python")} what="code" />
-            <pre><code class="language-python">{ code }</code></pre>
+            if let Some(short) = short {
+                <h3 class="python-title">{ "The few lines that matter" }</h3>
+                <CopyButton text={short.clone()} class={classes!("secondary", "copy-python-short")} what="code" />
+                <pre class="python-short"><code class="language-python">{ short }</code></pre>
+            }
+            <details class="python-complete" open={python::short(&p.experiment, &p.machine).is_none()}>
+                <summary>{ "The complete program: every model, warm-up, repeats, checks" }</summary>
+                <CopyButton text={code.clone()} class={classes!("secondary", "copy-python")} what="code" />
+                <pre><code class="language-python">{ code }</code></pre>
+            </details>
         </details>
     }
 }
