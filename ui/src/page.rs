@@ -182,3 +182,8 @@ pub fn touch_only() -> bool {
     let Some(f) = js_sys::Reflect::get(&w, &"matchMedia".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok()) else { return false };
     f.call1(&w, &"(hover: none)".into()).ok().and_then(|m| js_sys::Reflect::get(&m, &"matches".into()).ok()).and_then(|v| v.as_bool()).unwrap_or(false)
 }
+
+/// Whether the page is as narrow as a phone's (charts are drawn for it).
+pub fn narrow() -> bool {
+    window().inner_width().ok().and_then(|w| w.as_f64()).is_some_and(|w| w < 640.0)
+}

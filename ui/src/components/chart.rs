@@ -21,13 +21,17 @@ pub fn nice_max(v: f64) -> f64 {
     [1.0, 2.0, 2.5, 5.0, 10.0].iter().map(|m| m * p).find(|&x| x >= v).unwrap_or(10.0 * p)
 }
 
-const WIDTH: f64 = 720.0;
-const LEFT: f64 = 150.0;
-const RIGHT: f64 = 170.0;
+/// The chart's width and margins in its own units: on a wide screen, and
+/// on a phone (drawn about 1:1 there, so its text stays readable instead
+/// of shrinking with a wide drawing).
+const WIDE: (f64, f64, f64) = (720.0, 150.0, 170.0);
+const NARROW: (f64, f64, f64) = (360.0, 118.0, 118.0);
 const ROW: f64 = 44.0;
 const TOP: f64 = 10.0;
 
 pub fn bar_chart(r: &Results) -> Html {
+    #[allow(non_snake_case)]
+    let (WIDTH, LEFT, RIGHT) = if crate::page::narrow() { NARROW } else { WIDE };
     let max = r.models.iter().filter_map(|m| m.wall_ms.map(|w| w.max)).fold(0.0, f64::max);
     let axis = nice_max(max);
     let plot = WIDTH - LEFT - RIGHT;
