@@ -33,6 +33,9 @@ pub const STARTING_MS: f64 = 30_000.0;
 /// leaves room for a machine twenty times slower.
 pub const STALLED_MS: f64 = 20.0 * 60_000.0;
 
+/// How often a wait wakes to check its limit and report progress.
+const TICK_MS: f64 = 200.0;
+
 /// Which script a worker runs as: a process (the single-threaded engine,
 /// its own memory) or a threads coordinator (the threaded engine and a pool
 /// of `threads` threads in one shared memory).
@@ -200,10 +203,12 @@ impl<W: Workers> Runner<W> {
     /// No reply for [`STALLED_MS`] ends the wait with a message (a task
     /// within the budget answers long before).
     async fn recv(&self, handles: &[u32]) -> Result<(usize, Reply), String> {
-        self.recv_within(handles, STALLED_MS).await
+        self.recv_within(handles, STALLED_MS, &|| {}).await
     }
 
-    async fn recv_within(&self, handles: &[u32], limit_ms: f64) -> Result<(usize, Reply), String> {
+    /// [`Runner::recv`] within `limit_ms`, calling `tick` about every
+    /// [`TICK_MS`] while it waits (a threads pool's progress is read then).
+    async fn recv_within(&self, handles: &[u32], limit_ms: f64, tick: &dyn Fn()) -> Result<(usize, Reply), String> {
         let since = self.workers.now();
         loop {
             let left = limit_ms - (self.workers.now() - since);
@@ -213,9 +218,12 @@ impl<W: Workers> Runner<W> {
                 handles.iter().for_each(|h| self.workers.terminate(*h));
                 return Err(format!("no worker answered within {}", crate::text::ms(limit_ms)));
             }
-            if let Some((handle, text)) = self.workers.recv(handles, Some(left.min(1_000.0))).await? {
-                let at = handles.iter().position(|h| *h == handle).ok_or("an answer from a worker nobody asked")?;
-                return Ok((at, decode(&text).map_err(|e| e.to_string())?));
+            match self.workers.recv(handles, Some(left.min(TICK_MS))).await? {
+                Some((handle, text)) => {
+                    let at = handles.iter().position(|h| *h == handle).ok_or("an answer from a worker nobody asked")?;
+                    return Ok((at, decode(&text).map_err(|e| e.to_string())?));
+                }
+                None => tick(),
             }
         }
     }
@@ -256,7 +264,7 @@ impl<W: Workers> Runner<W> {
             }
         }
         for _ in 0..count {
-            let failure = match self.recv_within(&handles, STARTING_MS).await {
+            let failure = match self.recv_within(&handles, STARTING_MS, &|| {}).await {
                 Ok((_, Reply::Hello)) => continue,
                 Ok((_, other)) => format!("a worker started with {other:?} instead of a hello"),
                 Err(e) => e,
@@ -418,21 +426,12 @@ impl<W: Workers> Runner<W> {
                 // read it while the run goes on, for the progress bar.
                 let base = w.tasks_done(h);
                 self.post(h, &Request::Threads { job: job.clone(), gil })?;
-                let since = w.now();
-                loop {
-                    if w.now() - since > STALLED_MS {
-                        w.terminate(h);
-                        return Err(format!("the threads pool did not answer within {}", crate::text::ms(STALLED_MS)));
+                let progress = || {
+                    if let (Some(base), Some(now)) = (base, w.tasks_done(h)) {
+                        on_task(now.saturating_sub(base));
                     }
-                    match w.recv(&[h], Some(200.0)).await? {
-                        None => {
-                            if let (Some(base), Some(now)) = (base, w.tasks_done(h)) {
-                                on_task(now.saturating_sub(base));
-                            }
-                        }
-                        Some((_, text)) => return ran(decode::<Reply>(&text).map_err(|e| e.to_string())?),
-                    }
-                }
+                };
+                ran(self.recv_within(&[h], STALLED_MS, &progress).await?.1)
             }
             Pool::Processes => {
                 let pool = self.pools.borrow().processes.as_ref().map(|p| p.0.clone()).ok_or("the process pool is not running")?;

@@ -169,7 +169,8 @@ pub fn controls(p: &Props) -> Html {
     }
     let kind = p.form.kind;
     // Checked as the learner types: the error at its field.
-    let error = form_error(&p.form, p.cores);
+    // (Not during a run: the form is locked and was valid to start it.)
+    let error = if running { None } else { form_error(&p.form, p.cores) };
     // The first field of a workload keeps the id `size` (its main size).
     let params = kind.fields.iter().enumerate().map(|(i, f)| {
         let id = if i == 0 { "size" } else { f.key };

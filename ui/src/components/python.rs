@@ -23,12 +23,12 @@ pub fn python_code(p: &Props) -> Html {
             if race {
                 <p class="note" role="note">{ "Under CPython 3.10 and later, with the GIL, this program rarely loses an update at counter += 1: the interpreter hands the GIL over only at a few points (a loop's jump back, a call), hardly ever between the read and the write of +=. ThreadLab's simulated GIL may hand over between any two steps, as older CPython could, so the race shows here; without a GIL (free-threaded Python 3.13t, and ThreadLab's threads without the GIL) it shows on any machine with two cores." }</p>
             }
-            if let Some(short) = short {
+            if let Some(short) = short.clone() {
                 <h3 class="python-title">{ "The few lines that matter" }</h3>
                 <CopyButton text={short.clone()} class={classes!("secondary", "copy-python-short")} what="code" />
                 <pre class="python-short"><code class="language-python">{ short }</code></pre>
             }
-            <details class="python-complete" open={python::short(&p.experiment, &p.machine).is_none()}>
+            <details class="python-complete" open={short.is_none()}>
                 <summary>{ "The complete program: every model, warm-up, repeats, checks" }</summary>
                 <CopyButton text={code.clone()} class={classes!("secondary", "copy-python")} what="code" />
                 <pre><code class="language-python">{ code }</code></pre>
