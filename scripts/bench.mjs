@@ -23,6 +23,8 @@
 //   long_tasks         the longest main-thread task during runs and during the
 //                      64 MB communication lesson (Long Tasks API)
 //   soak               50 mixed experiments: JS heap and wasm memory growth
+//   lighthouse         Lighthouse's scores of the landing page and a lesson
+//                      link (scripts/lighthouse.mjs)
 //
 // BENCH_REPEATS (default 5) sets the repeats; BENCH_ONLY=first_load,messages
 // runs only those sections (for working on one).
@@ -31,6 +33,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { artifacts, launch, open, serve } from '../tests/browser/harness.mjs';
+import { lighthouseReport } from './lighthouse.mjs';
 
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
 const ONLY = process.env.BENCH_ONLY?.split(',');
@@ -513,6 +516,11 @@ try {
       workers_wasm_bytes: { start: first, end: last, growth_pct: round(growth(first, last), 1), target: { max: 10 }, met: growth(first, last) <= 10, note: 'the memories the loop experiment’s workers reported, its first run of the 50 against its last' },
     };
     await p.close();
+  }
+
+  if (wanted('lighthouse')) {
+    log('lighthouse');
+    out.lighthouse = await lighthouseReport({ landing: url, lesson: `${url}?lesson=gil-cpu` }, Number(process.env.LIGHTHOUSE_RUNS ?? 3), figure);
   }
 
   // Every target in one list.

@@ -17,47 +17,69 @@ fi
 # All wasm builds use nightly: the threaded one needs -Z build-std, and one
 # toolchain for all keeps the installed targets to one.
 export RUSTUP_TOOLCHAIN=nightly
+started=$SECONDS
+
+# One wasm build: `cargo build` for wasm32, then `wasm-bindgen --target web`
+# (the JS glue for loading it as an ES module, no bundler) into pkg/<out>.
+#   wasm <target dir name> <crate dir> <out> <profile> [cargo args…]
+# Each build has its own target dir (its flags differ: RUSTFLAGS set by the
+# caller), and prints how long it took, so a first build shows progress.
+wasm() {
+  local name=$1 crate=$2 out=$3 profile=$4; shift 4
+  local t0=$SECONDS file
+  local target="$PWD/target/wasm-$name"
+  echo "build: $out …"
+  ( cd "$crate" && CARGO_TARGET_DIR="$target" cargo build --quiet --lib --target wasm32-unknown-unknown --profile "$profile" "$@" )
+  file=threadlab_ui
+  [ "$crate" = engine ] && file=threadlab_engine
+  rm -rf "pkg/$out" # no stale file of an earlier build left beside the new ones
+  wasm-bindgen --target web --no-typescript --out-dir "pkg/$out" "$target/wasm32-unknown-unknown/$profile/$file.wasm"
+  echo "build: $out done ($((SECONDS - t0)) s)"
+}
 
 # The threaded engine: shared memory needs these link arguments since
-# nightly 2025-10 (docs/toolchain.md), and std rebuilt with atomics. Its own
-# target dir so these flags never touch the other builds.
-echo "build: threaded engine"
-RUSTFLAGS="-C target-feature=+atomics,+bulk-memory \
+# nightly 2025-10 (docs/toolchain.md), and std rebuilt with atomics.
+threads_flags="-C target-feature=+atomics,+bulk-memory \
  -C link-arg=--shared-memory -C link-arg=--max-memory=1073741824 \
  -C link-arg=--import-memory -C link-arg=--export=__heap_base \
  -C link-arg=--export=__wasm_init_tls -C link-arg=--export=__tls_size \
- -C link-arg=--export=__tls_align -C link-arg=--export=__tls_base" \
-CARGO_TARGET_DIR="$PWD"/target/wasm-threads \
-  wasm-pack --quiet build engine --release --no-opt --target web --mode no-install --no-pack \
-    --out-dir ../pkg/threads -- --features threads -Z build-std=panic_abort,std
-
-echo "build: single-threaded engine"
-CARGO_TARGET_DIR="$PWD"/target/wasm-single \
-  wasm-pack --quiet build engine --release --no-opt --target web --mode no-install --no-pack --out-dir ../pkg/single
+ -C link-arg=--export=__tls_align -C link-arg=--export=__tls_base"
 
 # The UI is what a first visit waits for: the `ui` profile (opt-level "z",
 # Cargo.toml), std rebuilt for size, and panics as a bare trap (nothing
-# showed a UI panic's message before either: there is no panic hook). Its
-# own target dir, as these flags differ. Source paths that stay in the
-# binary (Yew's #[track_caller] locations) are shortened. Built twice: the
-# shell (`--features shell`, pkg/ui/) is what the page loads first; the lab
-# (pkg/lab/: the runner and the results views too) is loaded by the first
-# action that needs it (ui/src/lab.rs).
+# showed a UI panic's message before either: there is no panic hook). Source
+# paths that stay in the binary (Yew's #[track_caller] locations) are
+# shortened. Built twice, one target dir: the shell (`--features shell`,
+# pkg/ui/) is what the page loads first; the lab (pkg/lab/: the runner and
+# the results views too) is loaded by the first action that needs it
+# (ui/src/lab.rs).
 ui_flags="-Z unstable-options -C panic=immediate-abort --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}/registry/src= \
  --remap-path-prefix=$(rustc --print sysroot)=rust --remap-path-prefix=$PWD=."
-for part in shell lab; do
-  echo "build: ui ($part)"
-  out=../pkg/lab features=()
-  [ "$part" = shell ] && out=../pkg/ui features=(--features shell)
-  RUSTFLAGS="$ui_flags" CARGO_TARGET_DIR="$PWD"/target/wasm-ui \
-    wasm-pack --quiet build ui --profile ui --no-opt --target web --mode no-install --no-pack --out-dir "$out" \
-      -- "${features[@]}" -Z build-std=std,panic_abort -Z build-std-features=optimize_for_size
-done
+ui_std=(-Z build-std=std,panic_abort -Z build-std-features=optimize_for_size)
+
+# Side by side: each build ends in a long single-threaded step (LTO with one
+# codegen unit), so two at once keep both cores busy. Each writes its own
+# log, shown if it fails.
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+RUSTFLAGS="$threads_flags" wasm threads engine threads release --features threads -Z build-std=panic_abort,std >"$logs/threads" 2>&1 &
+engines=$!
+( wasm single engine single release \
+  && RUSTFLAGS="$ui_flags" wasm ui ui ui ui --features shell "${ui_std[@]}" \
+  && RUSTFLAGS="$ui_flags" wasm ui ui lab ui "${ui_std[@]}" ) >"$logs/rest" 2>&1 &
+rest=$!
+failed=0
+wait "$engines" || failed=1
+cat "$logs/threads"
+wait "$rest" || failed=1
+cat "$logs/rest"
+[ "$failed" = 0 ] || { echo "build: a wasm build failed (its output is above)" >&2; exit 1; }
 
 # binaryen's wasm-opt from npm (Debian's miscompiles threaded modules, see
 # docs/toolchain.md). The features come from each module's target_features
 # section, so the threaded engine keeps its atomics and shared memory.
-echo "build: wasm-opt"
+echo "build: wasm-opt …"
+t0=$SECONDS
 wasm_opt=node_modules/.bin/wasm-opt
 [ -x "$wasm_opt" ] || { echo "build: $wasm_opt is missing: run 'bash scripts/setup.sh'" >&2; exit 1; }
 "$wasm_opt" -O3 --strip-debug --strip-producers pkg/threads/threadlab_engine_bg.wasm -o pkg/threads/threadlab_engine_bg.wasm &
@@ -65,9 +87,10 @@ wasm_opt=node_modules/.bin/wasm-opt
 "$wasm_opt" -Oz --strip-debug --strip-producers pkg/ui/threadlab_ui_bg.wasm -o pkg/ui/threadlab_ui_bg.wasm &
 "$wasm_opt" -Oz --strip-debug --strip-producers pkg/lab/threadlab_ui_bg.wasm -o pkg/lab/threadlab_ui_bg.wasm &
 for job in $(jobs -p); do wait "$job"; done
+echo "build: wasm-opt done ($((SECONDS - t0)) s)"
 
 grep -q 'shared:true\|shared: true' pkg/threads/threadlab_engine.js \
   || { echo "build: the threaded engine has no shared memory (see docs/toolchain.md)" >&2; exit 1; }
 node scripts/compress.mjs pkg
 touch "$stamp"
-echo "build: done"
+echo "build: done in $((SECONDS - started)) s"

@@ -23,6 +23,7 @@ import { dirname, extname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { base as prefix, DIRS, rebase } from './assets.mjs';
 import { precompress } from './compress.mjs';
+import { headersFor } from './headers.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = join(root, 'dist');
@@ -32,12 +33,6 @@ const PAGES = ['index.html'];
 const HANDOFF = 'perfetto.html';
 // What the page loads: the types scripts/serve.mjs serves (not .d.ts).
 const SHIPPED = ['.js', '.mjs', '.css', '.wasm', '.json', '.svg', '.png', '.ico'];
-const ISOLATION = {
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Cross-Origin-Embedder-Policy': 'require-corp',
-  'Cross-Origin-Resource-Policy': 'same-origin',
-  'Document-Isolation-Policy': 'isolate-and-require-corp',
-};
 
 /** Every file under `dir` (relative to it, with `/`), sorted. */
 function walk(dir) {
@@ -61,7 +56,7 @@ const assets = DIRS
 
 // The hash covers everything dist/ is made of, this script included.
 const hash = createHash('sha256');
-for (const f of [...assets, ...PAGES, HANDOFF, `www/${SW}`, 'scripts/dist.mjs', 'scripts/assets.mjs', 'scripts/compress.mjs']) {
+for (const f of [...assets, ...PAGES, HANDOFF, `www/${SW}`, 'scripts/dist.mjs', 'scripts/assets.mjs', 'scripts/compress.mjs', 'scripts/headers.mjs']) {
   hash.update(`${f}\0`).update(readFileSync(join(root, f))).update('\0');
 }
 const id = hash.digest('hex').slice(0, 16);
@@ -99,18 +94,18 @@ write(join(dist, HANDOFF), rebase(readFileSync(join(root, HANDOFF), 'utf8'), id)
 // What the worker caches for offline use, relative to it (the page at its
 // own URL too: that is how a visitor opens it).
 const precache = ['./', ...PAGES, ...assets.map((f) => base + f)];
-write(join(dist, SW), `self.threadlabBuild = ${JSON.stringify({ version: id, precache })};\n${readFileSync(join(root, 'www', SW), 'utf8')}`);
+write(join(dist, SW), `self.threadlabBuild = ${JSON.stringify({ version: id, precache, headers: headersFor(true) })};\n${readFileSync(join(root, 'www', SW), 'utf8')}`);
 
 // Netlify and Cloudflare Pages read this; other hosts: docs/deploying.md.
 // Each path's headers in one rule (two rules for one path merge their
 // values): isolation for the page and its files, not for the Perfetto
 // hand-over page.
 const rules = [
-  ['/', { ...ISOLATION, 'Cache-Control': 'no-cache' }],
-  ...PAGES.map((p) => [`/${p}`, { ...ISOLATION, 'Cache-Control': 'no-cache' }]),
-  ['/assets/*', { ...ISOLATION, 'Cache-Control': 'public, max-age=31536000, immutable' }],
-  [`/${SW}`, { ...ISOLATION, 'Cache-Control': 'no-cache' }],
-  [`/${HANDOFF}`, { 'Cache-Control': 'no-cache' }],
+  ['/', { ...headersFor(true), 'Cache-Control': 'no-cache' }],
+  ...PAGES.map((p) => [`/${p}`, { ...headersFor(true), 'Cache-Control': 'no-cache' }]),
+  ['/assets/*', { ...headersFor(true), 'Cache-Control': 'public, max-age=31536000, immutable' }],
+  [`/${SW}`, { ...headersFor(true), 'Cache-Control': 'no-cache' }],
+  [`/${HANDOFF}`, { ...headersFor(false), 'Cache-Control': 'no-cache' }],
 ];
 write(join(dist, '_headers'), rules.map(([pattern, fields]) => `${pattern}\n${Object.entries(fields).map(([k, v]) => `  ${k}: ${v}\n`).join('')}`).join('\n'));
 

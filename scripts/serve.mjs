@@ -1,7 +1,6 @@
-// A static server for the page with the headers threads need:
-// cross-origin isolation (COOP + COEP) so SharedArrayBuffer and shared wasm
-// memory exist, and Document-Isolation-Policy so an embedded copy can be
-// isolated inside a non-isolated course page (Chromium 137+). Text and wasm
+// A static server for the page with the headers threads need (cross-origin
+// isolation) and its security headers (a strict content security policy),
+// both defined in scripts/headers.mjs. Text and wasm
 // go out compressed as the browser accepts (brotli, else gzip): a file's
 // precompressed `.br`/`.gz` sibling (scripts/build.sh writes them for pkg/)
 // when it is at least as new as the file, else a copy compressed once and
@@ -23,6 +22,7 @@ import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DIRS, rebase } from './assets.mjs';
 import { COMPRESSED, compress, negotiate } from './compress.mjs';
+import { headersFor } from './headers.mjs';
 
 const repository = fileURLToPath(new URL('..', import.meta.url));
 const types = {
@@ -47,12 +47,6 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
 // must be able to talk to a window of ui.perfetto.dev (COOP would cut it off).
 const unisolated = ['perfetto.html'];
 
-const isolation = {
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Cross-Origin-Embedder-Policy': 'require-corp',
-  'Cross-Origin-Resource-Policy': 'same-origin',
-  'Document-Isolation-Policy': 'isolate-and-require-corp',
-};
 
 /**
  * The id of the files under www/ and pkg/ of `root` as they are now (16 hex
@@ -118,13 +112,13 @@ export function serve({ port = 8080, host = '127.0.0.1', quiet = false, isolated
     try {
       path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     } catch {
-      res.writeHead(400, { ...(isolated ? isolation : {}), 'Cache-Control': 'no-cache' }).end('bad request');
+      res.writeHead(400, { ...headersFor(isolated), 'Cache-Control': 'no-cache' }).end('bad request');
       return;
     }
     const [, version, unversioned] = path.match(versioned) ?? [];
     const rel = normalize(path === '/' ? 'index.html' : (unversioned ?? path).slice(1));
     // As dist/_headers does: every path isolated but the hand-over page.
-    const headers = { ...(isolated && !unisolated.includes(rel) ? isolation : {}), 'Cache-Control': 'no-cache' };
+    const headers = { ...headersFor(isolated && !unisolated.includes(rel)), 'Cache-Control': 'no-cache' };
     if (!allowed.some((a) => rel === a || rel.startsWith(a)) || rel.includes('..')) {
       res.writeHead(404, headers).end('not found');
       return;

@@ -9,7 +9,6 @@ export PATH="$HOME/.cargo/bin:$PATH"
 say() { echo "setup: $*"; }
 
 WASM_BINDGEN_VERSION=0.2.130 # must equal the wasm-bindgen crate pin in Cargo.toml
-WASM_PACK_VERSION=0.15.1
 
 command -v rustup >/dev/null || { echo "setup: rustup is required (https://rustup.rs)" >&2; exit 1; }
 # The threaded build needs nightly (-Z build-std). rust-src and the wasm
@@ -30,10 +29,6 @@ rustup target list --installed --toolchain stable 2>/dev/null | grep -qx 'wasm32
 if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
   say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (a few minutes, once)"
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
-fi
-if ! command -v wasm-pack >/dev/null; then
-  say "installing wasm-pack $WASM_PACK_VERSION (a few minutes, once)"
-  cargo install wasm-pack --version "$WASM_PACK_VERSION"
 fi
 
 if [ ! -d node_modules/playwright-core ] || [ ! -x node_modules/.bin/wasm-opt ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

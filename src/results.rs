@@ -80,6 +80,7 @@ impl ModelSummary {
             speedup: None,
             startup_ms,
             tasks: median_run.map(|r| r.tasks.clone()).unwrap_or_default(),
+            lost: median_run.map(|r| r.lost.clone()).unwrap_or_default(),
             timeline: median_run.and_then(|r| r.timeline.clone()),
             latency_ms: Latency::of(&runs.iter().flat_map(|r| r.tasks.iter().flat_map(|t| t.latencies_ms.iter().copied())).collect::<Vec<_>>()),
             communication: median_run.filter(|_| input > 0).map(|r| Communication::of(input, &r.tasks)),

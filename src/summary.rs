@@ -3,7 +3,7 @@
 //! data above the records, below the judgement that reads them.
 
 use crate::model::Model;
-use crate::record::TaskRecord;
+use crate::record::{LostTask, TaskRecord};
 use crate::stats::{Latency, Spread};
 use crate::trace::Timeline;
 use serde::{Deserialize, Serialize};
@@ -79,6 +79,11 @@ pub struct ModelSummary {
     pub problems: Vec<String>,
     /// The tasks of the median repeat.
     pub tasks: Vec<TaskRecord>,
+    /// Tasks of the median repeat lost with a crashed process (the pool
+    /// replaced it): not in `tasks`. A loss the workload did not mean is
+    /// also in `problems`.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub lost: Vec<LostTask>,
     /// The timeline of the median repeat.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub timeline: Option<Timeline>,
@@ -204,6 +209,7 @@ impl ModelSummary {
             correct: false,
             problems: vec![],
             tasks: vec![],
+            lost: vec![],
             timeline: None,
             latency_ms: None,
             communication: None,

@@ -118,6 +118,9 @@ fn a_crash_fails_the_pools_that_share_it_and_costs_a_process_only_its_task() {
     assert_eq!(procs.status, Status::Ran);
     assert!(procs.correct, "{:?}", procs.problems);
     assert_eq!(procs.tasks.len(), 5, "every task but the crashed one");
+    // The results document names the lost task, as JSON readers see it.
+    let doc = serde_json::to_value(procs).unwrap();
+    assert_eq!(doc["lost"].as_array().map(|l| l.iter().map(|t| t["index"].as_u64()).collect::<Vec<_>>()), Some(vec![Some(1)]), "{doc}");
     let verdict = results.verdict.expect("the crash lesson's claim");
     assert_eq!(verdict.held, Some(true), "{}", verdict.text);
     // The failed pools are gone; the next run starts them afresh and runs.

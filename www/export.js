@@ -1,5 +1,6 @@
 // Exports: only what only JS can do. It makes a chart's SVG stand alone
-// (computed styles inlined), draws it on a canvas for a PNG, and hands a
+// (computed styles written as presentation attributes: no CSS, and nothing
+// a content security policy refuses where the file is opened), draws it on a canvas for a PNG, and hands a
 // file to the browser. What goes in the files (JSON, CSV, the Perfetto
 // trace) and their names are made in Rust (src/export.rs).
 
@@ -13,7 +14,7 @@ function standalone(svg) {
   const to = [clone, ...clone.querySelectorAll('*')];
   from.forEach((el, i) => {
     const cs = getComputedStyle(el);
-    for (const p of STYLES) to[i].style.setProperty(p, cs.getPropertyValue(p));
+    for (const p of STYLES) to[i].setAttribute(p, cs.getPropertyValue(p));
   });
   const { width, height } = svg.getBoundingClientRect();
   clone.setAttribute('xmlns', 'http://www.w3.org/2000/svg');

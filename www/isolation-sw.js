@@ -24,18 +24,13 @@
 //   yet" (reload once) from "loaded through it and still not isolated" (this
 //   browser or frame does not isolate this way: a reload would not help).
 
-const { version, precache } = self.threadlabBuild ?? { version: 'dev', precache: [] };
+// `headers`: what scripts/serve.mjs sends (scripts/headers.mjs): isolation
+// and the content security policy.
+const { version, precache, headers: HEADERS } = self.threadlabBuild ?? { version: 'dev', precache: [], headers: {} };
 const CACHE = `threadlab-${version}`;
 // The build's files: content-hashed, so a cached copy is never stale.
 const ASSETS = new URL(`assets/${version}/`, self.registration.scope).href;
 
-const ISOLATION = {
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Cross-Origin-Embedder-Policy': 'require-corp',
-  'Cross-Origin-Resource-Policy': 'same-origin',
-  // Lets Chromium isolate the page even inside a non-isolated course page.
-  'Document-Isolation-Policy': 'isolate-and-require-corp',
-};
 
 self.addEventListener('install', (event) => {
   // Each file on its own (cache.addAll is all or nothing): a file that fails
@@ -63,7 +58,7 @@ self.addEventListener('fetch', (event) => {
   // The Perfetto hand-over page must stay without isolation (it talks to a
   // window of ui.perfetto.dev): left to the host.
   if (new URL(request.url).pathname.endsWith('/perfetto.html')) return;
-  event.respondWith(fromCacheOrNetwork(request).then(withIsolation));
+  event.respondWith(fromCacheOrNetwork(request).then(withHeaders));
 });
 
 async function fromCacheOrNetwork(request) {
@@ -88,11 +83,11 @@ async function fromCacheOrNetwork(request) {
   }
 }
 
-function withIsolation(response) {
+function withHeaders(response) {
   // Opaque responses (a redirect of a navigation) cannot be rebuilt; the
   // browser follows the redirect and asks again.
   if (response.status === 0) return response;
   const headers = new Headers(response.headers);
-  for (const [name, value] of Object.entries(ISOLATION)) headers.set(name, value);
+  for (const [name, value] of Object.entries(HEADERS)) headers.set(name, value);
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 }

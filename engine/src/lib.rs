@@ -92,10 +92,11 @@ impl threadlab::models::threads::Pool for RayonPool {
 #[cfg(feature = "threads")]
 static TASKS_DONE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
 
-/// Set when a thread of the pool panics. A panic is a wasm trap here
-/// (panic=abort): the thread dies, and the coordinator, blocked in
-/// `broadcast`, would wait for it forever. The page watches this cell in
-/// the shared memory and stops the pool.
+/// Set when a thread of the pool panics. A panic would be a wasm trap here
+/// (panic=abort), and the coordinator, blocked in `broadcast`, would wait
+/// for that thread forever: the panic hook sets this cell and parks the
+/// thread instead. The page watches this cell in the shared memory and
+/// stops the pool.
 #[cfg(feature = "threads")]
 static CRASHED: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
 
@@ -130,7 +131,16 @@ impl Worker {
     #[wasm_bindgen(constructor)]
     pub fn new(id: u32) -> Worker {
         #[cfg(feature = "threads")]
-        std::panic::set_hook(Box::new(|_| CRASHED.store(1, std::sync::atomic::Ordering::SeqCst)));
+        std::panic::set_hook(Box::new(|_| {
+            CRASHED.store(1, std::sync::atomic::Ordering::SeqCst);
+            // Park instead of trapping: a trap in a pool thread (a worker
+            // the coordinator started) reaches the page's console as an
+            // uncaught error no handler of ours can catch. The page sees
+            // the cell and stops the pool, this thread with it.
+            loop {
+                std::thread::park();
+            }
+        }));
         Worker(WorkerState::new(id))
     }
 

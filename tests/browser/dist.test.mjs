@@ -13,7 +13,7 @@ import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
-import { launch } from './harness.mjs';
+import { launch, expectError } from './harness.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const dist = join(root, 'dist');
@@ -177,6 +177,7 @@ test("a link's query string survives the reload; a later visit needs none", asyn
 });
 
 test('a host without the service worker: no reload, and the fallback runs sequential and processes', async () => {
+  expectError(/A bad HTTP response code \(404\) was received when fetching the script/, 'the test makes the worker script 404');
   const { context, page, loads, prepared: gaveUp } = await visit(host.url, {
     prepare: async (context, page) => {
       await context.route('**/isolation-sw.js', (route) => route.fulfill({ status: 404, body: 'not found' }));

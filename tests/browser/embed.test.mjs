@@ -2,14 +2,14 @@
 // isolation headers, frames ?embed=1 and talks to it by postMessage.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { servedPage, open, serve } from './harness.mjs';
+import { servedPage, open, serve, foreignHost, expectError } from './harness.mjs';
 
 const served = servedPage(before, after);
 let plain;
 before(async () => {
-  plain = await serve({ port: 0, quiet: true, isolated: false });
+  plain = await foreignHost();
 });
-after(() => plain?.server.close());
+after(() => plain?.close());
 
 /** A course page (no isolation headers) on 127.0.0.1 framing ThreadLab from localhost. */
 async function coursePage(query, height = 400) {
@@ -17,9 +17,8 @@ async function coursePage(query, height = 400) {
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   const src = `${served.url().replace('127.0.0.1', 'localhost')}?${query}`;
-  // A real response from a server on this machine, then the course page's
-  // content (a page fulfilled by the test runner would count as a public
-  // page, which Chromium forbids to frame a local server).
+  // A real response from another site on this machine, then the course
+  // page's content (see foreignHost).
   await page.goto(`${plain.url}course`);
   await page.setContent(`<!doctype html><title>Course</title><h1>Week 3</h1>
     <script>
@@ -206,6 +205,7 @@ test('a host is answered while the frame loads its lab: a cancel, a second run, 
   await frame.page().unroute('**/pkg/lab/threadlab_ui.js');
   // A lab that cannot be loaded (a fresh frame: the first one has its lab now).
   const second = await coursePage('v=1&workload=sleep&ms=5&tasks=2&workers=2&repeats=1&embed=1');
+  expectError(/net::ERR_INTERNET_DISCONNECTED/, 'the test cuts the lab off');
   await second.frame.page().route('**/pkg/lab/**', (route) => route.abort('internetdisconnected'));
   await post(second.page, { type: 'threadlab:run' });
   await second.page.waitForFunction(() => window.got.some((m) => m?.type === 'threadlab:error'));

@@ -37,7 +37,7 @@ test('results, table, chart and timelines export as files named after the experi
   assert.match(svg.name, /^threadlab-primes-chart-.*\.svg$/);
   const parsed = await page.evaluate((text) => {
     const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
-    return { error: !!doc.querySelector('parsererror'), root: doc.documentElement.nodeName, bars: doc.querySelectorAll('rect.bar').length, fill: doc.querySelector('rect.bar')?.style.fill };
+    return { error: !!doc.querySelector('parsererror'), root: doc.documentElement.nodeName, bars: doc.querySelectorAll('rect.bar').length, fill: doc.querySelector('rect.bar')?.getAttribute('fill') };
   }, svg.bytes.toString());
   assert.deepEqual({ ...parsed, fill: !!parsed.fill }, { error: false, root: 'svg', bars: 3, fill: true });
 

@@ -1,20 +1,79 @@
 // Shared set-up for the page tests: serve the built page on a free port and
 // drive Debian's Chromium with playwright-core (never a downloaded browser).
 import { chromium } from 'playwright-core';
+import { afterEach } from 'node:test';
+import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { serve } from '../../scripts/serve.mjs';
 
 export const artifacts = fileURLToPath(new URL('../../artifacts/', import.meta.url));
 mkdirSync(artifacts, { recursive: true });
 
+/**
+ * Console errors and uncaught exceptions a test may meet, each with why.
+ * Anything else on any page (or frame) of a test fails it.
+ */
+export const ALLOWED = [
+  // None yet: every lesson, link and embed leaves a clean console.
+];
+
+/** What the pages of the test running now reported (see `guard`). */
+let reported = [];
+
+// Before any script of a page or frame: a content security policy report
+// becomes a console error, which the console listener below collects.
+const REPORT_VIOLATIONS = () => {
+  document.addEventListener('securitypolicyviolation', (e) => {
+    console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline'} (${e.sourceFile}:${e.lineNumber})`);
+  });
+};
+
+function watchPage(page) {
+  page.on('console', (m) => m.type() === 'error' && reported.push(`console: ${m.text()}`));
+  page.on('pageerror', (e) => reported.push(`uncaught: ${e.message}`));
+}
+
+async function watchContext(context) {
+  await context.addInitScript(REPORT_VIOLATIONS);
+  context.on('page', watchPage);
+  return context;
+}
+
+/**
+ * Watches every page the browser opens: CSP reports, console errors and
+ * uncaught errors are collected, and each test ends by checking there were
+ * none outside ALLOWED (registered here, once per test file).
+ */
+function guard(browser) {
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (options) => watchContext(await newContext(options));
+  // browser.newPage makes a context of its own: watch it before the page loads.
+  browser.newPage = async (options) => {
+    const context = await browser.newContext(options);
+    const page = await context.newPage();
+    // Closing the page closes its context, as Playwright's own newPage does.
+    page.on('close', () => context.close().catch(() => {}));
+    return page;
+  };
+  return browser;
+}
+
+afterEach(() => {
+  const seen = reported.filter((r) => ![...ALLOWED, ...expected].some((a) => a.test(r)));
+  reported = [];
+  expected = [];
+  assert.deepEqual(seen, [], 'the pages reported errors (a CSP violation, a console error or an uncaught error)');
+});
+
 export async function launch() {
-  return chromium.launch({
+  return guard(await chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     // ForceEagerMeasureMemory: performance.measureUserAgentSpecificMemory()
     // answers at once instead of at the next garbage collection.
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--enable-blink-features=ForceEagerMeasureMemory'],
-  });
+  }));
 }
 
 /** Opens the page; `errors` collects console errors and uncaught exceptions. */
@@ -29,6 +88,26 @@ export async function open(browser, url) {
 }
 
 export { serve };
+
+/**
+ * Someone else's site (a course page, a blog): a server on this machine
+ * that answers every path with an empty page and no headers of ours (no
+ * isolation, no content security policy). Tests put the host page's
+ * content in with page.setContent after loading it (a page fulfilled by
+ * the test runner would count as a public page, which Chromium forbids to
+ * frame a local server). Resolves {url, close}.
+ */
+export function foreignHost() {
+  const server = createServer((req, res) => res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end('<!doctype html><title>Course</title>'));
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${server.address().port}/`, close: () => server.close() })));
+}
+
+/** Errors the test running now expects (a file made to fail to load, …): `pattern`, and why. */
+export function expectError(pattern, why) {
+  if (!why) throw new Error('expectError: say why the error is expected');
+  expected.push(pattern);
+}
+let expected = [];
 
 /**
  * Registers before/after hooks that serve the page and start Chromium once

@@ -3,7 +3,7 @@
 // takes the page over without losing what the visitor did (ui/src/lab.rs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { servedPage, open, pressRun, readResults, alertSays } from './harness.mjs';
+import { servedPage, open, pressRun, readResults, alertSays, expectError } from './harness.mjs';
 
 const served = servedPage(before, after);
 const SLEEP = { workload: { kind: 'sleep', ms: 5 }, tasks: 2, workers: 2, repeats: 1 };
@@ -101,6 +101,7 @@ test('a script keeps the same window.threadlab across the take-over, and ready f
 });
 
 test('when the lab cannot be loaded the page says so, keeps its state, and a later Run works', async () => {
+  expectError(/net::ERR_INTERNET_DISCONNECTED/, 'the test cuts the lab off');
   const { page } = await openRecording(`${served.url()}?workload=sleep&ms=5&tasks=2&workers=2&repeats=1`);
   await page.route('**/pkg/lab/**', (route) => route.abort('internetdisconnected'));
   await page.fill('#tasks', '3');

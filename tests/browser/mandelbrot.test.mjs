@@ -18,7 +18,7 @@ test('each model draws the image with one tile per task, tinted by the worker th
   await page.waitForFunction(() => [...document.querySelectorAll('figure.picture')].every((f) => f.dataset.shown === f.dataset.tiles), null, { timeout: 20_000 });
   const pictures = await page.$$eval('figure.picture', (figs) => {
     // The legend's tints, as drawn.
-    const tints = [...document.querySelectorAll('.worker-tints .swatch')].map((s) => getComputedStyle(s).backgroundColor.match(/\d+/g).map(Number));
+    const tints = [...document.querySelectorAll('.worker-tints .swatch rect')].map((s) => getComputedStyle(s).fill.match(/\d+/g).map(Number));
     const grid = (tasks) => {
       let rows = 1;
       for (let r = 1; r * r <= tasks; r++) if (tasks % r === 0) rows = r;

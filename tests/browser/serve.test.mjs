@@ -38,7 +38,7 @@ async function get(path, accept, url = ctx.url) {
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 /** The build id the page at `url` points at. */
-const idOf = async (url) => (await get('/', undefined, url)).body.toString().match(/'\.\/assets\/([0-9a-f]{16})\/www\/runner\.js'/)?.[1];
+const idOf = async (url) => (await get('/', undefined, url)).body.toString().match(/"assets\/([0-9a-f]{16})\/www\/main\.js"/)?.[1];
 
 test('Accept-Encoding picks brotli, then gzip, else the file as it is', () => {
   assert.equal(negotiate('gzip, deflate, br, zstd'), 'br');
@@ -77,7 +77,7 @@ test('the page points at the build id, whose files may be kept for ever; anythin
   const page = await get('/');
   assert.equal(page.headers['cache-control'], 'no-cache');
   const id = await idOf(ctx.url);
-  assert.ok(id, 'the page imports ./assets/<id>/www/runner.js');
+  assert.ok(id, 'the page loads assets/<id>/www/main.js');
   const html = page.body.toString();
   assert.ok(!/["'](\.\/)?(www|pkg)\//.test(html), 'no unversioned reference left');
   for (const path of ['www/worker.js', 'www/style.css', 'pkg/single/threadlab_engine.js', 'pkg/single/threadlab_engine_bg.wasm']) {
@@ -162,4 +162,22 @@ test('a new process worker loads its scripts from the browser cache: nothing ask
     ctx.server.off('request', onRequest);
     await browser.close();
   }
+});
+
+test('every response carries the content security policy and the security headers; the docs show the same policy', async () => {
+  const { SECURITY, CONTENT_SECURITY_POLICY } = await import('../../scripts/headers.mjs');
+  for (const path of ['/', '/perfetto.html', '/www/worker.js', '/pkg/single/threadlab_engine_bg.wasm', '/no-such-file']) {
+    const { headers } = await get(path);
+    for (const [name, value] of Object.entries(SECURITY)) assert.equal(headers[name.toLowerCase()], value, `${path}: ${name}`);
+  }
+  // Strict: no inline scripts, no eval, no plugins, no <base>.
+  assert.match(CONTENT_SECURITY_POLICY, /script-src 'self' 'wasm-unsafe-eval';/);
+  assert.doesNotMatch(CONTENT_SECURITY_POLICY, /unsafe-inline|'unsafe-eval'/);
+  assert.match(CONTENT_SECURITY_POLICY, /object-src 'none'/);
+  assert.match(CONTENT_SECURITY_POLICY, /base-uri 'none'/);
+  // The page has no inline script to need a hash or 'unsafe-inline'.
+  const html = readFileSync(join(root, 'index.html'), 'utf8');
+  assert.deepEqual([...html.matchAll(/<script(?![^>]*\bsrc=)[^>]*>/g)].map((m) => m[0]), [], 'index.html: every script has a src');
+  // Hosts that cannot read _headers copy the policy from docs/deploying.md.
+  assert.ok(readFileSync(join(root, 'docs/deploying.md'), 'utf8').includes(`Content-Security-Policy: ${CONTENT_SECURITY_POLICY}`), 'docs/deploying.md shows the policy as served');
 });

@@ -42,3 +42,11 @@ impl std::ops::Deref for Run {
         &self.0
     }
 }
+
+/// A legend's colour key. Drawn, not styled: the page's content security
+/// policy refuses inline `style` attributes (docs/deploying.md).
+pub fn swatch(colour: &str) -> yew::Html {
+    yew::html! {
+        <svg class="swatch" viewBox="0 0 1 1" aria-hidden="true" focusable="false"><rect width="1" height="1" fill={colour.to_string()} /></svg>
+    }
+}

@@ -110,7 +110,7 @@ pub fn mandelbrot_pictures(p: &Props) -> Html {
             ) }</p>
             <ul class="legend worker-tints">
                 { for (0..workers.min(TINTS.len() as u32)).map(|k| html! {
-                    <li><span class="swatch" style={format!("background: {}", css(tint(k)))}></span>{ lane_name(threadlab::Model::Threads, 1, k) }</li>
+                    <li>{ super::swatch(&css(tint(k))) }{ lane_name(threadlab::Model::Threads, 1, k) }</li>
                 }) }
                 if workers as usize > TINTS.len() { <li>{ "(tints repeat after 8 workers)" }</li> }
             </ul>
@@ -193,7 +193,7 @@ fn picture(p: &PictureProps) -> Html {
                 <ul class="tile-work">
                     { for busy.iter().map(|(worker, tiles, busy_ms)| html! {
                         <li data-worker={worker.to_string()}>
-                            <span class="swatch" style={format!("background: {}", css(tint(*worker)))}></span>
+                            { super::swatch(&css(tint(*worker))) }
                             { format!("{}: {} tile{}, {} computing", lane_name(m.model, p.results.experiment.threads_per_process, *worker), tiles, if *tiles == 1 { "" } else { "s" }, ms(*busy_ms)) }
                         </li>
                     }) }

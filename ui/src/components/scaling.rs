@@ -87,7 +87,7 @@ pub fn scaling_chart(r: &Results) -> Html {
                 { for series.iter().map(|(m, label, s)| {
                     let line: Vec<String> = s.iter().map(|(n, v, ..)| format!("{:.1},{:.1}", x(f64::from(*n)), y(*v))).collect();
                     html! {
-                        <g class="series" data-model={m.as_str()} style={format!("--c:{}", colour(*m))}>
+                        <g class="series" data-model={m.as_str()} stroke={colour(*m)} fill={colour(*m)}>
                             <polyline points={line.join(" ")} />
                             { for s.iter().map(|(n, v, lo, hi)| html! {
                                 <g class="point">
@@ -103,7 +103,7 @@ pub fn scaling_chart(r: &Results) -> Html {
             </svg>
             <figcaption>
                 <ul class="legend">
-                    { for models.iter().map(|(m, label)| html! { <li><span class="swatch" style={format!("background:{}", colour(*m))}></span>{ label }</li> }) }
+                    { for models.iter().map(|(m, label)| html! { <li>{ super::swatch(colour(*m)) }{ label }</li> }) }
                     <li><span class="swatch ideal"></span>{ "ideal (y = x)" }</li>
                 </ul>
                 { format!("Speed-up over {base_label} with {} worker{} ({}), counting what starting each model's workers took, so the lines compare (median; the whisker: slowest to fastest repeat). Workers on a doubling scale.", points[0].workers, if points[0].workers == 1 { "" } else { "s" }, ms(base)) }

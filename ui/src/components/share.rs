@@ -146,7 +146,7 @@ pub fn share(p: &Props) -> Html {
                 { copyable("embed-jupyter", "Jupyter notebook cell", &code.jupyter) }
                 if *open {
                     <p class="hint">{ "Preview (as readers see it, before they press Run):" }</p>
-                    <iframe class="embed-preview" src={embed_url.clone()} title="Preview of the embed" style={format!("height:{}px", *height)} allow="cross-origin-isolated" loading="lazy"></iframe>
+                    <iframe class="embed-preview" src={embed_url.clone()} title="Preview of the embed" height={height.to_string()} allow="cross-origin-isolated" loading="lazy"></iframe>
                 }
             </details>
         </section>

@@ -328,7 +328,7 @@ pub fn timeline_panel(p: &Props) -> Html {
             <p class="tl-details" aria-live="polite">{ (*hover).clone().unwrap_or_else(|| if crate::page::touch_only() { "Tap a lane for details; zoom and move with the buttons above.".into() } else { "Hover a lane for details; drag to move, wheel to zoom.".into() }) }</p>
             <ul class="legend">
                 { for states.iter().map(|s| html! {
-                    <li><span class="swatch" style={format!("background:{}", colour(*s))}></span>{ s.label() }</li>
+                    <li>{ super::swatch(colour(*s)) }{ s.label() }</li>
                 }) }
             </ul>
             { state_table(t, &states, summary.model, threads_per_process) }
