@@ -118,6 +118,9 @@ fn a_crash_fails_the_pools_that_share_it_and_costs_a_process_only_its_task() {
     assert_eq!(procs.status, Status::Ran);
     assert!(procs.correct, "{:?}", procs.problems);
     assert_eq!(procs.tasks.len(), 5, "every task but the crashed one");
+    // Its timeline marks the crash in the lane of the process that died.
+    let marks = &procs.timeline.as_ref().expect("traced").marks;
+    assert!(marks.iter().any(|m| m.label == "process crashed: task 1 lost" && m.worker.is_some()), "{marks:?}");
     let verdict = results.verdict.expect("the crash lesson's claim");
     assert_eq!(verdict.held, Some(true), "{}", verdict.text);
     // The failed pools are gone; the next run starts them afresh and runs.

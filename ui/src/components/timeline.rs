@@ -13,21 +13,6 @@ use threadlab::trace::{Lane, State, Timeline};
 use threadlab::{Model, ModelSummary};
 use yew::prelude::*;
 
-/// A colour-blind-safe colour per state (Okabe–Ito), plus grey for idle.
-pub fn colour(s: State) -> &'static str {
-    match s {
-        State::Running => "#0072B2",
-        State::GilWait => "#D55E00",
-        State::IoWait => "#F0E442",
-        State::LockWait => "#009E73",
-        State::Joining => "#999933",
-        State::Spawning => "#CC79A7",
-        State::Sending => "#56B4E9",
-        State::Receiving => "#E69F00",
-        State::Idle => "#BBBBBB",
-    }
-}
-
 const WIDTH: f64 = 720.0;
 const LEFT: f64 = 78.0;
 const PLOT: f64 = WIDTH - LEFT - 8.0;
@@ -298,20 +283,37 @@ pub fn timeline_panel(p: &Props) -> Html {
                                 <text x={(LEFT - 8.0).to_string()} y={(y + LANE * 0.65).to_string()} text-anchor="end" class="tl-label">{ lane_name(summary.model, threads_per_process, lane.worker) }</text>
                                 { for lane_rects(lane, t, v, total).into_iter().map(|(x0, x1, s)| html! {
                                     <rect x={x0.to_string()} y={(y + 2.0).to_string()} width={(x1 - x0).max(0.5).to_string()} height={(LANE - 4.0).to_string()}
-                                        fill={colour(s)} class={classes!("span", format!("{s:?}").to_lowercase())} />
+                                        fill={s.colour()} class={classes!("span", format!("{s:?}").to_lowercase())} />
                                 }) }
                             </g>
                         }
                     }) }
-                    // Moments worth pointing at: a dashed rule across the lanes.
+                    // Moments worth pointing at: a dashed rule across the lanes
+                    // for the run's; a cross in its lane for a worker's (where
+                    // its process crashed).
                     { for t.marks.iter().filter_map(|m| {
                         let f = (m.t - t.start_ms) / total;
                         (v.from..=v.to).contains(&f).then(|| (m, LEFT + PLOT * (f - v.from) / (v.to - v.from)))
-                    }).map(|(m, x)| html! {
-                        <g class="tl-mark">
-                            <line x1={x.to_string()} x2={x.to_string()} y1={TOP.to_string()} y2={(TOP + LANE * t.lanes.len() as f64).to_string()} />
-                            <title>{ format!("{} at {}", m.label, ms(m.t - t.start_ms)) }</title>
-                        </g>
+                    }).map(|(m, x)| {
+                        let said = format!("{} at {}", m.label, ms(m.t - t.start_ms));
+                        match m.worker.and_then(|w| t.lanes.iter().position(|l| l.worker == w)) {
+                            Some(i) => {
+                                let (y, r) = (TOP + LANE * i as f64 + LANE / 2.0, LANE * 0.32);
+                                html! {
+                                    <g class="tl-lane-mark" data-worker={m.worker.unwrap_or_default().to_string()} role="img" aria-label={said.clone()}>
+                                        <circle cx={x.to_string()} cy={y.to_string()} r={(r + 2.0).to_string()} />
+                                        <path d={format!("M{} {}L{} {}M{} {}L{} {}", x - r * 0.7, y - r * 0.7, x + r * 0.7, y + r * 0.7, x - r * 0.7, y + r * 0.7, x + r * 0.7, y - r * 0.7)} />
+                                        <title>{ said }</title>
+                                    </g>
+                                }
+                            }
+                            None => html! {
+                                <g class="tl-mark">
+                                    <line x1={x.to_string()} x2={x.to_string()} y1={TOP.to_string()} y2={(TOP + LANE * t.lanes.len() as f64).to_string()} />
+                                    <title>{ said }</title>
+                                </g>
+                            },
+                        }
                     }) }
                     { for ticks.iter().enumerate().map(|(i, f)| {
                         let x = LEFT + PLOT * (f - v.from) / (v.to - v.from);
@@ -322,13 +324,16 @@ pub fn timeline_panel(p: &Props) -> Html {
             </div>
             if !t.marks.is_empty() {
                 <ul class="tl-marks">
-                    { for t.marks.iter().map(|m| html! { <li>{ format!("┆ {} at {}", m.label, ms(m.t - t.start_ms)) }</li> }) }
+                    { for t.marks.iter().map(|m| html! { <li>{ match m.worker {
+                        Some(w) => format!("✕ {}: {} at {}", lane_name(summary.model, threads_per_process, w), m.label, ms(m.t - t.start_ms)),
+                        None => format!("┆ {} at {}", m.label, ms(m.t - t.start_ms)),
+                    } }</li> }) }
                 </ul>
             }
             <p class="tl-details" aria-live="polite">{ (*hover).clone().unwrap_or_else(|| if crate::page::touch_only() { "Tap a lane for details; zoom and move with the buttons above.".into() } else { "Hover a lane for details; drag to move, wheel to zoom.".into() }) }</p>
             <ul class="legend">
                 { for states.iter().map(|s| html! {
-                    <li><span class="swatch" style={format!("background:{}", colour(*s))}></span>{ s.label() }</li>
+                    <li><span class="swatch" style={format!("background:{}", s.colour())}></span>{ s.label() }</li>
                 }) }
             </ul>
             { state_table(t, &states, summary.model, threads_per_process) }
