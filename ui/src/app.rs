@@ -10,7 +10,7 @@ use crate::components::picture::MandelbrotPictures;
 use crate::components::Run;
 use std::rc::Rc;
 use crate::components::export::Export;
-use crate::components::scaling::scaling_chart;
+use crate::components::scaling::ScalingChart;
 use crate::components::python::PythonCode;
 use crate::components::share::Share;
 use crate::components::sweep::IntervalSweep;
@@ -41,7 +41,9 @@ fn partial_note(r: &Results) -> Html {
 fn measured(r: &Rc<Results>) -> Html {
     html! {
         <>
-            { scaling_chart(r) }
+            if !r.sweep.is_empty() {
+                <ScalingChart results={Run(r.clone())} />
+            }
             { bar_chart(r) }
             <MandelbrotPictures results={Run(r.clone())} />
             { results_table(r) }
