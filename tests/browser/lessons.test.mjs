@@ -122,6 +122,8 @@ test('the results JSON carries the verdict, and the Python of any experiment is 
   assert.match(code, /TASKS = 3\n/);
   // The page shows the Python of the experiment it shows.
   await page.click('.python > summary');
+  // How long it takes under CPython: estimated, and saying from what.
+  assert.match(await page.textContent('.python-estimate'), /^Under CPython the complete program takes about [\d.,]+ (ms|s|min \d+ s) \(\d+ tasks, \d+ timed runs? and a warm-up per model; estimated: a task takes about [\d.,]+ ms in CPython's interpreter, measured with CPython 3\.\d+/);
   // The few lines that matter first, the complete program a click away.
   const short = await page.textContent('.python-short code');
   assert.match(short, /def task\(i\):/);

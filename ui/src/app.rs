@@ -201,7 +201,7 @@ pub fn app() -> Html {
     let results = state.results.as_ref().filter(|_| lab::HERE);
     let question = lesson.map(|l| html! { <p class="lesson-question"><span>{ "Lesson: " }</span>{ l.question }</p> });
     let verdict = results.and_then(|r| r.verdict.as_ref()).map(verdict_box);
-    let python = experiment.clone().map(|e| html! { <PythonCode experiment={e} machine={runner::known_machine()} /> });
+    let python = experiment.clone().map(|e| html! { <PythonCode experiment={e} machine={runner::known_machine()} cores={state.environment.cores} /> });
     // Timelines on one axis (the longest run's), or each on its own.
     let shared_axis = use_state(|| true);
     let toggle_axis = {
