@@ -275,15 +275,19 @@ if __name__ == "__main__":
 /// and on threads (CPython's GIL), `min(workers, cores)` at a time on
 /// processes; waits and work sized in time overlap on any pool; threads
 /// without a GIL are skipped by a CPython that has one; starting pools is
-/// not counted.
+/// not counted. `None` for a program a crash cuts short.
 pub fn estimate_ms(exp: &Experiment, cores: u32) -> Option<f64> {
     let task = exp.workload.task();
+    // A crash ends a model's child early, at a moment no figure tells.
+    if exp.workload.python(&Machine::default()).crashes {
+        return None;
+    }
     let whole = task.python_ms()?;
     let n = exp.tasks.max(1);
     let t = if task.splits_one_job() { whole / f64::from(n) } else { whole };
     let one_at_a_time = task.cpu_bound() && matches!(task.cost(), Cost::Iterations(_));
     let waves = |at_once: u32| f64::from(n.div_ceil(at_once.clamp(1, n))) * t;
-    let runs = f64::from(exp.repeats + u32::from(!exp.workload.python(&Machine::default()).crashes));
+    let runs = f64::from(exp.repeats + 1);
     let counts = exp.sweep.as_ref().map_or_else(|| vec![exp.workers], |s| s.workers.clone());
     let mut ms = 0.0;
     for w in counts {
@@ -314,12 +318,11 @@ pub fn estimate_sentence(exp: &Experiment, cores: u32) -> Option<String> {
         format!("its tasks are sized in time: about {} each", crate::text::ms(per))
     };
     Some(format!(
-        "Under CPython the complete program takes about {} ({} tasks, {} timed run{}{} per model{}; estimated: {basis}; starting pools not counted). Your Python and machine may be faster or slower.",
+        "Under CPython the complete program takes about {} ({} tasks, {} timed run{} and a warm-up per model{}; estimated: {basis}; starting pools not counted). Your Python and machine may be faster or slower.",
         crate::text::duration(ms),
         exp.tasks,
         exp.repeats,
         if exp.repeats == 1 { "" } else { "s" },
-        if exp.workload.python(&Machine::default()).crashes { "" } else { " and a warm-up" },
         exp.sweep.as_ref().map(|s| format!(" at each of {} worker counts", s.workers.len())).unwrap_or_default(),
     ))
 }
@@ -418,6 +421,9 @@ mod tests {
         assert!((estimate_ms(&sleep, 2).unwrap() - 4.0 * (400.0 + 200.0 + 200.0)).abs() < 1e-6);
         let deadlock = Experiment { workload: Workload::Deadlock(crate::workloads::deadlock::DeadlockTask { hold_ms: 50, watchdog_ms: 1000 }), ..e };
         assert_eq!(estimate_sentence(&deadlock, 2), None);
+        // Nor a program a crash cuts short.
+        let crash = Experiment { workload: Workload::Crash(crate::workloads::crash::Crash { size: 1000, task: 1 }), ..sleep };
+        assert_eq!(estimate_ms(&crash, 2), None);
     }
 
     #[test]
