@@ -17,7 +17,7 @@
 use crate::experiment::{Job, Model};
 use crate::protocol::{Reply, Request};
 use crate::record::{LostTask, ModelRun, TaskRecord};
-use crate::trace::{Event, Lane, State, Timeline};
+use crate::trace::{Event, Lane, Mark, State, Timeline};
 use std::fmt;
 
 /// A message to send: `request` to worker `worker`.
@@ -63,6 +63,8 @@ pub struct Dispatch {
     tasks: Vec<TaskRecord>,
     lost: Vec<LostTask>,
     lanes: Vec<Lane>,
+    /// Where a process died, in its lane.
+    marks: Vec<Mark>,
     /// A fresh process for every task (the process-per-task model).
     per_task: bool,
     /// Workers to replace before they get another task (per task).
@@ -90,6 +92,7 @@ impl Dispatch {
             next: 0,
             start_ms: None,
             lost: Vec::new(),
+            marks: Vec::new(),
             lanes: (0..workers).map(|worker| Lane { worker, events: Vec::new(), truncated: false }).collect(),
             per_task: false,
             respawn: Vec::new(),
@@ -198,6 +201,7 @@ impl Dispatch {
         }
         if let Some(index) = self.busy[w].take() {
             self.lost.push(LostTask { index, worker, error });
+            self.marks.push(Mark::crash(now_ms, worker, index));
         }
         self.ready[w] = false;
         self.lanes[w].events.push(Event { t: now_ms, state: State::Spawning, task: None });
@@ -221,7 +225,7 @@ impl Dispatch {
     /// The run, timed from the moment every worker was ready to `now_ms`.
     pub fn finish(self, now_ms: f64) -> ModelRun {
         let start = self.start_ms.unwrap_or(now_ms);
-        let timeline = self.job.experiment.trace.then(|| Timeline::new(start, now_ms, self.lanes, None));
+        let timeline = self.job.experiment.trace.then(|| Timeline::new(start, now_ms, self.lanes, None).with_marks(self.marks));
         let model = match (self.per_task, self.job.split) {
             (true, _) => Model::ProcessPerTask,
             (false, true) => Model::ProcessesStatic,
@@ -302,6 +306,8 @@ mod tests {
         assert_eq!(run.lost, vec![LostTask { index: 1, worker: 1, error: "a worker crashed".into() }]);
         assert_eq!(run.tasks.len(), 3);
         assert!(run.timeline.as_ref().unwrap().lanes[1].events.iter().any(|e| e.state == State::Spawning));
+        // The crash is marked in the lane of the process that died, when it died.
+        assert_eq!(run.timeline.as_ref().unwrap().marks, vec![Mark { t: 1.0, label: "process crashed: task 1 lost".into(), worker: Some(1) }]);
         let e = job(4, true).experiment;
         assert!(run.check(&e, &[Some(0), Some(1), Some(2), Some(3)]).iter().any(|p| p.starts_with("task 1 was lost: its process crashed")));
     }

@@ -106,7 +106,9 @@ pub fn trace(r: &Results) -> Value {
             }
         }
         for mark in &t.marks {
-            events.push(json!({ "name": mark.label, "ph": "i", "s": "p", "ts": us(mark.t), "pid": pid, "tid": 0 }));
+            // A worker's moment on its thread; the run's, across the process.
+            let (scope, tid) = mark.worker.map_or(("p", 0), |w| ("t", w + 1));
+            events.push(json!({ "name": mark.label, "ph": "i", "s": scope, "ts": us(mark.t), "pid": pid, "tid": tid }));
         }
     }
     json!({

@@ -7,7 +7,7 @@
 
 use crate::experiment::{Experiment, Model};
 use crate::model::Pool;
-use crate::workloads::Machine;
+use crate::workloads::{Cost, Machine};
 
 /// Processes x threads in Python: a process pool whose tasks are parts,
 /// each part run by a thread pool inside its process.
@@ -267,6 +267,66 @@ if __name__ == "__main__":
     )
 }
 
+/// About how long the complete [`program`] runs under CPython (ms), on a
+/// machine with `cores` cores, where a task's Python time is known
+/// ([`Task::python_ms`](crate::workloads::Task::python_ms), measured per
+/// workload): every model's warm-up and repeats one after another; CPU
+/// work sized in iterations runs one task at a time on the sequential loop
+/// and on threads (CPython's GIL), `min(workers, cores)` at a time on
+/// processes; waits and work sized in time overlap on any pool; threads
+/// without a GIL are skipped by a CPython that has one; starting pools is
+/// not counted. `None` for a program a crash cuts short.
+pub fn estimate_ms(exp: &Experiment, cores: u32) -> Option<f64> {
+    let task = exp.workload.task();
+    // A crash ends a model's child early, at a moment no figure tells.
+    if exp.workload.python(&Machine::default()).crashes {
+        return None;
+    }
+    let whole = task.python_ms()?;
+    let n = exp.tasks.max(1);
+    let t = if task.splits_one_job() { whole / f64::from(n) } else { whole };
+    let one_at_a_time = task.cpu_bound() && matches!(task.cost(), Cost::Iterations(_));
+    let waves = |at_once: u32| f64::from(n.div_ceil(at_once.clamp(1, n))) * t;
+    let runs = f64::from(exp.repeats + 1);
+    let counts = exp.sweep.as_ref().map_or_else(|| vec![exp.workers], |s| s.workers.clone());
+    let mut ms = 0.0;
+    for w in counts {
+        for m in &exp.models {
+            ms += runs * match m.pool() {
+                Pool::One => f64::from(n) * t,
+                Pool::Threads { gil: false } => 0.0,
+                Pool::Threads { gil: true } if one_at_a_time => f64::from(n) * t,
+                Pool::Threads { gil: true } => waves(w),
+                Pool::Processes | Pool::ProcessPerTask | Pool::ProcessesOfThreads if one_at_a_time => waves(w.min(cores.max(1))),
+                Pool::Processes | Pool::ProcessPerTask | Pool::ProcessesOfThreads => waves(w),
+            };
+        }
+    }
+    Some(ms)
+}
+
+/// The Python panel's sentence on how long the program takes under
+/// CPython: the estimate and what it is estimated from; `None` where it
+/// cannot be estimated.
+pub fn estimate_sentence(exp: &Experiment, cores: u32) -> Option<String> {
+    let ms = estimate_ms(exp, cores)?;
+    let task = exp.workload.task();
+    let per = task.python_ms()? / if task.splits_one_job() { f64::from(exp.tasks.max(1)) } else { 1.0 };
+    let basis = if matches!(task.cost(), Cost::Iterations(_)) {
+        format!("a task takes about {} in CPython's interpreter, measured with {}", crate::text::ms(per), crate::workloads::PYTHON_MEASURED_WITH)
+    } else {
+        format!("its tasks are sized in time: about {} each", crate::text::ms(per))
+    };
+    Some(format!(
+        "Under CPython the complete program takes about {} ({} tasks, {} timed run{} and a warm-up per model{}; estimated: {basis}; starting pools not counted). Your Python and machine may be faster or slower.",
+        crate::text::duration(ms),
+        exp.tasks,
+        exp.repeats,
+        if exp.repeats == 1 { "" } else { "s" },
+        exp.sweep.as_ref().map(|s| format!(" at each of {} worker counts", s.workers.len())).unwrap_or_default(),
+    ))
+}
+
 /// The few lines that matter: the task and `executor.map` over it on each
 /// kind of pool the experiment compares, timed, as the tutorials write it.
 /// `None` where the task needs more than that to run (an input to share
@@ -335,6 +395,36 @@ if __name__ == "__main__":
 mod tests {
     use super::*;
     use crate::workloads::{primes::Primes, Workload};
+
+    #[test]
+    fn the_estimate_adds_up_every_model_s_runs_from_the_measured_speed() {
+        use crate::workloads::count_loop::{CountLoop, PYTHON_NS_PER_ITERATION};
+        let e = Experiment {
+            workload: Workload::Loop(CountLoop { size: 10_000_000 }),
+            tasks: 4,
+            workers: 2,
+            models: vec![Model::Sequential, Model::ThreadsGil, Model::Threads, Model::Processes],
+            repeats: 3,
+            ..Experiment::default()
+        };
+        let task = 10_000_000.0 * PYTHON_NS_PER_ITERATION / 1e6;
+        // 4 runs (a warm-up, 3 repeats): sequential and threads with the GIL
+        // 4 tasks one at a time, threads without a GIL skipped, processes 2
+        // at a time on 2 cores (one at a time on 1).
+        let want = |at_once: f64| 4.0 * (4.0 * task + 4.0 * task + 4.0 / at_once * task);
+        assert!((estimate_ms(&e, 2).unwrap() - want(2.0)).abs() < 1e-6);
+        assert!((estimate_ms(&e, 1).unwrap() - want(1.0)).abs() < 1e-6);
+        let said = estimate_sentence(&e, 2).unwrap();
+        assert!(said.starts_with(&format!("Under CPython the complete program takes about {} (4 tasks, 3 timed runs and a warm-up per model; estimated: a task takes about 273 ms", crate::text::duration(want(2.0)))), "{said}");
+        // Sleeps overlap on any pool; a task of unknown Python speed is not estimated.
+        let sleep = Experiment { workload: Workload::Sleep(crate::workloads::sleep::Sleep { ms: 100 }), ..e.clone() };
+        assert!((estimate_ms(&sleep, 2).unwrap() - 4.0 * (400.0 + 200.0 + 200.0)).abs() < 1e-6);
+        let deadlock = Experiment { workload: Workload::Deadlock(crate::workloads::deadlock::DeadlockTask { hold_ms: 50, watchdog_ms: 1000 }), ..e };
+        assert_eq!(estimate_sentence(&deadlock, 2), None);
+        // Nor a program a crash cuts short.
+        let crash = Experiment { workload: Workload::Crash(crate::workloads::crash::Crash { size: 1000, task: 1 }), ..sleep };
+        assert_eq!(estimate_ms(&crash, 2), None);
+    }
 
     #[test]
     fn the_program_names_the_experiment_and_its_models() {

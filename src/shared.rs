@@ -184,7 +184,7 @@ impl Shared {
             .filter_map(|slot| {
                 let kind = slot.kind.load(Ordering::Acquire);
                 let moment = Moment::decode((kind, slot.a.load(Ordering::Relaxed), slot.b.load(Ordering::Relaxed)))?;
-                Some(Mark { t: f64::from_bits(slot.t.load(Ordering::Relaxed)), label: moment.label() })
+                Some(Mark::run(f64::from_bits(slot.t.load(Ordering::Relaxed)), moment.label()))
             })
             .collect();
         m.sort_by(|a, b| a.t.total_cmp(&b.t));

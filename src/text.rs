@@ -27,6 +27,22 @@ pub fn ms(v: f64) -> String {
     }
 }
 
+/// A longer time as a learner reads it: `850.0` → "850 ms", `4200.0` →
+/// "4.2 s", `42_000.0` → "42 s", `207_000.0` → "3 min 27 s".
+pub fn duration(v: f64) -> String {
+    let s = v / 1000.0;
+    if v < 1000.0 {
+        ms(v)
+    } else if s < 9.95 {
+        format!("{s:.1} s")
+    } else if s < 59.5 {
+        format!("{s:.0} s")
+    } else {
+        let whole = s.round() as u64;
+        format!("{} min {} s", whole / 60, whole % 60)
+    }
+}
+
 /// At most `max` printable characters of untrusted `s`, marked when cut:
 /// what messages echo of input (a link, a message) stays short and plain.
 pub fn clip(s: &str, max: usize) -> String {
@@ -62,6 +78,10 @@ mod tests {
         assert_eq!(ms(1234.5), "1,235 ms");
         assert_eq!(ms(123.4), "123 ms");
         assert_eq!(ms(12.34), "12.3 ms");
+        assert_eq!(duration(850.0), "850 ms");
+        assert_eq!(duration(4_200.0), "4.2 s");
+        assert_eq!(duration(42_000.0), "42 s");
+        assert_eq!(duration(207_000.0), "3 min 27 s");
     }
 
     #[test]

@@ -21,6 +21,9 @@ pub enum State {
     IoWait,
     /// Blocked taking a lock held by another worker (the GIL released).
     LockWait,
+    /// Holding a lock while it waits (sleeps) before its next step, the GIL
+    /// released: what the deadlock's tasks do between their two locks.
+    HoldingLock,
     /// Waiting in `join()` for other workers to finish (the GIL released).
     Joining,
     /// A process being started.
@@ -34,7 +37,7 @@ pub enum State {
 }
 
 impl State {
-    pub const ALL: [State; 9] = [State::Running, State::GilWait, State::IoWait, State::LockWait, State::Joining, State::Spawning, State::Sending, State::Receiving, State::Idle];
+    pub const ALL: [State; 10] = [State::Running, State::GilWait, State::IoWait, State::LockWait, State::HoldingLock, State::Joining, State::Spawning, State::Sending, State::Receiving, State::Idle];
 
     pub fn label(self) -> &'static str {
         match self {
@@ -42,11 +45,29 @@ impl State {
             State::GilWait => "waiting for the GIL",
             State::IoWait => "I/O wait",
             State::LockWait => "waiting for a lock",
+            State::HoldingLock => "holding a lock",
             State::Joining => "waiting in join()",
             State::Spawning => "spawning",
             State::Sending => "sending",
             State::Receiving => "receiving",
             State::Idle => "idle",
+        }
+    }
+
+    /// Its colour on every timeline: colour-blind-safe (Okabe–Ito, then
+    /// Paul Tol's olive and wine), grey for idle.
+    pub fn colour(self) -> &'static str {
+        match self {
+            State::Running => "#0072B2",
+            State::GilWait => "#D55E00",
+            State::IoWait => "#F0E442",
+            State::LockWait => "#009E73",
+            State::HoldingLock => "#882255",
+            State::Joining => "#999933",
+            State::Spawning => "#CC79A7",
+            State::Sending => "#56B4E9",
+            State::Receiving => "#E69F00",
+            State::Idle => "#BBBBBB",
         }
     }
 }
@@ -183,11 +204,27 @@ pub struct Timeline {
     pub marks: Vec<Mark>,
 }
 
-/// A moment on a timeline, with what happened.
+/// A moment on a timeline, with what happened: across every lane ("done
+/// declared", "watchdog"), or in one worker's lane (its process crashed).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Mark {
     pub t: f64,
     pub label: String,
+    /// The lane it happened in; `None`: the whole run.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub worker: Option<u32>,
+}
+
+impl Mark {
+    /// A moment of the whole run.
+    pub fn run(t: f64, label: String) -> Mark {
+        Mark { t, label, worker: None }
+    }
+
+    /// Worker `worker`'s process died at `t` running `task`: the task is lost.
+    pub fn crash(t: f64, worker: u32, task: u32) -> Mark {
+        Mark { t, label: format!("process crashed: task {task} lost"), worker: Some(worker) }
+    }
 }
 
 impl Timeline {

@@ -159,7 +159,13 @@ impl<'a> Worker<'a> {
     /// Blocking I/O, like `time.sleep`: the GIL is released while waiting and
     /// taken again after.
     pub fn io(&mut self, ms: f64) {
-        self.enter(State::IoWait);
+        self.sleep_in(State::IoWait, ms);
+    }
+
+    /// Sleeps `ms` in `state` (the GIL released), like `time.sleep` while
+    /// holding a lock ([`State::HoldingLock`]).
+    pub fn sleep_in(&mut self, state: State, ms: f64) {
+        self.enter(state);
         self.release_gil();
         self.host.sleep_ms(ms);
         self.acquire();

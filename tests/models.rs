@@ -10,6 +10,7 @@ use common::{check, job};
 use threadlab::models::threads::ScopedThreads;
 use threadlab::models::{hybrid, processes, sequential, threads};
 use threadlab::platform::NativeHost;
+use threadlab::trace::State;
 use threadlab::results::{Environment, ModelSummary, Results};
 use threadlab::workloads::data::{self, Data};
 use threadlab::workloads::mixed::{Mixed, Recipe};
@@ -180,7 +181,7 @@ fn unsynchronised_threads_lose_updates_and_atomics_locks_and_processes_do_not() 
 #[test]
 fn opposite_lock_orders_deadlock_the_watchdog_breaks_it_and_one_order_completes() {
     use threadlab::workloads::deadlock::DeadlockTask;
-    let e = Experiment { workload: Workload::Deadlock(DeadlockTask { hold_ms: 30, watchdog_ms: 300 }), tasks: 4, workers: 2, ..Experiment::default() };
+    let e = Experiment { workload: Workload::Deadlock(DeadlockTask { hold_ms: 30, watchdog_ms: 300 }), tasks: 4, workers: 2, trace: true, ..Experiment::default() };
     for gil in [false, true] {
         let run = threads::run(&job(&e), &ScopedThreads(2), &NativeHost, gil);
         let d = run.deadlock.as_ref().expect("two threads taking two locks in opposite orders deadlock");
@@ -196,6 +197,12 @@ fn opposite_lock_orders_deadlock_the_watchdog_breaks_it_and_one_order_completes(
         let fixed: Vec<u64> = run.tasks.iter().filter(|t| t.index >= 2).map(|t| t.value).collect();
         assert_eq!(fixed, vec![3, 4]);
         assert!(check(&run, &e).iter().any(|p| p.starts_with("deadlock: the watchdog stopped 2 waiting tasks")), "{:?}", check(&run, &e));
+        // The timeline says what the workers did: held a lock, then waited
+        // for the other; never "I/O wait".
+        let t = run.timeline.as_ref().expect("traced");
+        let states: Vec<State> = t.lanes.iter().flat_map(|l| l.events.iter().map(|e| e.state)).collect();
+        assert!(states.contains(&State::HoldingLock) && states.contains(&State::LockWait), "{states:?}");
+        assert!(!states.contains(&State::IoWait), "holding a lock is not I/O: {states:?}");
     }
     // Processes each have their own two locks, and the loop takes them in turn.
     let run = processes::run_native(&job(&e)).unwrap();

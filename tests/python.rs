@@ -93,3 +93,67 @@ fn every_short_version_runs_under_cpython() {
     assert!(shown >= 10, "most lessons have a short version ({shown})");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The basis of [`python::estimate_ms`]: CPython's time per iteration of
+/// each CPU workload's cost ([`threadlab::workloads::Cost::Iterations`]),
+/// measured by running its Python task (helpers and body, as the program
+/// has them) one task after another under the machine's `python3`, best of
+/// three. Not a check: run it to measure again (`cargo test --test python
+/// -- --ignored --nocapture`) and copy the figures into the workloads'
+/// `PYTHON_NS_PER_ITERATION` constants with the Python and machine used.
+#[test]
+#[ignore]
+fn measure_cpython_time_per_iteration() {
+    let machine = Machine { cpu_iterations_per_ms: Some(2_000.0) };
+    let cases: Vec<(Workload, u32)> = vec![
+        (Workload::Loop(CountLoop { size: 10_000_000 }), 1),
+        (Workload::Primes(Primes { size: 300_000 }), 1),
+        (Workload::Race(Race { increments: 1_000_000 }), 3),
+        (Workload::Mandelbrot(Mandelbrot { size: 300, iterations: 300 }), 4),
+    ];
+    let dir = std::env::temp_dir().join(format!("threadlab-speed-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let version = Command::new("python3").arg("--version").output().expect("python3 runs");
+    eprintln!("{}", String::from_utf8_lossy(&version.stdout).trim());
+    for (workload, tasks) in cases {
+        let task = workload.python(&machine);
+        let threadlab::workloads::Cost::Iterations(cost) = workload.cost() else { panic!("a CPU workload") };
+        let whole = if workload.task().splits_one_job() { cost } else { cost * f64::from(tasks) };
+        let code = format!(
+            "import sys, threading, time\nTASKS = {tasks}\nREPEATS = 1\n{}\ndef task(i):\n{}\n\nbest = min(\n    (lambda s: ([task(i) for i in range(TASKS)], time.perf_counter() - s)[1])(time.perf_counter())\n    for _ in range(3)\n)\nprint(best * 1000)\n",
+            task.helpers,
+            task.body.trim_end()
+        );
+        let file = dir.join("speed.py");
+        std::fs::write(&file, code).unwrap();
+        let out = Command::new("python3").arg(&file).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let ms: f64 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
+        eprintln!("{}: {ms:.0} ms for {whole:.3e} iterations: {:.2} ns per iteration", workload.describe(), ms * 1e6 / whole);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_panel_s_estimate_is_near_what_cpython_takes() {
+    // The GIL lesson's program, sized for seconds: the estimate (from the
+    // measured speed per iteration) against the program's wall time here.
+    let machine = Machine { cpu_iterations_per_ms: Some(2_000.0) };
+    let mut exp = lessons::find("gil-cpu").expect("the GIL lesson").experiment(2);
+    exp.workload = Workload::Loop(CountLoop { size: 3_000_000 });
+    exp.repeats = 1;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
+    let estimate = python::estimate_ms(&exp, cores).expect("the loop's Python speed is known");
+    assert!(python::estimate_sentence(&exp, cores).unwrap().starts_with("Under CPython the complete program takes about "));
+    let file = std::env::temp_dir().join(format!("threadlab-estimate-{}.py", std::process::id()));
+    std::fs::write(&file, python::program(&exp, &machine)).unwrap();
+    let start = std::time::Instant::now();
+    let out = Command::new("python3").arg(&file).output().expect("python3 runs");
+    let took = start.elapsed().as_secs_f64() * 1000.0;
+    let _ = std::fs::remove_file(&file);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    eprintln!("estimated {estimate:.0} ms, took {took:.0} ms");
+    // Another machine's CPython, a busy machine and starting the pools
+    // (not estimated) move it; an estimate off by more is wrong.
+    assert!(took > 0.5 * estimate && took < 2.5 * estimate + 2_000.0, "estimated {estimate:.0} ms, took {took:.0} ms");
+}

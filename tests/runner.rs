@@ -121,6 +121,9 @@ fn a_crash_fails_the_pools_that_share_it_and_costs_a_process_only_its_task() {
     // The results document names the lost task, as JSON readers see it.
     let doc = serde_json::to_value(procs).unwrap();
     assert_eq!(doc["lost"].as_array().map(|l| l.iter().map(|t| t["index"].as_u64()).collect::<Vec<_>>()), Some(vec![Some(1)]), "{doc}");
+    // Its timeline marks the crash in the lane of the process that died.
+    let marks = &procs.timeline.as_ref().expect("traced").marks;
+    assert!(marks.iter().any(|m| m.label == "process crashed: task 1 lost" && m.worker.is_some()), "{marks:?}");
     let verdict = results.verdict.expect("the crash lesson's claim");
     assert_eq!(verdict.held, Some(true), "{}", verdict.text);
     // The failed pools are gone; the next run starts them afresh and runs.

@@ -80,6 +80,10 @@ impl Task for Convoy {
     fn cost(&self) -> Cost {
         Cost::Ms(self.cpu_ms)
     }
+    /// Sized in time: its Python waits or computes as long.
+    fn python_ms(&self) -> Option<f64> {
+        Some(self.cost().python_ms(0.0))
+    }
     fn validate(&self, exp: &Shape) -> Result<(), ExperimentError> {
         if exp.workers < 2 {
             return Err(ExperimentError::Workload {

@@ -77,6 +77,9 @@ impl Task for Crash {
     fn cost(&self) -> Cost {
         Cost::Iterations(self.size as f64)
     }
+    fn python_ms(&self) -> Option<f64> {
+        Some(self.cost().python_ms(super::count_loop::PYTHON_NS_PER_ITERATION))
+    }
     fn validate(&self, exp: &Shape) -> Result<(), ExperimentError> {
         if self.task >= exp.tasks {
             return Err(ExperimentError::Workload {

@@ -116,7 +116,8 @@ impl Task for DeadlockTask {
         if !shared.take(w, first, watchdog) {
             return GAVE_UP.into();
         }
-        w.io(self.hold_ms as f64);
+        // Holding the first lock (sleeping, the GIL released), not I/O.
+        w.sleep_in(State::HoldingLock, self.hold_ms as f64);
         let value = if shared.take(w, second, watchdog) {
             shared.release(w, second);
             u64::from(index) + 1

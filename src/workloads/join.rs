@@ -112,6 +112,9 @@ impl Task for Join {
     fn cost(&self) -> Cost {
         Cost::Iterations(self.size as f64)
     }
+    fn python_ms(&self) -> Option<f64> {
+        Some(self.cost().python_ms(super::count_loop::PYTHON_NS_PER_ITERATION))
+    }
     fn not_hybrid(&self) -> Option<&'static str> {
         Some("waits for threads of one program")
     }

@@ -59,6 +59,10 @@ impl Task for Mixed {
         let (cpu, io) = self.recipe.totals_ms();
         Cost::Ms(cpu + io)
     }
+    /// Sized in time: its Python waits or computes as long.
+    fn python_ms(&self) -> Option<f64> {
+        Some(self.cost().python_ms(0.0))
+    }
     fn needs_calibration(&self) -> bool {
         true
     }

@@ -9,7 +9,7 @@
 //! Adding a workload is one module implementing [`Kind`] and one line in the
 //! `registry!` call below (see ARCHITECTURE.md, "How to add a workload").
 
-pub use self::task::{Cost, Field, Input, Kind, Machine, Output, Params, PythonTask, Task};
+pub use self::task::{Cost, Field, Input, Kind, Machine, Output, Params, PythonTask, Task, PYTHON_MEASURED_WITH};
 use crate::error::ExperimentError;
 use crate::record::TaskRecord;
 use crate::worker::Worker;

@@ -79,6 +79,11 @@ impl Race {
     }
 }
 
+/// CPython's time per iteration of this task's [`Task::cost`] in its
+/// Python (ns): 17.6 measured ([`super::task::PYTHON_MEASURED_WITH`];
+/// three tasks of 1,000,000 increments, one per phase: 422 ms for 24 million iterations of its cost). The basis of the Python panel's estimate.
+pub const PYTHON_NS_PER_ITERATION: f64 = 17.6;
+
 impl Task for Race {
     fn claim(&self, exp: &Shape) -> Option<Claim> {
         (exp.models.contains(&Model::Threads) || exp.models.contains(&Model::ThreadsGil)).then_some(Claim::RaceCondition)
@@ -126,6 +131,9 @@ impl Task for Race {
     fn cost(&self) -> Cost {
         // A locked increment costs a few loop iterations.
         Cost::Iterations(self.increments as f64 * 8.0)
+    }
+    fn python_ms(&self) -> Option<f64> {
+        Some(self.cost().python_ms(PYTHON_NS_PER_ITERATION))
     }
     fn not_hybrid(&self) -> Option<&'static str> {
         Some("compares threads sharing a counter with processes that cannot")

@@ -37,6 +37,10 @@ impl Task for Sleep {
     fn cost(&self) -> Cost {
         Cost::Ms(self.ms)
     }
+    /// Sized in time: its Python waits or computes as long.
+    fn python_ms(&self) -> Option<f64> {
+        Some(self.cost().python_ms(0.0))
+    }
     fn run(&self, _: &Machine, index: u32, w: &mut Worker) -> Output {
         w.io(self.ms as f64);
         u64::from(index).into()

@@ -114,7 +114,23 @@ pub trait Task {
     /// The same task in Python (see [`crate::python`]): returning the same
     /// value as [`Task::run`] wherever [`Task::expected`] has one.
     fn python(&self, machine: &Machine) -> PythonTask;
+    /// About how long its Python takes under CPython (ms; the whole job's
+    /// when [`Task::splits_one_job`]), for [`crate::python::estimate_ms`]:
+    /// [`Cost::python_ms`] at the CPython speed measured for it (its
+    /// module's `PYTHON_NS_PER_ITERATION`, see [`PYTHON_MEASURED_WITH`]), or
+    /// its milliseconds when sized in time. `None`: not known (no estimate).
+    fn python_ms(&self) -> Option<f64> {
+        None
+    }
 }
+
+/// What the workloads' `PYTHON_NS_PER_ITERATION` figures were measured
+/// with: each workload's Python task (as the program has it) run one task
+/// after another, best of three, by `measure_cpython_time_per_iteration`
+/// in `tests/python.rs` (`cargo test --test python -- --ignored
+/// --nocapture`). Another CPython or machine runs faster or slower: an
+/// estimate, said as one.
+pub const PYTHON_MEASURED_WITH: &str = "CPython 3.11.7 on a 2-core x86-64 Linux virtual machine";
 
 /// A task in Python: module-level `helpers` (may be empty) and the `body`
 /// of `def task(i):`, each line indented by four spaces.
@@ -161,6 +177,18 @@ pub enum Cost {
     Iterations(f64),
     /// About this many milliseconds, by design (waits, timed work).
     Ms(u64),
+}
+
+impl Cost {
+    /// What it takes under CPython (ms): `ns_per_iteration` for each of its
+    /// iterations, or its milliseconds (work sized in time takes as long in
+    /// Python).
+    pub fn python_ms(self, ns_per_iteration: f64) -> f64 {
+        match self {
+            Cost::Iterations(n) => n * ns_per_iteration / 1e6,
+            Cost::Ms(ms) => ms as f64,
+        }
+    }
 }
 
 /// What one task returns.

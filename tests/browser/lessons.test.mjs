@@ -89,6 +89,15 @@ test('the crash lesson: threads lose everything, processes only the crashed task
   assert.match(by.processes.check, /5 of 6 correct/);
   assert.equal(await page.getAttribute('.verdict', 'data-held'), 'true');
   assert.match(await page.textContent('.verdict-text'), /processes lost only task 1: the pool replaced that worker and the other 5 tasks completed/);
+  // The crash is marked where it happened: in the lane of the process that died.
+  const crash = page.locator('.timeline[data-model=processes] .tl-lane-mark');
+  assert.equal(await crash.count(), 1, 'one crash marked');
+  assert.match(await crash.getAttribute('aria-label'), /^process crashed: task 1 lost at [\d.,]+ ms$/);
+  const lane = await crash.getAttribute('data-worker');
+  const box = await crash.boundingBox();
+  const laneBox = await page.locator(`.timeline[data-model=processes] g.lane[data-worker="${lane}"] rect`).first().boundingBox();
+  assert.ok(box.y < laneBox.y + laneBox.height && box.y + box.height > laneBox.y, 'the cross sits in its lane');
+  assert.match(await page.textContent('.timeline[data-model=processes] .tl-marks'), new RegExp(`✕ worker ${lane}: process crashed: task 1 lost at`));
   // The page is intact and every model runs again, on fresh pools.
   await page.selectOption('#workload', 'loop');
   await page.fill('#size', '1000000');
@@ -113,6 +122,8 @@ test('the results JSON carries the verdict, and the Python of any experiment is 
   assert.match(code, /TASKS = 3\n/);
   // The page shows the Python of the experiment it shows.
   await page.click('.python > summary');
+  // How long it takes under CPython: estimated, and saying from what.
+  assert.match(await page.textContent('.python-estimate'), /^Under CPython the complete program takes about [\d.,]+ (ms|s|min \d+ s) \(\d+ tasks, \d+ timed runs? and a warm-up per model; estimated: a task takes about [\d.,]+ ms in CPython's interpreter, measured with CPython 3\.\d+/);
   // The few lines that matter first, the complete program a click away.
   const short = await page.textContent('.python-short code');
   assert.match(short, /def task\(i\):/);

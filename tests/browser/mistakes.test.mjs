@@ -62,6 +62,19 @@ test('the deadlock lesson: the watchdog breaks it, the page shows who waits for 
   assert.match(await page.textContent('.verdict-text'), /then, taking the locks in one order \(A before B\), every task completed\. Processes each had their own two locks/);
   // Waiting for a lock shows on the timeline.
   assert.ok((await page.locator('.timeline[data-model=threads_gil] rect.lockwait').count()) > 0);
+  // Holding the first lock is its own state, not "I/O wait": in the lanes,
+  // the legend and the lane's details under the pointer.
+  const tl = page.locator('.timeline[data-model=threads_gil]');
+  assert.ok((await tl.locator('rect.holdinglock').count()) > 0, 'holding a lock is drawn');
+  const legend = await tl.locator('.legend li').allTextContents();
+  assert.ok(legend.includes('holding a lock') && legend.includes('waiting for a lock'), legend.join(' | '));
+  assert.ok(!legend.includes('I/O wait'), `no I/O in the deadlock: ${legend.join(' | ')}`);
+  // The widest of each (a sliver may sit where the lane has not started).
+  const widest = async (rects) => rects.nth(await rects.evaluateAll((rs) => { const w = rs.map((r) => Number(r.getAttribute('width'))); return w.indexOf(Math.max(...w)); }));
+  await (await widest(tl.locator('rect.holdinglock'))).hover();
+  assert.match(await tl.locator('.tl-details').textContent(), /^worker \d · task \d · holding a lock · /);
+  await (await widest(tl.locator('rect.lockwait'))).hover();
+  assert.match(await tl.locator('.tl-details').textContent(), /^worker \d · task \d · waiting for a lock · /);
   // The next run of any model works, on the same page.
   await page.selectOption('#workload', 'loop');
   await page.fill('#size', '1000000');

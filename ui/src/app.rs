@@ -10,7 +10,7 @@ use crate::components::picture::MandelbrotPictures;
 use crate::components::Run;
 use std::rc::Rc;
 use crate::components::export::Export;
-use crate::components::scaling::scaling_chart;
+use crate::components::scaling::ScalingChart;
 use crate::components::python::PythonCode;
 use crate::components::share::Share;
 use crate::components::sweep::IntervalSweep;
@@ -41,7 +41,9 @@ fn partial_note(r: &Results) -> Html {
 fn measured(r: &Rc<Results>) -> Html {
     html! {
         <>
-            { scaling_chart(r) }
+            if !r.sweep.is_empty() {
+                <ScalingChart results={Run(r.clone())} />
+            }
             { bar_chart(r) }
             <MandelbrotPictures results={Run(r.clone())} />
             { results_table(r) }
@@ -199,7 +201,7 @@ pub fn app() -> Html {
     let results = state.results.as_ref().filter(|_| lab::HERE);
     let question = lesson.map(|l| html! { <p class="lesson-question"><span>{ "Lesson: " }</span>{ l.question }</p> });
     let verdict = results.and_then(|r| r.verdict.as_ref()).map(verdict_box);
-    let python = experiment.clone().map(|e| html! { <PythonCode experiment={e} machine={runner::known_machine()} /> });
+    let python = experiment.clone().map(|e| html! { <PythonCode experiment={e} machine={runner::known_machine()} cores={state.environment.cores} /> });
     // Timelines on one axis (the longest run's), or each on its own.
     let shared_axis = use_state(|| true);
     let toggle_axis = {

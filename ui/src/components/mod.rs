@@ -50,3 +50,41 @@ pub fn swatch(colour: &str) -> yew::Html {
         <svg class="swatch" viewBox="0 0 1 1" aria-hidden="true" focusable="false"><rect width="1" height="1" fill={colour.to_string()} /></svg>
     }
 }
+
+/// The width (CSS px) to lay a chart out for: the width `node` has on the
+/// page, at least `least` and at most `wide`. A chart drawn as wide as it is
+/// shown keeps its words at their CSS size; only a wider screen scales the
+/// `wide` drawing up. Follows the element as it resizes (a phone turned).
+#[yew::hook]
+pub fn use_fit_width(node: &yew::NodeRef, wide: f64, least: f64) -> f64 {
+    use wasm_bindgen::{closure::Closure, JsCast};
+    let first = if crate::page::narrow() { least.max(340.0).min(wide) } else { wide };
+    let width = yew::use_state_eq(|| first);
+    {
+        let (node, width) = (node.clone(), width.clone());
+        yew::use_effect_with(node.clone(), move |_| {
+            let fit = move |w: f64| (w > 0.0).then(|| w.floor().clamp(least, wide));
+            let el = node.cast::<web_sys::Element>();
+            if let Some(w) = el.as_ref().and_then(|e| fit(e.client_width() as f64)) {
+                width.set(w);
+            }
+            let observer = el.and_then(|el| {
+                let (measured, width) = (el.clone(), width.clone());
+                let callback = Closure::<dyn Fn()>::new(move || {
+                    if let Some(w) = fit(measured.client_width() as f64) {
+                        width.set(w);
+                    }
+                });
+                let observer = web_sys::ResizeObserver::new(callback.as_ref().unchecked_ref()).ok()?;
+                observer.observe(&el);
+                Some((observer, callback))
+            });
+            move || {
+                if let Some((observer, _callback)) = observer {
+                    observer.disconnect();
+                }
+            }
+        });
+    }
+    *width
+}

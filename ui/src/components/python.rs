@@ -9,17 +9,23 @@ use yew::prelude::*;
 pub struct Props {
     pub experiment: Experiment,
     pub machine: Machine,
+    /// This machine's cores: how many processes CPython would run at once.
+    pub cores: u32,
 }
 
 #[function_component(PythonCode)]
 pub fn python_code(p: &Props) -> Html {
     let code = python::program(&p.experiment, &p.machine);
     let short = python::short(&p.experiment, &p.machine);
+    let estimate = python::estimate_sentence(&p.experiment, p.cores);
     let race = matches!(p.experiment.workload, threadlab::Workload::Race(_));
     html! {
         <details class="python">
             <summary>{ "The same experiment in Python" }</summary>
             <p class="hint">{ "Both run as they stand (python3 experiment.py) and do the same amount of work as the page: CPython's interpreter runs a loop far slower than the page's WebAssembly, so expect them to take longer. The tests run both under CPython; the complete program returns the same values as the page." }</p>
+            if let Some(estimate) = estimate {
+                <p class="python-estimate" role="note">{ estimate }</p>
+            }
             if race {
                 <p class="note" role="note">{ "Under CPython 3.10 and later, with the GIL, this program rarely loses an update at counter += 1: the interpreter hands the GIL over only at a few points (a loop's jump back, a call), hardly ever between the read and the write of +=. ThreadLab's simulated GIL may hand over between any two steps, as older CPython could, so the race shows here; without a GIL (free-threaded Python 3.13t, and ThreadLab's threads without the GIL) it shows on any machine with two cores." }</p>
             }

@@ -2,16 +2,19 @@
 //! (median, with the spread of the repeats as a whisker), the ideal
 //! (y = x: twice the workers, twice as fast) dashed, the core count
 //! marked; and a table of every count with its wall time and what
-//! starting the workers cost.
+//! starting the workers cost. Drawn as wide as it is shown (its words keep
+//! their size on a phone).
 
 use super::chart::{colour, nice_max};
-use super::ms;
+use super::{ms, use_fit_width, Run};
 use threadlab::results::SweepPoint;
 use threadlab::model::Pool;
 use threadlab::{Model, Results};
 use yew::prelude::*;
 
-const WIDTH: f64 = 720.0;
+/// Drawn this wide at most (a wider screen scales it up), and at least.
+const WIDE: f64 = 720.0;
+const LEAST: f64 = 200.0;
 const HEIGHT: f64 = 280.0;
 const LEFT: f64 = 56.0;
 const RIGHT: f64 = 20.0;
@@ -35,7 +38,21 @@ fn speedups(points: &[SweepPoint], m: Model, base: f64) -> Vec<(u32, f64, f64, f
     points.iter().filter_map(|p| total(p, m).map(|(med, slow, fast)| (p.workers, base / med, base / slow, base / fast))).collect()
 }
 
-pub fn scaling_chart(r: &Results) -> Html {
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub results: Run,
+}
+
+#[function_component(ScalingChart)]
+pub fn scaling_chart(p: &Props) -> Html {
+    let svg = use_node_ref();
+    #[allow(non_snake_case)]
+    let WIDTH = use_fit_width(&svg, WIDE, LEAST);
+    drawn(&p.results, WIDTH, svg)
+}
+
+#[allow(non_snake_case)]
+fn drawn(r: &Results, WIDTH: f64, svg: NodeRef) -> Html {
     let points = &r.sweep;
     if points.is_empty() {
         return html! {};
@@ -62,7 +79,7 @@ pub fn scaling_chart(r: &Results) -> Html {
     let cx = (f64::from(cores) >= smallest && f64::from(cores) <= largest).then(|| x(f64::from(cores)));
     html! {
         <figure class="scaling">
-            <svg viewBox={format!("0 0 {WIDTH} {HEIGHT}")} class="scaling-chart" role="img">
+            <svg ref={svg} viewBox={format!("0 0 {WIDTH} {HEIGHT}")} class="scaling-chart" role="img">
                 <title>{ format!("Speed-up against the number of workers, per model, starting the workers included, over {base_label} with {}", points[0].workers) }</title>
                 { for (0..=4).map(|k| {
                     let v = top * k as f64 / 4.0;
@@ -77,7 +94,12 @@ pub fn scaling_chart(r: &Results) -> Html {
                 if let Some(cx) = cx {
                     <g class="cores">
                         <line x1={cx.to_string()} x2={cx.to_string()} y1={TOP.to_string()} y2={(HEIGHT - BOTTOM).to_string()} />
-                        <text x={(cx + 4.0).to_string()} y={(TOP + 10.0).to_string()}>{ format!("{cores} cores") }</text>
+                        // Beside the line, on its left near the right edge.
+                        if cx > WIDTH - RIGHT - 70.0 {
+                            <text x={(cx - 4.0).to_string()} y={(TOP + 10.0).to_string()} text-anchor="end">{ format!("{cores} cores") }</text>
+                        } else {
+                            <text x={(cx + 4.0).to_string()} y={(TOP + 10.0).to_string()}>{ format!("{cores} cores") }</text>
+                        }
                     </g>
                 }
                 { for points.iter().map(|p| html! {
