@@ -14,10 +14,21 @@ if [ -f "$stamp" ] && [ -z "$(find "${sources[@]}" -newer "$stamp" -print -quit 
   exit 0
 fi
 
+started=$SECONDS
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+
+# wasm-bindgen-cli, installed (once) while the first builds compile: it is
+# needed only after each `cargo build`. Fast when it is there.
+( bash scripts/setup.sh --wasm-bindgen >"$logs/bindgen" 2>&1; echo $? >"$logs/bindgen.done" ) &
+bindgen_ready() {
+  until [ -f "$logs/bindgen.done" ]; do sleep 1; done
+  [ "$(cat "$logs/bindgen.done")" = 0 ] || { cat "$logs/bindgen" >&2; echo "build: installing wasm-bindgen-cli failed" >&2; return 1; }
+}
+
 # All wasm builds use nightly: the threaded one needs -Z build-std, and one
 # toolchain for all keeps the installed targets to one.
 export RUSTUP_TOOLCHAIN=nightly
-started=$SECONDS
 
 # One wasm build: `cargo build` for wasm32, then `wasm-bindgen --target web`
 # (the JS glue for loading it as an ES module, no bundler) into pkg/<out>.
@@ -29,9 +40,12 @@ wasm() {
   local t0=$SECONDS file
   local target="$PWD/target/wasm-$name"
   echo "build: $out …"
-  ( cd "$crate" && CARGO_TARGET_DIR="$target" cargo build --quiet --lib --target wasm32-unknown-unknown --profile "$profile" "$@" )
+  # Cargo's own output (warnings of the nightly flags) only if it fails.
+  ( cd "$crate" && CARGO_TARGET_DIR="$target" cargo build --quiet --lib --target wasm32-unknown-unknown --profile "$profile" "$@" ) >"$logs/$out" 2>&1 \
+    || { cat "$logs/$out" >&2; echo "build: $out failed" >&2; return 1; }
   file=threadlab_ui
   [ "$crate" = engine ] && file=threadlab_engine
+  bindgen_ready
   rm -rf "pkg/$out" # no stale file of an earlier build left beside the new ones
   wasm-bindgen --target web --no-typescript --out-dir "pkg/$out" "$target/wasm32-unknown-unknown/$profile/$file.wasm"
   echo "build: $out done ($((SECONDS - t0)) s)"
@@ -58,22 +72,18 @@ ui_flags="-Z unstable-options -C panic=immediate-abort --remap-path-prefix=${CAR
 ui_std=(-Z build-std=std,panic_abort -Z build-std-features=optimize_for_size)
 
 # Side by side: each build ends in a long single-threaded step (LTO with one
-# codegen unit), so two at once keep both cores busy. Each writes its own
-# log, shown if it fails.
-logs=$(mktemp -d)
-trap 'rm -rf "$logs"' EXIT
-RUSTFLAGS="$threads_flags" wasm threads engine threads release --features threads -Z build-std=panic_abort,std >"$logs/threads" 2>&1 &
+# codegen unit), so two at once keep both cores busy.
+RUSTFLAGS="$threads_flags" wasm threads engine threads release --features threads -Z build-std=panic_abort,std &
 engines=$!
 ( wasm single engine single release \
   && RUSTFLAGS="$ui_flags" wasm ui ui ui ui --features shell "${ui_std[@]}" \
-  && RUSTFLAGS="$ui_flags" wasm ui ui lab ui "${ui_std[@]}" ) >"$logs/rest" 2>&1 &
+  && RUSTFLAGS="$ui_flags" wasm ui ui lab ui "${ui_std[@]}" ) &
 rest=$!
 failed=0
 wait "$engines" || failed=1
-cat "$logs/threads"
 wait "$rest" || failed=1
-cat "$logs/rest"
-[ "$failed" = 0 ] || { echo "build: a wasm build failed (its output is above)" >&2; exit 1; }
+grep -h "wasm-bindgen-cli installed" "$logs/bindgen" || true
+[ "$failed" = 0 ] || exit 1
 
 # binaryen's wasm-opt from npm (Debian's miscompiles threaded modules, see
 # docs/toolchain.md). The features come from each module's target_features

@@ -24,9 +24,13 @@ function chromium() {
     '--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-sync', '--disable-background-networking',
     '--disable-component-update', '--remote-debugging-port=0', `--user-data-dir=${profile}`, 'about:blank',
   ], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const close = () => {
+  // Waits for Chromium to exit before removing its profile (it writes
+  // until then).
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const close = async () => {
     child.kill();
-    rmSync(profile, { recursive: true, force: true });
+    await exited;
+    rmSync(profile, { recursive: true, force: true, maxRetries: 3 });
   };
   return new Promise((resolve, reject) => {
     let text = '';
@@ -74,6 +78,6 @@ export async function lighthouseReport(pages, runs, figure) {
     }
     return out;
   } finally {
-    browser.close();
+    await browser.close();
   }
 }

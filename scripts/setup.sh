@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Installs what building and testing ThreadLab needs, and only what is
 # missing: fast when everything is there. Uses package registries only.
-#   scripts/setup.sh            toolchain + npm packages (npm start)
-#   scripts/setup.sh --browser  also Debian's Chromium (tests, benchmark)
+#   scripts/setup.sh                toolchain + npm packages (npm start)
+#   scripts/setup.sh --browser      also Debian's browsers (tests, benchmark)
+#   scripts/setup.sh --wasm-bindgen only wasm-bindgen-cli: scripts/build.sh
+#                                   runs this while its first builds compile
+#                                   (wasm-bindgen is needed only after them)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -25,10 +28,17 @@ rustup target list --installed --toolchain stable 2>/dev/null | grep -qx 'wasm32
   || { say "adding the wasm32-wasip1 target to stable"; rustup target add wasm32-wasip1 --toolchain stable; }
 
 # No --locked: one locked dependency of wasm-bindgen-cli is missing from the
-# registry mirror (docs/toolchain.md).
-if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
-  say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (a few minutes, once)"
-  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+# registry mirror (docs/toolchain.md). Only the one binary the build runs
+# (not the test runner or wasm2es6js), at opt-level 1: it compiles in about
+# half the time, and runs for a second or two a build either way.
+if [ "${1:-}" = "--wasm-bindgen" ]; then
+  if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
+    say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (once, beside the first build)"
+    t0=$SECONDS
+    CARGO_PROFILE_RELEASE_OPT_LEVEL=1 cargo install --quiet wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --bin wasm-bindgen --force
+    say "wasm-bindgen-cli installed ($((SECONDS - t0)) s)"
+  fi
+  exit 0
 fi
 
 if [ ! -d node_modules/playwright-core ] || [ ! -x node_modules/.bin/wasm-opt ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
