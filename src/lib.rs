@@ -49,6 +49,7 @@ pub mod plan;
 pub mod platform;
 pub mod protocol;
 pub mod python;
+pub mod pyvm;
 pub mod record;
 pub mod results;
 pub mod runner;

@@ -1,0 +1,1178 @@
+//! Built-in functions, methods of the built-in types, and the modules
+//! `time`, `threading`, `math` (and `random`, seeded per program).
+
+use std::sync::{Arc, Mutex};
+
+use num_bigint::BigInt;
+use num_integer::Integer;
+use num_traits::{Signed, Zero};
+
+use super::ast::BinOp;
+use super::error::ExcKind;
+use super::format::{collect_plain, format_value};
+use super::host::Host;
+use super::ops;
+use super::value::*;
+
+/// What a built-in needs from the VM: calling Python functions (a `key=`),
+/// the eval breaker inside long loops, and the host's effects.
+pub trait Caller {
+    fn call(&mut self, f: &Value, args: Vec<Value>) -> R<Value>;
+    fn tick(&mut self) -> R<()>;
+    fn host(&mut self) -> &mut dyn Host;
+}
+
+const NAMES: &[&str] = &[
+    "print", "len", "sum", "min", "max", "abs", "enumerate", "zip", "sorted", "reversed", "isinstance", "repr", "round", "divmod", "pow", "any", "all", "map", "filter", "iter", "next", "ord", "chr", "hex", "bin", "oct", "hash", "callable", "format",
+];
+
+/// A name's built-in value, if it has one (looked up when a global is unset).
+pub fn lookup(name: &str) -> Option<Value> {
+    if let Some(n) = NAMES.iter().find(|n| **n == name) {
+        return Some(Value::Builtin(n));
+    }
+    let t = match name {
+        "int" => Type::Int,
+        "float" => Type::Float,
+        "bool" => Type::Bool,
+        "str" => Type::Str,
+        "list" => Type::List,
+        "tuple" => Type::Tuple,
+        "dict" => Type::Dict,
+        "set" => Type::Set,
+        "range" => Type::Range,
+        "type" => Type::Object,
+        "object" => Type::Object,
+        _ => return ExcKind::from_name(name).map(|k| Value::Type(Type::Exc(k))),
+    };
+    Some(Value::Type(t))
+}
+
+pub fn module_attr(m: Module, name: &str) -> R<Value> {
+    let v = match (m, name) {
+        (Module::Time, "sleep" | "perf_counter" | "time" | "monotonic" | "perf_counter_ns" | "time_ns") => Value::Builtin(leak(m, name)),
+        (Module::Threading, "Lock" | "RLock" | "current_thread" | "get_ident") => Value::Builtin(leak(m, name)),
+        (Module::Math, "pi") => Value::Float(std::f64::consts::PI),
+        (Module::Math, "e") => Value::Float(std::f64::consts::E),
+        (Module::Math, "tau") => Value::Float(std::f64::consts::TAU),
+        (Module::Math, "inf") => Value::Float(f64::INFINITY),
+        (Module::Math, "nan") => Value::Float(f64::NAN),
+        (Module::Math, "sqrt" | "floor" | "ceil" | "log" | "log2" | "log10" | "exp" | "sin" | "cos" | "tan" | "atan" | "atan2" | "hypot" | "isqrt" | "gcd" | "factorial" | "fabs" | "pow" | "trunc" | "isclose") => Value::Builtin(leak(m, name)),
+        (Module::Random, "random" | "seed" | "randint" | "choice" | "uniform" | "shuffle" | "randrange") => Value::Builtin(leak(m, name)),
+        _ => return Err(exc(ExcKind::AttributeError, format!("module '{}' has no attribute '{name}'", m.name()))),
+    };
+    Ok(v)
+}
+
+/// The qualified names of module functions, as static strings.
+fn leak(m: Module, name: &str) -> &'static str {
+    const Q: &[&str] = &[
+        "time.sleep", "time.perf_counter", "time.time", "time.monotonic", "time.perf_counter_ns", "time.time_ns", "threading.Lock", "threading.RLock", "threading.current_thread", "threading.get_ident", "math.sqrt", "math.floor", "math.ceil", "math.log", "math.log2", "math.log10", "math.exp", "math.sin", "math.cos", "math.tan", "math.atan", "math.atan2", "math.hypot", "math.isqrt", "math.gcd", "math.factorial", "math.fabs", "math.pow", "math.trunc", "math.isclose", "random.random", "random.seed", "random.randint", "random.choice", "random.uniform", "random.shuffle", "random.randrange",
+    ];
+    let full = format!("{}.{name}", m.name());
+    Q.iter().find(|q| **q == full).copied().unwrap_or("?")
+}
+
+/// An iterator over `v`.
+pub fn iter_of(v: &Value) -> R<Iter> {
+    Ok(match v {
+        Value::Range(r) => Iter::Range { cur: r.start, left: r.len(), step: r.step },
+        Value::List(l) => Iter::List { list: l.clone(), idx: 0 },
+        Value::Tuple(t) => Iter::Items { items: t.clone(), idx: 0 },
+        Value::Str(s) => Iter::Chars { s: s.clone(), pos: 0 },
+        Value::Dict(d) | Value::Set(d) => Iter::Items { items: d.lock().keys().into(), idx: 0 },
+        Value::Iter(it) => (**it).clone(),
+        Value::SharedIter(it) => {
+            // Drain it: shared iterators are consumed as Python's are.
+            let mut g = it.lock().unwrap_or_else(|e| e.into_inner());
+            let mut items = Vec::new();
+            while let Some(x) = g.next() {
+                items.push(x);
+            }
+            Iter::Items { items: items.into(), idx: 0 }
+        }
+        other => return Err(type_error(format!("'{}' object is not iterable", other.type_name()))),
+    })
+}
+
+fn items_of(c: &mut dyn Caller, v: &Value) -> R<Vec<Value>> {
+    let mut it = iter_of(v)?;
+    let mut out = Vec::new();
+    while let Some(x) = it.next() {
+        if out.len() % 4096 == 4095 {
+            c.tick()?;
+        }
+        out.push(x);
+    }
+    Ok(out)
+}
+
+fn arity(name: &str, args: &[Value], lo: usize, hi: usize) -> R<()> {
+    if args.len() < lo || args.len() > hi {
+        let short = name.rsplit('.').next().unwrap_or(name);
+        return Err(type_error(if lo == hi { format!("{short}() takes exactly {lo} argument{} ({} given)", if lo == 1 { "" } else { "s" }, args.len()) } else if args.len() < lo { format!("{short} expected at least {lo} argument{}, got {}", if lo == 1 { "" } else { "s" }, args.len()) } else { format!("{short} expected at most {hi} arguments, got {}", args.len()) }));
+    }
+    Ok(())
+}
+
+fn kwarg(kw: &mut Vec<(Arc<str>, Value)>, name: &str) -> Option<Value> {
+    let i = kw.iter().position(|(k, _)| &**k == name)?;
+    Some(kw.remove(i).1)
+}
+
+fn sort_values(c: &mut dyn Caller, items: &mut Vec<Value>, key: Option<Value>, reverse: bool) -> R<()> {
+    let keys: Vec<Value> = match &key {
+        Some(f) if !matches!(f, Value::None) => items.iter().map(|x| c.call(f, vec![x.clone()])).collect::<R<_>>()?,
+        _ => items.clone(),
+    };
+    let mut idx: Vec<usize> = (0..items.len()).collect();
+    let mut err = None;
+    idx.sort_by(|&a, &b| {
+        let o = ops::cmp(&keys[a], &keys[b], "<").unwrap_or_else(|e| {
+            err.get_or_insert(e);
+            std::cmp::Ordering::Equal
+        });
+        if reverse {
+            o.reverse()
+        } else {
+            o
+        }
+    });
+    if let Some(e) = err {
+        return Err(e);
+    }
+    let old = std::mem::take(items);
+    *items = idx.into_iter().map(|i| old[i].clone()).collect();
+    Ok(())
+}
+
+fn min_max(c: &mut dyn Caller, name: &str, args: Vec<Value>, kw: &mut Vec<(Arc<str>, Value)>) -> R<Value> {
+    let key = kwarg(kw, "key");
+    let default = kwarg(kw, "default");
+    let items = if args.len() == 1 { items_of(c, &args[0])? } else { args };
+    let mut best: Option<(Value, Value)> = None;
+    for x in items {
+        let k = match &key {
+            Some(f) => c.call(f, vec![x.clone()])?,
+            None => x.clone(),
+        };
+        let better = match &best {
+            None => true,
+            Some((bk, _)) => {
+                let o = ops::cmp(&k, bk, if name == "min" { "<" } else { ">" })?;
+                if name == "min" {
+                    o == std::cmp::Ordering::Less
+                } else {
+                    o == std::cmp::Ordering::Greater
+                }
+            }
+        };
+        if better {
+            best = Some((k, x));
+        }
+    }
+    match (best, default) {
+        (Some((_, v)), _) => Ok(v),
+        (None, Some(d)) => Ok(d),
+        _ => Err(exc(ExcKind::ValueError, format!("{name}() arg is an empty sequence"))),
+    }
+}
+
+fn round_half_even(x: f64) -> f64 {
+    let r = x.round();
+    if (x - x.trunc()).abs() == 0.5 {
+        2.0 * (x / 2.0).round()
+    } else {
+        r
+    }
+}
+
+/// Call the built-in `name`.
+pub fn call(c: &mut dyn Caller, name: &'static str, args: Vec<Value>, mut kw: Vec<(Arc<str>, Value)>) -> R<Value> {
+    let r = call_inner(c, name, args, &mut kw)?;
+    if let Some((k, _)) = kw.first() {
+        return Err(type_error(format!("{}() got an unexpected keyword argument '{k}'", name.rsplit('.').next().unwrap_or(name))));
+    }
+    Ok(r)
+}
+
+fn call_inner(c: &mut dyn Caller, name: &'static str, args: Vec<Value>, kw: &mut Vec<(Arc<str>, Value)>) -> R<Value> {
+    let f1 = |args: &[Value]| -> R<f64> {
+        arity(name, args, 1, 1)?;
+        args[0].as_f64()
+    };
+    Ok(match name {
+        "print" => {
+            let sep = kwarg(kw, "sep").filter(|v| !matches!(v, Value::None)).map(|v| v.to_str()).unwrap_or(" ".into());
+            let end = kwarg(kw, "end").filter(|v| !matches!(v, Value::None)).map(|v| v.to_str()).unwrap_or("\n".into());
+            kwarg(kw, "flush");
+            for a in &args {
+                if let Value::Big(b) = a {
+                    big_to_string(b)?;
+                }
+            }
+            let mut s = args.iter().map(Value::to_str).collect::<Vec<_>>().join(&sep);
+            s.push_str(&end);
+            c.host().print(&s);
+            Value::None
+        }
+        "len" => {
+            arity(name, &args, 1, 1)?;
+            Value::Int(ops::len(&args[0])? as i64)
+        }
+        "sum" => {
+            arity(name, &args, 1, 2)?;
+            let mut acc = args.get(1).cloned().or_else(|| kwarg(kw, "start")).unwrap_or(Value::Int(0));
+            if let Value::Range(r) = &args[0] {
+                // Closed form for an int range.
+                let n = BigInt::from(r.len());
+                if let Value::Int(_) | Value::Big(_) = acc {
+                    let first = BigInt::from(r.start);
+                    let total = &n * &first + BigInt::from(r.step) * &n * (&n - 1) / 2;
+                    return ops::binary(BinOp::Add, &acc, &int_of(total));
+                }
+            }
+            let mut it = iter_of(&args[0])?;
+            let mut k = 0u32;
+            while let Some(x) = it.next() {
+                acc = ops::binary(BinOp::Add, &acc, &x)?;
+                k += 1;
+                if k % 4096 == 0 {
+                    c.tick()?;
+                }
+            }
+            acc
+        }
+        "min" | "max" => min_max(c, name, args, kw)?,
+        "abs" => {
+            arity(name, &args, 1, 1)?;
+            match &args[0] {
+                Value::Int(i) => i.checked_abs().map(Value::Int).unwrap_or_else(|| int_of(BigInt::from(*i).abs())),
+                Value::Bool(b) => Value::Int(*b as i64),
+                Value::Big(b) => int_of(b.abs()),
+                Value::Float(f) => Value::Float(f.abs()),
+                o => return Err(type_error(format!("bad operand type for abs(): '{}'", o.type_name()))),
+            }
+        }
+        "enumerate" => {
+            let start = args.get(1).cloned().or_else(|| kwarg(kw, "start")).map(|v| v.as_i64()).transpose()?.unwrap_or(0);
+            arity(name, &args, 1, 2)?;
+            Value::SharedIter(Arc::new(Mutex::new(Iter::Enumerate { inner: Box::new(iter_of(&args[0])?), n: start })))
+        }
+        "zip" => Value::SharedIter(Arc::new(Mutex::new(Iter::Zip(args.iter().map(iter_of).collect::<R<_>>()?)))),
+        "sorted" => {
+            arity(name, &args, 1, 1)?;
+            let mut items = items_of(c, &args[0])?;
+            let key = kwarg(kw, "key");
+            let reverse = kwarg(kw, "reverse").is_some_and(|v| v.truthy());
+            sort_values(c, &mut items, key, reverse)?;
+            Value::list(items)?
+        }
+        "reversed" => {
+            arity(name, &args, 1, 1)?;
+            let mut items = collect_plain(&args[0])?;
+            items.reverse();
+            Value::SharedIter(Arc::new(Mutex::new(Iter::Items { items: items.into(), idx: 0 })))
+        }
+        "isinstance" => {
+            arity(name, &args, 2, 2)?;
+            let types = match &args[1] {
+                Value::Tuple(t) => t.to_vec(),
+                o => vec![o.clone()],
+            };
+            let t = args[0].type_of();
+            Value::Bool(types.iter().any(|ty| match ty {
+                Value::Type(Type::Int) => matches!(t, Type::Int | Type::Bool),
+                Value::Type(Type::Object) => true,
+                Value::Type(Type::Exc(k)) => matches!(t, Type::Exc(e) if e.is_subclass(*k)),
+                Value::Type(x) => *x == t,
+                _ => false,
+            }))
+        }
+        "repr" => {
+            arity(name, &args, 1, 1)?;
+            Value::Str(args[0].repr().into())
+        }
+        "format" => {
+            arity(name, &args, 1, 2)?;
+            let spec = args.get(1).map(|v| v.to_str()).unwrap_or_default();
+            Value::Str(format_value(&args[0], &spec)?.into())
+        }
+        "round" => {
+            arity(name, &args, 1, 2)?;
+            let nd = args.get(1).cloned().or_else(|| kwarg(kw, "ndigits")).filter(|v| !matches!(v, Value::None));
+            match (&args[0], nd) {
+                (Value::Float(f), None) => {
+                    let r = round_half_even(*f);
+                    if !r.is_finite() {
+                        return Err(exc(ExcKind::OverflowError, "cannot convert float infinity to integer"));
+                    }
+                    <BigInt as num_traits::FromPrimitive>::from_f64(r).map(int_of).unwrap_or(Value::Int(0))
+                }
+                (Value::Float(f), Some(n)) => {
+                    let n = n.as_i64()?;
+                    // Round through the decimal text, as CPython does (correctly rounded).
+                    let s = format!("{:.*}", n.clamp(0, 300) as usize, f);
+                    if n >= 0 {
+                        Value::Float(s.parse().unwrap_or(*f))
+                    } else {
+                        let p = 10f64.powi((-n) as i32);
+                        Value::Float(round_half_even(f / p) * p)
+                    }
+                }
+                (v, None) if v.num().is_some() => ops::unary(super::ast::UnOp::Pos, v)?,
+                (v, Some(n)) if v.num().is_some() => {
+                    let n = n.as_i64()?;
+                    if n >= 0 {
+                        ops::unary(super::ast::UnOp::Pos, v)?
+                    } else {
+                        let p = num_traits::pow(BigInt::from(10), (-n) as usize);
+                        let x = v.as_bigint().unwrap_or_default();
+                        let (q, r) = x.div_mod_floor(&p);
+                        let twice = &r * 2;
+                        let q = if twice > p || (twice == p && q.is_odd()) { q + 1 } else { q };
+                        int_of(q * p)
+                    }
+                }
+                (v, _) => return Err(type_error(format!("type {} doesn't define __round__ method", v.type_name()))),
+            }
+        }
+        "divmod" => {
+            arity(name, &args, 2, 2)?;
+            Value::tuple(vec![ops::binary(BinOp::FloorDiv, &args[0], &args[1])?, ops::binary(BinOp::Mod, &args[0], &args[1])?])
+        }
+        "pow" => {
+            arity(name, &args, 2, 3)?;
+            if let Some(m) = args.get(2) {
+                let (b, e, m) = match (args[0].as_bigint(), args[1].as_bigint(), m.as_bigint()) {
+                    (Some(b), Some(e), Some(m)) => (b, e, m),
+                    _ => return Err(type_error("pow() 3rd argument not allowed unless all arguments are integers")),
+                };
+                if m.is_zero() {
+                    return Err(exc(ExcKind::ValueError, "pow() 3rd argument cannot be 0"));
+                }
+                if e.is_negative() {
+                    return Err(exc(ExcKind::ValueError, "base is not invertible for the given modulus"));
+                }
+                let r = b.modpow(&e, &m);
+                let r = if !r.is_zero() && (r.is_negative() != m.is_negative()) { r + &m } else { r };
+                int_of(r)
+            } else {
+                ops::binary(BinOp::Pow, &args[0], &args[1])?
+            }
+        }
+        "any" | "all" => {
+            arity(name, &args, 1, 1)?;
+            let mut it = iter_of(&args[0])?;
+            let want = name == "any";
+            while let Some(x) = it.next() {
+                if x.truthy() == want {
+                    return Ok(Value::Bool(want));
+                }
+            }
+            Value::Bool(!want)
+        }
+        "map" => {
+            arity(name, &args, 2, 8)?;
+            let mut its: Vec<Iter> = args[1..].iter().map(iter_of).collect::<R<_>>()?;
+            let mut out = Vec::new();
+            'outer: loop {
+                let mut a = Vec::new();
+                for it in its.iter_mut() {
+                    match it.next() {
+                        Some(x) => a.push(x),
+                        None => break 'outer,
+                    }
+                }
+                out.push(c.call(&args[0], a)?);
+            }
+            Value::SharedIter(Arc::new(Mutex::new(Iter::Items { items: out.into(), idx: 0 })))
+        }
+        "filter" => {
+            arity(name, &args, 2, 2)?;
+            let mut out = Vec::new();
+            for x in items_of(c, &args[1])? {
+                let keep = if matches!(args[0], Value::None) { x.truthy() } else { c.call(&args[0], vec![x.clone()])?.truthy() };
+                if keep {
+                    out.push(x);
+                }
+            }
+            Value::SharedIter(Arc::new(Mutex::new(Iter::Items { items: out.into(), idx: 0 })))
+        }
+        "iter" => {
+            arity(name, &args, 1, 1)?;
+            match &args[0] {
+                Value::SharedIter(_) => args[0].clone(),
+                v => Value::SharedIter(Arc::new(Mutex::new(iter_of(v)?))),
+            }
+        }
+        "next" => {
+            arity(name, &args, 1, 2)?;
+            match &args[0] {
+                Value::SharedIter(it) => match it.lock().unwrap_or_else(|e| e.into_inner()).next() {
+                    Some(v) => v,
+                    None => match args.get(1) {
+                        Some(d) => d.clone(),
+                        None => return Err(exc(ExcKind::StopIteration, "")),
+                    },
+                },
+                o => return Err(type_error(format!("'{}' object is not an iterator", o.type_name()))),
+            }
+        }
+        "ord" => {
+            arity(name, &args, 1, 1)?;
+            match &args[0] {
+                Value::Str(s) if s.chars().count() == 1 => Value::Int(s.chars().next().unwrap() as i64),
+                Value::Str(s) => return Err(type_error(format!("ord() expected a character, but string of length {} found", s.chars().count()))),
+                o => return Err(type_error(format!("ord() expected string of length 1, but {} found", o.type_name()))),
+            }
+        }
+        "chr" => {
+            arity(name, &args, 1, 1)?;
+            let i = args[0].as_i64()?;
+            match u32::try_from(i).ok().and_then(char::from_u32) {
+                Some(ch) => Value::str(ch.encode_utf8(&mut [0; 4])),
+                None => return Err(exc(ExcKind::ValueError, "chr() arg not in range(0x110000)")),
+            }
+        }
+        "hex" | "bin" | "oct" => {
+            arity(name, &args, 1, 1)?;
+            let n = args[0].as_bigint().ok_or_else(|| type_error(format!("'{}' object cannot be interpreted as an integer", args[0].type_name())))?;
+            let (radix, p) = match name {
+                "hex" => (16, "0x"),
+                "bin" => (2, "0b"),
+                _ => (8, "0o"),
+            };
+            let s = n.abs().to_str_radix(radix);
+            Value::Str(format!("{}{p}{s}", if n.is_negative() { "-" } else { "" }).into())
+        }
+        "hash" => {
+            arity(name, &args, 1, 1)?;
+            args[0].key()?;
+            match &args[0] {
+                Value::Int(i) => Value::Int(*i),
+                Value::Bool(b) => Value::Int(*b as i64),
+                _ => Value::Int(0),
+            }
+        }
+        "callable" => {
+            arity(name, &args, 1, 1)?;
+            Value::Bool(matches!(args[0], Value::Func(_) | Value::Builtin(_) | Value::Type(_) | Value::Method(_)))
+        }
+        // ---- modules ----
+        "time.sleep" => {
+            let s = f1(&args)?;
+            if s < 0.0 {
+                return Err(exc(ExcKind::ValueError, "sleep length must be non-negative"));
+            }
+            c.host().sleep(s)?;
+            Value::None
+        }
+        "time.perf_counter" | "time.monotonic" => Value::Float(c.host().perf_counter()),
+        "time.perf_counter_ns" => Value::Int((c.host().perf_counter() * 1e9) as i64),
+        "time.time" => Value::Float(c.host().time()),
+        "time.time_ns" => Value::Int((c.host().time() * 1e9) as i64),
+        "threading.Lock" | "threading.RLock" => Value::Lock(Arc::new(LockObj::default())),
+        "threading.current_thread" => Value::Thread(Arc::from(c.host().thread_name())),
+        "threading.get_ident" => Value::Int(c.host().thread_name().bytes().fold(7i64, |h, b| h.wrapping_mul(31).wrapping_add(b as i64)).abs()),
+        "math.sqrt" => {
+            let x = f1(&args)?;
+            if x < 0.0 {
+                return Err(exc(ExcKind::ValueError, "math domain error"));
+            }
+            Value::Float(x.sqrt())
+        }
+        "math.floor" | "math.ceil" | "math.trunc" => {
+            arity(name, &args, 1, 1)?;
+            if let Some(b) = args[0].as_bigint() {
+                return Ok(int_of(b));
+            }
+            let x = args[0].as_f64()?;
+            let r = match name {
+                "math.floor" => x.floor(),
+                "math.ceil" => x.ceil(),
+                _ => x.trunc(),
+            };
+            if !r.is_finite() {
+                return Err(exc(if r.is_nan() { ExcKind::ValueError } else { ExcKind::OverflowError }, "cannot convert float infinity to integer"));
+            }
+            <BigInt as num_traits::FromPrimitive>::from_f64(r).map(int_of).unwrap_or(Value::Int(0))
+        }
+        "math.log" => {
+            arity(name, &args, 1, 2)?;
+            let x = args[0].as_f64()?;
+            if x <= 0.0 {
+                return Err(exc(ExcKind::ValueError, "math domain error"));
+            }
+            match args.get(1) {
+                Some(b) => Value::Float(x.ln() / b.as_f64()?.ln()),
+                None => Value::Float(x.ln()),
+            }
+        }
+        "math.log2" | "math.log10" => {
+            let x = f1(&args)?;
+            if x <= 0.0 {
+                return Err(exc(ExcKind::ValueError, "math domain error"));
+            }
+            Value::Float(if name == "math.log2" { x.log2() } else { x.log10() })
+        }
+        "math.exp" => {
+            let r = f1(&args)?.exp();
+            if r.is_infinite() {
+                return Err(exc(ExcKind::OverflowError, "math range error"));
+            }
+            Value::Float(r)
+        }
+        "math.sin" => Value::Float(f1(&args)?.sin()),
+        "math.cos" => Value::Float(f1(&args)?.cos()),
+        "math.tan" => Value::Float(f1(&args)?.tan()),
+        "math.atan" => Value::Float(f1(&args)?.atan()),
+        "math.fabs" => Value::Float(f1(&args)?.abs()),
+        "math.atan2" | "math.hypot" | "math.pow" => {
+            arity(name, &args, 2, 2)?;
+            let (a, b) = (args[0].as_f64()?, args[1].as_f64()?);
+            Value::Float(match name {
+                "math.atan2" => a.atan2(b),
+                "math.hypot" => a.hypot(b),
+                _ => a.powf(b),
+            })
+        }
+        "math.isclose" => {
+            arity(name, &args, 2, 2)?;
+            let (a, b) = (args[0].as_f64()?, args[1].as_f64()?);
+            let rel = kwarg(kw, "rel_tol").map(|v| v.as_f64()).transpose()?.unwrap_or(1e-9);
+            let abs_tol = kwarg(kw, "abs_tol").map(|v| v.as_f64()).transpose()?.unwrap_or(0.0);
+            Value::Bool(a == b || (a - b).abs() <= (rel * a.abs().max(b.abs())).max(abs_tol))
+        }
+        "math.isqrt" => {
+            arity(name, &args, 1, 1)?;
+            let n = args[0].as_bigint().ok_or_else(|| type_error("'float' object cannot be interpreted as an integer"))?;
+            if n.is_negative() {
+                return Err(exc(ExcKind::ValueError, "isqrt() argument must be nonnegative"));
+            }
+            int_of(n.sqrt())
+        }
+        "math.gcd" => {
+            let mut g = BigInt::zero();
+            for a in &args {
+                g = g.gcd(&a.as_bigint().ok_or_else(|| type_error("'float' object cannot be interpreted as an integer"))?);
+            }
+            int_of(g)
+        }
+        "math.factorial" => {
+            arity(name, &args, 1, 1)?;
+            let n = args[0].as_i64()?;
+            if n < 0 {
+                return Err(exc(ExcKind::ValueError, "factorial() not defined for negative values"));
+            }
+            if n > 100_000 {
+                return Err(exc(ExcKind::MemoryError, ""));
+            }
+            let mut r = BigInt::from(1);
+            for i in 2..=n {
+                r *= i;
+                if i % 1024 == 0 {
+                    c.tick()?;
+                }
+            }
+            int_of(r)
+        }
+        n if n.starts_with("random.") => return Err(exc(ExcKind::NotImplementedError, format!("{n} is not available yet in ThreadLab's Python"))),
+        other => return Err(exc(ExcKind::NotImplementedError, format!("{other}() is not available in ThreadLab's Python"))),
+    })
+}
+
+/// Call a type: `int(x)`, `str(x)`, `list(it)`, `ValueError("msg")`, ...
+pub fn construct(c: &mut dyn Caller, t: Type, args: Vec<Value>, kw: Vec<(Arc<str>, Value)>) -> R<Value> {
+    if let Some((k, _)) = kw.first() {
+        if !(t == Type::Int && &**k == "base") {
+            return Err(type_error(format!("'{k}' is an invalid keyword argument for {}()", t.name())));
+        }
+    }
+    let one = |args: &[Value]| -> R<()> { arity(t.name(), args, 0, 1) };
+    Ok(match t {
+        Type::Exc(kind) => Value::Exc(Arc::new(ExcObj { kind, args, traceback: Mutex::new(Vec::new()) })),
+        Type::Int => {
+            let base = args.get(1).cloned().or_else(|| kw.first().map(|k| k.1.clone()));
+            match (args.first(), base) {
+                (None, _) => Value::Int(0),
+                (Some(Value::Str(s)), b) => {
+                    let base = b.map(|b| b.as_i64()).transpose()?.unwrap_or(10);
+                    if !(base == 0 || (2..=36).contains(&base)) {
+                        return Err(exc(ExcKind::ValueError, "int() base must be >= 2 and <= 36, or 0"));
+                    }
+                    parse_int(s, base as u32)?
+                }
+                (Some(v), None) => match v {
+                    Value::Float(f) => {
+                        if !f.is_finite() {
+                            return Err(exc(if f.is_nan() { ExcKind::ValueError } else { ExcKind::OverflowError }, if f.is_nan() { "cannot convert float NaN to integer" } else { "cannot convert float infinity to integer" }));
+                        }
+                        <BigInt as num_traits::FromPrimitive>::from_f64(f.trunc()).map(int_of).unwrap_or(Value::Int(0))
+                    }
+                    Value::Bool(b) => Value::Int(*b as i64),
+                    Value::Int(_) | Value::Big(_) => v.clone(),
+                    o => return Err(type_error(format!("int() argument must be a string, a bytes-like object or a real number, not '{}'", o.type_name()))),
+                },
+                (Some(_), Some(_)) => return Err(type_error("int() can't convert non-string with explicit base")),
+            }
+        }
+        Type::Float => {
+            one(&args)?;
+            match args.first() {
+                None => Value::Float(0.0),
+                Some(Value::Str(s)) => {
+                    let t = s.trim().replace('_', "");
+                    let v = match t.to_ascii_lowercase().as_str() {
+                        "inf" | "+inf" | "infinity" | "+infinity" => Some(f64::INFINITY),
+                        "-inf" | "-infinity" => Some(f64::NEG_INFINITY),
+                        "nan" | "+nan" | "-nan" => Some(f64::NAN),
+                        other if other.contains(|ch: char| ch.is_ascii_digit()) && !other.contains(|ch: char| ch.is_alphabetic() && ch != 'e') => other.parse().ok(),
+                        _ => None,
+                    };
+                    Value::Float(v.ok_or_else(|| exc(ExcKind::ValueError, format!("could not convert string to float: {}", args[0].repr())))?)
+                }
+                Some(v) => Value::Float(v.as_f64().map_err(|_| type_error(format!("float() argument must be a string or a real number, not '{}'", v.type_name())))?),
+            }
+        }
+        Type::Bool => {
+            one(&args)?;
+            Value::Bool(args.first().is_some_and(|v| v.truthy()))
+        }
+        Type::Str => {
+            one(&args)?;
+            match args.first() {
+                None => Value::str(""),
+                Some(Value::Big(b)) => Value::Str(big_to_string(b)?.into()),
+                Some(v) => Value::Str(v.to_str().into()),
+            }
+        }
+        Type::List => {
+            one(&args)?;
+            Value::list(match args.first() {
+                Some(v) => items_of(c, v)?,
+                None => Vec::new(),
+            })?
+        }
+        Type::Tuple => {
+            one(&args)?;
+            match args.first() {
+                Some(Value::Tuple(_)) => args[0].clone(),
+                Some(v) => Value::tuple(items_of(c, v)?),
+                None => Value::tuple(Vec::new()),
+            }
+        }
+        Type::Set => {
+            one(&args)?;
+            let mut t = Table::default();
+            if let Some(v) = args.first() {
+                for x in items_of(c, v)? {
+                    t.insert(x, Value::None)?;
+                }
+            }
+            Value::Set(DictObj::new(t))
+        }
+        Type::Dict => {
+            one(&args)?;
+            let mut t = Table::default();
+            if let Some(v) = args.first() {
+                if let Value::Dict(d) = v {
+                    for (k, v) in d.lock().iter() {
+                        t.insert(k.clone(), v.clone())?;
+                    }
+                } else {
+                    for pair in items_of(c, v)? {
+                        let kv = collect_plain(&pair)?;
+                        if kv.len() != 2 {
+                            return Err(exc(ExcKind::ValueError, format!("dictionary update sequence element #0 has length {}; 2 is required", kv.len())));
+                        }
+                        t.insert(kv[0].clone(), kv[1].clone())?;
+                    }
+                }
+            }
+            for (k, v) in kw {
+                t.insert(Value::Str(k), v)?;
+            }
+            Value::Dict(DictObj::new(t))
+        }
+        Type::Range => {
+            arity("range", &args, 1, 3)?;
+            let ints: Vec<i64> = args.iter().map(|a| a.as_i64()).collect::<R<_>>()?;
+            let (start, stop, step) = match ints.as_slice() {
+                [s] => (0, *s, 1),
+                [a, b] => (*a, *b, 1),
+                [a, b, s] => (*a, *b, *s),
+                _ => unreachable!(),
+            };
+            if step == 0 {
+                return Err(exc(ExcKind::ValueError, "range() arg 3 must not be zero"));
+            }
+            Value::Range(Arc::new(Range { start, stop, step }))
+        }
+        Type::Object => {
+            arity("type", &args, 1, 1)?;
+            match &args[0] {
+                Value::Exc(e) => Value::Type(Type::Exc(e.kind)),
+                v => Value::Type(v.type_of()),
+            }
+        }
+        _ => return Err(type_error(format!("cannot create '{}' instances", t.name()))),
+    })
+}
+
+fn parse_int(s: &str, base: u32) -> R<Value> {
+    let bad = || exc(ExcKind::ValueError, format!("invalid literal for int() with base {base}: {}", Value::str(s).repr()));
+    let t = s.trim();
+    let (neg, body) = match t.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    let lower = body.to_ascii_lowercase();
+    let (base, digits) = match (base, lower.get(..2)) {
+        (16 | 0, Some("0x")) => (16, &body[2..]),
+        (8 | 0, Some("0o")) => (8, &body[2..]),
+        (2 | 0, Some("0b")) => (2, &body[2..]),
+        (0, _) => (10, body),
+        (b, _) => (b, body),
+    };
+    if digits.is_empty() || digits.starts_with('_') || digits.ends_with('_') || digits.contains("__") {
+        return Err(bad());
+    }
+    if digits.len() > MAX_STR_DIGITS && base == 10 {
+        return Err(exc(ExcKind::ValueError, format!("Exceeds the limit ({MAX_STR_DIGITS} digits) for integer string conversion: value has {} digits; use sys.set_int_max_str_digits() to increase the limit", digits.len())));
+    }
+    let clean: String = digits.chars().filter(|ch| *ch != '_').collect();
+    let v = BigInt::parse_bytes(clean.as_bytes(), base).ok_or_else(bad)?;
+    Ok(int_of(if neg { -v } else { v }))
+}
+
+fn str_arg<'a>(args: &'a [Value], i: usize, meth: &str) -> R<&'a str> {
+    match args.get(i) {
+        Some(Value::Str(s)) => Ok(s),
+        Some(o) => Err(type_error(format!("{meth}() argument must be str, not {}", o.type_name()))),
+        None => Err(type_error(format!("{meth}() takes at least {} argument", i + 1))),
+    }
+}
+
+/// `recv.name(args)` for the built-in types.
+pub fn call_method(c: &mut dyn Caller, recv: &Value, name: &str, args: Vec<Value>, mut kw: Vec<(Arc<str>, Value)>) -> R<Value> {
+    let no_attr = || exc(ExcKind::AttributeError, format!("'{}' object has no attribute '{name}'", recv.type_name()));
+    let n = args.len();
+    let want = |lo: usize, hi: usize| arity(name, &args, lo, hi);
+    Ok(match recv {
+        Value::Str(s) => match name {
+            "upper" => Value::Str(s.to_uppercase().into()),
+            "lower" => Value::Str(s.to_lowercase().into()),
+            "strip" | "lstrip" | "rstrip" => {
+                want(0, 1)?;
+                let chars: Option<Vec<char>> = match args.first() {
+                    Some(Value::Str(cs)) => Some(cs.chars().collect()),
+                    _ => None,
+                };
+                let pat = |ch: char| chars.as_ref().map_or(ch.is_whitespace(), |cs| cs.contains(&ch));
+                Value::str(match name {
+                    "strip" => s.trim_matches(pat),
+                    "lstrip" => s.trim_start_matches(pat),
+                    _ => s.trim_end_matches(pat),
+                })
+            }
+            "split" => {
+                let sep = args.first().cloned().or_else(|| kwarg(&mut kw, "sep")).filter(|v| !matches!(v, Value::None));
+                let max = args.get(1).cloned().or_else(|| kwarg(&mut kw, "maxsplit")).map(|v| v.as_i64()).transpose()?.unwrap_or(-1);
+                let parts: Vec<String> = match sep {
+                    Some(Value::Str(sep)) => {
+                        if sep.is_empty() {
+                            return Err(exc(ExcKind::ValueError, "empty separator"));
+                        }
+                        if max < 0 {
+                            s.split(&*sep).map(String::from).collect()
+                        } else {
+                            s.splitn(max as usize + 1, &*sep).map(String::from).collect()
+                        }
+                    }
+                    _ => {
+                        let mut out: Vec<String> = Vec::new();
+                        let mut rest = s.trim_start();
+                        while !rest.is_empty() {
+                            if max >= 0 && out.len() as i64 == max {
+                                out.push(rest.trim_end().to_string());
+                                break;
+                            }
+                            let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+                            out.push(rest[..end].to_string());
+                            rest = rest[end..].trim_start();
+                        }
+                        out
+                    }
+                };
+                Value::list(parts.into_iter().map(|p| Value::Str(p.into())).collect())?
+            }
+            "splitlines" => Value::list(s.lines().map(Value::str).collect())?,
+            "join" => {
+                want(1, 1)?;
+                let items = items_of(c, &args[0])?;
+                let mut parts = Vec::with_capacity(items.len());
+                for (i, it) in items.iter().enumerate() {
+                    match it {
+                        Value::Str(p) => parts.push(p.clone()),
+                        o => return Err(type_error(format!("sequence item {i}: expected str instance, {} found", o.type_name()))),
+                    }
+                }
+                let total: usize = parts.iter().map(|p| p.len()).sum::<usize>() + s.len() * parts.len();
+                checked_len(total, 1)?;
+                Value::Str(parts.iter().map(|p| &**p).collect::<Vec<_>>().join(s).into())
+            }
+            "replace" => {
+                want(2, 3)?;
+                let (a, b) = (str_arg(&args, 0, name)?, str_arg(&args, 1, name)?);
+                let count = args.get(2).map(|v| v.as_i64()).transpose()?.unwrap_or(-1);
+                let est = if a.is_empty() { s.len() + (s.len() + 1) * b.len() } else { s.len() / a.len() * b.len() + s.len() };
+                checked_len(est, 1)?;
+                Value::Str(if count < 0 { s.replace(a, b) } else { s.replacen(a, b, count as usize) }.into())
+            }
+            "startswith" | "endswith" => {
+                want(1, 1)?;
+                let pats = match &args[0] {
+                    Value::Tuple(t) => t.to_vec(),
+                    o => vec![o.clone()],
+                };
+                let mut hit = false;
+                for p in &pats {
+                    let Value::Str(p) = p else { return Err(type_error(format!("{name} first arg must be str or a tuple of str, not {}", p.type_name()))) };
+                    hit |= if name == "startswith" { s.starts_with(&**p) } else { s.ends_with(&**p) };
+                }
+                Value::Bool(hit)
+            }
+            "find" | "index" | "rfind" | "count" => {
+                want(1, 1)?;
+                let p = str_arg(&args, 0, name)?;
+                let char_idx = |b: usize| s[..b].chars().count() as i64;
+                match name {
+                    "count" => Value::Int(if p.is_empty() { s.chars().count() as i64 + 1 } else { s.matches(p).count() as i64 }),
+                    "rfind" => Value::Int(s.rfind(p).map_or(-1, char_idx)),
+                    _ => match s.find(p) {
+                        Some(b) => Value::Int(char_idx(b)),
+                        None if name == "find" => Value::Int(-1),
+                        None => return Err(exc(ExcKind::ValueError, "substring not found")),
+                    },
+                }
+            }
+            "isdigit" | "isnumeric" | "isdecimal" => Value::Bool(!s.is_empty() && s.chars().all(|ch| ch.is_numeric())),
+            "isalpha" => Value::Bool(!s.is_empty() && s.chars().all(char::is_alphabetic)),
+            "isalnum" => Value::Bool(!s.is_empty() && s.chars().all(char::is_alphanumeric)),
+            "isspace" => Value::Bool(!s.is_empty() && s.chars().all(char::is_whitespace)),
+            "isupper" => Value::Bool(s.chars().any(char::is_alphabetic) && !s.chars().any(char::is_lowercase)),
+            "islower" => Value::Bool(s.chars().any(char::is_alphabetic) && !s.chars().any(char::is_uppercase)),
+            "capitalize" => {
+                let mut cs = s.chars();
+                Value::Str(cs.next().map(|f| f.to_uppercase().collect::<String>() + &cs.as_str().to_lowercase()).unwrap_or_default().into())
+            }
+            "title" => {
+                let mut out = String::new();
+                let mut prev = false;
+                for ch in s.chars() {
+                    if ch.is_alphabetic() {
+                        if prev {
+                            out.extend(ch.to_lowercase());
+                        } else {
+                            out.extend(ch.to_uppercase());
+                        }
+                        prev = true;
+                    } else {
+                        out.push(ch);
+                        prev = false;
+                    }
+                }
+                Value::Str(out.into())
+            }
+            "zfill" | "center" | "ljust" | "rjust" => {
+                want(1, 2)?;
+                let w = args[0].as_i64()?.max(0) as usize;
+                checked_len(w, 1)?;
+                let fill = match args.get(1) {
+                    Some(Value::Str(f)) if f.chars().count() == 1 => f.chars().next().unwrap(),
+                    Some(_) => return Err(type_error("The fill character must be exactly one character long")),
+                    None => if name == "zfill" { '0' } else { ' ' },
+                };
+                let len = s.chars().count();
+                if len >= w {
+                    recv.clone()
+                } else {
+                    let k = w - len;
+                    let f = |k: usize| std::iter::repeat(fill).take(k).collect::<String>();
+                    Value::Str(
+                        match name {
+                            "ljust" => format!("{s}{}", f(k)),
+                            "rjust" => format!("{}{s}", f(k)),
+                            "center" => {
+                                let left = k / 2 + (k & w & 1);
+                                format!("{}{s}{}", f(left), f(k - left))
+                            }
+                            _ => match s.strip_prefix(['-', '+']) {
+                                Some(rest) => format!("{}{}{rest}", &s[..1], f(k)),
+                                None => format!("{}{s}", f(k)),
+                            },
+                        }
+                        .into(),
+                    )
+                }
+            }
+            "format" => {
+                let mut out = String::new();
+                let mut auto = 0usize;
+                let mut chars = s.chars().peekable();
+                while let Some(ch) = chars.next() {
+                    if ch == '{' {
+                        if chars.peek() == Some(&'{') {
+                            chars.next();
+                            out.push('{');
+                            continue;
+                        }
+                        let mut field = String::new();
+                        for d in chars.by_ref() {
+                            if d == '}' {
+                                break;
+                            }
+                            field.push(d);
+                        }
+                        let (fname, spec) = field.split_once(':').unwrap_or((&field, ""));
+                        let v = if fname.is_empty() {
+                            auto += 1;
+                            args.get(auto - 1).cloned()
+                        } else if let Ok(i) = fname.parse::<usize>() {
+                            args.get(i).cloned()
+                        } else {
+                            kw.iter().find(|(k, _)| &**k == fname).map(|(_, v)| v.clone())
+                        };
+                        let v = v.ok_or_else(|| exc(ExcKind::IndexError, format!("Replacement index {} out of range for positional args tuple", auto.saturating_sub(1))))?;
+                        out.push_str(&format_value(&v, spec)?);
+                    } else if ch == '}' {
+                        if chars.peek() == Some(&'}') {
+                            chars.next();
+                        }
+                        out.push('}');
+                    } else {
+                        out.push(ch);
+                    }
+                }
+                kw.clear();
+                Value::Str(out.into())
+            }
+            _ => return Err(no_attr()),
+        },
+        Value::List(l) => match name {
+            "append" => {
+                want(1, 1)?;
+                l.push(args.into_iter().next().unwrap())?;
+                Value::None
+            }
+            "extend" => {
+                want(1, 1)?;
+                ops::inplace(BinOp::Add, recv, &Value::list(items_of(c, &args[0])?)?)?;
+                Value::None
+            }
+            "pop" => {
+                want(0, 1)?;
+                let mut items = l.lock();
+                if items.is_empty() {
+                    return Err(exc(ExcKind::IndexError, "pop from empty list"));
+                }
+                let i = match args.first() {
+                    Some(i) => ops::index_of(i, items.len(), "pop")?,
+                    None => items.len() - 1,
+                };
+                items.remove(i)
+            }
+            "insert" => {
+                want(2, 2)?;
+                let i = args[0].as_i64()?;
+                let mut items = l.lock();
+                let len = items.len() as i64;
+                let i = if i < 0 { (i + len).max(0) } else { i.min(len) } as usize;
+                reserve(&mut items, 1, &l.charged)?;
+                items.insert(i, args[1].clone());
+                Value::None
+            }
+            "remove" | "index" | "count" => {
+                want(1, 1)?;
+                let items = l.lock().clone();
+                let pos = items.iter().position(|x| ops::eq(x, &args[0]));
+                match name {
+                    "count" => Value::Int(items.iter().filter(|x| ops::eq(x, &args[0])).count() as i64),
+                    _ => match pos {
+                        Some(p) if name == "index" => Value::Int(p as i64),
+                        Some(p) => {
+                            let mut items = l.lock();
+                            if p < items.len() {
+                                items.remove(p);
+                            }
+                            Value::None
+                        }
+                        None if name == "index" => return Err(exc(ExcKind::ValueError, format!("{} is not in list", args[0].repr()))),
+                        None => return Err(exc(ExcKind::ValueError, "list.remove(x): x not in list")),
+                    },
+                }
+            }
+            "sort" => {
+                want(0, 0)?;
+                let key = kwarg(&mut kw, "key");
+                let reverse = kwarg(&mut kw, "reverse").is_some_and(|v| v.truthy());
+                let mut items = std::mem::take(&mut *l.lock());
+                let r = sort_values(c, &mut items, key, reverse);
+                *l.lock() = items;
+                r?;
+                Value::None
+            }
+            "reverse" => {
+                l.lock().reverse();
+                Value::None
+            }
+            "copy" => Value::list(l.lock().clone())?,
+            "clear" => {
+                let old = std::mem::take(&mut *l.lock());
+                drop(old);
+                Value::None
+            }
+            _ => return Err(no_attr()),
+        },
+        Value::Dict(d) => match name {
+            "get" => {
+                want(1, 2)?;
+                d.lock().get(&args[0])?.cloned().unwrap_or_else(|| args.get(1).cloned().unwrap_or(Value::None))
+            }
+            "keys" | "values" | "items" => {
+                let t = d.lock();
+                let v: Vec<Value> = match name {
+                    "keys" => t.keys(),
+                    "values" => t.iter().map(|(_, v)| v.clone()).collect(),
+                    _ => t.iter().map(|(k, v)| Value::tuple(vec![k.clone(), v.clone()])).collect(),
+                };
+                drop(t);
+                Value::list(v)?
+            }
+            "pop" => {
+                want(1, 2)?;
+                match d.lock().remove(&args[0])? {
+                    Some(v) => v,
+                    None => match args.get(1) {
+                        Some(dflt) => dflt.clone(),
+                        None => return Err(Err::Exc(Arc::new(ExcObj { kind: ExcKind::KeyError, args: vec![args[0].clone()], traceback: Default::default() }))),
+                    },
+                }
+            }
+            "setdefault" => {
+                want(1, 2)?;
+                let mut t = d.lock();
+                match t.get(&args[0])? {
+                    Some(v) => v.clone(),
+                    None => {
+                        let v = args.get(1).cloned().unwrap_or(Value::None);
+                        t.insert(args[0].clone(), v.clone())?;
+                        v
+                    }
+                }
+            }
+            "update" => {
+                want(0, 1)?;
+                let other = construct(c, Type::Dict, args, std::mem::take(&mut kw))?;
+                if let Value::Dict(o) = other {
+                    let pairs: Vec<(Value, Value)> = o.lock().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+                    let mut t = d.lock();
+                    for (k, v) in pairs {
+                        t.insert(k, v)?;
+                    }
+                }
+                Value::None
+            }
+            "copy" => construct(c, Type::Dict, vec![recv.clone()], Vec::new())?,
+            "clear" => {
+                d.lock().clear();
+                Value::None
+            }
+            "popitem" => match d.lock().pop_last() {
+                Some((k, v)) => Value::tuple(vec![k, v]),
+                None => return Err(exc(ExcKind::KeyError, "'popitem(): dictionary is empty'")),
+            },
+            _ => return Err(no_attr()),
+        },
+        Value::Set(d) => match name {
+            "add" => {
+                want(1, 1)?;
+                d.lock().insert(args[0].clone(), Value::None)?;
+                Value::None
+            }
+            "remove" | "discard" => {
+                want(1, 1)?;
+                if d.lock().remove(&args[0])?.is_none() && name == "remove" {
+                    return Err(Err::Exc(Arc::new(ExcObj { kind: ExcKind::KeyError, args: vec![args[0].clone()], traceback: Default::default() })));
+                }
+                Value::None
+            }
+            "pop" => match d.lock().pop_last() {
+                Some((k, _)) => k,
+                None => return Err(exc(ExcKind::KeyError, "'pop from an empty set'")),
+            },
+            "union" | "intersection" | "difference" | "symmetric_difference" | "issubset" | "issuperset" => {
+                want(1, 1)?;
+                let other = construct(c, Type::Set, args, Vec::new())?;
+                let op = match name {
+                    "union" => BinOp::BitOr,
+                    "intersection" => BinOp::BitAnd,
+                    "difference" => BinOp::Sub,
+                    "symmetric_difference" => BinOp::BitXor,
+                    "issubset" => return Ok(Value::Bool(ops::compare(super::ast::CmpOp::Le, recv, &other)?)),
+                    _ => return Ok(Value::Bool(ops::compare(super::ast::CmpOp::Ge, recv, &other)?)),
+                };
+                ops::binary(op, recv, &other)?
+            }
+            "copy" => construct(c, Type::Set, vec![recv.clone()], Vec::new())?,
+            "clear" => {
+                d.lock().clear();
+                Value::None
+            }
+            _ => return Err(no_attr()),
+        },
+        Value::Tuple(t) => match name {
+            "index" | "count" => {
+                want(1, 1)?;
+                match name {
+                    "count" => Value::Int(t.iter().filter(|x| ops::eq(x, &args[0])).count() as i64),
+                    _ => Value::Int(t.iter().position(|x| ops::eq(x, &args[0])).ok_or_else(|| exc(ExcKind::ValueError, "tuple.index(x): x not in tuple"))? as i64),
+                }
+            }
+            _ => return Err(no_attr()),
+        },
+        Value::Lock(l) => match name {
+            "acquire" => {
+                let blocking = args.first().map_or(true, |v| v.truthy());
+                loop {
+                    if l.try_acquire() {
+                        break Value::Bool(true);
+                    }
+                    if !blocking {
+                        break Value::Bool(false);
+                    }
+                    c.host().wait_for_lock()?;
+                }
+            }
+            "release" => {
+                l.release()?;
+                Value::None
+            }
+            "locked" => Value::Bool(l.held.load(std::sync::atomic::Ordering::Relaxed)),
+            _ => return Err(no_attr()),
+        },
+        Value::Float(f) => match name {
+            "is_integer" => Value::Bool(f.fract() == 0.0),
+            _ => return Err(no_attr()),
+        },
+        Value::Int(_) | Value::Big(_) => match name {
+            "bit_length" => Value::Int(recv.as_bigint().unwrap_or_default().bits() as i64),
+            _ => return Err(no_attr()),
+        },
+        _ => {
+            let _ = n;
+            return Err(no_attr());
+        }
+    })
+}

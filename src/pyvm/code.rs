@@ -1,0 +1,137 @@
+//! Bytecode: the instructions the compiler emits and the VM runs, and a
+//! compiled function body (`Code`).
+
+use std::sync::Arc;
+
+use num_bigint::BigInt;
+
+use super::ast::{BinOp, CmpOp, UnOp};
+
+/// A constant in a code object.
+#[derive(Clone, Debug)]
+pub enum Const {
+    Int(i64),
+    Big(Arc<BigInt>),
+    Float(f64),
+    Str(Arc<str>),
+    /// A nested function's body.
+    Code(Arc<Code>),
+    /// Keyword names of a call.
+    Names(Arc<[Arc<str>]>),
+}
+
+/// One instruction. Jump targets are instruction indices.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Op {
+    Nop,
+    LoadConst(u32),
+    LoadInt(i64),
+    LoadNone,
+    LoadTrue,
+    LoadFalse,
+    LoadFast(u32),
+    StoreFast(u32),
+    DelFast(u32),
+    /// Read or write through the cell in a slot (closures).
+    LoadDeref(u32),
+    StoreDeref(u32),
+    /// Push the cell itself (to build a closure).
+    LoadCell(u32),
+    /// Wrap the slot's value in a new cell (function entry).
+    MakeCell(u32),
+    LoadGlobal(u32),
+    StoreGlobal(u32),
+    DelGlobal(u32),
+    /// Attribute by name (const index of a Str).
+    LoadAttr(u32),
+    /// `obj.name(args)`: stack [obj, args...]; (name const, argc).
+    CallMethod(u32, u32),
+    Subscr,
+    StoreSubscr,
+    DelSubscr,
+    /// Build a slice from the 3 values on the stack.
+    BuildSlice,
+    Binary(BinOp),
+    Inplace(BinOp),
+    Unary(UnOp),
+    Compare(CmpOp),
+    Jump(u32),
+    PopJumpIfFalse(u32),
+    PopJumpIfTrue(u32),
+    JumpIfFalseOrPop(u32),
+    JumpIfTrueOrPop(u32),
+    GetIter,
+    /// Push the next item, or pop the iterator and jump when it is done.
+    ForIter(u32),
+    BuildList(u32),
+    BuildTuple(u32),
+    BuildSet(u32),
+    BuildDict(u32),
+    /// Append TOS to the list `depth` below it (comprehensions).
+    ListAppend(u32),
+    SetAdd(u32),
+    DictSet(u32),
+    /// Extend the list below with the iterable on top (`*x` in displays).
+    ListExtend,
+    ListToTuple,
+    UnpackSeq(u32),
+    /// `a, *b, c = ...`: (before, after).
+    UnpackEx(u32, u32),
+    Call(u32),
+    /// Keyword call: (argc incl. keywords, const index of the names).
+    CallKw(u32, u32),
+    /// Call with the positional args as one list on top: `f(*args)`.
+    CallList,
+    /// (code const, number of defaults, number of closure cells).
+    MakeFunction(u32, u32, u32),
+    Return,
+    Pop,
+    Dup,
+    Rot2,
+    Rot3,
+    /// Push an exception handler: on an exception jump there, the stack cut
+    /// back to its height now, with the exception pushed.
+    SetupExcept(u32),
+    PopBlock,
+    /// Raise TOS (an exception class or instance).
+    Raise,
+    /// Raise TOS again, keeping its traceback.
+    Reraise,
+    /// `except T`: [exc, T] -> [bool].
+    ExcMatch,
+    /// f-strings: (conversion 0/r/s/a, has a spec on top).
+    FormatValue(u8, bool),
+    BuildString(u32),
+    /// `import m` (const index of the module name).
+    Import(u32),
+    /// `with`: [mgr] -> [mgr] after calling `mgr.__enter__()`; the result is pushed too.
+    WithEnter,
+    /// Call `TOS.__exit__()` and pop it.
+    WithExit,
+    /// `assert` failed: raise AssertionError(TOS).
+    AssertFail,
+    /// `raise` with no active exception.
+    NoReraise,
+}
+
+/// A compiled function (or the module's top level).
+#[derive(Debug, Default)]
+pub struct Code {
+    pub name: Arc<str>,
+    pub ops: Vec<Op>,
+    /// The source line of each op.
+    pub lines: Vec<u32>,
+    pub consts: Vec<Const>,
+    /// Positional parameters (the first slots).
+    pub nparams: u32,
+    /// Parameter names (for keyword calls and messages).
+    pub param_names: Vec<Arc<str>>,
+    /// `*args` goes in slot `nparams`.
+    pub vararg: bool,
+    /// All local slots: parameters, locals, hidden temporaries, free variables.
+    pub nslots: u32,
+    /// The names of the slots (for UnboundLocalError).
+    pub slot_names: Vec<Arc<str>>,
+    /// Slots filled from the function's closure at call time, in order.
+    pub free_slots: Vec<u32>,
+}

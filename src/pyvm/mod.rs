@@ -1,0 +1,146 @@
+//! ThreadLab's Python: an interpreter for a documented subset of Python,
+//! written for running learners' task functions on every execution model
+//! (threads sharing one heap, with or without the simulated GIL, and
+//! processes). See docs/python.md for the exact subset.
+//!
+//! Layers (ground first; no file names one above it): `error`, `host`,
+//! `lexer` → `ast` → `parser`; `code` → `value` → `format` → `ops` →
+//! `builtins` → `compile` → `vm`; this front ties them together.
+//!
+//! ```
+//! use threadlab::pyvm::{Program, StdHost, Value};
+//! let p = Program::compile("def task(i):\n    return i * 2\n").unwrap();
+//! let mut host = StdHost::default();
+//! assert_eq!(p.call("task", &[Value::int(21)], &mut host).unwrap().repr(), "42");
+//! ```
+
+pub mod ast;
+pub mod builtins;
+pub mod code;
+pub mod compile;
+pub mod error;
+pub mod format;
+pub mod host;
+pub mod lexer;
+pub mod ops;
+pub mod parser;
+pub mod value;
+pub mod vm;
+pub mod wire;
+
+use std::sync::{Arc, Mutex};
+
+pub use error::{ExcKind, PyError, PyException, Stop, SyntaxError};
+pub use host::Host;
+pub use value::{Limits, Value};
+pub use wire::Data;
+
+/// A compiled program and its module globals (one heap). Share it between
+/// threads with `Arc` (threads model); give each process its own
+/// ([`Program::fresh`]).
+pub struct Program {
+    code: Arc<code::Code>,
+    globals: Arc<vm::Globals>,
+    ran: Mutex<bool>,
+    limits: Limits,
+}
+
+fn to_exception(e: value::Err) -> PyError {
+    match e {
+        value::Err::Stop(s) => PyError::Stopped(s),
+        value::Err::Exc(x) => PyError::Exception(PyException {
+            kind: x.kind,
+            message: x.message(),
+            traceback: x.traceback.lock().unwrap_or_else(|p| p.into_inner()).iter().map(|(n, l)| (n.to_string(), *l)).collect(),
+        }),
+    }
+}
+
+impl Program {
+    /// Parse and compile `source` (nothing runs yet).
+    pub fn compile(source: &str) -> Result<Program, SyntaxError> {
+        let body = parser::parse(source)?;
+        let c = compile::compile(&body)?;
+        Ok(Program { code: c.module, globals: Arc::new(vm::Globals::new(c.globals)), ran: Mutex::new(false), limits: Limits::default() })
+    }
+
+    /// The same code with a new, empty heap (a process's own interpreter).
+    pub fn fresh(&self) -> Program {
+        Program { code: self.code.clone(), globals: Arc::new(vm::Globals::new(self.globals.names.clone())), ran: Mutex::new(false), limits: self.limits }
+    }
+
+    pub fn with_limits(mut self, limits: Limits) -> Program {
+        value::set_memory_limit(limits.memory);
+        self.limits = limits;
+        self
+    }
+
+    /// Run the module's top level (once; later calls do nothing).
+    pub fn run_module(&self, host: &mut dyn Host) -> Result<(), PyError> {
+        let mut ran = self.ran.lock().unwrap_or_else(|p| p.into_inner());
+        if *ran {
+            return Ok(());
+        }
+        let mut vm = vm::Vm::new(self.globals.clone(), host, self.limits);
+        vm.run_module(self.code.clone()).map_err(to_exception)?;
+        *ran = true;
+        Ok(())
+    }
+
+    /// Call the module-level function `name` (running the module first if
+    /// it has not run).
+    pub fn call(&self, name: &str, args: &[Value], host: &mut dyn Host) -> Result<Value, PyError> {
+        self.run_module(host)?;
+        let f = self.global(name).ok_or_else(|| PyError::Exception(PyException { kind: ExcKind::NameError, message: format!("name '{name}' is not defined"), traceback: Vec::new() }))?;
+        let mut vm = vm::Vm::new(self.globals.clone(), host, self.limits);
+        vm.call_value(&f, args.to_vec(), Vec::new()).map_err(to_exception)
+    }
+
+    /// A module global's value.
+    pub fn global(&self, name: &str) -> Option<Value> {
+        self.globals.get(name)
+    }
+}
+
+/// A host over `std` (natively): prints into a buffer, sleeps for real,
+/// and stops after `budget` breaker calls when one is set.
+#[derive(Default)]
+pub struct StdHost {
+    pub out: String,
+    pub breaks: u64,
+    pub budget: Option<u64>,
+    pub start: Option<std::time::Instant>,
+}
+
+impl Host for StdHost {
+    fn breaker(&mut self) -> Result<(), Stop> {
+        self.breaks += 1;
+        match self.budget {
+            Some(b) if self.breaks > b => Err(Stop::Budget(format!("more than {b} eval-breaker checks"))),
+            _ => Ok(()),
+        }
+    }
+    fn sleep(&mut self, secs: f64) -> Result<(), Stop> {
+        #[cfg(not(target_family = "wasm"))]
+        std::thread::sleep(std::time::Duration::from_secs_f64(secs.min(60.0)));
+        let _ = secs;
+        Ok(())
+    }
+    fn time(&self) -> f64 {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64())
+    }
+    fn perf_counter(&self) -> f64 {
+        #[cfg(not(target_family = "wasm"))]
+        {
+            static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+            START.get_or_init(std::time::Instant::now).elapsed().as_secs_f64()
+        }
+        #[cfg(target_family = "wasm")]
+        {
+            self.time()
+        }
+    }
+    fn print(&mut self, text: &str) {
+        self.out.push_str(text);
+    }
+}

@@ -1,0 +1,893 @@
+//! Python values. Everything is `Send + Sync` so that one heap can be shared
+//! by real threads: immutable objects behind `Arc`, mutable containers behind
+//! a per-object `Mutex` (a free-threaded interpreter never corrupts memory,
+//! yet `x += 1` stays a separate read and write). Ints and floats are unboxed;
+//! ints overflow from `i64` into `BigInt`.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use num_bigint::BigInt;
+use num_traits::{Signed, ToPrimitive, Zero};
+
+use super::code::Code;
+use super::error::{ExcKind, Stop};
+
+/// What one run may use.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Python frames deep (CPython's default recursion limit is 1000).
+    pub recursion: usize,
+    /// Bytes of list, dict and set storage alive at once, roughly (MemoryError past it).
+    pub memory: usize,
+    /// Bytecode instructions between calls of `Host::breaker` (at the latest).
+    pub check_interval: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { recursion: 1000, memory: 256 << 20, check_interval: 1000 }
+    }
+}
+
+/// The largest str, and the most bits an int may have (MemoryError past them).
+pub const MAX_STR: usize = 64 << 20;
+pub const MAX_INT_BITS: u64 = 1 << 26;
+/// CPython's limit for int <-> str conversion.
+pub const MAX_STR_DIGITS: usize = 4300;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static LIMIT: AtomicUsize = AtomicUsize::new(256 << 20);
+
+/// Set the memory limit for containers (one per wasm memory: the threads of
+/// a pool share it, each process has its own).
+pub fn set_memory_limit(bytes: usize) {
+    LIMIT.store(bytes, Ordering::Relaxed);
+}
+
+/// Bytes of container storage alive now (approximate).
+pub fn memory_in_use() -> usize {
+    LIVE.load(Ordering::Relaxed)
+}
+
+fn charge(bytes: usize) -> Result<(), Err> {
+    let now = LIVE.fetch_add(bytes, Ordering::Relaxed);
+    if now.saturating_add(bytes) > LIMIT.load(Ordering::Relaxed) {
+        LIVE.fetch_sub(bytes, Ordering::Relaxed);
+        return Err(exc(ExcKind::MemoryError, ""));
+    }
+    Ok(())
+}
+
+fn refund(bytes: usize) {
+    LIVE.fetch_sub(bytes, Ordering::Relaxed);
+}
+
+const SLOT: usize = std::mem::size_of::<Value>();
+
+/// Grow `v` to hold `extra` more items, charging the memory budget.
+pub fn reserve(v: &mut Vec<Value>, extra: usize, acct: &AtomicUsize) -> Result<(), Err> {
+    let need = v.len().checked_add(extra).ok_or_else(|| exc(ExcKind::MemoryError, ""))?;
+    if need <= v.capacity() {
+        return Ok(());
+    }
+    let new_cap = need.max(v.capacity() * 2).max(4);
+    let bytes = new_cap.checked_mul(SLOT).ok_or_else(|| exc(ExcKind::MemoryError, ""))?;
+    let old = acct.load(Ordering::Relaxed);
+    charge(bytes.saturating_sub(old))?;
+    acct.store(bytes.max(old), Ordering::Relaxed);
+    v.reserve_exact(new_cap - v.len());
+    Ok(())
+}
+
+// Dropping a deeply nested structure must not recurse without bound: below
+// a depth, children are queued and dropped by the outermost drop.
+thread_local! {
+    static DROP_DEPTH: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    static DROP_QUEUE: std::cell::RefCell<Vec<Vec<Value>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn drop_items(items: Vec<Value>) {
+    if items.iter().all(|v| !matches!(v, Value::List(_) | Value::Tuple(_) | Value::Dict(_) | Value::Set(_) | Value::Func(_) | Value::Cell(_))) {
+        return;
+    }
+    let depth = DROP_DEPTH.with(|d| d.get());
+    if depth > 50 {
+        DROP_QUEUE.with(|q| q.borrow_mut().push(items));
+        return;
+    }
+    DROP_DEPTH.with(|d| d.set(depth + 1));
+    drop(items);
+    if depth == 0 {
+        while let Some(next) = DROP_QUEUE.with(|q| q.borrow_mut().pop()) {
+            drop(next);
+        }
+    }
+    DROP_DEPTH.with(|d| d.set(depth));
+}
+
+/// A list: its items behind a lock, and the bytes charged for them.
+#[derive(Debug, Default)]
+pub struct List {
+    pub items: Mutex<Vec<Value>>,
+    pub charged: AtomicUsize,
+}
+
+impl List {
+    pub fn new(items: Vec<Value>) -> Result<Arc<List>, Err> {
+        let bytes = items.capacity() * SLOT;
+        charge(bytes)?;
+        Ok(Arc::new(List { items: Mutex::new(items), charged: AtomicUsize::new(bytes) }))
+    }
+    pub fn lock(&self) -> MutexGuard<'_, Vec<Value>> {
+        self.items.lock().unwrap_or_else(|e| e.into_inner())
+    }
+    pub fn push(&self, v: Value) -> Result<(), Err> {
+        let mut items = self.lock();
+        reserve(&mut items, 1, &self.charged)?;
+        items.push(v);
+        Ok(())
+    }
+}
+
+impl Drop for List {
+    fn drop(&mut self) {
+        refund(*self.charged.get_mut());
+        drop_items(std::mem::take(self.items.get_mut().unwrap_or_else(|e| e.into_inner())));
+    }
+}
+
+/// A dict key: the value's identity for hashing (1, 1.0 and True are one key).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Key {
+    None,
+    Int(i64),
+    Big(Arc<BigInt>),
+    Float(u64),
+    Str(Arc<str>),
+    Tuple(Vec<Key>),
+    Other(usize),
+}
+
+/// An insertion-ordered hash table (dict; a set uses it with None values).
+#[derive(Debug, Default)]
+pub struct Table {
+    index: HashMap<Key, usize>,
+    entries: Vec<Option<(Value, Value)>>,
+    len: usize,
+}
+
+impl Table {
+    pub fn len(&self) -> usize {
+        self.len
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+    pub fn get(&self, k: &Value) -> Result<Option<&Value>, Err> {
+        let key = k.key()?;
+        Ok(self.index.get(&key).and_then(|&i| self.entries[i].as_ref().map(|e| &e.1)))
+    }
+    pub fn contains(&self, k: &Value) -> Result<bool, Err> {
+        Ok(self.index.contains_key(&k.key()?))
+    }
+    pub fn insert(&mut self, k: Value, v: Value) -> Result<(), Err> {
+        let key = k.key()?;
+        if let Some(&i) = self.index.get(&key) {
+            if let Some(e) = self.entries[i].as_mut() {
+                e.1 = v;
+            }
+            return Ok(());
+        }
+        if self.entries.len() == self.entries.capacity() {
+            charge((self.entries.capacity().max(4)) * (2 * SLOT + 16))?;
+        }
+        self.index.insert(key, self.entries.len());
+        self.entries.push(Some((k, v)));
+        self.len += 1;
+        Ok(())
+    }
+    pub fn remove(&mut self, k: &Value) -> Result<Option<Value>, Err> {
+        let key = k.key()?;
+        let Some(i) = self.index.remove(&key) else { return Ok(None) };
+        let e = self.entries[i].take();
+        self.len -= 1;
+        if self.entries.len() > 32 && self.len < self.entries.len() / 2 {
+            self.compact();
+        }
+        Ok(e.map(|e| e.1))
+    }
+    fn compact(&mut self) {
+        self.entries.retain(|e| e.is_some());
+        self.index.clear();
+        for (i, e) in self.entries.iter().enumerate() {
+            if let Some((k, _)) = e {
+                if let Ok(key) = k.key() {
+                    self.index.insert(key, i);
+                }
+            }
+        }
+    }
+    pub fn iter(&self) -> impl Iterator<Item = (&Value, &Value)> {
+        self.entries.iter().filter_map(|e| e.as_ref().map(|(k, v)| (k, v)))
+    }
+    pub fn keys(&self) -> Vec<Value> {
+        self.iter().map(|(k, _)| k.clone()).collect()
+    }
+    pub fn clear(&mut self) {
+        let old = std::mem::take(&mut self.entries);
+        self.index.clear();
+        self.len = 0;
+        drop_items(old.into_iter().flatten().flat_map(|(k, v)| [k, v]).collect());
+    }
+    pub fn pop_last(&mut self) -> Option<(Value, Value)> {
+        while let Some(e) = self.entries.pop() {
+            if let Some((k, v)) = e {
+                if let Ok(key) = k.key() {
+                    self.index.remove(&key);
+                }
+                self.len -= 1;
+                return Some((k, v));
+            }
+        }
+        None
+    }
+}
+
+impl Drop for Table {
+    fn drop(&mut self) {
+        refund(self.entries.capacity().max(4) * (2 * SLOT + 16) * usize::from(self.entries.capacity() > 0));
+        let old = std::mem::take(&mut self.entries);
+        drop_items(old.into_iter().flatten().flat_map(|(k, v)| [k, v]).collect());
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct DictObj(pub Mutex<Table>);
+
+impl DictObj {
+    pub fn new(t: Table) -> Arc<DictObj> {
+        Arc::new(DictObj(Mutex::new(t)))
+    }
+    pub fn lock(&self) -> MutexGuard<'_, Table> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// A user function: its code, default values and closure cells.
+#[derive(Debug)]
+pub struct Function {
+    pub code: Arc<Code>,
+    pub defaults: Vec<Value>,
+    pub closure: Vec<Value>,
+}
+
+/// An exception instance.
+#[derive(Debug)]
+pub struct ExcObj {
+    pub kind: ExcKind,
+    pub args: Vec<Value>,
+    /// (function, line), outermost first.
+    pub traceback: Mutex<Vec<(Arc<str>, u32)>>,
+}
+
+impl ExcObj {
+    pub fn message(&self) -> String {
+        match self.args.as_slice() {
+            [] => String::new(),
+            [one] if self.kind == ExcKind::KeyError => one.repr(),
+            [Value::Str(s)] => s.to_string(),
+            [one] => one.to_str(),
+            many => Value::Tuple(many.to_vec().into()).repr(),
+        }
+    }
+}
+
+/// `threading.Lock()`.
+#[derive(Debug, Default)]
+pub struct LockObj {
+    pub held: AtomicBool,
+}
+
+impl LockObj {
+    pub fn try_acquire(&self) -> bool {
+        self.held.compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed).is_ok()
+    }
+    pub fn release(&self) -> Result<(), Err> {
+        if self.held.swap(false, Ordering::Release) {
+            Ok(())
+        } else {
+            Err(exc(ExcKind::RuntimeError, "release unlocked lock"))
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Range {
+    pub start: i64,
+    pub stop: i64,
+    pub step: i64,
+}
+
+impl Range {
+    pub fn len(&self) -> i64 {
+        let (lo, hi, step) = if self.step > 0 { (self.start as i128, self.stop as i128, self.step as i128) } else { (self.stop as i128, self.start as i128, -(self.step as i128)) };
+        if hi <= lo {
+            0
+        } else {
+            ((hi - lo - 1) / step + 1).min(i64::MAX as i128) as i64
+        }
+    }
+    pub fn get(&self, i: i64) -> i64 {
+        self.start.wrapping_add(i.wrapping_mul(self.step))
+    }
+}
+
+/// The built-in types (callable to convert, and `isinstance` targets).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Type {
+    Int,
+    Float,
+    Bool,
+    Str,
+    List,
+    Tuple,
+    Dict,
+    Set,
+    Range,
+    NoneType,
+    Function,
+    Object,
+    Exc(ExcKind),
+}
+
+impl Type {
+    pub fn name(self) -> &'static str {
+        match self {
+            Type::Int => "int",
+            Type::Float => "float",
+            Type::Bool => "bool",
+            Type::Str => "str",
+            Type::List => "list",
+            Type::Tuple => "tuple",
+            Type::Dict => "dict",
+            Type::Set => "set",
+            Type::Range => "range",
+            Type::NoneType => "NoneType",
+            Type::Function => "function",
+            Type::Object => "object",
+            Type::Exc(k) => k.name(),
+        }
+    }
+}
+
+/// The modules a program may import.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Module {
+    Time,
+    Threading,
+    Math,
+    Random,
+}
+
+impl Module {
+    pub fn from_name(name: &str) -> Option<Module> {
+        Some(match name {
+            "time" => Module::Time,
+            "threading" => Module::Threading,
+            "math" => Module::Math,
+            "random" => Module::Random,
+            _ => return None,
+        })
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Module::Time => "time",
+            Module::Threading => "threading",
+            Module::Math => "math",
+            Module::Random => "random",
+        }
+    }
+}
+
+/// An iterator's state.
+#[derive(Clone, Debug)]
+pub enum Iter {
+    Range { cur: i64, left: i64, step: i64 },
+    List { list: Arc<List>, idx: usize },
+    Items { items: Arc<[Value]>, idx: usize },
+    Chars { s: Arc<str>, pos: usize },
+    Enumerate { inner: Box<Iter>, n: i64 },
+    Zip(Vec<Iter>),
+}
+
+impl Iter {
+    pub fn next(&mut self) -> Option<Value> {
+        match self {
+            Iter::Range { cur, left, step } => {
+                if *left <= 0 {
+                    return None;
+                }
+                let v = *cur;
+                *left -= 1;
+                *cur = cur.wrapping_add(*step);
+                Some(Value::Int(v))
+            }
+            Iter::List { list, idx } => {
+                let v = list.lock().get(*idx).cloned();
+                *idx += 1;
+                v
+            }
+            Iter::Items { items, idx } => {
+                let v = items.get(*idx).cloned();
+                *idx += 1;
+                v
+            }
+            Iter::Chars { s, pos } => {
+                let c = s[*pos..].chars().next()?;
+                *pos += c.len_utf8();
+                Some(Value::str(c.encode_utf8(&mut [0; 4])))
+            }
+            Iter::Enumerate { inner, n } => {
+                let v = inner.next()?;
+                let i = *n;
+                *n += 1;
+                Some(Value::Tuple(Arc::from(vec![Value::Int(i), v])))
+            }
+            Iter::Zip(its) => {
+                if its.is_empty() {
+                    return None;
+                }
+                let mut out = Vec::with_capacity(its.len());
+                for it in its {
+                    out.push(it.next()?);
+                }
+                Some(Value::Tuple(out.into()))
+            }
+        }
+    }
+}
+
+/// A Python value.
+#[derive(Clone, Debug, Default)]
+pub enum Value {
+    #[default]
+    None,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Big(Arc<BigInt>),
+    Str(Arc<str>),
+    Tuple(Arc<[Value]>),
+    List(Arc<List>),
+    Dict(Arc<DictObj>),
+    Set(Arc<DictObj>),
+    Range(Arc<Range>),
+    Slice(Arc<[Value; 3]>),
+    Func(Arc<Function>),
+    /// A built-in function (by name, see `builtins`).
+    Builtin(&'static str),
+    /// `obj.method` read without calling it.
+    Method(Arc<(Value, Arc<str>)>),
+    Type(Type),
+    Exc(Arc<ExcObj>),
+    Module(Module),
+    Lock(Arc<LockObj>),
+    /// `threading.current_thread()`: its name.
+    Thread(Arc<str>),
+    /// A closure cell (never seen by Python code).
+    Cell(Arc<Mutex<Value>>),
+    /// An iterator owned by one loop (never shared).
+    Iter(Box<Iter>),
+    /// An iterator object Python code holds (`iter(x)`, `enumerate(x)`).
+    SharedIter(Arc<Mutex<Iter>>),
+    /// An unbound local slot (never seen by Python code).
+    Undef,
+}
+
+/// What unwinds the Python stack: an exception, or the host stopping the run.
+#[derive(Clone, Debug)]
+pub enum Err {
+    Exc(Arc<ExcObj>),
+    Stop(Stop),
+}
+
+impl From<Stop> for Err {
+    fn from(s: Stop) -> Self {
+        Err::Stop(s)
+    }
+}
+
+/// A new exception of `kind` with one message (none when empty).
+pub fn exc(kind: ExcKind, msg: impl Into<String>) -> Err {
+    let msg = msg.into();
+    let args = if msg.is_empty() { Vec::new() } else { vec![Value::str(&msg)] };
+    Err::Exc(Arc::new(ExcObj { kind, args, traceback: Mutex::new(Vec::new()) }))
+}
+
+pub fn type_error(msg: impl Into<String>) -> Err {
+    exc(ExcKind::TypeError, msg)
+}
+
+pub type R<T> = Result<T, Err>;
+
+/// An int result: small when it fits.
+pub fn int_of(b: BigInt) -> Value {
+    match b.to_i64() {
+        Some(v) => Value::Int(v),
+        None => Value::Big(Arc::new(b)),
+    }
+}
+
+/// A number, borrowed.
+pub enum Num<'a> {
+    I(i64),
+    B(&'a BigInt),
+    F(f64),
+}
+
+impl Value {
+    pub fn str(s: &str) -> Value {
+        Value::Str(Arc::from(s))
+    }
+    pub fn int(v: i64) -> Value {
+        Value::Int(v)
+    }
+    pub fn list(items: Vec<Value>) -> R<Value> {
+        Ok(Value::List(List::new(items)?))
+    }
+    pub fn tuple(items: Vec<Value>) -> Value {
+        Value::Tuple(items.into())
+    }
+
+    pub fn type_of(&self) -> Type {
+        match self {
+            Value::None => Type::NoneType,
+            Value::Bool(_) => Type::Bool,
+            Value::Int(_) | Value::Big(_) => Type::Int,
+            Value::Float(_) => Type::Float,
+            Value::Str(_) => Type::Str,
+            Value::Tuple(_) => Type::Tuple,
+            Value::List(_) => Type::List,
+            Value::Dict(_) => Type::Dict,
+            Value::Set(_) => Type::Set,
+            Value::Range(_) => Type::Range,
+            Value::Func(_) => Type::Function,
+            Value::Exc(e) => Type::Exc(e.kind),
+            _ => Type::Object,
+        }
+    }
+
+    /// The name `type(x).__name__` gives.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Slice(_) => "slice",
+            Value::Builtin(_) => "builtin_function_or_method",
+            Value::Method(_) => "method",
+            Value::Type(_) => "type",
+            Value::Module(_) => "module",
+            Value::Lock(_) => "_thread.lock",
+            Value::Thread(_) => "_MainThread",
+            Value::Iter(_) | Value::SharedIter(_) => "iterator",
+            Value::Cell(_) => "cell",
+            Value::Undef => "undefined",
+            other => other.type_of().name(),
+        }
+    }
+
+    pub fn num(&self) -> Option<Num<'_>> {
+        match self {
+            Value::Int(i) => Some(Num::I(*i)),
+            Value::Bool(b) => Some(Num::I(*b as i64)),
+            Value::Big(b) => Some(Num::B(b)),
+            Value::Float(f) => Some(Num::F(*f)),
+            _ => None,
+        }
+    }
+
+    /// The value as an int if it is one (bools too).
+    pub fn as_bigint(&self) -> Option<BigInt> {
+        match self {
+            Value::Int(i) => Some(BigInt::from(*i)),
+            Value::Bool(b) => Some(BigInt::from(*b as i64)),
+            Value::Big(b) => Some((**b).clone()),
+            _ => None,
+        }
+    }
+
+    /// An index or count: an int that fits in i64.
+    pub fn as_i64(&self) -> R<i64> {
+        match self {
+            Value::Int(i) => Ok(*i),
+            Value::Bool(b) => Ok(*b as i64),
+            Value::Big(_) => Err(exc(ExcKind::OverflowError, "Python int too large to convert to C ssize_t")),
+            other => Err(type_error(format!("'{}' object cannot be interpreted as an integer", other.type_name()))),
+        }
+    }
+
+    pub fn as_f64(&self) -> R<f64> {
+        match self.num() {
+            Some(Num::I(i)) => Ok(i as f64),
+            Some(Num::F(f)) => Ok(f),
+            Some(Num::B(b)) => big_to_f64(b),
+            None => Err(type_error(format!("must be real number, not {}", self.type_name()))),
+        }
+    }
+
+    pub fn truthy(&self) -> bool {
+        match self {
+            Value::None | Value::Undef => false,
+            Value::Bool(b) => *b,
+            Value::Int(i) => *i != 0,
+            Value::Float(f) => *f != 0.0,
+            Value::Big(b) => !b.is_zero(),
+            Value::Str(s) => !s.is_empty(),
+            Value::Tuple(t) => !t.is_empty(),
+            Value::List(l) => !l.lock().is_empty(),
+            Value::Dict(d) | Value::Set(d) => !d.lock().is_empty(),
+            Value::Range(r) => r.len() > 0,
+            _ => true,
+        }
+    }
+
+    /// The hash-table key, or TypeError for an unhashable value.
+    pub fn key(&self) -> R<Key> {
+        Ok(match self {
+            Value::None => Key::None,
+            Value::Bool(b) => Key::Int(*b as i64),
+            Value::Int(i) => Key::Int(*i),
+            Value::Big(b) => Key::Big(b.clone()),
+            Value::Float(f) => {
+                if f.fract() == 0.0 && f.abs() < 9.2e18 {
+                    Key::Int(*f as i64)
+                } else if f.is_finite() && f.fract() == 0.0 {
+                    <BigInt as num_traits::FromPrimitive>::from_f64(*f).map(|b| Key::Big(Arc::new(b))).unwrap_or(Key::Float(f.to_bits()))
+                } else {
+                    Key::Float(if *f == 0.0 { 0 } else { f.to_bits() })
+                }
+            }
+            Value::Str(s) => Key::Str(s.clone()),
+            Value::Tuple(t) => Key::Tuple(t.iter().map(Value::key).collect::<R<_>>()?),
+            Value::Type(t) => Key::Other(type_hash(*t)),
+            Value::Builtin(b) => Key::Other(b.as_ptr() as usize),
+            Value::Func(f) => Key::Other(Arc::as_ptr(f) as usize),
+            Value::Lock(l) => Key::Other(Arc::as_ptr(l) as usize),
+            Value::Exc(e) => Key::Other(Arc::as_ptr(e) as usize),
+            Value::Range(r) => Key::Tuple(vec![Key::Int(r.start), Key::Int(r.stop), Key::Int(r.step)]),
+            other => return Err(type_error(format!("unhashable type: '{}'", other.type_name()))),
+        })
+    }
+
+    pub fn repr(&self) -> String {
+        let mut s = String::new();
+        self.write_repr(&mut s, 0);
+        s
+    }
+
+    /// `str(x)`.
+    pub fn to_str(&self) -> String {
+        match self {
+            Value::Str(s) => s.to_string(),
+            Value::Exc(e) => e.message(),
+            _ => self.repr(),
+        }
+    }
+
+    fn write_repr(&self, out: &mut String, depth: usize) {
+        if depth > 200 {
+            out.push_str("...");
+            return;
+        }
+        let seq = |out: &mut String, items: &[Value], open: &str, close: &str| {
+            out.push_str(open);
+            for (i, v) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                v.write_repr(out, depth + 1);
+            }
+            out.push_str(close);
+        };
+        match self {
+            Value::None => out.push_str("None"),
+            Value::Bool(true) => out.push_str("True"),
+            Value::Bool(false) => out.push_str("False"),
+            Value::Int(i) => {
+                let _ = write!(out, "{i}");
+            }
+            Value::Big(b) => out.push_str(&big_to_string(b).unwrap_or_else(|_| "<int too large to print>".into())),
+            Value::Float(f) => out.push_str(&float_repr(*f)),
+            Value::Str(s) => str_repr(s, out),
+            Value::Tuple(t) => {
+                if t.len() == 1 {
+                    out.push('(');
+                    t[0].write_repr(out, depth + 1);
+                    out.push_str(",)");
+                } else {
+                    seq(out, t, "(", ")");
+                }
+            }
+            Value::List(l) => {
+                let items = l.lock().clone();
+                seq(out, &items, "[", "]");
+            }
+            Value::Dict(d) => {
+                let items: Vec<(Value, Value)> = d.lock().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+                out.push('{');
+                for (i, (k, v)) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    k.write_repr(out, depth + 1);
+                    out.push_str(": ");
+                    v.write_repr(out, depth + 1);
+                }
+                out.push('}');
+            }
+            Value::Set(d) => {
+                let items = d.lock().keys();
+                if items.is_empty() {
+                    out.push_str("set()");
+                } else {
+                    seq(out, &items, "{", "}");
+                }
+            }
+            Value::Range(r) => {
+                let _ = if r.step == 1 { write!(out, "range({}, {})", r.start, r.stop) } else { write!(out, "range({}, {}, {})", r.start, r.stop, r.step) };
+            }
+            Value::Slice(s) => seq(out, &s[..], "slice(", ")"),
+            Value::Func(f) => {
+                let _ = write!(out, "<function {} at 0x{:x}>", f.code.name, Arc::as_ptr(f) as usize);
+            }
+            Value::Builtin(name) => {
+                let _ = write!(out, "<built-in function {}>", name.rsplit('.').next().unwrap_or(name));
+            }
+            Value::Method(m) => {
+                let _ = write!(out, "<built-in method {} of {} object>", m.1, m.0.type_name());
+            }
+            Value::Type(t) => {
+                let _ = write!(out, "<class '{}'>", t.name());
+            }
+            Value::Exc(e) => {
+                out.push_str(e.kind.name());
+                seq(out, &e.args, "(", ")");
+            }
+            Value::Module(m) => {
+                let _ = write!(out, "<module '{}' (built-in)>", m.name());
+            }
+            Value::Lock(l) => {
+                let _ = write!(out, "<{} _thread.lock object>", if l.held.load(Ordering::Relaxed) { "locked" } else { "unlocked" });
+            }
+            Value::Thread(n) => {
+                let _ = write!(out, "<Thread({n}, started)>");
+            }
+            Value::Cell(_) => out.push_str("<cell>"),
+            Value::Iter(_) | Value::SharedIter(_) => out.push_str("<iterator object>"),
+            Value::Undef => out.push_str("<undefined>"),
+        }
+    }
+}
+
+fn type_hash(t: Type) -> usize {
+    let mut h = 0usize;
+    for b in t.name().bytes() {
+        h = h.wrapping_mul(31).wrapping_add(b as usize);
+    }
+    h
+}
+
+/// A str's repr as Python writes it (quotes chosen the same way).
+pub fn str_repr(s: &str, out: &mut String) {
+    let q = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    out.push(q);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == q => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c if (0x80..0xa0).contains(&(c as u32)) => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(q);
+}
+
+pub fn big_to_f64(b: &BigInt) -> R<f64> {
+    match b.to_f64() {
+        Some(f) if f.is_finite() => Ok(f),
+        _ => Err(exc(ExcKind::OverflowError, "int too large to convert to float")),
+    }
+}
+
+/// An int as decimal text, refused past CPython's 4300 digits.
+pub fn big_to_string(b: &BigInt) -> R<String> {
+    // Bits per decimal digit: log2(10) ~ 3.32; check before the quadratic conversion.
+    if b.bits() > (MAX_STR_DIGITS as u64) * 3321 / 1000 + 4 {
+        let s = b.to_string();
+        if s.trim_start_matches('-').len() > MAX_STR_DIGITS {
+            return Err(exc(ExcKind::ValueError, format!("Exceeds the limit ({MAX_STR_DIGITS} digits) for integer string conversion; use sys.set_int_max_str_digits() to increase the limit")));
+        }
+        return Ok(s);
+    }
+    Ok(b.to_string())
+}
+
+/// `repr(float)`: the shortest text that reads back as the same float, in
+/// Python's layout (`1e+16`, `1.5e-05`, `0.1`, `100.0`, `inf`, `nan`).
+pub fn float_repr(f: f64) -> String {
+    if f.is_nan() {
+        return "nan".into();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { "inf".into() } else { "-inf".into() };
+    }
+    if f == 0.0 {
+        return if f.is_sign_negative() { "-0.0".into() } else { "0.0".into() };
+    }
+    // Rust's `{:e}` gives the shortest round-trip digits: "1.2345e-7".
+    let sci = format!("{:e}", f);
+    let (mant, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let neg = mant.starts_with('-');
+    let digits: String = mant.chars().filter(|c| c.is_ascii_digit()).collect();
+    let mut out = String::new();
+    if neg {
+        out.push('-');
+    }
+    if (-4..16).contains(&exp) {
+        if exp >= 0 {
+            let int_len = exp as usize + 1;
+            if digits.len() <= int_len {
+                out.push_str(&digits);
+                out.extend(std::iter::repeat('0').take(int_len - digits.len()));
+                out.push_str(".0");
+            } else {
+                out.push_str(&digits[..int_len]);
+                out.push('.');
+                out.push_str(&digits[int_len..]);
+            }
+        } else {
+            out.push_str("0.");
+            out.extend(std::iter::repeat('0').take((-exp - 1) as usize));
+            out.push_str(&digits);
+        }
+    } else {
+        out.push_str(&digits[..1]);
+        if digits.len() > 1 {
+            out.push('.');
+            out.push_str(&digits[1..]);
+        }
+        let _ = write!(out, "e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs());
+    }
+    out
+}
+
+/// Wrap a list's items after checking the result's size.
+pub fn checked_len(n: usize, what: usize) -> R<()> {
+    if n.saturating_mul(what) > MAX_STR.max(LIMIT.load(Ordering::Relaxed)) {
+        return Err(exc(ExcKind::MemoryError, ""));
+    }
+    Ok(())
+}
+
+/// Is `v` a nonnegative big int? (helper for messages)
+pub fn is_negative(v: &Value) -> bool {
+    match v {
+        Value::Int(i) => *i < 0,
+        Value::Big(b) => b.is_negative(),
+        Value::Float(f) => *f < 0.0,
+        _ => false,
+    }
+}

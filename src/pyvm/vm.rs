@@ -1,0 +1,872 @@
+//! The bytecode loop. Python frames live on the heap (`Vm::frames`, one
+//! value stack for all of them), so a Python call never recurses in Rust:
+//! deep recursion raises RecursionError, and a thread could be suspended at
+//! any instruction. Every `check_interval` back-edges and calls the host's
+//! eval breaker runs (GIL hand-off, cancellation).
+
+use std::sync::{Arc, Mutex};
+
+use super::builtins::{self, Caller};
+use super::code::{Code, Const, Op};
+use super::error::ExcKind;
+use super::format::{collect_plain, format_value};
+use super::host::Host;
+use super::ops;
+use super::value::*;
+
+/// Module globals, one slot per name the program uses, each behind its own
+/// lock (shared by every thread of a pool).
+#[derive(Debug)]
+pub struct Globals {
+    pub names: Vec<Arc<str>>,
+    pub slots: Vec<Mutex<Value>>,
+    builtins: Vec<Option<Value>>,
+}
+
+impl Globals {
+    pub fn new(names: Vec<Arc<str>>) -> Globals {
+        let builtins = names.iter().map(|n| builtins::lookup(n)).collect();
+        let slots = names.iter().map(|_| Mutex::new(Value::Undef)).collect();
+        Globals { names, slots, builtins }
+    }
+    pub fn get(&self, name: &str) -> Option<Value> {
+        let i = self.names.iter().position(|n| &**n == name)?;
+        let v = self.slots[i].lock().unwrap_or_else(|e| e.into_inner()).clone();
+        (!matches!(v, Value::Undef)).then_some(v)
+    }
+}
+
+struct Frame {
+    code: Arc<Code>,
+    pc: usize,
+    base: usize,
+}
+
+struct Handler {
+    frame: usize,
+    target: u32,
+    sp: usize,
+}
+
+pub struct Vm<'h> {
+    globals: Arc<Globals>,
+    host: &'h mut dyn Host,
+    limits: Limits,
+    stack: Vec<Value>,
+    frames: Vec<Frame>,
+    handlers: Vec<Handler>,
+    ticks: u32,
+    nested: usize,
+}
+
+fn const_value(c: &Const) -> Value {
+    match c {
+        Const::Int(i) => Value::Int(*i),
+        Const::Big(b) => Value::Big(b.clone()),
+        Const::Float(f) => Value::Float(*f),
+        Const::Str(s) => Value::Str(s.clone()),
+        Const::Code(_) | Const::Names(_) => Value::None,
+    }
+}
+
+fn name_of(code: &Code, k: u32) -> Arc<str> {
+    match &code.consts[k as usize] {
+        Const::Str(s) => s.clone(),
+        _ => Arc::from("?"),
+    }
+}
+
+fn new_exc(kind: ExcKind, args: Vec<Value>) -> Err {
+    Err::Exc(Arc::new(ExcObj { kind, args, traceback: Mutex::new(Vec::new()) }))
+}
+
+impl<'h> Vm<'h> {
+    pub fn new(globals: Arc<Globals>, host: &'h mut dyn Host, limits: Limits) -> Vm<'h> {
+        Vm { globals, host, ticks: limits.check_interval.max(1), limits, stack: Vec::with_capacity(256), frames: Vec::new(), handlers: Vec::new(), nested: 0 }
+    }
+
+    /// Run a module's top level.
+    pub fn run_module(&mut self, code: Arc<Code>) -> R<Value> {
+        let depth = self.frames.len();
+        self.stack.push(Value::None);
+        let base = self.stack.len();
+        self.stack.resize(base + code.nslots as usize, Value::Undef);
+        self.frames.push(Frame { code, pc: 0, base });
+        self.run(depth)
+    }
+
+    /// Call any callable with positional arguments.
+    pub fn call_value(&mut self, f: &Value, args: Vec<Value>, kw: Vec<(Arc<str>, Value)>) -> R<Value> {
+        match f {
+            Value::Func(func) => {
+                if self.nested > 40 {
+                    return Err(exc(ExcKind::RecursionError, "maximum recursion depth exceeded"));
+                }
+                let depth = self.frames.len();
+                self.stack.push(f.clone());
+                let argc = args.len();
+                self.stack.extend(args);
+                self.nested += 1;
+                let r = self.push_frame(func.clone(), argc, kw).and_then(|_| self.run(depth));
+                self.nested -= 1;
+                if r.is_err() {
+                    self.frames.truncate(depth);
+                }
+                r
+            }
+            Value::Builtin(name) => builtins::call(self, name, args, kw),
+            Value::Type(t) => builtins::construct(self, *t, args, kw),
+            Value::Method(m) => builtins::call_method(self, &m.0, &m.1, args, kw),
+            other => Err(type_error(format!("'{}' object is not callable", other.type_name()))),
+        }
+    }
+
+    /// Set up a frame for `f` whose `argc` arguments are on the stack (above `f`).
+    fn push_frame(&mut self, f: Arc<Function>, argc: usize, kw: Vec<(Arc<str>, Value)>) -> R<()> {
+        let code = &f.code;
+        let base = self.stack.len() - argc;
+        let np = code.nparams as usize;
+        if self.frames.len() > self.limits.recursion {
+            self.stack.truncate(base - 1);
+            return Err(exc(ExcKind::RecursionError, "maximum recursion depth exceeded"));
+        }
+        if argc == np && kw.is_empty() && !code.vararg {
+            // The fast path.
+        } else {
+            let mut args: Vec<Value> = self.stack.drain(base..).collect();
+            let extra = if args.len() > np {
+                if !code.vararg {
+                    let given = args.len();
+                    self.stack.truncate(base - 1);
+                    return Err(type_error(format!("{}() takes {} positional argument{} but {} {} given", code.name, np, if np == 1 { "" } else { "s" }, given, if given == 1 { "was" } else { "were" })));
+                }
+                args.split_off(np)
+            } else {
+                Vec::new()
+            };
+            args.resize(np, Value::Undef);
+            for (k, v) in kw {
+                match code.param_names.iter().position(|p| *p == k) {
+                    Some(i) if matches!(args[i], Value::Undef) => args[i] = v,
+                    Some(_) => {
+                        self.stack.truncate(base - 1);
+                        return Err(type_error(format!("{}() got multiple values for argument '{k}'", code.name)));
+                    }
+                    None => {
+                        self.stack.truncate(base - 1);
+                        return Err(type_error(format!("{}() got an unexpected keyword argument '{k}'", code.name)));
+                    }
+                }
+            }
+            let nd = f.defaults.len();
+            for i in 0..np {
+                if matches!(args[i], Value::Undef) {
+                    if i + nd >= np {
+                        args[i] = f.defaults[i + nd - np].clone();
+                    } else {
+                        let missing: Vec<String> = (i..np - nd).filter(|j| matches!(args[*j], Value::Undef)).map(|j| format!("'{}'", code.param_names[j])).collect();
+                        self.stack.truncate(base - 1);
+                        let list = match missing.len() {
+                            1 => missing[0].clone(),
+                            _ => format!("{} and {}", missing[..missing.len() - 1].join(", "), missing[missing.len() - 1]),
+                        };
+                        return Err(type_error(format!("{}() missing {} required positional argument{}: {list}", code.name, missing.len(), if missing.len() == 1 { "" } else { "s" })));
+                    }
+                }
+            }
+            self.stack.extend(args);
+            if code.vararg {
+                self.stack.push(Value::tuple(extra));
+            }
+        }
+        let filled = self.stack.len() - base;
+        self.stack.resize(base + code.nslots as usize, Value::Undef);
+        let _ = filled;
+        for (i, &s) in code.free_slots.iter().enumerate() {
+            self.stack[base + s as usize] = f.closure[i].clone();
+        }
+        self.frames.push(Frame { code: f.code.clone(), pc: 0, base });
+        Ok(())
+    }
+
+    fn run(&mut self, depth: usize) -> R<Value> {
+        loop {
+            match self.run_inner(depth) {
+                Ok(v) => return Ok(v),
+                Err(Err::Stop(s)) => {
+                    self.unwind_to(depth);
+                    return Err(Err::Stop(s));
+                }
+                Err(Err::Exc(e)) => {
+                    loop {
+                        let fi = self.frames.len() - 1;
+                        let fr = &self.frames[fi];
+                        let line = fr.code.lines.get(fr.pc.saturating_sub(1)).copied().unwrap_or(0);
+                        {
+                            let mut tb = e.traceback.lock().unwrap_or_else(|p| p.into_inner());
+                            if tb.first().map(|t| (&t.0, t.1)) != Some((&fr.code.name, line)) {
+                                tb.insert(0, (fr.code.name.clone(), line));
+                            }
+                        }
+                        if let Some(h) = self.handlers.last() {
+                            if h.frame == fi {
+                                let h = self.handlers.pop().unwrap();
+                                self.stack.truncate(h.sp);
+                                self.stack.push(Value::Exc(e.clone()));
+                                self.frames[fi].pc = h.target as usize;
+                                break;
+                            }
+                        }
+                        let fr = self.frames.pop().unwrap();
+                        self.stack.truncate(fr.base - 1);
+                        if self.frames.len() == depth {
+                            return Err(Err::Exc(e));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn unwind_to(&mut self, depth: usize) {
+        while self.frames.len() > depth {
+            let fr = self.frames.pop().unwrap();
+            self.stack.truncate(fr.base.saturating_sub(1));
+        }
+        while self.handlers.last().is_some_and(|h| h.frame >= depth) {
+            self.handlers.pop();
+        }
+    }
+
+    fn breaker(&mut self) -> R<()> {
+        self.ticks = self.limits.check_interval.max(1);
+        self.host.breaker()?;
+        Ok(())
+    }
+
+    fn raise_value(&mut self, v: Value) -> Err {
+        match v {
+            Value::Exc(e) => Err::Exc(e),
+            Value::Type(Type::Exc(k)) => new_exc(k, Vec::new()),
+            _ => type_error("exceptions must derive from BaseException"),
+        }
+    }
+
+    fn run_inner(&mut self, depth: usize) -> R<Value> {
+        let fi = self.frames.len() - 1;
+        let mut code = self.frames[fi].code.clone();
+        let mut pc = self.frames[fi].pc;
+        let mut base = self.frames[fi].base;
+        macro_rules! t {
+            ($e:expr) => {
+                match $e {
+                    Ok(v) => v,
+                    Err(e) => {
+                        let fi = self.frames.len() - 1;
+                        self.frames[fi].pc = pc;
+                        return Err(e);
+                    }
+                }
+            };
+        }
+        macro_rules! pop {
+            () => {
+                self.stack.pop().unwrap_or_default()
+            };
+        }
+        macro_rules! reload {
+            () => {{
+                let f = self.frames.last().unwrap();
+                code = f.code.clone();
+                pc = f.pc;
+                base = f.base;
+            }};
+        }
+        loop {
+            let op = code.ops[pc];
+            pc += 1;
+            match op {
+                Op::Nop => {}
+                Op::LoadConst(k) => self.stack.push(const_value(&code.consts[k as usize])),
+                Op::LoadInt(i) => self.stack.push(Value::Int(i)),
+                Op::LoadNone => self.stack.push(Value::None),
+                Op::LoadTrue => self.stack.push(Value::Bool(true)),
+                Op::LoadFalse => self.stack.push(Value::Bool(false)),
+                Op::LoadFast(s) => {
+                    let v = &self.stack[base + s as usize];
+                    if let Value::Undef = v {
+                        let name = code.slot_names[s as usize].clone();
+                        t!(Err(exc(ExcKind::UnboundLocalError, format!("cannot access local variable '{name}' where it is not associated with a value"))));
+                    }
+                    let v = v.clone();
+                    self.stack.push(v);
+                }
+                Op::StoreFast(s) => {
+                    let v = pop!();
+                    self.stack[base + s as usize] = v;
+                }
+                Op::DelFast(s) => {
+                    self.stack[base + s as usize] = Value::Undef;
+                }
+                Op::LoadDeref(s) => {
+                    let v = match &self.stack[base + s as usize] {
+                        Value::Cell(c) => c.lock().unwrap_or_else(|e| e.into_inner()).clone(),
+                        other => other.clone(),
+                    };
+                    if let Value::Undef = v {
+                        let name = code.slot_names[s as usize].clone();
+                        t!(Err(exc(ExcKind::NameError, format!("cannot access free variable '{name}' where it is not associated with a value in enclosing scope"))));
+                    }
+                    self.stack.push(v);
+                }
+                Op::StoreDeref(s) => {
+                    let v = pop!();
+                    match &self.stack[base + s as usize] {
+                        Value::Cell(c) => *c.lock().unwrap_or_else(|e| e.into_inner()) = v,
+                        _ => self.stack[base + s as usize] = v,
+                    }
+                }
+                Op::LoadCell(s) => {
+                    let v = self.stack[base + s as usize].clone();
+                    self.stack.push(v);
+                }
+                Op::MakeCell(s) => {
+                    let v = std::mem::take(&mut self.stack[base + s as usize]);
+                    self.stack[base + s as usize] = Value::Cell(Arc::new(Mutex::new(v)));
+                }
+                Op::LoadGlobal(g) => {
+                    let v = self.globals.slots[g as usize].lock().unwrap_or_else(|e| e.into_inner()).clone();
+                    if let Value::Undef = v {
+                        match &self.globals.builtins[g as usize] {
+                            Some(b) => self.stack.push(b.clone()),
+                            None => {
+                                let name = self.globals.names[g as usize].clone();
+                                t!(Err(exc(ExcKind::NameError, format!("name '{name}' is not defined"))));
+                            }
+                        }
+                    } else {
+                        self.stack.push(v);
+                    }
+                }
+                Op::StoreGlobal(g) => {
+                    let v = pop!();
+                    let old = std::mem::replace(&mut *self.globals.slots[g as usize].lock().unwrap_or_else(|e| e.into_inner()), v);
+                    drop(old);
+                }
+                Op::DelGlobal(g) => {
+                    let old = std::mem::replace(&mut *self.globals.slots[g as usize].lock().unwrap_or_else(|e| e.into_inner()), Value::Undef);
+                    if let Value::Undef = old {
+                        let name = self.globals.names[g as usize].clone();
+                        t!(Err(exc(ExcKind::NameError, format!("name '{name}' is not defined"))));
+                    }
+                }
+                Op::LoadAttr(k) => {
+                    let obj = pop!();
+                    let name = name_of(&code, k);
+                    let v = t!(self.attr(&obj, &name));
+                    self.stack.push(v);
+                }
+                Op::CallMethod(k, argc) => {
+                    let at = self.stack.len() - argc as usize;
+                    let args: Vec<Value> = self.stack.drain(at..).collect();
+                    let recv = pop!();
+                    let name = name_of(&code, k);
+                    let fi = self.frames.len() - 1;
+                    self.frames[fi].pc = pc;
+                    let r = match &recv {
+                        Value::Module(_) | Value::Exc(_) | Value::Thread(_) | Value::Type(_) => {
+                            let f = t!(self.attr(&recv, &name));
+                            if let Value::Func(func) = &f {
+                                // A Python function stored somewhere callable: run it nested.
+                                let _ = func;
+                            }
+                            self.call_value(&f, args, Vec::new())
+                        }
+                        _ => builtins::call_method(self, &recv, &name, args, Vec::new()),
+                    };
+                    let v = t!(r);
+                    self.stack.push(v);
+                }
+                Op::Subscr => {
+                    let idx = pop!();
+                    let obj = pop!();
+                    let v = t!(ops::getitem(&obj, &idx));
+                    self.stack.push(v);
+                }
+                Op::StoreSubscr => {
+                    let idx = pop!();
+                    let obj = pop!();
+                    let v = pop!();
+                    t!(ops::setitem(&obj, &idx, v));
+                }
+                Op::DelSubscr => {
+                    let idx = pop!();
+                    let obj = pop!();
+                    t!(ops::delitem(&obj, &idx));
+                }
+                Op::BuildSlice => {
+                    let c = pop!();
+                    let b = pop!();
+                    let a = pop!();
+                    self.stack.push(Value::Slice(Arc::new([a, b, c])));
+                }
+                Op::Binary(bop) | Op::Inplace(bop) => {
+                    let b = pop!();
+                    let a = self.stack.last_mut().unwrap();
+                    if let (Value::Int(x), Value::Int(y)) = (&*a, &b) {
+                        let fast = match bop {
+                            super::ast::BinOp::Add => x.checked_add(*y),
+                            super::ast::BinOp::Sub => x.checked_sub(*y),
+                            super::ast::BinOp::Mul => x.checked_mul(*y),
+                            _ => None,
+                        };
+                        if let Some(r) = fast {
+                            *a = Value::Int(r);
+                            continue;
+                        }
+                    }
+                    if let (Value::Float(x), Value::Float(y)) = (&*a, &b) {
+                        let fast = match bop {
+                            super::ast::BinOp::Add => Some(x + y),
+                            super::ast::BinOp::Sub => Some(x - y),
+                            super::ast::BinOp::Mul => Some(x * y),
+                            _ => None,
+                        };
+                        if let Some(r) = fast {
+                            *a = Value::Float(r);
+                            continue;
+                        }
+                    }
+                    let a = pop!();
+                    let r = if matches!(op, Op::Inplace(_)) { ops::inplace(bop, &a, &b) } else { ops::binary(bop, &a, &b) };
+                    let v = t!(r);
+                    self.stack.push(v);
+                }
+                Op::Unary(u) => {
+                    let a = pop!();
+                    let v = t!(ops::unary(u, &a));
+                    self.stack.push(v);
+                }
+                Op::Compare(c) => {
+                    let b = pop!();
+                    let a = pop!();
+                    let r = match (&a, &b) {
+                        (Value::Int(x), Value::Int(y)) => match c {
+                            super::ast::CmpOp::Lt => x < y,
+                            super::ast::CmpOp::Le => x <= y,
+                            super::ast::CmpOp::Gt => x > y,
+                            super::ast::CmpOp::Ge => x >= y,
+                            super::ast::CmpOp::Eq => x == y,
+                            super::ast::CmpOp::Ne => x != y,
+                            _ => t!(ops::compare(c, &a, &b)),
+                        },
+                        _ => t!(ops::compare(c, &a, &b)),
+                    };
+                    self.stack.push(Value::Bool(r));
+                }
+                Op::Jump(to) => {
+                    if (to as usize) < pc {
+                        self.ticks -= 1;
+                        if self.ticks == 0 {
+                            t!(self.breaker());
+                        }
+                    }
+                    pc = to as usize;
+                }
+                Op::PopJumpIfFalse(to) => {
+                    let v = pop!();
+                    let b = match v {
+                        Value::Bool(b) => b,
+                        ref o => o.truthy(),
+                    };
+                    if !b {
+                        pc = to as usize;
+                    }
+                }
+                Op::PopJumpIfTrue(to) => {
+                    if pop!().truthy() {
+                        pc = to as usize;
+                    }
+                }
+                Op::JumpIfFalseOrPop(to) => {
+                    if !self.stack.last().unwrap().truthy() {
+                        pc = to as usize;
+                    } else {
+                        self.stack.pop();
+                    }
+                }
+                Op::JumpIfTrueOrPop(to) => {
+                    if self.stack.last().unwrap().truthy() {
+                        pc = to as usize;
+                    } else {
+                        self.stack.pop();
+                    }
+                }
+                Op::GetIter => {
+                    let v = pop!();
+                    let it = match v {
+                        Value::SharedIter(s) => match Arc::try_unwrap(s) {
+                            Ok(m) => m.into_inner().unwrap_or_else(|e| e.into_inner()),
+                            Err(s) => {
+                                self.stack.push(Value::SharedIter(s));
+                                continue;
+                            }
+                        },
+                        ref other => t!(builtins::iter_of(other)),
+                    };
+                    self.stack.push(Value::Iter(Box::new(it)));
+                }
+                Op::ForIter(to) => {
+                    let next = match self.stack.last_mut().unwrap() {
+                        Value::Iter(it) => match &mut **it {
+                            Iter::Range { cur, left, step } => {
+                                if *left > 0 {
+                                    let v = *cur;
+                                    *left -= 1;
+                                    *cur = cur.wrapping_add(*step);
+                                    Some(Value::Int(v))
+                                } else {
+                                    None
+                                }
+                            }
+                            other => other.next(),
+                        },
+                        Value::SharedIter(s) => s.lock().unwrap_or_else(|e| e.into_inner()).next(),
+                        _ => None,
+                    };
+                    match next {
+                        Some(v) => self.stack.push(v),
+                        None => {
+                            self.stack.pop();
+                            pc = to as usize;
+                        }
+                    }
+                }
+                Op::BuildList(n) => {
+                    let at = self.stack.len() - n as usize;
+                    let items: Vec<Value> = self.stack.drain(at..).collect();
+                    let v = t!(Value::list(items));
+                    self.stack.push(v);
+                }
+                Op::BuildTuple(n) => {
+                    let at = self.stack.len() - n as usize;
+                    let items: Vec<Value> = self.stack.drain(at..).collect();
+                    self.stack.push(Value::tuple(items));
+                }
+                Op::BuildSet(n) => {
+                    let at = self.stack.len() - n as usize;
+                    let mut tb = Table::default();
+                    for v in self.stack.drain(at..).collect::<Vec<_>>() {
+                        t!(tb.insert(v, Value::None));
+                    }
+                    self.stack.push(Value::Set(DictObj::new(tb)));
+                }
+                Op::BuildDict(n) => {
+                    let at = self.stack.len() - 2 * n as usize;
+                    let items: Vec<Value> = self.stack.drain(at..).collect();
+                    let mut tb = Table::default();
+                    let mut it = items.into_iter();
+                    while let (Some(k), Some(v)) = (it.next(), it.next()) {
+                        t!(tb.insert(k, v));
+                    }
+                    self.stack.push(Value::Dict(DictObj::new(tb)));
+                }
+                Op::ListAppend(d) => {
+                    let v = pop!();
+                    let i = self.stack.len() - 1 - d as usize;
+                    if let Value::List(l) = &self.stack[i] {
+                        t!(l.push(v));
+                    }
+                }
+                Op::SetAdd(d) => {
+                    let v = pop!();
+                    let i = self.stack.len() - 1 - d as usize;
+                    if let Value::Set(s) = &self.stack[i] {
+                        t!(s.lock().insert(v, Value::None));
+                    }
+                }
+                Op::DictSet(d) => {
+                    let v = pop!();
+                    let k = pop!();
+                    let i = self.stack.len() - 1 - d as usize;
+                    if let Value::Dict(s) = &self.stack[i] {
+                        t!(s.lock().insert(k, v));
+                    }
+                }
+                Op::ListExtend => {
+                    let v = pop!();
+                    let items = t!(self.collect(&v));
+                    if let Some(Value::List(l)) = self.stack.last() {
+                        let mut g = l.lock();
+                        t!(reserve(&mut g, items.len(), &l.charged));
+                        g.extend(items);
+                    }
+                }
+                Op::ListToTuple => {
+                    let v = pop!();
+                    let items = t!(collect_plain(&v));
+                    self.stack.push(Value::tuple(items));
+                }
+                Op::UnpackSeq(n) => {
+                    let v = pop!();
+                    let items = match &v {
+                        Value::Tuple(t) => t.to_vec(),
+                        Value::List(l) => l.lock().clone(),
+                        other => t!(self.collect(other)),
+                    };
+                    if items.len() != n as usize {
+                        let msg = if items.len() > n as usize { format!("too many values to unpack (expected {n})") } else { format!("not enough values to unpack (expected {n}, got {})", items.len()) };
+                        t!(Err(exc(ExcKind::ValueError, msg)));
+                    }
+                    self.stack.extend(items.into_iter().rev());
+                }
+                Op::UnpackEx(before, after) => {
+                    let v = pop!();
+                    let mut items = t!(self.collect(&v));
+                    let (b, a) = (before as usize, after as usize);
+                    if items.len() < b + a {
+                        t!(Err(exc(ExcKind::ValueError, format!("not enough values to unpack (expected at least {}, got {})", b + a, items.len()))));
+                    }
+                    let tail = items.split_off(items.len() - a);
+                    let mid = items.split_off(b);
+                    let midv = t!(Value::list(mid));
+                    for x in tail.into_iter().rev() {
+                        self.stack.push(x);
+                    }
+                    self.stack.push(midv);
+                    for x in items.into_iter().rev() {
+                        self.stack.push(x);
+                    }
+                }
+                Op::Call(argc) => {
+                    let fpos = self.stack.len() - argc as usize - 1;
+                    self.ticks -= 1;
+                    if self.ticks == 0 {
+                        t!(self.breaker());
+                    }
+                    if let Value::Func(f) = &self.stack[fpos] {
+                        let f = f.clone();
+                        let fi = self.frames.len() - 1;
+                        self.frames[fi].pc = pc;
+                        t!(self.push_frame(f, argc as usize, Vec::new()));
+                        reload!();
+                    } else {
+                        let args: Vec<Value> = self.stack.drain(fpos + 1..).collect();
+                        let f = pop!();
+                        let fi = self.frames.len() - 1;
+                        self.frames[fi].pc = pc;
+                        let v = t!(self.call_value(&f, args, Vec::new()));
+                        self.stack.push(v);
+                    }
+                }
+                Op::CallKw(argc, k) => {
+                    let Const::Names(names) = &code.consts[k as usize] else { unreachable!() };
+                    let names = names.clone();
+                    let at = self.stack.len() - names.len();
+                    let kwv: Vec<Value> = self.stack.drain(at..).collect();
+                    let kw: Vec<(Arc<str>, Value)> = names.iter().cloned().zip(kwv).collect();
+                    let npos = argc as usize - names.len();
+                    let fpos = self.stack.len() - npos - 1;
+                    let fi = self.frames.len() - 1;
+                    self.frames[fi].pc = pc;
+                    if let Value::Func(f) = &self.stack[fpos] {
+                        let f = f.clone();
+                        t!(self.push_frame(f, npos, kw));
+                        reload!();
+                    } else {
+                        let args: Vec<Value> = self.stack.drain(fpos + 1..).collect();
+                        let f = pop!();
+                        let v = t!(self.call_value(&f, args, kw));
+                        self.stack.push(v);
+                    }
+                }
+                Op::CallList => {
+                    let list = pop!();
+                    let args = t!(collect_plain(&list));
+                    let fi = self.frames.len() - 1;
+                    self.frames[fi].pc = pc;
+                    if let Some(Value::Func(f)) = self.stack.last() {
+                        let f = f.clone();
+                        let n = args.len();
+                        self.stack.extend(args);
+                        t!(self.push_frame(f, n, Vec::new()));
+                        reload!();
+                    } else {
+                        let f = pop!();
+                        let v = t!(self.call_value(&f, args, Vec::new()));
+                        self.stack.push(v);
+                    }
+                }
+                Op::MakeFunction(k, nd, nc) => {
+                    let Const::Code(c) = &code.consts[k as usize] else { unreachable!() };
+                    let at = self.stack.len() - nc as usize;
+                    let closure: Vec<Value> = self.stack.drain(at..).collect();
+                    let at = self.stack.len() - nd as usize;
+                    let defaults: Vec<Value> = self.stack.drain(at..).collect();
+                    self.stack.push(Value::Func(Arc::new(Function { code: c.clone(), defaults, closure })));
+                }
+                Op::Return => {
+                    let v = pop!();
+                    let fr = self.frames.pop().unwrap();
+                    while self.handlers.last().is_some_and(|h| h.frame >= self.frames.len()) {
+                        self.handlers.pop();
+                    }
+                    self.stack.truncate(fr.base - 1);
+                    if self.frames.len() == depth {
+                        return Ok(v);
+                    }
+                    self.stack.push(v);
+                    reload!();
+                }
+                Op::Pop => {
+                    self.stack.pop();
+                }
+                Op::Dup => {
+                    let v = self.stack.last().unwrap().clone();
+                    self.stack.push(v);
+                }
+                Op::Rot2 => {
+                    let n = self.stack.len();
+                    self.stack.swap(n - 1, n - 2);
+                }
+                Op::Rot3 => {
+                    let v = pop!();
+                    let n = self.stack.len();
+                    self.stack.insert(n - 2, v);
+                }
+                Op::SetupExcept(to) => {
+                    let frame = self.frames.len() - 1;
+                    self.handlers.push(Handler { frame, target: to, sp: self.stack.len() });
+                }
+                Op::PopBlock => {
+                    self.handlers.pop();
+                }
+                Op::Raise => {
+                    let v = pop!();
+                    let e = self.raise_value(v);
+                    if let Err::Exc(x) = &e {
+                        x.traceback.lock().unwrap_or_else(|p| p.into_inner()).clear();
+                    }
+                    t!(Err(e));
+                }
+                Op::Reraise => {
+                    let v = pop!();
+                    let e = self.raise_value(v);
+                    t!(Err(e));
+                }
+                Op::ExcMatch => {
+                    let ty = pop!();
+                    let e = pop!();
+                    let kind = match &e {
+                        Value::Exc(x) => x.kind,
+                        _ => ExcKind::BaseException,
+                    };
+                    let types = match &ty {
+                        Value::Tuple(t) => t.to_vec(),
+                        o => vec![o.clone()],
+                    };
+                    let mut hit = false;
+                    for t in &types {
+                        match t {
+                            Value::Type(Type::Exc(k)) => hit |= kind.is_subclass(*k),
+                            _ => t!(Err(type_error("catching classes that do not inherit from BaseException is not allowed"))),
+                        }
+                    }
+                    self.stack.push(Value::Bool(hit));
+                }
+                Op::FormatValue(conv, has_spec) => {
+                    let spec = if has_spec { pop!().to_str() } else { String::new() };
+                    let v = pop!();
+                    let v = match conv {
+                        b'r' | b'a' => Value::Str(v.repr().into()),
+                        b's' => Value::Str(v.to_str().into()),
+                        _ => v,
+                    };
+                    let s = match (&v, spec.is_empty()) {
+                        (Value::Str(s), true) => s.clone(),
+                        (Value::Big(b), true) => Arc::from(t!(big_to_string(b))),
+                        _ => Arc::from(t!(format_value(&v, &spec))),
+                    };
+                    self.stack.push(Value::Str(s));
+                }
+                Op::BuildString(n) => {
+                    let at = self.stack.len() - n as usize;
+                    let mut s = String::new();
+                    for v in self.stack.drain(at..) {
+                        if let Value::Str(p) = v {
+                            s.push_str(&p);
+                        }
+                    }
+                    self.stack.push(Value::Str(s.into()));
+                }
+                Op::Import(k) => {
+                    let name = name_of(&code, k);
+                    match Module::from_name(&name) {
+                        Some(m) => self.stack.push(Value::Module(m)),
+                        None => t!(Err(exc(ExcKind::ModuleNotFoundError, format!("No module named '{name}'")))),
+                    }
+                }
+                Op::WithEnter => {
+                    let mgr = pop!();
+                    match &mgr {
+                        Value::Lock(l) => {
+                            while !l.try_acquire() {
+                                t!(self.host.wait_for_lock().map_err(Err::Stop));
+                            }
+                            self.stack.push(Value::Bool(true));
+                        }
+                        o => t!(Err(type_error(format!("'{}' object does not support the context manager protocol", o.type_name())))),
+                    }
+                }
+                Op::WithExit => {
+                    if let Value::Lock(l) = pop!() {
+                        t!(l.release());
+                    }
+                }
+                Op::AssertFail => {
+                    let msg = pop!();
+                    let args = if matches!(msg, Value::None) { Vec::new() } else { vec![msg] };
+                    t!(Err(new_exc(ExcKind::AssertionError, args)));
+                }
+                Op::NoReraise => t!(Err(exc(ExcKind::RuntimeError, "No active exception to reraise"))),
+            }
+        }
+    }
+
+    fn collect(&mut self, v: &Value) -> R<Vec<Value>> {
+        collect_plain(v)
+    }
+
+    fn attr(&mut self, obj: &Value, name: &str) -> R<Value> {
+        match (obj, name) {
+            (Value::Module(m), _) => builtins::module_attr(*m, name),
+            (Value::Exc(e), "args") => Ok(Value::tuple(e.args.clone())),
+            (Value::Thread(n), "name") => Ok(Value::Str(n.clone())),
+            (Value::Type(t), "__name__") => Ok(Value::str(t.name())),
+            (Value::Func(f), "__name__") => Ok(Value::Str(f.code.name.clone())),
+            (Value::Range(r), "start" | "stop" | "step") => Ok(Value::Int(match name {
+                "start" => r.start,
+                "stop" => r.stop,
+                _ => r.step,
+            })),
+            (Value::Float(f), "real") => Ok(Value::Float(*f)),
+            (Value::Float(_), "imag") => Ok(Value::Float(0.0)),
+            (Value::Str(_) | Value::List(_) | Value::Dict(_) | Value::Set(_) | Value::Tuple(_) | Value::Lock(_) | Value::Int(_) | Value::Float(_), _) => Ok(Value::Method(Arc::new((obj.clone(), Arc::from(name))))),
+            _ => Err(exc(ExcKind::AttributeError, format!("'{}' object has no attribute '{name}'", obj.type_name()))),
+        }
+    }
+}
+
+
+impl Caller for Vm<'_> {
+    fn call(&mut self, f: &Value, args: Vec<Value>) -> R<Value> {
+        self.call_value(f, args, Vec::new())
+    }
+    fn tick(&mut self) -> R<()> {
+        self.host.breaker()?;
+        Ok(())
+    }
+    fn host(&mut self) -> &mut dyn Host {
+        self.host
+    }
+}
