@@ -1,7 +1,6 @@
 // Shared set-up for the page tests: serve the built page on a free port and
 // drive Debian's Chromium with playwright-core (never a downloaded browser).
 import { chromium } from 'playwright-core';
-import { afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -60,12 +59,17 @@ function guard(browser) {
   return browser;
 }
 
-afterEach(() => {
-  const seen = reported.filter((r) => ![...ALLOWED, ...expected].some((a) => a.test(r)));
-  reported = [];
-  expected = [];
-  assert.deepEqual(seen, [], 'the pages reported errors (a CSP violation, a console error or an uncaught error)');
-});
+// Only under the test runner (`node --test` sets NODE_TEST_CONTEXT): the
+// benchmark uses this harness too, and must print nothing but its JSON.
+if (process.env.NODE_TEST_CONTEXT) {
+  const { afterEach } = await import('node:test');
+  afterEach(() => {
+    const seen = reported.filter((r) => ![...ALLOWED, ...expected].some((a) => a.test(r)));
+    reported = [];
+    expected = [];
+    assert.deepEqual(seen, [], 'the pages reported errors (a CSP violation, a console error or an uncaught error)');
+  });
+}
 
 export async function launch() {
   return guard(await chromium.launch({
