@@ -2,7 +2,10 @@
 # Installs what building and testing ThreadLab needs, and only what is
 # missing: fast when everything is there. Uses package registries only.
 #   scripts/setup.sh                toolchain + npm packages (npm start)
-#   scripts/setup.sh --browser      also Debian's browsers (tests, benchmark)
+#   scripts/setup.sh --browser      also Debian's browsers: Chromium (tests,
+#                                   benchmark), Firefox ESR, WebKitGTK's
+#                                   WebDriver and MiniBrowser, and Xvfb (the
+#                                   Firefox and WebKit legs of the page tests)
 #   scripts/setup.sh --wasm-bindgen only wasm-bindgen-cli: scripts/build.sh
 #                                   runs this while its first builds compile
 #                                   (wasm-bindgen is needed only after them)
@@ -46,10 +49,19 @@ if [ ! -d node_modules/playwright-core ] || [ ! -x node_modules/.bin/wasm-opt ] 
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
-if [ "${1:-}" = "--browser" ] && [ ! -x /usr/bin/chromium ]; then
-  say "installing Chromium from Debian (for the page tests)"
-  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
+if [ "${1:-}" = "--browser" ]; then
+  # Each binary checked, the missing packages installed with one apt-get.
+  missing=()
+  [ -x /usr/bin/chromium ] || missing+=(chromium chromium-driver)
+  [ -x /usr/bin/firefox-esr ] || missing+=(firefox-esr)
+  command -v WebKitWebDriver >/dev/null || missing+=(webkit2gtk-driver)
+  command -v Xvfb >/dev/null || missing+=(xvfb)
+  command -v xauth >/dev/null || missing+=(xauth)
+  if [ ${#missing[@]} -gt 0 ]; then
+    say "installing ${missing[*]} from Debian (for the page tests)"
+    SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
 fi
 say "ready"

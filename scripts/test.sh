@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # Every test: the core and UI logic natively, the core again as 32-bit wasm
-# (wasm32-wasip1 under Node), then the page in headless Chromium (which needs
-# the wasm build, made here if out of date).
+# (wasm32-wasip1 under Node), then the page in headless Chromium, Firefox ESR
+# and WebKitGTK (which needs the wasm build, made here if out of date).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
-if [ ! -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
-  echo "test: Chromium is missing: run 'bash scripts/setup.sh --browser' (installs Debian's chromium)" >&2
+# The browsers first: a missing one fails now, not after the cargo tests.
+missing=()
+[ -x "${CHROMIUM:-/usr/bin/chromium}" ] || missing+=(Chromium)
+[ -x "${FIREFOX:-/usr/bin/firefox-esr}" ] || missing+=("Firefox ESR")
+command -v WebKitWebDriver >/dev/null || missing+=(WebKitWebDriver)
+command -v Xvfb >/dev/null || missing+=(Xvfb)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "test: missing: ${missing[*]}: run 'bash scripts/setup.sh --browser' (installs Debian's chromium, firefox-esr, webkit2gtk-driver, xvfb and xauth)" >&2
   exit 1
 fi
 bash scripts/setup.sh
@@ -24,5 +30,5 @@ echo "== cargo test (wasm32-wasip1, 32-bit)"
 cargo +stable test -p threadlab --target wasm32-wasip1 --no-fail-fast -- --nocapture
 echo "== build"
 bash scripts/build.sh
-echo "== page tests (headless Chromium)"
+echo "== page tests (headless Chromium; Firefox ESR and WebKitGTK: firefox.test.mjs, webkit.test.mjs)"
 node --test --test-concurrency=1 tests/browser/

@@ -1,0 +1,478 @@
+// What the Firefox and WebKit legs check, once, against a small `Tab`
+// interface each leg implements over its own driver (firefox.test.mjs:
+// puppeteer-core over WebDriver BiDi; webkit.test.mjs: webdriver.mjs):
+//
+//   tab.goto(url)                 navigate, wait for the load event
+//   tab.evaluate(fn, arg)         fn(arg) in the page (may return a promise), as JSON
+//   tab.waitFor(fn, arg, ms)      until fn(arg) is truthy in the page; its value
+//   tab.click(css)                a real click on the element
+//   tab.frame(css)                the same interface inside an iframe
+//   tab.close()
+//
+// Every page of a leg gets the PROBE before any of its own scripts run, and
+// a leg fails on anything it reports: a Content-Security-Policy violation,
+// an uncaught error or rejection, a console error (bar an explicit,
+// commented allow-list in each leg).
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { extname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export const root = fileURLToPath(new URL('../../', import.meta.url));
+
+// Every model docs/api.md lists, in its order.
+export const MODELS = ['sequential', 'threads_gil', 'threads', 'threads_static', 'processes', 'processes_static', 'hybrid', 'process_per_task'];
+export const THREADED = new Set(['threads_gil', 'threads', 'threads_static', 'hybrid']);
+
+/**
+ * The probe, as the source of a function of `mode`: 'console' reports each
+ * CSP violation as a console error (for a driver that sees the console and
+ * uncaught errors itself: Firefox); 'beacon' also records uncaught errors,
+ * unhandled rejections and console.error calls, and posts every report to
+ * `/__probe` on the page's own origin (WebDriver classic sees no console:
+ * WebKit), where the test's server keeps it. Either way they outlive the
+ * page (a reload, a navigation) and `window.__probe` holds this page's.
+ * It also counts the tab's top-level loads in sessionStorage (`probe-loads`).
+ */
+export const PROBE = String.raw`(mode) => {
+  if (window.__probe) return;
+  const probe = [];
+  Object.defineProperty(window, '__probe', { value: probe });
+  // Counts the top-level documents this tab loaded (a reload included).
+  try {
+    if (window === top) sessionStorage.setItem('probe-loads', String(Number(sessionStorage.getItem('probe-loads')) + 1));
+  } catch {}
+  const say = console.error.bind(console);
+  const report = (text) => {
+    probe.push(text);
+    if (mode === 'console') say('probe: ' + text);
+    else navigator.sendBeacon(new URL('/__probe', location.href), location.href + ': ' + text);
+  };
+  document.addEventListener('securitypolicyviolation', (e) => {
+    report('CSP violation: ' + e.effectiveDirective + ' blocked ' + (e.blockedURI || 'inline') + ' at ' + (e.sourceFile || '?') + ':' + e.lineNumber + ' (' + e.disposition + ')');
+  });
+  if (mode === 'console') return;
+  addEventListener('error', (e) => report('uncaught: ' + e.message));
+  addEventListener('unhandledrejection', (e) => report('unhandled rejection: ' + (e.reason && e.reason.message !== undefined ? e.reason.name + ': ' + e.reason.message : String(e.reason))));
+  console.error = (...args) => {
+    report('console error: ' + args.map(String).join(' '));
+    say(...args);
+  };
+}`;
+
+/** What a leg collected: reports of problems, and which of them an allow-list excuses. */
+export class Problems {
+  /** `allowed`: [{ pattern, why }], console errors a leg expects (say why in its file). */
+  constructor(allowed = []) {
+    this.allowed = allowed;
+    this.seen = [];
+  }
+  add(text) {
+    this.seen.push(text);
+  }
+  /** Reports since the last call that no allow-list entry excuses (reports posted by beacon may need a moment). */
+  async take(wait = 300) {
+    await sleep(wait);
+    const seen = this.seen.splice(0);
+    return seen.filter((t) => !this.allowed.some(({ pattern }) => pattern.test(t)));
+  }
+}
+
+const types = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.json': 'application/json',
+};
+
+/**
+ * A server on 127.0.0.1 (a free port) for the legs' pages:
+ * - `dir`: a static host that sends no headers but Content-Type (as
+ *   `python3 -m http.server` does: dist.test.mjs);
+ * - `proxy`: forwards every request to that origin (the dev server), bytes
+ *   and headers untouched but for `inject`;
+ * - `pages`: path → HTML of pages made by the test (the course page).
+ * With `problems` set, every HTML page gets the probe in 'beacon' mode as its
+ * first script (a same-origin file, /__probe.js), and reports posted to
+ * /__probe go there. Returns { url, server }.
+ */
+export async function testServer({ dir, proxy, pages = {}, problems } = {}) {
+  const inject = (html) => (problems ? html.replace(/<head>|(?<=<!doctype html>)/i, (m) => `${m}<script src="/__probe.js"></script>`) : html);
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url, 'http://x');
+    if (problems && url.pathname === '/__probe') {
+      let body = '';
+      for await (const chunk of req) body += chunk;
+      problems.add(body);
+      res.writeHead(204).end();
+      return;
+    }
+    if (problems && url.pathname === '/__probe.js') {
+      res.writeHead(200, { 'Content-Type': types['.js'], 'Cache-Control': 'no-cache', 'Cross-Origin-Resource-Policy': 'same-origin' }).end(`(${PROBE})('beacon');`);
+      return;
+    }
+    if (pages[url.pathname] !== undefined) {
+      res.writeHead(200, { 'Content-Type': types['.html'] }).end(inject(pages[url.pathname]));
+      return;
+    }
+    if (proxy) {
+      const headers = { ...req.headers, host: new URL(proxy).host, 'accept-encoding': 'identity' };
+      const upstream = await fetch(new URL(req.url, proxy), { method: req.method, headers, redirect: 'manual' });
+      const out = Object.fromEntries([...upstream.headers].filter(([k]) => !['content-length', 'content-encoding', 'transfer-encoding', 'connection'].includes(k)));
+      let body = Buffer.from(await upstream.arrayBuffer());
+      if ((upstream.headers.get('content-type') ?? '').startsWith('text/html')) {
+        body = Buffer.from(inject(body.toString('utf8')));
+      }
+      res.writeHead(upstream.status, out).end(body);
+      return;
+    }
+    const rel = normalize(decodeURIComponent(url.pathname.endsWith('/') ? `${url.pathname}index.html` : url.pathname)).slice(1);
+    try {
+      if (!dir || rel.startsWith('..')) throw new Error('outside');
+      let data = await readFile(join(dir, rel));
+      if (extname(rel) === '.html') {
+        data = Buffer.from(inject(data.toString('utf8')));
+      }
+      res.writeHead(200, { 'Content-Type': types[extname(rel)] ?? 'application/octet-stream' }).end(data);
+    } catch {
+      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
+    }
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${server.address().port}/`, server };
+}
+
+/** Builds dist/ (`node scripts/dist.mjs`: pure Node, a no-op when up to date). */
+export function buildDist() {
+  const built = spawnSync(process.execPath, ['scripts/dist.mjs'], { cwd: root, encoding: 'utf8' });
+  assert.equal(built.status, 0, `npm run build failed:\n${built.stdout}\n${built.stderr}`);
+  return join(root, 'dist');
+}
+
+// ---------------------------------------------------------------------------
+// In the page.
+
+const runsEnded = (tab) => tab.evaluate(() => Number(document.querySelector('section.results')?.dataset.runsEnded ?? -1));
+/** Waits for the page's API; and the probe must be there (a CSP that blocked it would silence it). */
+export async function ready(tab, timeout = 30_000) {
+  await tab.waitFor(() => window.threadlab !== undefined, null, timeout);
+  assert.equal(await tab.evaluate(() => Array.isArray(window.__probe)), true, 'the probe runs in this page');
+}
+export const run = (tab, experiment) => tab.evaluate((e) => window.threadlab.run(e), experiment);
+export const text = (tab, css) => tab.evaluate((s) => document.querySelector(s)?.textContent ?? null, css);
+
+/** Clicks `css` (Run, a lesson's button) and waits for the run it starts to end; the results table as shown. */
+export async function clickAndRead(tab, css, timeout = 120_000) {
+  const before = await runsEnded(tab);
+  await tab.click(css);
+  await tab.waitFor((n) => Number(document.querySelector('section.results')?.dataset.runsEnded) > n, before, timeout);
+  return tab.evaluate(() =>
+    [...document.querySelectorAll('.results-table tbody tr')].map((r) => ({
+      model: r.dataset.model,
+      check: r.querySelector('.check')?.textContent ?? '',
+      ok: !!r.querySelector('.check.ok'),
+    })),
+  );
+}
+
+/** The verdict as shown: { held: 'true' | 'false' | 'null', text }. */
+export const verdict = (tab) =>
+  tab.evaluate(() => ({ held: document.querySelector('.verdict')?.dataset.held ?? null, text: document.querySelector('.verdict-text')?.textContent ?? null }));
+
+/** Whether any two tasks ran at the same time (their [start, end] overlap). */
+const overlapping = (tasks) => tasks.some((a, i) => tasks.some((b, j) => i < j && a.start_ms < b.end_ms && b.start_ms < a.end_ms));
+
+/** Tasks in index order (a pool records them as they finished). */
+const byIndex = (tasks) => [...tasks].sort((a, b) => a.index - b.index);
+
+/** n(n − 1) / 2, the loop task's total, exactly. */
+const loopTotal = (n) => ((BigInt(n) * BigInt(n - 1)) / 2n).toString();
+
+// ---------------------------------------------------------------------------
+// The checks. `expect` is what the leg's browser should show:
+//   browser: RegExp of environment.browser ("Firefox 153")
+//   threads: null when threads run, else a RegExp of the reason given
+//   memory:  the sentence "Ask the browser" ends in
+
+/**
+ * The scripting API on every model: a CPU workload (loop) and an I/O one
+ * (sleep). Every task's value is checked here too, not only `correct`; the
+ * sleep's shape: sequential runs one task at a time, every pool that was
+ * ready before the clock ran tasks at the same time (where a sleep waits:
+ * without SharedArrayBuffer there is no Atomics.wait, and the engine spins
+ * instead, on a CPU the machine may not have free).
+ */
+export async function apiOnEveryModel(tab, expect) {
+  const cpu = await run(tab, { workload: { kind: 'loop', size: 4_000_000 }, tasks: 4, workers: 2, models: MODELS, repeats: 1 });
+  assert.match(cpu.environment.browser, expect.browser);
+  assert.equal(cpu.environment.cross_origin_isolated, true);
+  assert.deepEqual(cpu.models.map((m) => m.model), MODELS);
+  const want = loopTotal(4_000_000);
+  for (const m of cpu.models) {
+    if (expect.threads && THREADED.has(m.model)) {
+      assert.equal(m.status, 'unavailable', m.model);
+      assert.match(m.reason, expect.threads, m.model);
+      continue;
+    }
+    assert.equal(`${m.status} ${m.correct}`, 'ran true', `${m.model}: ${m.error ?? m.problems}`);
+    assert.deepEqual(byIndex(m.tasks).map((t) => [t.index, t.value]), [0, 1, 2, 3].map((i) => [i, want]), m.model);
+    assert.ok(m.wall_ms.median > 0 && m.speedup > 0, m.model);
+  }
+  const io = await run(tab, { workload: { kind: 'sleep', ms: 100 }, tasks: 4, workers: 2, models: MODELS, repeats: 1 });
+  for (const m of io.models) {
+    if (expect.threads && THREADED.has(m.model)) {
+      assert.equal(m.status, 'unavailable', m.model);
+      continue;
+    }
+    assert.equal(`${m.status} ${m.correct}`, 'ran true', `${m.model}: ${m.error ?? m.problems}`);
+    assert.deepEqual(byIndex(m.tasks).map((t) => [t.index, t.value]), [0, 1, 2, 3].map((i) => [i, String(i)]), m.model);
+    // 100 ms asleep cannot take less (a margin for the clock's resolution).
+    for (const t of m.tasks) assert.ok(t.end_ms - t.start_ms >= 95, `${m.model} task ${t.index} slept ${t.end_ms - t.start_ms} ms`);
+    if (m.model === 'sequential') assert.equal(overlapping(m.tasks), false, 'sequential: one task at a time');
+    // A process per task spawns each task's worker inside the run: whether
+    // two overlap depends on the machine's load, so it is not asked here.
+    else if (m.model !== 'process_per_task' && !expect.threads) assert.equal(overlapping(m.tasks), true, `${m.model}: tasks waited at the same time`);
+  }
+  return { cpu, io };
+}
+
+/** A lesson as a learner runs it: its card's button on the gallery, then the verdict shown. */
+export async function lesson(tab, url, id) {
+  await tab.goto(url);
+  await ready(tab);
+  const rows = await clickAndRead(tab, `[data-lesson="${id}"] button.run-lesson`);
+  const shown = await verdict(tab);
+  assert.ok(shown.text, `${id}: a verdict is shown`);
+  assert.equal(shown.held === 'null', /^Cannot tell/.test(shown.text), `${id}: ${shown.text}`);
+  assert.match(await text(tab, '.lesson-question'), /\?/);
+  return { rows, ...shown };
+}
+
+/**
+ * A lesson of the GIL, memory and mistakes families, as a learner runs them
+ * (the crash: crashLesson), threads available; `expect.memory`: the
+ * sentence the page shows when "Ask the browser" cannot measure.
+ */
+export async function lessons(tab, url, expect) {
+  // The GIL family: threads help with I/O, the GIL released while a thread
+  // waits. Eight 100 ms waits on eight threads against one after another:
+  // a margin no load on this machine closes. (gil-cpu's verdict is drawn
+  // from CPU timings a loaded machine sways either way; the Chromium leg
+  // runs every lesson.)
+  const io = await lesson(tab, url, 'threads-io');
+  assert.deepEqual(io.rows.map((r) => [r.model, r.ok]), [['sequential', true], ['threads_gil', true], ['processes', true]], JSON.stringify(io.rows));
+  assert.equal(io.held, 'true', io.text);
+  const speedup = await text(tab, '.results-table tbody tr[data-model="threads_gil"] .speedup');
+  assert.match(io.text, new RegExp(`^Threads \\+ GIL finished ${speedup.replace(/×$/, '').replace('.', '\\.')}× as fast as sequential with 8 workers`));
+
+  // Memory: one shared memory against one per process; and the browser's
+  // own measurement, which only Chromium has: the page says so.
+  const memory = await lesson(tab, url, 'memory');
+  assert.deepEqual(memory.rows.map((r) => [r.model, r.ok]), [['threads_gil', true], ['processes', true]], JSON.stringify(memory.rows));
+  assert.equal(memory.held, 'true', memory.text);
+  assert.match(memory.text, /shared one memory of [\d.]+ MB between 2 threads.*Processes had 2 memories/);
+  await tab.click('.browser-memory button');
+  await tab.waitFor(() => document.querySelector('.browser-memory p')?.textContent, null, 30_000);
+  assert.equal(await text(tab, '.browser-memory p'), expect.memory);
+
+  // A mistake: the race. Unsynchronised threads lose updates, by design
+  // (how many, and whether both pools do, depends on how the threads were
+  // scheduled); the atomic add and the lock count right, and so do
+  // processes and sequential.
+  const race = await lesson(tab, url, 'race');
+  assert.equal(race.held, 'true', race.text);
+  assert.match(race.text, /with an atomic add or a lock, every model counted all of them/);
+  const threads = race.rows.filter((r) => r.model.startsWith('threads'));
+  assert.ok(threads.some((r) => /updates lost$/.test(r.check)), JSON.stringify(threads));
+  for (const r of threads) assert.ok(r.ok || /^✗ with no synchronisation the counter says [\d,]+ instead of [\d,]+: [\d,]+ updates lost$/.test(r.check), `${r.model}: ${r.check}`);
+  for (const r of race.rows.filter((r) => !r.model.startsWith('threads'))) assert.ok(r.ok, `${r.model}: ${r.check}`);
+  return { io, memory, race };
+}
+
+/**
+ * The crash lesson, from its card: only processes survive a crashing task,
+ * by design, and the claim holds (threads available). On its own: it is
+ * the one lesson whose workers die (a trap in a pool thread).
+ */
+export async function crashLesson(tab, url) {
+  const crash = await lesson(tab, url, 'crash');
+  const by = Object.fromEntries(crash.rows.map((r) => [r.model, r]));
+  assert.match(by.sequential.check, /Did not run: it stopped: a worker crashed/);
+  assert.match(by.threads_gil.check, /Did not run: it stopped: .*a thread of the pool crashed.*the whole pool is lost/);
+  assert.ok(by.processes.ok, by.processes.check);
+  // The lesson runs 4 tasks a core, as the browser counts cores.
+  const [, done, tasks] = by.processes.check.match(/(\d+) of (\d+) correct; 1 crashed with its process/) ?? [];
+  assert.equal(Number(done), Number(tasks) - 1, by.processes.check);
+  assert.equal(crash.held, 'true', crash.text);
+  assert.match(crash.text, new RegExp(`processes lost only task 1: the pool replaced that worker and the other ${done} tasks completed`));
+  return crash;
+}
+
+/**
+ * Share: the page's own link (with this run's results), copied by its
+ * button, opens the same experiment in a fresh page (`other`; may be `tab`),
+ * with their run beside yours.
+ */
+export async function linkRoundTrip(tab, other, url, expect) {
+  await tab.goto(url);
+  await ready(tab);
+  const experiment = { workload: { kind: 'sleep', ms: 15 }, tasks: 3, workers: 2, models: ['sequential', 'processes'], repeats: 1, switch_interval_ms: 2.5 };
+  await run(tab, experiment);
+  const shown = await tab.evaluate(() => window.threadlab.current());
+  await tab.waitFor(() => /&r=/.test(document.querySelector('#share-link')?.value));
+  await tab.click('button.share');
+  assert.equal(await tab.waitFor(() => document.querySelector('.share .copy-status')?.textContent, null, 10_000), 'Link copied.');
+  const link = await tab.evaluate(() => document.querySelector('#share-link').value);
+  assert.match(link, /^http:\/\/127\.0\.0\.1:\d+\/\?v=1&workload=sleep&ms=15&tasks=3&workers=2&models=sequential,processes&repeats=1&switch=2\.5&r=/);
+
+  await other.goto(link);
+  await ready(other);
+  assert.deepEqual(await other.evaluate(() => window.threadlab.current()), shown);
+  assert.deepEqual(await other.evaluate(() => ['#workload', '#size', '#tasks'].map((s) => document.querySelector(s).value)), ['sleep', '15', '3']);
+  assert.equal(await other.evaluate(() => document.querySelector('section.results').dataset.runsEnded), '0', 'a link does not run by itself');
+  assert.match(await text(other, '.compare .machines'), new RegExp(`Theirs: \\d+ cores?, ${expect.browser.source}.*Press Run`));
+}
+
+/**
+ * Embedded in a course page of another origin that is not isolated: the
+ * frame is not isolated either (no Document-Isolation-Policy here), says
+ * why threads are unavailable, offers a way out, runs sequential and
+ * processes for the host, and tells the host its height.
+ */
+export async function embedNotIsolated(tab, course, frameUrl) {
+  await tab.goto(course);
+  await tab.waitFor(() => window.got?.some((m) => m?.type === 'threadlab:ready'), null, 30_000);
+  assert.equal(await tab.evaluate(() => crossOriginIsolated), false, 'the course page is not isolated');
+  const frame = tab.frame('iframe');
+  await ready(frame);
+  assert.equal(await frame.evaluate(() => crossOriginIsolated), false, 'nor is the frame: this browser has no Document-Isolation-Policy');
+  assert.deepEqual(await tab.evaluate(() => window.got.find((m) => m?.type === 'threadlab:ready')), { type: 'threadlab:ready', version: 1 });
+  assert.match(await text(frame, '.embed .warning'), /^Threads are unavailable in this frame: this page is not cross-origin isolated.*Sequential and processes still run\.$/);
+  const out = await frame.evaluate(() => ({ href: document.querySelector('.open-full a')?.href, target: document.querySelector('.open-full a')?.target, text: document.querySelector('.open-full a')?.textContent }));
+  assert.equal(out.target, '_blank');
+  assert.match(out.text, /Open in ThreadLab/);
+  assert.ok(out.href.startsWith(new URL(frameUrl).origin), out.href);
+  assert.doesNotMatch(out.href, /embed=1/);
+
+  // The host runs an experiment: threads unavailable with the reason, the rest runs.
+  await tab.evaluate((m) => document.querySelector('iframe').contentWindow.postMessage(m, '*'), {
+    type: 'threadlab:run',
+    experiment: { workload: { kind: 'loop', size: 2_000_000 }, tasks: 4, workers: 2, repeats: 1, models: ['sequential', 'threads_gil', 'threads', 'processes'] },
+  });
+  const { results } = await tab.waitFor(() => window.got.find((m) => m?.type === 'threadlab:results'), null, 60_000);
+  for (const m of results.models) {
+    if (THREADED.has(m.model)) {
+      assert.equal(m.status, 'unavailable', m.model);
+      assert.match(m.reason, /not cross-origin isolated/, m.model);
+    } else assert.equal(`${m.status} ${m.correct}`, 'ran true', m.model);
+  }
+  // Its height, told in three dialects; the host's listener applies it.
+  await tab.waitFor(() => window.got.filter((m) => m?.type === 'threadlab:resize').at(-1)?.height > 300, null, 10_000);
+  await sleep(300);
+  const resize = await tab.evaluate(() => {
+    const all = window.got;
+    const own = all.filter((m) => m?.type === 'threadlab:resize').at(-1);
+    return {
+      own: own.height,
+      lti: all.filter((m) => m?.subject === 'lti.frameResize').at(-1)?.height,
+      bare: all.filter((m) => m && Object.keys(m).length === 1 && 'height' in m).at(-1)?.height,
+      applied: document.querySelector('iframe').style.height,
+    };
+  });
+  assert.equal(resize.lti, resize.own);
+  assert.equal(resize.bare, resize.own);
+  assert.equal(resize.applied, `${resize.own}px`);
+  const inner = await frame.evaluate(() => Math.ceil(document.documentElement.getBoundingClientRect().height));
+  assert.ok(Math.abs(inner - resize.own) <= 2, `content ${inner} px, told ${resize.own} px`);
+  return out.href;
+}
+
+/** The course page: not isolated, another origin, frames `src` with docs/embedding.md's listener. */
+export const coursePage = (src) => `<!doctype html><html><head><title>Course</title>
+<script>
+  window.got = [];
+  addEventListener('message', (e) => {
+    window.got.push(e.data);
+    // The three-line listener docs/embedding.md documents.
+    if (e.data && e.data.type === 'threadlab:resize') document.querySelector('iframe').style.height = e.data.height + 'px';
+  });
+</script></head>
+<body><h1>Week 3</h1>
+<iframe src="${src}" style="width:800px;height:400px;border:0" allow="cross-origin-isolated" title="ThreadLab"></iframe>
+</body></html>`;
+
+/**
+ * Pages that do everything the probe must catch, once in the page and once
+ * in its frame on `frameOrigin` (another origin of the same server): a CSP
+ * violation, a console error, an uncaught error. The canary test of each
+ * leg opens /canary and expects exactly these six reports.
+ */
+export function canaries(frameOrigin) {
+  const bad = `<meta http-equiv="Content-Security-Policy" content="img-src 'self'">
+    <img src="http://blocked.invalid/canary.png" alt="">
+    <script>console.error('canary console'); setTimeout(() => { throw new Error('canary uncaught'); });</script>`;
+  return {
+    '/canary': `<!doctype html><html><head>${bad}</head><body><iframe src="${new URL('/canary-frame', frameOrigin)}"></iframe></body></html>`,
+    '/canary-frame': `<!doctype html><html><head>${bad}</head><body>frame</body></html>`,
+  };
+}
+
+/**
+ * What the canary pages must have produced: from each of the two documents,
+ * the probe's CSP report, the console error and the uncaught error; besides
+ * them only the browser's own words for the same violation.
+ */
+export function assertCanary(seen) {
+  const count = (re) => seen.filter((t) => re.test(t)).length;
+  const all = seen.join('\n');
+  assert.equal(count(/CSP violation: img-src blocked http:\/\/blocked\.invalid\/canary\.png/), 2, all);
+  assert.equal(count(/console error: canary console$/), 2, all);
+  assert.equal(count(/uncaught: (Error: )?canary uncaught$/), 2, all);
+  for (const t of seen) assert.match(t, /canary|blocked\.invalid/, all);
+}
+
+/** The way out of a frame that cannot run threads: the same experiment in a tab of its own, isolated, threads run. */
+export async function wayOut(tab, href) {
+  await tab.goto(href);
+  await ready(tab);
+  assert.equal(await tab.evaluate(() => crossOriginIsolated), true);
+  assert.equal(await tab.evaluate(() => window.threadlab.current().workload.kind), 'sleep');
+  const results = await run(tab, { workload: { kind: 'sleep', ms: 5 }, tasks: 2, workers: 2, repeats: 1, models: ['threads'] });
+  assert.equal(`${results.models[0].status} ${results.models[0].correct}`, 'ran true');
+}
+
+/**
+ * The sentence the page shows every author who opens the embed code: an
+ * embed in a non-isolated page runs no threads in Firefox and Safari.
+ */
+export async function embedCodeSays(tab, url) {
+  await tab.goto(url);
+  await ready(tab);
+  await tab.click('.embed-code summary');
+  const hints = await tab.evaluate(() => [...document.querySelectorAll('.embed-code .hint')].map((p) => p.textContent));
+  assert.ok(
+    hints.includes('Firefox and Safari cannot isolate a frame inside a page that is not isolated itself: readers using them get sequential and processes, not threads, and a link to open ThreadLab in a new tab.'),
+    JSON.stringify(hints),
+  );
+}
+
+/**
+ * The static build on a host that sends no headers, first visit (a fresh
+ * profile): the service worker isolates the page after exactly one reload
+ * (the probe counts loads), and `models` run; each model's status.
+ */
+export async function distIsolated(tab, url, models) {
+  await tab.goto(url);
+  await tab.waitFor(() => crossOriginIsolated && window.threadlab !== undefined, null, 30_000);
+  assert.equal(await tab.evaluate(() => Array.isArray(window.__probe)), true, 'the probe runs in this page');
+  await sleep(1_000); // no further reload
+  assert.equal(await tab.evaluate(() => sessionStorage.getItem('probe-loads')), '2', 'exactly one reload');
+  assert.match(await tab.evaluate(() => navigator.serviceWorker.controller?.scriptURL), /\/isolation-sw\.js$/);
+  const results = await run(tab, { workload: { kind: 'loop', size: 4_000_000 }, tasks: 4, workers: 2, repeats: 1, models });
+  assert.equal(results.environment.cross_origin_isolated, true);
+  return Object.fromEntries(results.models.map((m) => [m.model, `${m.status} ${m.correct ? 'correct' : (m.reason ?? m.error ?? 'wrong')}`]));
+}

@@ -1,0 +1,173 @@
+// The page in WebKitGTK (Safari's engine): Debian's WebKitWebDriver driving
+// its MiniBrowser on a virtual display (Xvfb; this MiniBrowser has no
+// headless mode), through the small client in webdriver.mjs. The checks are
+// legs.mjs's, shared with the Firefox leg.
+//
+// WebKitGTK keeps SharedArrayBuffer off unless JSC_useSharedArrayBuffer=1
+// is in the browser's environment (Safari turns it on for cross-origin
+// isolated pages): the leg runs with it, as Safari would, so every model
+// runs; one test runs a browser without it, where the page must say that
+// threads are unavailable and still run sequential and processes.
+//
+// WebDriver classic sees no console: every page is served through the
+// test's own servers (legs.testServer), which put the probe in 'beacon' mode
+// first in its <head>; it reports CSP violations, uncaught errors,
+// unhandled rejections and console.error calls of the page itself. What only
+// the browser logs (an error inside a worker, a failed load) is not seen
+// here: the Firefox and Chromium legs see those.
+import { test, before, after, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { serve } from '../../scripts/serve.mjs';
+import * as legs from './legs.mjs';
+import { webkit } from './webdriver.mjs';
+
+const SAB = { JSC_useSharedArrayBuffer: '1' };
+const EXPECT = {
+  // WebKitGTK's MiniBrowser says "Version/60.5 Safari/605.1.15".
+  browser: /Safari \d+/,
+  threads: null, // with SharedArrayBuffer on, every model runs in an isolated page
+  memory: 'The browser cannot measure here: this browser has no performance.measureUserAgentSpecificMemory() (Chromium-based browsers have it).',
+};
+
+// Console errors WebKit is expected to log, each with the reason. Anything
+// else (and every CSP violation and uncaught error) fails the leg.
+const ALLOWED = [];
+const problems = new legs.Problems(ALLOWED);
+
+let browser; // Xvfb + WebKitWebDriver, SharedArrayBuffer on
+let served; // the dev server, with the isolation headers
+let isolated; // the same, through the probe's proxy
+let course; // the course page's host: no headers, another origin
+let dist; // dist/ on a host that sends no headers
+
+before(async () => {
+  browser = await webkit({ env: SAB });
+  served = await serve({ port: 0, quiet: true });
+  isolated = await legs.testServer({ proxy: served.url, problems });
+  const framed = `${isolated.url.replace('127.0.0.1', 'localhost')}?v=1&workload=sleep&ms=5&tasks=2&workers=2&repeats=1&embed=1`;
+  const pages = { '/course': legs.coursePage(framed) };
+  course = await legs.testServer({ pages, problems });
+  course.framed = framed;
+  Object.assign(pages, legs.canaries(course.url.replace('127.0.0.1', 'localhost')));
+  dist = await legs.testServer({ dir: legs.buildDist(), problems });
+});
+after(() => {
+  browser?.close();
+  for (const s of [served, isolated, course, dist]) s?.server.close();
+});
+
+/** legs.mjs's Tab over a WebDriver session; `frame` runs each command inside the iframe `css` selects. */
+function tabOf(session, css = null) {
+  const inside = async (f) => {
+    if (css === null) return f();
+    await session.frame(css);
+    try {
+      return await f();
+    } finally {
+      await session.frame(null);
+    }
+  };
+  return {
+    session,
+    goto: (url) => session.goto(url),
+    evaluate: (fn, arg) => inside(() => session.evaluate(fn, arg)),
+    waitFor: (fn, arg, timeout) => inside(() => session.waitFor(fn, arg, { timeout })),
+    click: (selector) => inside(() => session.click(selector)),
+    frame: (selector) => tabOf(session, selector),
+    close: () => session.close(),
+  };
+}
+
+/** A fresh MiniBrowser (an ephemeral profile: every visit is a first visit), closed after the test. */
+const opened = [];
+const open = async (from = browser) => {
+  const tab = tabOf(await from.session());
+  opened.push(tab);
+  return tab;
+};
+// After each test: its windows closed, and it fails on anything its pages reported.
+afterEach(async () => {
+  for (const tab of opened.splice(0)) await tab.close().catch(() => {});
+  assert.deepEqual(await problems.take(), [], 'the pages reported errors (a CSP violation, a console error or an uncaught error)');
+});
+
+test('the probe reports a CSP violation, a console error and an uncaught error, in a page and in its frame', async () => {
+  const tab = await open();
+  await tab.goto(`${course.url}canary`);
+  await tab.waitFor(() => document.readyState === 'complete');
+  legs.assertCanary(await problems.take(500));
+});
+
+test('the scripting API: every model, a CPU and an I/O workload, every value right', async () => {
+  const tab = await open();
+  await tab.goto(isolated.url);
+  await legs.ready(tab);
+  const { cpu } = await legs.apiOnEveryModel(tab, EXPECT);
+  // The cores the page reports are the browser's navigator.hardwareConcurrency
+  // (WebKit rounds it: 4 on this 2-core machine).
+  assert.equal(cpu.environment.cores, await tab.evaluate(() => navigator.hardwareConcurrency));
+});
+
+test('lessons run from their cards: threads and I/O, memory (and "Ask the browser"), the race', async () => {
+  const tab = await open();
+  await legs.lessons(tab, isolated.url, EXPECT);
+});
+
+// (An error left uncaught inside a worker is not seen by this leg: see the top.)
+test('the crash lesson, run from its card: processes lose only the crashed task, and the page carries on', async () => {
+  const tab = await open();
+  await legs.crashLesson(tab, isolated.url);
+});
+
+test("Share: the page's link opens the same experiment again, their run beside yours", async () => {
+  // One window: WebKitWebDriver drives one session at a time, so the link
+  // is opened in the same tab, a new page load.
+  const tab = await open();
+  await legs.linkRoundTrip(tab, tab, isolated.url, EXPECT);
+});
+
+test('embedded in a page that is not isolated: no threads (no Document-Isolation-Policy), said, a way out, the rest runs, resize messages', async () => {
+  const tab = await open();
+  const href = await legs.embedNotIsolated(tab, `${course.url}course`, course.framed);
+  await legs.wayOut(tab, href);
+  await legs.embedCodeSays(tab, isolated.url);
+});
+
+test('dist/ on a host with no headers: the service worker isolates the page after one reload, and threads run', async () => {
+  const tab = await open();
+  const statuses = await legs.distIsolated(tab, dist.url, ['sequential', 'threads_gil', 'threads']);
+  assert.deepEqual(statuses, { sequential: 'ran correct', threads_gil: 'ran correct', threads: 'ran correct' });
+});
+
+test(
+  'dist/ on a host with no headers: processes run',
+  {
+    todo:
+      'WebKitGTK 2.50: in a page isolated by a service worker that adds COOP/COEP, of several module workers started together only the first loads its static imports; the others fire a bare error event, so every process pool fails ("a worker crashed (it stopped)"). Starting the page\'s workers one at a time (www/runner.js) would avoid it: docs/browsers.md.',
+  },
+  async () => {
+    const tab = await open();
+    try {
+      const statuses = await legs.distIsolated(tab, dist.url, ['processes']);
+      assert.deepEqual(statuses, { processes: 'ran correct' });
+    } finally {
+      await problems.take();
+    }
+  },
+);
+
+test('without SharedArrayBuffer (WebKitGTK by default): the page says threads are unavailable, and sequential and processes run', async () => {
+  const plain = await webkit();
+  try {
+    const tab = await open(plain);
+    await tab.goto(isolated.url);
+    await legs.ready(tab);
+    assert.equal(await tab.evaluate(() => [crossOriginIsolated, typeof SharedArrayBuffer].join()), 'true,undefined');
+    const reason = /^threads are unavailable: this browser has no SharedArrayBuffer, which threads need\.$/;
+    await legs.apiOnEveryModel(tab, { ...EXPECT, threads: reason });
+    assert.equal(await legs.text(tab, '.environment .warning'), 'Threads are unavailable here: this browser has no SharedArrayBuffer, which threads need.');
+  } finally {
+    for (const tab of opened.splice(0)) await tab.close().catch(() => {});
+    plain.close();
+  }
+});
