@@ -27,6 +27,10 @@ use std::ops::Range;
 /// A worker that has not said hello after this long is not going to (its
 /// engine never arrived, its script failed): the start fails, with a message.
 pub const STARTING_MS: f64 = 30_000.0;
+
+/// A threads pool silent this long is started once more (see
+/// `Runner::spawn`); the second start has [`STARTING_MS`].
+pub const POOL_RETRY_MS: f64 = 10_000.0;
 /// No answer from the workers waited on for this long: the wait fails with
 /// a message instead of lasting for ever. One answer may be a whole model's
 /// run, which the budget keeps to about a minute on a fast machine: this
@@ -250,8 +254,26 @@ impl<W: Workers> Runner<W> {
         }
     }
 
-    /// Starts workers with the ids `ids` and waits for each one's hello.
-    async fn spawn(&self, kind: Kind, ids: Range<u32>, threads: u32) -> Result<Vec<u32>, String> {
+    /// Starts workers with the ids `ids` and waits for each one's hello;
+    /// returns them and when the start that worked began. A threads pool
+    /// (a coordinator) silent after [`POOL_RETRY_MS`] is started once more:
+    /// Firefox sometimes never starts one of a pool's threads (about one
+    /// start in ten, docs/browsers.md), and that pool never says hello.
+    async fn spawn(&self, kind: Kind, ids: Range<u32>, threads: u32) -> Result<(Vec<u32>, f64), String> {
+        let t0 = self.workers.now();
+        if kind == Kind::Coordinator {
+            match self.spawn_within(kind, ids.clone(), threads, POOL_RETRY_MS).await {
+                Ok(handles) => return Ok((handles, t0)),
+                // Silent (the hello wait ran out), not failed: once more.
+                Err(_) if self.workers.now() - t0 >= POOL_RETRY_MS => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let t1 = self.workers.now();
+        Ok((self.spawn_within(kind, ids, threads, STARTING_MS).await?, t1))
+    }
+
+    async fn spawn_within(&self, kind: Kind, ids: Range<u32>, threads: u32, limit_ms: f64) -> Result<Vec<u32>, String> {
         let count = ids.len();
         let mut handles = Vec::with_capacity(count);
         for id in ids {
@@ -264,7 +286,7 @@ impl<W: Workers> Runner<W> {
             }
         }
         for _ in 0..count {
-            let failure = match self.recv_within(&handles, STARTING_MS, &|| {}).await {
+            let failure = match self.recv_within(&handles, limit_ms, &|| {}).await {
                 Ok((_, Reply::Hello)) => continue,
                 Ok((_, other)) => format!("a worker started with {other:?} instead of a hello"),
                 Err(e) => e,
@@ -281,9 +303,8 @@ impl<W: Workers> Runner<W> {
         if let Some(w) = kept.filter(|(h, _)| self.workers.alive(*h)) {
             return Ok(w);
         }
-        let t0 = self.workers.now();
-        let h = self.spawn(Kind::Process, 0..1, 0).await?[0];
-        let w = (h, self.workers.now() - t0);
+        let (hs, t0) = self.spawn(Kind::Process, 0..1, 0).await?;
+        let w = (hs[0], self.workers.now() - t0);
         self.pools.borrow_mut().one = Some(w);
         Ok(w)
     }
@@ -305,9 +326,8 @@ impl<W: Workers> Runner<W> {
                     }
                     w.terminate(h);
                 }
-                let t0 = w.now();
-                let h = self.spawn(Kind::Coordinator, 0..1, workers).await?[0];
-                let ms = w.now() - t0;
+                let (hs, t0) = self.spawn(Kind::Coordinator, 0..1, workers).await?;
+                let (h, ms) = (hs[0], w.now() - t0);
                 self.pools.borrow_mut().threads = Some((h, workers, ms));
                 Ok(ms)
             }
@@ -320,8 +340,7 @@ impl<W: Workers> Runner<W> {
                     }
                     hs.iter().for_each(|h| w.terminate(*h));
                 }
-                let t0 = w.now();
-                let hs = self.spawn(Kind::Process, 0..workers, 0).await?;
+                let (hs, t0) = self.spawn(Kind::Process, 0..workers, 0).await?;
                 let ms = w.now() - t0;
                 self.pools.borrow_mut().processes = Some((hs, ms));
                 Ok(ms)
@@ -339,8 +358,7 @@ impl<W: Workers> Runner<W> {
                 }
                 // Each process is a coordinator: its own shared memory, its
                 // own pool of threads, its own GIL.
-                let t0 = w.now();
-                let hs = self.spawn(Kind::Coordinator, 0..workers, threads).await?;
+                let (hs, t0) = self.spawn(Kind::Coordinator, 0..workers, threads).await?;
                 let ms = w.now() - t0;
                 self.pools.borrow_mut().hybrid = Some((hs, threads, ms));
                 Ok(ms)
@@ -478,7 +496,7 @@ impl<W: Workers> Runner<W> {
                 let n = job.experiment.workers.min(job.experiment.tasks).max(1);
                 // The clock starts before the first processes are spawned.
                 let start = w.now();
-                let mut used = self.spawn(Kind::Process, 0..n, 0).await?;
+                let mut used = self.spawn(Kind::Process, 0..n, 0).await?.0;
                 let mut dispatch = Dispatch::per_task(job.clone(), n, start);
                 let mut outbox = dispatch.start();
                 let outcome: Result<(), String> = async {
@@ -532,7 +550,7 @@ impl<W: Workers> Runner<W> {
     /// it the job; returns its handle and what the dispatch sends next. It
     /// answers before anything else happens: no reply of it outlives the run.
     async fn replace(&self, dispatch: &mut Dispatch, i: u32) -> Result<(u32, Vec<Send>), String> {
-        let h = self.spawn(Kind::Process, i..i + 1, 0).await?[0];
+        let h = self.spawn(Kind::Process, i..i + 1, 0).await?.0[0];
         for send in dispatch.worker_replaced(i) {
             self.post(h, &send.request)?;
         }

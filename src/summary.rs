@@ -31,13 +31,22 @@ pub struct BrowserFacts {
     pub cross_origin_isolated: bool,
     pub shared_array_buffer: bool,
     pub timer_resolution_ms: f64,
+    /// The page runs in a frame (an embed in a course page).
+    #[serde(default)]
+    pub framed: bool,
 }
 
 impl Environment {
     /// The environment the page reports, with what its facts mean for
     /// threads said in a sentence.
     pub fn of(facts: BrowserFacts) -> Environment {
-        let threads_unavailable = if !facts.cross_origin_isolated {
+        let threads_unavailable = if !facts.cross_origin_isolated && facts.framed {
+            // This server sends the isolation headers; what is missing is
+            // the page around the frame, and a browser that isolates a
+            // frame on its own (Document-Isolation-Policy) — or, for the
+            // static build on a host without headers, both.
+            Some("this frame is not cross-origin isolated: the page around it is not, and neither this browser nor this server could isolate the frame on its own (Chromium 137+ can, when the server sends Document-Isolation-Policy), so shared memory, which threads need, is off. Open ThreadLab in its own tab to run threads. Sequential and processes still run.".to_string())
+        } else if !facts.cross_origin_isolated {
             Some("this page is not cross-origin isolated (the server did not send Cross-Origin-Opener-Policy and Cross-Origin-Embedder-Policy, and no service worker could add them), so the browser disables shared memory, which threads need. Sequential and processes still run.".to_string())
         } else if !facts.shared_array_buffer {
             Some("this browser has no SharedArrayBuffer, which threads need.".to_string())
@@ -272,5 +281,24 @@ impl SweepModel {
             _ => (None, None),
         };
         SweepModel { model: s.model, label: s.label.clone(), wall_ms: s.wall_ms, runs_ms: s.runs_ms.clone(), spawn_ms, spawn_share, correct: s.correct }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(isolated: bool, framed: bool) -> BrowserFacts {
+        BrowserFacts { cores: 2, browser: "Firefox 153".into(), cross_origin_isolated: isolated, shared_array_buffer: isolated, timer_resolution_ms: 0.02, framed }
+    }
+
+    #[test]
+    fn a_frame_is_told_that_the_page_around_it_is_what_is_missing() {
+        let framed = Environment::of(facts(false, true)).threads_unavailable.unwrap();
+        assert!(framed.starts_with("this frame is not cross-origin isolated: the page around it is not"), "{framed}");
+        assert!(!framed.contains("the server did not send"), "this server did send them: {framed}");
+        let page = Environment::of(facts(false, false)).threads_unavailable.unwrap();
+        assert!(page.contains("the server did not send Cross-Origin-Opener-Policy"), "{page}");
+        assert_eq!(Environment::of(facts(true, true)).threads_unavailable, None);
     }
 }

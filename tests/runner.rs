@@ -12,7 +12,7 @@ use std::sync::Arc;
 use threadlab::native::{block_on, Threads};
 use threadlab::plan::Plan;
 use threadlab::results::{Environment, Status};
-use threadlab::runner::{Progress, Run, RunError, Runner};
+use threadlab::runner::{Progress, Run, RunError, Runner, Workers};
 use threadlab::{Experiment, Model, Results};
 
 fn env() -> Environment {
@@ -199,4 +199,70 @@ fn a_worker_that_never_answers_ends_the_run_with_a_message() {
         other => panic!("{other:?}"),
     }
     assert!(runner.workers.clock.get() <= threadlab::runner::STARTING_MS + 1_000.0, "gave up after the start limit");
+}
+
+/// Native workers whose first threads pool never says hello (as Firefox's
+/// sometimes does not), on a clock that jumps while the runner waits on it.
+struct FirstPoolSilent {
+    inner: Threads,
+    silent: std::cell::Cell<Option<u32>>,
+    skew: std::cell::Cell<f64>,
+}
+
+impl threadlab::runner::Workers for FirstPoolSilent {
+    type Share = Vec<u8>;
+    fn now(&self) -> f64 {
+        self.inner.now() + self.skew.get()
+    }
+    async fn start(&self, kind: threadlab::runner::Kind, id: u32, threads: u32) -> Result<u32, String> {
+        let h = self.inner.start(kind, id, threads).await?;
+        if kind == threadlab::runner::Kind::Coordinator && self.silent.get().is_none() {
+            self.silent.set(Some(h));
+        }
+        Ok(h)
+    }
+    fn post(&self, h: u32, text: &str, share: Option<Vec<u8>>, transfer: bool) -> Result<(), String> {
+        self.inner.post(h, text, share, transfer)
+    }
+    async fn recv(&self, handles: &[u32], tick_ms: Option<f64>) -> Result<Option<(u32, String)>, String> {
+        if self.silent.get().is_some_and(|s| handles.contains(&s)) && self.inner.alive(self.silent.get().unwrap()) {
+            self.skew.set(self.skew.get() + tick_ms.expect("every wait has a way out"));
+            return Ok(None);
+        }
+        self.inner.recv(handles, tick_ms).await
+    }
+    fn alive(&self, h: u32) -> bool {
+        self.inner.alive(h)
+    }
+    fn terminate(&self, h: u32) {
+        self.inner.terminate(h)
+    }
+    fn tasks_done(&self, h: u32) -> Option<u32> {
+        self.inner.tasks_done(h)
+    }
+    async fn shares(&self, job: &threadlab::Job) -> Vec<Vec<u8>> {
+        self.inner.shares(job).await
+    }
+    fn held_input_bytes(&self) -> u64 {
+        self.inner.held_input_bytes()
+    }
+    fn drop_input(&self) {
+        self.inner.drop_input()
+    }
+}
+
+#[test]
+fn a_threads_pool_that_never_says_hello_is_started_once_more() {
+    let runner = Runner::new(FirstPoolSilent { inner: Threads::new(), silent: Default::default(), skew: Default::default() });
+    let e = exp(json!({ "workload": { "kind": "loop", "size": 100000 }, "tasks": 4, "workers": 2, "repeats": 1, "models": ["sequential", "threads"] }));
+    let cancelled = || false;
+    let out = block_on(runner.run(&Run { cancelled: &cancelled, progress: &|_| {} }, &Plan::of(&e), &env())).expect("the run");
+    let threads = out[0].model(Model::Threads).unwrap();
+    assert_eq!(threads.status, Status::Ran, "{:?}", threads.status);
+    assert!(threads.correct, "{:?}", threads.problems);
+    let silent = runner.workers.silent.get().expect("a pool was started");
+    assert!(!runner.workers.inner.alive(silent), "the silent pool was stopped");
+    // Its start-up is the start that worked, not the wait for the silent one.
+    assert!(threads.startup_ms.unwrap() < threadlab::runner::POOL_RETRY_MS, "{:?}", threads.startup_ms);
+    runner.workers.inner.terminate_all();
 }

@@ -282,6 +282,16 @@ function browser() {
   return `${name} ${m[2]}${/Headless/.test(ua) ? ' (headless)' : ''}`;
 }
 
+/** Whether the page is in a frame (reading `top` of another origin throws
+ *  in some browsers: that is a frame too). */
+function framed() {
+  try {
+    return window.top !== window.self;
+  } catch {
+    return true;
+  }
+}
+
 /** What the page knows of this browser: facts only (what they mean for a
  *  learner is said in Rust). */
 function environment() {
@@ -291,6 +301,7 @@ function environment() {
     cross_origin_isolated: !!self.crossOriginIsolated,
     shared_array_buffer: typeof SharedArrayBuffer !== 'undefined',
     timer_resolution_ms: timerResolution(),
+    framed: framed(),
   };
 }
 

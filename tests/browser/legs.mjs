@@ -351,7 +351,7 @@ export async function embedNotIsolated(tab, course, frameUrl) {
   await ready(frame);
   assert.equal(await frame.evaluate(() => crossOriginIsolated), false, 'nor is the frame: this browser has no Document-Isolation-Policy');
   assert.deepEqual(await tab.evaluate(() => window.got.find((m) => m?.type === 'threadlab:ready')), { type: 'threadlab:ready', version: 1 });
-  assert.match(await text(frame, '.embed .warning'), /^Threads are unavailable in this frame: this page is not cross-origin isolated.*Sequential and processes still run\.$/);
+  assert.match(await text(frame, '.embed .warning'), /^Threads are unavailable in this frame: this frame is not cross-origin isolated: the page around it is not.*Sequential and processes still run\.$/);
   const out = await frame.evaluate(() => ({ href: document.querySelector('.open-full a')?.href, target: document.querySelector('.open-full a')?.target, text: document.querySelector('.open-full a')?.textContent }));
   assert.equal(out.target, '_blank');
   assert.match(out.text, /Open in ThreadLab/);
