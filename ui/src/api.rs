@@ -171,7 +171,7 @@ pub fn run_interval_sweep(base: Experiment, dispatch: UseReducerDispatcher<State
         let plan = Plan::interval_sweep(base);
         match runner::run(&slot, &plan, &env, &progress(&dispatch)).await {
             Ok(results) => {
-                let rows = results.iter().map(|r| (r.experiment.switch_interval_ms, r.model(Model::ThreadsGil).and_then(|m| m.latency_ms))).collect();
+                let rows = results.iter().map(|r| (r.experiment.switch_interval_ms, r.model(Model::ThreadsGil).and_then(|m| threadlab::workloads::convoy::latency(&m.extra)))).collect();
                 dispatch.dispatch(Action::SweepFinished(rows));
             }
             Err(e) => dispatch.dispatch(Action::Failed(e.to_string())),

@@ -298,7 +298,7 @@ pub fn app() -> Html {
                     <Export results={Run(r.clone())} />
                     { python.clone() }
                     // The sweep runs threads + GIL, which need isolation.
-                    if r.models.iter().any(|m| m.latency_ms.is_some()) && state.environment.threads_unavailable.is_none() {
+                    if r.models.iter().any(|m| threadlab::workloads::convoy::latency(&m.extra).is_some()) && state.environment.threads_unavailable.is_none() {
                         <IntervalSweep rows={state.sweep.clone()} running={state.running.is_some()} {on_sweep} />
                     }
                     <h2 class="timelines-title">{ "Timelines" }</h2>

@@ -11,7 +11,7 @@ use crate::runner;
 use std::cell::Cell;
 use std::rc::Rc;
 use threadlab::results::ModelSummary;
-use threadlab::workloads::mandelbrot::{Tile, SHADES};
+use threadlab::workloads::mandelbrot::{self, Tile, SHADES};
 use threadlab::Workload;
 use wasm_bindgen::{Clamped, JsCast};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
@@ -64,7 +64,7 @@ pub fn mandelbrot_pictures(p: &Props) -> Html {
     let generation = use_mut_ref(|| Rc::new(Cell::new(0u32)));
     let r = &p.results;
     let Workload::Mandelbrot(w) = &r.experiment.workload else { return html! {} };
-    let drawn: Vec<(usize, &ModelSummary)> = r.models.iter().enumerate().filter(|(_, m)| m.tasks.iter().any(|t| !t.picture.is_empty())).collect();
+    let drawn: Vec<(usize, &ModelSummary)> = r.models.iter().enumerate().filter(|(_, m)| m.tasks.iter().any(|t| mandelbrot::picture(&t.extra).is_some())).collect();
     let longest = drawn.iter().map(|(_, m)| m.tasks.iter().map(|t| t.end_ms).fold(0.0, f64::max) - run_start(m)).fold(0.0, f64::max);
     // Slowed so the eye can follow: at least 2 s, and said so.
     let slowdown = (2000.0 / longest.max(1e-3)).max(1.0);
@@ -167,12 +167,13 @@ fn picture(p: &PictureProps) -> Html {
                 }
                 let tile = Tile::of(size, tasks, t.index);
                 let (width, height) = (tile.width() as u32, (tile.y.end - tile.y.start) as u32);
-                if t.picture.len() != (width * height) as usize || width == 0 || height == 0 {
+                let shades = mandelbrot::picture(&t.extra).unwrap_or_default();
+                if shades.len() != (width * height) as usize || width == 0 || height == 0 {
                     continue; // not a tile of this image: draw nothing rather than garbage
                 }
                 let colours = palette(t.worker);
-                let mut rgba = Vec::with_capacity(t.picture.len() * 4);
-                for c in t.picture.bytes() {
+                let mut rgba = Vec::with_capacity(shades.len() * 4);
+                for c in shades.bytes() {
                     rgba.extend_from_slice(&colours[(c as char).to_digit(16).unwrap_or(0) as usize]);
                 }
                 if let Ok(data) = ImageData::new_with_u8_clamped_array_and_sh(Clamped(&rgba), width, height) {

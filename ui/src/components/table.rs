@@ -3,7 +3,9 @@
 use super::ms;
 use threadlab::Results;
 use threadlab::shared::Deadlock;
-use threadlab::workloads::race::{lost_words, PHASE_NAMES};
+use threadlab::workloads::convoy::latency;
+use threadlab::workloads::deadlock::found;
+use threadlab::workloads::race::{counters, lost_words, PHASE_NAMES};
 use yew::prelude::*;
 
 pub fn results_table(r: &Results) -> Html {
@@ -46,7 +48,7 @@ pub fn results_table(r: &Results) -> Html {
 
 /// Convoy only: how late the I/O task woke up, per model.
 pub fn latency_table(r: &Results) -> Html {
-    if !r.models.iter().any(|m| m.latency_ms.is_some()) {
+    if !r.models.iter().any(|m| latency(&m.extra).is_some()) {
         return html! {};
     }
     html! {
@@ -60,7 +62,7 @@ pub fn latency_table(r: &Results) -> Html {
                 <th scope="col">{ "Wake-ups" }</th>
             </tr></thead>
             <tbody>
-            { for r.models.iter().filter_map(|m| m.latency_ms.map(|l| (m, l))).map(|(m, l)| html! {
+            { for r.models.iter().filter_map(|m| latency(&m.extra).map(|l| (m, l))).map(|(m, l)| html! {
                 <tr data-model={m.model.as_str()}>
                     <th scope="row">{ &m.label }</th>
                     <td class="latency-median">{ ms(l.median) }</td>
@@ -86,10 +88,10 @@ pub fn race_table(r: &Results) -> Html {
                 { for PHASE_NAMES.iter().map(|p| html! { <th scope="col">{ format!("With {p}") }</th> }) }
             </tr></thead>
             <tbody>
-            { for r.models.iter().filter(|m| m.counters.len() == PHASE_NAMES.len()).map(|m| html! {
+            { for r.models.iter().map(|m| (m, counters(&m.extra))).filter(|(_, c)| c.len() == PHASE_NAMES.len()).map(|(m, c)| html! {
                 <tr data-model={m.model.as_str()}>
                     <th scope="row">{ &m.label }</th>
-                    { for m.counters.iter().map(|&c| html! {
+                    { for c.iter().map(|&c| html! {
                         <td class={classes!("counter", if c == want { "ok" } else { "bad" })}>
                             { format!("{} — {}", threadlab::text::group(c), lost_words(want, c)) }
                         </td>
@@ -114,9 +116,9 @@ fn check_ok(returned: usize, tasks: u32) -> String {
 /// watchdog found it (a wait-for graph), per model that deadlocked.
 pub fn deadlock_panel(r: &Results) -> Html {
     html! {
-        { for r.models.iter().filter_map(|m| m.deadlock.as_ref().map(|d| (m, d))).map(|(m, d)| html! {
+        { for r.models.iter().filter_map(|m| found(&m.extra).map(|d| (m, d))).map(|(m, d)| html! {
             <figure class="deadlock" data-model={m.model.as_str()}>
-                { wait_for_graph(d) }
+                { wait_for_graph(&d) }
                 <figcaption>{ format!("{} deadlocked: {}.", m.label, d.describe()) }</figcaption>
             </figure>
         }) }
