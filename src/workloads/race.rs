@@ -151,6 +151,9 @@ impl Task for Race {
     fn python_ms(&self) -> Option<f64> {
         Some(self.cost().python_ms(PYTHON_NS_PER_ITERATION))
     }
+    fn python_note(&self) -> Option<&'static str> {
+        Some("Under CPython 3.10 and later, with the GIL, this program rarely loses an update at counter += 1: the interpreter hands the GIL over only at a few points (a loop's jump back, a call), hardly ever between the read and the write of +=. ThreadLab's simulated GIL may hand over between any two steps, as older CPython could, so the race shows here; without a GIL (free-threaded Python 3.13t, and ThreadLab's threads without the GIL) it shows on any machine with two cores.")
+    }
     fn not_hybrid(&self) -> Option<&'static str> {
         Some("compares threads sharing a counter with processes that cannot")
     }

@@ -133,6 +133,11 @@ pub trait Task {
     fn python_ms(&self) -> Option<f64> {
         None
     }
+    /// What a learner should know before running its Python under CPython,
+    /// if anything (the race: CPython's GIL rarely switches mid-`+=`).
+    fn python_note(&self) -> Option<&'static str> {
+        None
+    }
 }
 
 /// What the workloads' `PYTHON_NS_PER_ITERATION` figures were measured

@@ -5,8 +5,9 @@
 //! request. Under each picture, what each worker computed: the imbalance a
 //! static split leaves, in milliseconds.
 
-use super::{ms, Run};
-use super::timeline::lane_name;
+use super::view::{Shown, View};
+use crate::components::timeline::lane_name;
+use crate::components::{ms, swatch, Run};
 use crate::runner;
 use std::cell::Cell;
 use std::rc::Rc;
@@ -49,6 +50,15 @@ fn palette(worker: u32) -> [[u8; 4]; SHADES as usize] {
 /// start, else its first task's).
 fn run_start(m: &ModelSummary) -> f64 {
     m.timeline.as_ref().map(|t| t.start_ms).unwrap_or_else(|| m.tasks.iter().map(|t| t.start_ms).fold(f64::INFINITY, f64::min))
+}
+
+/// The Mandelbrot's view: its pictures, under the chart.
+pub struct Pictures;
+
+impl View for Pictures {
+    fn measured(&self, shown: &Shown) -> Html {
+        html! { <MandelbrotPictures results={Run(shown.results.clone())} /> }
+    }
 }
 
 #[derive(Properties, PartialEq)]
@@ -110,7 +120,7 @@ pub fn mandelbrot_pictures(p: &Props) -> Html {
             ) }</p>
             <ul class="legend worker-tints">
                 { for (0..workers.min(TINTS.len() as u32)).map(|k| html! {
-                    <li>{ super::swatch(&css(tint(k))) }{ lane_name(threadlab::Model::Threads, 1, k) }</li>
+                    <li>{ swatch(&css(tint(k))) }{ lane_name(threadlab::Model::Threads, 1, k) }</li>
                 }) }
                 if workers as usize > TINTS.len() { <li>{ "(tints repeat after 8 workers)" }</li> }
             </ul>
@@ -194,7 +204,7 @@ fn picture(p: &PictureProps) -> Html {
                 <ul class="tile-work">
                     { for busy.iter().map(|(worker, tiles, busy_ms)| html! {
                         <li data-worker={worker.to_string()}>
-                            { super::swatch(&css(tint(*worker))) }
+                            { swatch(&css(tint(*worker))) }
                             { format!("{}: {} tile{}, {} computing", lane_name(m.model, p.results.experiment.threads_per_process, *worker), tiles, if *tiles == 1 { "" } else { "s" }, ms(*busy_ms)) }
                         </li>
                     }) }
