@@ -337,3 +337,23 @@ fn a_real_run_writes_each_workloads_outputs_where_the_document_says() {
     }
     runner.workers.terminate_all();
 }
+
+/// Every key a model's summary or a task's record has in the fixtures is
+/// one docs/api.md names (`key` or "key").
+#[test]
+fn every_key_of_a_model_and_a_task_is_documented() {
+    let docs = include_str!("../docs/api.md");
+    let mut missing = Vec::new();
+    for name in ["convoy", "mandelbrot", "race", "deadlock", "loop", "data"] {
+        let doc: Value = serde_json::from_str(fixture(name)).unwrap();
+        for m in models_of(&doc) {
+            let tasks = m["tasks"].as_array().unwrap().iter();
+            for key in m.as_object().unwrap().keys().chain(tasks.flat_map(|t| t.as_object().unwrap().keys())) {
+                if !docs.contains(&format!("`{key}`")) && !docs.contains(&format!("\"{key}\"")) && !missing.contains(key) {
+                    missing.push(key.clone());
+                }
+            }
+        }
+    }
+    assert_eq!(missing, Vec::<String>::new(), "keys of the results document that docs/api.md does not name");
+}
