@@ -15,6 +15,7 @@
 //! ```
 
 use crate::experiment::{Job, Model};
+use crate::extra::Extra;
 use crate::protocol::{Reply, Request};
 use crate::record::{LostTask, ModelRun, TaskRecord};
 use crate::trace::{Event, Lane, Mark, State, Timeline};
@@ -231,7 +232,7 @@ impl Dispatch {
             (false, true) => Model::ProcessesStatic,
             (false, false) => Model::Processes,
         };
-        ModelRun { model, workers: self.workers, wall_ms: now_ms - start, tasks: self.tasks, timeline, counters: Vec::new(), deadlock: None, lost: self.lost }
+        ModelRun { model, workers: self.workers, wall_ms: now_ms - start, tasks: self.tasks, timeline, extra: Extra::none(), lost: self.lost }
     }
 }
 
@@ -246,7 +247,7 @@ mod tests {
     }
 
     fn done(index: u32, worker: u32, t: f64) -> Reply {
-        let record = TaskRecord { index, worker, start_ms: t, end_ms: t + 1.0, value: index as u64, latencies_ms: vec![], moved_bytes: 0, moving_ms: 0.0, picture: String::new() };
+        let record = TaskRecord { index, worker, start_ms: t, end_ms: t + 1.0, value: index as u64, moved_bytes: 0, moving_ms: 0.0, extra: Default::default() };
         // Out of order on purpose: the timeline sorts them.
         let trace = vec![Event { t: t + 1.0, state: State::Sending, task: Some(index) }, Event { t, state: State::Running, task: Some(index) }];
         Reply::Done { record, trace, truncated: index == 2 }

@@ -35,6 +35,7 @@ pub mod embed;
 pub mod error;
 pub mod experiment;
 pub mod export;
+pub mod extra;
 pub mod explain;
 pub mod gil;
 pub mod kernels;

@@ -2,6 +2,7 @@
 //! model. The bottom of the results: workloads and models write these, and
 //! everything that interprets them sits above.
 
+use crate::extra::Extra;
 use crate::model::Model;
 use crate::trace::Timeline;
 use serde::{Deserialize, Serialize};
@@ -18,9 +19,6 @@ pub struct TaskRecord {
     /// worker) lose digits.
     #[serde(with = "decimal")]
     pub value: u64,
-    /// Convoy only: how late each wake-up of the I/O task resumed, in ms.
-    #[serde(skip_serializing_if = "Vec::is_empty", default)]
-    pub latencies_ms: Vec<f64>,
     /// Bytes of input copied into the worker for this task (a process's
     /// share; 0 where the input was read in place, in shared memory).
     #[serde(skip_serializing_if = "is_zero", default)]
@@ -29,10 +27,11 @@ pub struct TaskRecord {
     /// it with its input in its own memory (message, copies).
     #[serde(skip_serializing_if = "is_zero_ms", default)]
     pub moving_ms: f64,
-    /// Mandelbrot only: the tile as drawn, row by row, one hexadecimal
-    /// digit a pixel (0: in the set; 1–f: escaped, slow to fast).
-    #[serde(skip_serializing_if = "String::is_empty", default)]
-    pub picture: String,
+    /// What the task returned beyond its value, its workload's own (the
+    /// convoy's wake-up latencies, a Mandelbrot tile's picture): fields of
+    /// the record in JSON.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -64,13 +63,11 @@ pub struct ModelRun {
     /// replaced the worker and went on).
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub lost: Vec<LostTask>,
-    /// The shared counters at the end (the race), where the workers shared
-    /// them (threads, the loop); empty otherwise.
-    #[serde(skip_serializing_if = "Vec::is_empty", default)]
-    pub counters: Vec<u64>,
-    /// The deadlock the watchdog found and broke, if any.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub deadlock: Option<crate::shared::Deadlock>,
+    /// What the workers left in what they shared, their workload's own
+    /// (the race's counters, the deadlock's wait-for graph): fields of the
+    /// run in JSON.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// A task whose process crashed under it.

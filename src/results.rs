@@ -6,7 +6,7 @@
 
 use crate::experiment::{Experiment, Model, FORMAT_VERSION};
 pub use crate::record::{LostTask, ModelRun, TaskRecord};
-use crate::stats::{Latency, Spread};
+use crate::stats::Spread;
 pub use crate::summary::{Communication, Environment, Footprint, ModelSummary, Partial, Status, SweepModel, SweepPoint};
 use serde::{Deserialize, Serialize};
 
@@ -82,11 +82,9 @@ impl ModelSummary {
             tasks: median_run.map(|r| r.tasks.clone()).unwrap_or_default(),
             lost: median_run.map(|r| r.lost.clone()).unwrap_or_default(),
             timeline: median_run.and_then(|r| r.timeline.clone()),
-            latency_ms: Latency::of(&runs.iter().flat_map(|r| r.tasks.iter().flat_map(|t| t.latencies_ms.iter().copied())).collect::<Vec<_>>()),
             communication: median_run.filter(|_| input > 0).map(|r| Communication::of(input, &r.tasks)),
             memory: None,
-            counters: median_run.map(|r| exp.workload.task().counted(r, exp.tasks)).unwrap_or_default(),
-            deadlock: runs.iter().find_map(|r| r.deadlock.clone()),
+            extra: exp.workload.task().summarise(&exp.shape(), runs, median_run),
         }
     }
 }

@@ -2,9 +2,10 @@
 //! what moved, what memory was held) and the environment they ran in: plain
 //! data above the records, below the judgement that reads them.
 
+use crate::extra::Extra;
 use crate::model::Model;
 use crate::record::{LostTask, TaskRecord};
-use crate::stats::{Latency, Spread};
+use crate::stats::Spread;
 use crate::trace::Timeline;
 use serde::{Deserialize, Serialize};
 
@@ -96,21 +97,23 @@ pub struct ModelSummary {
     /// The timeline of the median repeat.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub timeline: Option<Timeline>,
-    /// Convoy only: wake-up latency of the I/O task over all repeats.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub latency_ms: Option<Latency>,
     /// Tasks that read input: what moving it cost (median repeat).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub communication: Option<Communication>,
     /// The memory the model's workers held after its runs (in the browser).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub memory: Option<Footprint>,
-    /// The race: what each phase's counter said at the end (median repeat).
-    #[serde(skip_serializing_if = "Vec::is_empty", default)]
-    pub counters: Vec<u64>,
-    /// The deadlock the watchdog found in any repeat (the first).
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub deadlock: Option<crate::shared::Deadlock>,
+    /// What the runs come to in the workload's own terms (the convoy's
+    /// wake-up latency, the race's counters, the deadlock found), as its
+    /// module summarises them: fields of the summary in JSON.
+    #[serde(flatten, deserialize_with = "beside_status")]
+    pub extra: Extra,
+}
+
+/// The summary's own fields from what it does not know: `status`'s
+/// fields, flattened too, are not the workload's.
+fn beside_status<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Extra, D::Error> {
+    Extra::beside(d, Status::FIELDS)
 }
 
 /// What moving a task's input cost, over the tasks of one repeat.
@@ -175,6 +178,9 @@ pub enum Status {
 }
 
 impl Status {
+    /// Its fields in JSON.
+    const FIELDS: &'static [&'static str] = &["status", "reason", "error"];
+
     /// Why it did not run, in a sentence; `None` when it ran.
     pub fn why_not(&self) -> Option<String> {
         match self {
@@ -220,11 +226,9 @@ impl ModelSummary {
             tasks: vec![],
             lost: vec![],
             timeline: None,
-            latency_ms: None,
             communication: None,
             memory: None,
-            counters: Vec::new(),
-            deadlock: None,
+            extra: Extra::none(),
         }
     }
 }

@@ -508,7 +508,7 @@ mod tests {
     fn a_static_split_is_judged_against_handing_out_one_task_at_a_time() {
         use crate::record::TaskRecord;
         let e = Experiment { models: vec![Model::Threads, Model::ThreadsStatic], ..cpu(vec![]) };
-        let task = |index: u32, worker: u32, ms: f64| TaskRecord { index, worker, start_ms: 0.0, end_ms: ms, value: 0, latencies_ms: vec![], moved_bytes: 0, moving_ms: 0.0, picture: String::new() };
+        let task = |index: u32, worker: u32, ms: f64| TaskRecord { index, worker, start_ms: 0.0, end_ms: ms, value: 0, moved_bytes: 0, moving_ms: 0.0, extra: Default::default() };
         let runs = |dynamic: f64| {
             let mut split = summary(Model::ThreadsStatic, 300.0, 0.01, 1.0);
             split.tasks = vec![task(0, 0, 40.0), task(1, 0, 60.0), task(2, 1, 140.0), task(3, 1, 160.0)];
@@ -571,6 +571,8 @@ mod tests {
 
     #[test]
     fn the_convoy_is_judged_from_wake_up_latency() {
+        use crate::extra::Extra;
+        use crate::workloads::convoy::WakeupLatency;
         let e = Experiment {
             workload: Workload::Convoy(Convoy { cpu_ms: 400, io_ms: 1 }),
             tasks: 2,
@@ -580,9 +582,9 @@ mod tests {
         };
         let with = |gil_ms: f64| {
             let mut g = summary(Model::ThreadsGil, 400.0, 0.0, 1.0);
-            g.latency_ms = Some(Latency { median: gil_ms, p95: gil_ms, max: gil_ms, samples: 50 });
+            g.extra = Extra::of(&WakeupLatency { latency_ms: Latency { median: gil_ms, p95: gil_ms, max: gil_ms, samples: 50 } });
             let mut t = summary(Model::Threads, 400.0, 0.0, 1.0);
-            t.latency_ms = Some(Latency { median: 0.08, p95: 0.1, max: 0.2, samples: 300 });
+            t.extra = Extra::of(&WakeupLatency { latency_ms: Latency { median: 0.08, p95: 0.1, max: 0.2, samples: 300 } });
             vec![g, t]
         };
         assert_eq!(judge(&e, &env(2), &with(5.2)).unwrap().held, Some(true));

@@ -126,7 +126,7 @@ fn the_convoy_effect_shows_under_the_gil_only() {
     };
     let latency = |run: &ModelRun| {
         assert_eq!(check(&run, &e), Vec::<String>::new());
-        median(run.tasks.iter().find(|t| t.index == 0).unwrap().latencies_ms.clone())
+        median(threadlab::workloads::convoy::wakeups(&run.tasks.iter().find(|t| t.index == 0).unwrap().extra))
     };
     let gil = latency(&gil_threads(&e));
     let free = latency(&threads::run(&job(&e), &ScopedThreads(2), &NativeHost, false));

@@ -171,7 +171,7 @@ fn unsynchronised_threads_lose_updates_and_atomics_locks_and_processes_do_not() 
     assert_eq!(&counted(&run)[1..], &[want, want]);
     // Processes each count their own and add up their partial sums.
     let run = processes::run_native(&job(&e)).unwrap();
-    assert!(run.counters.is_empty(), "processes share no counter");
+    assert!(threadlab::workloads::race::counters(&run.extra).is_empty(), "processes share no counter");
     assert_eq!(counted(&run), vec![want; 3]);
     assert_eq!(check(&run, &e), Vec::<String>::new());
     let run = sequential::run(&job(&e), &NativeHost);
@@ -180,11 +180,11 @@ fn unsynchronised_threads_lose_updates_and_atomics_locks_and_processes_do_not() 
 
 #[test]
 fn opposite_lock_orders_deadlock_the_watchdog_breaks_it_and_one_order_completes() {
-    use threadlab::workloads::deadlock::DeadlockTask;
+    use threadlab::workloads::deadlock::{found, DeadlockTask};
     let e = Experiment { workload: Workload::Deadlock(DeadlockTask { hold_ms: 30, watchdog_ms: 300 }), tasks: 4, workers: 2, trace: true, ..Experiment::default() };
     for gil in [false, true] {
         let run = threads::run(&job(&e), &ScopedThreads(2), &NativeHost, gil);
-        let d = run.deadlock.as_ref().expect("two threads taking two locks in opposite orders deadlock");
+        let d = found(&run.extra).expect("two threads taking two locks in opposite orders deadlock");
         assert_eq!(d.waits.len(), 2, "{d:?}");
         for w in &d.waits {
             assert_eq!(w.holds.len(), 1, "each holds one lock: {d:?}");
@@ -206,9 +206,9 @@ fn opposite_lock_orders_deadlock_the_watchdog_breaks_it_and_one_order_completes(
     }
     // Processes each have their own two locks, and the loop takes them in turn.
     let run = processes::run_native(&job(&e)).unwrap();
-    assert_eq!((run.deadlock.is_none(), check(&run, &e)), (true, Vec::<String>::new()));
+    assert_eq!((found(&run.extra).is_none(), check(&run, &e)), (true, Vec::<String>::new()));
     let run = sequential::run(&job(&e), &NativeHost);
-    assert_eq!((run.deadlock.is_none(), check(&run, &e)), (true, Vec::<String>::new()));
+    assert_eq!((found(&run.extra).is_none(), check(&run, &e)), (true, Vec::<String>::new()));
 }
 
 #[test]
@@ -263,7 +263,7 @@ fn a_static_split_gives_each_worker_its_half_of_the_mandelbrot_and_the_dynamic_p
         // Worker 0 the left half (tiles 0–7, down each column), worker 1 the right.
         for t in &run.tasks {
             assert_eq!(t.worker, u32::from(t.index >= 8), "{model}: task {} on worker {}", t.index, t.worker);
-            assert_eq!(t.picture.len(), 24 * 24, "{model}: one shade per pixel of a 24 × 24 tile");
+            assert_eq!(threadlab::workloads::mandelbrot::picture(&t.extra).map_or(0, str::len), 24 * 24, "{model}: one shade per pixel of a 24 × 24 tile");
         }
         // The right half holds the main cardioid: its worker does far more.
         assert!(work(&run, 1) > 2 * work(&run, 0), "{model}: {} vs {} iterations", work(&run, 1), work(&run, 0));

@@ -110,7 +110,8 @@ fn mixed_at_the_limits_wraps_like_the_loop() {
 }
 
 fn record(index: u32, value: u64, latencies_ms: Vec<f64>) -> TaskRecord {
-    TaskRecord { index, worker: 0, start_ms: 0.0, end_ms: 1.0, value, latencies_ms, moved_bytes: 0, moving_ms: 0.0, picture: String::new() }
+    let extra = threadlab::extra::Extra::of(&convoy::Wakeups { latencies_ms });
+    TaskRecord { index, worker: 0, start_ms: 0.0, end_ms: 1.0, value, moved_bytes: 0, moving_ms: 0.0, extra }
 }
 
 #[test]

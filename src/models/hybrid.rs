@@ -9,6 +9,7 @@
 //! process `p`.
 
 use crate::experiment::{Job, Model};
+use crate::extra::Extra;
 use crate::record::ModelRun;
 use crate::trace::{GilStats, Timeline};
 
@@ -69,7 +70,7 @@ pub fn merge(threads: u32, parts: Vec<ModelRun>, start_ms: f64, end_ms: f64) -> 
     tasks.sort_by_key(|t| t.index);
     let workers = lanes.len().max(1) as u32;
     let timeline = traced.then(|| Timeline::new(start_ms, end_ms, lanes, gil));
-    ModelRun { model: Model::Hybrid, workers, wall_ms: end_ms - start_ms, tasks, timeline, lost: Vec::new(), counters: Vec::new(), deadlock: None }
+    ModelRun { model: Model::Hybrid, workers, wall_ms: end_ms - start_ms, tasks, timeline, lost: Vec::new(), extra: Extra::none() }
 }
 
 /// Natively: OS threads stand in for the processes, each with its own pool

@@ -36,18 +36,7 @@ pub fn run_one(job: &Job, index: u32, w: &mut Worker) -> TaskRecord {
     let start_ms = w.now();
     let out = job.experiment.workload.run(&job.machine, index, w);
     let end_ms = w.now();
-    TaskRecord { index, worker: w.id, start_ms, end_ms, value: out.value, latencies_ms: out.latencies_ms, picture: out.picture, moved_bytes: 0, moving_ms: 0.0 }
-}
-
-/// The shared counters after a run, where a workload counted into them
-/// (the race); empty otherwise.
-pub fn counters(shared: &crate::shared::Shared) -> Vec<u64> {
-    let c = shared.counters();
-    if c.iter().any(|&n| n > 0) {
-        c
-    } else {
-        Vec::new()
-    }
+    TaskRecord { index, worker: w.id, start_ms, end_ms, value: out.value, extra: out.extra, moved_bytes: 0, moving_ms: 0.0 }
 }
 
 /// The experiment's whole input, made before any clock starts, in the

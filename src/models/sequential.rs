@@ -1,6 +1,6 @@
 //! Sequential: one worker runs every task, in order, in a plain loop.
 
-use super::{counters, input, run_one, share, tracer};
+use super::{input, run_one, share, tracer};
 use crate::experiment::{Job, Model};
 use crate::platform::Host;
 use crate::record::ModelRun;
@@ -25,5 +25,5 @@ pub fn run(job: &Job, host: &dyn Host) -> ModelRun {
     w.finish();
     let end = host.now_ms();
     let timeline = exp.trace.then(|| Timeline::new(start, end, vec![w.into_tracer().into_lane()], None).with_marks(shared.marks()));
-    ModelRun { model: Model::Sequential, workers: 1, wall_ms: end - start, tasks, timeline, lost: Vec::new(), counters: counters(&shared), deadlock: shared.deadlock() }
+    ModelRun { model: Model::Sequential, workers: 1, wall_ms: end - start, tasks, timeline, lost: Vec::new(), extra: exp.workload.task().after_run(&shared) }
 }

@@ -4,7 +4,7 @@
 //! preallocated table: memory is shared, nothing is copied (a task's input
 //! is read where it lies).
 
-use super::{counters, input, run_one, share, tracer};
+use super::{input, run_one, share, tracer};
 use crate::experiment::{Job, Model};
 use crate::gil::Gil;
 use crate::platform::Host;
@@ -99,5 +99,5 @@ pub fn run(job: &Job, pool: &dyn Pool, host: &dyn Host, gil: bool) -> ModelRun {
         (false, true) => Model::ThreadsStatic,
         (false, false) => Model::Threads,
     };
-    ModelRun { model, workers: threads as u32, wall_ms: end - start, tasks, timeline, lost: Vec::new(), counters: counters(&shared), deadlock: shared.deadlock() }
+    ModelRun { model, workers: threads as u32, wall_ms: end - start, tasks, timeline, lost: Vec::new(), extra: exp.workload.task().after_run(&shared) }
 }

@@ -6,8 +6,10 @@ use super::count_loop::{sum_loop, triangle};
 use crate::claim::{Claim, Judging, Verdict};
 use super::task::{Cost, Field, Input, Kind, Machine, Output, Params, PythonTask, Task};
 use crate::error::ExperimentError;
+use crate::extra::Extra;
 use crate::model::{Model, Shape};
-use crate::record::TaskRecord;
+use crate::record::{ModelRun, TaskRecord};
+use crate::stats::Latency;
 use crate::summary::ModelSummary;
 use crate::worker::Worker;
 use serde::{Deserialize, Serialize};
@@ -24,6 +26,32 @@ pub const MAX_IO_MS: u64 = 100;
 pub struct Convoy {
     pub cpu_ms: u64,
     pub io_ms: u64,
+}
+
+/// What the I/O task returns beyond its count (its part of a task's
+/// record): how late each wake-up resumed, in ms. The CPU-bound tasks
+/// return none.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Wakeups {
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub latencies_ms: Vec<f64>,
+}
+
+/// What a model's runs come to (its part of the summary): the I/O task's
+/// wake-up latency over every repeat.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct WakeupLatency {
+    pub latency_ms: Latency,
+}
+
+/// How late each wake-up of a task resumed (ms; none for a CPU-bound task).
+pub fn wakeups(task: &Extra) -> Vec<f64> {
+    task.get::<Wakeups>().unwrap_or_default().latencies_ms
+}
+
+/// The wake-up latency of a model's summary, if it measured any.
+pub fn latency(summary: &Extra) -> Option<Latency> {
+    summary.get::<WakeupLatency>().map(|l| l.latency_ms)
 }
 
 impl Kind for Convoy {
@@ -56,7 +84,7 @@ impl Task for Convoy {
         exp.models.contains(&Model::ThreadsGil).then_some(Claim::ConvoyEffect)
     }
     fn judge(&self, cx: &Judging) -> Option<Verdict> {
-        let lat = |m: Model| cx.models.iter().find(|s| s.model == m).and_then(|s| s.latency_ms);
+        let lat = |m: Model| cx.models.iter().find(|s| s.model == m).and_then(|s| latency(&s.extra));
         let Some(g) = lat(Model::ThreadsGil) else {
             return cx.verdict(None, "Cannot tell: threads + GIL measured no wake-ups.".into());
         };
@@ -115,11 +143,15 @@ impl Task for Convoy {
     fn check(&self, record: &TaskRecord, _: Option<u64>) -> Option<String> {
         let index = record.index;
         if index == 0 {
-            return record.latencies_ms.is_empty().then(|| format!("task {index} measured no wake-ups"));
+            return wakeups(&record.extra).is_empty().then(|| format!("task {index} measured no wake-ups"));
         }
         let chunk = triangle(CHUNK);
         (record.value == 0 || record.value % chunk != 0)
             .then(|| format!("task {index} returned {}, not a whole number of loop totals ({chunk})", record.value))
+    }
+    fn summarise(&self, _: &Shape, runs: &[ModelRun], _: Option<&ModelRun>) -> Extra {
+        let all: Vec<f64> = runs.iter().flat_map(|r| r.tasks.iter().flat_map(|t| wakeups(&t.extra))).collect();
+        Latency::of(&all).map_or_else(Extra::none, |latency_ms| Extra::of(&WakeupLatency { latency_ms }))
     }
     fn describe(&self) -> String {
         format!("convoy: one worker sleeps {} ms again and again while the others compute for {} ms", self.io_ms, self.cpu_ms)
@@ -141,7 +173,7 @@ impl Task for Convoy {
         }
     }
     fn explain(&self, exp: &Shape, models: &[ModelSummary]) -> Vec<String> {
-        let lat = |m: Model| models.iter().find(|s| s.model == m).and_then(|s| s.latency_ms);
+        let lat = |m: Model| models.iter().find(|s| s.model == m).and_then(|s| latency(&s.extra));
         let Some(g) = lat(Model::ThreadsGil) else { return vec![] };
         let others: Vec<String> = [Model::Threads, Model::Processes]
             .into_iter()
@@ -169,5 +201,5 @@ fn probe(window_ms: f64, io_ms: f64, w: &mut Worker) -> Output {
         w.io(io_ms);
         latencies_ms.push((w.now() - requested - io_ms).max(0.0));
     }
-    Output { value: latencies_ms.len() as u64, latencies_ms, ..Output::default() }
+    Output::with(latencies_ms.len() as u64, &Wakeups { latencies_ms })
 }

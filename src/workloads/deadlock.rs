@@ -14,9 +14,10 @@ use crate::model::Model;
 use crate::summary::ModelSummary;
 use super::task::{Cost, Field, Input, Kind, Machine, Output, Params, PythonTask, Task};
 use crate::error::ExperimentError;
+use crate::extra::Extra;
 use crate::model::Shape;
 use crate::record::ModelRun;
-use crate::shared::{Moment, Shared, WaitFor, FREE, LOCK_NAMES};
+use crate::shared::{Deadlock, Moment, Shared, WaitFor, FREE, LOCK_NAMES};
 use crate::trace::State;
 use crate::worker::Worker;
 use std::sync::atomic::Ordering;
@@ -62,6 +63,19 @@ impl Kind for DeadlockTask {
     }
 }
 
+/// The deadlock the watchdog found and broke: a run's part (where the
+/// workers shared the locks), and a model's part of its summary (the first
+/// repeat's that had one).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Found {
+    pub deadlock: Deadlock,
+}
+
+/// The deadlock a run or a summary found, if any.
+pub fn found(extra: &Extra) -> Option<Deadlock> {
+    extra.get::<Found>().map(|f| f.deadlock)
+}
+
 /// Task `index` of `tasks`: the phase (0: opposite orders, 1: one order)
 /// and its two locks, in the order it takes them.
 pub fn locks_of(index: u32, tasks: u32) -> (usize, [usize; 2]) {
@@ -81,17 +95,17 @@ impl Task for DeadlockTask {
         if cx.parallel < 2 {
             return cx.verdict(None, format!("Cannot tell: with {} worker one task takes both locks at a time: nothing to deadlock.", cx.parallel));
         }
-        let stuck: Vec<&&ModelSummary> = threads.iter().filter(|s| s.deadlock.is_some()).collect();
+        let stuck: Vec<&&ModelSummary> = threads.iter().filter(|s| found(&s.extra).is_some()).collect();
         // Apart from the deadlock itself, every task's result was right:
         // the fixed half completed.
         let fixed = |s: &ModelSummary| s.problems.iter().all(|p| p.starts_with("deadlock:") || p.contains("deadlock: "));
-        let processes_free = cx.models.iter().filter(|s| s.model == Model::Processes && s.ran()).all(|s| s.deadlock.is_none() && s.correct);
+        let processes_free = cx.models.iter().filter(|s| s.model == Model::Processes && s.ran()).all(|s| found(&s.extra).is_none() && s.correct);
         let held = !stuck.is_empty() && stuck.iter().all(|s| fixed(s)) && processes_free;
         let mut text = match stuck.first() {
             Some(s) => format!(
                 "{} deadlocked: {}. The watchdog stopped the waiting tasks; then, taking the locks in one order (A before B), every task completed.",
                 s.label,
-                s.deadlock.as_ref().map(|d| d.describe()).unwrap_or_default()
+                found(&s.extra).map(|d| d.describe()).unwrap_or_default()
             ),
             None => format!("{} did not deadlock this time: the tasks did not hold their first locks at the same moment. Hold the first lock longer.", first.label),
         };
@@ -133,7 +147,13 @@ impl Task for DeadlockTask {
     }
     fn check_run(&self, _: &Shape, run: &ModelRun) -> Vec<String> {
         // Said once in full by the verdict and the wait-for graph; here, short.
-        run.deadlock.iter().map(|d| format!("deadlock: the watchdog stopped {} waiting task{} (the wait-for graph shows who held what)", d.waits.len(), if d.waits.len() == 1 { "" } else { "s" })).collect()
+        found(&run.extra).iter().map(|d| format!("deadlock: the watchdog stopped {} waiting task{} (the wait-for graph shows who held what)", d.waits.len(), if d.waits.len() == 1 { "" } else { "s" })).collect()
+    }
+    fn after_run(&self, shared: &Shared) -> Extra {
+        shared.deadlock().map_or_else(Extra::none, |deadlock| Extra::of(&Found { deadlock }))
+    }
+    fn summarise(&self, _: &Shape, runs: &[ModelRun], _: Option<&ModelRun>) -> Extra {
+        runs.iter().find_map(|r| found(&r.extra)).map_or_else(Extra::none, |deadlock| Extra::of(&Found { deadlock }))
     }
     fn describe(&self) -> String {
         format!("deadlock: two locks taken in opposite orders (holding the first {} ms), then in one order", self.hold_ms)
@@ -213,7 +233,7 @@ impl Shared {
                 held_by: holder(lock),
             })
             .collect();
-        if self.deadlock.set(crate::shared::Deadlock { stuck_ms, waits }).is_ok() {
+        if self.deadlock.set(Deadlock { stuck_ms, waits }).is_ok() {
             self.mark(f64::from_bits(self.last_progress.load(Ordering::SeqCst)) + stuck_ms, Moment::Deadlock);
         }
     }

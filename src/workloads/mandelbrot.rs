@@ -14,6 +14,7 @@
 
 use super::task::{Cost, Field, Input, Kind, Machine, Output, Params, PythonTask, Task};
 use crate::error::ExperimentError;
+use crate::extra::Extra;
 use crate::model::Shape;
 use crate::text::group;
 use crate::worker::Worker;
@@ -39,6 +40,20 @@ pub const SHADES: u8 = 16;
 pub struct Mandelbrot {
     pub size: u64,
     pub iterations: u64,
+}
+
+/// What a tile returns beyond its iteration count (its part of a task's
+/// record): the tile as drawn, row by row, one hexadecimal digit a pixel
+/// (0: in the set; 1–f: escaped, slow to fast).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Picture<'a> {
+    #[serde(skip_serializing_if = "str::is_empty")]
+    pub picture: &'a str,
+}
+
+/// A tile's picture (see [`Picture`]), if it has one.
+pub fn picture(task: &Extra) -> Option<&str> {
+    task.get::<Picture>().map(|p| p.picture).filter(|p| !p.is_empty())
 }
 
 impl Kind for Mandelbrot {
@@ -191,7 +206,7 @@ impl Task for Mandelbrot {
     fn run(&self, _: &Machine, index: u32, w: &mut Worker) -> Output {
         let tasks = w.shared().tasks;
         let (value, picture) = render(&Tile::of(self.size, tasks, index), self.size, self.iterations, true, &mut || w.tick());
-        Output { value, picture, ..Output::default() }
+        Output::with(value, &Picture { picture: &picture })
     }
     fn expected(&self, _: &Machine, tasks: u32) -> Vec<Option<u64>> {
         // No closed form: each tile rendered once more, in one worker.

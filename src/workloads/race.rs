@@ -15,6 +15,7 @@ use crate::claim::{Claim, Judging, Verdict};
 use crate::model::Model;
 use super::task::{Cost, Field, Input, Kind, Machine, Output, Params, PythonTask, Task};
 use crate::error::ExperimentError;
+use crate::extra::Extra;
 use crate::model::Shape;
 use crate::text::group;
 use crate::record::ModelRun;
@@ -52,6 +53,20 @@ impl Kind for Race {
     }
 }
 
+/// What each phase's counter said at the end: a run's part where its
+/// workers shared the counters (the loop, a threads pool), and every
+/// model's part of its summary (for processes, their partial sums added
+/// up).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Counters {
+    pub counters: Vec<u64>,
+}
+
+/// The counters of a run or a summary (empty where it has none).
+pub fn counters(extra: &Extra) -> Vec<u64> {
+    extra.get::<Counters>().map(|c| c.counters).unwrap_or_default()
+}
+
 /// The phase of task `index` of `tasks` (three equal runs of tasks).
 pub fn phase(index: u32, tasks: u32) -> usize {
     (index as usize * PHASES / tasks.max(1) as usize).min(PHASES - 1)
@@ -68,8 +83,9 @@ impl Race {
     /// counted in their own memory and sent their partial sums (the task
     /// values), which add up here.
     pub fn counted(&self, run: &ModelRun, tasks: u32) -> Vec<u64> {
-        if !run.counters.is_empty() {
-            return run.counters.clone();
+        let shared = counters(&run.extra);
+        if !shared.is_empty() {
+            return shared;
         }
         let mut sums = vec![0u64; PHASES];
         for t in &run.tasks {
@@ -91,8 +107,8 @@ impl Task for Race {
     fn judge(&self, cx: &Judging) -> Option<Verdict> {
         let race = self;
         let want = race.expected_total(cx.exp.tasks);
-        let lost = |s: &ModelSummary, p: usize| s.counters.get(p).map(|&c| want.saturating_sub(c));
-        let ran: Vec<&ModelSummary> = cx.models.iter().filter(|s| s.ran() && s.counters.len() == PHASES).collect();
+        let lost = |s: &ModelSummary, p: usize| counters(&s.extra).get(p).map(|&c| want.saturating_sub(c));
+        let ran: Vec<&ModelSummary> = cx.models.iter().filter(|s| s.ran() && counters(&s.extra).len() == PHASES).collect();
         let threads: Vec<&&ModelSummary> = ran.iter().filter(|s| s.model.on_threads()).collect();
         if threads.is_empty() {
             return cx.verdict(None, cx.missing(Model::Threads));
@@ -106,7 +122,7 @@ impl Task for Race {
         let held = raced && synced && processes_right;
         let mut parts: Vec<String> = threads
             .iter()
-            .map(|s| format!("{} {} without synchronisation", s.label, lost_words(want, s.counters[0])))
+            .map(|s| format!("{} {} without synchronisation", s.label, lost_words(want, counters(&s.extra)[0])))
             .collect();
         parts.push(if synced { "with an atomic add or a lock, every model counted all of them".into() } else { "even synchronised updates were lost".into() });
         let mut text = format!("Of {} updates per counter: {}.", crate::text::group(want), parts.join("; "));
@@ -134,6 +150,9 @@ impl Task for Race {
     }
     fn python_ms(&self) -> Option<f64> {
         Some(self.cost().python_ms(PYTHON_NS_PER_ITERATION))
+    }
+    fn python_note(&self) -> Option<&'static str> {
+        Some("Under CPython 3.10 and later, with the GIL, this program rarely loses an update at counter += 1: the interpreter hands the GIL over only at a few points (a loop's jump back, a call), hardly ever between the read and the write of +=. ThreadLab's simulated GIL may hand over between any two steps, as older CPython could, so the race shows here; without a GIL (free-threaded Python 3.13t, and ThreadLab's threads without the GIL) it shows on any machine with two cores.")
     }
     fn not_hybrid(&self) -> Option<&'static str> {
         Some("compares threads sharing a counter with processes that cannot")
@@ -194,8 +213,16 @@ impl Task for Race {
             })
             .collect()
     }
-    fn counted(&self, run: &ModelRun, tasks: u32) -> Vec<u64> {
-        Race::counted(self, run, tasks)
+    fn after_run(&self, shared: &Shared) -> Extra {
+        let counters = shared.counters();
+        // Nothing counted: the loop or pool ran no task of this run.
+        if counters.iter().all(|&n| n == 0) {
+            return Extra::none();
+        }
+        Extra::of(&Counters { counters })
+    }
+    fn summarise(&self, exp: &Shape, _: &[ModelRun], shown: Option<&ModelRun>) -> Extra {
+        shown.map_or_else(Extra::none, |r| Extra::of(&Counters { counters: self.counted(r, exp.tasks) }))
     }
     fn describe(&self) -> String {
         format!("race: each task adds 1 to a shared counter {} times", group(self.increments))
@@ -204,9 +231,9 @@ impl Task for Race {
         let want = self.expected_total(exp.tasks);
         models
             .iter()
-            .filter(|m| m.counters.len() == PHASES)
+            .filter(|m| counters(&m.extra).len() == PHASES)
             .map(|m| {
-                let lost: Vec<String> = m.counters.iter().enumerate().map(|(p, &c)| format!("{} {}", PHASE_NAMES[p], lost_words(want, c))).collect();
+                let lost: Vec<String> = counters(&m.extra).iter().enumerate().map(|(p, &c)| format!("{} {}", PHASE_NAMES[p], lost_words(want, c))).collect();
                 format!("{}: {}.", m.label, lost.join("; "))
             })
             .collect()

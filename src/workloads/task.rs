@@ -5,8 +5,10 @@
 
 use crate::claim::{Claim, Judging, Verdict};
 use crate::error::ExperimentError;
+use crate::extra::Extra;
 use crate::model::Shape;
 use crate::record::{ModelRun, TaskRecord};
+use crate::shared::Shared;
 use crate::summary::ModelSummary;
 use crate::worker::Worker;
 use serde::de::DeserializeOwned;
@@ -85,10 +87,19 @@ pub trait Task {
     fn check_run(&self, _exp: &Shape, _run: &ModelRun) -> Vec<String> {
         Vec::new()
     }
-    /// What the run's counters say (the race), for the summary; empty for
-    /// workloads that count nothing together.
-    fn counted(&self, _run: &ModelRun, _tasks: u32) -> Vec<u64> {
-        Vec::new()
+    /// What its tasks left in what they share, read once a run of the loop
+    /// or a threads pool ends (the race's counters, the deadlock's wait-for
+    /// graph): the workload's own part of the [`ModelRun`] ([`Extra`]; a
+    /// process pool's run has none: each process shared only with itself).
+    fn after_run(&self, _shared: &Shared) -> Extra {
+        Extra::none()
+    }
+    /// What a model's repeats come to in this workload's own terms (the
+    /// convoy's wake-up latency over every repeat, the race's counters in
+    /// the repeat shown, the first deadlock found): its part of the
+    /// [`ModelSummary`]. `shown`: the repeat the summary shows (the median).
+    fn summarise(&self, _exp: &Shape, _runs: &[ModelRun], _shown: Option<&ModelRun>) -> Extra {
+        Extra::none()
     }
     /// Task `index` crashes its worker by design (the crash lesson): its
     /// loss is the expected outcome, not a problem.
@@ -120,6 +131,11 @@ pub trait Task {
     /// module's `PYTHON_NS_PER_ITERATION`, see [`PYTHON_MEASURED_WITH`]), or
     /// its milliseconds when sized in time. `None`: not known (no estimate).
     fn python_ms(&self) -> Option<f64> {
+        None
+    }
+    /// What a learner should know before running its Python under CPython,
+    /// if anything (the race: CPython's GIL rarely switches mid-`+=`).
+    fn python_note(&self) -> Option<&'static str> {
         None
     }
 }
@@ -195,15 +211,21 @@ impl Cost {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Output {
     pub value: u64,
-    /// Convoy only: how late each wake-up resumed, in ms.
-    pub latencies_ms: Vec<f64>,
-    /// Mandelbrot only: the tile's picture, one hexadecimal shade a pixel.
-    pub picture: String,
+    /// Beyond the value, the workload's own (the convoy's wake-up
+    /// latencies, a Mandelbrot tile's picture): becomes the record's.
+    pub extra: Extra,
+}
+
+impl Output {
+    /// `value`, and `extra`: a typed value of the workload's (see [`Extra::of`]).
+    pub fn with<T: Serialize>(value: u64, extra: &T) -> Output {
+        Output { value, extra: Extra::of(extra) }
+    }
 }
 
 impl From<u64> for Output {
     fn from(value: u64) -> Output {
-        Output { value, ..Output::default() }
+        Output { value, extra: Extra::none() }
     }
 }
 

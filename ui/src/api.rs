@@ -161,8 +161,8 @@ pub fn tell_host(message: FrameMessage) {
     }
 }
 
-/// Runs `base` on threads + GIL at several switch intervals (the convoy's
-/// sweep), through the same slot, progress and Cancel as any run.
+/// Runs `base` on threads + GIL at several switch intervals (the convoy
+/// view offers it), through the same slot, progress and Cancel as any run.
 pub fn run_interval_sweep(base: Experiment, dispatch: UseReducerDispatcher<State>, env: Rc<Environment>) -> impl Future<Output = ()> {
     let slot = Slot::take();
     async move {
@@ -171,7 +171,7 @@ pub fn run_interval_sweep(base: Experiment, dispatch: UseReducerDispatcher<State
         let plan = Plan::interval_sweep(base);
         match runner::run(&slot, &plan, &env, &progress(&dispatch)).await {
             Ok(results) => {
-                let rows = results.iter().map(|r| (r.experiment.switch_interval_ms, r.model(Model::ThreadsGil).and_then(|m| m.latency_ms))).collect();
+                let rows = results.iter().map(|r| (r.experiment.switch_interval_ms, r.model(Model::ThreadsGil).map(|m| m.extra.clone()).unwrap_or_default())).collect();
                 dispatch.dispatch(Action::SweepFinished(rows));
             }
             Err(e) => dispatch.dispatch(Action::Failed(e.to_string())),

@@ -6,20 +6,19 @@ use crate::lab;
 use crate::components::compare::their_run_vs_yours;
 use crate::components::lessons::Lessons;
 use crate::components::memory::{communication_table, memory_table};
-use crate::components::picture::MandelbrotPictures;
 use crate::components::Run;
 use std::rc::Rc;
 use crate::components::export::Export;
 use crate::components::scaling::ScalingChart;
 use crate::components::python::PythonCode;
 use crate::components::share::Share;
-use crate::components::sweep::IntervalSweep;
 use crate::components::timeline::{ModelOf, TimelinePanel};
 use crate::components::verdict::verdict_box;
-use crate::components::{chart::bar_chart, controls::Controls, environment::environment_panel, table::deadlock_panel, table::latency_table, table::race_table, table::results_table};
+use crate::components::{chart::bar_chart, controls::Controls, environment::environment_panel, table::results_table};
 use crate::page;
 use crate::runner;
 use crate::state::{Action, State};
+use crate::views::{self, Shown};
 use threadlab::embed::{self, HostMessage};
 use threadlab::link::{self, Theme, View};
 use threadlab::Results;
@@ -37,18 +36,20 @@ fn partial_note(r: &Results) -> Html {
 }
 
 /// What a run measured, in the order the page shows it (embedded or not):
-/// the charts, then the tables of what each workload measures.
-fn measured(r: &Rc<Results>) -> Html {
+/// the workload's key figure, the charts, the workload's own view, then the
+/// tables.
+fn measured(shown: &Shown) -> Html {
+    let r = shown.results;
+    let view = views::of(&r.experiment.workload);
     html! {
         <>
+            { view.map(|v| v.lead(shown)) }
             if !r.sweep.is_empty() {
                 <ScalingChart results={Run(r.clone())} />
             }
             { bar_chart(r) }
-            <MandelbrotPictures results={Run(r.clone())} />
+            { view.map(|v| v.measured(shown)) }
             { results_table(r) }
-            { race_table(r) }
-            { deadlock_panel(r) }
             { communication_table(r) }
         </>
     }
@@ -199,6 +200,14 @@ pub fn app() -> Html {
     };
     // What ran: never in the shell, so its views compile away there.
     let results = state.results.as_ref().filter(|_| lab::HERE);
+    // What a workload's own view is given.
+    let shown = results.map(|r| Shown {
+        results: r,
+        sweep: state.sweep.clone(),
+        running: state.running.is_some(),
+        on_sweep: on_sweep.clone(),
+        threads: state.environment.threads_unavailable.is_none(),
+    });
     let question = lesson.map(|l| html! { <p class="lesson-question"><span>{ "Lesson: " }</span>{ l.question }</p> });
     let verdict = results.and_then(|r| r.verdict.as_ref()).map(verdict_box);
     let python = experiment.clone().map(|e| html! { <PythonCode experiment={e} machine={runner::known_machine()} cores={state.environment.cores} /> });
@@ -244,11 +253,11 @@ pub fn app() -> Html {
                 { message }
                 <section class="results" aria-live="polite" aria-busy={state.running.is_some().to_string()} data-runs-ended={state.ended.to_string()}>
                     { question.clone() }
-                    if let Some(r) = results {
+                    if let (Some(r), Some(shown)) = (results, &shown) {
                         { partial_note(r) }
                         { verdict.clone() }
                         <p class="explanation">{ &r.explanation }</p>
-                        { measured(r) }
+                        { measured(shown) }
                     }
                     if let Some(theirs) = theirs {
                         { their_run_vs_yours(theirs, results_now.as_deref()) }
@@ -286,21 +295,16 @@ pub fn app() -> Html {
                 if let Some(theirs) = theirs {
                     { their_run_vs_yours(theirs, results_now.as_deref()) }
                 }
-                if let Some(r) = results {
+                if let (Some(r), Some(shown)) = (results, &shown) {
                     <h2 id="results-heading" tabindex="-1">{ "Results" }</h2>
                     { partial_note(r) }
                     { verdict }
                     <p class="explanation">{ &r.explanation }</p>
-                    // The convoy's key figure is its latency: first.
-                    { latency_table(r) }
-                    { measured(r) }
+                    { measured(shown) }
                     { memory_table(r) }
                     <Export results={Run(r.clone())} />
                     { python.clone() }
-                    // The sweep runs threads + GIL, which need isolation.
-                    if r.models.iter().any(|m| m.latency_ms.is_some()) && state.environment.threads_unavailable.is_none() {
-                        <IntervalSweep rows={state.sweep.clone()} running={state.running.is_some()} {on_sweep} />
-                    }
+                    { views::of(&r.experiment.workload).map(|v| v.further(shown)) }
                     <h2 class="timelines-title">{ "Timelines" }</h2>
                     <p class="hint">{ "What every worker did during the median run of each model." }</p>
                     <label class="check shared-axis" for="shared-axis">

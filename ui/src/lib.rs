@@ -10,7 +10,9 @@
 //!   host page about them;
 //! - [`global`]: installs `window.threadlab`, the scripting API, over
 //!   [`api`] and the [`lab`] seam;
-//! - [`components`]: one component a file; charts are plain functions of data.
+//! - [`components`]: one component a file; charts are plain functions of data;
+//! - [`views`]: each workload's own view of its results, found through
+//!   [`views::of`].
 
 pub mod api;
 pub mod app;
@@ -20,6 +22,7 @@ pub mod lab;
 pub mod page;
 pub mod runner;
 pub mod state;
+pub mod views;
 
 use wasm_bindgen::prelude::*;
 

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 use threadlab::link::{self, SharedRun, View};
 use threadlab::results::Environment;
-use threadlab::stats::Latency;
+use threadlab::extra::Extra;
 use threadlab::workloads::{self, Info};
 use threadlab::{Experiment, Model, Results};
 use yew::Reducible;
@@ -116,9 +116,10 @@ impl Form {
 
 pub use threadlab::runner::Progress;
 
-/// One row of the switch-interval sweep: the interval and the convoy's
-/// wake-up latency on threads + GIL.
-pub type SweepRow = (f64, Option<Latency>);
+/// One row of the switch-interval sweep: the interval and what threads +
+/// GIL's runs came to at it in the workload's own terms (the convoy's
+/// wake-up latency), which its view reads.
+pub type SweepRow = (f64, Extra);
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct State {

@@ -18,7 +18,7 @@ pub fn python_code(p: &Props) -> Html {
     let code = python::program(&p.experiment, &p.machine);
     let short = python::short(&p.experiment, &p.machine);
     let estimate = python::estimate_sentence(&p.experiment, p.cores);
-    let race = matches!(p.experiment.workload, threadlab::Workload::Race(_));
+    let note = p.experiment.workload.task().python_note();
     html! {
         <details class="python">
             <summary>{ "The same experiment in Python" }</summary>
@@ -26,8 +26,8 @@ pub fn python_code(p: &Props) -> Html {
             if let Some(estimate) = estimate {
                 <p class="python-estimate" role="note">{ estimate }</p>
             }
-            if race {
-                <p class="note" role="note">{ "Under CPython 3.10 and later, with the GIL, this program rarely loses an update at counter += 1: the interpreter hands the GIL over only at a few points (a loop's jump back, a call), hardly ever between the read and the write of +=. ThreadLab's simulated GIL may hand over between any two steps, as older CPython could, so the race shows here; without a GIL (free-threaded Python 3.13t, and ThreadLab's threads without the GIL) it shows on any machine with two cores." }</p>
+            if let Some(note) = note {
+                <p class="note" role="note">{ note }</p>
             }
             if let Some(short) = short.clone() {
                 <h3 class="python-title">{ "The few lines that matter" }</h3>

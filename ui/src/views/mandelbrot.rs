@@ -5,13 +5,14 @@
 //! request. Under each picture, what each worker computed: the imbalance a
 //! static split leaves, in milliseconds.
 
-use super::{ms, Run};
-use super::timeline::lane_name;
+use super::view::{Shown, View};
+use crate::components::timeline::lane_name;
+use crate::components::{ms, swatch, Run};
 use crate::runner;
 use std::cell::Cell;
 use std::rc::Rc;
 use threadlab::results::ModelSummary;
-use threadlab::workloads::mandelbrot::{Tile, SHADES};
+use threadlab::workloads::mandelbrot::{self, Tile, SHADES};
 use threadlab::Workload;
 use wasm_bindgen::{Clamped, JsCast};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
@@ -51,6 +52,15 @@ fn run_start(m: &ModelSummary) -> f64 {
     m.timeline.as_ref().map(|t| t.start_ms).unwrap_or_else(|| m.tasks.iter().map(|t| t.start_ms).fold(f64::INFINITY, f64::min))
 }
 
+/// The Mandelbrot's view: its pictures, under the chart.
+pub struct Pictures;
+
+impl View for Pictures {
+    fn measured(&self, shown: &Shown) -> Html {
+        html! { <MandelbrotPictures results={Run(shown.results.clone())} /> }
+    }
+}
+
 #[derive(Properties, PartialEq)]
 pub struct Props {
     pub results: Run,
@@ -64,7 +74,7 @@ pub fn mandelbrot_pictures(p: &Props) -> Html {
     let generation = use_mut_ref(|| Rc::new(Cell::new(0u32)));
     let r = &p.results;
     let Workload::Mandelbrot(w) = &r.experiment.workload else { return html! {} };
-    let drawn: Vec<(usize, &ModelSummary)> = r.models.iter().enumerate().filter(|(_, m)| m.tasks.iter().any(|t| !t.picture.is_empty())).collect();
+    let drawn: Vec<(usize, &ModelSummary)> = r.models.iter().enumerate().filter(|(_, m)| m.tasks.iter().any(|t| mandelbrot::picture(&t.extra).is_some())).collect();
     let longest = drawn.iter().map(|(_, m)| m.tasks.iter().map(|t| t.end_ms).fold(0.0, f64::max) - run_start(m)).fold(0.0, f64::max);
     // Slowed so the eye can follow: at least 2 s, and said so.
     let slowdown = (2000.0 / longest.max(1e-3)).max(1.0);
@@ -110,7 +120,7 @@ pub fn mandelbrot_pictures(p: &Props) -> Html {
             ) }</p>
             <ul class="legend worker-tints">
                 { for (0..workers.min(TINTS.len() as u32)).map(|k| html! {
-                    <li>{ super::swatch(&css(tint(k))) }{ lane_name(threadlab::Model::Threads, 1, k) }</li>
+                    <li>{ swatch(&css(tint(k))) }{ lane_name(threadlab::Model::Threads, 1, k) }</li>
                 }) }
                 if workers as usize > TINTS.len() { <li>{ "(tints repeat after 8 workers)" }</li> }
             </ul>
@@ -167,12 +177,13 @@ fn picture(p: &PictureProps) -> Html {
                 }
                 let tile = Tile::of(size, tasks, t.index);
                 let (width, height) = (tile.width() as u32, (tile.y.end - tile.y.start) as u32);
-                if t.picture.len() != (width * height) as usize || width == 0 || height == 0 {
+                let shades = mandelbrot::picture(&t.extra).unwrap_or_default();
+                if shades.len() != (width * height) as usize || width == 0 || height == 0 {
                     continue; // not a tile of this image: draw nothing rather than garbage
                 }
                 let colours = palette(t.worker);
-                let mut rgba = Vec::with_capacity(t.picture.len() * 4);
-                for c in t.picture.bytes() {
+                let mut rgba = Vec::with_capacity(shades.len() * 4);
+                for c in shades.bytes() {
                     rgba.extend_from_slice(&colours[(c as char).to_digit(16).unwrap_or(0) as usize]);
                 }
                 if let Ok(data) = ImageData::new_with_u8_clamped_array_and_sh(Clamped(&rgba), width, height) {
@@ -193,7 +204,7 @@ fn picture(p: &PictureProps) -> Html {
                 <ul class="tile-work">
                     { for busy.iter().map(|(worker, tiles, busy_ms)| html! {
                         <li data-worker={worker.to_string()}>
-                            { super::swatch(&css(tint(*worker))) }
+                            { swatch(&css(tint(*worker))) }
                             { format!("{}: {} tile{}, {} computing", lane_name(m.model, p.results.experiment.threads_per_process, *worker), tiles, if *tiles == 1 { "" } else { "s" }, ms(*busy_ms)) }
                         </li>
                     }) }
