@@ -60,8 +60,16 @@ impl Globals {
     }
 }
 
+/// What keeps a frame's code alive: the function called (moved off the
+/// value stack, so a call costs no reference count update of its own), or
+/// the module's code.
+enum Owner {
+    Func(Arc<Function>),
+    Code(Arc<Code>),
+}
+
 struct Frame {
-    code: Arc<Code>,
+    owner: Owner,
     pc: usize,
     base: usize,
 }
@@ -179,6 +187,16 @@ fn new_exc(kind: ExcKind, args: Vec<Value>) -> Err {
     Err::Exc(Arc::new(ExcObj { kind, args, traceback: Mutex::new(Vec::new()) }))
 }
 
+impl Frame {
+    #[inline]
+    fn code(&self) -> &Code {
+        match &self.owner {
+            Owner::Func(f) => &f.code,
+            Owner::Code(c) => c,
+        }
+    }
+}
+
 impl<'h> Vm<'h> {
     pub fn new(globals: Arc<Globals>, host: &'h mut dyn Host, limits: Limits) -> Vm<'h> {
         let gcache = vec![(u64::MAX, Value::Undef); globals.names.len()];
@@ -191,7 +209,7 @@ impl<'h> Vm<'h> {
         self.stack.push(Value::None);
         let base = self.stack.len();
         self.stack.resize(base + code.nslots as usize, Value::Undef);
-        self.frames.push(Frame { code, pc: 0, base });
+        self.frames.push(Frame { owner: Owner::Code(code), pc: 0, base });
         self.run(depth)
     }
 
@@ -285,7 +303,7 @@ impl<'h> Vm<'h> {
         for (i, &s) in code.free_slots.iter().enumerate() {
             self.stack[base + s as usize] = f.closure[i].clone();
         }
-        self.frames.push(Frame { code: f.code.clone(), pc: 0, base });
+        self.frames.push(Frame { owner: Owner::Func(f), pc: 0, base });
         Ok(())
     }
 
@@ -301,11 +319,12 @@ impl<'h> Vm<'h> {
                     loop {
                         let fi = self.frames.len() - 1;
                         let fr = &self.frames[fi];
-                        let line = fr.code.lines.get(fr.pc.saturating_sub(1)).copied().unwrap_or(0);
+                        let code = fr.code();
+                        let line = code.lines.get(fr.pc.saturating_sub(1)).copied().unwrap_or(0);
                         {
                             let mut tb = e.traceback.lock().unwrap_or_else(|p| p.into_inner());
-                            if tb.first().map(|t| (&t.0, t.1)) != Some((&fr.code.name, line)) {
-                                tb.insert(0, (fr.code.name.clone(), line));
+                            if tb.first().map(|t| (&t.0, t.1)) != Some((&code.name, line)) {
+                                tb.insert(0, (code.name.clone(), line));
                             }
                         }
                         if let Some(h) = self.handlers.last() {
@@ -355,13 +374,14 @@ impl<'h> Vm<'h> {
     fn run_inner(&mut self, depth: usize) -> R<Value> {
         let fi = self.frames.len() - 1;
         // The running frame's code, borrowed from its `Frame` (no reference
-        // count traffic per call and return). SAFETY: the top frame owns an
-        // `Arc` of this code for as long as it runs; `code_ptr` is reloaded
+        // count traffic per call and return). SAFETY: the top frame owns the
+        // code (through its function's `Arc`, or the module code's) for as
+        // long as it runs, and moving a `Frame` does not move the code; `code_ptr` is reloaded
         // from the new top frame whenever frames are pushed or popped here,
         // frames pushed by nested calls are popped before they return, and
         // `code` (made afresh each instruction) is not used after `Return`
         // pops its frame.
-        let mut code_ptr: *const Code = Arc::as_ptr(&self.frames[fi].code);
+        let mut code_ptr: *const Code = self.frames[fi].code();
         let mut pc = self.frames[fi].pc;
         let mut base = self.frames[fi].base;
         macro_rules! t {
@@ -384,7 +404,7 @@ impl<'h> Vm<'h> {
         macro_rules! reload {
             () => {{
                 let f = self.frames.last().unwrap();
-                code_ptr = Arc::as_ptr(&f.code);
+                code_ptr = f.code();
                 pc = f.pc;
                 base = f.base;
             }};
@@ -650,14 +670,16 @@ impl<'h> Vm<'h> {
                         let fc = &f.code;
                         if fc.nparams == argc && !fc.vararg && fc.free_slots.is_empty() && self.frames.len() <= self.limits.recursion {
                             // The fast path: exactly the positional
-                            // arguments, no defaults, no closure cells.
-                            let new_code = fc.clone();
+                            // arguments, no defaults, no closure cells. The
+                            // function moves from the stack into the frame.
+                            let nslots = fc.nslots as usize;
+                            let Value::Func(f) = std::mem::take(&mut self.stack[fpos]) else { unreachable!() };
                             let fi = self.frames.len() - 1;
                             self.frames[fi].pc = pc;
                             base = fpos + 1;
-                            self.stack.resize(base + new_code.nslots as usize, Value::Undef);
-                            code_ptr = Arc::as_ptr(&new_code);
-                            self.frames.push(Frame { code: new_code, pc: 0, base });
+                            self.stack.resize(base + nslots, Value::Undef);
+                            code_ptr = &*f.code;
+                            self.frames.push(Frame { owner: Owner::Func(f), pc: 0, base });
                             pc = 0;
                             continue;
                         }
