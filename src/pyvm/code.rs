@@ -128,6 +128,8 @@ pub enum Op {
     FastIntCmpJump(u32, i32, CmpOp, u32),
     /// `Compare(c); PopJumpIfFalse(to)`.
     CmpJump(CmpOp, u32),
+    /// `LoadFast(s); Return`.
+    ReturnFast(u32),
 }
 
 // One op stays two words at most (also on wasm32).
@@ -144,6 +146,7 @@ pub fn fuse(ops: &[Op]) -> Vec<Op> {
             [Op::LoadFast(a), Op::LoadInt(k), Op::Compare(c), Op::PopJumpIfFalse(to), ..] if i32::try_from(k).is_ok() => Op::FastIntCmpJump(a, k as i32, c, to),
             [Op::LoadFast(a), Op::LoadInt(k), Op::Binary(op) | Op::Inplace(op), ..] if i32::try_from(k).is_ok() => Op::FastInt(a, k as i32, op),
             [Op::Compare(c), Op::PopJumpIfFalse(to), ..] => Op::CmpJump(c, to),
+            [Op::LoadFast(s), Op::Return, ..] => Op::ReturnFast(s),
             _ => ops[i],
         };
     }

@@ -86,6 +86,11 @@ pub struct Vm<'h> {
     /// Only values holding no container are kept (an old list must not
     /// stay alive, charged, after the program dropped it).
     gcache: Vec<(u64, Value)>,
+    /// References to functions whose frames returned, kept (a few, and
+    /// only until a global changes) to be handed out again by `LoadGlobal`
+    /// for the same function: a recursive call then costs no atomic
+    /// reference count update at all.
+    spares: Vec<Arc<Function>>,
     host: &'h mut dyn Host,
     limits: Limits,
     stack: Vec<Value>,
@@ -105,6 +110,8 @@ fn const_value(c: &Const) -> Value {
     }
 }
 
+const SPARES: usize = 16;
+
 /// `v.clone()` with the unboxed values inline (the common case in the loop).
 #[inline]
 fn clone_fast(v: &Value) -> Value {
@@ -113,6 +120,7 @@ fn clone_fast(v: &Value) -> Value {
         Value::Float(f) => Value::Float(*f),
         Value::Bool(b) => Value::Bool(*b),
         Value::None => Value::None,
+        Value::Func(f) => Value::Func(f.clone()),
         o => o.clone(),
     }
 }
@@ -200,7 +208,7 @@ impl Frame {
 impl<'h> Vm<'h> {
     pub fn new(globals: Arc<Globals>, host: &'h mut dyn Host, limits: Limits) -> Vm<'h> {
         let gcache = vec![(u64::MAX, Value::Undef); globals.names.len()];
-        Vm { globals, gcache, host, ticks: limits.check_interval.max(1), limits, stack: Vec::with_capacity(256), frames: Vec::new(), handlers: Vec::new(), nested: 0 }
+        Vm { globals, gcache, spares: Vec::with_capacity(SPARES), host, ticks: limits.check_interval.max(1), limits, stack: Vec::with_capacity(256), frames: Vec::new(), handlers: Vec::new(), nested: 0 }
     }
 
     /// Run a module's top level.
@@ -419,6 +427,25 @@ impl<'h> Vm<'h> {
                 self.stack.push(v);
             }};
         }
+        macro_rules! do_return {
+            ($v:expr) => {{
+                let fr = self.frames.pop().unwrap();
+                while self.handlers.last().is_some_and(|h| h.frame >= self.frames.len()) {
+                    self.handlers.pop();
+                }
+                self.stack.truncate(fr.base - 1);
+                if self.frames.len() == depth {
+                    return Ok($v);
+                }
+                self.stack.push($v);
+                if let Owner::Func(f) = fr.owner {
+                    if self.spares.len() < SPARES {
+                        self.spares.push(f);
+                    }
+                }
+                reload!();
+            }};
+        }
         loop {
             // SAFETY: see `code_ptr`.
             let code: &Code = unsafe { &*code_ptr };
@@ -513,10 +540,17 @@ impl<'h> Vm<'h> {
                     let g = g as usize;
                     let version = self.globals.version();
                     if self.gcache[g].0 == version {
-                        let v = clone_fast(&self.gcache[g].1);
+                        let v = match &self.gcache[g].1 {
+                            Value::Func(f) => match self.spares.last() {
+                                Some(s) if Arc::ptr_eq(s, f) => Value::Func(self.spares.pop().unwrap()),
+                                _ => Value::Func(f.clone()),
+                            },
+                            other => clone_fast(other),
+                        };
                         self.stack.push(v);
                         continue;
                     }
+                    self.spares.clear();
                     let mut v = self.globals.read(g);
                     if let Value::Undef = v {
                         match &self.globals.builtins[g] {
@@ -737,16 +771,17 @@ impl<'h> Vm<'h> {
                 }
                 Op::Return => {
                     let v = pop!();
-                    let fr = self.frames.pop().unwrap();
-                    while self.handlers.last().is_some_and(|h| h.frame >= self.frames.len()) {
-                        self.handlers.pop();
+                    do_return!(v);
+                }
+                Op::ReturnFast(s) => {
+                    let slot = &mut self.stack[base + s as usize];
+                    if let Value::Undef = slot {
+                        load_fast!(code, s);
+                        continue;
                     }
-                    self.stack.truncate(fr.base - 1);
-                    if self.frames.len() == depth {
-                        return Ok(v);
-                    }
-                    self.stack.push(v);
-                    reload!();
+                    // The frame is going: its local moves out.
+                    let v = std::mem::take(slot);
+                    do_return!(v);
                 }
                 Op::Pop => {
                     self.stack.pop();

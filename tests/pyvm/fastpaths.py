@@ -164,3 +164,34 @@ def depth(n):
         return 0
     return depth(n - 1) + 1
 print(depth(900))
+
+# return of a local, and of an unbound one.
+def rf(flag):
+    if flag:
+        y = [1]
+    return y
+print(rf(True))
+try:
+    rf(False)
+except UnboundLocalError as e:
+    print("UnboundLocalError:", e)
+
+# Mutual recursion, and a function that rebinds its own name mid-recursion.
+def is_even(n):
+    if n == 0:
+        return True
+    return is_odd(n - 1)
+def is_odd(n):
+    if n == 0:
+        return False
+    return is_even(n - 1)
+print(is_even(10), is_odd(7), is_even(7))
+def countdown(n):
+    global countdown
+    if n == 0:
+        return "done"
+    if n == 3:
+        countdown = lambda k: "replaced at " + str(k)
+    return countdown(n - 1)
+saved = countdown
+print(saved(5), countdown(9))
