@@ -136,25 +136,43 @@ fn set_slot(slot: &mut Value, v: Value) {
     }
 }
 
-/// `a op b` on two ints or two floats when it cannot fail or overflow.
+/// `x op y` on ints when it cannot fail or overflow.
 #[inline]
-fn arith_fast(op: BinOp, a: &Value, b: &Value) -> Option<Value> {
-    match (a, b) {
-        (Value::Int(x), Value::Int(y)) => match op {
-            BinOp::Add => x.checked_add(*y),
-            BinOp::Sub => x.checked_sub(*y),
-            BinOp::Mul => x.checked_mul(*y),
-            _ => None,
-        }
-        .map(Value::Int),
-        (Value::Float(x), Value::Float(y)) => match op {
-            BinOp::Add => Some(x + y),
-            BinOp::Sub => Some(x - y),
-            BinOp::Mul => Some(x * y),
-            _ => None,
-        }
-        .map(Value::Float),
+fn int_arith(op: BinOp, x: i64, y: i64) -> Option<i64> {
+    match op {
+        BinOp::Add => x.checked_add(y),
+        BinOp::Sub => x.checked_sub(y),
+        BinOp::Mul => x.checked_mul(y),
         _ => None,
+    }
+}
+
+#[inline]
+fn float_arith(op: BinOp, x: f64, y: f64) -> Option<f64> {
+    match op {
+        BinOp::Add => Some(x + y),
+        BinOp::Sub => Some(x - y),
+        BinOp::Mul => Some(x * y),
+        _ => None,
+    }
+}
+
+// Storing an int or float where one already is writes only the number:
+// building a whole `Value` in a temporary and copying it costs a failed
+// store-to-load forward, which perf showed as the loop's largest cost.
+#[inline]
+fn set_int(slot: &mut Value, i: i64) {
+    match slot {
+        Value::Int(x) => *x = i,
+        _ => set_slot(slot, Value::Int(i)),
+    }
+}
+
+#[inline]
+fn set_float(slot: &mut Value, f: f64) {
+    match slot {
+        Value::Float(x) => *x = f,
+        _ => set_slot(slot, Value::Float(f)),
     }
 }
 
@@ -464,50 +482,69 @@ impl<'h> Vm<'h> {
                     set_slot(&mut self.stack[base + s as usize], v);
                 }
                 Op::ForIterStore(to, s) => {
-                    let next = match self.stack.last_mut() {
+                    // Ok: the next int of a range; Err: any other next item, or the end.
+                    let next: Result<i64, Option<Value>> = match self.stack.last_mut() {
                         Some(Value::Iter(it)) => match &mut **it {
                             Iter::Range { cur, left, step } => {
                                 if *left > 0 {
                                     let v = *cur;
                                     *left -= 1;
                                     *cur = cur.wrapping_add(*step);
-                                    Some(Value::Int(v))
+                                    Ok(v)
                                 } else {
-                                    None
+                                    Err(None)
                                 }
                             }
-                            other => other.next(),
+                            other => Err(other.next()),
                         },
-                        Some(Value::SharedIter(s)) => s.lock().unwrap_or_else(|e| e.into_inner()).next(),
-                        _ => None,
+                        Some(Value::SharedIter(s)) => Err(s.lock().unwrap_or_else(|e| e.into_inner()).next()),
+                        _ => Err(None),
                     };
                     match next {
-                        Some(v) => {
+                        Ok(i) => {
+                            set_int(&mut self.stack[base + s as usize], i);
+                            pc += 1;
+                        }
+                        Err(Some(v)) => {
                             set_slot(&mut self.stack[base + s as usize], v);
                             pc += 1;
                         }
-                        None => {
+                        Err(None) => {
                             self.stack.pop();
                             pc = to as usize;
                         }
                     }
                 }
                 Op::FastFastStore(a, b, c, bop) => {
-                    match arith_fast(bop, &self.stack[base + a as usize], &self.stack[base + b as usize]) {
-                        Some(v) => {
-                            set_slot(&mut self.stack[base + c as usize], v);
-                            pc += 3;
+                    match (&self.stack[base + a as usize], &self.stack[base + b as usize]) {
+                        (Value::Int(x), Value::Int(y)) => {
+                            if let Some(r) = int_arith(bop, *x, *y) {
+                                set_int(&mut self.stack[base + c as usize], r);
+                                pc += 3;
+                                continue;
+                            }
                         }
-                        None => load_fast!(code, a),
+                        (Value::Float(x), Value::Float(y)) => {
+                            if let Some(r) = float_arith(bop, *x, *y) {
+                                set_float(&mut self.stack[base + c as usize], r);
+                                pc += 3;
+                                continue;
+                            }
+                        }
+                        _ => {}
                     }
+                    load_fast!(code, a);
                 }
-                Op::FastInt(a, k, bop) => match arith_fast(bop, &self.stack[base + a as usize], &Value::Int(k as i64)) {
-                    Some(v) => {
-                        self.stack.push(v);
-                        pc += 2;
+                Op::FastInt(a, k, bop) => {
+                    if let Value::Int(x) = self.stack[base + a as usize] {
+                        if let Some(r) = int_arith(bop, x, k as i64) {
+                            self.stack.push(Value::Int(r));
+                            pc += 2;
+                            continue;
+                        }
                     }
-                    None => load_fast!(code, a),
-                },
+                    load_fast!(code, a);
+                }
                 Op::FastIntCmpJump(a, k, c, to) => {
                     let r = match &self.stack[base + a as usize] {
                         Value::Int(x) => int_cmp(c, *x, k as i64),
@@ -574,27 +611,15 @@ impl<'h> Vm<'h> {
                 Op::Binary(bop) | Op::Inplace(bop) => {
                     let b = pop!();
                     let a = self.stack.last_mut().unwrap();
-                    if let (Value::Int(x), Value::Int(y)) = (&*a, &b) {
-                        let fast = match bop {
-                            super::ast::BinOp::Add => x.checked_add(*y),
-                            super::ast::BinOp::Sub => x.checked_sub(*y),
-                            super::ast::BinOp::Mul => x.checked_mul(*y),
-                            _ => None,
-                        };
-                        if let Some(r) = fast {
-                            *a = Value::Int(r);
+                    if let (Value::Int(x), Value::Int(y)) = (&mut *a, &b) {
+                        if let Some(r) = int_arith(bop, *x, *y) {
+                            *x = r;
                             continue;
                         }
                     }
-                    if let (Value::Float(x), Value::Float(y)) = (&*a, &b) {
-                        let fast = match bop {
-                            super::ast::BinOp::Add => Some(x + y),
-                            super::ast::BinOp::Sub => Some(x - y),
-                            super::ast::BinOp::Mul => Some(x * y),
-                            _ => None,
-                        };
-                        if let Some(r) = fast {
-                            *a = Value::Float(r);
+                    if let (Value::Float(x), Value::Float(y)) = (&mut *a, &b) {
+                        if let Some(r) = float_arith(bop, *x, *y) {
+                            *x = r;
                             continue;
                         }
                     }
