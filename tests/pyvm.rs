@@ -119,7 +119,15 @@ fn a_task_that_never_ends_is_stopped_by_the_breaker() {
     assert!(matches!(p.call("task", &[Value::int(0)], &mut host), Err(PyError::Stopped(_))));
     let p = Program::compile("def task(i):\n    return sum(x for x in range(10**12))\n").unwrap();
     let mut host = StdHost { budget: Some(100), ..StdHost::default() };
-    assert!(p.call("task", &[Value::int(0)], &mut host).is_err());
+    assert!(p.call("task", &[Value::int(0)], &mut host).is_err());    // The fused loop step (`for` storing into a local, `t += n`) and the
+    // direct call path still count toward the breaker.
+    let p = Program::compile("def task(i):\n    t = 0\n    for n in range(10**15):\n        t += n\n").unwrap();
+    let mut host = StdHost { budget: Some(100), ..StdHost::default() };
+    assert!(matches!(p.call("task", &[Value::int(0)], &mut host), Err(PyError::Stopped(_))));
+    let p = Program::compile("def fib(n):\n    if n < 2:\n        return n\n    return fib(n - 1) + fib(n - 2)\ndef task(i):\n    return fib(200)\n").unwrap();
+    let mut host = StdHost { budget: Some(100), ..StdHost::default() };
+    assert!(matches!(p.call("task", &[Value::int(0)], &mut host), Err(PyError::Stopped(_))));
+    assert_eq!(host.breaks, 101);
 }
 
 #[test]
