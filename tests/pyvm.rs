@@ -11,6 +11,7 @@ const CORPUS: &[(&str, &str, &str)] = &[
     ("containers", include_str!("pyvm/containers.py"), include_str!("pyvm/containers.out")),
     ("control", include_str!("pyvm/control.py"), include_str!("pyvm/control.out")),
     ("exceptions", include_str!("pyvm/exceptions.py"), include_str!("pyvm/exceptions.out")),
+    ("fastpaths", include_str!("pyvm/fastpaths.py"), include_str!("pyvm/fastpaths.out")),
 ];
 
 fn run(src: &str) -> Result<String, PyError> {
@@ -118,7 +119,15 @@ fn a_task_that_never_ends_is_stopped_by_the_breaker() {
     assert!(matches!(p.call("task", &[Value::int(0)], &mut host), Err(PyError::Stopped(_))));
     let p = Program::compile("def task(i):\n    return sum(x for x in range(10**12))\n").unwrap();
     let mut host = StdHost { budget: Some(100), ..StdHost::default() };
-    assert!(p.call("task", &[Value::int(0)], &mut host).is_err());
+    assert!(p.call("task", &[Value::int(0)], &mut host).is_err());    // The fused loop step (`for` storing into a local, `t += n`) and the
+    // direct call path still count toward the breaker.
+    let p = Program::compile("def task(i):\n    t = 0\n    for n in range(10**15):\n        t += n\n").unwrap();
+    let mut host = StdHost { budget: Some(100), ..StdHost::default() };
+    assert!(matches!(p.call("task", &[Value::int(0)], &mut host), Err(PyError::Stopped(_))));
+    let p = Program::compile("def fib(n):\n    if n < 2:\n        return n\n    return fib(n - 1) + fib(n - 2)\ndef task(i):\n    return fib(200)\n").unwrap();
+    let mut host = StdHost { budget: Some(100), ..StdHost::default() };
+    assert!(matches!(p.call("task", &[Value::int(0)], &mut host), Err(PyError::Stopped(_))));
+    assert_eq!(host.breaks, 101);
 }
 
 #[test]
@@ -160,6 +169,72 @@ fn threads_share_one_heap_and_a_lock_keeps_every_update() {
         .collect();
     hs.into_iter().for_each(|h| h.join().unwrap());
     assert_eq!(p.global("counter").unwrap().repr(), "80000");
+}
+
+/// A host whose eval breaker, the first time it runs, runs another thread's
+/// whole call of `other` on the same program (one heap): an interleaving
+/// chosen by the test instead of by the OS, so the outcome is certain.
+struct Interleave<'p> {
+    program: &'p Program,
+    other: &'static str,
+    fired: bool,
+}
+
+impl threadlab::pyvm::Host for Interleave<'_> {
+    fn breaker(&mut self) -> Result<(), threadlab::pyvm::Stop> {
+        if !std::mem::replace(&mut self.fired, true) {
+            let mut host = StdHost::default();
+            self.program.call(self.other, &[Value::int(1)], &mut host).unwrap();
+        }
+        Ok(())
+    }
+    fn sleep(&mut self, _: f64) -> Result<(), threadlab::pyvm::Stop> {
+        Ok(())
+    }
+    fn time(&self) -> f64 {
+        0.0
+    }
+    fn perf_counter(&self) -> f64 {
+        0.0
+    }
+    fn print(&mut self, _: &str) {}
+}
+
+#[test]
+fn a_global_update_is_a_separate_read_and_write_so_it_can_be_lost() {
+    // `counter += step()` reads the global, calls (an eval-breaker point,
+    // every instruction here: check_interval 1), then writes: another
+    // thread's update made at the breaker is overwritten. This is the
+    // free-threaded race, made deterministic.
+    let src = "counter = 0\ndef step():\n    return 1\ndef task(i):\n    global counter\n    counter += step()\n    return counter\n";
+    let limits = threadlab::pyvm::Limits { check_interval: 1, ..Default::default() };
+    let p = Program::compile(src).unwrap().with_limits(limits);
+    let mut host = Interleave { program: &p, other: "task", fired: false };
+    let v = p.call("task", &[Value::int(0)], &mut host).unwrap();
+    assert!(host.fired);
+    assert_eq!(v.repr(), "1", "two tasks added 1 each, one update lost");
+    assert_eq!(p.global("counter").unwrap().repr(), "1");
+    // Without a call inside it, no breaker point falls between the read and
+    // the write: under the simulated GIL that update is never lost.
+    let src = "counter = 0\ndef task(i):\n    global counter\n    for _ in range(3):\n        counter += 1\n    return counter\n";
+    let p = Program::compile(src).unwrap().with_limits(limits);
+    let mut host = Interleave { program: &p, other: "task", fired: false };
+    p.call("task", &[Value::int(0)], &mut host).unwrap();
+    assert!(host.fired);
+    assert_eq!(p.global("counter").unwrap().repr(), "6");
+}
+
+#[test]
+fn a_global_rebound_by_another_thread_is_seen_at_once() {
+    // The VM caches global lookups; a store by another VM (thread) must
+    // invalidate them, here between two calls of `helper` in one loop.
+    let src = "def old():\n    return 'old'\ndef new():\n    return 'new'\nhelper = old\ndef rebind(i):\n    global helper\n    helper = new\ndef task(i):\n    out = []\n    for _ in range(2):\n        out.append(helper())\n    return out\n";
+    let limits = threadlab::pyvm::Limits { check_interval: 2, ..Default::default() };
+    let p = Program::compile(src).unwrap().with_limits(limits);
+    let mut host = Interleave { program: &p, other: "rebind", fired: false };
+    let v = p.call("task", &[Value::int(0)], &mut host).unwrap();
+    assert!(host.fired);
+    assert_eq!(v.repr(), "['old', 'new']");
 }
 
 #[test]

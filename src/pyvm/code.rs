@@ -112,6 +112,45 @@ pub enum Op {
     AssertFail,
     /// `raise` with no active exception.
     NoReraise,
+
+    // Superinstructions. `fuse` writes one over the first op of a common
+    // sequence and leaves the ops after it in place, so a jump into the
+    // middle of the sequence still runs the plain ops. Each one either does
+    // the whole sequence exactly as the plain ops would, or (when its fast
+    // case does not apply) does only the first op and carries on after it.
+    /// `ForIter(to); StoreFast(slot)`.
+    ForIterStore(u32, u32),
+    /// `LoadFast(a); LoadFast(b); Binary/Inplace(op); StoreFast(c)`: (a, b, c, op).
+    FastFastStore(u32, u32, u32, BinOp),
+    /// `LoadFast(a); LoadInt(k); Binary/Inplace(op)`: (a, k, op).
+    FastInt(u32, i32, BinOp),
+    /// `LoadFast(a); LoadInt(k); Compare(c); PopJumpIfFalse(to)`: (a, k, c, to).
+    FastIntCmpJump(u32, i32, CmpOp, u32),
+    /// `Compare(c); PopJumpIfFalse(to)`.
+    CmpJump(CmpOp, u32),
+    /// `LoadFast(s); Return`.
+    ReturnFast(u32),
+}
+
+// One op stays two words at most (also on wasm32).
+const _: () = assert!(std::mem::size_of::<Op>() <= 16);
+
+/// Write superinstructions over the first op of each sequence they cover
+/// (the op count, jump targets and line table stay as they are).
+pub fn fuse(ops: &[Op]) -> Vec<Op> {
+    let mut out = ops.to_vec();
+    for i in 0..ops.len() {
+        out[i] = match ops[i..] {
+            [Op::ForIter(to), Op::StoreFast(s), ..] => Op::ForIterStore(to, s),
+            [Op::LoadFast(a), Op::LoadFast(b), Op::Binary(op) | Op::Inplace(op), Op::StoreFast(c), ..] => Op::FastFastStore(a, b, c, op),
+            [Op::LoadFast(a), Op::LoadInt(k), Op::Compare(c), Op::PopJumpIfFalse(to), ..] if i32::try_from(k).is_ok() => Op::FastIntCmpJump(a, k as i32, c, to),
+            [Op::LoadFast(a), Op::LoadInt(k), Op::Binary(op) | Op::Inplace(op), ..] if i32::try_from(k).is_ok() => Op::FastInt(a, k as i32, op),
+            [Op::Compare(c), Op::PopJumpIfFalse(to), ..] => Op::CmpJump(c, to),
+            [Op::LoadFast(s), Op::Return, ..] => Op::ReturnFast(s),
+            _ => ops[i],
+        };
+    }
+    out
 }
 
 /// A compiled function (or the module's top level).

@@ -88,7 +88,8 @@ impl Unit {
         self.code.slot_names.push(Arc::from(".tmp"));
         s
     }
-    fn finish(self) -> Code {
+    fn finish(mut self) -> Code {
+        self.code.ops = super::code::fuse(&self.code.ops);
         self.code
     }
 }

@@ -4,8 +4,10 @@
 //! any instruction. Every `check_interval` back-edges and calls the host's
 //! eval breaker runs (GIL hand-off, cancellation).
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+use super::ast::{BinOp, CmpOp};
 use super::builtins::{self, Caller};
 use super::code::{Code, Const, Op};
 use super::error::ExcKind;
@@ -15,19 +17,41 @@ use super::ops;
 use super::value::*;
 
 /// Module globals, one slot per name the program uses, each behind its own
-/// lock (shared by every thread of a pool).
+/// lock (shared by every thread of a pool). `version` counts the stores:
+/// a VM may reuse a global it read while the count has not moved (its
+/// `LoadGlobal` cache), so reading a function's name costs no lock.
 #[derive(Debug)]
 pub struct Globals {
     pub names: Vec<Arc<str>>,
-    pub slots: Vec<Mutex<Value>>,
+    slots: Vec<Mutex<Value>>,
     builtins: Vec<Option<Value>>,
+    version: AtomicU64,
 }
 
 impl Globals {
     pub fn new(names: Vec<Arc<str>>) -> Globals {
         let builtins = names.iter().map(|n| builtins::lookup(n)).collect();
         let slots = names.iter().map(|_| Mutex::new(Value::Undef)).collect();
-        Globals { names, slots, builtins }
+        Globals { names, slots, builtins, version: AtomicU64::new(0) }
+    }
+    /// Replace global `g`, returning the old value. The count moves while
+    /// the slot's lock is held, so whoever sees the new value of any global
+    /// afterwards (through its lock) also sees the count moved, and drops
+    /// what it cached: caching never reorders two globals' stores.
+    pub fn replace(&self, g: usize, v: Value) -> Value {
+        let mut slot = self.slots[g].lock().unwrap_or_else(|e| e.into_inner());
+        let old = std::mem::replace(&mut *slot, v);
+        self.version.fetch_add(1, Ordering::SeqCst);
+        drop(slot);
+        old
+    }
+    /// The stores so far (read it before the slot: a store in between then
+    /// makes the cached entry stale rather than wrong).
+    pub fn version(&self) -> u64 {
+        self.version.load(Ordering::SeqCst)
+    }
+    fn read(&self, g: usize) -> Value {
+        self.slots[g].lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
     pub fn get(&self, name: &str) -> Option<Value> {
         let i = self.names.iter().position(|n| &**n == name)?;
@@ -36,8 +60,16 @@ impl Globals {
     }
 }
 
+/// What keeps a frame's code alive: the function called (moved off the
+/// value stack, so a call costs no reference count update of its own), or
+/// the module's code.
+enum Owner {
+    Func(Arc<Function>),
+    Code(Arc<Code>),
+}
+
 struct Frame {
-    code: Arc<Code>,
+    owner: Owner,
     pc: usize,
     base: usize,
 }
@@ -50,6 +82,15 @@ struct Handler {
 
 pub struct Vm<'h> {
     globals: Arc<Globals>,
+    /// `LoadGlobal` cache: (the globals' version when read, the value).
+    /// Only values holding no container are kept (an old list must not
+    /// stay alive, charged, after the program dropped it).
+    gcache: Vec<(u64, Value)>,
+    /// References to functions whose frames returned, kept (a few, and
+    /// only until a global changes) to be handed out again by `LoadGlobal`
+    /// for the same function: a recursive call then costs no atomic
+    /// reference count update at all.
+    spares: Vec<Arc<Function>>,
     host: &'h mut dyn Host,
     limits: Limits,
     stack: Vec<Value>,
@@ -69,6 +110,98 @@ fn const_value(c: &Const) -> Value {
     }
 }
 
+const SPARES: usize = 16;
+
+/// `v.clone()` with the unboxed values inline (the common case in the loop).
+#[inline]
+fn clone_fast(v: &Value) -> Value {
+    match v {
+        Value::Int(i) => Value::Int(*i),
+        Value::Float(f) => Value::Float(*f),
+        Value::Bool(b) => Value::Bool(*b),
+        Value::None => Value::None,
+        Value::Func(f) => Value::Func(f.clone()),
+        o => o.clone(),
+    }
+}
+
+/// `*slot = v` without the out-of-line drop when the old value owns nothing.
+#[inline]
+fn set_slot(slot: &mut Value, v: Value) {
+    let old = std::mem::replace(slot, v);
+    if matches!(old, Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::None | Value::Undef) {
+        std::mem::forget(old);
+    } else {
+        drop(old);
+    }
+}
+
+/// `x op y` on ints when it cannot fail or overflow.
+#[inline]
+fn int_arith(op: BinOp, x: i64, y: i64) -> Option<i64> {
+    match op {
+        BinOp::Add => x.checked_add(y),
+        BinOp::Sub => x.checked_sub(y),
+        BinOp::Mul => x.checked_mul(y),
+        _ => None,
+    }
+}
+
+#[inline]
+fn float_arith(op: BinOp, x: f64, y: f64) -> Option<f64> {
+    match op {
+        BinOp::Add => Some(x + y),
+        BinOp::Sub => Some(x - y),
+        BinOp::Mul => Some(x * y),
+        _ => None,
+    }
+}
+
+// Storing an int or float where one already is writes only the number:
+// building a whole `Value` in a temporary and copying it costs a failed
+// store-to-load forward, which perf showed as the loop's largest cost.
+#[inline]
+fn set_int(slot: &mut Value, i: i64) {
+    match slot {
+        Value::Int(x) => *x = i,
+        _ => set_slot(slot, Value::Int(i)),
+    }
+}
+
+#[inline]
+fn set_float(slot: &mut Value, f: f64) {
+    match slot {
+        Value::Float(x) => *x = f,
+        _ => set_slot(slot, Value::Float(f)),
+    }
+}
+
+/// An ordering or equality comparison of two ints.
+#[inline]
+fn int_cmp(c: CmpOp, x: i64, y: i64) -> Option<bool> {
+    Some(match c {
+        CmpOp::Lt => x < y,
+        CmpOp::Le => x <= y,
+        CmpOp::Gt => x > y,
+        CmpOp::Ge => x >= y,
+        CmpOp::Eq => x == y,
+        CmpOp::Ne => x != y,
+        _ => return None,
+    })
+}
+
+/// Values a `LoadGlobal` cache may keep (none of them holds a container).
+fn cacheable(v: &Value) -> bool {
+    matches!(v, Value::Func(_) | Value::Builtin(_) | Value::Type(_) | Value::Module(_) | Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::None | Value::Str(_))
+}
+
+#[cold]
+#[inline(never)]
+fn unbound_local(code: &Code, s: u32) -> Err {
+    let name = &code.slot_names[s as usize];
+    exc(ExcKind::UnboundLocalError, format!("cannot access local variable '{name}' where it is not associated with a value"))
+}
+
 fn name_of(code: &Code, k: u32) -> Arc<str> {
     match &code.consts[k as usize] {
         Const::Str(s) => s.clone(),
@@ -80,9 +213,20 @@ fn new_exc(kind: ExcKind, args: Vec<Value>) -> Err {
     Err::Exc(Arc::new(ExcObj { kind, args, traceback: Mutex::new(Vec::new()) }))
 }
 
+impl Frame {
+    #[inline]
+    fn code(&self) -> &Code {
+        match &self.owner {
+            Owner::Func(f) => &f.code,
+            Owner::Code(c) => c,
+        }
+    }
+}
+
 impl<'h> Vm<'h> {
     pub fn new(globals: Arc<Globals>, host: &'h mut dyn Host, limits: Limits) -> Vm<'h> {
-        Vm { globals, host, ticks: limits.check_interval.max(1), limits, stack: Vec::with_capacity(256), frames: Vec::new(), handlers: Vec::new(), nested: 0 }
+        let gcache = vec![(u64::MAX, Value::Undef); globals.names.len()];
+        Vm { globals, gcache, spares: Vec::with_capacity(SPARES), host, ticks: limits.check_interval.max(1), limits, stack: Vec::with_capacity(256), frames: Vec::new(), handlers: Vec::new(), nested: 0 }
     }
 
     /// Run a module's top level.
@@ -91,7 +235,7 @@ impl<'h> Vm<'h> {
         self.stack.push(Value::None);
         let base = self.stack.len();
         self.stack.resize(base + code.nslots as usize, Value::Undef);
-        self.frames.push(Frame { code, pc: 0, base });
+        self.frames.push(Frame { owner: Owner::Code(code), pc: 0, base });
         self.run(depth)
     }
 
@@ -185,7 +329,7 @@ impl<'h> Vm<'h> {
         for (i, &s) in code.free_slots.iter().enumerate() {
             self.stack[base + s as usize] = f.closure[i].clone();
         }
-        self.frames.push(Frame { code: f.code.clone(), pc: 0, base });
+        self.frames.push(Frame { owner: Owner::Func(f), pc: 0, base });
         Ok(())
     }
 
@@ -201,11 +345,12 @@ impl<'h> Vm<'h> {
                     loop {
                         let fi = self.frames.len() - 1;
                         let fr = &self.frames[fi];
-                        let line = fr.code.lines.get(fr.pc.saturating_sub(1)).copied().unwrap_or(0);
+                        let code = fr.code();
+                        let line = code.lines.get(fr.pc.saturating_sub(1)).copied().unwrap_or(0);
                         {
                             let mut tb = e.traceback.lock().unwrap_or_else(|p| p.into_inner());
-                            if tb.first().map(|t| (&t.0, t.1)) != Some((&fr.code.name, line)) {
-                                tb.insert(0, (fr.code.name.clone(), line));
+                            if tb.first().map(|t| (&t.0, t.1)) != Some((&code.name, line)) {
+                                tb.insert(0, (code.name.clone(), line));
                             }
                         }
                         if let Some(h) = self.handlers.last() {
@@ -254,7 +399,15 @@ impl<'h> Vm<'h> {
 
     fn run_inner(&mut self, depth: usize) -> R<Value> {
         let fi = self.frames.len() - 1;
-        let mut code = self.frames[fi].code.clone();
+        // The running frame's code, borrowed from its `Frame` (no reference
+        // count traffic per call and return). SAFETY: the top frame owns the
+        // code (through its function's `Arc`, or the module code's) for as
+        // long as it runs, and moving a `Frame` does not move the code; `code_ptr` is reloaded
+        // from the new top frame whenever frames are pushed or popped here,
+        // frames pushed by nested calls are popped before they return, and
+        // `code` (made afresh each instruction) is not used after `Return`
+        // pops its frame.
+        let mut code_ptr: *const Code = self.frames[fi].code();
         let mut pc = self.frames[fi].pc;
         let mut base = self.frames[fi].base;
         macro_rules! t {
@@ -277,12 +430,43 @@ impl<'h> Vm<'h> {
         macro_rules! reload {
             () => {{
                 let f = self.frames.last().unwrap();
-                code = f.code.clone();
+                code_ptr = f.code();
                 pc = f.pc;
                 base = f.base;
             }};
         }
+        macro_rules! load_fast {
+            ($code:ident, $s:expr) => {{
+                let v = &self.stack[base + $s as usize];
+                if let Value::Undef = v {
+                    t!(Err(unbound_local($code, $s)));
+                }
+                let v = clone_fast(v);
+                self.stack.push(v);
+            }};
+        }
+        macro_rules! do_return {
+            ($v:expr) => {{
+                let fr = self.frames.pop().unwrap();
+                while self.handlers.last().is_some_and(|h| h.frame >= self.frames.len()) {
+                    self.handlers.pop();
+                }
+                self.stack.truncate(fr.base - 1);
+                if self.frames.len() == depth {
+                    return Ok($v);
+                }
+                self.stack.push($v);
+                if let Owner::Func(f) = fr.owner {
+                    if self.spares.len() < SPARES {
+                        self.spares.push(f);
+                    }
+                }
+                reload!();
+            }};
+        }
         loop {
+            // SAFETY: see `code_ptr`.
+            let code: &Code = unsafe { &*code_ptr };
             let op = code.ops[pc];
             pc += 1;
             match op {
@@ -292,148 +476,150 @@ impl<'h> Vm<'h> {
                 Op::LoadNone => self.stack.push(Value::None),
                 Op::LoadTrue => self.stack.push(Value::Bool(true)),
                 Op::LoadFalse => self.stack.push(Value::Bool(false)),
-                Op::LoadFast(s) => {
-                    let v = &self.stack[base + s as usize];
-                    if let Value::Undef = v {
-                        let name = code.slot_names[s as usize].clone();
-                        t!(Err(exc(ExcKind::UnboundLocalError, format!("cannot access local variable '{name}' where it is not associated with a value"))));
-                    }
-                    let v = v.clone();
-                    self.stack.push(v);
-                }
+                Op::LoadFast(s) => load_fast!(code, s),
                 Op::StoreFast(s) => {
                     let v = pop!();
-                    self.stack[base + s as usize] = v;
+                    set_slot(&mut self.stack[base + s as usize], v);
                 }
-                Op::DelFast(s) => {
-                    self.stack[base + s as usize] = Value::Undef;
-                }
-                Op::LoadDeref(s) => {
-                    let v = match &self.stack[base + s as usize] {
-                        Value::Cell(c) => c.lock().unwrap_or_else(|e| e.into_inner()).clone(),
-                        other => other.clone(),
+                Op::ForIterStore(to, s) => {
+                    // Ok: the next int of a range; Err: any other next item, or the end.
+                    let next: Result<i64, Option<Value>> = match self.stack.last_mut() {
+                        Some(Value::Iter(it)) => match &mut **it {
+                            Iter::Range { cur, left, step } => {
+                                if *left > 0 {
+                                    let v = *cur;
+                                    *left -= 1;
+                                    *cur = cur.wrapping_add(*step);
+                                    Ok(v)
+                                } else {
+                                    Err(None)
+                                }
+                            }
+                            other => Err(other.next()),
+                        },
+                        Some(Value::SharedIter(s)) => Err(s.lock().unwrap_or_else(|e| e.into_inner()).next()),
+                        _ => Err(None),
                     };
-                    if let Value::Undef = v {
-                        let name = code.slot_names[s as usize].clone();
-                        t!(Err(exc(ExcKind::NameError, format!("cannot access free variable '{name}' where it is not associated with a value in enclosing scope"))));
+                    match next {
+                        Ok(i) => {
+                            set_int(&mut self.stack[base + s as usize], i);
+                            pc += 1;
+                        }
+                        Err(Some(v)) => {
+                            set_slot(&mut self.stack[base + s as usize], v);
+                            pc += 1;
+                        }
+                        Err(None) => {
+                            self.stack.pop();
+                            pc = to as usize;
+                        }
                     }
-                    self.stack.push(v);
                 }
-                Op::StoreDeref(s) => {
-                    let v = pop!();
-                    match &self.stack[base + s as usize] {
-                        Value::Cell(c) => *c.lock().unwrap_or_else(|e| e.into_inner()) = v,
-                        _ => self.stack[base + s as usize] = v,
+                Op::FastFastStore(a, b, c, bop) => {
+                    match (&self.stack[base + a as usize], &self.stack[base + b as usize]) {
+                        (Value::Int(x), Value::Int(y)) => {
+                            if let Some(r) = int_arith(bop, *x, *y) {
+                                set_int(&mut self.stack[base + c as usize], r);
+                                pc += 3;
+                                continue;
+                            }
+                        }
+                        (Value::Float(x), Value::Float(y)) => {
+                            if let Some(r) = float_arith(bop, *x, *y) {
+                                set_float(&mut self.stack[base + c as usize], r);
+                                pc += 3;
+                                continue;
+                            }
+                        }
+                        _ => {}
+                    }
+                    load_fast!(code, a);
+                }
+                Op::FastInt(a, k, bop) => {
+                    if let Value::Int(x) = self.stack[base + a as usize] {
+                        if let Some(r) = int_arith(bop, x, k as i64) {
+                            self.stack.push(Value::Int(r));
+                            pc += 2;
+                            continue;
+                        }
+                    }
+                    load_fast!(code, a);
+                }
+                Op::FastIntCmpJump(a, k, c, to) => {
+                    let r = match &self.stack[base + a as usize] {
+                        Value::Int(x) => int_cmp(c, *x, k as i64),
+                        _ => None,
+                    };
+                    match r {
+                        Some(true) => pc += 3,
+                        Some(false) => pc = to as usize,
+                        None => load_fast!(code, a),
                     }
                 }
-                Op::LoadCell(s) => {
-                    let v = self.stack[base + s as usize].clone();
-                    self.stack.push(v);
-                }
-                Op::MakeCell(s) => {
-                    let v = std::mem::take(&mut self.stack[base + s as usize]);
-                    self.stack[base + s as usize] = Value::Cell(Arc::new(Mutex::new(v)));
+                Op::CmpJump(c, to) => {
+                    let b = pop!();
+                    let a = pop!();
+                    let r = match (&a, &b) {
+                        (Value::Int(x), Value::Int(y)) => int_cmp(c, *x, *y),
+                        _ => None,
+                    };
+                    let r = match r {
+                        Some(r) => r,
+                        None => t!(ops::compare(c, &a, &b)),
+                    };
+                    if r {
+                        pc += 1;
+                    } else {
+                        pc = to as usize;
+                    }
                 }
                 Op::LoadGlobal(g) => {
-                    let v = self.globals.slots[g as usize].lock().unwrap_or_else(|e| e.into_inner()).clone();
+                    let g = g as usize;
+                    let version = self.globals.version();
+                    if self.gcache[g].0 == version {
+                        let v = match &self.gcache[g].1 {
+                            Value::Func(f) => match self.spares.last() {
+                                Some(s) if Arc::ptr_eq(s, f) => Value::Func(self.spares.pop().unwrap()),
+                                _ => Value::Func(f.clone()),
+                            },
+                            other => clone_fast(other),
+                        };
+                        self.stack.push(v);
+                        continue;
+                    }
+                    self.spares.clear();
+                    let mut v = self.globals.read(g);
                     if let Value::Undef = v {
-                        match &self.globals.builtins[g as usize] {
-                            Some(b) => self.stack.push(b.clone()),
+                        match &self.globals.builtins[g] {
+                            Some(b) => v = b.clone(),
                             None => {
-                                let name = self.globals.names[g as usize].clone();
+                                let name = self.globals.names[g].clone();
                                 t!(Err(exc(ExcKind::NameError, format!("name '{name}' is not defined"))));
                             }
                         }
-                    } else {
-                        self.stack.push(v);
                     }
+                    if cacheable(&v) {
+                        self.gcache[g] = (version, v.clone());
+                    }
+                    self.stack.push(v);
                 }
                 Op::StoreGlobal(g) => {
                     let v = pop!();
-                    let old = std::mem::replace(&mut *self.globals.slots[g as usize].lock().unwrap_or_else(|e| e.into_inner()), v);
+                    let old = self.globals.replace(g as usize, v);
                     drop(old);
-                }
-                Op::DelGlobal(g) => {
-                    let old = std::mem::replace(&mut *self.globals.slots[g as usize].lock().unwrap_or_else(|e| e.into_inner()), Value::Undef);
-                    if let Value::Undef = old {
-                        let name = self.globals.names[g as usize].clone();
-                        t!(Err(exc(ExcKind::NameError, format!("name '{name}' is not defined"))));
-                    }
-                }
-                Op::LoadAttr(k) => {
-                    let obj = pop!();
-                    let name = name_of(&code, k);
-                    let v = t!(self.attr(&obj, &name));
-                    self.stack.push(v);
-                }
-                Op::CallMethod(k, argc) => {
-                    let at = self.stack.len() - argc as usize;
-                    let args: Vec<Value> = self.stack.drain(at..).collect();
-                    let recv = pop!();
-                    let name = name_of(&code, k);
-                    let fi = self.frames.len() - 1;
-                    self.frames[fi].pc = pc;
-                    let r = match &recv {
-                        Value::Module(_) | Value::Exc(_) | Value::Thread(_) | Value::Type(_) => {
-                            let f = t!(self.attr(&recv, &name));
-                            if let Value::Func(func) = &f {
-                                // A Python function stored somewhere callable: run it nested.
-                                let _ = func;
-                            }
-                            self.call_value(&f, args, Vec::new())
-                        }
-                        _ => builtins::call_method(self, &recv, &name, args, Vec::new()),
-                    };
-                    let v = t!(r);
-                    self.stack.push(v);
-                }
-                Op::Subscr => {
-                    let idx = pop!();
-                    let obj = pop!();
-                    let v = t!(ops::getitem(&obj, &idx));
-                    self.stack.push(v);
-                }
-                Op::StoreSubscr => {
-                    let idx = pop!();
-                    let obj = pop!();
-                    let v = pop!();
-                    t!(ops::setitem(&obj, &idx, v));
-                }
-                Op::DelSubscr => {
-                    let idx = pop!();
-                    let obj = pop!();
-                    t!(ops::delitem(&obj, &idx));
-                }
-                Op::BuildSlice => {
-                    let c = pop!();
-                    let b = pop!();
-                    let a = pop!();
-                    self.stack.push(Value::Slice(Arc::new([a, b, c])));
                 }
                 Op::Binary(bop) | Op::Inplace(bop) => {
                     let b = pop!();
                     let a = self.stack.last_mut().unwrap();
-                    if let (Value::Int(x), Value::Int(y)) = (&*a, &b) {
-                        let fast = match bop {
-                            super::ast::BinOp::Add => x.checked_add(*y),
-                            super::ast::BinOp::Sub => x.checked_sub(*y),
-                            super::ast::BinOp::Mul => x.checked_mul(*y),
-                            _ => None,
-                        };
-                        if let Some(r) = fast {
-                            *a = Value::Int(r);
+                    if let (Value::Int(x), Value::Int(y)) = (&mut *a, &b) {
+                        if let Some(r) = int_arith(bop, *x, *y) {
+                            *x = r;
                             continue;
                         }
                     }
-                    if let (Value::Float(x), Value::Float(y)) = (&*a, &b) {
-                        let fast = match bop {
-                            super::ast::BinOp::Add => Some(x + y),
-                            super::ast::BinOp::Sub => Some(x - y),
-                            super::ast::BinOp::Mul => Some(x * y),
-                            _ => None,
-                        };
-                        if let Some(r) = fast {
-                            *a = Value::Float(r);
+                    if let (Value::Float(x), Value::Float(y)) = (&mut *a, &b) {
+                        if let Some(r) = float_arith(bop, *x, *y) {
+                            *x = r;
                             continue;
                         }
                     }
@@ -442,25 +628,16 @@ impl<'h> Vm<'h> {
                     let v = t!(r);
                     self.stack.push(v);
                 }
-                Op::Unary(u) => {
-                    let a = pop!();
-                    let v = t!(ops::unary(u, &a));
-                    self.stack.push(v);
-                }
                 Op::Compare(c) => {
                     let b = pop!();
                     let a = pop!();
                     let r = match (&a, &b) {
-                        (Value::Int(x), Value::Int(y)) => match c {
-                            super::ast::CmpOp::Lt => x < y,
-                            super::ast::CmpOp::Le => x <= y,
-                            super::ast::CmpOp::Gt => x > y,
-                            super::ast::CmpOp::Ge => x >= y,
-                            super::ast::CmpOp::Eq => x == y,
-                            super::ast::CmpOp::Ne => x != y,
-                            _ => t!(ops::compare(c, &a, &b)),
-                        },
-                        _ => t!(ops::compare(c, &a, &b)),
+                        (Value::Int(x), Value::Int(y)) => int_cmp(c, *x, *y),
+                        _ => None,
+                    };
+                    let r = match r {
+                        Some(r) => r,
+                        None => t!(ops::compare(c, &a, &b)),
                     };
                     self.stack.push(Value::Bool(r));
                 }
@@ -541,6 +718,228 @@ impl<'h> Vm<'h> {
                             pc = to as usize;
                         }
                     }
+                }
+                Op::Call(argc) => {
+                    let fpos = self.stack.len() - argc as usize - 1;
+                    self.ticks -= 1;
+                    if self.ticks == 0 {
+                        t!(self.breaker());
+                    }
+                    if let Value::Func(f) = &self.stack[fpos] {
+                        let fc = &f.code;
+                        if fc.nparams == argc && !fc.vararg && fc.free_slots.is_empty() && self.frames.len() <= self.limits.recursion {
+                            // The fast path: exactly the positional
+                            // arguments, no defaults, no closure cells. The
+                            // function moves from the stack into the frame.
+                            let nslots = fc.nslots as usize;
+                            let Value::Func(f) = std::mem::take(&mut self.stack[fpos]) else { unreachable!() };
+                            let fi = self.frames.len() - 1;
+                            self.frames[fi].pc = pc;
+                            base = fpos + 1;
+                            self.stack.resize(base + nslots, Value::Undef);
+                            code_ptr = &*f.code;
+                            self.frames.push(Frame { owner: Owner::Func(f), pc: 0, base });
+                            pc = 0;
+                            continue;
+                        }
+                        let f = f.clone();
+                        let fi = self.frames.len() - 1;
+                        self.frames[fi].pc = pc;
+                        t!(self.push_frame(f, argc as usize, Vec::new()));
+                        reload!();
+                    } else {
+                        let args: Vec<Value> = self.stack.drain(fpos + 1..).collect();
+                        let f = pop!();
+                        let fi = self.frames.len() - 1;
+                        self.frames[fi].pc = pc;
+                        let v = t!(self.call_value(&f, args, Vec::new()));
+                        self.stack.push(v);
+                    }
+                }
+                Op::CallKw(argc, k) => {
+                    let Const::Names(names) = &code.consts[k as usize] else { unreachable!() };
+                    let names = names.clone();
+                    let at = self.stack.len() - names.len();
+                    let kwv: Vec<Value> = self.stack.drain(at..).collect();
+                    let kw: Vec<(Arc<str>, Value)> = names.iter().cloned().zip(kwv).collect();
+                    let npos = argc as usize - names.len();
+                    let fpos = self.stack.len() - npos - 1;
+                    let fi = self.frames.len() - 1;
+                    self.frames[fi].pc = pc;
+                    if let Value::Func(f) = &self.stack[fpos] {
+                        let f = f.clone();
+                        t!(self.push_frame(f, npos, kw));
+                        reload!();
+                    } else {
+                        let args: Vec<Value> = self.stack.drain(fpos + 1..).collect();
+                        let f = pop!();
+                        let v = t!(self.call_value(&f, args, kw));
+                        self.stack.push(v);
+                    }
+                }
+                Op::CallList => {
+                    let list = pop!();
+                    let args = t!(collect_plain(&list));
+                    let fi = self.frames.len() - 1;
+                    self.frames[fi].pc = pc;
+                    if let Some(Value::Func(f)) = self.stack.last() {
+                        let f = f.clone();
+                        let n = args.len();
+                        self.stack.extend(args);
+                        t!(self.push_frame(f, n, Vec::new()));
+                        reload!();
+                    } else {
+                        let f = pop!();
+                        let v = t!(self.call_value(&f, args, Vec::new()));
+                        self.stack.push(v);
+                    }
+                }
+                Op::Return => {
+                    let v = pop!();
+                    do_return!(v);
+                }
+                Op::ReturnFast(s) => {
+                    let slot = &mut self.stack[base + s as usize];
+                    if let Value::Undef = slot {
+                        load_fast!(code, s);
+                        continue;
+                    }
+                    // The frame is going: its local moves out.
+                    let v = std::mem::take(slot);
+                    do_return!(v);
+                }
+                Op::Pop => {
+                    self.stack.pop();
+                }
+                Op::Dup => {
+                    let v = self.stack.last().unwrap().clone();
+                    self.stack.push(v);
+                }
+                Op::Rot2 => {
+                    let n = self.stack.len();
+                    self.stack.swap(n - 1, n - 2);
+                }
+                Op::SetupExcept(to) => {
+                    let frame = self.frames.len() - 1;
+                    self.handlers.push(Handler { frame, target: to, sp: self.stack.len() });
+                }
+                Op::PopBlock => {
+                    self.handlers.pop();
+                }
+                other => {
+                    // Where a nested call (a method calling back into Python) sees this frame.
+                    let fi = self.frames.len() - 1;
+                    self.frames[fi].pc = pc;
+                    t!(self.rare(other, code, base))
+                }
+            }
+        }
+    }
+
+    /// The instructions that neither jump nor push or pop frames, kept out
+    /// of `run_inner` so that its loop stays small (and its stack frame too:
+    /// built-ins that call back into Python nest it).
+    #[inline(never)]
+    fn rare(&mut self, op: Op, code: &Code, base: usize) -> R<()> {
+        macro_rules! t {
+            ($e:expr) => {
+                $e?
+            };
+        }
+        macro_rules! pop {
+            () => {
+                self.stack.pop().unwrap_or_default()
+            };
+        }
+        match op {
+                Op::DelFast(s) => {
+                    self.stack[base + s as usize] = Value::Undef;
+                }
+                Op::LoadDeref(s) => {
+                    let v = match &self.stack[base + s as usize] {
+                        Value::Cell(c) => c.lock().unwrap_or_else(|e| e.into_inner()).clone(),
+                        other => other.clone(),
+                    };
+                    if let Value::Undef = v {
+                        let name = code.slot_names[s as usize].clone();
+                        t!(Err(exc(ExcKind::NameError, format!("cannot access free variable '{name}' where it is not associated with a value in enclosing scope"))));
+                    }
+                    self.stack.push(v);
+                }
+                Op::StoreDeref(s) => {
+                    let v = pop!();
+                    match &self.stack[base + s as usize] {
+                        Value::Cell(c) => *c.lock().unwrap_or_else(|e| e.into_inner()) = v,
+                        _ => self.stack[base + s as usize] = v,
+                    }
+                }
+                Op::LoadCell(s) => {
+                    let v = self.stack[base + s as usize].clone();
+                    self.stack.push(v);
+                }
+                Op::MakeCell(s) => {
+                    let v = std::mem::take(&mut self.stack[base + s as usize]);
+                    self.stack[base + s as usize] = Value::Cell(Arc::new(Mutex::new(v)));
+                }
+                Op::DelGlobal(g) => {
+                    let old = self.globals.replace(g as usize, Value::Undef);
+                    if let Value::Undef = old {
+                        let name = self.globals.names[g as usize].clone();
+                        t!(Err(exc(ExcKind::NameError, format!("name '{name}' is not defined"))));
+                    }
+                }
+                Op::LoadAttr(k) => {
+                    let obj = pop!();
+                    let name = name_of(&code, k);
+                    let v = t!(self.attr(&obj, &name));
+                    self.stack.push(v);
+                }
+                Op::CallMethod(k, argc) => {
+                    let at = self.stack.len() - argc as usize;
+                    let args: Vec<Value> = self.stack.drain(at..).collect();
+                    let recv = pop!();
+                    let name = name_of(&code, k);
+                    let r = match &recv {
+                        Value::Module(_) | Value::Exc(_) | Value::Thread(_) | Value::Type(_) => {
+                            let f = t!(self.attr(&recv, &name));
+                            if let Value::Func(func) = &f {
+                                // A Python function stored somewhere callable: run it nested.
+                                let _ = func;
+                            }
+                            self.call_value(&f, args, Vec::new())
+                        }
+                        _ => builtins::call_method(self, &recv, &name, args, Vec::new()),
+                    };
+                    let v = t!(r);
+                    self.stack.push(v);
+                }
+                Op::Subscr => {
+                    let idx = pop!();
+                    let obj = pop!();
+                    let v = t!(ops::getitem(&obj, &idx));
+                    self.stack.push(v);
+                }
+                Op::StoreSubscr => {
+                    let idx = pop!();
+                    let obj = pop!();
+                    let v = pop!();
+                    t!(ops::setitem(&obj, &idx, v));
+                }
+                Op::DelSubscr => {
+                    let idx = pop!();
+                    let obj = pop!();
+                    t!(ops::delitem(&obj, &idx));
+                }
+                Op::BuildSlice => {
+                    let c = pop!();
+                    let b = pop!();
+                    let a = pop!();
+                    self.stack.push(Value::Slice(Arc::new([a, b, c])));
+                }
+                Op::Unary(u) => {
+                    let a = pop!();
+                    let v = t!(ops::unary(u, &a));
+                    self.stack.push(v);
                 }
                 Op::BuildList(n) => {
                     let at = self.stack.len() - n as usize;
@@ -638,65 +1037,6 @@ impl<'h> Vm<'h> {
                         self.stack.push(x);
                     }
                 }
-                Op::Call(argc) => {
-                    let fpos = self.stack.len() - argc as usize - 1;
-                    self.ticks -= 1;
-                    if self.ticks == 0 {
-                        t!(self.breaker());
-                    }
-                    if let Value::Func(f) = &self.stack[fpos] {
-                        let f = f.clone();
-                        let fi = self.frames.len() - 1;
-                        self.frames[fi].pc = pc;
-                        t!(self.push_frame(f, argc as usize, Vec::new()));
-                        reload!();
-                    } else {
-                        let args: Vec<Value> = self.stack.drain(fpos + 1..).collect();
-                        let f = pop!();
-                        let fi = self.frames.len() - 1;
-                        self.frames[fi].pc = pc;
-                        let v = t!(self.call_value(&f, args, Vec::new()));
-                        self.stack.push(v);
-                    }
-                }
-                Op::CallKw(argc, k) => {
-                    let Const::Names(names) = &code.consts[k as usize] else { unreachable!() };
-                    let names = names.clone();
-                    let at = self.stack.len() - names.len();
-                    let kwv: Vec<Value> = self.stack.drain(at..).collect();
-                    let kw: Vec<(Arc<str>, Value)> = names.iter().cloned().zip(kwv).collect();
-                    let npos = argc as usize - names.len();
-                    let fpos = self.stack.len() - npos - 1;
-                    let fi = self.frames.len() - 1;
-                    self.frames[fi].pc = pc;
-                    if let Value::Func(f) = &self.stack[fpos] {
-                        let f = f.clone();
-                        t!(self.push_frame(f, npos, kw));
-                        reload!();
-                    } else {
-                        let args: Vec<Value> = self.stack.drain(fpos + 1..).collect();
-                        let f = pop!();
-                        let v = t!(self.call_value(&f, args, kw));
-                        self.stack.push(v);
-                    }
-                }
-                Op::CallList => {
-                    let list = pop!();
-                    let args = t!(collect_plain(&list));
-                    let fi = self.frames.len() - 1;
-                    self.frames[fi].pc = pc;
-                    if let Some(Value::Func(f)) = self.stack.last() {
-                        let f = f.clone();
-                        let n = args.len();
-                        self.stack.extend(args);
-                        t!(self.push_frame(f, n, Vec::new()));
-                        reload!();
-                    } else {
-                        let f = pop!();
-                        let v = t!(self.call_value(&f, args, Vec::new()));
-                        self.stack.push(v);
-                    }
-                }
                 Op::MakeFunction(k, nd, nc) => {
                     let Const::Code(c) = &code.consts[k as usize] else { unreachable!() };
                     let at = self.stack.len() - nc as usize;
@@ -705,41 +1045,10 @@ impl<'h> Vm<'h> {
                     let defaults: Vec<Value> = self.stack.drain(at..).collect();
                     self.stack.push(Value::Func(Arc::new(Function { code: c.clone(), defaults, closure })));
                 }
-                Op::Return => {
-                    let v = pop!();
-                    let fr = self.frames.pop().unwrap();
-                    while self.handlers.last().is_some_and(|h| h.frame >= self.frames.len()) {
-                        self.handlers.pop();
-                    }
-                    self.stack.truncate(fr.base - 1);
-                    if self.frames.len() == depth {
-                        return Ok(v);
-                    }
-                    self.stack.push(v);
-                    reload!();
-                }
-                Op::Pop => {
-                    self.stack.pop();
-                }
-                Op::Dup => {
-                    let v = self.stack.last().unwrap().clone();
-                    self.stack.push(v);
-                }
-                Op::Rot2 => {
-                    let n = self.stack.len();
-                    self.stack.swap(n - 1, n - 2);
-                }
                 Op::Rot3 => {
                     let v = pop!();
                     let n = self.stack.len();
                     self.stack.insert(n - 2, v);
-                }
-                Op::SetupExcept(to) => {
-                    let frame = self.frames.len() - 1;
-                    self.handlers.push(Handler { frame, target: to, sp: self.stack.len() });
-                }
-                Op::PopBlock => {
-                    self.handlers.pop();
                 }
                 Op::Raise => {
                     let v = pop!();
@@ -829,8 +1138,9 @@ impl<'h> Vm<'h> {
                     t!(Err(new_exc(ExcKind::AssertionError, args)));
                 }
                 Op::NoReraise => t!(Err(exc(ExcKind::RuntimeError, "No active exception to reraise"))),
-            }
+            _ => unreachable!("{op:?} is run by run_inner"),
         }
+        Ok(())
     }
 
     fn collect(&mut self, v: &Value) -> R<Vec<Value>> {
