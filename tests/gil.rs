@@ -52,8 +52,19 @@ fn two_cpu_bound_workers_with_the_gil_take_as_long_as_sequential() {
         seq = seq.min(sequential::run(&job(&e), &NativeHost).wall_ms);
         gil = gil.min(gil_threads(&e).wall_ms);
     }
-    // No lock: about seq / 2 on two cores. The GIL: about seq.
-    assert!(gil > 0.8 * seq, "threads + GIL took {gil:.0} ms, sequential {seq:.0} ms: the GIL did not serialise compute");
+    // No lock: about seq / 2 on two cores. The GIL: about seq. The margin
+    // is wide: a shared machine has slowed every sequential run of a round
+    // by a third (321 ms against 250); the shape that cannot be noise is
+    // checked below.
+    assert!(gil > 0.65 * seq, "threads + GIL took {gil:.0} ms, sequential {seq:.0} ms: the GIL did not serialise compute");
+    // Whatever the load: at no moment do two threads compute (run Python
+    // code) at once.
+    let run = gil_threads(&e);
+    let mut running = spans(&run, State::Running);
+    running.sort_by(|a, b| a.start.total_cmp(&b.start));
+    for pair in running.windows(2) {
+        assert!(pair[1].start >= pair[0].end - 0.05, "two threads computed at once: {:?} and {:?}", pair[0], pair[1]);
+    }
 }
 
 #[test]
