@@ -388,6 +388,23 @@ impl Compiler {
         };
     }
 
+    /// A loop from its body on: `top` is where `continue` and the body's
+    /// end go back to, `exit` the jump out when the loop ends (patched to
+    /// the `else` block); a `break` skips the `else`.
+    fn loop_body(&mut self, top: u32, exit: usize, is_for: bool, body: &[Stmt], orelse: &[Stmt]) -> Result<(), SyntaxError> {
+        let blocks = self.u().blocks.len();
+        self.u().loops.push(Loop { cont: top, breaks: Vec::new(), is_for, blocks });
+        self.block(body)?;
+        self.emit(Op::Jump(top));
+        let lp = self.u().loops.pop().unwrap();
+        self.patch(exit);
+        self.block(orelse)?;
+        for b in lp.breaks {
+            self.patch(b);
+        }
+        Ok(())
+    }
+
     fn block(&mut self, body: &[Stmt]) -> Result<(), SyntaxError> {
         for s in body {
             self.stmt(s)?;
@@ -477,16 +494,7 @@ impl Compiler {
                 let top = self.here();
                 self.expr(cond)?;
                 let exit = self.emit(Op::PopJumpIfFalse(0));
-                let blocks = self.u().blocks.len();
-                self.u().loops.push(Loop { cont: top, breaks: Vec::new(), is_for: false, blocks });
-                self.block(body)?;
-                self.emit(Op::Jump(top));
-                let lp = self.u().loops.pop().unwrap();
-                self.patch(exit);
-                self.block(orelse)?;
-                for b in lp.breaks {
-                    self.patch(b);
-                }
+                self.loop_body(top, exit, false, body, orelse)?;
             }
             StmtKind::For(target, iter, body, orelse) => {
                 self.expr(iter)?;
@@ -494,16 +502,7 @@ impl Compiler {
                 let top = self.here();
                 let exit = self.emit(Op::ForIter(0));
                 self.store(target)?;
-                let blocks = self.u().blocks.len();
-                self.u().loops.push(Loop { cont: top, breaks: Vec::new(), is_for: true, blocks });
-                self.block(body)?;
-                self.emit(Op::Jump(top));
-                let lp = self.u().loops.pop().unwrap();
-                self.patch(exit);
-                self.block(orelse)?;
-                for b in lp.breaks {
-                    self.patch(b);
-                }
+                self.loop_body(top, exit, true, body, orelse)?;
             }
             StmtKind::Break | StmtKind::Continue => {
                 let Some(lp) = self.u().loops.last() else {

@@ -1114,15 +1114,22 @@ impl Parser {
         if self.eat_op(")") {
             return Ok(first);
         }
+        let items = self.display_rest(first, ")")?;
+        Ok(self.mk(ExprKind::Tuple(items), at))
+    }
+
+    /// The items of a tuple or list display after its first: `, item`…,
+    /// an optional trailing comma, then `close`.
+    fn display_rest(&mut self, first: Expr, close: &str) -> Result<Vec<Expr>, SyntaxError> {
         let mut items = vec![first];
         while self.eat_op(",") {
-            if self.at_op(")") {
+            if self.at_op(close) {
                 break;
             }
             items.push(self.star_or_test(false)?);
         }
-        self.expect_op(")")?;
-        Ok(self.mk(ExprKind::Tuple(items), at))
+        self.expect_op(close)?;
+        Ok(items)
     }
 
     fn list(&mut self, at: (u32, u32)) -> Result<Expr, SyntaxError> {
@@ -1135,14 +1142,7 @@ impl Parser {
             self.expect_op("]")?;
             return Ok(self.mk(ExprKind::ListComp(Box::new(first), comps), at));
         }
-        let mut items = vec![first];
-        while self.eat_op(",") {
-            if self.at_op("]") {
-                break;
-            }
-            items.push(self.star_or_test(false)?);
-        }
-        self.expect_op("]")?;
+        let items = self.display_rest(first, "]")?;
         Ok(self.mk(ExprKind::List(items), at))
     }
 

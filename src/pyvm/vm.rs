@@ -190,6 +190,17 @@ fn int_cmp(c: CmpOp, x: i64, y: i64) -> Option<bool> {
     })
 }
 
+/// A comparison, with the two-int case first (the loops' `n < limit`).
+#[inline]
+fn compare(c: CmpOp, a: &Value, b: &Value) -> R<bool> {
+    if let (Value::Int(x), Value::Int(y)) = (a, b) {
+        if let Some(r) = int_cmp(c, *x, *y) {
+            return Ok(r);
+        }
+    }
+    ops::compare(c, a, b)
+}
+
 /// Values a `LoadGlobal` cache may keep (none of them holds a container).
 fn cacheable(v: &Value) -> bool {
     matches!(v, Value::Func(_) | Value::Builtin(_) | Value::Type(_) | Value::Module(_) | Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::None | Value::Str(_))
@@ -559,14 +570,7 @@ impl<'h> Vm<'h> {
                 Op::CmpJump(c, to) => {
                     let b = pop!();
                     let a = pop!();
-                    let r = match (&a, &b) {
-                        (Value::Int(x), Value::Int(y)) => int_cmp(c, *x, *y),
-                        _ => None,
-                    };
-                    let r = match r {
-                        Some(r) => r,
-                        None => t!(ops::compare(c, &a, &b)),
-                    };
+                    let r = t!(compare(c, &a, &b));
                     if r {
                         pc += 1;
                     } else {
@@ -631,14 +635,7 @@ impl<'h> Vm<'h> {
                 Op::Compare(c) => {
                     let b = pop!();
                     let a = pop!();
-                    let r = match (&a, &b) {
-                        (Value::Int(x), Value::Int(y)) => int_cmp(c, *x, *y),
-                        _ => None,
-                    };
-                    let r = match r {
-                        Some(r) => r,
-                        None => t!(ops::compare(c, &a, &b)),
-                    };
+                    let r = t!(compare(c, &a, &b));
                     self.stack.push(Value::Bool(r));
                 }
                 Op::Jump(to) => {

@@ -4,20 +4,11 @@
 // keyboard's way to the form, a phone in dark mode.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { servedPage, artifacts } from './harness.mjs';
+import { servedPage, artifacts, openAt as open } from './harness.mjs';
 
 const served = servedPage(before, after);
 
-async function openAt(url, { width, height, dark = false }) {
-  const context = await served.browser().newContext({ viewport: { width, height }, colorScheme: dark ? 'dark' : 'light', hasTouch: width < 500, isMobile: width < 500 });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(url);
-  await page.waitForFunction(() => window.threadlab !== undefined, null, { timeout: 30_000 });
-  return { page, errors, close: () => context.close() };
-}
+const openAt = (url, size) => open(served.browser(), url, size);
 
 /** Where an element is on the screen: its top and bottom, in CSS px. */
 const place = (page, selector) => page.$eval(selector, (el) => ({ top: el.getBoundingClientRect().top, bottom: el.getBoundingClientRect().bottom, height: innerHeight }));

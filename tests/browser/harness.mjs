@@ -94,6 +94,23 @@ export async function open(browser, url) {
 export { serve };
 
 /**
+ * Opens `url` in a context of its own, sized `width` × `height` (under
+ * 500 px wide: a phone, with touch), light or `dark`; `errors` collects
+ * console errors and uncaught exceptions. `close` ends the context.
+ */
+export async function openAt(browser, url, { width, height, dark = false }) {
+  const phone = width < 500;
+  const context = await browser.newContext({ viewport: { width, height }, colorScheme: dark ? 'dark' : 'light', hasTouch: phone, isMobile: phone });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(url);
+  await page.waitForFunction(() => window.threadlab !== undefined, null, { timeout: 30_000 });
+  return { page, errors, close: () => context.close() };
+}
+
+/**
  * Someone else's site (a course page, a blog): a server on this machine
  * that answers every path with an empty page and no headers of ours (no
  * isolation, no content security policy). Tests put the host page's

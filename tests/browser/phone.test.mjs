@@ -3,20 +3,11 @@
 // answers touch (a tap for details, a pinch to zoom, a finger to move).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { servedPage, artifacts } from './harness.mjs';
+import { servedPage, artifacts, openAt } from './harness.mjs';
 
 const served = servedPage(before, after);
 
-async function phone(url) {
-  const context = await served.browser().newContext({ viewport: { width: 390, height: 844 }, colorScheme: 'dark', hasTouch: true, isMobile: true });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(url);
-  await page.waitForFunction(() => window.threadlab !== undefined, null, { timeout: 30_000 });
-  return { page, errors, close: () => context.close() };
-}
+const phone = (url) => openAt(served.browser(), url, { width: 390, height: 844, dark: true });
 
 async function run(page, timeout = 120_000) {
   const before = Number(await page.getAttribute('section.results', 'data-runs-ended'));
