@@ -76,7 +76,7 @@ ui_std=(-Z build-std=std,panic_abort -Z build-std-features=optimize_for_size)
 RUSTFLAGS="$threads_flags" wasm threads engine threads release --features threads -Z build-std=panic_abort,std &
 engines=$!
 ( wasm single engine single release \
-  && RUSTFLAGS="$ui_flags" wasm ui ui ui ui --features shell "${ui_std[@]}" \
+  && RUSTFLAGS="$ui_flags" wasm ui ui ui ui --no-default-features --features shell "${ui_std[@]}" \
   && RUSTFLAGS="$ui_flags" wasm ui ui lab ui "${ui_std[@]}" ) &
 rest=$!
 failed=0

@@ -29,6 +29,10 @@ pub enum ExperimentError {
     /// A workload's own rule, in its own words (a recipe it cannot read,
     /// too few workers for it), and the field that breaks it.
     Workload { field: String, message: String },
+    /// Program text that cannot run (the python workload's code): the
+    /// message names the field, the line and column (1-based; 0 when the
+    /// error has no place, e.g. no `def task(i)`), for an editor to mark.
+    Code { field: String, message: String, line: u32, col: u32 },
     NotCalibrated,
 }
 
@@ -62,7 +66,7 @@ impl fmt::Display for ExperimentError {
                 let models: Vec<String> = Model::ALL.iter().map(|m| format!("\"{m}\"")).collect();
                 write!(f, "Unknown model {m}: use {}", models.join(", "))
             }
-            Workload { message, .. } => f.write_str(message),
+            Workload { message, .. } | Code { message, .. } => f.write_str(message),
             NotCalibrated => write!(f, "This workload sizes CPU work in milliseconds and needs this machine's measured loop speed"),
             NoModels => write!(f, "Choose at least one model to run"),
             UnsupportedVersion(v) => write!(f, "Experiment format version {v} is not supported (this page reads version {FORMAT_VERSION})"),
@@ -77,12 +81,22 @@ impl std::error::Error for ExperimentError {}
 
 impl ExperimentError {
     /// The field this error is about (`workload.size`, `tasks`, ...), if one.
+    /// Where in a field's text the error is, for an editor: (line,
+    /// column), 1-based (a [`ExperimentError::Code`] with a place).
+    pub fn position(&self) -> Option<(u32, u32)> {
+        match self {
+            ExperimentError::Code { line, col, .. } if *line > 0 => Some((*line, *col)),
+            _ => None,
+        }
+    }
+
     pub fn field(&self) -> Option<&str> {
         use ExperimentError::*;
         match self {
             Missing(f) => Some(f),
             NotANumber { field, .. } | OutOfRange { field, .. } | NotAFraction { field, .. } => Some(field),
             OutOfRangeFraction { field, .. } | NotABool { field, .. } | Workload { field, .. } => Some(field),
+            Code { field, .. } => Some(field),
             UnknownKey { key, .. } => Some(key),
             UnknownWorkload { .. } => Some("workload"),
             UnknownModel(_) | NoModels => Some("models"),

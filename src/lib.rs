@@ -50,6 +50,7 @@ pub mod plan;
 pub mod platform;
 pub mod protocol;
 pub mod python;
+#[cfg(feature = "pyvm")]
 pub mod pyvm;
 pub mod record;
 pub mod results;

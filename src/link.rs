@@ -33,6 +33,38 @@ pub const MAX_NOTES: usize = 10;
 /// a longer one is shared without its results.
 pub const MAX_SHARE_CHARS: usize = 2_000;
 
+/// A program-text field ([`workloads::Input::Code`], the python workload's
+/// `code`) is written readable (`code=def+task…`) while its query form is
+/// at most this long, and compressed beyond, under its key plus
+/// [`COMPRESSED_SUFFIX`] (`codez=…`, lz-string as for results).
+pub const MAX_READABLE_CODE: usize = 500;
+/// What a compressed program-text field's key ends with.
+pub const COMPRESSED_SUFFIX: &str = "z";
+
+fn compressed_key(key: &str) -> String {
+    format!("{key}{COMPRESSED_SUFFIX}")
+}
+
+/// Program text as link parameters: readable when short, else compressed.
+fn code_param(key: &str, code: &str) -> (String, String) {
+    let readable: String = form_urlencoded::byte_serialize(code.as_bytes()).collect();
+    if readable.len() <= MAX_READABLE_CODE {
+        (key.to_string(), code.to_string())
+    } else {
+        (compressed_key(key), lz_str::compress_to_encoded_uri_component(code))
+    }
+}
+
+/// A compressed program-text field back to text; a sentence when it is not one.
+fn code_of_compressed(field: &str) -> Result<String, &'static str> {
+    let text = lz_str::decompress_from_encoded_uri_component(field).ok_or("it is not compressed code (truncated or damaged?)")?;
+    let text = String::from_utf16(&text).map_err(|_| "it does not decompress to text")?;
+    if text.is_empty() {
+        return Err("it decompresses to nothing");
+    }
+    Ok(text)
+}
+
 /// The link parameters (besides each workload's own fields, by their keys).
 pub mod param {
     pub const VERSION: &str = "v";
@@ -374,6 +406,13 @@ pub fn decode(query: &str, default_workers: u32) -> Decoded {
         for f in fields {
             if let Some(v) = get(f.key) {
                 w.insert(f.key.into(), v.into());
+            } else if let (workloads::Input::Code { .. }, Some(z)) = (f.input, get(&compressed_key(f.key))) {
+                match code_of_compressed(&z) {
+                    Ok(code) => {
+                        w.insert(f.key.into(), code.into());
+                    }
+                    Err(why) => ignored.push(format!("{} was ignored: {why}; the default is used.", shown(&compressed_key(f.key), &z))),
+                }
             }
         }
         exp.insert("workload".into(), Value::Object(w));
@@ -410,7 +449,8 @@ pub fn decode(query: &str, default_workers: u32) -> Decoded {
     }
     let has_experiment = !exp.is_empty();
     for (k, v) in &pairs {
-        let known = param::ALL.contains(&k.as_str()) || fields.iter().any(|f| f.key == k);
+        let known = param::ALL.contains(&k.as_str())
+            || fields.iter().any(|f| f.key == k || (matches!(f.input, workloads::Input::Code { .. }) && compressed_key(f.key) == *k));
         if !known {
             let candidates = param::ALL.iter().copied().chain(fields.iter().map(|f| f.key));
             let hint = suggest(k, candidates).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
@@ -500,8 +540,16 @@ pub fn encode(experiment: &Experiment, view: &View, shared: Option<&SharedRun>) 
         q.append_pair(param::LESSON, id);
     }
     q.append_pair(param::WORKLOAD, experiment.workload.key());
-    for (key, value) in experiment.workload.field_values() {
-        q.append_pair(key, &value);
+    for (f, (key, value)) in experiment.workload.info().fields.iter().zip(experiment.workload.field_values()) {
+        match f.input {
+            workloads::Input::Code { .. } => {
+                let (key, value) = code_param(key, &value);
+                q.append_pair(&key, &value);
+            }
+            _ => {
+                q.append_pair(key, &value);
+            }
+        }
     }
     if experiment.workload.info().tasks_per_worker.is_none() {
         q.append_pair(param::TASKS, &experiment.tasks.to_string());
@@ -571,6 +619,33 @@ mod tests {
             switch_interval_ms: 0.5,
             ..Experiment::default()
         }
+    }
+
+    #[test]
+    fn python_code_travels_readable_when_short_and_compressed_when_long() {
+        use crate::workloads::python::Python;
+        let with = |code: &str| Experiment { workload: Workload::Python(Python { code: code.into() }), ..exp() };
+        let short = "def task(i):\n    return 'é \"<script>alert(1)</script>\" ' + str(i)\n";
+        let long = format!("def task(i):\n{}    return i\n", "    x = '💥 <&> \"quoted\" \\\\'\n".repeat(200));
+        for (code, readable) in [(crate::workloads::python::DEFAULT_CODE, true), (short, true), (long.as_str(), false)] {
+            let e = with(code);
+            let q = encode(&e, &View::default(), None);
+            assert_eq!(q.contains("&code=def+task"), readable, "{q}");
+            assert_eq!(q.contains("&codez="), !readable, "{q}");
+            assert!(!q.contains('<') && !q.contains('"'), "{q}");
+            let d = decode(&q, 4);
+            assert_eq!(d.ignored, Vec::<String>::new());
+            assert_eq!(d.link.experiment, e);
+        }
+        // A damaged compressed field is refused with a sentence; the default code runs.
+        let q = encode(&with(&long), &View::default(), None);
+        let cut = &q[..q.find("&codez=").unwrap() + 40];
+        let d = decode(&format!("{cut}&tasks=2"), 4);
+        assert!(d.ignored.iter().any(|m| m.starts_with("`codez=") && m.contains("the default is used")), "{:?}", d.ignored);
+        assert_eq!(d.link.experiment.workload, Workload::Python(Python { code: crate::workloads::python::DEFAULT_CODE.into() }));
+        // Code that does not compile is refused with its place.
+        let d = decode("workload=python&code=def+task(i)%3A%0A++++return+(", 4);
+        assert!(d.ignored.iter().any(|m| m.contains("`workload.code` (line 2, column")), "{:?}", d.ignored);
     }
 
     #[test]

@@ -113,8 +113,45 @@ pub struct Results {
 
 
 
+/// Where a workload's values are not known beforehand but must equal the
+/// sequential model's ([`crate::workloads::Task::compare_with_sequential`]):
+/// each other model's task whose value differs from the sequential task's
+/// is a problem, and the model is not correct. Compares the repeat each
+/// summary shows.
+fn compare_with_sequential(exp: &Experiment, models: &mut [ModelSummary]) {
+    if !exp.workload.compare_with_sequential() {
+        return;
+    }
+    let Some(seq) = models.iter().find(|m| m.model == Model::Sequential && m.ran()) else { return };
+    let want: Vec<Option<TaskRecord>> = (0..exp.tasks).map(|i| seq.tasks.iter().find(|t| t.index == i).cloned()).collect();
+    let shown = |t: &TaskRecord| t.extra.get::<ValueRepr>().map_or_else(|| t.value.to_string(), |r| r.repr);
+    for m in models.iter_mut().filter(|m| m.model != Model::Sequential) {
+        let wrong: Vec<String> = m
+            .tasks
+            .iter()
+            .filter_map(|t| {
+                let w = want.get(t.index as usize)?.as_ref()?;
+                (w.value != t.value).then(|| format!("task {} returned {} here but {} in the sequential model", t.index, crate::text::clip(&shown(t), 60), crate::text::clip(&shown(w), 60)))
+            })
+            .collect();
+        if !wrong.is_empty() {
+            m.correct = false;
+            m.problems.extend(wrong);
+            m.problems.truncate(10);
+        }
+    }
+}
+
+/// A record's `repr` field (the python workload's returned value), for
+/// messages.
+#[derive(Deserialize)]
+struct ValueRepr {
+    repr: String,
+}
+
 impl Results {
     pub fn new(experiment: Experiment, environment: Environment, mut models: Vec<ModelSummary>) -> Results {
+        compare_with_sequential(&experiment, &mut models);
         let base = models.iter().find(|m| m.model == Model::Sequential && m.ran() && m.correct).and_then(|m| m.wall_ms.as_ref().map(|w| w.median));
         for m in &mut models {
             m.speedup = match (base, &m.wall_ms) {

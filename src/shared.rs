@@ -46,6 +46,11 @@ pub struct Shared {
     marks: [MarkSlot; MAX_MARKS],
     /// Marks recorded (may pass `MAX_MARKS`: those were dropped).
     marked: AtomicU32,
+    /// The python workload's interpreter in this memory (one heap: the
+    /// pool's threads share it, each process has its own), made by the
+    /// first task that needs it.
+    #[cfg(feature = "pyvm")]
+    pub(crate) python: OnceLock<crate::workloads::python::Memory>,
 }
 
 /// Marks one run keeps (the join lesson makes two, the deadlock's watchdog one).
@@ -113,6 +118,8 @@ impl Default for Shared {
             delivered: Default::default(),
             marks: Default::default(),
             marked: AtomicU32::new(0),
+            #[cfg(feature = "pyvm")]
+            python: OnceLock::new(),
         }
     }
 }

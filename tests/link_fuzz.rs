@@ -273,7 +273,7 @@ fn char_windows(s: &str, n: usize) -> impl Iterator<Item = &str> {
 
 const PARAMS: &[&str] = &[
     "v", "workload", "tasks", "workers", "models", "repeats", "switch", "trace", "autorun", "embed", "edit", "theme", "r", // link.rs `param`
-    "size", "ms", "recipe", "cpu_ms", "io_ms", // the workloads' FIELDS
+    "size", "ms", "recipe", "cpu_ms", "io_ms", "code", "codez", // the workloads' FIELDS (and a compressed code field)
     "kind", "switch_interval_ms", // version 0
 ];
 const ODD_KEYS: &[&str] = &[
@@ -281,7 +281,7 @@ const ODD_KEYS: &[&str] = &[
     "constructor", "", "%", "%00", "\u{202E}v", "ｖ", "tasks ", " tasks", "x", "results", "repeat", "switch_interval", "io", "cpu",
     "autoplay", "edit\u{0}", "<script>alert(1)</script>", "javascript:alert(1)",
 ];
-const WORKLOADS: &[&str] = &["loop", "primes", "sleep", "mixed", "convoy", "LOOP", " loop", "prime", "fly", "", "workload", "0"];
+const WORKLOADS: &[&str] = &["loop", "primes", "sleep", "mixed", "convoy", "python", "Python", "LOOP", " loop", "prime", "fly", "", "workload", "0"];
 const MODEL_NAMES: &[&str] = &["sequential", "threads_gil", "threads", "processes", "fibers", "THREADS", " threads", "threads-gil", ""];
 const FLAGS: &[&str] = &["1", "0", "true", "false", "", "yes", "no", "TRUE", "2", "-1", "on", " 1"];
 const THEMES: &[&str] = &["auto", "light", "dark", "Dark", "", "blue", "\"><img src=x onerror=alert(1)>"];
@@ -451,12 +451,30 @@ fn value_for(key: &str) -> BoxedStrategy<String> {
         "r" => r_field(),
         "models" => models_text(),
         "recipe" => recipe_text(),
+        "code" => code_text(),
+        "codez" => prop_oneof![2 => code_text().prop_map(|c| lz(&c)), 1 => code_text().prop_map(|c| { let z = lz(&c); z[..z.len() / 2].to_string() }), 1 => value()].boxed(),
         "workload" | "kind" => strs(WORKLOADS),
         "autorun" | "embed" | "edit" | "trace" => strs(FLAGS),
         "theme" => strs(THEMES),
         _ => number(),
     };
     prop_oneof![3 => fit, 1 => value()].boxed()
+}
+
+/// Python task code: valid, broken, hostile, unicode, quotes, long.
+fn code_text() -> BoxedStrategy<String> {
+    let body = prop_oneof![
+        strs(&["return i", "return i * 2", "return 'é💥'", "return \"</script><script>alert(1)</script>\"", "return '\"' + \"'\"", "return 1 / 0", "while True:\n        pass", "return (i +", "import numpy", "return undefined"]),
+        strs(HOSTILE),
+        ".{0,60}",
+    ];
+    prop_oneof![
+        4 => body.clone().prop_map(|b| format!("def task(i):\n    {b}\n")),
+        1 => (body, 1usize..400).prop_map(|(b, n)| format!("def task(i):\n{}    {b}\n", "    x = 'ü<&>\"'\n".repeat(n))),
+        1 => "[a-z(): \n=+'\"<>]{0,200}",
+        1 => long_text(),
+    ]
+    .boxed()
 }
 
 fn key() -> BoxedStrategy<String> {
@@ -506,6 +524,7 @@ fn valid_query() -> BoxedStrategy<String> {
         (0u64..=10_000).prop_map(|n| format!("workload=sleep&ms={n}")),
         recipe.prop_map(|r| format!("workload=mixed&recipe={}", enc(&r))),
         (10u64..=10_000, 0u64..=100).prop_map(|(c, i)| format!("workload=convoy&cpu_ms={c}&io_ms={i}")),
+        code_text().prop_map(|c| format!("workload=python&code={}", enc(&c))),
     ];
     let rest = (1u32..=512, 1u32..=64, vec(any::<bool>(), 4), 1u32..=20, 0.1f64..=100.0, any::<bool>());
     let lessons: Vec<Option<&'static str>> = std::iter::once(None).chain(threadlab::lessons::ALL.iter().map(|l| Some(l.id))).collect();

@@ -36,7 +36,7 @@ pub fn run_one(job: &Job, index: u32, w: &mut Worker) -> TaskRecord {
     let start_ms = w.now();
     let out = job.experiment.workload.run(&job.machine, index, w);
     let end_ms = w.now();
-    TaskRecord { index, worker: w.id, start_ms, end_ms, value: out.value, extra: out.extra, moved_bytes: 0, moving_ms: 0.0 }
+    TaskRecord { index, worker: w.id, start_ms, end_ms, value: out.value, extra: out.extra, moved_bytes: out.moved_bytes, moving_ms: 0.0 }
 }
 
 /// The experiment's whole input, made before any clock starts, in the

@@ -65,7 +65,7 @@ impl WorkerState {
                     w.set_input(&input);
                     w.set_shared(&self.shared);
                     let mut record = run_one(job, index, &mut w);
-                    record.moved_bytes = input.len() as u64;
+                    record.moved_bytes += input.len() as u64;
                     record.moving_ms = (record.start_ms - sent_ms).max(0.0);
                     w.enter(State::Sending);
                     *tracer = w.into_tracer();

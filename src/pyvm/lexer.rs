@@ -189,6 +189,12 @@ impl Lexer {
                 _ => {
                     let op = OPS.iter().find(|op| op.chars().enumerate().all(|(k, oc)| self.peek(k) == oc));
                     let Some(op) = op else {
+                        // As CPython says it: a character that does not print is
+                        // named by its code point only.
+                        let hidden = c.is_control() || c.is_whitespace() || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{FEFF}');
+                        if hidden {
+                            return self.err(format!("invalid non-printable character U+{:04X}", c as u32), line, col);
+                        }
                         return self.err(format!("invalid character '{c}' (U+{:04X})", c as u32), line, col);
                     };
                     for _ in 0..op.len() {

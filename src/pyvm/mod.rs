@@ -40,6 +40,8 @@ pub use wire::Data;
 /// ([`Program::fresh`]).
 pub struct Program {
     code: Arc<code::Code>,
+    /// The functions its top level defines (`def` directly in the module).
+    signatures: Arc<Vec<Signature>>,
     globals: Arc<vm::Globals>,
     ran: Mutex<bool>,
     limits: Limits,
@@ -61,12 +63,24 @@ impl Program {
     pub fn compile(source: &str) -> Result<Program, SyntaxError> {
         let body = parser::parse(source)?;
         let c = compile::compile(&body)?;
-        Ok(Program { code: c.module, globals: Arc::new(vm::Globals::new(c.globals)), ran: Mutex::new(false), limits: Limits::default() })
+        let signatures = body
+            .iter()
+            .filter_map(|s| match &s.kind {
+                ast::StmtKind::Def(f) => Some(Signature {
+                    name: f.name.clone(),
+                    line: s.line,
+                    required: f.params.iter().filter(|p| p.default.is_none()).count(),
+                    most: if f.vararg.is_some() { None } else { Some(f.params.len()) },
+                }),
+                _ => None,
+            })
+            .collect();
+        Ok(Program { code: c.module, signatures: Arc::new(signatures), globals: Arc::new(vm::Globals::new(c.globals)), ran: Mutex::new(false), limits: Limits::default() })
     }
 
     /// The same code with a new, empty heap (a process's own interpreter).
     pub fn fresh(&self) -> Program {
-        Program { code: self.code.clone(), globals: Arc::new(vm::Globals::new(self.globals.names.clone())), ran: Mutex::new(false), limits: self.limits }
+        Program { code: self.code.clone(), signatures: self.signatures.clone(), globals: Arc::new(vm::Globals::new(self.globals.names.clone())), ran: Mutex::new(false), limits: self.limits }
     }
 
     pub fn with_limits(mut self, limits: Limits) -> Program {
@@ -76,8 +90,18 @@ impl Program {
     }
 
     /// Run the module's top level (once; later calls do nothing).
+    ///
+    /// Threads that call it while another runs the top level wait through
+    /// [`Host::wait_for_lock`] (which releases a simulated GIL), never
+    /// blocked holding it.
     pub fn run_module(&self, host: &mut dyn Host) -> Result<(), PyError> {
-        let mut ran = self.ran.lock().unwrap_or_else(|p| p.into_inner());
+        let mut ran = loop {
+            match self.ran.try_lock() {
+                Ok(g) => break g,
+                Err(std::sync::TryLockError::Poisoned(p)) => break p.into_inner(),
+                Err(std::sync::TryLockError::WouldBlock) => host.wait_for_lock().map_err(PyError::Stopped)?,
+            }
+        };
         if *ran {
             return Ok(());
         }
@@ -96,9 +120,39 @@ impl Program {
         vm.call_value(&f, args.to_vec(), Vec::new()).map_err(to_exception)
     }
 
+    /// The last top-level `def name(...)` of the source (what `name` is
+    /// bound to once the module ran, unless it rebinds it otherwise).
+    pub fn signature(&self, name: &str) -> Option<&Signature> {
+        self.signatures.iter().rev().find(|s| s.name == name)
+    }
+
+    /// The module globals bound now, in the order the code names them.
+    pub fn globals(&self) -> Vec<(String, Value)> {
+        self.globals.names.iter().filter_map(|n| Some((n.to_string(), self.globals.get(n)?))).collect()
+    }
+
     /// A module global's value.
     pub fn global(&self, name: &str) -> Option<Value> {
         self.globals.get(name)
+    }
+}
+
+/// What a top-level `def` accepts: for checking a program before it runs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Signature {
+    pub name: String,
+    /// The line of its `def`.
+    pub line: u32,
+    /// Positional parameters without a default.
+    pub required: usize,
+    /// Positional parameters in all (`None`: it takes `*args`).
+    pub most: Option<usize>,
+}
+
+impl Signature {
+    /// Whether a call with `n` positional arguments binds.
+    pub fn accepts(&self, n: usize) -> bool {
+        self.required <= n && self.most.is_none_or(|m| n <= m)
     }
 }
 

@@ -83,6 +83,7 @@ registry! {
     Deadlock = "deadlock" => deadlock::DeadlockTask,
     Join = "join" => join::Join,
     Mandelbrot = "mandelbrot" => mandelbrot::Mandelbrot,
+    Python = "python" => python::Python,
 }
 
 impl Workload {
@@ -129,6 +130,9 @@ impl Workload {
     }
     pub fn check(&self, record: &TaskRecord, expected: Option<u64>) -> Option<String> {
         self.task().check(record, expected)
+    }
+    pub fn compare_with_sequential(&self) -> bool {
+        self.task().compare_with_sequential()
     }
     pub fn describe(&self) -> String {
         self.task().describe()

@@ -75,6 +75,12 @@ pub trait Task {
     /// computed another way (closed form, sieve). `None` for a task whose
     /// value depends on timing. Called once per experiment, in a worker.
     fn expected(&self, machine: &Machine, tasks: u32) -> Vec<Option<u64>>;
+    /// Its values are not known beforehand ([`Task::expected`] has none)
+    /// but must equal the sequential model's, task by task (the python
+    /// workload): the results compare them ([`crate::results`]).
+    fn compare_with_sequential(&self) -> bool {
+        false
+    }
     /// Checks one task's record; `None` when it is right.
     fn check(&self, record: &TaskRecord, expected: Option<u64>) -> Option<String> {
         match expected {
@@ -184,6 +190,9 @@ pub enum Input {
     Text,
     /// One of these words.
     Choice(&'static [&'static str]),
+    /// Program text of several lines (the python workload's code), at most
+    /// `max_chars` characters: an editor, in a monospace font.
+    Code { max_chars: u64 },
 }
 
 /// What one task costs.
@@ -214,18 +223,21 @@ pub struct Output {
     /// Beyond the value, the workload's own (the convoy's wake-up
     /// latencies, a Mandelbrot tile's picture): becomes the record's.
     pub extra: Extra,
+    /// Bytes the result crossed to the page as (a process's Python value,
+    /// serialised): added to the record's moved bytes. 0 for most.
+    pub moved_bytes: u64,
 }
 
 impl Output {
     /// `value`, and `extra`: a typed value of the workload's (see [`Extra::of`]).
     pub fn with<T: Serialize>(value: u64, extra: &T) -> Output {
-        Output { value, extra: Extra::of(extra) }
+        Output { value, extra: Extra::of(extra), moved_bytes: 0 }
     }
 }
 
 impl From<u64> for Output {
     fn from(value: u64) -> Output {
-        Output { value, extra: Extra::none() }
+        Output { value, extra: Extra::none(), moved_bytes: 0 }
     }
 }
 

@@ -5,7 +5,7 @@ use crate::state::{Action, Field, Form, Progress};
 use threadlab::text::group;
 use threadlab::workloads::{self, Info, Input};
 use threadlab::{Experiment, Model};
-use web_sys::{HtmlInputElement, HtmlSelectElement};
+use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -40,6 +40,27 @@ fn text_field(
         <div class={classes!("field", error.is_some().then_some("invalid"))}>
             <label for={id}>{ label }</label>
             <input {id} type="text" {inputmode} value={value.to_string()} {oninput} {disabled}
+                aria-invalid={error.is_some().then_some("true")} aria-describedby={described} />
+            if let Some(e) = error {
+                <small class="field-error" id={format!("{id}-error")}>{ &e.message }</small>
+            }
+            <small id={format!("{id}-hint")}>{ hint }</small>
+        </div>
+    }
+}
+
+/// Program text (`Input::Code`): a monospace text area, as wide as the
+/// form. (A plain editor: line numbers and error marks are to come.)
+#[allow(clippy::too_many_arguments)]
+fn code_field(id: &'static str, label: &'static str, value: &str, hint: String, field: Field, on_action: &Callback<Action>, disabled: bool, error: Option<&FieldError>) -> Html {
+    let oninput = on_action.reform(move |e: InputEvent| Action::Set(field, e.target_unchecked_into::<HtmlTextAreaElement>().value()));
+    let error = error.filter(|e| e.id == id);
+    let described = if error.is_some() { format!("{id}-error {id}-hint") } else { format!("{id}-hint") };
+    let rows = (value.lines().count() + 1).clamp(6, 30).to_string();
+    html! {
+        <div class={classes!("field", "code-field", error.is_some().then_some("invalid"))}>
+            <label for={id}>{ label }</label>
+            <textarea {id} class="code" spellcheck="false" autocapitalize="off" autocomplete="off" {rows} value={value.to_string()} {oninput} {disabled}
                 aria-invalid={error.is_some().then_some("true")} aria-describedby={described} />
             if let Some(e) = error {
                 <small class="field-error" id={format!("{id}-error")}>{ &e.message }</small>
@@ -180,6 +201,9 @@ pub fn controls(p: &Props) -> Html {
             }
             Input::Whole { min, max } => (format!("{} ({} to {})", f.hint, group(min), group(max)), "decimal"),
             Input::Text => (f.hint.to_string(), "text"),
+            Input::Code { max_chars } => {
+                return code_field(id, f.label, p.form.param(f.key), format!("{} (at most {} characters)", f.hint, group(max_chars)), Field::Param(f.key), &p.on_action, running, error.as_ref())
+            }
             Input::Choice(options) => return choice_field(id, f.label, p.form.param(f.key), options, f.hint, Field::Param(f.key), &p.on_action, running),
         };
         text_field(id, f.label, p.form.param(f.key), hint, inputmode, Field::Param(f.key), &p.on_action, running, error.as_ref())
