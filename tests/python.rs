@@ -4,6 +4,7 @@
 #![cfg(not(target_family = "wasm"))]
 
 use std::process::Command;
+use threadlab::workloads::python::{Python, DEFAULT_CODE};
 use threadlab::workloads::{convoy::Convoy, deadlock::DeadlockTask, join::Join, mandelbrot::Mandelbrot, count_loop::CountLoop, crash::Crash, data::Data, mixed::Mixed, primes::Primes, race::Race, sleep::Sleep, Workload};
 use threadlab::{lessons, python, Experiment, Job, Machine};
 
@@ -21,6 +22,7 @@ fn small(e: Experiment) -> Experiment {
         Workload::Deadlock(_) => Workload::Deadlock(DeadlockTask { hold_ms: 20, watchdog_ms: 200 }),
         Workload::Join(_) => Workload::Join(Join { size: 100_000 }),
         Workload::Mandelbrot(_) => Workload::Mandelbrot(Mandelbrot { size: 40, iterations: 100 }),
+        Workload::Python(p) => Workload::Python(Python { code: p.code.replace("10_000_000", "200_000") }),
     };
     // The race runs three tasks per worker, whatever `tasks` says.
     let tasks = match &workload {
@@ -66,6 +68,35 @@ fn every_lesson_runs_under_cpython_with_the_same_values() {
             }
         }
         eprintln!("{}:\n{stdout}", lesson.id);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The python workload's program is the learner's own code in the
+/// executor harness: the default task, made smaller, under CPython returns
+/// what ThreadLab's Python returns for it on every model.
+#[test]
+fn the_python_workloads_default_runs_under_cpython_with_the_same_values() {
+    let machine = Machine { cpu_iterations_per_ms: Some(2_000.0) };
+    let exp = small(Experiment::from_value(&serde_json::json!({ "workload": { "kind": "python", "code": DEFAULT_CODE },
+        "models": ["sequential", "threads_gil", "threads", "processes", "process_per_task", "hybrid"] }), 2).unwrap());
+    let ours = threadlab::models::sequential::run(&Job::new(exp.clone(), machine).unwrap(), &threadlab::platform::NativeHost);
+    assert_eq!(ours.tasks.len(), 4);
+    let dir = std::env::temp_dir().join(format!("threadlab-python-workload-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("python.py");
+    std::fs::write(&file, python::program(&exp, &machine)).unwrap();
+    let out = Command::new("python3").arg(&file).output().expect("python3 runs (the machine's CPython)");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "exit {:?}\n{stdout}\n{}", out.status, String::from_utf8_lossy(&out.stderr));
+    let values = stdout.lines().find_map(|l| l.strip_prefix("THREADLAB_VALUES ")).unwrap_or_else(|| panic!("no values\n{stdout}"));
+    let values: serde_json::Map<String, serde_json::Value> = serde_json::from_str(values).unwrap();
+    // Every model but threads without a GIL (skipped under a CPython with one).
+    assert!(values.len() >= exp.models.len() - 1, "{stdout}");
+    for (model, got) in &values {
+        let got: Vec<&str> = got.as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+        let want: Vec<String> = ours.tasks.iter().map(|t| t.value.to_string()).collect();
+        assert_eq!(got, want, "{model}");
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -169,6 +169,9 @@ mod threads {
         assert!(!p.correct);
         assert!(p.problems.iter().any(|s| s.contains("in the sequential model")), "{:?}", p.problems);
         assert_eq!(p.speedup, None);
+        // The sequential model's one heap counted every call; the results say so.
+        let globals: Globals = results.model(Model::Sequential).unwrap().extra.get().expect("its globals");
+        assert_eq!(globals.globals["calls"], "4");
     }
 
     const RACE: &str = "counter = 0\ndef task(i):\n    global counter\n    for _ in range(20_000):\n        counter += 1\n    return i\n";

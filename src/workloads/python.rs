@@ -214,6 +214,10 @@ impl Task for Python {
     fn after_run(&self, shared: &crate::shared::Shared) -> crate::extra::Extra {
         shared.python.get().map_or_else(crate::extra::Extra::none, Memory::globals)
     }
+    /// The shown repeat's globals (what the run's `after_run` read).
+    fn summarise(&self, _: &crate::model::Shape, _: &[crate::record::ModelRun], shown: Option<&crate::record::ModelRun>) -> crate::extra::Extra {
+        shown.map_or_else(crate::extra::Extra::none, |r| r.extra.clone())
+    }
     fn describe(&self) -> String {
         let lines = self.code.lines().filter(|l| !l.trim().is_empty()).count();
         format!("Python: your task ({lines} lines)")

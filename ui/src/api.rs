@@ -35,18 +35,21 @@ pub struct Refusal {
     pub message: String,
     /// The experiment field at fault (`workload.size`), if one.
     pub field: Option<String>,
+    /// Where in the field's text (line, column; 1-based): a syntax error
+    /// in the python workload's code (`error.line`, `error.column`).
+    pub position: Option<(u32, u32)>,
     /// A cancelled run: what finished before (`error.partial`), marked partial.
     pub partial: Option<Rc<Results>>,
 }
 
 impl Refusal {
     pub(crate) fn invalid(message: String) -> Refusal {
-        Refusal { name: "InvalidExperiment", message, field: None, partial: None }
+        Refusal { name: "InvalidExperiment", message, field: None, position: None, partial: None }
     }
 
     /// An experiment refused by the core: its message and the field it names.
     fn refused(e: &threadlab::ExperimentError) -> Refusal {
-        Refusal { field: e.field().map(str::to_string), ..Refusal::invalid(e.to_string()) }
+        Refusal { field: e.field().map(str::to_string), position: e.position(), ..Refusal::invalid(e.to_string()) }
     }
 
     /// As a JavaScript `Error` with this name (and `field`, where one is at fault).
@@ -55,6 +58,10 @@ impl Refusal {
         e.set_name(self.name);
         if let Some(field) = &self.field {
             let _ = js_sys::Reflect::set(&e, &"field".into(), &field.into());
+        }
+        if let Some((line, column)) = self.position {
+            let _ = js_sys::Reflect::set(&e, &"line".into(), &line.into());
+            let _ = js_sys::Reflect::set(&e, &"column".into(), &column.into());
         }
         if let Some(partial) = self.partial.as_deref().and_then(|r| serde_json::to_string(r).ok()).and_then(|json| js_sys::JSON::parse(&json).ok()) {
             let _ = js_sys::Reflect::set(&e, &"partial".into(), &partial);
@@ -65,7 +72,7 @@ impl Refusal {
 
 impl From<RunError> for Refusal {
     fn from(e: RunError) -> Refusal {
-        Refusal { name: e.name(), message: e.to_string(), field: None, partial: None }
+        Refusal { name: e.name(), message: e.to_string(), field: None, position: None, partial: None }
     }
 }
 
