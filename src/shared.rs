@@ -28,6 +28,13 @@ pub struct Shared {
     pub lock: Mutex<()>,
     /// Workers sharing this memory (the pool's threads; 1 for a process).
     pub(crate) sharers: u32,
+    /// Its workers are a thread pool's ([`Shared::with_sharers`]), not
+    /// the sequential worker or a process's main thread.
+    pub(crate) pool: bool,
+    /// This memory is a process's (a process pool's, or one process of
+    /// processes × threads): its tasks' results cross to the page as
+    /// messages ([`Shared::in_process`]).
+    pub(crate) process: bool,
     /// Workers that reached each race phase's start.
     pub(crate) arrived: [AtomicU32; PHASES],
     /// Who holds each of the deadlock's locks (a worker id, or free).
@@ -110,6 +117,8 @@ impl Default for Shared {
             counters: Default::default(),
             lock: Mutex::new(()),
             sharers: 1,
+            pool: false,
+            process: false,
             arrived: Default::default(),
             holders: [AtomicU32::new(FREE), AtomicU32::new(FREE)],
             waiting: Mutex::new(BTreeMap::new()),
@@ -167,7 +176,12 @@ impl Shared {
 
     /// Shared by `n` workers (a pool's threads).
     pub fn with_sharers(self, n: u32) -> Shared {
-        Shared { sharers: n.max(1), ..self }
+        Shared { sharers: n.max(1), pool: true, ..self }
+    }
+
+    /// In a process of its own (see the field).
+    pub fn in_process(self, process: bool) -> Shared {
+        Shared { process, ..self }
     }
 
 

@@ -156,7 +156,10 @@ mod threads {
         }
         // A process's result crossed as bytes, counted as moved.
         assert!(results.model(Model::Processes).unwrap().tasks.iter().all(|t| t.moved_bytes > 0));
-        assert!(results.model(Model::Threads).unwrap().tasks.iter().all(|t| t.moved_bytes == 0));
+        assert!(results.model(Model::Hybrid).unwrap().tasks.iter().all(|t| t.moved_bytes > 0));
+        for m in [Model::Sequential, Model::Threads, Model::ThreadsGil] {
+            assert!(results.model(m).unwrap().tasks.iter().all(|t| t.moved_bytes == 0), "{m}");
+        }
     }
 
     #[test]
@@ -223,6 +226,19 @@ mod threads {
         // One after another: 800 ms; overlapped: about 200.
         assert!(run.wall_ms < 600.0, "sleeps did not overlap: {} ms", run.wall_ms);
         assert!(run.wall_ms >= 190.0, "{}", run.wall_ms);
+    }
+
+    #[test]
+    fn the_gil_switches_at_the_interpreters_eval_breaker() {
+        // Two CPU tasks on two threads with a GIL: only the eval breaker can
+        // hand the GIL over mid-task, so the tasks overlap in time only if
+        // it does (each task takes far longer than the switch interval).
+        let e = exp(&small_loop(2_000_000), 2, 2, &["threads_gil"]);
+        let run = threads::run(&job(&e), &ScopedThreads(2), &NativeHost, true);
+        let [a, b] = [&run.tasks[0], &run.tasks[1]];
+        assert!(a.worker != b.worker && a.start_ms < b.end_ms && b.start_ms < a.end_ms, "the GIL never switched: {a:?} {b:?}");
+        let gil = run.timeline.as_ref().and_then(|t| t.gil.clone()).expect("GIL statistics");
+        assert!(gil.switches >= 2, "{gil:?}");
     }
 
     #[test]

@@ -44,7 +44,7 @@ impl WorkerState {
         match request {
             Request::Setup { job } => {
                 let tracer = tracer(&job.experiment, self.id);
-                self.shared = Shared::new(job.experiment.tasks);
+                self.shared = Shared::new(job.experiment.tasks).in_process(true);
                 self.job = Some((job, tracer));
                 Reply::Ready
             }

@@ -57,7 +57,8 @@ pub fn run(job: &Job, pool: &dyn Pool, host: &dyn Host, gil: bool) -> ModelRun {
     let n = indices.len();
     let input = input(job);
     // One set of shared things for the whole pool: one memory.
-    let shared = Shared::new(job.experiment.tasks).with_sharers(pool.threads() as u32);
+    // Processes × threads: the pool is a process's, its results sent to the page.
+    let shared = Shared::new(job.experiment.tasks).with_sharers(pool.threads() as u32).in_process(job.part.is_some());
     let threads = pool.threads();
     let gil = gil.then(|| Gil::new(exp.switch_interval_ms));
     let table: Vec<OnceLock<TaskRecord>> = (0..n).map(|_| OnceLock::new()).collect();

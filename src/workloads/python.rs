@@ -288,8 +288,7 @@ fn run_task(code: &str, index: u32, w: &mut Worker) -> Output {
         stopped: std::sync::atomic::AtomicBool::new(false),
     });
     let start = *memory.started.get_or_init(|| w.now());
-    let own_memory = shared.sharers <= 1;
-    let name = if own_memory { "MainThread".to_string() } else { format!("ThreadPoolExecutor-0_{}", w.id) };
+    let name = if shared.pool { format!("ThreadPoolExecutor-0_{}", w.id) } else { "MainThread".to_string() };
     let mut host = WorkerHost { w, printed: String::new(), printed_bytes: 0, deadline: start + run_budget_ms(), name };
     let mut outcome = Outcome::default();
     let mut moved = 0u64;
@@ -302,7 +301,7 @@ fn run_task(code: &str, index: u32, w: &mut Worker) -> Output {
         Ok(v) => {
             // A process sends its result to the page as bytes (pickled, in
             // CPython): what arrives is what those bytes say.
-            let v = match (own_memory, v.to_bytes()) {
+            let v = match (shared.process, v.to_bytes()) {
                 (true, Some(bytes)) => {
                     moved = bytes.len() as u64;
                     Value::from_bytes(&bytes).unwrap_or(v)
