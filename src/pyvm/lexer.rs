@@ -68,7 +68,8 @@ struct Lexer {
     col: u32,
     out: Vec<Token>,
     indents: Vec<usize>,
-    brackets: Vec<char>,
+    /// Open brackets, innermost last, with where each opened.
+    brackets: Vec<(char, u32, u32)>,
 }
 
 impl Lexer {
@@ -205,7 +206,7 @@ impl Lexer {
                             if self.brackets.len() >= MAX_BRACKETS {
                                 return self.err("too many nested parentheses", line, col);
                             }
-                            self.brackets.push(op.chars().next().unwrap());
+                            self.brackets.push((op.chars().next().unwrap(), line, col));
                         }
                         ")" | "]" | "}" => {
                             let open = match *op {
@@ -213,7 +214,7 @@ impl Lexer {
                                 "]" => '[',
                                 _ => '{',
                             };
-                            match self.brackets.pop() {
+                            match self.brackets.pop().map(|b| b.0) {
                                 Some(o) if o == open => {}
                                 Some(o) => return self.err(format!("closing parenthesis '{op}' does not match opening parenthesis '{o}'"), line, col),
                                 None => return self.err(format!("unmatched '{op}'"), line, col),
@@ -225,8 +226,9 @@ impl Lexer {
                 }
             }
         }
-        if let Some(b) = self.brackets.last() {
-            return self.err(format!("'{b}' was never closed"), self.line, self.col);
+        // As CPython: at the bracket that was never closed.
+        if let Some(&(b, line, col)) = self.brackets.last() {
+            return self.err(format!("'{b}' was never closed"), line, col);
         }
         if !matches!(self.out.last().map(|t| &t.tok), None | Some(Tok::Newline)) {
             self.push(Tok::Newline, self.line, self.col);
