@@ -1,5 +1,6 @@
 //! What the tasks running in one memory share: the threads of a pool share
 //! one `Shared`; each process, and the sequential worker, has its own. The
+//! python workload's interpreter (one heap) lives here too. The
 //! race lesson's counters and lock, and the deadlock lesson's two tracked
 //! locks and watchdog, live here (and nowhere else: a process cannot reach
 //! another's).
@@ -30,10 +31,12 @@ pub struct Shared {
     pub(crate) sharers: u32,
     /// Its workers are a thread pool's ([`Shared::with_sharers`]), not
     /// the sequential worker or a process's main thread.
+    #[cfg_attr(not(feature = "pyvm"), allow(dead_code))]
     pub(crate) pool: bool,
     /// This memory is a process's (a process pool's, or one process of
     /// processes × threads): its tasks' results cross to the page as
     /// messages ([`Shared::in_process`]).
+    #[cfg_attr(not(feature = "pyvm"), allow(dead_code))]
     pub(crate) process: bool,
     /// Workers that reached each race phase's start.
     pub(crate) arrived: [AtomicU32; PHASES],
@@ -57,7 +60,32 @@ pub struct Shared {
     /// pool's threads share it, each process has its own), made by the
     /// first task that needs it.
     #[cfg(feature = "pyvm")]
-    pub(crate) python: OnceLock<crate::workloads::python::Memory>,
+    pub(crate) python: OnceLock<PythonMemory>,
+}
+
+/// One memory's Python interpreter (the python workload's): its program
+/// (one heap) and the run's time budget.
+#[cfg(feature = "pyvm")]
+pub struct PythonMemory {
+    pub program: crate::pyvm::Program,
+    /// When its first task started (worker clock, ms).
+    pub started: OnceLock<f64>,
+    /// Set once a task was stopped for the budget: the rest fail at once.
+    pub stopped: std::sync::atomic::AtomicBool,
+}
+
+#[cfg(feature = "pyvm")]
+impl PythonMemory {
+    pub fn new(program: crate::pyvm::Program) -> PythonMemory {
+        PythonMemory { program, started: OnceLock::new(), stopped: std::sync::atomic::AtomicBool::new(false) }
+    }
+}
+
+#[cfg(feature = "pyvm")]
+impl std::fmt::Debug for PythonMemory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PythonMemory")
+    }
 }
 
 /// Marks one run keeps (the join lesson makes two, the deadlock's watchdog one).

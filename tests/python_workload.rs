@@ -220,6 +220,14 @@ mod threads {
     }
 
     #[test]
+    fn a_value_a_process_cannot_send_fails_its_task() {
+        let e = exp("def task(i):\n    return lambda: i\n", 2, 2, &["processes"]);
+        let run = processes::run_native(&job(&e)).unwrap();
+        let error = outcome(&run, 0).error.unwrap();
+        assert!(error.starts_with("TypeError: cannot send a 'function' object from a process"), "{error}");
+    }
+
+    #[test]
     fn sleeping_tasks_overlap_under_the_gil() {
         let e = exp("import time\ndef task(i):\n    time.sleep(0.2)\n    return i\n", 4, 4, &["threads_gil"]);
         let run = threads::run(&job(&e), &ScopedThreads(4), &NativeHost, true);

@@ -31,6 +31,8 @@
 use super::task::{Cost, Field, Input, Kind, Machine, Output, Params, PythonTask, Task};
 use crate::error::ExperimentError;
 use crate::record::TaskRecord;
+#[cfg(feature = "pyvm")]
+use crate::shared::PythonMemory;
 use crate::worker::Worker;
 use serde::{Deserialize, Serialize};
 
@@ -212,7 +214,7 @@ impl Task for Python {
     }
     #[cfg(feature = "pyvm")]
     fn after_run(&self, shared: &crate::shared::Shared) -> crate::extra::Extra {
-        shared.python.get().map_or_else(crate::extra::Extra::none, Memory::globals)
+        shared.python.get().map_or_else(crate::extra::Extra::none, globals_of)
     }
     /// The shown repeat's globals (what the run's `after_run` read).
     fn summarise(&self, _: &crate::model::Shape, _: &[crate::record::ModelRun], shown: Option<&crate::record::ModelRun>) -> crate::extra::Extra {
@@ -229,16 +231,6 @@ impl Task for Python {
     }
 }
 
-/// One memory's interpreter: its program (one heap) and its budget.
-#[cfg(feature = "pyvm")]
-pub struct Memory {
-    program: crate::pyvm::Program,
-    /// When its first task started (worker clock, ms).
-    started: std::sync::OnceLock<f64>,
-    /// Set once a task was stopped for the budget: the rest fail at once.
-    stopped: std::sync::atomic::AtomicBool,
-}
-
 /// What a run left in its module globals (a loop's or a pool's one heap;
 /// processes each had their own, so their runs have none): the `repr` of
 /// each global holding plain data (not functions, modules or locks), by
@@ -251,23 +243,15 @@ pub struct Globals {
 /// At most this many globals are reported.
 pub const MAX_GLOBALS: usize = 20;
 
+/// The run's `globals` (see [`Globals`]).
 #[cfg(feature = "pyvm")]
-impl Memory {
-    fn globals(&self) -> crate::extra::Extra {
-        let globals: std::collections::BTreeMap<String, String> =
-            self.program.globals().into_iter().filter(|(_, v)| v.to_data().is_some()).take(MAX_GLOBALS).map(|(n, v)| (n, clip_bytes(&v.repr(), 200))).collect();
-        if globals.is_empty() {
-            return crate::extra::Extra::none();
-        }
-        crate::extra::Extra::of(&Globals { globals })
+fn globals_of(memory: &PythonMemory) -> crate::extra::Extra {
+    let globals: std::collections::BTreeMap<String, String> =
+        memory.program.globals().into_iter().filter(|(_, v)| v.to_data().is_some()).take(MAX_GLOBALS).map(|(n, v)| (n, clip_bytes(&v.repr(), 200))).collect();
+    if globals.is_empty() {
+        return crate::extra::Extra::none();
     }
-}
-
-#[cfg(feature = "pyvm")]
-impl std::fmt::Debug for Memory {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("python::Memory")
-    }
+    crate::extra::Extra::of(&Globals { globals })
 }
 
 #[cfg(not(feature = "pyvm"))]
@@ -281,11 +265,9 @@ fn run_task(code: &str, index: u32, w: &mut Worker) -> Output {
     use crate::pyvm::{PyError, Value};
     use std::sync::atomic::Ordering;
     let shared: &crate::shared::Shared = w.shared();
-    let memory = shared.python.get_or_init(|| Memory {
+    let memory = shared.python.get_or_init(|| {
         // Validation compiled it already; a failure here is a bug, said as one.
-        program: crate::pyvm::Program::compile(code).unwrap_or_else(|_| crate::pyvm::Program::compile("def task(i):\n    raise RuntimeError('the code did not compile')\n").expect("compiles")),
-        started: std::sync::OnceLock::new(),
-        stopped: std::sync::atomic::AtomicBool::new(false),
+        PythonMemory::new(crate::pyvm::Program::compile(code).unwrap_or_else(|_| crate::pyvm::Program::compile("def task(i):\n    raise RuntimeError('the code did not compile')\n").expect("compiles")))
     });
     let start = *memory.started.get_or_init(|| w.now());
     let name = if shared.pool { format!("ThreadPoolExecutor-0_{}", w.id) } else { "MainThread".to_string() };
@@ -297,17 +279,25 @@ fn run_task(code: &str, index: u32, w: &mut Worker) -> Output {
     } else {
         memory.program.call("task", &[Value::int(i64::from(index))], &mut host)
     };
+    // A process sends its result to the page as bytes (pickled, in
+    // CPython): what arrives is what those bytes say, and what cannot be
+    // sent (a function, a lock) fails the task, as pickling does.
+    let result = match result {
+        Ok(v) if shared.process => match v.to_bytes() {
+            Some(bytes) => {
+                moved = bytes.len() as u64;
+                Ok(Value::from_bytes(&bytes).unwrap_or(v))
+            }
+            None => Err(PyError::Exception(crate::pyvm::PyException {
+                kind: crate::pyvm::ExcKind::TypeError,
+                message: format!("cannot send a '{}' object from a process (CPython: cannot pickle it)", v.type_name()),
+                traceback: Vec::new(),
+            })),
+        },
+        other => other,
+    };
     let value = match result {
         Ok(v) => {
-            // A process sends its result to the page as bytes (pickled, in
-            // CPython): what arrives is what those bytes say.
-            let v = match (shared.process, v.to_bytes()) {
-                (true, Some(bytes)) => {
-                    moved = bytes.len() as u64;
-                    Value::from_bytes(&bytes).unwrap_or(v)
-                }
-                _ => v,
-            };
             let repr = v.repr();
             let value = value_of_repr(&repr);
             outcome.repr = Some(clip_bytes(&repr, MAX_REPR));
