@@ -4,10 +4,122 @@
 //! repeats), printing its timings and, last, every task's value, so that it
 //! can be compared with the page (and is, in `tests/python.rs`; work sized
 //! in time, mixed and convoy, computes for the same milliseconds instead).
+//!
+//! CPython runs a loop 50-100× slower than the page's WebAssembly, so a
+//! program that would take CPython longer than [`SCALE_ABOVE_MS`] at the
+//! page's size is sized down to about [`AIM_MS`] ([`sizing`]): its `SCALE`
+//! scales each task's size, as the workload's [`Kind::scaled`] does, and
+//! `SCALE = 1` gives the page's size back.
+//!
+//! [`Kind::scaled`]: crate::workloads::Kind::scaled
 
 use crate::experiment::{Experiment, Model};
 use crate::model::Pool;
-use crate::workloads::{Cost, Machine};
+use crate::workloads::{Cost, Machine, PythonTask, PYTHON_SCALED, PYTHON_SCALED_SIDE};
+
+/// About how long the program aims to run under CPython (ms) when the
+/// page's size would take longer than [`SCALE_ABOVE_MS`]: a few seconds.
+pub const AIM_MS: f64 = 3_000.0;
+/// The longest the program is estimated to take at the page's size before
+/// it is sized down (ms).
+pub const SCALE_ABOVE_MS: f64 = 10_000.0;
+
+/// How the program is sized: its `SCALE` and how long it is estimated to
+/// take, with it and at the page's size.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Sizing {
+    /// The factor on the workload's size ([`Kind::scaled`](crate::workloads::Kind::scaled)); 1: the page's size.
+    pub scale: f64,
+    /// About how long the program takes under CPython at `scale` (ms;
+    /// a crash may cut it short).
+    pub ms: f64,
+    /// The same at the page's size.
+    pub page_ms: f64,
+}
+
+/// How the program of `exp` is sized on a machine of `cores` cores: at the
+/// page's size when CPython is estimated to take at most [`SCALE_ABOVE_MS`]
+/// for it, else at the largest `SCALE` of two significant digits (0.014)
+/// estimated to take at most [`AIM_MS`]. `None`: the workload's size is
+/// not scaled (work sized in time), or its CPython speed is not known.
+pub fn sizing(exp: &Experiment, cores: u32) -> Option<Sizing> {
+    exp.workload.scaled(1.0)?;
+    let page_ms = uncut_ms(exp, cores)?;
+    let at_page = Sizing { scale: 1.0, ms: page_ms, page_ms };
+    if page_ms <= SCALE_ABOVE_MS {
+        return Some(at_page);
+    }
+    let at = |f: f64| uncut_ms(&at_scale(exp, f), cores).unwrap_or(f64::INFINITY);
+    // The estimate grows with the size: bisect (in log) for the largest
+    // factor within the aim, then keep two significant digits, rounding down.
+    let (mut lo, mut hi) = (1e-12_f64, 1.0_f64);
+    for _ in 0..64 {
+        let mid = (lo * hi).sqrt();
+        if at(mid) <= AIM_MS {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    let decimals = 10f64.powi(1 - lo.log10().floor() as i32);
+    let scale = (lo * decimals).floor() / decimals;
+    // A size the workload refuses (an image narrower than its tiles): the page's.
+    let w = exp.workload.scaled(scale)?;
+    let valid = exp.revised(|o| {
+        o.insert("workload".into(), serde_json::to_value(&w).expect("a workload serialises"));
+    });
+    Some(if valid.is_ok() { Sizing { scale, ms: at(scale), page_ms } } else { at_page })
+}
+
+/// `exp` with its workload's size scaled by `factor` (as it is, when its
+/// size is not scaled).
+fn at_scale(exp: &Experiment, factor: f64) -> Experiment {
+    Experiment { workload: exp.workload.scaled(factor).unwrap_or_else(|| exp.workload.clone()), ..exp.clone() }
+}
+
+/// The experiment the program computes, as sized by [`sizing`]: `exp` with
+/// its workload's size scaled by the program's `SCALE` (what its values are
+/// checked against).
+pub fn sized(exp: &Experiment, cores: u32) -> Experiment {
+    match sizing(exp, cores) {
+        Some(s) if s.scale < 1.0 => at_scale(exp, s.scale),
+        _ => exp.clone(),
+    }
+}
+
+/// What sizing the program down says, in the program and in the panel:
+/// how long it takes, how long the page's size would take, and how to get
+/// that back. `None` when it runs at the page's size.
+pub fn sizing_sentence(exp: &Experiment, cores: u32) -> Option<String> {
+    let s = sizing(exp, cores).filter(|s| s.scale < 1.0)?;
+    let about = if exp.workload.python(&Machine::default()).crashes { "at most about" } else { "about" };
+    Some(format!(
+        "The complete program is sized to {about} {} under CPython: at the page's size it would take {about} {}. SCALE = {} scales each task's size; set SCALE = 1 for the page's size.",
+        crate::text::duration(s.ms),
+        crate::text::duration(s.page_ms),
+        s.scale
+    ))
+}
+
+/// The program's `SCALE` and the helpers `task` uses (`scaled`,
+/// `scaled_side`), with a comment saying how it is sized; empty for a
+/// workload whose size is not scaled.
+fn scale_block(exp: &Experiment, cores: u32, task: &PythonTask) -> String {
+    if exp.workload.scaled(1.0).is_none() {
+        return String::new();
+    }
+    let line = match (sizing(exp, cores), sizing_sentence(exp, cores)) {
+        (Some(s), Some(said)) => format!("# {}\nSCALE = {}\n", said.replace(". ", ".\n# ").replace(": ", ":\n# "), s.scale),
+        _ => "SCALE = 1  # the page's size; a smaller SCALE shrinks every task\n".to_string(),
+    };
+    let side = if uses_side(task) { format!("\n\n{PYTHON_SCALED_SIDE}") } else { String::new() };
+    format!("{line}\n\n{PYTHON_SCALED}{side}\n\n")
+}
+
+/// The task scales an image's side (`math.sqrt`: the program imports `math`).
+fn uses_side(task: &PythonTask) -> bool {
+    task.helpers.contains("scaled_side(") || task.body.contains("scaled_side(")
+}
 
 /// Processes x threads in Python: a process pool whose tasks are parts,
 /// each part run by a thread pool inside its process.
@@ -115,8 +227,9 @@ class ProcessesStatic(StaticSplit):
     POOL = ProcessPoolExecutor
 "#;
 
-/// The program, runnable as it stands (`python3 experiment.py`).
-pub fn program(exp: &Experiment, machine: &Machine) -> String {
+/// The program, runnable as it stands (`python3 experiment.py`), sized by
+/// [`sizing`] for a machine of `cores` cores.
+pub fn program(exp: &Experiment, machine: &Machine, cores: u32) -> String {
     let task = exp.workload.python(machine);
     let models: Vec<String> = exp
         .models
@@ -132,10 +245,10 @@ pub fn program(exp: &Experiment, machine: &Machine) -> String {
 
 {tasks} tasks mapped over a pool of {workers} workers, like
 executor.map(task, range({tasks})), timed {repeats} time(s) per model after an
-untimed warm-up; the pools are started before the timing, as on the page.
+untimed warm-up; the pools are started before the timing, as on the page.{sized}
 """
 import json
-import multiprocessing
+{math}import multiprocessing
 import os
 import statistics
 import sys
@@ -150,7 +263,7 @@ WORKERS = {workers}
 REPEATS = {repeats}
 sys.setswitchinterval({switch} / 1000)  # the GIL's switch interval
 
-{helpers}
+{scale}{helpers}
 def task({params}):
 {body}
 
@@ -192,6 +305,11 @@ def measure(name, pool_class):
             start = time.perf_counter()
             values = run()
             times.append((time.perf_counter() - start) * 1000)
+            if CRASHES and pool is not None and None in values:
+                # The crash broke the executor for good: a new one for the
+                # next run (ThreadLab replaces the crashed worker).
+                pool.shutdown()
+                pool = pool_class(max_workers=workers)
     finally:
         if pool is not None:
             pool.shutdown()
@@ -244,6 +362,9 @@ if __name__ == "__main__":
         workers = exp.workers,
         repeats = exp.repeats,
         switch = exp.switch_interval_ms,
+        sized = if sizing(exp, cores).is_some_and(|s| s.scale < 1.0) { "\nEach task is smaller than the page's, to run in seconds under CPython: see SCALE." } else { "" },
+        scale = scale_block(exp, cores, &task),
+        math = if uses_side(&task) { "import math\n" } else { "" },
         helpers = task.helpers,
         body = task.body.trim_end(),
         models = models.concat(),
@@ -277,11 +398,16 @@ if __name__ == "__main__":
 /// without a GIL are skipped by a CPython that has one; starting pools is
 /// not counted. `None` for a program a crash cuts short.
 pub fn estimate_ms(exp: &Experiment, cores: u32) -> Option<f64> {
-    let task = exp.workload.task();
     // A crash ends a model's child early, at a moment no figure tells.
     if exp.workload.python(&Machine::default()).crashes {
         return None;
     }
+    uncut_ms(exp, cores)
+}
+
+/// [`estimate_ms`] as if no crash cut the program short (at most that).
+fn uncut_ms(exp: &Experiment, cores: u32) -> Option<f64> {
+    let task = exp.workload.task();
     let whole = task.python_ms()?;
     let n = exp.tasks.max(1);
     let t = if task.splits_one_job() { whole / f64::from(n) } else { whole };
@@ -306,9 +432,10 @@ pub fn estimate_ms(exp: &Experiment, cores: u32) -> Option<f64> {
 }
 
 /// The Python panel's sentence on how long the program takes under
-/// CPython: the estimate and what it is estimated from; `None` where it
-/// cannot be estimated.
+/// CPython, as [`sized`]: the estimate and what it is estimated from;
+/// `None` where it cannot be estimated.
 pub fn estimate_sentence(exp: &Experiment, cores: u32) -> Option<String> {
+    let exp = &sized(exp, cores);
     let ms = estimate_ms(exp, cores)?;
     let task = exp.workload.task();
     let per = task.python_ms()? / if task.splits_one_job() { f64::from(exp.tasks.max(1)) } else { 1.0 };
@@ -331,7 +458,7 @@ pub fn estimate_sentence(exp: &Experiment, cores: u32) -> Option<String> {
 /// kind of pool the experiment compares, timed, as the tutorials write it.
 /// `None` where the task needs more than that to run (an input to share
 /// out, a crash to survive): the complete [`program`] then.
-pub fn short(exp: &Experiment, machine: &Machine) -> Option<String> {
+pub fn short(exp: &Experiment, machine: &Machine, cores: u32) -> Option<String> {
     let task = exp.workload.python(machine);
     if task.takes_input || task.crashes {
         return None;
@@ -358,7 +485,7 @@ pub fn short(exp: &Experiment, machine: &Machine) -> Option<String> {
 The complete program adds the warm-up, the repeats, the checks and every
 model; this is the shape the tutorials write. Threads run with CPython's
 GIL (free-threaded Python 3.13t runs them without)."""
-import sys
+{math}import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
@@ -366,7 +493,7 @@ TASKS = {tasks}
 WORKERS = {workers}
 sys.setswitchinterval({switch} / 1000)  # the GIL's switch interval
 
-{helpers}
+{scale}{helpers}
 def task(i):
 {body}
 
@@ -385,6 +512,8 @@ if __name__ == "__main__":
         tasks = exp.tasks,
         workers = exp.workers,
         switch = exp.switch_interval_ms,
+        scale = scale_block(exp, cores, &task),
+        math = if uses_side(&task) { "import math\n" } else { "" },
         helpers = task.helpers,
         body = task.body,
         pairs = pairs.join(", "),
@@ -400,14 +529,14 @@ mod tests {
     fn the_estimate_adds_up_every_model_s_runs_from_the_measured_speed() {
         use crate::workloads::count_loop::{CountLoop, PYTHON_NS_PER_ITERATION};
         let e = Experiment {
-            workload: Workload::Loop(CountLoop { size: 10_000_000 }),
+            workload: Workload::Loop(CountLoop { size: 3_000_000 }),
             tasks: 4,
             workers: 2,
             models: vec![Model::Sequential, Model::ThreadsGil, Model::Threads, Model::Processes],
             repeats: 3,
             ..Experiment::default()
         };
-        let task = 10_000_000.0 * PYTHON_NS_PER_ITERATION / 1e6;
+        let task = 3_000_000.0 * PYTHON_NS_PER_ITERATION / 1e6;
         // 4 runs (a warm-up, 3 repeats): sequential and threads with the GIL
         // 4 tasks one at a time, threads without a GIL skipped, processes 2
         // at a time on 2 cores (one at a time on 1).
@@ -415,7 +544,7 @@ mod tests {
         assert!((estimate_ms(&e, 2).unwrap() - want(2.0)).abs() < 1e-6);
         assert!((estimate_ms(&e, 1).unwrap() - want(1.0)).abs() < 1e-6);
         let said = estimate_sentence(&e, 2).unwrap();
-        assert!(said.starts_with(&format!("Under CPython the complete program takes about {} (4 tasks, 3 timed runs and a warm-up per model; estimated: a task takes about 273 ms", crate::text::duration(want(2.0)))), "{said}");
+        assert!(said.starts_with(&format!("Under CPython the complete program takes about {} (4 tasks, 3 timed runs and a warm-up per model; estimated: a task takes about 81.9 ms", crate::text::duration(want(2.0)))), "{said}");
         // Sleeps overlap on any pool; a task of unknown Python speed is not estimated.
         let sleep = Experiment { workload: Workload::Sleep(crate::workloads::sleep::Sleep { ms: 100 }), ..e.clone() };
         assert!((estimate_ms(&sleep, 2).unwrap() - 4.0 * (400.0 + 200.0 + 200.0)).abs() < 1e-6);
@@ -424,6 +553,49 @@ mod tests {
         // Nor a program a crash cuts short.
         let crash = Experiment { workload: Workload::Crash(crate::workloads::crash::Crash { size: 1000, task: 1 }), ..sleep };
         assert_eq!(estimate_ms(&crash, 2), None);
+    }
+
+    #[test]
+    fn the_gil_lesson_s_program_is_sized_to_a_few_seconds_under_cpython() {
+        let exp = crate::lessons::find("gil-cpu").expect("the GIL lesson").experiment(2);
+        let s = sizing(&exp, 2).expect("the loop is scaled, its CPython speed known");
+        // Minutes at the page's size (3 min 27 s measured here), seconds by default.
+        assert!(s.page_ms > 60_000.0, "{s:?}");
+        assert!(s.scale < 0.1 && (1_000.0..=AIM_MS).contains(&s.ms), "{s:?}");
+        assert_eq!(format!("{}", s.scale).len(), "0.017".len(), "two significant digits: {s:?}");
+        // The program, its short version and the panel say the same.
+        let said = sizing_sentence(&exp, 2).unwrap();
+        assert_eq!(said, format!("The complete program is sized to about {} under CPython: at the page's size it would take about {}. SCALE = {} scales each task's size; set SCALE = 1 for the page's size.", crate::text::duration(s.ms), crate::text::duration(s.page_ms), s.scale));
+        let p = program(&exp, &Machine::default(), 2);
+        let short = short(&exp, &Machine::default(), 2).unwrap();
+        for code in [&p, &short] {
+            assert!(code.contains(&format!("\n# The complete program is sized to about {} under CPython:\n# at the page's size it would take about {}.\n# SCALE = {} scales each task's size; set SCALE = 1 for the page's size.\nSCALE = {}\n", crate::text::duration(s.ms), crate::text::duration(s.page_ms), s.scale, s.scale)), "{code}");
+            assert!(code.contains("    return count_loop(scaled(100000000))"), "{code}");
+        }
+        assert!(estimate_sentence(&exp, 2).unwrap().starts_with(&format!("Under CPython the complete program takes about {} (", crate::text::duration(s.ms))));
+        // The experiment the program computes: the page's, each task scaled.
+        let Workload::Loop(l) = sized(&exp, 2).workload else { panic!("the loop") };
+        assert_eq!(l.size, (100_000_000.0 * s.scale).round() as u64);
+        // A short experiment keeps the page's size; work sized in time is not scaled.
+        let small = Experiment { workload: Workload::Loop(crate::workloads::count_loop::CountLoop { size: 1_000_000 }), ..exp.clone() };
+        assert_eq!(sizing(&small, 2).map(|s| s.scale), Some(1.0));
+        assert_eq!(sized(&small, 2), small);
+        assert!(program(&small, &Machine::default(), 2).contains("\nSCALE = 1  # the page's size"));
+        let sleep = Experiment { workload: Workload::Sleep(crate::workloads::sleep::Sleep { ms: 100 }), ..exp };
+        assert_eq!(sizing(&sleep, 2), None);
+        assert!(!program(&sleep, &Machine::default(), 2).contains("SCALE"));
+    }
+
+    #[test]
+    fn a_scaled_size_is_the_python_program_s() {
+        use crate::workloads::task::{scaled, scaled_side};
+        // round() in Python: to the nearest, halves to even.
+        assert_eq!(scaled(100_000_000, 0.017), 1_700_000);
+        assert_eq!(scaled(5, 0.5), 2);
+        assert_eq!(scaled(7, 0.5), 4);
+        assert_eq!(scaled(10, 0.001), 1);
+        assert_eq!(scaled(12_345, 1.0), 12_345);
+        assert_eq!(scaled_side(600, 0.25), 300);
     }
 
     #[test]
@@ -436,7 +608,7 @@ mod tests {
             repeats: 2,
             ..Experiment::default()
         };
-        let p = program(&e, &Machine::default());
+        let p = program(&e, &Machine::default(), 2);
         assert!(p.starts_with("#!/usr/bin/env python3\n\"\"\"ThreadLab's experiment, in Python: CPU: count primes below 1,000."), "{p}");
         for want in [
             "TASKS = 3\n",
@@ -444,7 +616,8 @@ mod tests {
             "REPEATS = 2\n",
             "sys.setswitchinterval(5 / 1000)",
             "def is_prime(k):",
-            "    return sum(1 for k in range(2, 1000) if is_prime(k))",
+            "    return sum(1 for k in range(2, scaled(1000)) if is_prime(k))",
+            "SCALE = 1  # the page's size",
             "\"processes\": ProcessPoolExecutor",
         ] {
             assert!(p.contains(want), "{want:?} in\n{p}");

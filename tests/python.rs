@@ -1,6 +1,8 @@
-//! The Python program of every lesson, run under the machine's CPython with
+//! The Python program of every lesson, run under the machine's CPython as a
+//! learner gets it when it is sized to seconds (its `SCALE`), else with
 //! small sizes: it must exit 0, print its timings, and return the values
-//! ThreadLab's tasks must return. Natively only (it starts `python3`).
+//! ThreadLab's tasks must return at its size. Natively only (it starts
+//! `python3`).
 #![cfg(not(target_family = "wasm"))]
 
 use std::process::Command;
@@ -35,19 +37,33 @@ fn small(e: Experiment) -> Experiment {
     Experiment { workload, tasks, workers: 2, repeats: 1, sweep, ..e }
 }
 
+/// The cores the programs are sized for (the sizing is the same on any machine).
+const CORES: u32 = 2;
+
 #[test]
 fn every_lesson_runs_under_cpython_with_the_same_values() {
     let machine = Machine { cpu_iterations_per_ms: Some(2_000.0) };
     let dir = std::env::temp_dir().join(format!("threadlab-python-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
+    let mut sized_down = 0;
     for lesson in lessons::ALL {
-        let exp = small(lesson.experiment(2));
-        let expected = Job::new(exp.clone(), machine).unwrap().expected();
+        // The program as the panel gives it, where it is sized to seconds.
+        let page = lesson.experiment(2);
+        let exp = if python::sizing(&page, CORES).is_some_and(|s| s.scale < 1.0) {
+            sized_down += 1;
+            page
+        } else {
+            small(page)
+        };
+        // What its tasks must return: the experiment at the program's SCALE.
+        let expected = Job::new(python::sized(&exp, CORES), machine).unwrap().expected();
         // Work sized in time (mixed, convoy) returns what the machine did in it.
         let same_values = exp.workload.python(&machine).same_values;
         let file = dir.join(format!("{}.py", lesson.id));
-        std::fs::write(&file, python::program(&exp, &machine)).unwrap();
+        std::fs::write(&file, python::program(&exp, &machine, CORES)).unwrap();
+        let start = std::time::Instant::now();
         let out = Command::new("python3").arg(&file).output().expect("python3 runs (the machine's CPython)");
+        let took = start.elapsed();
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(out.status.success(), "{}: exit {:?}\n{stdout}\n{}", lesson.id, out.status, String::from_utf8_lossy(&out.stderr));
         for m in &exp.models {
@@ -67,8 +83,9 @@ fn every_lesson_runs_under_cpython_with_the_same_values() {
                 }
             }
         }
-        eprintln!("{}:\n{stdout}", lesson.id);
+        eprintln!("{} ({:.1} s):\n{stdout}", lesson.id, took.as_secs_f64());
     }
+    assert!(sized_down >= 5, "the CPU lessons' programs are sized to seconds ({sized_down})");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -85,7 +102,7 @@ fn the_python_workloads_default_runs_under_cpython_with_the_same_values() {
     let dir = std::env::temp_dir().join(format!("threadlab-python-workload-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("python.py");
-    std::fs::write(&file, python::program(&exp, &machine)).unwrap();
+    std::fs::write(&file, python::program(&exp, &machine, CORES)).unwrap();
     let out = Command::new("python3").arg(&file).output().expect("python3 runs (the machine's CPython)");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "exit {:?}\n{stdout}\n{}", out.status, String::from_utf8_lossy(&out.stderr));
@@ -109,7 +126,7 @@ fn every_short_version_runs_under_cpython() {
     let mut shown = 0;
     for lesson in lessons::ALL {
         let exp = small(lesson.experiment(2));
-        let Some(code) = python::short(&exp, &machine) else { continue };
+        let Some(code) = python::short(&exp, &machine, CORES) else { continue };
         shown += 1;
         assert!(code.lines().count() < 100, "{}: a short version is short ({} lines)", lesson.id, code.lines().count());
         let file = dir.join(format!("{}-short.py", lesson.id));
@@ -151,7 +168,9 @@ fn measure_cpython_time_per_iteration() {
         let threadlab::workloads::Cost::Iterations(cost) = workload.cost() else { panic!("a CPU workload") };
         let whole = if workload.task().splits_one_job() { cost } else { cost * f64::from(tasks) };
         let code = format!(
-            "import sys, threading, time\nTASKS = {tasks}\nREPEATS = 1\n{}\ndef task(i):\n{}\n\nbest = min(\n    (lambda s: ([task(i) for i in range(TASKS)], time.perf_counter() - s)[1])(time.perf_counter())\n    for _ in range(3)\n)\nprint(best * 1000)\n",
+            "import math, sys, threading, time\nTASKS = {tasks}\nREPEATS = 1\nSCALE = 1\n{}\n{}\n{}\ndef task(i):\n{}\n\nbest = min(\n    (lambda s: ([task(i) for i in range(TASKS)], time.perf_counter() - s)[1])(time.perf_counter())\n    for _ in range(3)\n)\nprint(best * 1000)\n",
+            threadlab::workloads::PYTHON_SCALED,
+            threadlab::workloads::PYTHON_SCALED_SIDE,
             task.helpers,
             task.body.trim_end()
         );
@@ -167,17 +186,19 @@ fn measure_cpython_time_per_iteration() {
 
 #[test]
 fn the_panel_s_estimate_is_near_what_cpython_takes() {
-    // The GIL lesson's program, sized for seconds: the estimate (from the
-    // measured speed per iteration) against the program's wall time here.
+    // The GIL lesson's program as the panel gives it, sized to seconds: the
+    // estimate (from the measured speed per iteration) against the
+    // program's wall time here.
     let machine = Machine { cpu_iterations_per_ms: Some(2_000.0) };
-    let mut exp = lessons::find("gil-cpu").expect("the GIL lesson").experiment(2);
-    exp.workload = Workload::Loop(CountLoop { size: 3_000_000 });
-    exp.repeats = 1;
+    let exp = lessons::find("gil-cpu").expect("the GIL lesson").experiment(2);
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
-    let estimate = python::estimate_ms(&exp, cores).expect("the loop's Python speed is known");
+    let sizing = python::sizing(&exp, cores).expect("the loop's Python speed is known");
+    let estimate = python::estimate_ms(&python::sized(&exp, cores), cores).unwrap();
+    assert_eq!(estimate, sizing.ms);
+    assert!(sizing.scale < 1.0 && estimate <= python::AIM_MS, "{sizing:?}");
     assert!(python::estimate_sentence(&exp, cores).unwrap().starts_with("Under CPython the complete program takes about "));
     let file = std::env::temp_dir().join(format!("threadlab-estimate-{}.py", std::process::id()));
-    std::fs::write(&file, python::program(&exp, &machine)).unwrap();
+    std::fs::write(&file, python::program(&exp, &machine, cores)).unwrap();
     let start = std::time::Instant::now();
     let out = Command::new("python3").arg(&file).output().expect("python3 runs");
     let took = start.elapsed().as_secs_f64() * 1000.0;

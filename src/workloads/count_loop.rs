@@ -30,6 +30,9 @@ impl Kind for CountLoop {
     fn parse(p: &Params) -> Result<Self, ExperimentError> {
         Ok(CountLoop { size: p.whole("size")? })
     }
+    fn scaled(&self, factor: f64) -> Option<Self> {
+        Some(CountLoop { size: super::task::scaled(self.size, factor) })
+    }
 }
 
 impl Task for CountLoop {
@@ -52,7 +55,7 @@ impl Task for CountLoop {
         format!("CPU: total += i for i in range({})", group(self.size))
     }
     fn python(&self, _: &Machine) -> PythonTask {
-        PythonTask { helpers: PYTHON_LOOP.into(), body: format!("    return count_loop({})\n", self.size), same_values: true, crashes: false, takes_input: false }
+        PythonTask { helpers: PYTHON_LOOP.into(), body: format!("    return count_loop(scaled({}))\n", self.size), same_values: true, crashes: false, takes_input: false }
     }
 }
 

@@ -44,6 +44,9 @@ impl Kind for Crash {
     fn parse(p: &Params) -> Result<Self, ExperimentError> {
         Ok(Crash { size: p.whole("size")?, task: p.whole("task")? as u32 })
     }
+    fn scaled(&self, factor: f64) -> Option<Self> {
+        Some(Crash { size: super::task::scaled(self.size, factor), task: self.task })
+    }
 }
 
 impl Task for Crash {
@@ -108,7 +111,7 @@ impl Task for Crash {
         PythonTask {
             helpers: super::count_loop::PYTHON_LOOP.into(),
             body: format!(
-                "    if i == {task}:\n        os._exit(70)  # the task crashes its process, as a segfault in C code would\n    return count_loop({size})\n",
+                "    if i == {task}:\n        os._exit(70)  # the task crashes its process, as a segfault in C code would\n    return count_loop(scaled({size}))\n",
                 task = self.task,
                 size = self.size
             ),

@@ -43,6 +43,9 @@ impl Kind for Join {
     fn parse(p: &Params) -> Result<Self, ExperimentError> {
         Ok(Join { size: p.whole("size")? })
     }
+    fn scaled(&self, factor: f64) -> Option<Self> {
+        Some(Join { size: super::task::scaled(self.size, factor) })
+    }
 }
 
 /// Task `index` of `tasks`: its half (0: no join, 1: join) and whether it
@@ -171,7 +174,7 @@ impl Task for Join {
 def main_program(half):\n    \"\"\"The main program's part: read the results, with join() or not.\"\"\"\n    workers = TASKS // 2 - 1\n    if half == 1:\n        while len(RESULTS[1]) < workers:  # for t in threads: t.join()\n            time.sleep(0.001)\n    seen = len(RESULTS[half])\n    print(f\"done declared {{'after join()' if half else 'without join()'}}: {{seen}} of {{workers}} results\")\n    return seen\n"
         );
         let body = format!(
-            "    per = TASKS // 2\n    half = i // per\n    if i % per == 0:\n        return main_program(half)\n    value = count_loop({})\n    RESULTS[half].append(value)\n    return value\n",
+            "    per = TASKS // 2\n    half = i // per\n    if i % per == 0:\n        return main_program(half)\n    value = count_loop(scaled({}))\n    RESULTS[half].append(value)\n    return value\n",
             self.size
         );
         PythonTask { helpers, body, same_values: true, crashes: false, takes_input: false }

@@ -82,6 +82,9 @@ impl Kind for Mandelbrot {
     fn parse(p: &Params) -> Result<Self, ExperimentError> {
         Ok(Mandelbrot { size: p.whole("size")?, iterations: p.whole("iterations")? })
     }
+    fn scaled(&self, factor: f64) -> Option<Self> {
+        Some(Mandelbrot { size: super::task::scaled_side(self.size, factor), iterations: self.iterations })
+    }
 }
 
 /// The tile grid of `tasks` tiles: rows × columns = tasks, as square as the
@@ -221,7 +224,7 @@ impl Task for Mandelbrot {
     fn python(&self, _: &Machine) -> PythonTask {
         PythonTask {
             helpers: format!(
-                r#"SIZE, MAX_ITER = {size}, {max}
+                r#"SIZE, MAX_ITER = scaled_side({size}), {max}  # the image's area scales by SCALE
 
 
 def grid(tasks):

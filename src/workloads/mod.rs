@@ -9,7 +9,7 @@
 //! Adding a workload is one module implementing [`Kind`] and one line in the
 //! `registry!` call below (see ARCHITECTURE.md, "How to add a workload").
 
-pub use self::task::{Cost, Field, Input, Kind, Machine, Output, Params, PythonTask, Task, PYTHON_MEASURED_WITH};
+pub use self::task::{Cost, Field, Input, Kind, Machine, Output, Params, PythonTask, Task, PYTHON_MEASURED_WITH, PYTHON_SCALED, PYTHON_SCALED_SIDE};
 use crate::error::ExperimentError;
 use crate::record::TaskRecord;
 use crate::worker::Worker;
@@ -61,6 +61,13 @@ macro_rules! registry {
             pub fn info(&self) -> &'static Info {
                 let key = match self { $(Workload::$variant(_) => $key,)* };
                 ALL.iter().find(|i| i.key == key).expect("every variant is registered")
+            }
+
+            /// This workload with its size scaled by `factor`, as the
+            /// Python program's `SCALE` scales it ([`Kind::scaled`]);
+            /// `None`: its size is not scaled.
+            pub fn scaled(&self, factor: f64) -> Option<Workload> {
+                match self { $(Workload::$variant(k) => <$module::$ty as Kind>::scaled(k, factor).map(Workload::$variant),)* }
             }
 
             /// The workload's behaviour ([`Task`]).

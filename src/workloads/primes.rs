@@ -31,6 +31,9 @@ impl Kind for Primes {
     fn parse(p: &Params) -> Result<Self, ExperimentError> {
         Ok(Primes { size: p.whole("size")? })
     }
+    fn scaled(&self, factor: f64) -> Option<Self> {
+        Some(Primes { size: super::task::scaled(self.size, factor) })
+    }
 }
 
 /// CPython's time per iteration of this task's [`Task::cost`] in its
@@ -63,7 +66,7 @@ impl Task for Primes {
     fn python(&self, _: &Machine) -> PythonTask {
         PythonTask {
             helpers: "def is_prime(k):\n    if k < 4:\n        return k >= 2\n    if k % 2 == 0:\n        return False\n    d = 3\n    while d * d <= k:\n        if k % d == 0:\n            return False\n        d += 2\n    return True\n".into(),
-            body: format!("    return sum(1 for k in range(2, {}) if is_prime(k))\n", self.size),
+            body: format!("    return sum(1 for k in range(2, scaled({})) if is_prime(k))\n", self.size),
             same_values: true,
             crashes: false,
             takes_input: false,

@@ -51,6 +51,9 @@ impl Kind for Race {
     fn parse(p: &Params) -> Result<Self, ExperimentError> {
         Ok(Race { increments: p.whole("increments")? })
     }
+    fn scaled(&self, factor: f64) -> Option<Self> {
+        Some(Race { increments: super::task::scaled(self.increments, factor) })
+    }
 }
 
 /// What each phase's counter said at the end: a run's part where its
@@ -278,7 +281,7 @@ def after_run(name, values):
 "
         .to_string();
         PythonTask {
-            helpers: format!("INCREMENTS = {}\n{helpers}", self.increments),
+            helpers: format!("INCREMENTS = scaled({})\n{helpers}", self.increments),
             body: "    return add(i * 3 // TASKS, INCREMENTS)\n".into(),
             same_values: false,
             crashes: false,

@@ -32,6 +32,16 @@ pub trait Kind: Task + Debug + Clone + PartialEq + Serialize + DeserializeOwned 
 
     /// Reads and validates the parameters (see [`Params`]).
     fn parse(p: &Params) -> Result<Self, ExperimentError>;
+
+    /// This workload with its size scaled by `factor` (0 < `factor` ≤ 1)
+    /// with [`scaled`] or [`scaled_side`], exactly as its Python writes its
+    /// size (`scaled(…)`, `scaled_side(…)`, read with the program's
+    /// `SCALE`): what the Python program sized to seconds computes
+    /// ([`crate::python::sizing`]). `None` (the default): its size is not
+    /// scaled (work sized in time takes as long in Python).
+    fn scaled(&self, _factor: f64) -> Option<Self> {
+        None
+    }
 }
 
 /// What a workload does and knows, once parsed.
@@ -153,6 +163,27 @@ pub trait Task {
 /// --nocapture`). Another CPython or machine runs faster or slower: an
 /// estimate, said as one.
 pub const PYTHON_MEASURED_WITH: &str = "CPython 3.11.7 on a 2-core x86-64 Linux virtual machine";
+
+/// The Python program's size knob: `SCALE` (set by [`crate::python`])
+/// scales a workload's size as [`scaled`] does, to the same integers
+/// (Python's `round` is [`f64::round_ties_even`], and `*` the same IEEE
+/// operation).
+pub const PYTHON_SCALED: &str = "def scaled(n):\n    \"\"\"A size scaled by SCALE (1: the page's size).\"\"\"\n    return max(1, round(n * SCALE))\n";
+
+/// An image's side scaled as [`scaled_side`] does (`math.sqrt` is IEEE's
+/// square root, as [`f64::sqrt`]; the program imports `math` for it).
+pub const PYTHON_SCALED_SIDE: &str = "def scaled_side(n):\n    \"\"\"An image's side scaled so that its area scales by SCALE.\"\"\"\n    return max(1, round(n * math.sqrt(SCALE)))\n";
+
+/// `n` scaled by `factor`, as the Python program's `scaled(n)` does.
+pub fn scaled(n: u64, factor: f64) -> u64 {
+    (n as f64 * factor).round_ties_even().max(1.0) as u64
+}
+
+/// An image's side `n` scaled so that its area scales by `factor`, as the
+/// Python program's `scaled_side(n)` does.
+pub fn scaled_side(n: u64, factor: f64) -> u64 {
+    (n as f64 * factor.sqrt()).round_ties_even().max(1.0) as u64
+}
 
 /// A task in Python: module-level `helpers` (may be empty) and the `body`
 /// of `def task(i):`, each line indented by four spaces.

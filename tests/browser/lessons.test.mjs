@@ -133,3 +133,26 @@ test('the results JSON carries the verdict, and the Python of any experiment is 
   assert.match(await page.textContent('.python-complete code'), /def count_loop\(n\):/);
   await page.close();
 });
+
+test("the GIL lesson's Python is sized to seconds under CPython, and says how to get the page's size", async () => {
+  const { page, errors } = await open(served.browser(), `${served.url()}?lesson=gil-cpu`);
+  await page.click('.python > summary');
+  // CPython would take minutes for the page's 100,000,000 iterations a task.
+  const estimate = await page.textContent('.python-estimate');
+  const seconds = Number(estimate.match(/^Under CPython the complete program takes about ([\d.]+) s \(/)?.[1]);
+  assert.ok(seconds >= 1 && seconds <= 5, estimate);
+  const sizing = await page.textContent('.python-sizing');
+  const said = sizing.match(/^The complete program is sized to about ([\d.]+) s under CPython: at the page's size it would take about \d+ min \d+ s\. SCALE = (0\.\d+) scales each task's size; set SCALE = 1 for the page's size\.$/);
+  assert.ok(said, sizing);
+  assert.equal(Number(said[1]), seconds);
+  // The short version and the complete program carry that SCALE, and the page's size.
+  const scale = `\nSCALE = ${said[2]}\n`;
+  const short = await page.textContent('.python-short code');
+  assert.ok(short.includes(scale) && short.includes('count_loop(scaled(100000000))'), short);
+  await page.click('.python-complete > summary');
+  const complete = await page.textContent('.python-complete code');
+  assert.ok(complete.includes(scale) && complete.includes('count_loop(scaled(100000000))'), complete);
+  assert.equal(complete, await page.evaluate(() => window.threadlab.python(window.threadlab.current())));
+  assert.deepEqual(errors, []);
+  await page.close();
+});

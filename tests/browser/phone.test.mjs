@@ -1,6 +1,7 @@
 // On a phone (390 CSS px, touch, dark mode): the timeline and the sweep
-// chart draw their words at a readable size, and the timeline speaks and
-// answers touch (a tap for details, a pinch to zoom, a finger to move).
+// chart draw their words at a readable size, the timeline speaks and
+// answers touch (a tap for details, a pinch to zoom, a finger to move), and
+// every table of the results fits the screen (one card per row).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { servedPage, artifacts, openAt } from './harness.mjs';
@@ -55,6 +56,49 @@ const touch = (page, selector, steps) =>
     steps,
   );
 
+/**
+ * Asserts that the results fit a 390 px screen: no table and no element of
+ * the results (outside a drawing or a box that scrolls its own content, as
+ * the Python code does) is wider than the results panel, the panel does not
+ * scroll sideways and the page does not; and that `tables` (classes) are
+ * shown, as cards.
+ */
+async function assertFits(page, what, tables) {
+  const fit = await page.$eval('section.results', (panel) => {
+    const box = panel.getBoundingClientRect();
+    const right = Math.min(box.right, innerWidth);
+    const contained = (el) => {
+      for (let p = el.parentElement; p && p !== panel; p = p.parentElement) {
+        if (p instanceof SVGElement || getComputedStyle(p).overflowX !== 'visible') return true;
+      }
+      return false;
+    };
+    const name = (el) => `${el.tagName.toLowerCase()}.${[...el.classList].join('.')} "${el.textContent.trim().slice(0, 40)}" (${Math.round(el.getBoundingClientRect().width)} px)`;
+    const wide = [...panel.querySelectorAll('*')].filter((el) => {
+      if (contained(el)) return false;
+      const r = el.getBoundingClientRect();
+      return r.width > 0 && (r.left < box.left - 1 || r.right > right + 1);
+    });
+    const shown = [...panel.querySelectorAll('table')].filter((t) => t.getBoundingClientRect().width > 0);
+    return {
+      panel: Math.round(box.width),
+      scrolls: panel.scrollWidth > panel.clientWidth + 1,
+      page: document.scrollingElement.scrollWidth > innerWidth + 1,
+      wide: wide.map(name),
+      tables: shown.map((t) => ({ classes: [...t.classList], width: Math.round(t.getBoundingClientRect().width), cards: getComputedStyle(t.querySelector('tr')).display === 'block' })),
+    };
+  });
+  assert.ok(fit.panel <= 390, `${what}: the results panel is ${fit.panel} px`);
+  for (const t of tables) {
+    const table = fit.tables.find((s) => s.classes.includes(t));
+    assert.ok(table, `${what}: shows the ${t}: ${JSON.stringify(fit.tables)}`);
+    assert.ok(table.cards && table.width <= fit.panel, `${what}: the ${t} is cards within the panel: ${JSON.stringify(table)}`);
+  }
+  assert.deepEqual(fit.wide, [], `${what}: wider than the results panel (${fit.panel} px) on a 390 px screen`);
+  assert.equal(fit.scrolls, false, `${what}: the results panel scrolls sideways`);
+  assert.equal(fit.page, false, `${what}: the page scrolls sideways`);
+}
+
 const range = (tl) => tl.locator('.tl-range').evaluate((s) => ({ from: Number(s.dataset.from), to: Number(s.dataset.to), text: s.textContent }));
 
 test('on a phone the timeline is readable, says tap and pinch, and a pinch zooms and a finger moves it', async () => {
@@ -68,6 +112,7 @@ test('on a phone the timeline is readable, says tap and pinch, and a pinch zooms
   const hint = await tl.locator('.tl-details').textContent();
   assert.equal(hint, 'Tap a lane for details; pinch to zoom, drag sideways to move.');
   await tl.screenshot({ path: `${artifacts}phone-dark-deadlock-timeline.png` });
+  await assertFits(page, 'deadlock', ['results-table', 'state-table']);
   // Two fingers moving apart zoom in about the point between them.
   const whole = await range(tl);
   assert.deepEqual([whole.from, whole.to], [0, 1]);
@@ -116,6 +161,27 @@ test('on a phone the worker-count sweep chart is readable', async () => {
   assertReadable(await renderedSizes(page, 'svg.scaling-chart'), 'sweep chart');
   assert.equal(await page.evaluate(() => document.scrollingElement.scrollWidth <= innerWidth + 1), true, 'no sideways scroll');
   await page.locator('figure.scaling').screenshot({ path: `${artifacts}phone-dark-sweep.png` });
+  await assertFits(page, 'worker-count sweep', ['scaling-table']);
   assert.deepEqual(errors, []);
   await close();
+});
+
+test('on a phone every table of the results fits the screen, as one card per row', async () => {
+  // The lessons whose results show a table of their own, with the timeline
+  // recorded (its table: the time each worker spent per state), kept short.
+  const lessons = [
+    ['gil-cpu', 'size=3000000&repeats=1', ['results-table', 'state-table']],
+    ['race', 'increments=100000', ['results-table', 'race-table', 'state-table']],
+    ['convoy', 'cpu_ms=200&repeats=1', ['results-table', 'latency-table', 'state-table']],
+    ['communication', 'bytes=4194304&repeats=1', ['results-table', 'communication-table', 'memory-table', 'state-table']],
+  ];
+  for (const [lesson, query, tables] of lessons) {
+    const { page, errors, close } = await phone(`${served.url()}?lesson=${lesson}&${query}&trace=1`);
+    await run(page);
+    assert.ok((await page.locator('.timeline').count()) > 0, `${lesson}: the timeline is recorded`);
+    await assertFits(page, lesson, tables);
+    await page.locator('section.results').screenshot({ path: `${artifacts}phone-dark-${lesson}-results.png` });
+    assert.deepEqual(errors, [], lesson);
+    await close();
+  }
 });

@@ -91,7 +91,7 @@ pub fn install(dispatch: UseReducerDispatcher<State>, env: Rc<Environment>, form
         move |input: JsValue| {
             let json = experiment_json(&input).map_err(|m| Refusal::invalid(m).to_js())?;
             let exp = Experiment::from_value(&json, env.cores).map_err(|e| Refusal::invalid(e.to_string()).to_js())?;
-            Ok(threadlab::python::program(&exp, &runner::known_machine()))
+            Ok(threadlab::python::program(&exp, &runner::known_machine(), env.cores))
         }
     });
     let _ = js_sys::Reflect::set(&api, &"lessons".into(), lessons.as_ref());

@@ -60,7 +60,7 @@ pub fn their_run_vs_yours(theirs: &SharedRun, yours: Option<&Results>) -> Html {
                     }
                 }) }
             </svg>
-            <table class="compare-table">
+            <table class="compare-table cards">
                 <caption>{ "Median wall time and speed-up over sequential, per model" }</caption>
                 <thead><tr>
                     <th scope="col">{ "Model" }</th>
@@ -73,10 +73,10 @@ pub fn their_run_vs_yours(theirs: &SharedRun, yours: Option<&Results>) -> Html {
                     html! {
                         <tr data-model={m.as_str()}>
                             <th scope="row">{ m.label() }</th>
-                            <td class="theirs">{ t.map_or_else(|| "–".into(), |t| ms(t.median_ms)) }</td>
-                            <td>{ speedup(t.and_then(|t| t.speedup)) }</td>
-                            <td class="yours">{ mine(m).map_or_else(|| "–".into(), |(v, _)| ms(v)) }</td>
-                            <td>{ speedup(mine(m).and_then(|(_, s)| s)) }</td>
+                            <td class="theirs" data-label="Theirs">{ t.map_or_else(|| "–".into(), |t| ms(t.median_ms)) }</td>
+                            <td data-label="Their speed-up">{ speedup(t.and_then(|t| t.speedup)) }</td>
+                            <td class="yours" data-label="Yours">{ mine(m).map_or_else(|| "–".into(), |(v, _)| ms(v)) }</td>
+                            <td data-label="Your speed-up">{ speedup(mine(m).and_then(|(_, s)| s)) }</td>
                         </tr>
                     }
                 }) }

@@ -16,7 +16,7 @@ pub fn communication_table(r: &Results) -> Html {
         return html! {};
     }
     html! {
-        <table class="communication-table">
+        <table class="communication-table cards">
             <caption>{ "Moving the input: bytes copied into workers, and time spent moving them against computing (all tasks of the median run, summed)" }</caption>
             <thead><tr>
                 <th scope="col">{ "Model" }</th>
@@ -32,11 +32,11 @@ pub fn communication_table(r: &Results) -> Html {
                 html! {
                     <tr data-model={m.model.as_str()}>
                         <th scope="row">{ &m.label }</th>
-                        <td>{ size(c.input_bytes) }</td>
-                        <td class="moved">{ if c.bytes_moved == 0 { "none (read in place)".to_string() } else { size(c.bytes_moved) } }</td>
-                        <td>{ ms(c.moving_ms) }</td>
-                        <td>{ ms(c.computing_ms) }</td>
-                        <td>{ format!("{:.0} %", 100.0 * share) }</td>
+                        <td data-label="Input read">{ size(c.input_bytes) }</td>
+                        <td class="moved" data-label="Bytes moved">{ if c.bytes_moved == 0 { "none (read in place)".to_string() } else { size(c.bytes_moved) } }</td>
+                        <td data-label="Moving">{ ms(c.moving_ms) }</td>
+                        <td data-label="Computing">{ ms(c.computing_ms) }</td>
+                        <td data-label="Share moving">{ format!("{:.0} %", 100.0 * share) }</td>
                     </tr>
                 }
             }) }
@@ -54,7 +54,7 @@ pub fn memory_table(r: &Results) -> Html {
     html! {
         <details class="memory" {open}>
             <summary>{ "Memory: one shared memory for threads, one per process" }</summary>
-            <table class="memory-table">
+            <table class="memory-table cards">
                 <caption>{ "WebAssembly memory of each model's workers after its runs, as each worker reported it (the size its memory has grown to; it never shrinks), and the input the page holds to send from" }</caption>
                 <thead><tr>
                     <th scope="col">{ "Model" }</th>
@@ -67,10 +67,10 @@ pub fn memory_table(r: &Results) -> Html {
                 { for r.models.iter().filter_map(|m| m.memory.as_ref().map(|f| (m, f))).map(|(m, f)| html! {
                     <tr data-model={m.model.as_str()}>
                         <th scope="row">{ &m.label }</th>
-                        <td class="memories">{ f.memories.iter().map(|b| size(*b)).collect::<Vec<_>>().join(" + ") }</td>
-                        <td>{ f.threads_per_memory }</td>
-                        <td>{ if f.page_input_bytes == 0 { "–".to_string() } else { size(f.page_input_bytes) } }</td>
-                        <td class="total">{ size(f.total()) }</td>
+                        <td class="memories" data-label="Memories">{ f.memories.iter().map(|b| size(*b)).collect::<Vec<_>>().join(" + ") }</td>
+                        <td data-label="Threads per memory">{ f.threads_per_memory }</td>
+                        <td data-label="Page's copy of the input">{ if f.page_input_bytes == 0 { "–".to_string() } else { size(f.page_input_bytes) } }</td>
+                        <td class="total" data-label="In all">{ size(f.total()) }</td>
                     </tr>
                 }) }
                 </tbody>

@@ -15,16 +15,20 @@ pub struct Props {
 
 #[function_component(PythonCode)]
 pub fn python_code(p: &Props) -> Html {
-    let code = python::program(&p.experiment, &p.machine);
-    let short = python::short(&p.experiment, &p.machine);
+    let code = python::program(&p.experiment, &p.machine, p.cores);
+    let short = python::short(&p.experiment, &p.machine, p.cores);
     let estimate = python::estimate_sentence(&p.experiment, p.cores);
+    let sized = python::sizing_sentence(&p.experiment, p.cores);
     let note = p.experiment.workload.task().python_note();
     html! {
         <details class="python">
             <summary>{ "The same experiment in Python" }</summary>
-            <p class="hint">{ "Both run as they stand (python3 experiment.py) and do the same amount of work as the page: CPython's interpreter runs a loop far slower than the page's WebAssembly, so expect them to take longer. The tests run both under CPython; the complete program returns the same values as the page." }</p>
+            <p class="hint">{ "Both run as they stand (python3 experiment.py). CPython's interpreter runs a loop 50 to 100 times slower than the page's WebAssembly: where the page's work would keep CPython busy for more than seconds, SCALE makes each task smaller. The tests run both under CPython; the complete program returns the values ThreadLab's tasks return at its size." }</p>
             if let Some(estimate) = estimate {
                 <p class="python-estimate" role="note">{ estimate }</p>
+            }
+            if let Some(sized) = sized {
+                <p class="python-sizing" role="note">{ sized }</p>
             }
             if let Some(note) = note {
                 <p class="note" role="note">{ note }</p>

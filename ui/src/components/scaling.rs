@@ -130,7 +130,7 @@ fn drawn(r: &Results, WIDTH: f64, svg: NodeRef) -> Html {
                 </ul>
                 { format!("Speed-up over {base_label} with {} worker{} ({}), counting what starting each model's workers took, so the lines compare (median; the whisker: slowest to fastest repeat). Workers on a doubling scale.", points[0].workers, if points[0].workers == 1 { "" } else { "s" }, ms(base)) }
             </figcaption>
-            <table class="scaling-table">
+            <table class="scaling-table cards">
                 <caption>{ "Every count: wall time, and what starting the workers cost (a pool: before its run; a process per task: inside it, per worker)" }</caption>
                 <thead><tr>
                     <th scope="col">{ "Workers" }</th>
@@ -139,9 +139,9 @@ fn drawn(r: &Results, WIDTH: f64, svg: NodeRef) -> Html {
                 <tbody>
                 { for points.iter().map(|p| html! {
                     <tr data-workers={p.workers.to_string()}>
-                        <th scope="row">{ p.workers }</th>
+                        <th scope="row" data-label="Workers">{ p.workers }</th>
                         { for p.models.iter().map(|m| html! {
-                            <td data-model={m.model.as_str()}>{
+                            <td data-model={m.model.as_str()} data-label={m.label.clone()}>{
                                 match (m.wall_ms, m.spawn_ms, m.spawn_share) {
                                     (Some(w), Some(s), Some(share)) => format!("{} (start {}, {:.0} %)", ms(w.median), ms(s), 100.0 * share),
                                     (Some(w), _, _) => ms(w.median),

@@ -6,7 +6,7 @@ use yew::prelude::*;
 
 pub fn results_table(r: &Results) -> Html {
     html! {
-        <table class="results-table">
+        <table class="results-table cards">
             <caption>{ "Wall time per model (all repeats), speed-up over sequential, and result check" }</caption>
             <thead><tr>
                 <th scope="col">{ "Model" }</th>

@@ -459,7 +459,7 @@ pub fn timeline_panel(p: &Props) -> Html {
 fn state_table(t: &Timeline, states: &[State], model: Model, threads_per_process: u32) -> Html {
     let total = (t.end_ms - t.start_ms).max(1e-9);
     html! {
-        <table class="state-table">
+        <table class="state-table cards">
             <caption>{ "Time each worker spent per state" }</caption>
             <thead><tr>
                 <th scope="col">{ "Worker" }</th>
@@ -473,7 +473,7 @@ fn state_table(t: &Timeline, states: &[State], model: Model, threads_per_process
                         <th scope="row">{ lane_name(model, threads_per_process, lane.worker) }</th>
                         { for states.iter().map(|s| {
                             let v = times.get(s).copied().unwrap_or(0.0);
-                            html! { <td>{ format!("{} ({:.0}%)", ms(v), 100.0 * v / total) }</td> }
+                            html! { <td data-label={s.label()}>{ format!("{} ({:.0}%)", ms(v), 100.0 * v / total) }</td> }
                         }) }
                     </tr>
                 }

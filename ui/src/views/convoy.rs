@@ -47,7 +47,7 @@ pub fn interval_sweep(p: &Props) -> Html {
                 { format!("Compare switch intervals ({}–{} ms)", SWEEP_INTERVALS_MS[0], SWEEP_INTERVALS_MS[SWEEP_INTERVALS_MS.len() - 1]) }
             </button>
             if let Some(rows) = &p.rows {
-                <table class="sweep-table">
+                <table class="sweep-table cards">
                     <caption>{ "Threads + GIL: how late the I/O task resumed, by switch interval" }</caption>
                     <thead><tr>
                         <th scope="col">{ "Switch interval" }</th>
@@ -59,12 +59,12 @@ pub fn interval_sweep(p: &Props) -> Html {
                     <tbody>
                     { for rows.iter().map(|(i, extra)| (i, latency(extra))).map(|(i, l)| html! {
                         <tr data-interval={i.to_string()}>
-                            <th scope="row">{ format!("{i} ms") }</th>
+                            <th scope="row" data-label="Switch interval">{ format!("{i} ms") }</th>
                             if let Some(l) = l {
-                                <td class="latency-median">{ ms(l.median) }</td>
-                                <td>{ ms(l.p95) }</td>
-                                <td>{ ms(l.max) }</td>
-                                <td>{ format!("{:.2}", l.median / i) }</td>
+                                <td class="latency-median" data-label="Median">{ ms(l.median) }</td>
+                                <td data-label="95th percentile">{ ms(l.p95) }</td>
+                                <td data-label="Max">{ ms(l.max) }</td>
+                                <td data-label="Median ÷ interval">{ format!("{:.2}", l.median / i) }</td>
                             } else {
                                 <td colspan="4">{ "no wake-ups measured (see the message above)" }</td>
                             }
@@ -83,7 +83,7 @@ fn latency_table(r: &Results) -> Html {
         return html! {};
     }
     html! {
-        <table class="latency-table">
+        <table class="latency-table cards">
             <caption>{ format!("Convoy: how late the I/O task resumed after each wait (switch interval {} ms)", r.experiment.switch_interval_ms) }</caption>
             <thead><tr>
                 <th scope="col">{ "Model" }</th>
@@ -96,10 +96,10 @@ fn latency_table(r: &Results) -> Html {
             { for r.models.iter().filter_map(|m| latency(&m.extra).map(|l| (m, l))).map(|(m, l)| html! {
                 <tr data-model={m.model.as_str()}>
                     <th scope="row">{ &m.label }</th>
-                    <td class="latency-median">{ ms(l.median) }</td>
-                    <td>{ ms(l.p95) }</td>
-                    <td>{ ms(l.max) }</td>
-                    <td>{ l.samples }</td>
+                    <td class="latency-median" data-label="Median">{ ms(l.median) }</td>
+                    <td data-label="95th percentile">{ ms(l.p95) }</td>
+                    <td data-label="Max">{ ms(l.max) }</td>
+                    <td data-label="Wake-ups">{ l.samples }</td>
                 </tr>
             }) }
             </tbody>

@@ -20,7 +20,7 @@ fn race_table(r: &Results) -> Html {
     let threadlab::Workload::Race(race) = &r.experiment.workload else { return html! {} };
     let want = race.expected_total(r.experiment.tasks);
     html! {
-        <table class="race-table">
+        <table class="race-table cards">
             <caption>{ format!("The shared counters at the end: {} updates each should have received", threadlab::text::group(want)) }</caption>
             <thead><tr>
                 <th scope="col">{ "Model" }</th>
@@ -30,8 +30,8 @@ fn race_table(r: &Results) -> Html {
             { for r.models.iter().map(|m| (m, counters(&m.extra))).filter(|(_, c)| c.len() == PHASE_NAMES.len()).map(|(m, c)| html! {
                 <tr data-model={m.model.as_str()}>
                     <th scope="row">{ &m.label }</th>
-                    { for c.iter().map(|&c| html! {
-                        <td class={classes!("counter", if c == want { "ok" } else { "bad" })}>
+                    { for c.iter().zip(PHASE_NAMES).map(|(&c, p)| html! {
+                        <td class={classes!("counter", if c == want { "ok" } else { "bad" })} data-label={format!("With {p}")}>
                             { format!("{} — {}", threadlab::text::group(c), lost_words(want, c)) }
                         </td>
                     }) }
