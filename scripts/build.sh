@@ -33,7 +33,7 @@ wasm_opt=node_modules/.bin/wasm-opt
 
 # wasm-bindgen (tools/wasm-bindgen: wasm-bindgen-cli's library behind the one
 # command this script runs), compiled (once) while the first builds compile:
-# it is needed only after each `cargo rustc`. A second when it is there.
+# it is needed only after each `cargo build`. A second when it is there.
 bindgen=target/wasm-bindgen/release/threadlab-wasm-bindgen
 (
   t0=$SECONDS
@@ -49,7 +49,7 @@ bindgen_ready() {
   [ "$(cat "$logs/bindgen.done")" = 0 ] || { cat "$logs/bindgen" >&2; echo "build: compiling tools/wasm-bindgen failed" >&2; return 1; }
 }
 
-# One wasm build: `cargo rustc` for wasm32, wasm-bindgen `--target web` (the
+# One wasm build: `cargo build` for wasm32, wasm-bindgen `--target web` (the
 # JS glue for loading it as an ES module, no bundler) into pkg/<out>, then
 # `wasm-opt <level>` on its wasm, at once (beside the builds still running).
 #   wasm <target dir name> <crate dir> <out> <profile> <wasm-opt level> [cargo args…]
@@ -62,12 +62,8 @@ wasm() {
   echo "build: $out …"
   (
     target="$PWD/target/wasm-$name"
-    # Only the cdylib (Cargo.toml also asks for an rlib, for the native
-    # tests): then Cargo compiles every dependency, std included, to LLVM
-    # bitcode only, for the one LTO step, and never to wasm code it would
-    # throw away. Cargo's own output (warnings of the nightly flags) only if
-    # it fails.
-    ( cd "$crate" && CARGO_TARGET_DIR="$target" cargo rustc --quiet --lib --crate-type cdylib --target wasm32-unknown-unknown --profile "$profile" "$@" ) >"$logs/$out" 2>&1 \
+    # Cargo's own output (warnings of the nightly flags) only if it fails.
+    ( cd "$crate" && CARGO_TARGET_DIR="$target" cargo build --quiet --lib --target wasm32-unknown-unknown --profile "$profile" "$@" ) >"$logs/$out" 2>&1 \
       || { cat "$logs/$out" >&2; echo "build: $out failed" >&2; exit 1; }
     file=threadlab_ui
     [ "$crate" = engine ] && file=threadlab_engine
