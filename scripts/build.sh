@@ -18,8 +18,10 @@ started=$SECONDS
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
 
-# Seconds of CPU (user + sys) in a `times` line ("1m2.5s 0m0.5s").
-cpu_seconds() { awk '{ t = 0; for (i = 1; i <= 2; i++) { split($i, a, /m|s/); t += a[1] * 60 + a[2] } printf "%d", t + 0.5 }'; }
+# Seconds of CPU (user + sys) of the processes this shell started and
+# waited for, from `times` (its second line, e.g. "1m2.5s 0m0.5s"), into
+# the file $1 (not through a pipe: that runs `times` in a fresh process).
+cpu_to() { times >"$1.times"; tail -n 1 "$1.times" | awk '{ t = 0; for (i = 1; i <= 2; i++) { split($i, a, /m|s/); t += a[1] * 60 + a[2] } printf "%d", t + 0.5 }' >"$1"; }
 
 # All wasm builds use nightly: the threaded one needs -Z build-std, and one
 # toolchain for all keeps the installed targets to one.
@@ -40,8 +42,8 @@ bindgen=target/wasm-bindgen/release/threadlab-wasm-bindgen
   [ -x "$bindgen" ] || fresh=1
   status=0
   cargo build --quiet --locked --release --manifest-path tools/wasm-bindgen/Cargo.toml --target-dir target/wasm-bindgen >"$logs/bindgen" 2>&1 || status=$?
-  times | tail -n 1 >"$logs/bindgen.cpu"
-  [ "$status" != 0 ] || [ -z "${fresh:-}" ] || echo "build: wasm-bindgen compiled ($((SECONDS - t0)) s; $(cpu_seconds <"$logs/bindgen.cpu") s of CPU)"
+  cpu_to "$logs/bindgen.cpu"
+  [ "$status" != 0 ] || [ -z "${fresh:-}" ] || echo "build: wasm-bindgen compiled ($((SECONDS - t0)) s; $(cat "$logs/bindgen.cpu") s of CPU)"
   echo "$status" >"$logs/bindgen.done"
 ) &
 bindgen_ready() {
@@ -72,9 +74,9 @@ wasm() {
     # (set -e does not reach in here: the caller tests this subshell's status.)
     "$bindgen" "$target/wasm32-unknown-unknown/$profile/$file.wasm" "pkg/$out" || exit 1
     "$wasm_opt" "$level" --strip-debug --strip-producers "pkg/$out/${file}_bg.wasm" -o "pkg/$out/${file}_bg.wasm" || exit 1
-    times | tail -n 1 >"$logs/$out.cpu"
+    cpu_to "$logs/$out.cpu"
   ) || return 1
-  echo "build: $out done ($((SECONDS - t0)) s; $(cpu_seconds <"$logs/$out.cpu") s of CPU)"
+  echo "build: $out done ($((SECONDS - t0)) s; $(cat "$logs/$out.cpu") s of CPU)"
 }
 
 # The threaded engine: shared memory needs these link arguments since
@@ -115,4 +117,5 @@ grep -q 'shared:true\|shared: true' pkg/threads/threadlab_engine.js \
   || { echo "build: the threaded engine has no shared memory (see docs/toolchain.md)" >&2; exit 1; }
 node scripts/compress.mjs pkg
 touch "$stamp"
-echo "build: done in $((SECONDS - started)) s ($(times | tail -n 1 | cpu_seconds) s of CPU)"
+cpu_to "$logs/all.cpu"
+echo "build: done in $((SECONDS - started)) s ($(cat "$logs/all.cpu") s of CPU)"
