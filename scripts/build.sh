@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 stamp=pkg/.stamp
-sources=(Cargo.toml Cargo.lock src engine ui scripts/build.sh scripts/compress.mjs package-lock.json)
+sources=(Cargo.toml Cargo.lock src engine ui tools/wasm-bindgen scripts/build.sh scripts/compress.mjs package-lock.json)
 if [ -f "$stamp" ] && [ -z "$(find "${sources[@]}" -newer "$stamp" -print -quit 2>/dev/null)" ]; then
   echo "build: up to date"
   exit 0
@@ -18,37 +18,65 @@ started=$SECONDS
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
 
-# wasm-bindgen-cli, installed (once) while the first builds compile: it is
-# needed only after each `cargo build`. Fast when it is there.
-( bash scripts/setup.sh --wasm-bindgen >"$logs/bindgen" 2>&1; echo $? >"$logs/bindgen.done" ) &
-bindgen_ready() {
-  until [ -f "$logs/bindgen.done" ]; do sleep 1; done
-  [ "$(cat "$logs/bindgen.done")" = 0 ] || { cat "$logs/bindgen" >&2; echo "build: installing wasm-bindgen-cli failed" >&2; return 1; }
-}
+# Seconds of CPU (user + sys) of the processes this shell started and
+# waited for, from `times` (its second line, e.g. "1m2.5s 0m0.5s"), into
+# the file $1 (not through a pipe: that runs `times` in a fresh process).
+cpu_to() { times >"$1.times"; tail -n 1 "$1.times" | awk '{ t = 0; for (i = 1; i <= 2; i++) { split($i, a, /m|s/); t += a[1] * 60 + a[2] } printf "%d", t + 0.5 }' >"$1"; }
 
 # All wasm builds use nightly: the threaded one needs -Z build-std, and one
 # toolchain for all keeps the installed targets to one.
 export RUSTUP_TOOLCHAIN=nightly
 
-# One wasm build: `cargo build` for wasm32, then `wasm-bindgen --target web`
-# (the JS glue for loading it as an ES module, no bundler) into pkg/<out>.
-#   wasm <target dir name> <crate dir> <out> <profile> [cargo args…]
+# binaryen's wasm-opt from npm (Debian's miscompiles threaded modules, see
+# docs/toolchain.md). The features come from each module's target_features
+# section, so the threaded engine keeps its atomics and shared memory.
+wasm_opt=node_modules/.bin/wasm-opt
+[ -x "$wasm_opt" ] || { echo "build: $wasm_opt is missing: run 'bash scripts/setup.sh'" >&2; exit 1; }
+
+# wasm-bindgen (tools/wasm-bindgen: wasm-bindgen-cli's library behind the one
+# command this script runs), compiled (once) while the first builds compile:
+# it is needed only after each `cargo build`. A second when it is there.
+bindgen=target/wasm-bindgen/release/threadlab-wasm-bindgen
+(
+  t0=$SECONDS
+  [ -x "$bindgen" ] || fresh=1
+  status=0
+  cargo build --quiet --locked --release --manifest-path tools/wasm-bindgen/Cargo.toml --target-dir target/wasm-bindgen >"$logs/bindgen" 2>&1 || status=$?
+  cpu_to "$logs/bindgen.cpu"
+  [ "$status" != 0 ] || [ -z "${fresh:-}" ] || echo "build: wasm-bindgen compiled ($((SECONDS - t0)) s; $(cat "$logs/bindgen.cpu") s of CPU)"
+  echo "$status" >"$logs/bindgen.done"
+) &
+bindgen_ready() {
+  until [ -f "$logs/bindgen.done" ]; do sleep 1; done
+  [ "$(cat "$logs/bindgen.done")" = 0 ] || { cat "$logs/bindgen" >&2; echo "build: compiling tools/wasm-bindgen failed" >&2; return 1; }
+}
+
+# One wasm build: `cargo build` for wasm32, wasm-bindgen `--target web` (the
+# JS glue for loading it as an ES module, no bundler) into pkg/<out>, then
+# `wasm-opt <level>` on its wasm, at once (beside the builds still running).
+#   wasm <target dir name> <crate dir> <out> <profile> <wasm-opt level> [cargo args…]
 # Each build has its own target dir (its flags differ: RUSTFLAGS set by the
-# caller), and prints how long it took, so a first build shows progress.
+# caller), and prints how long it took, in time and in CPU (the machine may
+# be busy with other work), so a first build shows progress.
 wasm() {
-  local name=$1 crate=$2 out=$3 profile=$4; shift 4
-  local t0=$SECONDS file
-  local target="$PWD/target/wasm-$name"
+  local name=$1 crate=$2 out=$3 profile=$4 level=$5; shift 5
+  local t0=$SECONDS
   echo "build: $out …"
-  # Cargo's own output (warnings of the nightly flags) only if it fails.
-  ( cd "$crate" && CARGO_TARGET_DIR="$target" cargo build --quiet --lib --target wasm32-unknown-unknown --profile "$profile" "$@" ) >"$logs/$out" 2>&1 \
-    || { cat "$logs/$out" >&2; echo "build: $out failed" >&2; return 1; }
-  file=threadlab_ui
-  [ "$crate" = engine ] && file=threadlab_engine
-  bindgen_ready
-  rm -rf "pkg/$out" # no stale file of an earlier build left beside the new ones
-  wasm-bindgen --target web --no-typescript --out-dir "pkg/$out" "$target/wasm32-unknown-unknown/$profile/$file.wasm"
-  echo "build: $out done ($((SECONDS - t0)) s)"
+  (
+    target="$PWD/target/wasm-$name"
+    # Cargo's own output (warnings of the nightly flags) only if it fails.
+    ( cd "$crate" && CARGO_TARGET_DIR="$target" cargo build --quiet --lib --target wasm32-unknown-unknown --profile "$profile" "$@" ) >"$logs/$out" 2>&1 \
+      || { cat "$logs/$out" >&2; echo "build: $out failed" >&2; exit 1; }
+    file=threadlab_ui
+    [ "$crate" = engine ] && file=threadlab_engine
+    bindgen_ready || exit 1
+    rm -rf "pkg/$out" # no stale file of an earlier build left beside the new ones
+    # (set -e does not reach in here: the caller tests this subshell's status.)
+    "$bindgen" "$target/wasm32-unknown-unknown/$profile/$file.wasm" "pkg/$out" || exit 1
+    "$wasm_opt" "$level" --strip-debug --strip-producers "pkg/$out/${file}_bg.wasm" -o "pkg/$out/${file}_bg.wasm" || exit 1
+    cpu_to "$logs/$out.cpu"
+  ) || return 1
+  echo "build: $out done ($((SECONDS - t0)) s; $(cat "$logs/$out.cpu") s of CPU)"
 }
 
 # The threaded engine: shared memory needs these link arguments since
@@ -72,35 +100,22 @@ ui_flags="-Z unstable-options -C panic=immediate-abort --remap-path-prefix=${CAR
 ui_std=(-Z build-std=std,panic_abort -Z build-std-features=optimize_for_size)
 
 # Side by side: each build ends in a long single-threaded step (LTO with one
-# codegen unit), so two at once keep both cores busy.
-RUSTFLAGS="$threads_flags" wasm threads engine threads release --features threads -Z build-std=panic_abort,std &
+# codegen unit), so two at once keep both cores busy. The engines for speed
+# (wasm-opt -O3), the UI for size (-Oz).
+RUSTFLAGS="$threads_flags" wasm threads engine threads release -O3 --features threads -Z build-std=panic_abort,std &
 engines=$!
-( wasm single engine single release \
-  && RUSTFLAGS="$ui_flags" wasm ui ui ui ui --no-default-features --features shell "${ui_std[@]}" \
-  && RUSTFLAGS="$ui_flags" wasm ui ui lab ui "${ui_std[@]}" ) &
+( wasm single engine single release -O3 \
+  && RUSTFLAGS="$ui_flags" wasm ui ui ui ui -Oz --no-default-features --features shell "${ui_std[@]}" \
+  && RUSTFLAGS="$ui_flags" wasm ui ui lab ui -Oz "${ui_std[@]}" ) &
 rest=$!
 failed=0
 wait "$engines" || failed=1
 wait "$rest" || failed=1
-grep -h "wasm-bindgen-cli installed" "$logs/bindgen" || true
 [ "$failed" = 0 ] || exit 1
-
-# binaryen's wasm-opt from npm (Debian's miscompiles threaded modules, see
-# docs/toolchain.md). The features come from each module's target_features
-# section, so the threaded engine keeps its atomics and shared memory.
-echo "build: wasm-opt …"
-t0=$SECONDS
-wasm_opt=node_modules/.bin/wasm-opt
-[ -x "$wasm_opt" ] || { echo "build: $wasm_opt is missing: run 'bash scripts/setup.sh'" >&2; exit 1; }
-"$wasm_opt" -O3 --strip-debug --strip-producers pkg/threads/threadlab_engine_bg.wasm -o pkg/threads/threadlab_engine_bg.wasm &
-"$wasm_opt" -O3 --strip-debug --strip-producers pkg/single/threadlab_engine_bg.wasm -o pkg/single/threadlab_engine_bg.wasm &
-"$wasm_opt" -Oz --strip-debug --strip-producers pkg/ui/threadlab_ui_bg.wasm -o pkg/ui/threadlab_ui_bg.wasm &
-"$wasm_opt" -Oz --strip-debug --strip-producers pkg/lab/threadlab_ui_bg.wasm -o pkg/lab/threadlab_ui_bg.wasm &
-for job in $(jobs -p); do wait "$job"; done
-echo "build: wasm-opt done ($((SECONDS - t0)) s)"
 
 grep -q 'shared:true\|shared: true' pkg/threads/threadlab_engine.js \
   || { echo "build: the threaded engine has no shared memory (see docs/toolchain.md)" >&2; exit 1; }
 node scripts/compress.mjs pkg
 touch "$stamp"
-echo "build: done in $((SECONDS - started)) s"
+cpu_to "$logs/all.cpu"
+echo "build: done in $((SECONDS - started)) s ($(cat "$logs/all.cpu") s of CPU)"

@@ -1,20 +1,21 @@
 #!/usr/bin/env bash
 # Installs what building and testing ThreadLab needs, and only what is
 # missing: fast when everything is there. Uses package registries only.
-#   scripts/setup.sh                toolchain + npm packages (npm start)
-#   scripts/setup.sh --browser      also Debian's browsers: Chromium (tests,
-#                                   benchmark), Firefox ESR, WebKitGTK's
-#                                   WebDriver and MiniBrowser, and Xvfb (the
-#                                   Firefox and WebKit legs of the page tests)
-#   scripts/setup.sh --wasm-bindgen only wasm-bindgen-cli: scripts/build.sh
-#                                   runs this while its first builds compile
-#                                   (wasm-bindgen is needed only after them)
+#   scripts/setup.sh                what building needs: nightly's wasm32
+#                                   target and rust-src, and binaryen's
+#                                   wasm-opt, the one npm package the build
+#                                   runs (npm start, npm run build)
+#   scripts/setup.sh --test         also the stable toolchain's wasm32-wasip1
+#                                   target and every npm package (npm test)
+#   scripts/setup.sh --browser      also every npm package and Debian's
+#                                   browsers: Chromium (tests, benchmark),
+#                                   Firefox ESR, WebKitGTK's WebDriver and
+#                                   MiniBrowser, and Xvfb (the Firefox and
+#                                   WebKit legs of the page tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 say() { echo "setup: $*"; }
-
-WASM_BINDGEN_VERSION=0.2.130 # must equal the wasm-bindgen crate pin in Cargo.toml
 
 command -v rustup >/dev/null || { echo "setup: rustup is required (https://rustup.rs)" >&2; exit 1; }
 # The threaded build needs nightly (-Z build-std). rust-src and the wasm
@@ -26,27 +27,27 @@ rustup target list --installed --toolchain nightly 2>/dev/null | grep -q '^wasm3
   || { say "adding the wasm32 target to nightly"; rustup target add wasm32-unknown-unknown --toolchain nightly; }
 # The core crate's tests also run as 32-bit wasm (scripts/test.sh), on stable:
 # this nightly has no wasm32-wasip1 target to download (docs/toolchain.md).
-rustup toolchain list | grep -q '^stable' || { say "installing the stable toolchain"; rustup toolchain install stable --profile minimal; }
-rustup target list --installed --toolchain stable 2>/dev/null | grep -qx 'wasm32-wasip1' \
-  || { say "adding the wasm32-wasip1 target to stable"; rustup target add wasm32-wasip1 --toolchain stable; }
-
-# No --locked: one locked dependency of wasm-bindgen-cli is missing from the
-# registry mirror (docs/toolchain.md). Only the one binary the build runs
-# (not the test runner or wasm2es6js), at opt-level 1: it compiles in about
-# half the time, and runs for a second or two a build either way.
-if [ "${1:-}" = "--wasm-bindgen" ]; then
-  if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
-    say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (once, beside the first build)"
-    t0=$SECONDS
-    CARGO_PROFILE_RELEASE_OPT_LEVEL=1 cargo install --quiet wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --bin wasm-bindgen --force
-    say "wasm-bindgen-cli installed ($((SECONDS - t0)) s)"
-  fi
-  exit 0
+if [ "${1:-}" = "--test" ]; then
+  rustup toolchain list | grep -q '^stable' || { say "installing the stable toolchain"; rustup toolchain install stable --profile minimal; }
+  rustup target list --installed --toolchain stable 2>/dev/null | grep -qx 'wasm32-wasip1' \
+    || { say "adding the wasm32-wasip1 target to stable"; rustup target add wasm32-wasip1 --toolchain stable; }
 fi
 
-if [ ! -d node_modules/playwright-core ] || [ ! -x node_modules/.bin/wasm-opt ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  say "installing npm packages"
-  npm ci --no-audit --no-fund --loglevel=error
+# Building needs only binaryen (package.json's one "dependency"): a first
+# `npm start` installs just that (seconds, where all of them take a minute or
+# more); the tests and the benchmark install the rest (devDependencies). An
+# install that is complete stays complete.
+npm_all=""
+{ [ "${1:-}" = "--test" ] || [ "${1:-}" = "--browser" ] || [ -d node_modules/playwright-core ]; } && npm_all=1
+if [ ! -x node_modules/.bin/wasm-opt ] || [ package-lock.json -nt node_modules/.package-lock.json ] \
+  || { [ -n "$npm_all" ] && [ ! -d node_modules/playwright-core ]; }; then
+  if [ -n "$npm_all" ]; then
+    say "installing npm packages"
+    npm ci --no-audit --no-fund --loglevel=error
+  else
+    say "installing binaryen (wasm-opt) from npm"
+    npm ci --omit=dev --no-audit --no-fund --loglevel=error
+  fi
 fi
 
 if [ "${1:-}" = "--browser" ]; then

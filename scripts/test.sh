@@ -16,7 +16,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "test: missing: ${missing[*]}: run 'bash scripts/setup.sh --browser' (installs Debian's chromium, firefox-esr, webkit2gtk-driver, xvfb and xauth)" >&2
   exit 1
 fi
-bash scripts/setup.sh
+bash scripts/setup.sh --test
 echo "== cargo test (native)"
 # One test at a time: the GIL tests measure waits, and two cores are few.
 cargo test --workspace -- --test-threads=1

@@ -64,11 +64,16 @@ self.addEventListener('fetch', (event) => {
 async function fromCacheOrNetwork(request) {
   const cache = await caches.open(CACHE);
   if (request.url.startsWith(ASSETS)) {
-    const cached = await cache.match(request);
+    // A query string on a build file only tells requests apart (each worker
+    // asks for worker.js?w=<n>, www/runner.js): the file is the same, cached
+    // once under its plain URL.
+    const url = new URL(request.url);
+    url.search = '';
+    const cached = await cache.match(url.href);
     if (cached) return cached;
     const response = await fetch(request);
     // Best effort (storage may be full): the response is what matters.
-    if (response.ok) await cache.put(request, response.clone()).catch(() => {});
+    if (response.ok) await cache.put(url.href, response.clone()).catch(() => {});
     return response;
   }
   // The page itself (and anything else): the network first, so a new deploy

@@ -40,6 +40,23 @@ function fault(code, detail = '') {
   return e;
 }
 
+/**
+ * worker.js's URL for the worker `handle`. In a page a service worker
+ * isolates (the static build, www/isolation-sw.js), each worker gets its own
+ * URL (`?w=<handle>`; the service worker serves the one file for all of
+ * them): WebKit (WebKitGTK 2.50) loads a worker script requested several
+ * times at once only once, and only the first of those workers is then
+ * controlled by the service worker; the others' imports go straight to the
+ * host, arrive without Cross-Origin-Embedder-Policy and are refused, so the
+ * worker dies (docs/browsers.md). Elsewhere the one URL, which the browser's
+ * cache keeps.
+ */
+function workerScript(handle) {
+  const url = new URL('worker.js', import.meta.url);
+  if (navigator.serviceWorker?.controller) url.search = `?w=${handle}`;
+  return url;
+}
+
 /** Every live worker, by handle. */
 const live = new Map();
 let lastHandle = 0;
@@ -49,7 +66,7 @@ class Endpoint {
   constructor(handle) {
     this.handle = handle;
     // Every worker runs worker.js; its first message says which it is.
-    this.worker = new Worker(new URL('worker.js', import.meta.url), { type: 'module' });
+    this.worker = new Worker(workerScript(handle), { type: 'module' });
     this.inbox = [];
     this.waiters = new Set();
     this.dead = null;
@@ -278,6 +295,9 @@ function browser() {
   const ua = navigator.userAgent;
   const m = ua.match(/(Firefox|Edg|OPR|Chrome|Chromium|Version)\/(\d+)/);
   if (!m) return ua;
+  // "Version/N Safari/…" is Safari only on Apple's systems; WebKitGTK and
+  // WPE (Linux) send a made-up version there ("Version/60.5").
+  if (m[1] === 'Version' && /Safari/.test(ua) && !/Macintosh|iPhone|iPad|iPod/.test(ua)) return 'WebKit';
   const name = { Edg: 'Edge', OPR: 'Opera', Version: /Safari/.test(ua) ? 'Safari' : 'Browser' }[m[1]] ?? m[1];
   return `${name} ${m[2]}${/Headless/.test(ua) ? ' (headless)' : ''}`;
 }
