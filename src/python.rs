@@ -277,7 +277,7 @@ if __name__ == "__main__":
 /// without a GIL are skipped by a CPython that has one; starting pools is
 /// not counted. `None` for a program a crash cuts short.
 pub fn estimate_ms(exp: &Experiment, cores: u32) -> Option<f64> {
-    let task = exp.workload.task();
+    let task = &exp.workload;
     // A crash ends a model's child early, at a moment no figure tells.
     if exp.workload.python(&Machine::default()).crashes {
         return None;
@@ -310,7 +310,7 @@ pub fn estimate_ms(exp: &Experiment, cores: u32) -> Option<f64> {
 /// cannot be estimated.
 pub fn estimate_sentence(exp: &Experiment, cores: u32) -> Option<String> {
     let ms = estimate_ms(exp, cores)?;
-    let task = exp.workload.task();
+    let task = &exp.workload;
     let per = task.python_ms()? / if task.splits_one_job() { f64::from(exp.tasks.max(1)) } else { 1.0 };
     let basis = if matches!(task.cost(), Cost::Iterations(_)) {
         format!("a task takes about {} in CPython's interpreter, measured with {}", crate::text::ms(per), crate::workloads::PYTHON_MEASURED_WITH)

@@ -56,7 +56,9 @@ impl Refusal {
         if let Some(field) = &self.field {
             let _ = js_sys::Reflect::set(&e, &"field".into(), &field.into());
         }
-        if let Some(partial) = self.partial.as_deref().and_then(|r| serde_json::to_string(r).ok()).and_then(|json| js_sys::JSON::parse(&json).ok()) {
+        // Only the lab runs anything: the shell keeps no results writer.
+        let partial = self.partial.as_deref().filter(|_| crate::lab::HERE);
+        if let Some(partial) = partial.and_then(|r| serde_json::to_string(r).ok()).and_then(|json| js_sys::JSON::parse(&json).ok()) {
             let _ = js_sys::Reflect::set(&e, &"partial".into(), &partial);
         }
         e.into()
