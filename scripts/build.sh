@@ -101,6 +101,11 @@ echo "build: wasm-opt done ($((SECONDS - t0)) s)"
 
 grep -q 'shared:true\|shared: true' pkg/threads/threadlab_engine.js \
   || { echo "build: the threaded engine has no shared memory (see docs/toolchain.md)" >&2; exit 1; }
+# The landing markup the page is sent with (scripts/assets.mjs), rendered
+# natively by the app's own components (ui/examples/landing.rs).
+echo "build: landing markup …"
+( cd ui && RUSTUP_TOOLCHAIN=stable cargo run --quiet --example landing --features prerender ) >pkg/landing.html.tmp
+mv pkg/landing.html.tmp pkg/landing.html
 node scripts/compress.mjs pkg
 touch "$stamp"
 echo "build: done in $((SECONDS - started)) s"

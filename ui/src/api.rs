@@ -56,8 +56,9 @@ impl Refusal {
         if let Some(field) = &self.field {
             let _ = js_sys::Reflect::set(&e, &"field".into(), &field.into());
         }
-        // Only the lab runs anything: the shell keeps no results writer.
-        let partial = self.partial.as_deref().filter(|_| crate::lab::HERE);
+        // Only the lab runs anything: the shell (`--features shell`, where
+        // `lab::HERE` is false) keeps no results writer.
+        let partial = self.partial.as_deref().filter(|_| cfg!(not(feature = "shell")));
         if let Some(partial) = partial.and_then(|r| serde_json::to_string(r).ok()).and_then(|json| js_sys::JSON::parse(&json).ok()) {
             let _ = js_sys::Reflect::set(&e, &"partial".into(), &partial);
         }
