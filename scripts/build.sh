@@ -26,6 +26,13 @@ bindgen_ready() {
   [ "$(cat "$logs/bindgen.done")" = 0 ] || { cat "$logs/bindgen" >&2; echo "build: installing wasm-bindgen-cli failed" >&2; return 1; }
 }
 
+# The landing markup the page is sent with (scripts/assets.mjs), rendered
+# natively by the app's own components (ui/examples/landing.rs; a native
+# build of its own, about 100 s of CPU from cold): started now, it uses
+# what the wasm builds' single-threaded link steps leave of the cores.
+( cd ui && RUSTUP_TOOLCHAIN=stable cargo run --quiet --example landing --features prerender >"$logs/landing.html" 2>"$logs/landing"
+  echo $? >"$logs/landing.done" ) &
+
 # All wasm builds use nightly: the threaded one needs -Z build-std, and one
 # toolchain for all keeps the installed targets to one.
 export RUSTUP_TOOLCHAIN=nightly
@@ -101,11 +108,9 @@ echo "build: wasm-opt done ($((SECONDS - t0)) s)"
 
 grep -q 'shared:true\|shared: true' pkg/threads/threadlab_engine.js \
   || { echo "build: the threaded engine has no shared memory (see docs/toolchain.md)" >&2; exit 1; }
-# The landing markup the page is sent with (scripts/assets.mjs), rendered
-# natively by the app's own components (ui/examples/landing.rs).
-echo "build: landing markup …"
-( cd ui && RUSTUP_TOOLCHAIN=stable cargo run --quiet --example landing --features prerender ) >pkg/landing.html.tmp
-mv pkg/landing.html.tmp pkg/landing.html
+until [ -f "$logs/landing.done" ]; do sleep 1; done
+[ "$(cat "$logs/landing.done")" = 0 ] || { cat "$logs/landing" >&2; echo "build: the landing markup failed" >&2; exit 1; }
+mv "$logs/landing.html" pkg/landing.html
 node scripts/compress.mjs pkg
 touch "$stamp"
 echo "build: done in $((SECONDS - started)) s"
