@@ -33,6 +33,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { artifacts, launch, open, serve } from '../tests/browser/harness.mjs';
+import { FIRST_LOAD_MAX_BYTES, fetchedBy } from './first-load.mjs';
 import { lighthouseReport } from './lighthouse.mjs';
 
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
@@ -432,13 +433,7 @@ try {
       }, null, { polling: 'raf', timeout: 30_000 });
       const usableMs = await usable.jsonValue();
       const requestedBeforeUsable = [...requested];
-      loads.push(
-        await p.evaluate((usableMs) => {
-          const entries = [performance.getEntriesByType('navigation')[0], ...performance.getEntriesByType('resource')].filter((e) => e.startTime <= usableMs);
-          const files = entries.map((e) => ({ url: e.name.replace(location.origin, ''), raw: e.decodedBodySize, served: e.encodedBodySize, transfer: e.transferSize }));
-          return { usableMs, files };
-        }, usableMs),
-      );
+      loads.push({ usableMs, files: await fetchedBy(p, usableMs) });
       loads.at(-1).requested = requestedBeforeUsable;
       // What the first run adds: the lab (ui/src/lab.rs), fetched and started.
       loads.at(-1).lab = await p.evaluate(async () => {
@@ -455,7 +450,7 @@ try {
     out.first_load = {
       usable_ms: figure(loads.map((l) => l.usableMs), 'ms', { max: 1000 }, { note: 'navigation start → Run button enabled and window.threadlab defined, on localhost' }),
       bytes_raw: figure(loads.map((l) => sum(l, 'raw')), 'bytes'),
-      bytes_served: figure(loads.map((l) => sum(l, 'served')), 'bytes', { max: 250_000 }, { note: 'body bytes as sent (brotli), before Run is usable' }),
+      bytes_served: figure(loads.map((l) => sum(l, 'served')), 'bytes', { max: FIRST_LOAD_MAX_BYTES }, { note: 'body bytes as sent (brotli), before Run is usable' }),
       engines_fetched_before_run: loads.some((l) => l.requested.some((u) => /\/pkg\/(threads|single|lab)\/|\/www\/worker\.js/.test(u))),
       lab_ms: figure(loads.map((l) => l.lab.ms), 'ms', null, { note: 'the lab (runner and results views), fetched and started by the first run: what that run waits for on top' }),
       lab_bytes_served: figure(loads.map((l) => l.lab.served), 'bytes', null, { note: `as served (${Math.round(last.lab.raw / 1000)} kB raw)` }),

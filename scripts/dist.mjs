@@ -21,7 +21,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, extname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { base as prefix, DIRS, rebase } from './assets.mjs';
+import { base as prefix, DIRS, page as asSent, rebase } from './assets.mjs';
 import { precompress } from './compress.mjs';
 import { headersFor } from './headers.mjs';
 
@@ -73,7 +73,7 @@ for (const f of assets) write(join(dist, base, f), readFileSync(join(root, f)));
 
 for (const page of PAGES) {
   let html = readFileSync(join(root, page), 'utf8');
-  html = rebase(html, id);
+  html = asSent(html, id, root);
   // The loader registers the service worker only where the page names it.
   const loader = `${base}www/isolation.js"`;
   if (html.split(loader).length !== 2) throw new Error(`dist: ${page} must load www/isolation.js once`);

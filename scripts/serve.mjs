@@ -20,7 +20,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DIRS, rebase } from './assets.mjs';
+import { DIRS, page } from './assets.mjs';
 import { COMPRESSED, compress, negotiate } from './compress.mjs';
 import { headersFor } from './headers.mjs';
 
@@ -78,14 +78,14 @@ const made = new Map();
  * The body of `file` in `encoding` ('br' or 'gzip'); a page's (`id` given)
  * pointed at build `id` first.
  */
-async function encoded(file, encoding, id) {
+async function encoded(file, encoding, id, root) {
   const { mtimeMs, size } = await stat(file);
   const sibling = `${file}.${encoding === 'br' ? 'br' : 'gz'}`;
   const fresh = id === undefined && (await stat(sibling).then((s) => s.mtimeMs >= mtimeMs, () => false));
   if (fresh) return readFile(sibling);
   let m = made.get(file);
   if (!m || m.mtimeMs !== mtimeMs || m.size !== size || m.id !== id) {
-    m = { mtimeMs, size, id, copies: body(file, id).then((data) => compress(data, extname(file))) };
+    m = { mtimeMs, size, id, copies: body(file, id, root).then((data) => compress(data, extname(file))) };
     m.copies.catch(() => made.delete(file));
     made.set(file, m);
   }
@@ -93,10 +93,13 @@ async function encoded(file, encoding, id) {
   return encoding === 'br' ? br : gz;
 }
 
-/** The bytes of `file`; a page's (`id` given) pointed at build `id`, if there is one. */
-async function body(file, id) {
+/**
+ * The bytes of `file`; a page's (`id` given) as sent (scripts/assets.mjs
+ * `page`: its landing markup, from `root`, and pointed at build `id`).
+ */
+async function body(file, id, root) {
   const data = await readFile(file);
-  return id ? Buffer.from(rebase(data.toString('utf8'), id)) : data;
+  return id ? Buffer.from(page(data.toString('utf8'), id, root)) : data;
 }
 
 /**
@@ -129,7 +132,7 @@ export function serve({ port = 8080, host = '127.0.0.1', quiet = false, isolated
       // A page points at the current build's versioned URLs.
       const id = pages.includes(rel) ? await buildId(root) : undefined;
       const encoding = COMPRESSED.includes(extname(rel)) ? negotiate(req.headers['accept-encoding']) : null;
-      const data = encoding ? await encoded(file, encoding, id) : await body(file, id);
+      const data = encoding ? await encoded(file, encoding, id, root) : await body(file, id, root);
       // Immutable only if the id is still the files' after reading: no change
       // came between the page that named it and these bytes.
       if (version && version === (await buildId(root))) headers['Cache-Control'] = IMMUTABLE;

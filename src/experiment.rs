@@ -326,13 +326,13 @@ impl Experiment {
             }
         };
         let mut exp = Experiment { version: FORMAT_VERSION, workload, tasks, workers, models, repeats, switch_interval_ms, trace, threads_per_process, sweep };
-        if let (Some(why), true) = (exp.workload.task().not_hybrid(), exp.models.contains(&Model::Hybrid)) {
+        if let (Some(why), true) = (exp.workload.not_hybrid(), exp.models.contains(&Model::Hybrid)) {
             return Err(ExperimentError::Workload {
                 field: "models".into(),
                 message: format!("The {} workload {why}: leave out processes × threads", exp.workload.key()),
             });
         }
-        exp.workload.task().validate(&exp.shape())?;
+        exp.workload.validate(&exp.shape())?;
         if let Some(s) = &exp.sweep {
             if exp.workload.info().tasks_per_worker.is_some() {
                 return Err(ExperimentError::Workload {
@@ -361,7 +361,7 @@ impl Experiment {
     fn tasks_within_budget(&self) -> u32 {
         let most = match self.workload.cost() {
             Cost::Ms(ms) => MAX_RUN_SLEEP_MS as f64 / ms.max(1) as f64,
-            Cost::Iterations(n) if self.workload.task().splits_one_job() => (MAX_RUN_COST / n.max(1.0)) * MAX_TASKS as f64,
+            Cost::Iterations(n) if self.workload.splits_one_job() => (MAX_RUN_COST / n.max(1.0)) * MAX_TASKS as f64,
             Cost::Iterations(n) => MAX_RUN_COST / n.max(1.0),
         };
         most.floor().clamp(1.0, MAX_TASKS as f64) as u32
@@ -378,7 +378,7 @@ impl Experiment {
                 }
             }
             Cost::Iterations(n) => {
-                let tasks = if self.workload.task().splits_one_job() { 1.0 } else { self.tasks as f64 };
+                let tasks = if self.workload.splits_one_job() { 1.0 } else { self.tasks as f64 };
                 let total = n * tasks * runs as f64;
                 if total > MAX_RUN_COST {
                     // ~1 ns per loop iteration in a browser

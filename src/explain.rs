@@ -39,7 +39,7 @@ pub fn explain(exp: &Experiment, env: &Environment, models: &[ModelSummary]) -> 
         None | Some(Claim::GilBlocksCpuThreads | Claim::ProcessesParallelCpu | Claim::FreeThreadsParallelCpu | Claim::ThreadsSuitIo | Claim::UseThemTogether | Claim::TooManyWorkers | Claim::LoadBalancing)
     );
     if !about_speed {
-        out.extend(exp.workload.task().explain(&exp.shape(), models));
+        out.extend(exp.workload.explain(&exp.shape(), models));
         out.extend(failures(models));
         return out.join(" ");
     }
@@ -61,7 +61,7 @@ pub fn explain(exp: &Experiment, env: &Environment, models: &[ModelSummary]) -> 
             out.push(format!("Processes each have their own GIL: they reached {p:.2}×."));
         }
     }
-    out.extend(exp.workload.task().explain(&exp.shape(), models));
+    out.extend(exp.workload.explain(&exp.shape(), models));
     // A sweep's chart draws the ideal at every count: no one "best possible".
     if (speed(Model::Threads).is_some() || speed(Model::Processes).is_some()) && exp.sweep.is_none() {
         let at_once = exp.workers.min(exp.tasks).min(if cpu { env.cores.max(1) } else { u32::MAX });

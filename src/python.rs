@@ -407,7 +407,7 @@ pub fn estimate_ms(exp: &Experiment, cores: u32) -> Option<f64> {
 
 /// [`estimate_ms`] as if no crash cut the program short (at most that).
 fn uncut_ms(exp: &Experiment, cores: u32) -> Option<f64> {
-    let task = exp.workload.task();
+    let task = &exp.workload;
     let whole = task.python_ms()?;
     let n = exp.tasks.max(1);
     let t = if task.splits_one_job() { whole / f64::from(n) } else { whole };
@@ -437,7 +437,7 @@ fn uncut_ms(exp: &Experiment, cores: u32) -> Option<f64> {
 pub fn estimate_sentence(exp: &Experiment, cores: u32) -> Option<String> {
     let exp = &sized(exp, cores);
     let ms = estimate_ms(exp, cores)?;
-    let task = exp.workload.task();
+    let task = &exp.workload;
     let per = task.python_ms()? / if task.splits_one_job() { f64::from(exp.tasks.max(1)) } else { 1.0 };
     let basis = if matches!(task.cost(), Cost::Iterations(_)) {
         format!("a task takes about {} in CPython's interpreter, measured with {}", crate::text::ms(per), crate::workloads::PYTHON_MEASURED_WITH)

@@ -26,7 +26,7 @@ impl ModelRun {
             }
         }
         for l in &self.lost {
-            if !exp.workload.task().crashes(l.index) {
+            if !exp.workload.crashes(l.index) {
                 problems.push(format!("task {} was lost: its process crashed ({}); the pool replaced it", l.index, l.error));
             }
             if let Some(n) = seen.get_mut(l.index as usize) {
@@ -47,7 +47,7 @@ impl ModelRun {
                 problems.push(p);
             }
         }
-        problems.extend(exp.workload.task().check_run(&exp.shape(), self));
+        problems.extend(exp.workload.check_run(&exp.shape(), self));
         problems.truncate(10);
         problems
     }
@@ -84,7 +84,7 @@ impl ModelSummary {
             timeline: median_run.and_then(|r| r.timeline.clone()),
             communication: median_run.filter(|_| input > 0).map(|r| Communication::of(input, &r.tasks)),
             memory: None,
-            extra: exp.workload.task().summarise(&exp.shape(), runs, median_run),
+            extra: exp.workload.summarise(&exp.shape(), runs, median_run),
         }
     }
 }

@@ -453,7 +453,7 @@ impl<W: Workers> Runner<W> {
             }
             Pool::Processes => {
                 let pool = self.pools.borrow().processes.as_ref().map(|p| p.0.clone()).ok_or("the process pool is not running")?;
-                let task = job.experiment.workload.task();
+                let task = &job.experiment.workload;
                 let shares = if task.input_bytes() > 0 { w.shares(job).await } else { Vec::new() };
                 let mut dispatch = Dispatch::new(job.clone(), pool.len() as u32);
                 let mut used: Vec<u32> = pool[..dispatch.workers() as usize].to_vec();
@@ -491,7 +491,7 @@ impl<W: Workers> Runner<W> {
                 Ok(dispatch.finish(w.now()))
             }
             Pool::ProcessPerTask => {
-                let task = job.experiment.workload.task();
+                let task = &job.experiment.workload;
                 let shares = if task.input_bytes() > 0 { w.shares(job).await } else { Vec::new() };
                 let n = job.experiment.workers.min(job.experiment.tasks).max(1);
                 // The clock starts before the first processes are spawned.

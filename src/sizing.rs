@@ -133,7 +133,7 @@ pub fn probe(exp: &Value, field: &str, iterations_per_ms: f64) -> Result<Value, 
 pub fn resolve(exp: &Value, field: &str, probe: &Value, ms: f64, probe_ms: f64, default_tasks: u32) -> Result<Value, ExperimentError> {
     let probe_size = probe[field].as_u64().unwrap_or(1);
     let probe_cost = cost_at(probe, field, probe_size).unwrap_or(1.0);
-    let shared = Workload::from_value(probe).is_ok_and(|w| w.task().splits_one_job());
+    let shared = Workload::from_value(probe).is_ok_and(|w| w.splits_one_job());
     let tasks = exp.get("tasks").and_then(|t| t.as_f64().or_else(|| t.as_str()?.trim().parse().ok())).unwrap_or(f64::from(default_tasks)).max(1.0);
     let ms = if shared { ms * tasks } else { ms };
     let size = size_for_cost(&exp["workload"], field, probe_cost * ms / probe_ms.max(1e-3))?;

@@ -18,7 +18,7 @@ impl Claim {
     pub fn of(exp: &Experiment) -> Option<Claim> {
         let has = |m: Model| exp.models.contains(&m);
         // A claim of the workload's own (the convoy, the crash, the mistakes).
-        if let Some(own) = exp.workload.task().claim(&exp.shape()) {
+        if let Some(own) = exp.workload.claim(&exp.shape()) {
             return Some(own);
         }
         if exp.sweep.is_some() {
@@ -358,7 +358,7 @@ pub fn judge(exp: &Experiment, env: &Environment, models: &[ModelSummary]) -> Op
             }
             verdict(Some(held), text + &noise_note)
         }
-        Claim::ConvoyEffect | Claim::CrashIsolation | Claim::ForgottenJoin | Claim::Deadlock | Claim::RaceCondition => exp.workload.task().judge(&cx),
+        Claim::ConvoyEffect | Claim::CrashIsolation | Claim::ForgottenJoin | Claim::Deadlock | Claim::RaceCondition => exp.workload.judge(&cx),
 
     }
 }

@@ -166,7 +166,7 @@ fn measure_cpython_time_per_iteration() {
     for (workload, tasks) in cases {
         let task = workload.python(&machine);
         let threadlab::workloads::Cost::Iterations(cost) = workload.cost() else { panic!("a CPU workload") };
-        let whole = if workload.task().splits_one_job() { cost } else { cost * f64::from(tasks) };
+        let whole = if workload.splits_one_job() { cost } else { cost * f64::from(tasks) };
         let code = format!(
             "import math, sys, threading, time\nTASKS = {tasks}\nREPEATS = 1\nSCALE = 1\n{}\n{}\n{}\ndef task(i):\n{}\n\nbest = min(\n    (lambda s: ([task(i) for i in range(TASKS)], time.perf_counter() - s)[1])(time.perf_counter())\n    for _ in range(3)\n)\nprint(best * 1000)\n",
             threadlab::workloads::PYTHON_SCALED,

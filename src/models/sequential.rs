@@ -25,5 +25,5 @@ pub fn run(job: &Job, host: &dyn Host) -> ModelRun {
     w.finish();
     let end = host.now_ms();
     let timeline = exp.trace.then(|| Timeline::new(start, end, vec![w.into_tracer().into_lane()], None).with_marks(shared.marks()));
-    ModelRun { model: Model::Sequential, workers: 1, wall_ms: end - start, tasks, timeline, lost: Vec::new(), extra: exp.workload.task().after_run(&shared) }
+    ModelRun { model: Model::Sequential, workers: 1, wall_ms: end - start, tasks, timeline, lost: Vec::new(), extra: exp.workload.after_run(&shared) }
 }

@@ -100,5 +100,5 @@ pub fn run(job: &Job, pool: &dyn Pool, host: &dyn Host, gil: bool) -> ModelRun {
         (false, true) => Model::ThreadsStatic,
         (false, false) => Model::Threads,
     };
-    ModelRun { model, workers: threads as u32, wall_ms: end - start, tasks, timeline, lost: Vec::new(), extra: exp.workload.task().after_run(&shared) }
+    ModelRun { model, workers: threads as u32, wall_ms: end - start, tasks, timeline, lost: Vec::new(), extra: exp.workload.after_run(&shared) }
 }

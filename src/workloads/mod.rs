@@ -11,7 +11,12 @@
 
 pub use self::task::{Cost, Field, Input, Kind, Machine, Output, Params, PythonTask, Task, PYTHON_MEASURED_WITH, PYTHON_SCALED, PYTHON_SCALED_SIDE};
 use crate::error::ExperimentError;
-use crate::record::TaskRecord;
+use crate::claim::{Claim, Judging, Verdict};
+use crate::extra::Extra;
+use crate::model::Shape;
+use crate::record::{ModelRun, TaskRecord};
+use crate::shared::Shared;
+use crate::summary::ModelSummary;
 use crate::worker::Worker;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -69,11 +74,17 @@ macro_rules! registry {
             pub fn scaled(&self, factor: f64) -> Option<Workload> {
                 match self { $(Workload::$variant(k) => <$module::$ty as Kind>::scaled(k, factor).map(Workload::$variant),)* }
             }
+        }
 
-            /// The workload's behaviour ([`Task`]).
-            pub fn task(&self) -> &dyn Task {
-                match self { $(Workload::$variant(k) => k,)* }
-            }
+        /// `$call` with `$k` bound to the workload's own parameters (its
+        /// [`Kind`]): each arm calls its type's method directly, so a build
+        /// keeps only the [`Task`] methods it calls. (A `&dyn Task` would
+        /// keep every method of every workload, its `run` too, in the
+        /// page's first download: no trait object of it is ever made.)
+        macro_rules! on_kind {
+            ($w:expr, $k:ident => $call:expr) => {
+                match $w { $(Workload::$variant($k) => $call,)* }
+            };
         }
     };
 }
@@ -117,35 +128,76 @@ impl Workload {
     pub fn key(&self) -> &'static str {
         self.info().key
     }
+    // The workload's behaviour: its [`Task`] methods, called on its own
+    // type (see `on_kind!`).
     pub fn cpu_bound(&self) -> bool {
-        self.task().cpu_bound()
+        on_kind!(self, k => k.cpu_bound())
     }
     pub fn cost(&self) -> Cost {
-        self.task().cost()
+        on_kind!(self, k => k.cost())
     }
-    pub fn needs_calibration(&self) -> bool {
-        self.task().needs_calibration()
+    pub fn splits_one_job(&self) -> bool {
+        on_kind!(self, k => k.splits_one_job())
     }
     pub fn input_bytes(&self) -> u64 {
-        self.task().input_bytes()
+        on_kind!(self, k => k.input_bytes())
+    }
+    pub fn transfers_input(&self) -> bool {
+        on_kind!(self, k => k.transfers_input())
+    }
+    pub fn needs_calibration(&self) -> bool {
+        on_kind!(self, k => k.needs_calibration())
+    }
+    pub fn not_hybrid(&self) -> Option<&'static str> {
+        on_kind!(self, k => k.not_hybrid())
+    }
+    pub fn validate(&self, exp: &Shape) -> Result<(), ExperimentError> {
+        on_kind!(self, k => k.validate(exp))
     }
     pub fn run(&self, machine: &Machine, index: u32, w: &mut Worker) -> Output {
-        self.task().run(machine, index, w)
+        on_kind!(self, k => k.run(machine, index, w))
     }
     pub fn expected(&self, machine: &Machine, tasks: u32) -> Vec<Option<u64>> {
-        self.task().expected(machine, tasks)
+        on_kind!(self, k => k.expected(machine, tasks))
     }
     pub fn check(&self, record: &TaskRecord, expected: Option<u64>) -> Option<String> {
-        self.task().check(record, expected)
+        on_kind!(self, k => k.check(record, expected))
+    }
+    pub fn check_run(&self, exp: &Shape, run: &ModelRun) -> Vec<String> {
+        on_kind!(self, k => k.check_run(exp, run))
+    }
+    pub fn after_run(&self, shared: &Shared) -> Extra {
+        on_kind!(self, k => k.after_run(shared))
+    }
+    pub fn summarise(&self, exp: &Shape, runs: &[ModelRun], shown: Option<&ModelRun>) -> Extra {
+        on_kind!(self, k => k.summarise(exp, runs, shown))
+    }
+    pub fn crashes(&self, index: u32) -> bool {
+        on_kind!(self, k => k.crashes(index))
     }
     pub fn compare_with_sequential(&self) -> bool {
-        self.task().compare_with_sequential()
+        on_kind!(self, k => k.compare_with_sequential())
     }
     pub fn describe(&self) -> String {
-        self.task().describe()
+        on_kind!(self, k => k.describe())
+    }
+    pub fn explain(&self, exp: &Shape, models: &[ModelSummary]) -> Vec<String> {
+        on_kind!(self, k => k.explain(exp, models))
+    }
+    pub fn claim(&self, exp: &Shape) -> Option<Claim> {
+        on_kind!(self, k => k.claim(exp))
+    }
+    pub fn judge(&self, cx: &Judging) -> Option<Verdict> {
+        on_kind!(self, k => k.judge(cx))
     }
     pub fn python(&self, machine: &Machine) -> PythonTask {
-        self.task().python(machine)
+        on_kind!(self, k => k.python(machine))
+    }
+    pub fn python_ms(&self) -> Option<f64> {
+        on_kind!(self, k => k.python_ms())
+    }
+    pub fn python_note(&self) -> Option<&'static str> {
+        on_kind!(self, k => k.python_note())
     }
 
     /// The parameters as form text, keyed by field (the form's fields).

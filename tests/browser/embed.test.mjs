@@ -180,7 +180,7 @@ test('a dark embed is dark from the first paint', async () => {
   await page.route('**/pkg/ui/**', () => {}); // never answered
   await page.goto(`${served.url()}?embed=1&theme=dark`, { waitUntil: 'commit' });
   await page.waitForSelector('#app .loading');
-  assert.equal(await page.textContent('#app'), 'Loading ThreadLab…');
+  assert.equal(await page.innerText('#app'), 'Loading ThreadLab…', 'the landing markup is hidden in a frame');
   assert.equal(await page.evaluate(() => getComputedStyle(document.body).backgroundColor), 'rgb(20, 21, 24)');
   await page.close();
 });

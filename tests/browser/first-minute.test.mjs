@@ -16,6 +16,34 @@ const inView = ({ top, bottom, height }) => top >= 0 && bottom <= height;
 const runsEnded = (page) => page.getAttribute('section.results', 'data-runs-ended').then(Number);
 const focused = (page) => page.evaluate(() => document.activeElement?.id || document.activeElement?.className || document.activeElement?.tagName);
 
+test('the landing text comes with the page, and the app draws the same in its place: nothing moves, nothing twice', async () => {
+  const sent = await (await fetch(served.url())).text();
+  assert.match(sent, /<h4 id="lesson-gil-cpu-q">Do threads speed up CPU-bound work in Python\?<\/h4>/, 'the first card is in the page as sent');
+  for (const [url, shown] of [[served.url(), true], [`${served.url()}?lesson=gil-cpu`, false]]) {
+    const context = await served.browser().newContext({ viewport: { width: 390, height: 844 } });
+    const page = await context.newPage();
+    await page.addInitScript(() => {
+      window.shifts = [];
+      new PerformanceObserver((l) => window.shifts.push(...l.getEntries().map((e) => e.value))).observe({ type: 'layout-shift', buffered: true });
+    });
+    // The app held back until the landing markup has been looked at.
+    let release;
+    const held = new Promise((r) => { release = r; });
+    await page.route('**/pkg/ui/*.wasm', async (route) => { await held; await route.continue(); });
+    await page.goto(url);
+    const before = await page.evaluate(() => [...document.querySelectorAll('#app h1, #app h4')].filter((e) => e.getClientRects().length).length);
+    assert.equal(before, shown ? 17 : 0, `${url}: the masthead and the 16 questions before the app, for a plain address only`);
+    release();
+    await page.waitForFunction(() => window.threadlab !== undefined);
+    assert.equal(await page.locator('.prerendered').count(), 0, `${url}: the app replaced the landing markup`);
+    assert.equal(await page.locator('h1').count(), 1, `${url}: one masthead`);
+    assert.equal(await page.locator('details.lessons').count(), 1, `${url}: one gallery`);
+    // (A link's page replaces only "Loading ThreadLab…": not this test's.)
+    if (shown) assert.deepEqual(await page.evaluate(() => window.shifts), [], `${url}: the landing markup replaced, nothing moved`);
+    await context.close();
+  }
+});
+
 test('the gallery groups its cards by theme; a card runs where the learner is, and the results arrive in view, focused', async () => {
   const { page, errors, close } = await openAt(served.url(), { width: 1280, height: 900 });
   assert.equal(await page.$eval('details.lessons', (d) => d.open), true, 'the landing page opens on the lessons');

@@ -4,6 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { servedPage, open, pressRun, readResults, alertSays, expectError } from './harness.mjs';
+import { FIRST_LOAD_MAX_BYTES, fetchedBy } from '../../scripts/first-load.mjs';
 
 const served = servedPage(before, after);
 const SLEEP = { workload: { kind: 'sleep', ms: 5 }, tasks: 2, workers: 2, repeats: 1 };
@@ -22,6 +23,20 @@ async function openRecording(url) {
 }
 
 const labFetched = (requested) => requested.some((p) => p.startsWith('/pkg/lab/'));
+
+test('the first download, as served, stays within its budget', async () => {
+  // A fresh profile: nothing cached.
+  const context = await served.browser().newContext();
+  const page = await context.newPage();
+  await page.goto(served.url());
+  const usable = await page.waitForFunction(() => window.threadlab !== undefined && !document.querySelector('button.run')?.disabled && performance.now());
+  const files = await fetchedBy(page, await usable.jsonValue());
+  const bytes = files.reduce((a, f) => a + f.served, 0);
+  const list = files.map((f) => `${f.url} ${f.served}`).join(', ');
+  assert.ok(files.some((f) => f.url.endsWith('/pkg/ui/threadlab_ui_bg.wasm')), `the shell is among them: ${list}`);
+  assert.ok(bytes <= FIRST_LOAD_MAX_BYTES, `${bytes} bytes before Run is usable, more than ${FIRST_LOAD_MAX_BYTES} (scripts/first-load.mjs): ${list}`);
+  await context.close();
+});
 
 test('the lab loads with the first run, not before, and the run is the one asked for', async () => {
   const { page, requested, errors } = await openRecording(`${served.url()}?workload=sleep&ms=5&tasks=2&workers=2&repeats=1&colour=red`);

@@ -63,7 +63,10 @@ impl Refusal {
             let _ = js_sys::Reflect::set(&e, &"line".into(), &line.into());
             let _ = js_sys::Reflect::set(&e, &"column".into(), &column.into());
         }
-        if let Some(partial) = self.partial.as_deref().and_then(|r| serde_json::to_string(r).ok()).and_then(|json| js_sys::JSON::parse(&json).ok()) {
+        // Only the lab runs anything: the shell (`--features shell`, where
+        // `lab::HERE` is false) keeps no results writer.
+        let partial = self.partial.as_deref().filter(|_| cfg!(not(feature = "shell")));
+        if let Some(partial) = partial.and_then(|r| serde_json::to_string(r).ok()).and_then(|json| js_sys::JSON::parse(&json).ok()) {
             let _ = js_sys::Reflect::set(&e, &"partial".into(), &partial);
         }
         e.into()

@@ -55,6 +55,33 @@ fn measured(shown: &Shown) -> Html {
     }
 }
 
+/// The top of the page: the skip link and the masthead.
+pub fn masthead() -> Html {
+    html! {
+        <>
+        <a class="skip" href="#experiment">{ "Skip to the experiment" }</a>
+        <header class="masthead">
+            <h1>{ "ThreadLab" }</h1>
+            <p class="tagline">{ "Threads or processes? Run real work both ways in your browser and see the difference." }</p>
+        </header>
+        </>
+    }
+}
+
+/// What a visitor with a plain address (no experiment, no lesson) sees
+/// first: the masthead and the open lesson gallery. The build writes it
+/// into the page (`examples/landing.rs`) so it is there before the wasm
+/// runs; the app then draws the same in its place.
+#[function_component(Landing)]
+pub fn landing() -> Html {
+    html! {
+        <>
+        { masthead() }
+        <Lessons active={None} running={false} open={true} on_pick={Callback::noop()} />
+        </>
+    }
+}
+
 #[function_component(App)]
 pub fn app() -> Html {
     let state = use_reducer(|| {
@@ -275,11 +302,7 @@ pub fn app() -> Html {
 
     html! {
         <>
-        <a class="skip" href="#experiment">{ "Skip to the experiment" }</a>
-        <header class="masthead">
-            <h1>{ "ThreadLab" }</h1>
-            <p class="tagline">{ "Threads or processes? Run real work both ways in your browser and see the difference." }</p>
-        </header>
+        { masthead() }
         <Lessons active={lesson.map(|l| l.id)} running={state.running.is_some()} open={state.gallery && state.results.is_none()} {on_pick} />
         <main>
             <div class="side">

@@ -19,7 +19,7 @@ pub fn python_code(p: &Props) -> Html {
     let short = python::short(&p.experiment, &p.machine, p.cores);
     let estimate = python::estimate_sentence(&p.experiment, p.cores);
     let sized = python::sizing_sentence(&p.experiment, p.cores);
-    let note = p.experiment.workload.task().python_note();
+    let note = p.experiment.workload.python_note();
     html! {
         <details class="python">
             <summary>{ "The same experiment in Python" }</summary>
