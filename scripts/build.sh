@@ -26,8 +26,10 @@ cpu_to() { times >"$1.times"; tail -n 1 "$1.times" | awk '{ t = 0; for (i = 1; i
 # The landing markup the page is sent with (scripts/assets.mjs), rendered
 # natively by the app's own components (ui/examples/landing.rs; a native
 # build of its own, about 100 s of CPU from cold): started now, it uses
-# what the wasm builds' single-threaded link steps leave of the cores.
-( cd ui && RUSTUP_TOOLCHAIN=stable cargo run --quiet --example landing --features prerender >"$logs/landing.html" 2>"$logs/landing"
+# what the wasm builds' single-threaded link steps leave of the cores. On
+# nightly, the one toolchain `npm start` installs, in a target dir of its own
+# (the native tests' builds, on the default toolchain, stay untouched).
+( cd ui && RUSTUP_TOOLCHAIN=nightly CARGO_TARGET_DIR=../target/landing cargo run --quiet --example landing --features prerender >"$logs/landing.html" 2>"$logs/landing"
   echo $? >"$logs/landing.done" ) &
 
 # All wasm builds use nightly: the threaded one needs -Z build-std, and one
