@@ -12,6 +12,7 @@ const CORPUS: &[(&str, &str, &str)] = &[
     ("control", include_str!("pyvm/control.py"), include_str!("pyvm/control.out")),
     ("exceptions", include_str!("pyvm/exceptions.py"), include_str!("pyvm/exceptions.out")),
     ("fastpaths", include_str!("pyvm/fastpaths.py"), include_str!("pyvm/fastpaths.out")),
+    ("random", include_str!("pyvm/random.py"), include_str!("pyvm/random.out")),
 ];
 
 fn run(src: &str) -> Result<String, PyError> {
