@@ -69,12 +69,19 @@ pub fn module_attr(m: Module, name: &str) -> R<Value> {
 }
 
 /// The qualified names of module functions, as static strings.
+const QUALIFIED: &[&str] = &[
+    "time.sleep", "time.perf_counter", "time.time", "time.monotonic", "time.perf_counter_ns", "time.time_ns", "threading.Lock", "threading.RLock", "threading.current_thread", "threading.get_ident", "math.sqrt", "math.floor", "math.ceil", "math.log", "math.log2", "math.log10", "math.exp", "math.sin", "math.cos", "math.tan", "math.atan", "math.atan2", "math.hypot", "math.isqrt", "math.gcd", "math.factorial", "math.fabs", "math.pow", "math.trunc", "math.isclose", "random.random", "random.seed", "random.randint", "random.choice", "random.uniform", "random.shuffle", "random.randrange",
+];
+const CONSTANTS: &[&str] = &["math.pi", "math.e", "math.tau", "math.inf", "math.nan"];
+
 fn leak(m: Module, name: &str) -> &'static str {
-    const Q: &[&str] = &[
-        "time.sleep", "time.perf_counter", "time.time", "time.monotonic", "time.perf_counter_ns", "time.time_ns", "threading.Lock", "threading.RLock", "threading.current_thread", "threading.get_ident", "math.sqrt", "math.floor", "math.ceil", "math.log", "math.log2", "math.log10", "math.exp", "math.sin", "math.cos", "math.tan", "math.atan", "math.atan2", "math.hypot", "math.isqrt", "math.gcd", "math.factorial", "math.fabs", "math.pow", "math.trunc", "math.isclose", "random.random", "random.seed", "random.randint", "random.choice", "random.uniform", "random.shuffle", "random.randrange",
-    ];
     let full = format!("{}.{name}", m.name());
-    Q.iter().find(|q| **q == full).copied().unwrap_or("?")
+    QUALIFIED.iter().find(|q| **q == full).copied().unwrap_or("?")
+}
+
+/// What a module has, for refusing anything else before a run.
+pub fn attributes(m: Module) -> Vec<&'static str> {
+    QUALIFIED.iter().chain(CONSTANTS).filter_map(|q| q.strip_prefix(m.name())?.strip_prefix('.')).collect()
 }
 
 /// An iterator over `v`.
