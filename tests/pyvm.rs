@@ -91,6 +91,8 @@ fn syntax_errors_carry_line_and_column() {
     // the import bound, and in `from m import x`; a local of that name is not the module.
     let e = Program::compile("import random\ndef task(i):\n    return random.gauss(0, 1)\n").err().unwrap();
     assert_eq!((e.line, e.col, e.message.as_str()), (3, 12, "`random.gauss`: ThreadLab's Python has, of `random`, only random, seed, randint, choice, uniform, shuffle, randrange"));
+    let e = Program::compile("x = 1\nfrom os import path\n").err().unwrap();
+    assert_eq!((e.line, e.message.as_str()), (2, "`from os import …`: ThreadLab's Python has the modules time, threading, math and random"));
     let e = Program::compile("from math import comb\n").err().unwrap();
     assert!(e.message.starts_with("`math.comb`: ThreadLab's Python has, of `math`, only sqrt, "), "{e}");
     let e = Program::compile("import time as t\nx = t.clock()\n").err().unwrap();

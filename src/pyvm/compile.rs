@@ -608,7 +608,7 @@ impl Compiler {
             }
             StmtKind::Import(items) => {
                 for (m, bound) in items {
-                    self.check_module(m, s)?;
+                    self.check_module(m, &format!("import {m}"), s)?;
                     if let Some(module) = super::value::Module::from_name(m) {
                         self.modules.insert(bound.clone(), module);
                     }
@@ -618,7 +618,7 @@ impl Compiler {
                 }
             }
             StmtKind::ImportFrom(m, items) => {
-                self.check_module(m, s)?;
+                self.check_module(m, &format!("from {m} import …"), s)?;
                 let k = self.str_const(m);
                 self.emit(Op::Import(k));
                 for (name, bound) in items {
@@ -683,11 +683,12 @@ impl Compiler {
         Ok(())
     }
 
-    fn check_module(&self, m: &str, s: &Stmt) -> Result<(), SyntaxError> {
+    /// `import m` or `from m import …` (`what`): refused unless `m` is one of [`MODULES`].
+    fn check_module(&self, m: &str, what: &str, s: &Stmt) -> Result<(), SyntaxError> {
         if MODULES.contains(&m) {
             Ok(())
         } else {
-            self.err(format!("`import {m}`: ThreadLab's Python has the modules time, threading, math and random"), s.line, s.col)
+            self.err(format!("`{what}`: ThreadLab's Python has the modules time, threading, math and random"), s.line, s.col)
         }
     }
 
