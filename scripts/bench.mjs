@@ -25,12 +25,19 @@
 //   soak               50 mixed experiments: JS heap and wasm memory growth
 //   lighthouse         Lighthouse's scores of the landing page and a lesson
 //                      link (scripts/lighthouse.mjs)
+//   python             ThreadLab's Python (the python workload's sequential
+//                      model, and one thread of the threads engine) against
+//                      the machine's python3 and the same interpreter
+//                      natively, on the tutorial loop and fib(27), rounds
+//                      alternated; the no-GIL threads' speed-up on the
+//                      Python task against the loop workload's
 //
 // BENCH_REPEATS (default 5) sets the repeats; BENCH_ONLY=first_load,messages
 // runs only those sections (for working on one).
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { artifacts, launch, open, serve } from '../tests/browser/harness.mjs';
 import { FIRST_LOAD_MAX_BYTES, fetchedBy } from './first-load.mjs';
@@ -81,6 +88,16 @@ function ratio(top, bottom, target, extra = {}) {
     ...extra,
   };
 }
+
+/** The tutorials' task, as the python workload's default. */
+const PY_TASK = 'def task(i):\n    total = 0\n    for n in range(10_000_000):\n        total += n\n    return total\n';
+/** The python section's program: the functions, and timing one call. */
+const PY_BENCH = [
+  'import time',
+  PY_TASK.replace('def task(i)', 'def loop(i)'),
+  'def fib(n):\n    if n < 2:\n        return n\n    return fib(n - 1) + fib(n - 2)\n',
+  'def timed(f):\n    t = time.perf_counter()\n    f()\n    return time.perf_counter() - t\n',
+].join('\n');
 
 const run = (page, experiment) => page.evaluate((e) => window.threadlab.run(e), experiment);
 
@@ -194,6 +211,110 @@ try {
         correct: m.correct,
       };
     }
+  }
+
+  // ThreadLab's Python against CPython (the machine's python3) and against
+  // itself natively. Every side times the same functions inside the
+  // program with time.perf_counter (no process or worker start-up): CPython
+  // and the native build (examples/pyrun.rs) run PY_BENCH in one process
+  // per round; the page runs it as the python workload's task, whose value
+  // is the seconds the timed function took. Rounds alternate the sides.
+  if (wanted('python')) {
+    log('python (against python3 and natively)');
+    const TIMED = 3; // timed calls per side and round
+    const cases = { loop: 'loop(i)', fib27: 'fib(27)' };
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'threadlab-bench-'));
+    const scripts = Object.fromEntries(
+      Object.entries(cases).map(([k, call]) => {
+        const file = path.join(dir, `${k}.py`);
+        writeFileSync(file, `${PY_BENCH}\nfor i in range(${TIMED + 1}):\n    print(timed(lambda: ${call}))\n`);
+        return [k, file];
+      }),
+    );
+    // The first call of each process is a warm-up (CPython specialises its bytecode then).
+    const times = (stdout) => stdout.trim().split('\n').slice(1).map((l) => 1000 * Number(l));
+    const external = (cmd, args) => {
+      const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
+      return times(r.stdout);
+    };
+    const cpythonVersion = spawnSync('python3', ['--version'], { encoding: 'utf8' }).stdout.trim();
+    spawnSync('cargo', ['build', '--quiet', '--release', '--example', 'pyrun'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+    const pyrun = path.join(root, 'target', 'release', 'examples', 'pyrun');
+    const page1 = async (call, model) => {
+      const code = `${PY_BENCH}\ndef task(i):\n    return timed(lambda: ${call})\n`;
+      const r = await run(page, { workload: { kind: 'python', code }, tasks: TIMED + 1, workers: 1, repeats: 1, models: [model] });
+      const tasks = [...r.models[0].tasks].sort((a, b) => a.index - b.index);
+      if (tasks.some((t) => t.error || t.extra?.error)) throw new Error(`python bench: a task failed: ${JSON.stringify(tasks[0])}`);
+      return tasks.slice(1).map((t) => 1000 * Number(t.repr ?? t.extra?.repr));
+    };
+    const s = Object.fromEntries(Object.keys(cases).map((k) => [k, { cpython: [], native: [], wasm: [], wasm_threads: [] }]));
+    for (let round = 0; round < REPEATS; round++) {
+      for (const [k, call] of Object.entries(cases)) {
+        const sides = {
+          cpython: async () => s[k].cpython.push(...external('python3', [scripts[k]])),
+          native: async () => s[k].native.push(...external(pyrun, [scripts[k]])),
+          wasm: async () => s[k].wasm.push(...(await page1(call, 'sequential'))),
+          wasm_threads: async () => s[k].wasm_threads.push(...(await page1(call, 'threads'))),
+        };
+        const order = Object.keys(sides);
+        for (let j = 0; j < order.length; j++) await sides[order[(j + round) % order.length]]();
+      }
+    }
+    // The best of all timed calls (what the targets use: the machine is
+    // shared, and the least disturbed call is the interpreter's speed) and
+    // the median.
+    const side = (v, note) => ({ ...figure(v, 'ms'), best: round(Math.min(...v)), note });
+    const over = (a, b, target, note) => {
+      const best = Math.min(...a) / Math.min(...b);
+      return { best: round(best), median: round(median(a) / median(b)), unit: '×', target, met: target ? best <= target.max : null, note };
+    };
+    out.python = {
+      note: `each figure: ${REPEATS} rounds × ${TIMED} calls timed with time.perf_counter inside the program (a warm-up call first per round), sides alternated per round; ratios and targets on the best call (the median ratio beside it)`,
+      cpython: cpythonVersion,
+    };
+    for (const [k, target] of [['loop', { max: 1 }], ['fib27', { max: 1.5 }]]) {
+      const f = s[k];
+      out.python[k] = {
+        what: k === 'loop' ? 'the tutorials’ task: for n in range(10_000_000): total += n' : 'recursive fib(27)',
+        cpython_ms: side(f.cpython, 'python3, one process per round'),
+        wasm_ms: side(f.wasm, 'the python workload, sequential model (the single engine, in a worker)'),
+        wasm_threads_engine_ms: side(f.wasm_threads, 'the threads model with one worker (the threaded engine, built with atomics)'),
+        native_ms: side(f.native, 'the same interpreter natively (cargo run --release --example pyrun)'),
+        threadlab_over_cpython: over(f.wasm, f.cpython, target, 'the sequential model’s time over CPython’s'),
+        wasm_over_native: over(f.wasm, f.native, null, 'the interpreter in wasm over natively'),
+        threads_engine_over_single: over(f.wasm_threads, f.wasm, null, 'the threaded engine (atomics, shared memory) over the single one'),
+      };
+    }
+    // The no-GIL threads' speed-up on the Python task against the loop
+    // workload's, in alternated runs; the loop sized to take about as long.
+    log('python (speed-ups)');
+    const models = ['sequential', 'threads', 'threads_gil'];
+    const loopMs = median(s.loop.wasm);
+    const probe = 50_000_000;
+    const probeMs = (await run(page, { workload: { kind: 'loop', size: probe }, tasks: 1, workers: 1, repeats: 3, models: ['sequential'] })).models[0].runs_ms;
+    const size = Math.round((probe * loopMs) / median(probeMs));
+    const sp = { python: { threads: [], threads_gil: [] }, loop: { threads: [], threads_gil: [] } };
+    const workloads = { python: { kind: 'python', code: PY_TASK }, loop: { kind: 'loop', size } };
+    for (let i = 0; i < REPEATS; i++) {
+      for (const k of i % 2 ? ['loop', 'python'] : ['python', 'loop']) {
+        const r = await run(page, { workload: workloads[k], tasks: 4 * n, workers: n, repeats: 1, models });
+        const ms = Object.fromEntries(r.models.map((m) => [m.model, m.runs_ms[0]]));
+        if (r.models.some((m) => !m.correct)) throw new Error(`python bench: ${k} gave a wrong result`);
+        for (const m of ['threads', 'threads_gil']) sp[k][m].push(ms.sequential / ms[m]);
+      }
+    }
+    const py = figure(sp.python.threads, '×');
+    const lp = figure(sp.loop.threads, '×');
+    const pairs = sp.python.threads.map((x, i) => x / sp.loop.threads[i]);
+    out.python.speedups = {
+      note: `tasks = ${4 * n}, workers = ${n}; per alternated pair of runs; the loop workload at ${size.toLocaleString('en')} iterations a task`,
+      python_threads: py,
+      loop_threads: lp,
+      python_threads_gil: figure(sp.python.threads_gil, '×'),
+      loop_threads_gil: figure(sp.loop.threads_gil, '×'),
+      python_over_loop: figure(pairs, '×', { min: 0.9, max: 1.1 }, { note: 'the Python task’s no-GIL speed-up over the loop workload’s, per pair: within 10 %' }),
+    };
   }
 
   // Threads against a raw rayon par_iter of the same kernel, in one page:
@@ -522,7 +643,7 @@ try {
   const targets = {};
   const collect = (prefix, o) => {
     for (const [k, v] of Object.entries(o ?? {})) {
-      if (v && typeof v === 'object' && 'met' in v && v.target) targets[`${prefix}${k}`] = { median: v.median ?? null, target: v.target, met: v.met };
+      if (v && typeof v === 'object' && 'met' in v && v.target) targets[`${prefix}${k}`] = { median: v.median ?? null, ...('best' in v ? { best: v.best, met_on: 'best' } : {}), target: v.target, met: v.met };
       else if (v && typeof v === 'object' && !Array.isArray(v)) collect(`${prefix}${k}.`, v);
     }
   };

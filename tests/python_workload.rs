@@ -164,6 +164,22 @@ mod threads {
     }
 
     #[test]
+    fn random_is_seeded_by_the_task_index_so_every_model_draws_the_same() {
+        // Task i starts as after `random.seed(i)`: CPython's numbers for it
+        // (MT19937), whichever worker, thread or process runs the task.
+        let code = "import random\ndef task(i):\n    return random.randint(1, 10**9)\n";
+        let results = run_all(&exp(code, 4, 2, &["sequential", "threads", "processes"]));
+        // python3 -c "import random; print([(random.seed(i), random.randint(1, 10**9))[1] for i in range(4)])"
+        let cpython = ["906691060", "144272510", "926756583", "255512576"];
+        for m in &results.models {
+            assert!(m.correct, "{}: {:?}", m.label, m.problems);
+            for t in &m.tasks {
+                assert_eq!(t.extra.get::<Outcome>().unwrap().repr.as_deref(), Some(cpython[t.index as usize]), "{}", m.label);
+            }
+        }
+    }
+
+    #[test]
     fn a_value_that_differs_from_the_sequential_models_is_a_problem() {
         // Each process counts its own calls: its values differ from one
         // interpreter's running count.

@@ -12,6 +12,8 @@ const CORPUS: &[(&str, &str, &str)] = &[
     ("control", include_str!("pyvm/control.py"), include_str!("pyvm/control.out")),
     ("exceptions", include_str!("pyvm/exceptions.py"), include_str!("pyvm/exceptions.out")),
     ("fastpaths", include_str!("pyvm/fastpaths.py"), include_str!("pyvm/fastpaths.out")),
+    ("random", include_str!("pyvm/random.py"), include_str!("pyvm/random.out")),
+    ("modules", include_str!("pyvm/modules.py"), include_str!("pyvm/modules.out")),
 ];
 
 fn run(src: &str) -> Result<String, PyError> {
@@ -85,6 +87,17 @@ fn syntax_errors_carry_line_and_column() {
     assert!(e.message.contains("never closed"), "{e}");
     let e = Program::compile("import numpy\n").err().unwrap();
     assert_eq!(e.message, "`import numpy`: ThreadLab's Python has the modules time, threading, math and random");
+    // What a module lacks is refused before the run too, through any name
+    // the import bound, and in `from m import x`; a local of that name is not the module.
+    let e = Program::compile("import random\ndef task(i):\n    return random.gauss(0, 1)\n").err().unwrap();
+    assert_eq!((e.line, e.col, e.message.as_str()), (3, 12, "`random.gauss`: ThreadLab's Python has, of `random`, only random, seed, randint, choice, uniform, shuffle, randrange"));
+    let e = Program::compile("x = 1\nfrom os import path\n").err().unwrap();
+    assert_eq!((e.line, e.message.as_str()), (2, "`from os import …`: ThreadLab's Python has the modules time, threading, math and random"));
+    let e = Program::compile("from math import comb\n").err().unwrap();
+    assert!(e.message.starts_with("`math.comb`: ThreadLab's Python has, of `math`, only sqrt, "), "{e}");
+    let e = Program::compile("import time as t\nx = t.clock()\n").err().unwrap();
+    assert!(e.message.starts_with("`time.clock`"), "{e}");
+    assert!(Program::compile("import random\ndef f(random):\n    return random.upper()\n").is_ok());
     let e = Program::compile("class A:\n    pass\n").err().unwrap();
     assert!(e.message.contains("class"));
     let e = Program::compile("if True:\nprint(1)\n").err().unwrap();

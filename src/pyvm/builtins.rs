@@ -1,5 +1,5 @@
 //! Built-in functions, methods of the built-in types, and the modules
-//! `time`, `threading`, `math` (and `random`, seeded per program).
+//! `time`, `threading`, `math` and `random` (its generator in `random`).
 
 use std::sync::{Arc, Mutex};
 
@@ -20,6 +20,10 @@ pub trait Caller {
     fn call(&mut self, f: &Value, args: Vec<Value>) -> R<Value>;
     fn tick(&mut self) -> R<()>;
     fn host(&mut self) -> &mut dyn Host;
+    /// `random`'s generator for this call (seeded at its first use).
+    fn rng(&mut self) -> &mut super::random::Mt;
+    /// `random.seed(n)` (`None`: back to the call's own seed).
+    fn reseed(&mut self, key: Option<&[u32]>);
 }
 
 const NAMES: &[&str] = &[
@@ -65,12 +69,19 @@ pub fn module_attr(m: Module, name: &str) -> R<Value> {
 }
 
 /// The qualified names of module functions, as static strings.
+const QUALIFIED: &[&str] = &[
+    "time.sleep", "time.perf_counter", "time.time", "time.monotonic", "time.perf_counter_ns", "time.time_ns", "threading.Lock", "threading.RLock", "threading.current_thread", "threading.get_ident", "math.sqrt", "math.floor", "math.ceil", "math.log", "math.log2", "math.log10", "math.exp", "math.sin", "math.cos", "math.tan", "math.atan", "math.atan2", "math.hypot", "math.isqrt", "math.gcd", "math.factorial", "math.fabs", "math.pow", "math.trunc", "math.isclose", "random.random", "random.seed", "random.randint", "random.choice", "random.uniform", "random.shuffle", "random.randrange",
+];
+const CONSTANTS: &[&str] = &["math.pi", "math.e", "math.tau", "math.inf", "math.nan"];
+
 fn leak(m: Module, name: &str) -> &'static str {
-    const Q: &[&str] = &[
-        "time.sleep", "time.perf_counter", "time.time", "time.monotonic", "time.perf_counter_ns", "time.time_ns", "threading.Lock", "threading.RLock", "threading.current_thread", "threading.get_ident", "math.sqrt", "math.floor", "math.ceil", "math.log", "math.log2", "math.log10", "math.exp", "math.sin", "math.cos", "math.tan", "math.atan", "math.atan2", "math.hypot", "math.isqrt", "math.gcd", "math.factorial", "math.fabs", "math.pow", "math.trunc", "math.isclose", "random.random", "random.seed", "random.randint", "random.choice", "random.uniform", "random.shuffle", "random.randrange",
-    ];
     let full = format!("{}.{name}", m.name());
-    Q.iter().find(|q| **q == full).copied().unwrap_or("?")
+    QUALIFIED.iter().find(|q| **q == full).copied().unwrap_or("?")
+}
+
+/// What a module has, for refusing anything else before a run.
+pub fn attributes(m: Module) -> Vec<&'static str> {
+    QUALIFIED.iter().chain(CONSTANTS).filter_map(|q| q.strip_prefix(m.name())?.strip_prefix('.')).collect()
 }
 
 /// An iterator over `v`.
@@ -577,7 +588,71 @@ fn call_inner(c: &mut dyn Caller, name: &'static str, args: Vec<Value>, kw: &mut
             }
             int_of(r)
         }
-        n if n.starts_with("random.") => return Err(exc(ExcKind::NotImplementedError, format!("{n} is not available yet in ThreadLab's Python"))),
+        "random.seed" => {
+            arity(name, &args, 0, 1)?;
+            match args.first() {
+                None | Some(Value::None) => c.reseed(None),
+                Some(v) => {
+                    let n = v.as_bigint().ok_or_else(|| type_error(format!("random.seed() takes an int or None in ThreadLab's Python, not '{}'", v.type_name())))?;
+                    c.reseed(Some(&n.magnitude().to_u32_digits()));
+                }
+            }
+            Value::None
+        }
+        "random.random" => {
+            arity(name, &args, 0, 0)?;
+            Value::Float(c.rng().random())
+        }
+        "random.uniform" => {
+            arity(name, &args, 2, 2)?;
+            let (a, b) = (args[0].as_f64()?, args[1].as_f64()?);
+            Value::Float(a + (b - a) * c.rng().random())
+        }
+        "random.randint" | "random.randrange" => {
+            let (start, stop, step) = if name == "random.randint" {
+                arity(name, &args, 2, 2)?;
+                (args[0].as_i64()?, args[1].as_i64()?.checked_add(1).ok_or_else(|| exc(ExcKind::OverflowError, "Python int too large to convert to C ssize_t"))?, 1)
+            } else {
+                arity(name, &args, 1, 3)?;
+                match args.len() {
+                    1 => (0, args[0].as_i64()?, 1),
+                    2 => (args[0].as_i64()?, args[1].as_i64()?, 1),
+                    _ => (args[0].as_i64()?, args[1].as_i64()?, args[2].as_i64()?),
+                }
+            };
+            let (start, width, step) = (i128::from(start), i128::from(stop) - i128::from(start), i128::from(step));
+            let n = match step {
+                0 => return Err(exc(ExcKind::ValueError, "zero step for randrange()")),
+                s if s > 0 => (width + s - 1).div_euclid(s),
+                s => (width + s + 1).div_euclid(s),
+            };
+            if n <= 0 {
+                let message = if step == 1 && args.len() > 1 { format!("empty range for randrange() ({start}, {}, {width})", start + width) } else { "empty range for randrange()".to_string() };
+                return Err(exc(ExcKind::ValueError, message));
+            }
+            Value::Int((start + step * i128::from(c.rng().below(n as u64))) as i64)
+        }
+        "random.choice" => {
+            arity(name, &args, 1, 1)?;
+            let n = ops::len(&args[0])?;
+            if n == 0 {
+                return Err(exc(ExcKind::IndexError, "Cannot choose from an empty sequence"));
+            }
+            let i = c.rng().below(n as u64);
+            ops::getitem(&args[0], &Value::Int(i as i64))?
+        }
+        "random.shuffle" => {
+            arity(name, &args, 1, 1)?;
+            let Value::List(l) = &args[0] else {
+                return Err(type_error(format!("'{}' object does not support item assignment", args[0].type_name())));
+            };
+            let mut items = l.lock();
+            for i in (1..items.len()).rev() {
+                let j = c.rng().below(i as u64 + 1) as usize;
+                items.swap(i, j);
+            }
+            Value::None
+        }
         other => return Err(exc(ExcKind::NotImplementedError, format!("{other}() is not available in ThreadLab's Python"))),
     })
 }

@@ -18,7 +18,7 @@ pub struct Compiled {
 pub const MODULES: &[&str] = &["time", "threading", "math", "random"];
 
 pub fn compile(body: &[Stmt]) -> Result<Compiled, SyntaxError> {
-    let mut c = Compiler { globals: Vec::new(), gmap: HashMap::new(), units: Vec::new() };
+    let mut c = Compiler { globals: Vec::new(), gmap: HashMap::new(), units: Vec::new(), modules: HashMap::new() };
     c.units.push(Unit::new("<module>", true));
     c.block(body)?;
     c.emit(Op::LoadNone);
@@ -302,6 +302,9 @@ struct Compiler {
     globals: Vec<Arc<str>>,
     gmap: HashMap<String, u32>,
     units: Vec<Unit>,
+    /// Names an `import` bound to a module, anywhere: `m.x` through one of
+    /// them is checked against what the module has.
+    modules: HashMap<String, super::value::Module>,
 }
 
 impl Compiler {
@@ -605,17 +608,21 @@ impl Compiler {
             }
             StmtKind::Import(items) => {
                 for (m, bound) in items {
-                    self.check_module(m, s)?;
+                    self.check_module(m, &format!("import {m}"), s)?;
+                    if let Some(module) = super::value::Module::from_name(m) {
+                        self.modules.insert(bound.clone(), module);
+                    }
                     let k = self.str_const(m);
                     self.emit(Op::Import(k));
                     self.store_name(bound);
                 }
             }
             StmtKind::ImportFrom(m, items) => {
-                self.check_module(m, s)?;
+                self.check_module(m, &format!("from {m} import …"), s)?;
                 let k = self.str_const(m);
                 self.emit(Op::Import(k));
                 for (name, bound) in items {
+                    self.check_attr(m, name, s.line, s.col)?;
                     self.emit(Op::Dup);
                     let n = self.str_const(name);
                     self.emit(Op::LoadAttr(n));
@@ -653,11 +660,35 @@ impl Compiler {
         Ok(())
     }
 
-    fn check_module(&self, m: &str, s: &Stmt) -> Result<(), SyntaxError> {
+    /// `m.name` or `from m import name`: refused unless module `m` has it.
+    fn check_attr(&self, m: &str, name: &str, line: u32, col: u32) -> Result<(), SyntaxError> {
+        let Some(module) = super::value::Module::from_name(m) else { return Ok(()) };
+        let has = super::builtins::attributes(module);
+        if has.contains(&name) {
+            return Ok(());
+        }
+        self.err(format!("`{m}.{name}`: ThreadLab's Python has, of `{m}`, only {}", has.join(", ")), line, col)
+    }
+
+    /// `alias.name` where `alias` is an imported module's global name.
+    fn check_module_attr(&mut self, obj: &Expr, name: &str) -> Result<(), SyntaxError> {
+        if let ExprKind::Name(n) = &obj.kind {
+            if let Some(m) = self.modules.get(n.as_str()) {
+                let m = m.name();
+                if matches!(self.resolve(n), Name::Global(_)) {
+                    return self.check_attr(m, name, obj.line, obj.col);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `import m` or `from m import …` (`what`): refused unless `m` is one of [`MODULES`].
+    fn check_module(&self, m: &str, what: &str, s: &Stmt) -> Result<(), SyntaxError> {
         if MODULES.contains(&m) {
             Ok(())
         } else {
-            self.err(format!("`import {m}`: ThreadLab's Python has the modules time, threading, math and random"), s.line, s.col)
+            self.err(format!("`{what}`: ThreadLab's Python has the modules time, threading, math and random"), s.line, s.col)
         }
     }
 
@@ -886,6 +917,7 @@ impl Compiler {
         let simple = args.iter().all(|a| matches!(a, Arg::Pos(_)));
         let has_star = args.iter().any(|a| matches!(a, Arg::Star(_)));
         if let (ExprKind::Attr(obj, name), true) = (&f.kind, simple) {
+            self.check_module_attr(obj, name)?;
             self.expr(obj)?;
             for a in args {
                 if let Arg::Pos(e) = a {
@@ -1085,6 +1117,7 @@ impl Compiler {
             }
             ExprKind::Call(f, args) => self.call(f, args)?,
             ExprKind::Attr(obj, name) => {
+                self.check_module_attr(obj, name)?;
                 self.expr(obj)?;
                 let k = self.str_const(name);
                 self.emit(Op::LoadAttr(k));

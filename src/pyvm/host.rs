@@ -31,4 +31,10 @@ pub trait Host {
     fn thread_name(&self) -> String {
         "MainThread".to_string()
     }
+    /// The seed `random` starts from in a call of [`Program::call`](super::Program::call),
+    /// as if it began with `random.seed(seed)` (the python workload: the
+    /// task's index, so every model draws the same numbers for a task).
+    fn random_seed(&self) -> u64 {
+        0
+    }
 }

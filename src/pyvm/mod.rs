@@ -3,7 +3,7 @@
 //! (threads sharing one heap, with or without the simulated GIL, and
 //! processes). See docs/python.md for the exact subset.
 //!
-//! Layers (ground first; no file names one above it): `error`, `host`,
+//! Layers (ground first; no file names one above it): `error`, `host`, `random`,
 //! `lexer` → `ast` → `parser`; `code` → `value` → `format` → `ops` →
 //! `builtins` → `compile` → `vm`; this front ties them together.
 //!
@@ -24,6 +24,7 @@ pub mod host;
 pub mod lexer;
 pub mod ops;
 pub mod parser;
+pub mod random;
 pub mod value;
 pub mod vm;
 pub mod wire;
@@ -116,7 +117,9 @@ impl Program {
     pub fn call(&self, name: &str, args: &[Value], host: &mut dyn Host) -> Result<Value, PyError> {
         self.run_module(host)?;
         let f = self.global(name).ok_or_else(|| PyError::Exception(PyException { kind: ExcKind::NameError, message: format!("name '{name}' is not defined"), traceback: Vec::new() }))?;
+        let seed = host.random_seed();
         let mut vm = vm::Vm::new(self.globals.clone(), host, self.limits);
+        vm.seed = seed;
         vm.call_value(&f, args.to_vec(), Vec::new()).map_err(to_exception)
     }
 

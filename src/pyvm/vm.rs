@@ -98,6 +98,10 @@ pub struct Vm<'h> {
     handlers: Vec<Handler>,
     ticks: u32,
     nested: usize,
+    /// `random`'s generator: made at its first use, seeded with `seed`.
+    rng: Option<super::random::Mt>,
+    /// What `random` starts from: `random.seed(seed)` (a task's index).
+    pub seed: u64,
 }
 
 fn const_value(c: &Const) -> Value {
@@ -237,7 +241,7 @@ impl Frame {
 impl<'h> Vm<'h> {
     pub fn new(globals: Arc<Globals>, host: &'h mut dyn Host, limits: Limits) -> Vm<'h> {
         let gcache = vec![(u64::MAX, Value::Undef); globals.names.len()];
-        Vm { globals, gcache, spares: Vec::with_capacity(SPARES), host, ticks: limits.check_interval.max(1), limits, stack: Vec::with_capacity(256), frames: Vec::new(), handlers: Vec::new(), nested: 0 }
+        Vm { globals, gcache, spares: Vec::with_capacity(SPARES), host, ticks: limits.check_interval.max(1), limits, stack: Vec::with_capacity(256), frames: Vec::new(), handlers: Vec::new(), nested: 0, rng: None, seed: 0 }
     }
 
     /// Run a module's top level.
@@ -1175,5 +1179,12 @@ impl Caller for Vm<'_> {
     }
     fn host(&mut self) -> &mut dyn Host {
         self.host
+    }
+    fn rng(&mut self) -> &mut super::random::Mt {
+        let seed = self.seed;
+        self.rng.get_or_insert_with(|| super::random::Mt::seeded(&[seed as u32, (seed >> 32) as u32][..if seed >> 32 == 0 { 1 } else { 2 }]))
+    }
+    fn reseed(&mut self, key: Option<&[u32]>) {
+        self.rng = key.map(super::random::Mt::seeded);
     }
 }

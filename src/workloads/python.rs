@@ -271,7 +271,7 @@ fn run_task(code: &str, index: u32, w: &mut Worker) -> Output {
     });
     let start = *memory.started.get_or_init(|| w.now());
     let name = if shared.pool { format!("ThreadPoolExecutor-0_{}", w.id) } else { "MainThread".to_string() };
-    let mut host = WorkerHost { w, printed: String::new(), printed_bytes: 0, deadline: start + run_budget_ms(), name };
+    let mut host = WorkerHost { w, printed: String::new(), printed_bytes: 0, deadline: start + run_budget_ms(), name, index };
     let mut outcome = Outcome::default();
     let mut moved = 0u64;
     let result = if memory.stopped.load(Ordering::Relaxed) {
@@ -355,6 +355,8 @@ struct WorkerHost<'w, 'a> {
     /// When the memory's budget runs out (worker clock, ms).
     deadline: f64,
     name: String,
+    /// The task's index: `random` starts as `random.seed(index)`.
+    index: u32,
 }
 
 #[cfg(feature = "pyvm")]
@@ -404,6 +406,9 @@ impl crate::pyvm::Host for WorkerHost<'_, '_> {
     }
     fn thread_name(&self) -> String {
         self.name.clone()
+    }
+    fn random_seed(&self) -> u64 {
+        self.index.into()
     }
 }
 
