@@ -30,6 +30,9 @@ pub enum ExperimentError {
     /// too few workers for it), and the field that breaks it.
     Workload { field: String, message: String },
     NotCalibrated,
+    /// A prediction that is not one of the questions' answers
+    /// (`prediction.threads_gil`); `allowed` lists what is.
+    Prediction { field: String, got: String, allowed: String },
 }
 
 impl fmt::Display for ExperimentError {
@@ -63,6 +66,7 @@ impl fmt::Display for ExperimentError {
                 write!(f, "Unknown model {m}: use {}", models.join(", "))
             }
             Workload { message, .. } => f.write_str(message),
+            Prediction { field, got, allowed } => write!(f, "`{field}` must be {allowed} (got {got})"),
             NotCalibrated => write!(f, "This workload sizes CPU work in milliseconds and needs this machine's measured loop speed"),
             NoModels => write!(f, "Choose at least one model to run"),
             UnsupportedVersion(v) => write!(f, "Experiment format version {v} is not supported (this page reads version {FORMAT_VERSION})"),
@@ -82,7 +86,7 @@ impl ExperimentError {
         match self {
             Missing(f) => Some(f),
             NotANumber { field, .. } | OutOfRange { field, .. } | NotAFraction { field, .. } => Some(field),
-            OutOfRangeFraction { field, .. } | NotABool { field, .. } | Workload { field, .. } => Some(field),
+            OutOfRangeFraction { field, .. } | NotABool { field, .. } | Workload { field, .. } | Prediction { field, .. } => Some(field),
             UnknownKey { key, .. } => Some(key),
             UnknownWorkload { .. } => Some("workload"),
             UnknownModel(_) | NoModels => Some("models"),

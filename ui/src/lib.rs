@@ -31,7 +31,7 @@ use wasm_bindgen::prelude::*;
 #[cfg(feature = "shell")]
 #[wasm_bindgen(start)]
 pub fn start() {
-    let app = yew::Renderer::<app::App>::with_root(mount_point()).render();
+    let app = yew::Renderer::<Root>::with_root(mount_point()).render();
     lab::keep(Box::new(move || app.destroy()));
 }
 
@@ -43,8 +43,26 @@ pub fn start() {
 #[wasm_bindgen]
 pub fn take_over(handover: String) -> js_sys::Promise {
     let settled = lab::taking_over(&handover);
-    yew::Renderer::<app::App>::with_root(mount_point()).render();
+    yew::Renderer::<Root>::with_root(mount_point()).render();
     settled
+}
+
+/// The page, or the class wall (`?wall=…`), which only the lab has: the
+/// shell loads the lab for it.
+#[yew::function_component(Root)]
+fn root() -> yew::Html {
+    use yew::html;
+    let wall = yew::use_memo((), |_| threadlab::wall::asked(&page::query()));
+    yew::use_effect_with(*wall, |&wall| {
+        if wall && !lab::HERE {
+            lab::open();
+        }
+    });
+    match (*wall, lab::HERE) {
+        (false, _) => html! { <app::App /> },
+        (true, true) => html! { <components::wall::ClassWall /> },
+        (true, false) => html! { <p class="hint loading-wall" role="status">{ "Loading the class wall…" }</p> },
+    }
 }
 
 pub(crate) fn mount_point() -> web_sys::Element {
