@@ -77,6 +77,7 @@ test('a wall from 30 result links shows 30 rows, the chart, the medians and the 
   assert.match(csv.split('\n')[0], /^learner,cores,browser,workers,sequential speed-up,threads_gil speed-up,threads speed-up,claim held,prediction$/);
 
   // The wall is a link: opened, it shows the same runs.
+  await page.waitForFunction(() => /[?&]wall=(?!1$)/.test(location.search));
   const wallLink = await page.evaluate(() => location.href);
   assert.match(wallLink, /\?v=1&wall=/);
   const { page: again, errors: errorsAgain } = await openWall(wallLink.split('?')[1]);

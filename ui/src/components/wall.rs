@@ -10,17 +10,86 @@ use super::copy::CopyButton;
 use super::export::{download, png};
 use crate::page;
 use std::rc::Rc;
-use threadlab::wall::{pieces, Wall};
+use threadlab::wall::{pieces, Row, Wall};
 use threadlab::Model;
 use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
 
 /// Links read between two yields to the page: a link takes well under a
 /// millisecond to read, so a chunk stays far below a 50 ms task.
-const CHUNK: usize = 8;
+const CHUNK: usize = 6;
 
 const W: f64 = 720.0;
 const H: f64 = 340.0;
+
+/// Where a dot goes: the plot's largest core count and speed-up.
+#[derive(Clone, Copy, PartialEq)]
+struct Scale {
+    max_cores: u32,
+    y_max: f64,
+}
+
+impl Scale {
+    fn x(self, c: f64) -> f64 {
+        LEFT + (W - LEFT - RIGHT) * c.max(1.0).log2() / f64::from(self.max_cores).log2()
+    }
+    fn y(self, s: f64) -> f64 {
+        H - BOTTOM - (H - BOTTOM - TOP) * s / self.y_max
+    }
+}
+
+/// A few learners' rows: a component of their own, so a render that adds
+/// rows leaves those already shown alone (200 links stay responsive).
+#[derive(Properties, PartialEq)]
+struct Chunk {
+    /// The first row's number (from 0).
+    first: usize,
+    rows: Vec<Row>,
+    models: Vec<Model>,
+    scale: Scale,
+}
+
+#[function_component(Dots)]
+fn dots(p: &Chunk) -> Html {
+    let n = p.models.iter().filter(|m| **m != Model::Sequential).count() as f64;
+    html! {
+        <g class="dots">
+            { for p.rows.iter().enumerate().flat_map(|(i, r)| p.models.iter().filter(|m| **m != Model::Sequential).enumerate().filter_map(move |(k, &m)| {
+                let s = r.run.model(m)?.speedup?;
+                let cx = p.scale.x(f64::from(r.run.cores)) + (k as f64 - (n - 1.0) / 2.0) * 5.0;
+                Some(html! {
+                    <circle class="dot" data-model={m.as_str()} cx={format!("{cx:.1}")} cy={format!("{:.1}", p.scale.y(s))} r="4" fill={colour(m)}>
+                        <title>{ format!("Learner {}: {} cores, {}; {} {s:.2}×", p.first + i + 1, r.run.cores, r.run.browser, m.label()) }</title>
+                    </circle>
+                })
+            })) }
+        </g>
+    }
+}
+
+#[function_component(Rows)]
+fn rows_chunk(p: &Chunk) -> Html {
+    html! {
+        <>
+        { for p.rows.iter().enumerate().map(|(i, r)| html! {
+            <tr class="wall-row">
+                <th scope="row" data-label="#">{ (p.first + i + 1).to_string() }</th>
+                <td class="cores" data-label="Cores">{ r.run.cores.to_string() }</td>
+                <td class="browser" data-label="Browser">{ r.run.browser.clone() }</td>
+                { for p.models.iter().map(|&m| html! { <td data-label={m.label()} data-model={m.as_str()}>{ speedup(r.run.model(m).and_then(|s| s.speedup)) }</td> }) }
+                <td data-label="Claim">{ r.held.map_or("cannot tell", |h| if h { "held" } else { "did not hold" }) }</td>
+                <td class="prediction" data-label="Prediction">{ r.run.prediction.iter().map(|c| c.short()).collect::<Vec<_>>().join("; ") }</td>
+            </tr>
+        }) }
+        </>
+    }
+}
+
+/// The rows in chunks, each its own component.
+fn chunks(wall: &Wall, scale: Scale, each: impl Fn(Chunk) -> Html) -> Html {
+    let models = wall.models();
+    html! { <>{ for wall.rows.chunks(CHUNK).enumerate().map(|(i, rows)| each(Chunk { first: i * CHUNK, rows: rows.to_vec(), models: models.clone(), scale })) }</> }
+}
 
 /// Speed-up against cores: a dot per learner and model, the ideal line.
 fn chart(wall: &Wall) -> Html {
@@ -28,13 +97,12 @@ fn chart(wall: &Wall) -> Html {
     let max_cores = wall.rows.iter().map(|r| r.run.cores).max().unwrap_or(1).max(2).next_power_of_two();
     let top = wall.rows.iter().flat_map(|r| r.run.models.iter().filter_map(|m| m.speedup)).fold(wall.ideal(max_cores), f64::max);
     let y_max = nice_max(top.max(1.0));
-    let x = |c: f64| LEFT + (W - LEFT - RIGHT) * c.max(1.0).log2() / f64::from(max_cores).log2();
-    let y = |s: f64| H - BOTTOM - (H - BOTTOM - TOP) * s / y_max;
+    let scale = Scale { max_cores, y_max };
+    let (x, y) = (|c: f64| scale.x(c), |s: f64| scale.y(s));
     let ideal: Vec<String> = (1..=max_cores).map(|c| format!("{:.1},{:.1}", x(f64::from(c)), y(wall.ideal(c)))).collect();
     let x_ticks: Vec<u32> = std::iter::successors(Some(1u32), |c| (*c < max_cores).then_some(c * 2)).collect();
     let y_step = nice_max(y_max / 5.0).max(0.5);
     let y_ticks: Vec<f64> = (0..=((y_max / y_step).floor() as u32)).map(|i| f64::from(i) * y_step).collect();
-    let n = models.len() as f64;
     html! {
         <figure class="chart">
             <svg class="wall-chart" viewBox={format!("0 0 {W} {H}")} role="img" aria-labelledby="wall-chart-title">
@@ -50,15 +118,7 @@ fn chart(wall: &Wall) -> Html {
                 }) }
                 <text class="axis" x={((W + LEFT) / 2.0).to_string()} y={(H - 6.0).to_string()} text-anchor="middle">{ "cores of the learner's machine" }</text>
                 <polyline class="ideal" points={ideal.join(" ")} />
-                { for wall.rows.iter().enumerate().flat_map(|(i, r)| models.iter().enumerate().filter_map(move |(k, &m)| {
-                    let s = r.run.model(m)?.speedup?;
-                    let cx = x(f64::from(r.run.cores)) + (k as f64 - (n - 1.0) / 2.0) * 5.0;
-                    Some(html! {
-                        <circle class="dot" data-model={m.as_str()} cx={format!("{cx:.1}")} cy={format!("{:.1}", y(s))} r="4" fill={colour(m)}>
-                            <title>{ format!("Learner {}: {} cores, {}; {} {s:.2}×", i + 1, r.run.cores, r.run.browser, m.label()) }</title>
-                        </circle>
-                    })
-                })) }
+                { chunks(wall, scale, |c| { let key = c.first; html! { <Dots {key} ..c /> } }) }
             </svg>
             <figcaption>
                 { for models.iter().map(|&m| html! {
@@ -108,16 +168,7 @@ fn rows(wall: &Wall) -> Html {
                 <th scope="col">{ "Claim" }</th><th scope="col">{ "Prediction" }</th>
             </tr></thead>
             <tbody>
-            { for wall.rows.iter().enumerate().map(|(i, r)| html! {
-                <tr class="wall-row">
-                    <th scope="row" data-label="#">{ (i + 1).to_string() }</th>
-                    <td class="cores" data-label="Cores">{ r.run.cores.to_string() }</td>
-                    <td class="browser" data-label="Browser">{ r.run.browser.clone() }</td>
-                    { for models.iter().map(|&m| html! { <td data-label={m.label()} data-model={m.as_str()}>{ speedup(r.run.model(m).and_then(|s| s.speedup)) }</td> }) }
-                    <td data-label="Claim">{ r.held.map_or("cannot tell", |h| if h { "held" } else { "did not hold" }) }</td>
-                    <td class="prediction" data-label="Prediction">{ r.run.prediction.iter().map(|c| c.short()).collect::<Vec<_>>().join("; ") }</td>
-                </tr>
-            }) }
+            { chunks(wall, Scale { max_cores: 2, y_max: 1.0 }, |c| { let key = c.first; html! { <Rows {key} ..c /> } }) }
             </tbody>
         </table>
     }
@@ -155,11 +206,13 @@ pub fn class_wall() -> Html {
                     wall.set(Rc::new(w.clone()));
                     crate::runner::yield_to_page().await;
                 }
+                wall.set(Rc::new(w.clone()));
+                reading.set(None);
+                // The wall's link (every run compressed) in a task of its own.
+                crate::runner::yield_to_page().await;
                 let query = w.encode();
                 page::replace_query(&query);
                 link.set(page::url_with(&query));
-                wall.set(Rc::new(w));
-                reading.set(None);
                 area.set_value("");
             });
         })
