@@ -31,7 +31,13 @@ use wasm_bindgen::prelude::*;
 #[cfg(feature = "shell")]
 #[wasm_bindgen(start)]
 pub fn start() {
-    let app = yew::Renderer::<Root>::with_root(mount_point()).render();
+    // The class wall is the lab's: the shell only loads it.
+    if threadlab::wall::asked(&page::query()) {
+        mount_point().set_text_content(Some("Loading the class wall…"));
+        lab::open();
+        return;
+    }
+    let app = yew::Renderer::<app::App>::with_root(mount_point()).render();
     lab::keep(Box::new(move || app.destroy()));
 }
 
@@ -47,21 +53,16 @@ pub fn take_over(handover: String) -> js_sys::Promise {
     settled
 }
 
-/// The page, or the class wall (`?wall=…`), which only the lab has: the
-/// shell loads the lab for it.
+/// The lab's page: the app, or the class wall (`?wall=…`).
+#[cfg(not(feature = "shell"))]
 #[yew::function_component(Root)]
 fn root() -> yew::Html {
     use yew::html;
     let wall = yew::use_memo((), |_| threadlab::wall::asked(&page::query()));
-    yew::use_effect_with(*wall, |&wall| {
-        if wall && !lab::HERE {
-            lab::open();
-        }
-    });
-    match (*wall, lab::HERE) {
-        (false, _) => html! { <app::App /> },
-        (true, true) => html! { <components::wall::ClassWall /> },
-        (true, false) => html! { <p class="hint loading-wall" role="status">{ "Loading the class wall…" }</p> },
+    if *wall {
+        html! { <components::wall::ClassWall /> }
+    } else {
+        html! { <app::App /> }
     }
 }
 

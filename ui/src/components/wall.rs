@@ -17,7 +17,7 @@ use yew::prelude::*;
 
 /// Links read between two yields to the page: a link takes well under a
 /// millisecond to read, so a chunk stays far below a 50 ms task.
-const CHUNK: usize = 6;
+const CHUNK: usize = 5;
 
 const W: f64 = 720.0;
 const H: f64 = 340.0;
@@ -197,12 +197,12 @@ pub fn class_wall() -> Html {
             let total = found.len();
             reading.set(Some((0, total)));
             wasm_bindgen_futures::spawn_local(async move {
-                for (i, chunk) in found.chunks(CHUNK).enumerate() {
+                for chunk in found.chunks(CHUNK) {
                     for (line, piece) in chunk {
                         w.add(*line, piece);
                     }
-                    reading.set(Some(((i * CHUNK + chunk.len()).min(total), total)));
-                    // The rows so far are shown as they come: each render adds a few.
+                    // The rows so far are shown as they come: each render adds a
+                    // few (one state change a chunk: one render).
                     wall.set(Rc::new(w.clone()));
                     crate::runner::yield_to_page().await;
                 }
@@ -239,9 +239,9 @@ pub fn class_wall() -> Html {
                 <textarea id="wall-links" ref={input} rows="6" spellcheck="false" placeholder="https://…/?v=1&lesson=gil-cpu&…&r=…" />
                 <div class="actions">
                     <button type="submit" class="run add-links" disabled={reading.is_some()}>{ "Add to the wall" }</button>
-                    if let Some((done, total)) = *reading {
-                        <progress max={total.max(1).to_string()} value={done.to_string()} aria-label="Reading links"></progress>
-                        <span class="progress-label">{ format!("Reading {done} of {total} links…") }</span>
+                    if let Some((_, total)) = *reading {
+                        <progress aria-label="Reading links"></progress>
+                        <span class="progress-label">{ format!("Reading {total} links… ({} on the wall so far)", w.rows.len()) }</span>
                     }
                 </div>
             </form>
