@@ -66,6 +66,44 @@ impl Claim {
     }
 }
 
+/// How a model's time compares with the plain loop's, read from its
+/// speed-up: the one home of "faster / about the same / slower", which the
+/// GIL verdict ([`crate::verdict::GIL_BOUND`]) and a learner's prediction
+/// ([`crate::predict`]) both judge by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Pace {
+    Faster,
+    Same,
+    Slower,
+}
+
+impl Pace {
+    /// A speed-up within this factor of 1× either way is "about the same"
+    /// (start-up and noise); beyond it, faster or slower.
+    pub const SAME_WITHIN: f64 = 1.25;
+
+    /// The pace of a model with speed-up `s` over sequential.
+    pub fn of(s: f64) -> Pace {
+        if s > Pace::SAME_WITHIN {
+            Pace::Faster
+        } else if s < 1.0 / Pace::SAME_WITHIN {
+            Pace::Slower
+        } else {
+            Pace::Same
+        }
+    }
+
+    /// As a learner says it, after "would be" / "was".
+    pub fn words(self) -> &'static str {
+        match self {
+            Pace::Faster => "faster than sequential",
+            Pace::Same => "about as fast as sequential",
+            Pace::Slower => "slower than sequential",
+        }
+    }
+}
+
 /// A claim, whether it held here, and why, with the figures.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Verdict {

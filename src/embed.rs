@@ -1,7 +1,7 @@
 //! Embedding: the messages between a course page and a framed ThreadLab,
 //! and the snippets that embed it.
 //!
-//! Host → frame: `{type: 'threadlab:run', experiment?}`, `{type:
+//! Host → frame: `{type: 'threadlab:run', experiment?, prediction?}`, `{type:
 //! 'threadlab:cancel'}`. Frame → host: `threadlab:ready`, `threadlab:started`,
 //! `threadlab:results`, `threadlab:error`, and the frame's height in three
 //! dialects ([`resize`]). Incoming messages are untrusted: anything that is
@@ -14,8 +14,10 @@ use serde_json::Value;
 #[derive(Debug, Clone, PartialEq)]
 pub enum HostMessage {
     /// Run `experiment` (experiment JSON, validated like any other), or the
-    /// experiment the frame shows.
-    Run { experiment: Option<Value> },
+    /// experiment the frame shows; with `prediction`, the learner's
+    /// prediction (read by [`crate::predict::Prediction::read`], refused
+    /// with the field and the allowed answers).
+    Run { experiment: Option<Value>, prediction: Option<Value> },
     Cancel,
 }
 
@@ -24,11 +26,18 @@ pub enum HostMessage {
 pub fn host_message(data: &Value) -> Option<HostMessage> {
     let obj = data.as_object()?;
     match obj.get("type")?.as_str()? {
-        "threadlab:run" => match obj.get("experiment") {
-            None | Some(Value::Null) => Some(HostMessage::Run { experiment: None }),
-            Some(e @ (Value::Object(_) | Value::String(_))) => Some(HostMessage::Run { experiment: Some(e.clone()) }),
-            Some(_) => None,
-        },
+        "threadlab:run" => {
+            let prediction = match obj.get("prediction") {
+                None | Some(Value::Null) => None,
+                Some(p @ (Value::Object(_) | Value::String(_))) => Some(p.clone()),
+                Some(_) => return None,
+            };
+            match obj.get("experiment") {
+                None | Some(Value::Null) => Some(HostMessage::Run { experiment: None, prediction }),
+                Some(e @ (Value::Object(_) | Value::String(_))) => Some(HostMessage::Run { experiment: Some(e.clone()), prediction }),
+                Some(_) => None,
+            }
+        }
         "threadlab:cancel" => Some(HostMessage::Cancel),
         _ => None,
     }
@@ -123,9 +132,12 @@ mod tests {
 
     #[test]
     fn host_messages_are_read_exactly_and_everything_else_ignored() {
-        assert_eq!(host_message(&json!({"type": "threadlab:run"})), Some(HostMessage::Run { experiment: None }));
+        assert_eq!(host_message(&json!({"type": "threadlab:run"})), Some(HostMessage::Run { experiment: None, prediction: None }));
         let e = json!({"workload": {"kind": "sleep", "ms": 5}});
-        assert_eq!(host_message(&json!({"type": "threadlab:run", "experiment": e})), Some(HostMessage::Run { experiment: Some(e) }));
+        assert_eq!(host_message(&json!({"type": "threadlab:run", "experiment": e})), Some(HostMessage::Run { experiment: Some(e.clone()), prediction: None }));
+        let p = json!({"threads_gil": "same"});
+        assert_eq!(host_message(&json!({"type": "threadlab:run", "experiment": e, "prediction": p})), Some(HostMessage::Run { experiment: Some(e), prediction: Some(p) }));
+        assert_eq!(host_message(&json!({"type": "threadlab:run", "prediction": 5})), None, "a prediction that is neither text nor an object");
         assert_eq!(host_message(&json!({"type": "threadlab:cancel"})), Some(HostMessage::Cancel));
         for garbage in [json!(null), json!("threadlab:run"), json!([1]), json!({"type": "threadlab:eval", "code": "alert(1)"}), json!({"type": 5}), json!({"type": "threadlab:run", "experiment": 5}), json!({"height": 10})] {
             assert_eq!(host_message(&garbage), None, "{garbage}");

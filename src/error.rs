@@ -34,6 +34,9 @@ pub enum ExperimentError {
     /// error has no place, e.g. no `def task(i)`), for an editor to mark.
     Code { field: String, message: String, line: u32, col: u32 },
     NotCalibrated,
+    /// A prediction that is not one of the questions' answers
+    /// (`prediction.threads_gil`); `allowed` lists what is.
+    Prediction { field: String, got: String, allowed: String },
 }
 
 impl fmt::Display for ExperimentError {
@@ -67,6 +70,7 @@ impl fmt::Display for ExperimentError {
                 write!(f, "Unknown model {m}: use {}", models.join(", "))
             }
             Workload { message, .. } | Code { message, .. } => f.write_str(message),
+            Prediction { field, got, allowed } => write!(f, "`{field}` must be {allowed} (got {got})"),
             NotCalibrated => write!(f, "This workload sizes CPU work in milliseconds and needs this machine's measured loop speed"),
             NoModels => write!(f, "Choose at least one model to run"),
             UnsupportedVersion(v) => write!(f, "Experiment format version {v} is not supported (this page reads version {FORMAT_VERSION})"),
@@ -96,7 +100,7 @@ impl ExperimentError {
             Missing(f) => Some(f),
             NotANumber { field, .. } | OutOfRange { field, .. } | NotAFraction { field, .. } => Some(field),
             OutOfRangeFraction { field, .. } | NotABool { field, .. } | Workload { field, .. } => Some(field),
-            Code { field, .. } => Some(field),
+            Code { field, .. } | Prediction { field, .. } => Some(field),
             UnknownKey { key, .. } => Some(key),
             UnknownWorkload { .. } => Some("workload"),
             UnknownModel(_) | NoModels => Some("models"),

@@ -64,7 +64,7 @@ pub fn csv(r: &Results) -> String {
 }
 
 /// A CSV field, quoted when it has to be.
-fn csv_field(s: &str) -> String {
+pub(crate) fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {

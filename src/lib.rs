@@ -48,6 +48,7 @@ pub mod models;
 pub mod native;
 pub mod plan;
 pub mod platform;
+pub mod predict;
 pub mod protocol;
 pub mod python;
 #[cfg(feature = "pyvm")]
@@ -62,6 +63,7 @@ pub mod summary;
 pub mod text;
 pub mod trace;
 pub mod verdict;
+pub mod wall;
 pub mod worker;
 pub mod workloads;
 

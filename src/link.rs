@@ -13,6 +13,7 @@
 //! explicit migrations ([`MIGRATIONS`]).
 
 use crate::experiment::{Experiment, ExperimentError, Model};
+use crate::predict::{Answer, Called, Judged};
 use crate::text::{clip, suggest};
 use crate::results::Results;
 use crate::verdict::Claim;
@@ -85,8 +86,10 @@ pub mod param {
     pub const THEME: &str = "theme";
     pub const RESULTS: &str = "r";
     pub const LESSON: &str = "lesson";
+    /// Ask for a prediction before the run (and run only after one).
+    pub const PREDICT: &str = "predict";
     /// Every parameter that is not a workload field.
-    pub const ALL: [&str; 16] = [VERSION, LESSON, WORKLOAD, TASKS, WORKERS, MODELS, REPEATS, SWITCH, THREADS, SWEEP, TRACE, AUTORUN, EMBED, EDIT, THEME, RESULTS];
+    pub const ALL: [&str; 17] = [VERSION, LESSON, WORKLOAD, TASKS, WORKERS, MODELS, REPEATS, SWITCH, THREADS, SWEEP, TRACE, AUTORUN, EMBED, EDIT, THEME, RESULTS, PREDICT];
 }
 
 /// The colour scheme an embed asks for.
@@ -122,10 +125,12 @@ pub struct View {
     /// In an embed: the experiment can be edited (else a read-only summary).
     pub edit: bool,
     pub theme: Theme,
+    /// Ask for a prediction first: Run waits for one (`predict=1`).
+    pub predict: bool,
 }
 
 /// One model of the sharer's run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SharedModel {
     pub model: Model,
     pub median_ms: f64,
@@ -137,19 +142,26 @@ pub struct SharedModel {
 
 /// The sharer's run, carried by a link: their machine and, per model that
 /// ran, the wall times. Everything else is measured again by the visitor.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Carried anywhere as its compact field ([`SharedRun::encode`]).
+#[derive(Debug, Clone, PartialEq)]
 pub struct SharedRun {
     pub cores: u32,
     pub browser: String,
     pub models: Vec<SharedModel>,
+    /// The sharer's prediction, each answer and whether it held.
+    pub prediction: Vec<Called>,
 }
 
-/// The compact form in a link: `{"c":2,"b":"Chrome 156","m":[["threads",404.1,400.2,410.9,1.95,1]]}`.
+/// The compact form in a link: `{"c":2,"b":"Chrome 156","m":[["threads",404.1,400.2,410.9,1.95,1]]}`
+/// (a class wall holds a list of them).
 #[derive(Serialize, Deserialize)]
-struct Compact {
+pub(crate) struct Compact {
     c: u32,
     b: String,
     m: Vec<(Model, f64, f64, f64, Option<f64>, u8)>,
+    /// The prediction, as [`Called::list`] writes it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    p: String,
 }
 
 const MAX_BROWSER_CHARS: usize = 60;
@@ -159,7 +171,8 @@ impl SharedRun {
     /// What of `results` a link carries: only models that ran.
     pub fn of(results: &Results) -> SharedRun {
         let models = results.models.iter().map(|m| (m.model, m.wall_ms, m.speedup, m.correct));
-        SharedRun::carried(results.environment.cores, &results.environment.browser, models)
+        let prediction = results.prediction.iter().map(Judged::called).collect();
+        SharedRun { prediction, ..SharedRun::carried(results.environment.cores, &results.environment.browser, models) }
     }
 
     /// The same as [`SharedRun::of`], from a results document (the JSON
@@ -186,7 +199,18 @@ impl SharedRun {
         }
         let d = Doc::deserialize(doc).map_err(|e| e.to_string())?;
         let models = d.models.into_iter().map(|m| (m.model, m.wall_ms, m.speedup, m.correct));
-        Ok(SharedRun::carried(d.environment.cores, &d.environment.browser, models))
+        // What was predicted and whether it held: read by hand (the
+        // page's first download keeps no reader for the whole of it).
+        let prediction = doc.get("prediction").and_then(Value::as_array).map_or_else(Vec::new, |all| {
+            all.iter()
+                .filter_map(|c| {
+                    let about = c.get("about")?.as_str()?.to_string();
+                    Some(Called { about, answer: Answer::parse(c.get("answer")?.as_str()?)?, held: c.get("held").and_then(Value::as_bool) })
+                })
+                .filter(Called::valid)
+                .collect()
+        });
+        Ok(SharedRun { prediction, ..SharedRun::carried(d.environment.cores, &d.environment.browser, models) })
     }
 
     /// One home for what a link keeps of a run: the models that ran, their
@@ -209,17 +233,22 @@ impl SharedRun {
                     })
                 })
                 .collect(),
+            prediction: Vec::new(),
         }
     }
 
     /// The compact field: lz-string of the compact JSON, URI-safe.
     pub fn encode(&self) -> String {
-        let compact = Compact {
+        lz_str::compress_to_encoded_uri_component(serde_json::to_string(&self.compact()).expect("plain data serialises").as_str())
+    }
+
+    pub(crate) fn compact(&self) -> Compact {
+        Compact {
             c: self.cores,
             b: self.browser.clone(),
             m: self.models.iter().map(|m| (m.model, m.median_ms, m.min_ms, m.max_ms, m.speedup, m.correct as u8)).collect(),
-        };
-        lz_str::compress_to_encoded_uri_component(serde_json::to_string(&compact).expect("plain data serialises").as_str())
+            p: Called::list(&self.prediction),
+        }
     }
 
     /// Reads the compact field; `Err` says why it is not usable.
@@ -229,7 +258,12 @@ impl SharedRun {
         }
         let text = lz_str::decompress_from_encoded_uri_component(field).ok_or("it is not a compressed field (truncated or damaged?)")?;
         let text = String::from_utf16(&text).map_err(|_| "it does not decompress to text")?;
-        let c: Compact = serde_json::from_str(&text).map_err(|_| "it does not hold a run")?;
+        SharedRun::from_compact(serde_json::from_str(&text).map_err(|_| "it does not hold a run")?)
+    }
+
+    /// Checks a compact run read from a link or a wall; `Err` says why it
+    /// is not usable.
+    pub(crate) fn from_compact(c: Compact) -> Result<SharedRun, String> {
         if !(1..=1024).contains(&c.c) {
             return Err(format!("its core count {} is not between 1 and 1024", c.c));
         }
@@ -245,7 +279,8 @@ impl SharedRun {
             }
             models.push(SharedModel { model, median_ms, min_ms, max_ms, speedup, correct: correct == 1 });
         }
-        Ok(SharedRun { cores: c.c, browser: clip(&c.b, MAX_BROWSER_CHARS), models })
+        let prediction = Called::read_list(&c.p)?;
+        Ok(SharedRun { cores: c.c, browser: clip(&c.b, MAX_BROWSER_CHARS), models, prediction })
     }
 
     pub fn model(&self, model: Model) -> Option<&SharedModel> {
@@ -358,6 +393,7 @@ pub fn decode(query: &str, default_workers: u32) -> Decoded {
         autorun: flag(&pairs, param::AUTORUN, &mut ignored),
         embed: flag(&pairs, param::EMBED, &mut ignored),
         edit: flag(&pairs, param::EDIT, &mut ignored),
+        predict: flag(&pairs, param::PREDICT, &mut ignored),
         theme: match pairs.iter().find(|(k, _)| k == param::THEME).map(|(_, v)| v.as_str()) {
             None | Some("auto") => Theme::Auto,
             Some("light") => Theme::Light,
@@ -576,7 +612,7 @@ pub fn encode(experiment: &Experiment, view: &View, shared: Option<&SharedRun>) 
     if !experiment.trace {
         q.append_pair(param::TRACE, "0");
     }
-    for (on, key) in [(view.autorun, param::AUTORUN), (view.embed, param::EMBED), (view.edit, param::EDIT)] {
+    for (on, key) in [(view.autorun, param::AUTORUN), (view.embed, param::EMBED), (view.edit, param::EDIT), (view.predict, param::PREDICT)] {
         if on {
             q.append_pair(key, "1");
         }
@@ -658,7 +694,7 @@ mod tests {
         assert!(d.has_experiment);
         for w in workloads::ALL {
             let e = Experiment::from_value(&serde_json::json!({ "workload": { "kind": w.key }, "workers": 2 }), 2).unwrap();
-            let view = View { autorun: true, embed: true, edit: true, theme: Theme::Dark, lesson: Some("convoy") };
+            let view = View { autorun: true, embed: true, edit: true, theme: Theme::Dark, lesson: Some("convoy"), predict: true };
             let d = decode(&encode(&e, &view, None), 4);
             assert_eq!((d.link.experiment, d.link.view, d.ignored), (e, view, vec![]), "{}", w.key);
         }
@@ -800,9 +836,13 @@ mod tests {
                 .iter()
                 .map(|&model| SharedModel { model, median_ms: 404.1, min_ms: 400.0, max_ms: 410.9, speedup: Some(1.95), correct: true })
                 .collect(),
+            prediction: vec![
+                Called { about: "threads_gil".into(), answer: Answer::Faster, held: Some(false) },
+                Called { about: "threads".into(), answer: Answer::Same, held: None },
+            ],
         };
         let q = encode(&exp(), &View::default(), Some(&run));
-        assert!(q.len() < 400, "{} characters: {q}", q.len());
+        assert!(q.len() < 450, "{} characters: {q}", q.len());
         assert_eq!(decode(&q, 2).link.shared, Some(run.clone()));
         let mut bad = run.clone();
         bad.models[0].min_ms = f64::MAX;

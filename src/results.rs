@@ -109,6 +109,10 @@ pub struct Results {
     /// (a model's repeats that ran; a sweep's counts that ran).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub partial: Option<Partial>,
+    /// The learner's prediction, each answer judged against these numbers
+    /// ([`crate::predict`]); empty when none was made.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub prediction: Vec<crate::predict::Judged>,
 }
 
 
@@ -161,7 +165,7 @@ impl Results {
         }
         let explanation = crate::explain::explain(&experiment, &environment, &models);
         let verdict = crate::verdict::judge(&experiment, &environment, &models);
-        Results { version: FORMAT_VERSION, experiment, environment, models, explanation, verdict, sweep: Vec::new(), partial: None }
+        Results { version: FORMAT_VERSION, experiment, environment, models, explanation, verdict, sweep: Vec::new(), partial: None, prediction: Vec::new() }
     }
 
     /// The results of a worker-count sweep `exp` from one run per count:
@@ -181,7 +185,13 @@ impl Results {
         let explanation = crate::explain::explain(&exp, &environment, &models);
         let verdict = crate::verdict::judge_sweep(&exp, &environment, &sweep);
         let partial = runs.last().and_then(|r| r.partial);
-        Results { version: FORMAT_VERSION, experiment: exp, environment, models, explanation, verdict, sweep, partial }
+        Results { version: FORMAT_VERSION, experiment: exp, environment, models, explanation, verdict, sweep, partial, prediction: Vec::new() }
+    }
+
+    /// These results with `p` judged against them.
+    pub fn predicted(mut self, p: &crate::predict::Prediction) -> Results {
+        self.prediction = crate::predict::judge(p, &self.experiment, &self.models, self.verdict.as_ref());
+        self
     }
 
     pub fn model(&self, model: Model) -> Option<&ModelSummary> {

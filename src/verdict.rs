@@ -10,7 +10,7 @@ use crate::experiment::{Experiment, Model};
 use crate::summary::{Environment, ModelSummary};
 use crate::stats::{best_speedup, times};
 use crate::text::ms;
-pub use crate::claim::{Claim, Judging, Verdict};
+pub use crate::claim::{Claim, Judging, Pace, Verdict};
 
 
 impl Claim {
@@ -55,8 +55,9 @@ impl Claim {
 
 
 /// Threads + GIL on CPU-bound work at most this much faster than the loop
-/// still ran one thread at a time (the rest is noise and start-up).
-pub const GIL_BOUND: f64 = 1.25;
+/// still ran one thread at a time (the rest is noise and start-up): not
+/// [`Pace::Faster`].
+pub const GIL_BOUND: f64 = Pace::SAME_WITHIN;
 /// Repeats that disagree by more than this (max − min over median) make a
 /// close call unreliable.
 const NOISY: f64 = 0.10;
@@ -159,7 +160,7 @@ pub fn judge(exp: &Experiment, env: &Environment, models: &[ModelSummary]) -> Op
                 };
                 return verdict(None, format!("Cannot tell: {why}. Threads + GIL finished {s:.2}× as fast as sequential."));
             }
-            let held = s <= GIL_BOUND;
+            let held = Pace::of(s) != Pace::Faster;
             let mut text = if held {
                 format!("Threads + GIL took {:.2}× the sequential time (speed-up {s:.2}×): only one thread ran Python code at a time.", 1.0 / s)
             } else {

@@ -528,8 +528,8 @@ fn valid_query() -> BoxedStrategy<String> {
     ];
     let rest = (1u32..=512, 1u32..=64, vec(any::<bool>(), 4), 1u32..=20, 0.1f64..=100.0, any::<bool>());
     let lessons: Vec<Option<&'static str>> = std::iter::once(None).chain(threadlab::lessons::ALL.iter().map(|l| Some(l.id))).collect();
-    let view = (any::<bool>(), any::<bool>(), any::<bool>(), select(&[Theme::Auto, Theme::Light, Theme::Dark][..]), select(lessons))
-        .prop_map(|(autorun, embed, edit, theme, lesson)| View { autorun, embed, edit, theme, lesson });
+    let view = (any::<bool>(), any::<bool>(), any::<bool>(), select(&[Theme::Auto, Theme::Light, Theme::Dark][..]), select(lessons), any::<bool>())
+        .prop_map(|(autorun, embed, edit, theme, lesson, predict)| View { autorun, embed, edit, theme, lesson, predict });
     (workload, rest, view, proptest::option::of(shared_run()))
         .prop_map(|(w, (tasks, workers, on, repeats, switch, trace), view, shared)| {
             let models: Vec<&str> = Model::ALL.iter().zip(&on).filter(|(_, on)| **on).map(|(m, _)| m.as_str()).collect();
@@ -745,7 +745,7 @@ fn shared_run() -> BoxedStrategy<SharedRun> {
             if models.is_empty() {
                 models.push(SharedModel { model: Model::Threads, median_ms: 1.0, min_ms: 1.0, max_ms: 1.0, speedup: None, correct: true });
             }
-            SharedRun { cores, browser, models }
+            SharedRun { cores, browser, models, prediction: Vec::new() }
         })
         .boxed()
 }
@@ -1081,6 +1081,7 @@ fn huge_queries_bombs_and_deep_json() {
         cores: 8,
         browser: "Firefox 153".into(),
         models: vec![SharedModel { model: Model::Threads, median_ms: 404.1, min_ms: 400.0, max_ms: 410.9, speedup: Some(1.95), correct: true }],
+        prediction: Vec::new(),
     };
     let valid = link::encode(&Experiment::defaults(2), &View::default(), Some(&run));
     let r = run.encode();

@@ -15,6 +15,7 @@ use std::rc::Rc;
 use threadlab::embed::FrameMessage;
 
 use threadlab::plan::Plan;
+use threadlab::predict::Prediction;
 use threadlab::results::Environment;
 use threadlab::{Experiment, ExperimentError, Model, Results};
 use wasm_bindgen::prelude::*;
@@ -100,7 +101,10 @@ pub fn run_experiment(
 /// What [`run_experiment`] refuses before anything runs: the experiment as
 /// the core validates it, or a size given as time (resolved when it runs).
 pub fn check(json: &serde_json::Value, cores: u32) -> Result<(), ExperimentError> {
-    threadlab::sizing::check(json, cores).map(drop)
+    // A prediction beside it is passed on: the run reads it (the lab's).
+    let mut json = json.clone();
+    Prediction::take(&mut json);
+    threadlab::sizing::check(&json, cores).map(drop)
 }
 
 async fn run_in_slot(
@@ -110,6 +114,9 @@ async fn run_in_slot(
     env: Rc<Environment>,
 ) -> Result<Rc<Results>, Refusal> {
     let slot = slot?;
+    // A prediction beside the experiment's fields: read once it is known.
+    let mut json = json;
+    let prediction = Prediction::take(&mut json);
     // A size given as time ("about 50 ms"): measured here, then a number.
     let json = match threadlab::sizing::check(&json, env.cores) {
         Ok(None) => json,
@@ -126,7 +133,12 @@ async fn run_in_slot(
             return Err(Refusal::refused(&e));
         }
     };
-    let exp = Experiment::from_value(&json, env.cores).map_err(|e| {
+    let read = |json: &serde_json::Value| {
+        let exp = Experiment::from_value(json, env.cores)?;
+        let p = prediction.as_ref().map(|p| Prediction::read(p, &exp)).transpose()?;
+        Ok((exp, p))
+    };
+    let (exp, prediction) = read(&json).map_err(|e: ExperimentError| {
         dispatch.dispatch(Action::Invalid(e.to_string()));
         Refusal::refused(&e)
     })?;
@@ -139,7 +151,11 @@ async fn run_in_slot(
         Plan::WorkerSweep { .. } => Ok(Results::of_sweep(exp.clone(), r)),
         _ => r.pop().ok_or(RunError::Failed("the run produced no results".into())),
     };
-    match outcome.and_then(one) {
+    let judged = |r: Results| match &prediction {
+        Some(p) => r.predicted(p),
+        None => r,
+    };
+    match outcome.and_then(one).map(judged) {
         Ok(results) if results.partial.is_some() => {
             // Cancelled after some runs finished: the page shows them, marked
             // partial, unless another run has started since; the caller is

@@ -10,6 +10,7 @@ use crate::components::Run;
 use std::rc::Rc;
 use crate::components::export::Export;
 use crate::components::scaling::ScalingChart;
+use crate::components::predict;
 use crate::components::python::PythonCode;
 use crate::components::share::Share;
 use crate::components::timeline::{ModelOf, TimelinePanel};
@@ -77,7 +78,7 @@ pub fn landing() -> Html {
     html! {
         <>
         { masthead() }
-        <Lessons active={None} running={false} open={true} on_pick={Callback::noop()} />
+        <Lessons active={None} running={false} open={true} on_pick={Callback::noop()} predict={false} on_toggle_predict={Callback::noop()} />
         </>
     }
 }
@@ -124,8 +125,8 @@ pub fn app() -> Html {
         });
     }
     // The form as it is now, for host messages that run "the experiment shown".
-    let form_json = use_mut_ref(|| state.form.to_json());
-    *form_json.borrow_mut() = state.form.to_json();
+    let form_json = use_mut_ref(|| state.run_json());
+    *form_json.borrow_mut() = state.run_json();
 
     {
         let (dispatcher, env, view, form_json) = (state.dispatcher(), state.environment.clone(), state.view, form_json.clone());
@@ -146,12 +147,16 @@ pub fn app() -> Html {
                 });
                 let (dispatcher, env, form_json) = (dispatcher.clone(), env.clone(), form_json.clone());
                 page::listen(move |data| match data.as_ref().filter(|_| lab::live()).and_then(embed::host_message) {
-                    Some(HostMessage::Run { experiment }) => {
-                        let json = match experiment {
+                    Some(HostMessage::Run { experiment, prediction }) => {
+                        let mut json = match experiment {
                             Some(serde_json::Value::String(text)) => serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
                             Some(e) => e,
                             None => form_json.borrow().clone(),
                         };
+                        // The host's prediction (checked with the experiment).
+                        if let (Some(p), Some(obj)) = (prediction, json.as_object_mut()) {
+                            obj.insert("prediction".into(), p);
+                        }
                         // Takes the run slot now, like a click on Run.
                         lab::run(json, &dispatcher, &env);
                     }
@@ -191,9 +196,17 @@ pub fn app() -> Html {
         let dispatcher = state.dispatcher();
         Callback::from(move |a: Action| dispatcher.dispatch(a))
     };
+    // `predict=1`: Run waits for an answer to every question.
+    let unanswered = experiment.as_ref().filter(|_| state.view.predict).map(|e| state.unanswered(e)).unwrap_or_default();
     let on_run = {
-        let (dispatcher, form, env) = (state.dispatcher(), state.form.clone(), state.environment.clone());
+        let (dispatcher, form, env, json) = (state.dispatcher(), state.form.clone(), state.environment.clone(), state.run_json());
+        let first_unanswered = unanswered.first().map(|q| (q.key(), q.answers()[0].as_str()));
         Callback::from(move |_: ()| {
+            if let Some((key, answer)) = first_unanswered {
+                dispatcher.dispatch(Action::Invalid("Make your prediction first: choose an answer to each question above Run.".into()));
+                page::focus(&format!("#predict-{key}-{answer}"));
+                return;
+            }
             // A bad form is refused at its field, in the form's words, and
             // the field gets the keyboard (the API keeps the field names).
             if let Some(e) = crate::components::controls::form_error(&form, env.cores) {
@@ -205,7 +218,7 @@ pub fn app() -> Html {
                 return;
             }
             // Takes the run slot now; a click during a run is refused.
-            lab::run(form.to_json(), &dispatcher, &env);
+            lab::run(json.clone(), &dispatcher, &env);
         })
     };
     let on_sweep = {
@@ -218,9 +231,17 @@ pub fn app() -> Html {
     };
     let on_cancel = Callback::from(|_: ()| lab::cancel());
     let on_pick = {
-        let (dispatcher, env) = (state.dispatcher(), state.environment.clone());
+        let (dispatcher, env, predict) = (state.dispatcher(), state.environment.clone(), state.view.predict);
         Callback::from(move |l: &'static threadlab::lessons::Lesson| {
             dispatcher.dispatch(Action::PickLesson(l));
+            if predict {
+                // Asked first: the lesson waits for the prediction and Run.
+                page::scroll_to("#experiment .predict", "nearest");
+                if let Some(q) = threadlab::predict::questions(&l.experiment(env.cores)).first() {
+                    page::focus(&format!("#predict-{}-{}", q.key(), q.answers()[0].as_str()));
+                }
+                return;
+            }
             let json = serde_json::to_value(l.experiment(env.cores)).unwrap_or_default();
             lab::run(json, &dispatcher, &env);
         })
@@ -237,6 +258,7 @@ pub fn app() -> Html {
     });
     let question = lesson.map(|l| html! { <p class="lesson-question"><span>{ "Lesson: " }</span>{ l.question }</p> });
     let verdict = results.and_then(|r| r.verdict.as_ref()).map(verdict_box);
+    let judged = results.map(|r| predict::judged(&r.prediction));
     let python = experiment.clone().map(|e| html! { <PythonCode experiment={e} machine={runner::known_machine()} cores={state.environment.cores} /> });
     // Timelines on one axis (the longest run's), or each on its own.
     let shared_axis = use_state(|| true);
@@ -266,9 +288,24 @@ pub fn app() -> Html {
             </div>
         }
     });
+    // Asked before Run: in a lesson, or wherever the page asks
+    // (`predict=1`). The asking and the judging are the lab's: the shell
+    // loads it as soon as a page would ask.
+    let asks = lesson.is_some() || state.view.predict;
+    use_effect_with(asks, |&asks| {
+        if asks && !lab::HERE {
+            lab::open();
+        }
+    });
+    let ask = experiment
+        .as_ref()
+        .filter(|_| asks && lab::HERE)
+        .map(|e| predict::ask(e, &state.prediction, state.view.predict, state.running.is_some(), &on_action))
+        .unwrap_or_default();
+    let on_toggle_predict = on_action.reform(|_: ()| Action::TogglePredict);
     let controls = html! {
         <Controls form={state.form.clone()} running={state.running.clone()} cores={state.environment.cores}
-            {on_action} {on_run} {on_cancel} read_only={embedded && !state.view.edit} />
+            {on_action} {on_run} {on_cancel} read_only={embedded && !state.view.edit} {ask} />
     };
     let message = state.message.as_ref().map(|msg| html! { <p class="message" role="alert">{ msg }</p> });
 
@@ -282,6 +319,7 @@ pub fn app() -> Html {
                     { question.clone() }
                     if let (Some(r), Some(shown)) = (results, &shown) {
                         { partial_note(r) }
+                        { judged.clone() }
                         { verdict.clone() }
                         <p class="explanation">{ &r.explanation }</p>
                         { measured(shown) }
@@ -303,7 +341,8 @@ pub fn app() -> Html {
     html! {
         <>
         { masthead() }
-        <Lessons active={lesson.map(|l| l.id)} running={state.running.is_some()} open={state.gallery && state.results.is_none()} {on_pick} />
+        <Lessons active={lesson.map(|l| l.id)} running={state.running.is_some()} open={state.gallery && state.results.is_none()} {on_pick}
+            predict={state.view.predict} {on_toggle_predict} />
         <main>
             <div class="side">
                 { controls }
@@ -321,6 +360,7 @@ pub fn app() -> Html {
                 if let (Some(r), Some(shown)) = (results, &shown) {
                     <h2 id="results-heading" tabindex="-1">{ "Results" }</h2>
                     { partial_note(r) }
+                    { judged }
                     { verdict }
                     <p class="explanation">{ &r.explanation }</p>
                     { measured(shown) }

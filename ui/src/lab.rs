@@ -43,18 +43,33 @@ pub struct Handover {
     /// kept even while the form shows another experiment (the address bar
     /// then has neither).
     pub lesson: Option<String>,
-    pub shared: Option<(threadlab::Experiment, threadlab::link::SharedRun)>,
+    /// (The run as its link's results field.)
+    pub shared: Option<(threadlab::Experiment, String)>,
+    /// The learner's prediction as chosen (the radio buttons keep it).
+    #[serde(default)]
+    pub prediction: threadlab::predict::Prediction,
+    /// Asking for predictions (the gallery's switch may have changed it).
+    #[serde(default)]
+    pub predict: bool,
+    /// The gallery's state (open where the learner was in it).
+    #[serde(default)]
+    pub gallery: Option<bool>,
 }
 
 impl Handover {
     /// What of the shell's page `state` goes over, with `experiment` to run.
     pub fn of(state: &State, experiment: Option<serde_json::Value>) -> Handover {
         Handover {
+            // Kept when nothing runs (the gallery's own switch took the
+            // page over); else as the link says.
+            gallery: experiment.is_none().then_some(state.gallery),
             experiment,
             ended: state.ended,
             link_notes: state.link_notes.clone(),
             lesson: state.view.lesson.map(str::to_string),
-            shared: state.shared.as_deref().cloned(),
+            shared: state.shared.as_deref().map(|(e, run)| (e.clone(), run.encode())),
+            prediction: state.prediction.clone(),
+            predict: state.view.predict,
         }
     }
 
@@ -64,7 +79,12 @@ impl Handover {
         state.ended = self.ended;
         state.link_notes = self.link_notes;
         state.view.lesson = self.lesson.as_deref().and_then(threadlab::lessons::find).map(|l| l.id);
-        state.shared = self.shared.map(Rc::new);
+        state.shared = self.shared.and_then(|(e, run)| Some(Rc::new((e, threadlab::link::SharedRun::decode(&run).ok()?))));
+        state.prediction = self.prediction;
+        state.view.predict |= self.predict;
+        if let Some(open) = self.gallery {
+            state.gallery = open;
+        }
     }
 }
 
@@ -129,6 +149,9 @@ mod imp {
     pub fn cancel() {
         runner::cancel();
     }
+
+    /// The lab is here.
+    pub fn open() {}
 
     /// `threadlab.run(input)`.
     pub fn api_run(input: JsValue, dispatch: &UseReducerDispatcher<State>, env: &Rc<Environment>) -> js_sys::Promise {
@@ -249,6 +272,19 @@ mod imp {
         let window = web_sys::window()?;
         let api = js_sys::Reflect::get(&window, &"threadlab".into()).ok()?;
         js_sys::Reflect::get(&api, &name.into()).ok()?.dyn_into().ok()
+    }
+
+    /// Loads the lab and lets it take the page over with nothing to run
+    /// (the class wall is the lab's).
+    pub fn open() {
+        let asked = CANCELS.with(Cell::get);
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Err(message) = with_lab(asked, None).await {
+                if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("app")) {
+                    root.set_text_content(Some(&message));
+                }
+            }
+        });
     }
 
     /// `threadlab.run(input)`: the lab's, once it has the page.

@@ -31,6 +31,12 @@ use wasm_bindgen::prelude::*;
 #[cfg(feature = "shell")]
 #[wasm_bindgen(start)]
 pub fn start() {
+    // The class wall is the lab's: the shell only loads it.
+    if threadlab::wall::asked(&page::query()) {
+        mount_point().set_text_content(Some("Loading the class wall…"));
+        lab::open();
+        return;
+    }
     let app = yew::Renderer::<app::App>::with_root(mount_point()).render();
     lab::keep(Box::new(move || app.destroy()));
 }
@@ -43,8 +49,21 @@ pub fn start() {
 #[wasm_bindgen]
 pub fn take_over(handover: String) -> js_sys::Promise {
     let settled = lab::taking_over(&handover);
-    yew::Renderer::<app::App>::with_root(mount_point()).render();
+    yew::Renderer::<Root>::with_root(mount_point()).render();
     settled
+}
+
+/// The lab's page: the app, or the class wall (`?wall=…`).
+#[cfg(not(feature = "shell"))]
+#[yew::function_component(Root)]
+fn root() -> yew::Html {
+    use yew::html;
+    let wall = yew::use_memo((), |_| threadlab::wall::asked(&page::query()));
+    if *wall {
+        html! { <components::wall::ClassWall /> }
+    } else {
+        html! { <app::App /> }
+    }
 }
 
 pub(crate) fn mount_point() -> web_sys::Element {

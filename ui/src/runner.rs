@@ -220,7 +220,7 @@ impl Workers for Page {
 
 /// Lets the page draw and take input between slices of work done on its
 /// thread (a macrotask: `setTimeout(0)`).
-async fn yield_to_page() {
+pub(crate) async fn yield_to_page() {
     let p = js_sys::Promise::new(&mut |resolve, _| {
         if let Some(w) = web_sys::window() {
             let _ = w.set_timeout_with_callback(&resolve);

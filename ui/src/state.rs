@@ -145,6 +145,9 @@ pub struct State {
     /// The lesson gallery opens on the landing page; a link that names an
     /// experiment or a lesson opens on it, the gallery folded.
     pub gallery: bool,
+    /// The learner's prediction so far (before the run; it travels with
+    /// the run and comes back judged in the results).
+    pub prediction: threadlab::predict::Prediction,
 }
 
 impl State {
@@ -162,6 +165,7 @@ impl State {
             link_notes: Vec::new(),
             ended: 0,
             gallery: true,
+            prediction: Default::default(),
         }
     }
 
@@ -176,7 +180,11 @@ impl State {
         s.gallery = !(decoded.has_experiment || s.view.lesson.is_some());
         s.shared = decoded.link.shared.map(|run| Rc::new((decoded.link.experiment, run)));
         s.link_notes = decoded.ignored;
-        // Run at once only what the link really says.
+        // Run at once only what the link really says, and never before
+        // the prediction it asks for.
+        if s.view.autorun && s.view.predict {
+            s.view.autorun = false;
+        }
         if s.view.autorun && !(decoded.has_experiment && s.link_notes.is_empty()) {
             s.view.autorun = false;
             if !s.link_notes.is_empty() {
@@ -200,6 +208,24 @@ impl State {
         let (now, lesson) = (shown?, l.experiment(self.environment.cores));
         let same = now.workload.key() == lesson.workload.key() && now.models == lesson.models;
         same.then_some(l)
+    }
+
+    /// The experiment JSON Run hands over: the form's, with the learner's
+    /// prediction for it beside its fields (`prediction`), if one was made.
+    pub fn run_json(&self) -> Value {
+        let mut json = self.form.to_json();
+        if let Some(e) = self.experiment() {
+            let p = self.prediction.for_experiment(&e);
+            if !p.guesses.is_empty() {
+                json["prediction"] = p.text().into();
+            }
+        }
+        json
+    }
+
+    /// The questions `exp` asks that the prediction has not answered yet.
+    pub fn unanswered(&self, exp: &Experiment) -> Vec<threadlab::predict::Question> {
+        threadlab::predict::questions(exp).into_iter().filter(|q| self.prediction.answer(q.key()).is_none()).collect()
     }
 
     /// The sharer's run, if it belongs to `exp`.
@@ -240,6 +266,10 @@ pub enum Action {
     DismissLinkNotes,
     /// A lesson was picked: the page shows its question and experiment.
     PickLesson(&'static threadlab::lessons::Lesson),
+    /// The learner answered a question before the run (`about`: a model's key or `outcome`).
+    Predict(&'static str, threadlab::predict::Answer),
+    /// Ask for a prediction before every run, or stop asking.
+    TogglePredict,
 }
 
 impl Reducible for State {
@@ -311,9 +341,15 @@ impl Reducible for State {
             }
             Action::DismissLinkNotes => s.link_notes.clear(),
             Action::PickLesson(l) => {
+                if s.view.lesson != Some(l.id) {
+                    s.prediction = Default::default();
+                }
                 s.view.lesson = Some(l.id);
                 s.form = s.form.show(&l.experiment(s.environment.cores));
+                s.gallery = false;
             }
+            Action::Predict(about, answer) => s.prediction.set(about, answer),
+            Action::TogglePredict => s.view.predict = !s.view.predict,
         }
         Rc::new(s)
     }

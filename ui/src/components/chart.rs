@@ -12,6 +12,11 @@ pub fn colour(m: Model) -> &'static str {
     m.spec().colour
 }
 
+/// A speed-up as a table shows it: `1.95×`, or `–` for none.
+pub fn speedup(s: Option<f64>) -> String {
+    s.map_or_else(|| "–".into(), |s| format!("{s:.2}×"))
+}
+
 /// A round axis maximum at or above `v`: 1, 2, 2.5 or 5 times a power of ten.
 pub fn nice_max(v: f64) -> f64 {
     if v <= 0.0 || !v.is_finite() {

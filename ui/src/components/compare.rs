@@ -1,7 +1,7 @@
 //! Their run vs yours: the sharer's wall times (carried by the link) next
 //! to this machine's, per model, as a chart and a table.
 
-use super::chart::{colour, nice_max};
+use super::chart::{colour, nice_max, speedup};
 use super::ms;
 use threadlab::link::SharedRun;
 use threadlab::{Model, Results};
@@ -12,9 +12,6 @@ const LEFT: f64 = 150.0;
 const RIGHT: f64 = 150.0;
 const ROW: f64 = 52.0;
 
-fn speedup(s: Option<f64>) -> String {
-    s.map_or_else(|| "–".into(), |s| format!("{s:.2}×"))
-}
 
 /// `theirs` against `yours` (when the visitor ran the same experiment).
 pub fn their_run_vs_yours(theirs: &SharedRun, yours: Option<&Results>) -> Html {
@@ -36,6 +33,9 @@ pub fn their_run_vs_yours(theirs: &SharedRun, yours: Option<&Results>) -> Html {
                     { " Press Run to measure yours: the same experiment, on this machine." }
                 }
             </p>
+            if crate::lab::HERE && !theirs.prediction.is_empty() {
+                <p class="their-prediction">{ "Their prediction: " }{ theirs.prediction.iter().map(|c| c.short()).collect::<Vec<_>>().join("; ") }{ "." }</p>
+            }
             <svg class="compare-chart" viewBox={format!("0 0 {WIDTH} {height}")} role="img" aria-labelledby="compare-chart-title">
                 <title id="compare-chart-title">{ "Median wall time per model: their run (light) and yours (solid)" }</title>
                 { for models.iter().enumerate().map(|(i, &m)| {

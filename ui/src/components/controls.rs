@@ -19,6 +19,9 @@ pub struct Props {
     /// Show a summary of the experiment and Run, not the fields (embeds).
     #[prop_or_default]
     pub read_only: bool,
+    /// What is asked before Run (the prediction), shown above it.
+    #[prop_or_default]
+    pub ask: Html,
 }
 
 /// A text field; `inputmode` picks the phone keyboard ("decimal" or "text").
@@ -184,6 +187,7 @@ pub fn controls(p: &Props) -> Html {
         return html! {
             <form class="builder summary" {onsubmit} aria-label="Experiment">
                 <p class="experiment-summary">{ summary }</p>
+                { p.ask.clone() }
                 { actions }
             </form>
         };
@@ -254,6 +258,7 @@ pub fn controls(p: &Props) -> Html {
             if let Some(e) = error.as_ref().filter(|e| e.id.is_empty()) {
                 <p class="field-error" id="form-error">{ &e.message }</p>
             }
+            { p.ask.clone() }
             { actions }
         </form>
     }

@@ -24,6 +24,18 @@ extern "C" {
     fn js_open_in_perfetto(trace: &str, title: &str, file_name: &str);
 }
 
+/// Hands a file to the browser.
+pub(crate) fn download(name: &str, data: &str, mime: &str) {
+    js_download(name, data, mime);
+}
+
+/// The chart `selector` as a PNG file.
+pub(crate) fn png(selector: &str, name: &str) {
+    if let Ok(p) = js_png(selector, name) {
+        crate::page::detach(wasm_bindgen_futures::JsFuture::from(p));
+    }
+}
+
 #[derive(Properties, PartialEq)]
 pub struct Props {
     pub results: Run,

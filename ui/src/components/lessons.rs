@@ -14,6 +14,9 @@ pub struct Props {
     /// something ran).
     pub open: bool,
     pub on_pick: Callback<&'static Lesson>,
+    /// Asking for a prediction before each run (`predict=1`).
+    pub predict: bool,
+    pub on_toggle_predict: Callback<()>,
 }
 
 /// Text with `code` spans between backticks, as the answers write them.
@@ -30,7 +33,9 @@ fn card(l: &'static Lesson, p: &Props) -> Html {
             <h4 id={question_id.clone()}>{ l.question }</h4>
             <p><span class="seeds">{ "The tutorials: " }</span>{ with_code(l.answer) }</p>
             <div class="lesson-actions">
-                <button type="button" class="run-lesson" {onclick} disabled={p.running} aria-describedby={question_id.clone()}>{ "Run this experiment" }</button>
+                <button type="button" class="run-lesson" {onclick} disabled={p.running} aria-describedby={question_id.clone()}>
+                    { if p.predict { "Predict, then run" } else { "Run this experiment" } }
+                </button>
                 <a class="lesson-link" href={format!("?lesson={}", l.id)} aria-describedby={question_id}>{ "Link" }</a>
             </div>
         </li>
@@ -42,6 +47,10 @@ pub fn lessons_gallery(p: &Props) -> Html {
     html! {
         <details class="lessons" open={p.open}>
             <summary><h2>{ "Lessons: is what the tutorials say true on your machine?" }</h2></summary>
+            <label class="check predict-first" for="predict-first">
+                <input type="checkbox" id="predict-first" checked={p.predict} onchange={p.on_toggle_predict.reform(|_: Event| ())} />
+                { " Predict before each run (the lesson asks first, then compares)" }
+            </label>
             { for Theme::ALL.into_iter().map(|theme| html! {
                 <section class="lesson-theme" data-theme={format!("{theme:?}").to_lowercase()}>
                     <h3>{ theme.title() }</h3>

@@ -9,12 +9,14 @@ pub mod environment;
 pub mod export;
 pub mod lessons;
 pub mod memory;
+pub mod predict;
 pub mod python;
 pub mod scaling;
 pub mod share;
 pub mod table;
 pub mod timeline;
 pub mod verdict;
+pub mod wall;
 
 pub use threadlab::text::ms;
 

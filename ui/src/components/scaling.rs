@@ -16,10 +16,11 @@ use yew::prelude::*;
 const WIDE: f64 = 720.0;
 const LEAST: f64 = 200.0;
 const HEIGHT: f64 = 280.0;
-const LEFT: f64 = 56.0;
-const RIGHT: f64 = 20.0;
-const TOP: f64 = 16.0;
-const BOTTOM: f64 = 40.0;
+/// The plot's margins (the class wall's chart has the same).
+pub(crate) const LEFT: f64 = 56.0;
+pub(crate) const RIGHT: f64 = 20.0;
+pub(crate) const TOP: f64 = 16.0;
+pub(crate) const BOTTOM: f64 = 40.0;
 
 /// What a model took at one count, starting its workers included (a pool
 /// starts before its run; a process per task starts inside it): (median,

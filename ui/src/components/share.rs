@@ -41,6 +41,8 @@ pub fn share(p: &Props) -> Html {
     let height = use_state(|| DEFAULT_HEIGHT);
     let theme = use_state(|| Theme::Light);
     let editable = use_state(|| false);
+    // A lesson's embed asks readers to predict first unless unticked.
+    let predict = use_state(|| p.lesson.is_some());
     let open = use_state(|| false);
     let Some(exp) = &p.experiment else {
         return html! {
@@ -59,7 +61,7 @@ pub fn share(p: &Props) -> Html {
         (Some(u), true) => u.clone(),
         _ => plain.clone(),
     };
-    let embed_url = page::url_with(&link::encode(exp, &View { embed: true, theme: *theme, edit: *editable, ..view }, None));
+    let embed_url = page::url_with(&link::encode(exp, &View { embed: true, theme: *theme, edit: *editable, predict: *predict, ..view }, None));
     let code = snippets(&embed_url, &format!("ThreadLab: {}", exp.workload.describe()), *height);
     let toggle = {
         let with_results = with_results.clone();
@@ -79,6 +81,10 @@ pub fn share(p: &Props) -> Html {
     let on_edit = {
         let editable = editable.clone();
         Callback::from(move |_: Event| editable.set(!*editable))
+    };
+    let on_predict = {
+        let predict = predict.clone();
+        Callback::from(move |_: Event| predict.set(!*predict))
     };
     let on_height = {
         let height = height.clone();
@@ -121,6 +127,13 @@ pub fn share(p: &Props) -> Html {
                 <input type="text" id="share-link" readonly=true value={url.clone()} aria-label="Link to this experiment" />
                 <CopyButton text={url} label="Share (copy link)" class={classes!("share")} what="link" />
             </div>
+            if let Some(results_link) = full.as_ref().filter(|_| fits && crate::lab::HERE) {
+                <div class="send-instructor">
+                    <h3>{ "Send to your instructor" }</h3>
+                    <p class="hint">{ "Copy the link with your results and paste it where your instructor asked (the course forum, a form or a chat): it holds your machine's cores, browser, times and prediction, nothing else." }</p>
+                    <CopyButton text={results_link.clone()} label="Copy my results link" class={classes!("secondary", "copy-results-link")} what="link" />
+                </div>
+            }
             <details class="embed-code" ontoggle={on_toggle}>
                 <summary>{ "Embed in a course page" }</summary>
                 <p class="hint">{ "Paste the code into the page: the frame runs the experiment on the reader's machine, grows to fit its results (the script does it, and Canvas and Moodle's LTI listen on their own), and offers to open ThreadLab in a new tab." }</p>
@@ -133,6 +146,7 @@ pub fn share(p: &Props) -> Html {
                         </select>
                     </label>
                     <label class="check"><input type="checkbox" id="embed-edit" checked={*editable} onchange={on_edit} />{ " Readers may change the experiment" }</label>
+                    <label class="check"><input type="checkbox" id="embed-predict" checked={*predict} onchange={on_predict} />{ " Readers predict before they run" }</label>
                     <label>{ "First height (px) " }
                         <input type="number" id="embed-height" min={MIN_HEIGHT.to_string()} max={MAX_HEIGHT.to_string()} step="10" value={height.to_string()} onchange={on_height} />
                     </label>
@@ -144,6 +158,8 @@ pub fn share(p: &Props) -> Html {
                 { copyable("embed-html", "HTML (LMS editors, web pages)", &code.html) }
                 { copyable("embed-markdown", "Markdown (one line of HTML)", &code.markdown) }
                 { copyable("embed-jupyter", "Jupyter notebook cell", &code.jupyter) }
+                <p class="hint">{ "Collecting a class's results: learners send their result links (Send to your instructor, above, after a run); paste them into a " }
+                    <a class="open-wall" href={page::url_with("wall=1")} target="_blank" rel="noopener">{ "class wall ↗" }</a>{ "." }</p>
                 if *open {
                     <p class="hint">{ "Preview (as readers see it, before they press Run):" }</p>
                     <iframe class="embed-preview" src={embed_url.clone()} title="Preview of the embed" height={height.to_string()} allow="cross-origin-isolated" loading="lazy"></iframe>
