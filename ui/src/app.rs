@@ -66,6 +66,7 @@ pub fn app() -> Html {
         state
     });
     lab::seen(&state);
+    let state_has_program = state.form.kind.fields.iter().any(|f| matches!(f.input, threadlab::workloads::Input::Code { .. }));
     // A run shows where the learner is: its progress and Cancel come into
     // view, and keyboard focus goes to Cancel if the pressed button went
     // away (a lesson card's button is disabled during a run).
@@ -96,6 +97,13 @@ pub fn app() -> Html {
             }
         });
     }
+    // A program is checked as it is typed, which only the lab can do: the
+    // workload that has one loads it (from a link too).
+    use_effect_with(state.form.kind.key, move |_| {
+        if state_has_program {
+            lab::preload();
+        }
+    });
     // The form as it is now, for host messages that run "the experiment shown".
     let form_json = use_mut_ref(|| state.form.to_json());
     *form_json.borrow_mut() = state.form.to_json();

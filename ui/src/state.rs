@@ -240,6 +240,9 @@ pub enum Action {
     DismissLinkNotes,
     /// A lesson was picked: the page shows its question and experiment.
     PickLesson(&'static threadlab::lessons::Lesson),
+    /// A program that was refused (run by a script): the form shows it, in
+    /// its workload's field.
+    ShowProgram(&'static threadlab::workloads::Info, &'static str, String),
 }
 
 impl Reducible for State {
@@ -310,6 +313,10 @@ impl Reducible for State {
                 s.ended += 1;
             }
             Action::DismissLinkNotes => s.link_notes.clear(),
+            Action::ShowProgram(info, key, code) => {
+                s.form.choose(info);
+                s.form.params.insert((info.key, key), code);
+            }
             Action::PickLesson(l) => {
                 s.view.lesson = Some(l.id);
                 s.form = s.form.show(&l.experiment(s.environment.cores));
