@@ -232,6 +232,8 @@ pub fn app() -> Html {
     };
 
     let embedded = state.view.embed;
+    // Which build has the page (the shell, or the lab once it took over).
+    let build = if lab::HERE { "lab" } else { "shell" };
     let results_now = results.cloned().filter(|r| experiment.as_ref() == Some(&r.experiment));
     let theirs = experiment.as_ref().and_then(|e| state.shared_for(e));
     let full_page = experiment
@@ -259,7 +261,7 @@ pub fn app() -> Html {
                 { notes }
                 { controls }
                 { message }
-                <section class="results" aria-live="polite" aria-busy={state.running.is_some().to_string()} data-runs-ended={state.ended.to_string()}>
+                <section class="results" aria-live="polite" aria-busy={state.running.is_some().to_string()} data-runs-ended={state.ended.to_string()} data-build={build}>
                     { question.clone() }
                     if let (Some(r), Some(shown)) = (results, &shown) {
                         { partial_note(r) }
@@ -297,7 +299,7 @@ pub fn app() -> Html {
             </div>
             <div class="main-col">
             { message }
-            <section class="results" aria-live="polite" aria-busy={state.running.is_some().to_string()} data-runs-ended={state.ended.to_string()}>
+            <section class="results" aria-live="polite" aria-busy={state.running.is_some().to_string()} data-runs-ended={state.ended.to_string()} data-build={build}>
                 { notes }
                 { question }
                 if let Some(theirs) = theirs {

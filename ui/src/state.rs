@@ -172,12 +172,16 @@ impl State {
         if decoded.has_experiment {
             s.form = s.form.show(&decoded.link.experiment);
         }
+        // A program that does not compile: in the editor, marked there.
+        if let Some((key, code)) = &decoded.program {
+            s.form.params.insert((s.form.kind.key, key), code.clone());
+        }
         s.view = decoded.link.view;
         s.gallery = !(decoded.has_experiment || s.view.lesson.is_some());
         s.shared = decoded.link.shared.map(|run| Rc::new((decoded.link.experiment, run)));
         s.link_notes = decoded.ignored;
         // Run at once only what the link really says.
-        if s.view.autorun && !(decoded.has_experiment && s.link_notes.is_empty()) {
+        if s.view.autorun && !(decoded.has_experiment && s.link_notes.is_empty() && decoded.program.is_none()) {
             s.view.autorun = false;
             if !s.link_notes.is_empty() {
                 s.link_notes.push("So the experiment was not run automatically: check it and press Run.".into());
