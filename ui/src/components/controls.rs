@@ -212,7 +212,7 @@ pub fn controls(p: &Props) -> Html {
                 let key = f.key;
                 return html! {
                     <CodeEditor {id} label={f.label} value={p.form.param(key).to_string()} disabled={running}
-                        hint={format!("{} (at most {} characters). Tab indents; Escape then Tab leaves the editor.", f.hint, group(max_chars))}
+                        hint={format!("{} At most {} characters. Tab indents; Escape then Tab leaves the editor.", f.hint, group(max_chars))}
                         error={error.as_ref().filter(|e| e.id == id).map(|e| (e.message.clone(), e.line))}
                         on_input={p.on_action.reform(move |code| Action::Set(Field::Param(key), code))} />
                 };

@@ -36,10 +36,13 @@ fn model(index: usize, m: &ModelSummary) -> Html {
     let failed = tasks.iter().filter(|(_, o)| o.error.is_some()).count();
     let first = tasks.iter().find_map(|(_, o)| o.repr.as_deref());
     let same = tasks.iter().all(|(_, o)| o.error.is_some() || o.repr.as_deref() == first);
-    let mut said = match (first, same, tasks.len() - failed) {
+    let values: Vec<&str> = tasks.iter().filter_map(|(_, o)| o.repr.as_deref().filter(|_| o.error.is_none())).collect();
+    let listed = values.join(", ");
+    let mut said = match (first, same, values.len()) {
         (_, _, 0) => String::new(),
         (Some(r), true, 1) => format!("returned {}", clip(r, 60)),
         (Some(r), true, n) => format!("all {n} returned {}", clip(r, 60)),
+        (_, _, n) if n <= 8 && listed.chars().count() <= 60 => format!("returned {listed}"),
         (_, _, n) => format!("{n} returned different values"),
     };
     if failed > 0 {
