@@ -204,12 +204,6 @@ impl Python {
     }
 }
 
-/// `n` with thousands separators, signed.
-fn group_i(n: i128) -> String {
-    let digits = crate::text::group(n.unsigned_abs().min(u64::MAX as u128) as u64);
-    if n < 0 { format!("-{digits}") } else { digits }
-}
-
 /// The module globals holding an int a model's run left, by name.
 fn int_globals(s: &crate::summary::ModelSummary) -> std::collections::BTreeMap<String, i128> {
     s.extra.get::<Globals>().map_or_else(Default::default, |g| g.globals.into_iter().filter_map(|(n, v)| Some((n, v.parse().ok()?))).collect())
@@ -249,17 +243,17 @@ impl Task for Python {
                 let got = int_globals(s);
                 want.iter().filter_map(move |(name, &w)| {
                     let g = *got.get(name)?;
-                    (g != w).then(|| format!("{} left {name} = {} where the sequential run counted {} ({} lost)", s.label, group_i(g), group_i(w), group_i(w - g)))
+                    (g != w).then(|| format!("{} left {name} = {} where the sequential run counted {} ({} lost)", s.label, g, w, w - g))
                 })
             })
             .collect();
-        let names = want.iter().map(|(n, v)| format!("{n} = {}", group_i(*v))).collect::<Vec<_>>().join(", ");
+        let names = want.iter().map(|(n, v)| format!("{n} = {v}")).collect::<Vec<_>>().join(", ");
         let labels = pools.iter().map(|s| s.label.as_str()).collect::<Vec<_>>().join(" and ");
         let (held, text) = match (self.takes_a_lock(), losses.is_empty()) {
             (true, true) => (Some(true), format!("With the lock, no update was lost: {labels} left {names}, as the sequential run did.")),
             (true, false) => (Some(false), format!("Even with a lock, updates were lost: {}. Is every update of the global inside `with lock:`?", losses.join("; "))),
             (false, false) => (Some(true), format!("Without a lock, updates were lost: {}. Put `with lock:` around the update and run again.", losses.join("; "))),
-            (false, true) => (None, format!("No update was lost this time ({labels} left {names}): the threads did not interleave their updates. Run again, or give each task more updates.")),
+            (false, true) => (None, format!("Cannot tell: no update was lost this time ({labels} left {names}): the threads did not interleave their updates. Run again, or give each task more updates.")),
         };
         cx.verdict(held, format!("{text}{}", cx.noise_note))
     }
