@@ -66,7 +66,8 @@ pub fn app() -> Html {
         state
     });
     lab::seen(&state);
-    let state_has_program = state.form.kind.fields.iter().any(|f| matches!(f.input, threadlab::workloads::Input::Code { .. }));
+    // (Not in a read-only embed: no editor there; Run loads the lab.)
+    let state_has_program = state.form.kind.fields.iter().any(|f| matches!(f.input, threadlab::workloads::Input::Code { .. })) && !(state.view.embed && !state.view.edit);
     // A run shows where the learner is: its progress and Cancel come into
     // view, and keyboard focus goes to Cancel if the pressed button went
     // away (a lesson card's button is disabled during a run).
