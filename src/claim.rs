@@ -33,6 +33,9 @@ pub enum Claim {
     UseThemTogether,
     /// Threads that update shared data without synchronisation lose updates.
     RaceCondition,
+    /// A lock around a shared update keeps every update (the learner's
+    /// Python task that updates a global).
+    LockGuardsUpdates,
     /// Threads that take two locks in opposite orders can deadlock.
     Deadlock,
     /// Without `join()` the main program reads results before they exist.
@@ -61,6 +64,7 @@ impl Claim {
             Claim::ForgottenJoin => "Without join(), the main program carries on while its threads still run, and reads results that are not there yet.",
             Claim::Deadlock => "Threads that take two locks in opposite orders can deadlock, each waiting for the lock the other holds; taking them in one order cannot.",
             Claim::RaceCondition => "Threads that update shared data without synchronisation lose updates (a race condition); processes share no data to race on.",
+            Claim::LockGuardsUpdates => "Threads that update a shared global without a lock can lose updates; with `with lock:` around the update they lose none.",
             Claim::LoadBalancing => "When tasks cost different amounts, a pool that hands out one task at a time keeps every worker busy; splitting the work into equal parts in advance leaves workers idle.",
         }
     }

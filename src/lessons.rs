@@ -94,6 +94,13 @@ pub const ALL: &[Lesson] = &[
         theme: Theme::Gil,
     },
     Lesson {
+        id: "your-task",
+        question: "Can I write a task that threads do speed up?",
+        answer: "Yes: a task that waits (time.sleep here, as for a download) releases the GIL, so the threads' waits overlap. Edit it: make it compute instead, and threads + GIL fall back to about 1×.",
+        query: "workload=python&code=import+time%0A%0Adef+task%28i%29%3A%0A++++time.sleep%280.1%29++%23+waits%2C+as+for+a+download%3A+the+GIL+is+released%0A++++return+i+%2A+i%0A&tasks=8&workers=8&models=sequential,threads_gil,processes&repeats=3",
+        theme: Theme::Gil,
+    },
+    Lesson {
         id: "communication",
         question: "Is handing data to processes slower than to threads?",
         answer:
@@ -141,6 +148,13 @@ pub const ALL: &[Lesson] = &[
         question: "Can threads that share data get it wrong?",
         answer: "Yes. `counter += 1` is a read and a write: two threads that read the same value both write it plus one, and an update is lost (a race condition), even with the GIL when a switch lands in between. A lock or an atomic add fixes it; processes share nothing to race on.",
         query: "workload=race&increments=1000000&switch=0.5&models=sequential,threads_gil,threads,processes&repeats=1",
+        theme: Theme::Mistakes,
+    },
+    Lesson {
+        id: "lock",
+        question: "Can I fix this race with a lock?",
+        answer: "Yes. `counter += 1` reads, adds and writes: threads without the GIL interleave those steps and lose updates. Put the update under `with lock:` and none are lost.",
+        query: "workload=python&code=import+threading%0A%0Alock+%3D+threading.Lock%28%29%0Acounter+%3D+0%0A%0Adef+task%28i%29%3A%0A++++global+counter%0A++++for+_+in+range%28100_000%29%3A%0A++++++++counter+%2B%3D+1++%23+a+race%3A+put+it+under+%60with+lock%3A%60%0A++++return+i%0A&tasks=4&models=sequential,threads_gil,threads&repeats=1",
         theme: Theme::Mistakes,
     },
     Lesson {

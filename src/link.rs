@@ -303,6 +303,10 @@ pub struct Decoded {
     pub ignored: Vec<String>,
     /// The link named an experiment (not just a view): the page shows it.
     pub has_experiment: bool,
+    /// A program the link carried that does not compile, by its field's
+    /// key: not in the experiment (which has the default), but shown in
+    /// the editor, marked where it is wrong, rather than dropped.
+    pub program: Option<(&'static str, String)>,
 }
 
 /// Migrations, oldest first: `MIGRATIONS[n]` turns version `n` into `n + 1`.
@@ -355,7 +359,7 @@ pub fn decode(query: &str, default_workers: u32) -> Decoded {
     if query.len() > MAX_QUERY_CHARS {
         ignored.push(format!("The link is {} characters long (at most {}): all of it was ignored.", query.len(), MAX_QUERY_CHARS));
         let link = Link { experiment: defaults, view: View::default(), shared: None };
-        return Decoded { link, ignored, has_experiment: false };
+        return Decoded { link, ignored, has_experiment: false, program: None };
     }
     // Each key once: the first wins.
     let mut pairs: Vec<(String, String)> = Vec::new();
@@ -415,7 +419,7 @@ pub fn decode(query: &str, default_workers: u32) -> Decoded {
                     shown(param::VERSION, v)
                 ));
                 let link = Link { experiment: defaults, view, shared: None };
-                return Decoded { link, ignored, has_experiment: false };
+                return Decoded { link, ignored, has_experiment: false, program: None };
             }
         },
     };
@@ -502,6 +506,7 @@ pub fn decode(query: &str, default_workers: u32) -> Decoded {
     // Every round removes something from `exp` or ends: at most one round a
     // key, and a bound all the same.
     let mut rounds = 0;
+    let mut program = None;
     let experiment = loop {
         rounds += 1;
         match Experiment::from_value_lenient(&exp, default_workers) {
@@ -528,7 +533,11 @@ pub fn decode(query: &str, default_workers: u32) -> Decoded {
                     Value::Array(items) => items.iter().map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_string)).collect::<Vec<_>>().join(","),
                     other => other.to_string(),
                 });
+                let code_field = field.strip_prefix("workload.").and_then(|k| fields.iter().find(|f| f.key == k && matches!(f.input, workloads::Input::Code { .. })));
                 match given {
+                    Some(v) if matches!(err, ExperimentError::Code { .. }) && code_field.is_some() => {
+                        program = code_field.map(|f| (f.key, v));
+                    }
                     Some(v) => ignored.push(format!("{} was ignored ({err}); the default is used.", shown(param_of(&field), &v))),
                     None if has_params => {
                         // The workload's own parameters together break a rule: its defaults.
@@ -549,7 +558,7 @@ pub fn decode(query: &str, default_workers: u32) -> Decoded {
         ignored.truncate(MAX_NOTES - 1);
         ignored.push(format!("… and {more} more parts of the link were ignored."));
     }
-    Decoded { link: Link { experiment, view, shared }, ignored, has_experiment }
+    Decoded { link: Link { experiment, view, shared }, ignored, has_experiment, program }
 }
 
 /// Removes `field` (`tasks`, `workload.size`, `workload`) from the
@@ -679,9 +688,11 @@ mod tests {
         let d = decode(&format!("{cut}&tasks=2"), 4);
         assert!(d.ignored.iter().any(|m| m.starts_with("`codez=") && m.contains("the default is used")), "{:?}", d.ignored);
         assert_eq!(d.link.experiment.workload, Workload::Python(Python { code: crate::workloads::python::DEFAULT_CODE.into() }));
-        // Code that does not compile is refused with its place.
+        // Code that does not compile is not run but kept, to be shown marked.
         let d = decode("workload=python&code=def+task(i)%3A%0A++++return+(", 4);
-        assert!(d.ignored.iter().any(|m| m.contains("`workload.code` (line 2, column")), "{:?}", d.ignored);
+        assert_eq!(d.ignored, Vec::<String>::new());
+        assert_eq!(d.program, Some(("code", "def task(i):\n    return (".to_string())));
+        assert_eq!(d.link.experiment.workload, Workload::Python(Python { code: crate::workloads::python::DEFAULT_CODE.into() }));
     }
 
     #[test]
@@ -881,6 +892,7 @@ mod tests {
                 Claim::MemoryFootprint,
                 Claim::UseThemTogether,
                 Claim::RaceCondition,
+                Claim::LockGuardsUpdates,
                 Claim::Deadlock,
                 Claim::ForgottenJoin,
                 Claim::TooManyWorkers,

@@ -86,6 +86,7 @@ fn own(claim: Claim) -> Option<(&'static str, bool)> {
         Claim::MemoryFootprint => ("Will processes use more memory than threads for the same data?", true),
         Claim::UseThemTogether => ("Will threads inside processes finish sooner than threads or processes alone?", true),
         Claim::RaceCondition => ("Will threads that add to one shared counter without a lock get the right total?", false),
+        Claim::LockGuardsUpdates => ("Will threads that add to a global counter lose updates unless a lock guards it?", true),
         Claim::Deadlock => ("Will threads that take two locks in opposite orders always finish?", false),
         Claim::ForgottenJoin => ("Without join(), will the main program read every thread's result?", false),
         Claim::TooManyWorkers => ("Will adding workers beyond the number of cores keep making it faster?", false),

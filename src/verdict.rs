@@ -359,7 +359,7 @@ pub fn judge(exp: &Experiment, env: &Environment, models: &[ModelSummary]) -> Op
             }
             verdict(Some(held), text + &noise_note)
         }
-        Claim::ConvoyEffect | Claim::CrashIsolation | Claim::ForgottenJoin | Claim::Deadlock | Claim::RaceCondition => exp.workload.judge(&cx),
+        Claim::ConvoyEffect | Claim::CrashIsolation | Claim::ForgottenJoin | Claim::Deadlock | Claim::RaceCondition | Claim::LockGuardsUpdates => exp.workload.judge(&cx),
 
     }
 }

@@ -188,10 +188,74 @@ fn clip_bytes(s: &str, max: usize) -> String {
     format!("{}…", &s[..end])
 }
 
+impl Python {
+    /// Whether the task updates a module global (`global` in the code).
+    fn updates_globals(&self) -> bool {
+        self.code.lines().any(|l| l.trim_start().starts_with("global "))
+    }
+
+    /// Whether the code takes a lock around something (`with lock:`, or
+    /// `acquire()`).
+    fn takes_a_lock(&self) -> bool {
+        self.code.lines().any(|l| {
+            let l = l.trim_start();
+            (l.starts_with("with ") && l.contains("lock")) || l.contains(".acquire(")
+        })
+    }
+}
+
+/// The module globals holding an int a model's run left, by name.
+fn int_globals(s: &crate::summary::ModelSummary) -> std::collections::BTreeMap<String, i128> {
+    s.extra.get::<Globals>().map_or_else(Default::default, |g| g.globals.into_iter().filter_map(|(n, v)| Some((n, v.parse().ok()?))).collect())
+}
+
 impl Task for Python {
     /// A heuristic: code that sleeps waits; other code computes.
     fn cpu_bound(&self) -> bool {
         !self.code.contains("sleep(")
+    }
+    /// A task that updates a global, run sequentially and on threads: does
+    /// it lose updates (and does a lock keep them)?
+    fn claim(&self, exp: &crate::model::Shape) -> Option<crate::claim::Claim> {
+        let threads = exp.models.iter().any(|m| m.on_threads());
+        (self.updates_globals() && threads && exp.models.contains(&crate::model::Model::Sequential)).then_some(crate::claim::Claim::LockGuardsUpdates)
+    }
+    /// Each threads pool's int globals against the sequential run's (which
+    /// counted every update): the updates lost, with or without a lock.
+    fn judge(&self, cx: &crate::claim::Judging) -> Option<crate::claim::Verdict> {
+        use crate::model::Model;
+        let Some(seq) = cx.models.iter().find(|s| s.model == Model::Sequential && s.ran()) else { return cx.verdict(None, cx.missing(Model::Sequential)) };
+        let want = int_globals(seq);
+        if want.is_empty() {
+            return cx.verdict(None, "Cannot tell: the sequential run left no global number (a shared counter) to compare the threads' with.".into());
+        }
+        let pools: Vec<_> = cx.models.iter().filter(|s| s.model.on_threads() && s.ran()).collect();
+        if pools.is_empty() {
+            return cx.verdict(None, cx.missing(Model::Threads));
+        }
+        if cx.parallel < 2 {
+            return cx.verdict(None, format!("Cannot tell: with {} worker nothing runs at the same time, so nothing can race.", cx.parallel));
+        }
+        // Per pool and global: what it lost against the sequential run.
+        let losses: Vec<String> = pools
+            .iter()
+            .flat_map(|s| {
+                let got = int_globals(s);
+                want.iter().filter_map(move |(name, &w)| {
+                    let g = *got.get(name)?;
+                    (g != w).then(|| format!("{} left {name} = {} where the sequential run counted {} ({} lost)", s.label, g, w, w - g))
+                })
+            })
+            .collect();
+        let names = want.iter().map(|(n, v)| format!("{n} = {v}")).collect::<Vec<_>>().join(", ");
+        let labels = pools.iter().map(|s| s.label.as_str()).collect::<Vec<_>>().join(" and ");
+        let (held, text) = match (self.takes_a_lock(), losses.is_empty()) {
+            (true, true) => (Some(true), format!("With the lock, no update was lost: {labels} left {names}, as the sequential run did.")),
+            (true, false) => (Some(false), format!("Even with a lock, updates were lost: {}. Is every update of the global inside `with lock:`?", losses.join("; "))),
+            (false, false) => (Some(true), format!("Without a lock, updates were lost: {}. Put `with lock:` around the update and run again.", losses.join("; "))),
+            (false, true) => (None, format!("Cannot tell: no update was lost this time ({labels} left {names}): the threads did not interleave their updates. Run again, or give each task more updates.")),
+        };
+        cx.verdict(held, format!("{text}{}", cx.noise_note))
     }
     /// Unknown beforehand: nothing is refused for its size; the tasks are
     /// stopped while they run past [`RUN_BUDGET_MS`] instead.

@@ -50,12 +50,12 @@ test('the gallery groups its cards by theme; a card runs where the learner is, a
   const themes = await page.$$eval('.lesson-theme', (ss) => ss.map((s) => [s.querySelector('h3').textContent, s.querySelectorAll('.lesson-card').length]));
   assert.equal(themes.length, 3, JSON.stringify(themes));
   assert.match(themes[0][0], /^Start here/);
-  assert.equal(themes.reduce((n, [, k]) => n + k, 0), 16);
-  // A card far down the gallery (the 15th: the deadlock, which runs for
+  assert.equal(themes.reduce((n, [, k]) => n + k, 0), 18);
+  // A card far down the gallery (the 17th: the deadlock, which runs for
   // seconds), clicked; where Cancel and the progress are, read together as
   // soon as the view has moved to them.
   const ended = await runsEnded(page);
-  await page.locator('.lesson-card').nth(14).locator('button.run-lesson').click();
+  await page.locator('.lesson-card').nth(16).locator('button.run-lesson').click();
   const during = await (
     await page.waitForFunction(
       () => {
@@ -105,7 +105,7 @@ test('a shared link opens on its experiment, the gallery folded; the keyboard re
   assert.equal(await focused(fresh), 'workload');
   // Each card's button and link say which lesson they are.
   const names = await fresh.$$eval('.lesson-card button.run-lesson', (bs) => bs.map((b) => document.getElementById(b.getAttribute('aria-describedby'))?.textContent));
-  assert.equal(new Set(names).size, 16, 'sixteen different descriptions');
+  assert.equal(new Set(names).size, 18, 'eighteen different descriptions');
   await closeFresh();
   await close();
 });

@@ -237,6 +237,13 @@ export async function apiOnEveryModel(tab, expect) {
     // two overlap depends on the machine's load, so it is not asked here.
     else if (m.model !== 'process_per_task' && !expect.threads) assert.equal(overlapping(m.tasks), true, `${m.model}: tasks waited at the same time`);
   }
+  // The learner's own Python on every model: what each task returned.
+  const py = await run(tab, { workload: { kind: 'python', code: 'def task(i):\n    return i * i\n' }, tasks: 4, workers: 2, models: MODELS, repeats: 1 });
+  for (const m of py.models) {
+    if (expect.threads && THREADED.has(m.model)) continue;
+    assert.equal(`${m.status} ${m.correct}`, 'ran true', `python, ${m.model}: ${m.error ?? m.problems}`);
+    assert.deepEqual(byIndex(m.tasks).map((t) => t.repr), ['0', '1', '4', '9'], `python, ${m.model}`);
+  }
   return { cpu, io };
 }
 

@@ -42,7 +42,7 @@ test('every lesson link opens its experiment and ends in a verdict from the numb
   await page.close();
   for (const l of lessons) {
     // Smaller than the lesson, so the whole gallery runs in a test: a link can adjust a lesson.
-    const small = { loop: '&size=20000000', primes: '&size=200000', sleep: '&ms=30', convoy: '&cpu_ms=200', mixed: '', crash: '&size=5000000', data: '&bytes=4194304', race: '&increments=4000000', deadlock: '&watchdog_ms=300', join: '&size=20000000', mandelbrot: '&size=200&iterations=300' }[l.experiment.workload.kind];
+    const small = { loop: '&size=20000000', primes: '&size=200000', sleep: '&ms=30', convoy: '&cpu_ms=200', mixed: '', crash: '&size=5000000', data: '&bytes=4194304', race: '&increments=4000000', deadlock: '&watchdog_ms=300', join: '&size=20000000', mandelbrot: '&size=200&iterations=300', python: '' }[l.experiment.workload.kind];
     const { page: p, errors } = await open(served.browser(), `${served.url()}?lesson=${l.id}${small}&repeats=1`);
     assert.equal(await p.locator('.link-notes').count(), 0, l.id);
     assert.equal(await p.getAttribute('section.results', 'data-runs-ended'), '0', `${l.id} waits for Run`);

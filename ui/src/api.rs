@@ -107,6 +107,20 @@ pub fn check(json: &serde_json::Value, cores: u32) -> Result<(), ExperimentError
     threadlab::sizing::check(&json, cores).map(drop)
 }
 
+/// Says on the page why `json` was refused; a refused program (a
+/// script's, a host page's) is shown in the form, marked where it is wrong.
+fn refuse(json: &serde_json::Value, e: &ExperimentError, dispatch: &UseReducerDispatcher<State>) {
+    if let ExperimentError::Code { field, .. } = e {
+        let info = json.pointer("/workload/kind").and_then(serde_json::Value::as_str).and_then(threadlab::Workload::info_of);
+        let key = field.strip_prefix("workload.").and_then(|k| info?.fields.iter().find(|f| f.key == k)).map(|f| f.key);
+        let code = key.and_then(|k| json.pointer(&format!("/workload/{k}"))).and_then(serde_json::Value::as_str);
+        if let (Some(info), Some(key), Some(code)) = (info, key, code) {
+            dispatch.dispatch(Action::ShowProgram(info, key, code.to_string()));
+        }
+    }
+    dispatch.dispatch(Action::Invalid(e.to_string()));
+}
+
 async fn run_in_slot(
     slot: Result<Slot, RunError>,
     json: serde_json::Value,
@@ -129,7 +143,7 @@ async fn run_in_slot(
             })?
         }
         Err(e) => {
-            dispatch.dispatch(Action::Invalid(e.to_string()));
+            refuse(&json, &e, &dispatch);
             return Err(Refusal::refused(&e));
         }
     };
@@ -139,7 +153,7 @@ async fn run_in_slot(
         Ok((exp, p))
     };
     let (exp, prediction) = read(&json).map_err(|e: ExperimentError| {
-        dispatch.dispatch(Action::Invalid(e.to_string()));
+        refuse(&json, &e, &dispatch);
         Refusal::refused(&e)
     })?;
     dispatch.dispatch(Action::Started(Some(exp.clone())));

@@ -94,6 +94,8 @@ pub fn app() -> Html {
         state
     });
     lab::seen(&state);
+    // (Not in a read-only embed: no editor there; Run loads the lab.)
+    let state_has_program = state.form.kind.fields.iter().any(|f| matches!(f.input, threadlab::workloads::Input::Code { .. })) && !(state.view.embed && !state.view.edit);
     // A run shows where the learner is: its progress and Cancel come into
     // view, and keyboard focus goes to Cancel if the pressed button went
     // away (a lesson card's button is disabled during a run).
@@ -124,6 +126,13 @@ pub fn app() -> Html {
             }
         });
     }
+    // A program is checked as it is typed, which only the lab can do: the
+    // workload that has one loads it (from a link too).
+    use_effect_with(state.form.kind.key, move |_| {
+        if state_has_program {
+            lab::preload();
+        }
+    });
     // The form as it is now, for host messages that run "the experiment shown".
     let form_json = use_mut_ref(|| state.run_json());
     *form_json.borrow_mut() = state.run_json();
@@ -273,6 +282,8 @@ pub fn app() -> Html {
     };
 
     let embedded = state.view.embed;
+    // Which build has the page (the shell, or the lab once it took over).
+    let build = if lab::HERE { "lab" } else { "shell" };
     let results_now = results.cloned().filter(|r| experiment.as_ref() == Some(&r.experiment));
     let theirs = experiment.as_ref().and_then(|e| state.shared_for(e));
     let full_page = experiment
@@ -315,7 +326,7 @@ pub fn app() -> Html {
                 { notes }
                 { controls }
                 { message }
-                <section class="results" aria-live="polite" aria-busy={state.running.is_some().to_string()} data-runs-ended={state.ended.to_string()}>
+                <section class="results" aria-live="polite" aria-busy={state.running.is_some().to_string()} data-runs-ended={state.ended.to_string()} data-build={build}>
                     { question.clone() }
                     if let (Some(r), Some(shown)) = (results, &shown) {
                         { partial_note(r) }
@@ -351,7 +362,7 @@ pub fn app() -> Html {
             </div>
             <div class="main-col">
             { message }
-            <section class="results" aria-live="polite" aria-busy={state.running.is_some().to_string()} data-runs-ended={state.ended.to_string()}>
+            <section class="results" aria-live="polite" aria-busy={state.running.is_some().to_string()} data-runs-ended={state.ended.to_string()} data-build={build}>
                 { notes }
                 { question }
                 if let Some(theirs) = theirs {

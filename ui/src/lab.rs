@@ -152,6 +152,8 @@ mod imp {
 
     /// The lab is here.
     pub fn open() {}
+    /// The lab is here already (see `open`).
+    pub fn preload() {}
 
     /// `threadlab.run(input)`.
     pub fn api_run(input: JsValue, dispatch: &UseReducerDispatcher<State>, env: &Rc<Environment>) -> js_sys::Promise {
@@ -245,6 +247,19 @@ mod imp {
         });
     }
 
+    /// Loads the lab and lets it take the page over, with nothing to run:
+    /// what only the lab can check (a Python program, checked as it is
+    /// typed) is chosen. Where it cannot load, the shell stays (Run tries again).
+    pub fn preload() {
+        if !live() {
+            return;
+        }
+        let asked = CANCELS.with(Cell::get);
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = with_lab(asked, None).await;
+        });
+    }
+
     /// Results exist only in the lab.
     pub fn sweep(_: Experiment, _: &UseReducerDispatcher<State>, _: &Rc<Environment>) {}
 
@@ -312,7 +327,7 @@ mod imp {
             return Ok(false);
         }
         let lab = lab.map_err(failed)?;
-        let taken = match TAKEN.with(|t| t.borrow().clone()) {
+        match TAKEN.with(|t| t.borrow().clone()) {
             Some(taken) => {
                 // Another caller handed the page over first: this run goes
                 // to the lab as any run does (refused there while one runs,
@@ -326,7 +341,7 @@ mod imp {
                         });
                     }
                 }
-                return Ok(true);
+                Ok(true)
             }
             None => {
                 let take_over: js_sys::Function = js_sys::Reflect::get(&lab, &"take_over".into()).and_then(JsCast::dyn_into).map_err(failed)?;
@@ -335,6 +350,7 @@ mod imp {
                     Some(state) => Handover::of(&state, experiment),
                     None => Handover { experiment, ..Handover::default() },
                 };
+                let typing = Typing::now();
                 if let Some(destroy) = APP.with(|a| a.borrow_mut().take()) {
                     destroy();
                 }
@@ -348,10 +364,46 @@ mod imp {
                 })?;
                 let taken = js_sys::Promise::resolve(&taken);
                 TAKEN.with(|t| *t.borrow_mut() = Some(taken.clone()));
-                taken
+                JsFuture::from(taken).await.map_err(failed)?;
+                if let Some(typing) = typing {
+                    typing.resume();
+                }
+                Ok(true)
             }
-        };
-        JsFuture::from(taken).await.map_err(failed)?;
-        Ok(true)
+        }
+    }
+
+    /// The field the learner was in when the lab took over (the workload
+    /// menu, the editor), and the selection in it: the lab's same field
+    /// gets the keyboard back there.
+    struct Typing {
+        id: String,
+        selection: Option<(u32, u32)>,
+    }
+
+    impl Typing {
+        fn now() -> Option<Typing> {
+            let active = web_sys::window()?.document()?.active_element()?;
+            let selection = match (active.dyn_ref::<web_sys::HtmlTextAreaElement>(), active.dyn_ref::<web_sys::HtmlInputElement>()) {
+                (Some(t), _) => t.selection_start().ok().flatten().zip(t.selection_end().ok().flatten()),
+                (_, Some(i)) => i.selection_start().ok().flatten().zip(i.selection_end().ok().flatten()),
+                _ => None,
+            };
+            Some(Typing { id: active.id(), selection }).filter(|t| !t.id.is_empty())
+        }
+
+        fn resume(self) {
+            let Some(el) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id(&self.id)) else { return };
+            if let Some(el) = el.dyn_ref::<web_sys::HtmlElement>() {
+                let _ = el.focus();
+            }
+            if let Some((start, end)) = self.selection {
+                if let Some(t) = el.dyn_ref::<web_sys::HtmlTextAreaElement>() {
+                    let _ = t.set_selection_range(start, end);
+                } else if let Some(i) = el.dyn_ref::<web_sys::HtmlInputElement>() {
+                    let _ = i.set_selection_range(start, end);
+                }
+            }
+        }
     }
 }

@@ -176,6 +176,10 @@ impl State {
         if decoded.has_experiment {
             s.form = s.form.show(&decoded.link.experiment);
         }
+        // A program that does not compile: in the editor, marked there.
+        if let Some((key, code)) = &decoded.program {
+            s.form.params.insert((s.form.kind.key, key), code.clone());
+        }
         s.view = decoded.link.view;
         s.gallery = !(decoded.has_experiment || s.view.lesson.is_some());
         s.shared = decoded.link.shared.map(|run| Rc::new((decoded.link.experiment, run)));
@@ -185,7 +189,7 @@ impl State {
         if s.view.autorun && s.view.predict {
             s.view.autorun = false;
         }
-        if s.view.autorun && !(decoded.has_experiment && s.link_notes.is_empty()) {
+        if s.view.autorun && !(decoded.has_experiment && s.link_notes.is_empty() && decoded.program.is_none()) {
             s.view.autorun = false;
             if !s.link_notes.is_empty() {
                 s.link_notes.push("So the experiment was not run automatically: check it and press Run.".into());
@@ -270,6 +274,9 @@ pub enum Action {
     Predict(&'static str, threadlab::predict::Answer),
     /// Ask for a prediction before every run, or stop asking.
     TogglePredict,
+    /// A program that was refused (run by a script): the form shows it, in
+    /// its workload's field.
+    ShowProgram(&'static threadlab::workloads::Info, &'static str, String),
 }
 
 impl Reducible for State {
@@ -340,6 +347,10 @@ impl Reducible for State {
                 s.ended += 1;
             }
             Action::DismissLinkNotes => s.link_notes.clear(),
+            Action::ShowProgram(info, key, code) => {
+                s.form.choose(info);
+                s.form.params.insert((info.key, key), code);
+            }
             Action::PickLesson(l) => {
                 if s.view.lesson != Some(l.id) {
                     s.prediction = Default::default();

@@ -5,7 +5,8 @@ use crate::state::{Action, Field, Form, Progress};
 use threadlab::text::group;
 use threadlab::workloads::{self, Info, Input};
 use threadlab::{Experiment, Model};
-use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
+use super::editor::CodeEditor;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -52,33 +53,14 @@ fn text_field(
     }
 }
 
-/// Program text (`Input::Code`): a monospace text area, as wide as the
-/// form. (A plain editor: line numbers and error marks are to come.)
-#[allow(clippy::too_many_arguments)]
-fn code_field(id: &'static str, label: &'static str, value: &str, hint: String, field: Field, on_action: &Callback<Action>, disabled: bool, error: Option<&FieldError>) -> Html {
-    let oninput = on_action.reform(move |e: InputEvent| Action::Set(field, e.target_unchecked_into::<HtmlTextAreaElement>().value()));
-    let error = error.filter(|e| e.id == id);
-    let described = if error.is_some() { format!("{id}-error {id}-hint") } else { format!("{id}-hint") };
-    let rows = (value.lines().count() + 1).clamp(6, 30).to_string();
-    html! {
-        <div class={classes!("field", "code-field", error.is_some().then_some("invalid"))}>
-            <label for={id}>{ label }</label>
-            <textarea {id} class="code" spellcheck="false" autocapitalize="off" autocomplete="off" {rows} value={value.to_string()} {oninput} {disabled}
-                aria-invalid={error.is_some().then_some("true")} aria-describedby={described} />
-            if let Some(e) = error {
-                <small class="field-error" id={format!("{id}-error")}>{ &e.message }</small>
-            }
-            <small id={format!("{id}-hint")}>{ hint }</small>
-        </div>
-    }
-}
-
 /// What is wrong with the form, said at the field, in the form's words.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FieldError {
     /// The input it is about (`size`, `workers`, …), or `models`.
     pub id: &'static str,
     pub message: String,
+    /// The line of a program field's error (1-based), when it has one.
+    pub line: Option<u32>,
 }
 
 /// The form's input id and label for an experiment field (`workload.ms`,
@@ -106,9 +88,10 @@ fn form_field(kind: &Info, field: &str) -> Option<(&'static str, &'static str)> 
 pub fn form_error(form: &Form, cores: u32) -> Option<FieldError> {
     let e = threadlab::sizing::check(&form.to_json(), cores).err()?;
     let text = e.to_string();
+    let line = e.position().map(|(line, _)| line);
     Some(match e.field().and_then(|f| Some((f, form_field(form.kind, f)?))) {
-        Some((field, (id, label))) => FieldError { id, message: text.replacen(&format!("`{field}`"), label, 1) },
-        None => FieldError { id: "", message: text },
+        Some((field, (id, label))) => FieldError { id, message: text.replacen(&format!("`{field}`"), label, 1), line },
+        None => FieldError { id: "", message: text, line },
     })
 }
 
@@ -135,6 +118,9 @@ fn choice_field(
         </div>
     }
 }
+
+/// How long the learner pauses typing before the program is checked.
+const PAUSE_MS: u32 = 300;
 
 #[function_component(Controls)]
 pub fn controls(p: &Props) -> Html {
@@ -193,9 +179,30 @@ pub fn controls(p: &Props) -> Html {
         };
     }
     let kind = p.form.kind;
+    // A program is checked once the learner pauses typing (compiling it on
+    // every key would be wasted): until then the form is checked with the
+    // program as last checked.
+    let program = kind.fields.iter().find(|f| matches!(f.input, Input::Code { .. })).map(|f| (f.key, p.form.param(f.key).to_string()));
+    let checked = use_state(|| program.clone());
+    {
+        let checked = checked.clone();
+        use_effect_with(program.clone(), move |program| {
+            let program = program.clone();
+            let pause = gloo_timers::callback::Timeout::new(PAUSE_MS, move || checked.set(program));
+            move || drop(pause)
+        });
+    }
+    let form = match (&program, &*checked) {
+        (Some((key, _)), Some((was, code))) if key == was && program != *checked => {
+            let mut form = p.form.clone();
+            form.params.insert((kind.key, key), code.clone());
+            std::borrow::Cow::Owned(form)
+        }
+        _ => std::borrow::Cow::Borrowed(&p.form),
+    };
     // Checked as the learner types: the error at its field.
     // (Not during a run: the form is locked and was valid to start it.)
-    let error = if running { None } else { form_error(&p.form, p.cores) };
+    let error = if running { None } else { form_error(&form, p.cores) };
     // The first field of a workload keeps the id `size` (its main size).
     let params = kind.fields.iter().enumerate().map(|(i, f)| {
         let id = if i == 0 { "size" } else { f.key };
@@ -206,7 +213,13 @@ pub fn controls(p: &Props) -> Html {
             Input::Whole { min, max } => (format!("{} ({} to {})", f.hint, group(min), group(max)), "decimal"),
             Input::Text => (f.hint.to_string(), "text"),
             Input::Code { max_chars } => {
-                return code_field(id, f.label, p.form.param(f.key), format!("{} (at most {} characters)", f.hint, group(max_chars)), Field::Param(f.key), &p.on_action, running, error.as_ref())
+                let key = f.key;
+                return html! {
+                    <CodeEditor {id} label={f.label} value={p.form.param(key).to_string()} disabled={running}
+                        hint={format!("{} At most {} characters. Tab indents; Escape then Tab leaves the editor.", f.hint, group(max_chars))}
+                        error={error.as_ref().filter(|e| e.id == id).map(|e| (e.message.clone(), e.line))}
+                        on_input={p.on_action.reform(move |code| Action::Set(Field::Param(key), code))} />
+                };
             }
             Input::Choice(options) => return choice_field(id, f.label, p.form.param(f.key), options, f.hint, Field::Param(f.key), &p.on_action, running),
         };

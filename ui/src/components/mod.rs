@@ -5,6 +5,7 @@ pub mod chart;
 pub mod compare;
 pub mod controls;
 pub mod copy;
+pub mod editor;
 pub mod environment;
 pub mod export;
 pub mod lessons;
