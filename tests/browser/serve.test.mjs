@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { launch, serve } from './harness.mjs';
-import { rebase } from '../../scripts/assets.mjs';
+import { page } from '../../scripts/assets.mjs';
 import { negotiate } from '../../scripts/compress.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -52,8 +52,8 @@ test('Accept-Encoding picks brotli, then gzip, else the file as it is', () => {
 test('the page, its scripts and the wasm go out compressed, and decode to the files', async () => {
   const id = await idOf(ctx.url);
   for (const [path, file] of [['/', 'index.html'], ['/www/runner.js', 'www/runner.js'], [`/assets/${id}/pkg/ui/threadlab_ui_bg.wasm`, 'pkg/ui/threadlab_ui_bg.wasm']]) {
-    // The page as sent: pointed at the build's id.
-    const raw = file === 'index.html' ? Buffer.from(rebase(readFileSync(root + file, 'utf8'), id)) : readFileSync(root + file);
+    // The page as sent: the landing markup in it, pointed at the build's id.
+    const raw = file === 'index.html' ? Buffer.from(page(readFileSync(root + file, 'utf8'), id, root)) : readFileSync(root + file);
     const br = await get(path, 'gzip, deflate, br');
     assert.equal(br.status, 200);
     assert.equal(br.headers['content-encoding'], 'br', path);
