@@ -20,7 +20,7 @@ pub struct Props {
 }
 
 /// Text with `code` spans between backticks, as the answers write them.
-fn with_code(text: &str) -> Html {
+pub(crate) fn with_code(text: &str) -> Html {
     let parts = text.split('`').enumerate().map(|(i, part)| if i % 2 == 1 { html! { <code>{ part }</code> } } else { html! { part } });
     html! { <>{ for parts }</> }
 }
