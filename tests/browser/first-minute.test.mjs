@@ -19,6 +19,8 @@ const focused = (page) => page.evaluate(() => document.activeElement?.id || docu
 test('the landing text comes with the page, and the app draws the same in its place: nothing moves, nothing twice', async () => {
   const sent = await (await fetch(served.url())).text();
   assert.match(sent, /<h4 id="lesson-gil-cpu-q">Do threads speed up CPU-bound work in Python\?<\/h4>/, 'the first card is in the page as sent');
+  const questions = sent.match(/<h4 id="lesson-[a-z-]+-q">/g)?.length ?? 0;
+  assert.ok(questions >= 18, `every lesson's question is in the page as sent (${questions})`);
   for (const [url, shown] of [[served.url(), true], [`${served.url()}?lesson=gil-cpu`, false]]) {
     const context = await served.browser().newContext({ viewport: { width: 390, height: 844 } });
     const page = await context.newPage();
@@ -32,12 +34,13 @@ test('the landing text comes with the page, and the app draws the same in its pl
     await page.route('**/pkg/ui/*.wasm', async (route) => { await held; await route.continue(); });
     await page.goto(url);
     const before = await page.evaluate(() => [...document.querySelectorAll('#app h1, #app h4')].filter((e) => e.getClientRects().length).length);
-    assert.equal(before, shown ? 17 : 0, `${url}: the masthead and the 16 questions before the app, for a plain address only`);
+    assert.equal(before, shown ? 1 + questions : 0, `${url}: the masthead and the ${questions} questions before the app, for a plain address only`);
     release();
     await page.waitForFunction(() => window.threadlab !== undefined);
     assert.equal(await page.locator('.prerendered').count(), 0, `${url}: the app replaced the landing markup`);
     assert.equal(await page.locator('h1').count(), 1, `${url}: one masthead`);
     assert.equal(await page.locator('details.lessons').count(), 1, `${url}: one gallery`);
+    if (shown) assert.equal(await page.locator('#app h4[id^="lesson-"]').count(), questions, `${url}: the app draws the same questions`);
     // (A link's page replaces only "Loading ThreadLab…": not this test's.)
     if (shown) assert.deepEqual(await page.evaluate(() => window.shifts), [], `${url}: the landing markup replaced, nothing moved`);
     await context.close();
