@@ -290,10 +290,17 @@ def measure(name, pool_class):
     if CRASHES and pool is not None:
         def run():
             # One result at a time: what finished before a crash is kept.
-            futures, values = [pool.submit(task, *a) for a in zip(*args)], []
+            # A crash can break the executor while tasks are still being
+            # submitted: submit then raises, and that task is lost too.
+            futures, values = [], []
+            for a in zip(*args):
+                try:
+                    futures.append(pool.submit(task, *a))
+                except BrokenProcessPool:
+                    futures.append(None)
             for f in futures:
                 try:
-                    values.append(f.result())
+                    values.append(None if f is None else f.result())
                 except BrokenProcessPool:
                     values.append(None)
             return values
