@@ -49,6 +49,7 @@ pub mod native;
 pub mod plan;
 pub mod platform;
 pub mod predict;
+pub mod program;
 pub mod protocol;
 pub mod python;
 #[cfg(feature = "pyvm")]

@@ -1,0 +1,162 @@
+//! Whole programs (issue 19): a learner's Python program as the tutorials
+//! write it — `threading.Thread`, `multiprocessing.Process`,
+//! `concurrent.futures` — run as written, with what each of its threads and
+//! processes printed and did.
+//!
+//! Where it runs:
+//! - the program's **threads** are threads of one interpreter (one
+//!   [`crate::pyvm::Program`], one heap), each on its own worker thread
+//!   (as CPython's threads are OS threads), with the simulated GIL
+//!   ([`crate::gil::Gil`]) switching at the eval breaker, or none (3.13t);
+//! - its **processes** are children with their own interpreter and heap,
+//!   started with the parent's module state as at `start()` (Linux's
+//!   `fork`), on process workers in the browser; what crosses between them
+//!   (arguments, return values, printed lines) crosses as messages.
+//!
+//! The types here are the contract between the core (which runs a program:
+//! [`Session`] on the worker that holds the program's main interpreter,
+//! [`child`] on a process worker), the page (which relays between them) and
+//! the UI (which shows a [`ProgramRun`]).
+
+use serde::{Deserialize, Serialize};
+
+pub mod gallery;
+
+/// A program to run, as the page, a link or `threadlab.run({program})`
+/// gives it (validated by [`ProgramSpec::from_value`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProgramSpec {
+    /// The program's source, at most [`MAX_PROGRAM_CHARS`] characters.
+    pub program: String,
+    /// The simulated GIL on (CPython 3.13 and earlier) or off (3.13t).
+    #[serde(default = "yes")]
+    pub gil: bool,
+    /// `sys.getswitchinterval()`, in ms.
+    #[serde(default = "default_switch")]
+    pub switch_interval_ms: f64,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn default_switch() -> f64 {
+    crate::gil::DEFAULT_SWITCH_INTERVAL_MS
+}
+
+/// The longest program accepted (characters), as for the python workload.
+pub const MAX_PROGRAM_CHARS: usize = 20_000;
+
+/// Who printed a line or owns a lane: a thread of the main process, or a
+/// thread of a child process.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Who {
+    /// `None`: the main process; `Some(name)`: a child, e.g. `Process-1`
+    /// (`ForkProcess-1` for a `ProcessPoolExecutor`'s worker, as CPython names them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub process: Option<String>,
+    /// The thread's name in its process: `MainThread`, `Thread-1 (task)`,
+    /// `ThreadPoolExecutor-0_0`.
+    pub thread: String,
+}
+
+/// One line of the console, in the order the `print` calls happened.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Line {
+    /// When it was printed: ms since the program started.
+    pub t_ms: f64,
+    pub who: Who,
+    /// What was printed, without its final newline (one `print` call may
+    /// give several lines; `end=""` output is joined with the next print of
+    /// the same thread).
+    pub text: String,
+}
+
+/// What a thread was doing, for its lane on the timeline (the same states
+/// as the experiments' timelines, [`crate::trace::State`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    /// Running Python (holding the GIL, when there is one).
+    Running,
+    /// Waiting to take the GIL.
+    GilWait,
+    /// In `time.sleep` (I/O: the GIL released).
+    Sleeping,
+    /// Waiting for a `Lock`, an `Event`, a `Queue`.
+    LockWait,
+    /// In `join()`, `Future.result()`, an executor's `with` block end or `map`.
+    Joining,
+    /// Starting a process (the worker starting, the module state copied).
+    Starting,
+    /// Sending or receiving between processes.
+    Sending,
+    Receiving,
+}
+
+/// A stretch of time a thread spent in one state.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Span {
+    pub state: State,
+    pub start_ms: f64,
+    pub end_ms: f64,
+    /// The source line it happened at, when one applies (a `sleep`, a `join`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+}
+
+/// One of the program's own events, marked on its lane.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Mark {
+    pub t_ms: f64,
+    /// `start` (the thread or process began), `exit`, `join` (it was joined),
+    /// `exception` (it ended with an uncaught exception).
+    pub what: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+}
+
+/// One lane of the timeline: a thread of the main process or of a child.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Lane {
+    pub who: Who,
+    /// Whether the thread is a daemon (not waited for at exit).
+    #[serde(default)]
+    pub daemon: bool,
+    pub spans: Vec<Span>,
+    pub marks: Vec<Mark>,
+    /// Still running when the program ended (never joined, or cut by the budget).
+    #[serde(default)]
+    pub unfinished: bool,
+}
+
+/// A whole program's run: what the page shows and
+/// `threadlab.run({program})` resolves to.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProgramRun {
+    pub gil: bool,
+    pub switch_interval_ms: f64,
+    /// From the program's start to its end (all non-daemon threads done).
+    pub wall_ms: f64,
+    pub console: Vec<Line>,
+    pub lanes: Vec<Lane>,
+    /// The GIL's switches in the main process (0 without a GIL).
+    pub gil_switches: u64,
+    /// Processes started (children).
+    pub processes: u32,
+    /// Threads started, the main thread included, in every process.
+    pub threads: u32,
+    /// The program's exit: 0, 1 after an uncaught exception in the main
+    /// thread; `None` when it was stopped (budget, Cancel, a deadlock).
+    pub exit_code: Option<i32>,
+    /// Why it stopped, when it did not end by itself, as a sentence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<String>,
+    /// The claim's verdict where one applies, e.g. "The two sleeping
+    /// threads overlapped: 2.0 s, not 4.0 s."
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<String>,
+    /// A deadlock the watchdog found: who waits for whom, with source lines.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadlock: Option<String>,
+}
