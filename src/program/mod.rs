@@ -21,6 +21,8 @@
 use serde::{Deserialize, Serialize};
 
 pub mod gallery;
+#[cfg(feature = "pyvm")]
+pub mod session;
 
 /// A program to run, as the page, a link or `threadlab.run({program})`
 /// gives it (validated by [`ProgramSpec::from_value`]).
@@ -159,4 +161,67 @@ pub struct ProgramRun {
     /// A deadlock the watchdog found: who waits for whom, with source lines.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deadlock: Option<String>,
+}
+
+/// A child process's start, sent by the page to a process worker it
+/// started for a [`ToPage::Spawn`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChildJob {
+    /// The program's source (the child compiles it again; its top level
+    /// does not run again: the module state comes from `globals`).
+    pub program: String,
+    /// `Process-1`, `ForkProcess-2` (a pool's worker).
+    pub name: String,
+    /// The parent's module globals at `start()`, those that can be copied:
+    /// each name with its value as [`crate::pyvm::Value::to_bytes`] gives it
+    /// (functions defined at the top level are found again by name).
+    pub globals: Vec<(String, Vec<u8>)>,
+    pub gil: bool,
+    pub switch_interval_ms: f64,
+    /// When the parent program started, on the clock every worker shares
+    /// (`performance.timeOrigin + performance.now()` in the browser), so the
+    /// child's lines and spans are placed on the parent's timeline.
+    pub origin_ms: f64,
+}
+
+/// Page → a child's worker, from the parent.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ToChild {
+    /// Call the top-level function `function` with `args` (each as bytes);
+    /// answered by [`FromChild::Returned`] with the same `call`.
+    Call { call: u32, function: String, args: Vec<Vec<u8>> },
+    /// End (after its last call): the child answers [`FromChild::Exited`].
+    Exit,
+}
+
+/// A child's worker → the page → the parent's session.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum FromChild {
+    /// The child's interpreter is ready (its start cost ends here).
+    Started { child: u32, t_ms: f64 },
+    /// A line it printed (sent as it is printed).
+    Line { child: u32, line: Line },
+    /// A call's result: the value as bytes, or the exception's traceback text.
+    Returned { child: u32, call: u32, result: Result<Vec<u8>, String> },
+    /// It ended (exit code as CPython's `Process.exitcode`), with its lanes.
+    Exited { child: u32, code: i32, lanes: Vec<Lane> },
+}
+
+/// The program's session (on the worker that holds its main interpreter)
+/// → the page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ToPage {
+    /// A line printed in the main process (show it live).
+    Line { line: Line },
+    /// Start a process worker for child `child` and send it `job`.
+    Spawn { child: u32, job: ChildJob },
+    /// Post `msg` to child `child`'s worker.
+    ToChild { child: u32, msg: ToChild },
+    /// Terminate child `child`'s worker (`Process.terminate()`, or the end).
+    Kill { child: u32 },
+    /// The program ended (or was stopped): nothing more follows.
+    Done { run: ProgramRun },
 }
