@@ -61,7 +61,7 @@ pub fn set_run_budget_ms(ms: f64) {
 }
 
 #[cfg_attr(not(feature = "pyvm"), allow(dead_code))]
-fn run_budget_ms() -> f64 {
+pub fn run_budget_ms() -> f64 {
     f64::from_bits(BUDGET.load(std::sync::atomic::Ordering::Relaxed))
 }
 
