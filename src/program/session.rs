@@ -345,7 +345,7 @@ impl Inner {
         for c in st.children.iter().filter(|c| c.alive) {
             lanes.push(Lane { who: Who { process: Some(c.name.clone()), thread: "MainThread".into() }, daemon: false, spans: Vec::new(), marks: Vec::new(), unfinished: true });
         }
-        let verdict = verdict(&lanes, wall_ms, self.spec.gil);
+        let verdict = verdict(&lanes, wall_ms, self.spec.gil, self.env.cores());
         ProgramRun {
             gil: self.spec.gil,
             switch_interval_ms: self.spec.switch_interval_ms,
@@ -702,7 +702,7 @@ impl pyvm::Host for ThreadHost<'_> {
 const MIN_CLAIM_MS: f64 = 100.0;
 
 /// A verdict where the run shows the claim its program is about.
-fn verdict(lanes: &[Lane], wall_ms: f64, gil: bool) -> Option<String> {
+fn verdict(lanes: &[Lane], wall_ms: f64, gil: bool, cores: usize) -> Option<String> {
     let secs = |ms: f64| format!("{:.1} s", ms / 1000.0);
     let total = |lane: &Lane, state: State| lane.spans.iter().filter(|s| s.state == state).map(|s| s.end_ms - s.start_ms).sum::<f64>();
     // Two lanes in `state` at once, for at least a tenth of the shorter.
@@ -721,7 +721,8 @@ fn verdict(lanes: &[Lane], wall_ms: f64, gil: bool) -> Option<String> {
         both
     };
     let children: Vec<&Lane> = lanes.iter().filter(|l| l.who.process.is_some() && total(l, State::Running) > 0.0).collect();
-    if children.len() >= 2 {
+    // On one core, spans at once are the OS taking turns, not parallelism.
+    if children.len() >= 2 && cores >= 2 {
         let sum: f64 = children.iter().map(|l| total(l, State::Running)).sum();
         if sum >= MIN_CLAIM_MS && overlapping(&children, State::Running) > 0.1 * sum / children.len() as f64 {
             return Some(format!("The processes ran in parallel: the program took {}, not the {} their computing adds up to.", secs(wall_ms), secs(sum)));
@@ -741,7 +742,7 @@ fn verdict(lanes: &[Lane], wall_ms: f64, gil: bool) -> Option<String> {
         if gil {
             return Some(format!("The threads took turns holding the GIL: they computed for {} in all, one at a time, and the program took {}.", secs(sum), secs(wall_ms)));
         }
-        if overlapping(&workers, State::Running) > 0.1 * sum / workers.len() as f64 {
+        if cores >= 2 && overlapping(&workers, State::Running) > 0.1 * sum / workers.len() as f64 {
             return Some(format!("Without the GIL the threads computed at once: {} of computing in {}.", secs(sum), secs(wall_ms)));
         }
     }

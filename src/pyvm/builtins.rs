@@ -1403,22 +1403,20 @@ fn futures_of(v: &Value) -> R<Vec<Arc<FutureObj>>> {
 /// the first failure in order as CPython's iterator would.
 pub fn settle(c: &mut dyn Caller, v: &Value) -> R<()> {
     let Value::SharedIter(it) = v else { return Ok(()) };
-    loop {
-        let pending = it.lock().unwrap_or_else(|e| e.into_inner()).pending();
-        match pending {
-            None => return Ok(()),
-            Some(Pending::Raise(e)) => return Err(Err::Exc(e)),
-            Some(Pending::Wait(fs)) => {
-                wait_futures(c, &fs, false)?;
-                // All done now: nothing more to wait for, but a failure to raise.
-                let g = it.lock().unwrap_or_else(|e| e.into_inner());
-                if let Iter::Futures { futs, idx, completed: false } = &*g {
-                    if let Some(e) = futs[*idx..].iter().find_map(|f| f.get().and_then(|r| r.err())) {
-                        return Err(Err::Exc(e));
-                    }
-                }
-                return Ok(());
+    let (rest, completed) = match &*it.lock().unwrap_or_else(|e| e.into_inner()) {
+        Iter::Futures { futs, idx, completed } => (futs[(*idx).min(futs.len())..].to_vec(), *completed),
+        _ => return Ok(()),
+    };
+    wait_futures(c, &rest, false)?;
+    match it.lock().unwrap_or_else(|e| e.into_inner()).pending() {
+        Some(Pending::Raise(e)) => Err(Err::Exc(e)),
+        _ if completed => Ok(()),
+        _ => {
+            // A later failure is raised where the iteration reaches it.
+            if let Some(e) = rest.iter().find_map(|f| f.get().and_then(|r| r.err())) {
+                return Err(Err::Exc(e));
             }
+            Ok(())
         }
     }
 }
