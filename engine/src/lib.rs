@@ -212,8 +212,9 @@ pub fn bench_rayon_loop(size: f64, tasks: u32) -> f64 {
 mod program {
     use super::BrowserHost;
     use std::cell::RefCell;
+    use std::sync::atomic::{AtomicU32, Ordering};
     use std::sync::Arc;
-    use threadlab::platform::Clock;
+    use threadlab::platform::{Blocking, Clock};
     use threadlab::program::relay::{Said, ToCoordinator};
     use threadlab::program::session::{Env, Session};
     use threadlab::program::ProgramSpec;
@@ -230,6 +231,25 @@ mod program {
         fn spawn(&self, f: Box<dyn FnOnce() + Send>) {
             rayon::spawn(f);
         }
+        fn sleep_ms(&self, ms: f64) {
+            BrowserHost.sleep_ms(ms);
+        }
+        fn cores(&self) -> usize {
+            CORES.load(Ordering::Relaxed).max(1) as usize
+        }
+        fn max_threads(&self) -> usize {
+            rayon::current_num_threads()
+        }
+    }
+
+    /// The visitor's cores (`navigator.hardwareConcurrency`), read by the
+    /// coordinator's own thread when its pool is up.
+    static CORES: AtomicU32 = AtomicU32::new(1);
+
+    fn hardware_concurrency() -> u32 {
+        let global = js_sys::global();
+        let navigator = js_sys::Reflect::get(&global, &"navigator".into()).unwrap_or_default();
+        js_sys::Reflect::get(&navigator, &"hardwareConcurrency".into()).ok().and_then(|n| n.as_f64()).map_or(1, |n| n as u32)
     }
 
     thread_local! {
@@ -249,6 +269,7 @@ mod program {
     /// The first message: the pool is up.
     pub fn ready() -> String {
         super::park_on_panic();
+        CORES.store(hardware_concurrency(), Ordering::Relaxed);
         text(&Said::Ready { threads: rayon::current_num_threads() as u32 })
     }
 
@@ -346,7 +367,7 @@ pub fn program_running() -> bool {
 mod child {
     use super::BrowserHost;
     use std::cell::RefCell;
-    use threadlab::platform::Clock;
+    use threadlab::platform::{Blocking, Clock};
     use threadlab::program::relay::{read_job, read_to_child};
     use threadlab::program::session::Child;
     use threadlab::program::{FromChild, Line, Who};
@@ -377,7 +398,10 @@ mod child {
             Ok(job) => job,
             Err(why) => return fail(child, why, post),
         };
-        let started = Child::start(job, child, &|| BrowserHost.now_ms(), &mut out(post));
+        // A worker may block: `time.sleep` waits in `Atomics.wait`.
+        let sleep: Box<dyn Fn(f64) + Send> = Box::new(|ms| BrowserHost.sleep_ms(ms));
+        let kill = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let started = Child::start_with(job, child, &|| BrowserHost.now_ms(), &mut out(post), kill, Some(sleep));
         CHILD.with(|c| *c.borrow_mut() = Some((child, started)));
     }
 
