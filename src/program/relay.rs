@@ -146,6 +146,11 @@ impl Relay {
         vec![coordinator(&ToCoordinator::Start { spec: self.spec.clone() })]
     }
 
+    /// Whether the coordinator took the program (its pool was up).
+    pub fn started(&self) -> bool {
+        self.phase != Phase::Starting
+    }
+
     /// Whether the run is over (nothing more to relay).
     pub fn over(&self) -> bool {
         self.phase == Phase::Over
@@ -402,9 +407,12 @@ mod tests {
     #[test]
     fn the_spec_goes_to_the_coordinator_once_its_pool_is_up() {
         let mut r = Relay::new(spec(), 0.0);
+        assert!(!r.started());
         assert_eq!(r.from_coordinator(&said(Said::Ready { threads: 7 }), 1.0), vec![Action::ToCoordinator { text: r#"{"type":"start","spec":{"program":"print(1)","gil":true,"switch_interval_ms":5.0}}"#.into() }]);
         // A reused coordinator: at once.
+        assert!(r.started());
         let (r2, start) = Relay::on_ready_coordinator(spec(), 0.0);
+        assert!(r2.started());
         assert_eq!(start.len(), 1);
         assert!(!r2.over());
         // The start's answer, an empty batch, does nothing.

@@ -43,12 +43,7 @@ pub fn run(spec: ProgramSpec, on_line: impl Fn(Line) + 'static) -> impl Future<O
     async move {
         let slot = slot.map_err(|e| e.to_string())?;
         let spec = serde_json::to_value(&spec).map_err(|e| e.to_string()).and_then(|v| ProgramSpec::from_value(&v).map_err(|e| e.to_string()))?;
-        let outcome = drive(&slot, spec, &on_line).await;
-        if slot.cancelled() {
-            // Cancel stopped every worker, the kept coordinator too.
-            KEPT.with(|k| k.set(None));
-        }
-        outcome
+        drive(&slot, spec, &on_line).await
     }
 }
 
@@ -153,6 +148,11 @@ async fn drive(slot: &Slot, spec: ProgramSpec, on_line: &dyn Fn(Line)) -> Result
             Ok(None) => {}
             Err(e) => {
                 // Which one died: Cancel, the coordinator, or children.
+                if !slot.cancelled() && !relay.started() {
+                    // Its pool never came up (no shared memory here?): no run.
+                    end(&page, coordinator, false, &mut children);
+                    return Err(format!("The program's interpreter could not be started: {e}"));
+                }
                 if slot.cancelled() || !page.alive(coordinator) {
                     todo.extend(relay.stopped(&gone(slot, &e), page.now(), false));
                 } else {
