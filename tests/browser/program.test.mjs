@@ -133,3 +133,31 @@ test('ProcessPoolExecutor.map for CPU: the results in order, from child processe
   const started = (await live()).filter((h) => !before.includes(h));
   assert.ok(started.length <= 1, `workers left: ${started}`);
 });
+
+test('a child process whose worker dies is an exit for the program: join() returns, with a non-zero exit code', async () => {
+  const p = await page();
+  const outcome = await p.evaluate(async () => {
+    const R = window.threadlabRunner;
+    // A program first, so that its coordinator is up and kept: the one
+    // worker the next run starts is its child's.
+    await window.threadlab.run({ program: 'print(1)' });
+    const before = R.liveWorkers();
+    const program = 'from multiprocessing import Process\nimport time\n\ndef task():\n    print("child sleeping")\n    time.sleep(30)\n\n' +
+      'p = Process(target=task)\np.start()\np.join()\nprint("exit code", p.exitcode)\n';
+    const running = window.threadlab.run({ program });
+    let child;
+    for (let i = 0; i < 100 && !child; i++) {
+      await R.sleep(50);
+      [child] = R.liveWorkers().filter((h) => !before.includes(h));
+    }
+    await R.sleep(1000);
+    const t0 = performance.now();
+    R.terminate(child);
+    const run = await running;
+    return { run, ms: performance.now() - t0 };
+  });
+  const { run } = outcome;
+  assert.deepEqual(run.console.map((l) => l.text), ['child sleeping', 'exit code 1'], JSON.stringify(run.console));
+  assert.equal(run.exit_code, 0);
+  assert.ok(outcome.ms < 5000, `the program went on ${outcome.ms} ms after its child died`);
+});
