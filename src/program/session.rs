@@ -354,7 +354,8 @@ impl Inner {
             lanes,
             gil_switches: self.gil.as_ref().map_or(0, |g| g.stats().switches),
             processes: st.children.len() as u32,
-            threads: st.threads.len() as u32,
+            // Each child's main thread counts too.
+            threads: (st.threads.len() + st.children.len()) as u32,
             exit_code: st.exit_code,
             stopped,
             verdict,
