@@ -1262,15 +1262,19 @@ pub fn call_method(c: &mut dyn Caller, recv: &Value, name: &str, args: Vec<Value
                 let blocking = args.first().map_or(true, |v| v.truthy());
                 loop {
                     if l.try_acquire() {
+                        l.set_owner(Some(Arc::from(c.host().thread_name())));
                         break Value::Bool(true);
                     }
                     if !blocking {
                         break Value::Bool(false);
                     }
-                    c.host().wait_for_lock()?;
+                    let line = c.line();
+                    let owner = l.owner();
+                    c.host().lock_wait(owner.as_deref(), line)?;
                 }
             }
             "release" => {
+                l.set_owner(None);
                 l.release()?;
                 Value::None
             }
@@ -1520,6 +1524,9 @@ fn object_method(c: &mut dyn Caller, recv: &Value, name: &str, args: Vec<Value>,
                     return Err(runtime("cannot join current thread".into()));
                 }
                 let t = t.clone();
+                if !t.process {
+                    c.host().joining(&t.name);
+                }
                 c.host().block(super::host::Wait::Join, line, secs, &mut || t.ended())?;
                 Value::None
             }

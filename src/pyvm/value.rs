@@ -289,9 +289,17 @@ impl ExcObj {
 #[derive(Debug, Default)]
 pub struct LockObj {
     pub held: AtomicBool,
+    /// The thread holding it (named for a deadlock's report).
+    pub owner: Mutex<Option<Arc<str>>>,
 }
 
 impl LockObj {
+    pub fn set_owner(&self, who: Option<Arc<str>>) {
+        *self.owner.lock().unwrap_or_else(|e| e.into_inner()) = who;
+    }
+    pub fn owner(&self) -> Option<Arc<str>> {
+        self.owner.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
     pub fn try_acquire(&self) -> bool {
         self.held.compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed).is_ok()
     }

@@ -1139,8 +1139,11 @@ impl<'h> Vm<'h> {
                     match &mgr {
                         Value::Lock(l) => {
                             while !l.try_acquire() {
-                                t!(self.host.wait_for_lock().map_err(Err::Stop));
+                                let owner = l.owner();
+                                let line = Caller::line(self);
+                                t!(self.host.lock_wait(owner.as_deref(), line).map_err(Err::Stop));
                             }
+                            l.set_owner(Some(Arc::from(self.host.thread_name())));
                             self.stack.push(Value::Bool(true));
                         }
                         // An executor or a Pool: `as` binds it.
@@ -1149,7 +1152,10 @@ impl<'h> Vm<'h> {
                     }
                 }
                 Op::WithExit => match pop!() {
-                    Value::Lock(l) => t!(l.release()),
+                    Value::Lock(l) => {
+                        l.set_owner(None);
+                        t!(l.release())
+                    }
                     p @ Value::Pool(_) => {
                         t!(builtins::call_method(self, &p, "__exit__", Vec::new(), Vec::new()));
                     }
