@@ -384,3 +384,16 @@ fn two_threads_taking_two_locks_in_opposite_orders_are_reported_as_a_deadlock() 
     let ok = run("import threading, time\n\nlock = threading.Lock()\n\ndef hold():\n    with lock:\n        time.sleep(0.8)\n\nts = [threading.Thread(target=hold) for _ in range(2)]\nfor t in ts:\n    t.start()\nfor t in ts:\n    t.join()\nprint('ok')\n");
     assert_eq!((ok.deadlock.as_deref(), ok.exit_code), (None, Some(0)));
 }
+
+#[test]
+fn daemon_flags_and_terminate_behave_as_in_python3() {
+    let _t = timing();
+    let src = "import threading, time\nfrom multiprocessing import Process\n\ndef nap(s):\n    time.sleep(s)\n    print('woke', s)\n\nt = threading.Thread(target=nap, args=(30,))\nt.daemon = True\nt.start()\ntry:\n    t.daemon = False\nexcept RuntimeError as e:\n    print(e)\np = Process(target=nap, args=(30,))\np.start()\ntime.sleep(0.2)\nprint(p.is_alive())\np.terminate()\np.join()\nprint(p.exitcode, p.is_alive(), t.daemon)\nq = Process(target=nap, args=(30,), daemon=True)\nq.start()\nprint('end')\n";
+    let run = run(src);
+    assert_eq!(run.exit_code, Some(0));
+    assert!(run.wall_ms < 5000.0, "{}", run.wall_ms);
+    same_as_python(src, &run);
+    assert_eq!(texts(&run), ["cannot set daemon status of active thread", "True", "-15 False True", "end"]);
+    let e = run_native(spec("x = [1]\nx.y = 2\n")).unwrap();
+    assert!(texts(&e).last().unwrap().starts_with("AttributeError: ThreadLab's Python sets no attribute but"), "{:?}", texts(&e));
+}

@@ -368,7 +368,9 @@ impl Inner {
             host.note_wait(Some(WaitRec { on: None, lock: false, line: 0, at: 0.0, persistent: true }));
             host.w.wait_until(trace::State::Joining, |_| {
                 let st = lock(&self.st);
-                (st.live_nondaemon == 0 && st.live_children == 0) || self.check().is_err()
+                // Daemon processes are not waited for (they are killed at the end).
+                let children = st.children.iter().any(|c| c.alive && !c.task.as_ref().is_some_and(|t| t.is_daemon()));
+                (st.live_nondaemon == 0 && !children) || self.check().is_err()
             });
         }
         host.mark("exit", None);
@@ -440,10 +442,11 @@ impl Inner {
             }
         }
         let lane = st.threads.len();
-        st.threads.push(ThreadLane { who: main_who(&t.name), daemon: t.daemon, lane: None });
+        let daemon = t.is_daemon();
+        st.threads.push(ThreadLane { who: main_who(&t.name), daemon, lane: None });
         st.waits.resize(lane + 1, None);
         st.live_threads += 1;
-        if !t.daemon {
+        if !daemon {
             st.live_nondaemon += 1;
         }
         drop(st);
@@ -476,9 +479,10 @@ impl Inner {
         let ThreadHost { w, marks, .. } = host;
         let tracer = w.into_tracer();
         let mut st = lock(&self.st);
-        st.threads[lane].lane = Some(lane_of(tracer, who, t.daemon, self.origin, end, marks, unfinished));
+        let daemon = st.threads[lane].daemon;
+        st.threads[lane].lane = Some(lane_of(tracer, who, daemon, self.origin, end, marks, unfinished));
         st.live_threads -= 1;
-        if !t.daemon {
+        if !daemon {
             st.live_nondaemon -= 1;
         }
     }
@@ -534,6 +538,26 @@ impl Inner {
         st.out.push(ToPage::ToChild { child, msg });
         st.out.push(ToPage::ToChild { child, msg: ToChild::Exit });
         Ok(())
+    }
+
+    /// `Process.terminate()`: its worker killed, its lane cut there.
+    fn terminate(&self, p: &Arc<TaskObj>, code: i32) {
+        let t = self.t();
+        let mut st = lock(&self.st);
+        let Some(c) = st.children.iter().position(|c| c.alive && c.task.as_ref().is_some_and(|x| Arc::ptr_eq(x, p))) else { return };
+        let rec = &mut st.children[c];
+        rec.alive = false;
+        let (name, spawned, started) = (rec.name.clone(), rec.spawned_ms, rec.started_ms);
+        st.live_children -= 1;
+        st.out.push(ToPage::Kill { child: c as u32 });
+        st.child_lanes.push(Lane {
+            who: Who { process: Some(name), thread: "MainThread".into() },
+            daemon: p.is_daemon(),
+            spans: vec![Span { state: State::Starting, start_ms: spawned, end_ms: started.unwrap_or(t).max(spawned), line: None }],
+            marks: vec![Mark { t_ms: t, what: "exit".into(), line: None }],
+            unfinished: true,
+        });
+        p.end(Some(code));
     }
 
     fn pool_work(&self, pool: &Arc<PoolObj>) -> Result<(), String> {
@@ -776,6 +800,9 @@ impl pyvm::Host for ThreadHost<'_> {
     }
     fn pool_work(&mut self, pool: &Arc<PoolObj>) -> Result<(), String> {
         self.s.pool_work(pool)
+    }
+    fn terminate_process(&mut self, p: &Arc<TaskObj>, code: i32) {
+        self.s.terminate(p, code)
     }
     fn pool_shutdown(&mut self, pool: &Arc<PoolObj>, terminate: bool) {
         self.s.pool_shutdown(pool, terminate)

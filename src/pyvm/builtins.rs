@@ -1354,7 +1354,7 @@ fn new_task(c: &mut dyn Caller, process: bool, args: Vec<Value>, kw: &mut Vec<(A
             }
         }
     };
-    Ok(Value::Task(Arc::new(TaskObj { process, name, daemon, target, args: targs, kwargs, state: std::sync::atomic::AtomicU8::new(TASK_NEW), exitcode: Mutex::new(None), pool: None })))
+    Ok(Value::Task(Arc::new(TaskObj { process, name, daemon: std::sync::atomic::AtomicBool::new(daemon), target, args: targs, kwargs, state: std::sync::atomic::AtomicU8::new(TASK_NEW), exitcode: Mutex::new(None), pool: None })))
 }
 
 /// `ThreadPoolExecutor(max_workers=None)` (at most min(32, cores + 4)
@@ -1449,7 +1449,7 @@ fn submit(c: &mut dyn Caller, pool: &Arc<PoolObj>, func: Value, args: Vec<Value>
                 let mut workers = pool.workers.lock().unwrap_or_else(|e| e.into_inner());
                 if workers.len() < pool.max_workers {
                     let name: Arc<str> = Arc::from(format!("{}_{}", pool.prefix, workers.len()));
-                    let t = Arc::new(TaskObj { process: false, name, daemon: false, target: Value::None, args: Vec::new(), kwargs: Vec::new(), state: std::sync::atomic::AtomicU8::new(TASK_STARTED), exitcode: Mutex::new(None), pool: Some(pool.clone()) });
+                    let t = Arc::new(TaskObj { process: false, name, daemon: std::sync::atomic::AtomicBool::new(false), target: Value::None, args: Vec::new(), kwargs: Vec::new(), state: std::sync::atomic::AtomicU8::new(TASK_STARTED), exitcode: Mutex::new(None), pool: Some(pool.clone()) });
                     workers.push(t.clone());
                     drop(workers);
                     if let Err(why) = c.host().start_thread(&t) {
@@ -1533,6 +1533,13 @@ fn object_method(c: &mut dyn Caller, recv: &Value, name: &str, args: Vec<Value>,
             "is_alive" => {
                 want(0, 0)?;
                 Value::Bool(t.alive())
+            }
+            "terminate" | "kill" if t.process => {
+                want(0, 0)?;
+                if t.alive() {
+                    c.host().terminate_process(t, if name == "kill" { -9 } else { -15 });
+                }
+                Value::None
             }
             _ => return Err(no_attr()),
         },

@@ -94,6 +94,10 @@ pub trait Host {
         let _ = p;
         Err("can't start a process here (this interpreter runs no processes)".into())
     }
+    /// `Process.terminate()` / `kill()`: end it now (exit code -15 / -9).
+    fn terminate_process(&mut self, p: &Arc<TaskObj>, code: i32) {
+        let _ = (p, code);
+    }
     /// A process pool got work (in `pool.queue`): start workers or hand it
     /// to an idle one; resolve each call's future.
     fn pool_work(&mut self, pool: &Arc<PoolObj>) -> Result<(), String> {

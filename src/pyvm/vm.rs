@@ -944,6 +944,20 @@ impl<'h> Vm<'h> {
                     let v = pop!();
                     t!(ops::setitem(&obj, &idx, v));
                 }
+                Op::StoreAttr(k) => {
+                    let obj = pop!();
+                    let v = pop!();
+                    let name = name_of(code, k);
+                    match (&obj, &*name) {
+                        (Value::Task(t), "daemon") => {
+                            if t.state.load(std::sync::atomic::Ordering::SeqCst) != TASK_NEW {
+                                t!(Err(exc(ExcKind::RuntimeError, if t.process { "cannot set daemon status of active process" } else { "cannot set daemon status of active thread" })));
+                            }
+                            t.daemon.store(v.truthy(), std::sync::atomic::Ordering::SeqCst);
+                        }
+                        _ => t!(Err(exc(ExcKind::AttributeError, format!("ThreadLab's Python sets no attribute but a thread's or process's `daemon` (here '{}' object's '{name}')", obj.type_name())))),
+                    }
+                }
                 Op::DelSubscr => {
                     let idx = pop!();
                     let obj = pop!();
@@ -1182,7 +1196,7 @@ impl<'h> Vm<'h> {
             (Value::Exc(e), "args") => Ok(Value::tuple(e.args.clone())),
             (Value::Thread(n), "name") => Ok(Value::Str(n.clone())),
             (Value::Task(t), "name") => Ok(Value::Str(t.name.clone())),
-            (Value::Task(t), "daemon") => Ok(Value::Bool(t.daemon)),
+            (Value::Task(t), "daemon") => Ok(Value::Bool(t.is_daemon())),
             (Value::Task(t), "exitcode") if t.process => Ok(t.exitcode.lock().unwrap_or_else(|e| e.into_inner()).map_or(Value::None, |c| Value::Int(c.into()))),
             (Value::Task(_) | Value::Event(_) | Value::Queue(_) | Value::Future(_) | Value::Pool(_), _) => Ok(Value::Method(Arc::new((obj.clone(), Arc::from(name))))),
             (Value::Type(t), "__name__") => Ok(Value::str(t.name())),
