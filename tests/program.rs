@@ -210,7 +210,34 @@ fn computing_threads_take_turns_with_the_gil_and_not_without() {
         }
     }
     assert!(on_ms > 0.6 * seq_ms, "GIL on: {on_ms:.0} ms, sequential {seq_ms:.0} ms");
-    assert!(off_ms < 0.9 * on_ms, "GIL off: {off_ms:.0} ms, on {on_ms:.0} ms");
+    // Faster without the GIL where the machine runs two threads at once
+    // just now (measured beside: a loaded machine may not).
+    let speedup = machine_speedup();
+    if speedup < 1.6 {
+        eprintln!("skipped the wall-time comparison: two threads ran only {speedup:.2}× as fast as one on this machine just now (it is loaded)");
+        return;
+    }
+    assert!(off_ms < 0.85 * on_ms, "GIL off: {off_ms:.0} ms, on {on_ms:.0} ms (the machine's two-thread speedup: {speedup:.2})");
+}
+
+/// How much faster two threads do twice the work than one does once
+/// (2.0: two free cores).
+fn machine_speedup() -> f64 {
+    fn spin() {
+        let mut x = 0u64;
+        for i in 0..60_000_000u64 {
+            x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(i));
+        }
+        std::hint::black_box(x);
+    }
+    let t = std::time::Instant::now();
+    spin();
+    let one = t.elapsed().as_secs_f64();
+    let t = std::time::Instant::now();
+    let h = std::thread::spawn(spin);
+    spin();
+    let _ = h.join();
+    2.0 * one / t.elapsed().as_secs_f64()
 }
 
 #[test]
@@ -339,4 +366,34 @@ fn executors_events_queues_and_pools_behave_as_in_python3() {
             assert_eq!(texts(&ours), theirs, "{src}");
         }
     }
+}
+
+#[test]
+fn two_threads_taking_two_locks_in_opposite_orders_are_reported_as_a_deadlock() {
+    let _t = timing();
+    let src = "import threading, time\n\na = threading.Lock()\nb = threading.Lock()\n\ndef one():\n    with a:\n        time.sleep(0.1)\n        with b:\n            print('one')\n\ndef two():\n    with b:\n        time.sleep(0.1)\n        with a:\n            print('two')\n\nt1 = threading.Thread(target=one)\nt2 = threading.Thread(target=two)\nt1.start()\nt2.start()\nt1.join()\nt2.join()\n";
+    let dead = run(src);
+    assert_eq!(dead.exit_code, None);
+    assert!(dead.stopped.clone().unwrap_or_default().starts_with("Deadlock"), "{:?}", dead.stopped);
+    assert_eq!(
+        dead.deadlock.as_deref(),
+        Some("MainThread at line 22 waits for Thread-1 (one) to end; Thread-1 (one) at line 9 waits for Thread-2 (two), which holds the lock it wants; Thread-2 (two) at line 15 waits for Thread-1 (one), which holds the lock it wants.")
+    );
+    assert!(dead.wall_ms < 5000.0, "{}", dead.wall_ms);
+    // Threads that wait for each other only briefly are no deadlock.
+    let ok = run("import threading, time\n\nlock = threading.Lock()\n\ndef hold():\n    with lock:\n        time.sleep(0.8)\n\nts = [threading.Thread(target=hold) for _ in range(2)]\nfor t in ts:\n    t.start()\nfor t in ts:\n    t.join()\nprint('ok')\n");
+    assert_eq!((ok.deadlock.as_deref(), ok.exit_code), (None, Some(0)));
+}
+
+#[test]
+fn daemon_flags_and_terminate_behave_as_in_python3() {
+    let _t = timing();
+    let src = "import threading, time\nfrom multiprocessing import Process\n\ndef nap(s):\n    time.sleep(s)\n    print('woke', s)\n\nt = threading.Thread(target=nap, args=(30,))\nt.daemon = True\nt.start()\ntry:\n    t.daemon = False\nexcept RuntimeError as e:\n    print(e)\np = Process(target=nap, args=(30,))\np.start()\ntime.sleep(0.2)\nprint(p.is_alive())\np.terminate()\np.join()\nprint(p.exitcode, p.is_alive(), t.daemon)\nq = Process(target=nap, args=(30,), daemon=True)\nq.start()\nprint('end')\n";
+    let run = run(src);
+    assert_eq!(run.exit_code, Some(0));
+    assert!(run.wall_ms < 5000.0, "{}", run.wall_ms);
+    same_as_python(src, &run);
+    assert_eq!(texts(&run), ["cannot set daemon status of active thread", "True", "-15 False True", "end"]);
+    let e = run_native(spec("x = [1]\nx.y = 2\n")).unwrap();
+    assert!(texts(&e).last().unwrap().starts_with("AttributeError: ThreadLab's Python sets no attribute but"), "{:?}", texts(&e));
 }

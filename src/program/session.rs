@@ -122,7 +122,27 @@ struct St {
     pools: Vec<Arc<PoolObj>>,
     exit_code: Option<i32>,
     done: bool,
+    /// What each thread (by lane) waits for now, for the deadlock watchdog.
+    waits: Vec<Option<WaitRec>>,
+    /// Since when (ms) every thread has been waiting.
+    suspect: Option<f64>,
+    deadlock: Option<String>,
 }
+
+/// A thread's wait: for whom (a lock's holder, a joined thread), where.
+#[derive(Clone)]
+struct WaitRec {
+    on: Option<String>,
+    lock: bool,
+    line: u32,
+    /// When it was last seen waiting (lock waits are retried, so refreshed).
+    at: f64,
+    /// Until it ends (a join, an event): no refresh needed.
+    persistent: bool,
+}
+
+/// A deadlock is declared after every thread waited this long (ms).
+const DEADLOCK_MS: f64 = 500.0;
 
 struct Inner {
     env: Arc<dyn Env>,
@@ -160,7 +180,7 @@ impl Session {
         let origin = env.now_ms();
         let deadline = origin + env.budget_ms();
         let gil = spec.gil.then(|| Gil::new(spec.switch_interval_ms));
-        let st = St { threads: vec![ThreadLane { who: main_who("MainThread"), daemon: false, lane: None }], live_threads: 1, ..St::default() };
+        let st = St { threads: vec![ThreadLane { who: main_who("MainThread"), daemon: false, lane: None }], waits: vec![None], live_threads: 1, ..St::default() };
         let inner = Arc::new(Inner { plat: EnvPlat(env.clone()), env, spec, program: Arc::new(program), origin, deadline, gil, stopping: AtomicBool::new(false), stopped: Mutex::new(None), st: Mutex::new(st) });
         let main = inner.clone();
         inner.env.spawn(Box::new(move || main.run_main()));
@@ -168,6 +188,10 @@ impl Session {
     }
     /// What the page must do or show since the last poll, in order.
     pub fn poll(&self) -> Vec<ToPage> {
+        let found = self.inner.watchdog();
+        if let Some(why) = found {
+            self.inner.stop(why);
+        }
         std::mem::take(&mut lock(&self.inner.st).out)
     }
     /// A child's message, relayed by the page.
@@ -227,11 +251,48 @@ impl Inner {
     }
 
     fn stop(&self, why: String) {
+        let done = lock(&self.st).done;
         let mut s = lock(&self.stopped);
-        if s.is_none() && !lock(&self.st).done {
+        if s.is_none() && !done {
             *s = Some(why);
         }
         self.stopping.store(true, SeqCst);
+    }
+
+    /// Every live thread waiting for a lock, a thread or an event that only
+    /// another waiting thread could give, for [`DEADLOCK_MS`], with no
+    /// child running: the sentence to stop with (the deadlock kept).
+    fn watchdog(&self) -> Option<String> {
+        let now = self.t();
+        let mut st = lock(&self.st);
+        let live: Vec<usize> = (0..st.threads.len()).filter(|&i| st.threads[i].lane.is_none()).collect();
+        let waiting = |w: &Option<WaitRec>| w.as_ref().is_some_and(|w| w.persistent || now - w.at < 100.0);
+        let all = !live.is_empty() && live.iter().all(|&i| st.waits.get(i).is_some_and(waiting));
+        if st.done || st.live_children > 0 || self.stopping.load(SeqCst) || !all {
+            st.suspect = None;
+            return None;
+        }
+        let since = *st.suspect.get_or_insert(now);
+        if now - since < DEADLOCK_MS {
+            return None;
+        }
+        let parts: Vec<String> = live
+            .iter()
+            .filter_map(|&i| {
+                let w = st.waits[i].as_ref()?;
+                let who = &st.threads[i].who.thread;
+                let at = if w.line > 0 { format!(" at line {}", w.line) } else { String::new() };
+                Some(match (&w.on, w.lock) {
+                    (Some(on), true) => format!("{who}{at} waits for {on}, which holds the lock it wants"),
+                    (None, true) => format!("{who}{at} waits for a lock"),
+                    (Some(on), false) => format!("{who}{at} waits for {on} to end"),
+                    (None, false) if i == 0 && w.line == 0 => format!("{who} waits for the other threads to end (the program's end)"),
+                    (None, false) => format!("{who}{at} waits for an event, a queue or a result no running thread will give"),
+                })
+            })
+            .collect();
+        st.deadlock = Some(format!("{}.", parts.join("; ")));
+        Some("Deadlock: every thread was waiting for another, so the program was stopped.".into())
     }
 
     /// Whether a thread may go on (the budget, Cancel, the program's end).
@@ -271,7 +332,7 @@ impl Inner {
 
     fn host<'a>(self: &'a Arc<Self>, lane: usize, who: Who) -> ThreadHost<'a> {
         let w = Worker::new(lane as u32, &self.plat, self.gil.as_ref(), Tracer::with_capacity(lane as u32, true, LANE_EVENTS));
-        ThreadHost { s: self, w, who, marks: Vec::new() }
+        ThreadHost { s: self, w, who, marks: Vec::new(), lane, joining: None, noted: f64::NEG_INFINITY }
     }
 
     /// The main thread: the module's top level, then (as CPython's
@@ -304,9 +365,12 @@ impl Inner {
             }
         }
         if code.is_some() {
+            host.note_wait(Some(WaitRec { on: None, lock: false, line: 0, at: 0.0, persistent: true }));
             host.w.wait_until(trace::State::Joining, |_| {
                 let st = lock(&self.st);
-                (st.live_nondaemon == 0 && st.live_children == 0) || self.check().is_err()
+                // Daemon processes are not waited for (they are killed at the end).
+                let children = st.children.iter().any(|c| c.alive && !c.task.as_ref().is_some_and(|t| t.is_daemon()));
+                (st.live_nondaemon == 0 && !children) || self.check().is_err()
             });
         }
         host.mark("exit", None);
@@ -354,11 +418,12 @@ impl Inner {
             lanes,
             gil_switches: self.gil.as_ref().map_or(0, |g| g.stats().switches),
             processes: st.children.len() as u32,
-            threads: st.threads.len() as u32,
+            // Each child's main thread counts too.
+            threads: (st.threads.len() + st.children.len()) as u32,
             exit_code: st.exit_code,
             stopped,
             verdict,
-            deadlock: None,
+            deadlock: st.deadlock.take(),
         }
     }
 
@@ -377,9 +442,11 @@ impl Inner {
             }
         }
         let lane = st.threads.len();
-        st.threads.push(ThreadLane { who: main_who(&t.name), daemon: t.daemon, lane: None });
+        let daemon = t.is_daemon();
+        st.threads.push(ThreadLane { who: main_who(&t.name), daemon, lane: None });
+        st.waits.resize(lane + 1, None);
         st.live_threads += 1;
-        if !t.daemon {
+        if !daemon {
             st.live_nondaemon += 1;
         }
         drop(st);
@@ -412,9 +479,10 @@ impl Inner {
         let ThreadHost { w, marks, .. } = host;
         let tracer = w.into_tracer();
         let mut st = lock(&self.st);
-        st.threads[lane].lane = Some(lane_of(tracer, who, t.daemon, self.origin, end, marks, unfinished));
+        let daemon = st.threads[lane].daemon;
+        st.threads[lane].lane = Some(lane_of(tracer, who, daemon, self.origin, end, marks, unfinished));
         st.live_threads -= 1;
-        if !t.daemon {
+        if !daemon {
             st.live_nondaemon -= 1;
         }
     }
@@ -470,6 +538,26 @@ impl Inner {
         st.out.push(ToPage::ToChild { child, msg });
         st.out.push(ToPage::ToChild { child, msg: ToChild::Exit });
         Ok(())
+    }
+
+    /// `Process.terminate()`: its worker killed, its lane cut there.
+    fn terminate(&self, p: &Arc<TaskObj>, code: i32) {
+        let t = self.t();
+        let mut st = lock(&self.st);
+        let Some(c) = st.children.iter().position(|c| c.alive && c.task.as_ref().is_some_and(|x| Arc::ptr_eq(x, p))) else { return };
+        let rec = &mut st.children[c];
+        rec.alive = false;
+        let (name, spawned, started) = (rec.name.clone(), rec.spawned_ms, rec.started_ms);
+        st.live_children -= 1;
+        st.out.push(ToPage::Kill { child: c as u32 });
+        st.child_lanes.push(Lane {
+            who: Who { process: Some(name), thread: "MainThread".into() },
+            daemon: p.is_daemon(),
+            spans: vec![Span { state: State::Starting, start_ms: spawned, end_ms: started.unwrap_or(t).max(spawned), line: None }],
+            marks: vec![Mark { t_ms: t, what: "exit".into(), line: None }],
+            unfinished: true,
+        });
+        p.end(Some(code));
     }
 
     fn pool_work(&self, pool: &Arc<PoolObj>) -> Result<(), String> {
@@ -618,9 +706,20 @@ struct ThreadHost<'a> {
     w: Worker<'a>,
     who: Who,
     marks: Vec<Mark>,
+    lane: usize,
+    /// The thread the next wait joins.
+    joining: Option<String>,
+    /// When a lock wait was last noted (ms).
+    noted: f64,
 }
 
 impl ThreadHost<'_> {
+    fn note_wait(&self, w: Option<WaitRec>) {
+        let mut st = lock(&self.s.st);
+        if let Some(slot) = st.waits.get_mut(self.lane) {
+            *slot = w;
+        }
+    }
     fn mark(&mut self, what: &str, line: Option<u32>) {
         self.marks.push(Mark { t_ms: self.s.t(), what: what.into(), line });
     }
@@ -628,12 +727,18 @@ impl ThreadHost<'_> {
     fn wait(&mut self, state: trace::State, line: u32, until: Option<f64>, ready: &mut dyn FnMut() -> bool) -> Result<bool, Stop> {
         let s = self.s;
         let mut got = false;
+        // A wait that only another thread can end (not a sleep, not a timeout).
+        let joined = self.joining.take();
+        if state != trace::State::IoWait && until.is_none() {
+            self.note_wait(Some(WaitRec { on: joined, lock: false, line, at: 0.0, persistent: true }));
+        }
         self.w.set_task(Some(line));
         self.w.wait_until(state, |now| {
             got = ready();
             got || until.is_some_and(|e| now >= e) || s.check().is_err()
         });
         self.w.set_task(None);
+        self.note_wait(None);
         s.check()?;
         Ok(got)
     }
@@ -661,6 +766,18 @@ impl pyvm::Host for ThreadHost<'_> {
         self.w.sleep_in(trace::State::LockWait, 0.05);
         self.s.check()
     }
+    fn lock_wait(&mut self, holder: Option<&str>, line: u32) -> Result<(), Stop> {
+        // Noted now and then (a contended lock is retried every few µs).
+        let at = self.s.t();
+        if at - self.noted >= 20.0 {
+            self.noted = at;
+            self.note_wait(Some(WaitRec { on: holder.map(str::to_string), lock: true, line, at, persistent: false }));
+        }
+        self.wait_for_lock()
+    }
+    fn joining(&mut self, name: &str) {
+        self.joining = Some(name.to_string());
+    }
     fn thread_name(&self) -> String {
         self.who.thread.clone()
     }
@@ -683,6 +800,9 @@ impl pyvm::Host for ThreadHost<'_> {
     }
     fn pool_work(&mut self, pool: &Arc<PoolObj>) -> Result<(), String> {
         self.s.pool_work(pool)
+    }
+    fn terminate_process(&mut self, p: &Arc<TaskObj>, code: i32) {
+        self.s.terminate(p, code)
     }
     fn pool_shutdown(&mut self, pool: &Arc<PoolObj>, terminate: bool) {
         self.s.pool_shutdown(pool, terminate)

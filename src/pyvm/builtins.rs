@@ -1262,15 +1262,19 @@ pub fn call_method(c: &mut dyn Caller, recv: &Value, name: &str, args: Vec<Value
                 let blocking = args.first().map_or(true, |v| v.truthy());
                 loop {
                     if l.try_acquire() {
+                        l.set_owner(Some(Arc::from(c.host().thread_name())));
                         break Value::Bool(true);
                     }
                     if !blocking {
                         break Value::Bool(false);
                     }
-                    c.host().wait_for_lock()?;
+                    let line = c.line();
+                    let owner = l.owner();
+                    c.host().lock_wait(owner.as_deref(), line)?;
                 }
             }
             "release" => {
+                l.set_owner(None);
                 l.release()?;
                 Value::None
             }
@@ -1350,7 +1354,7 @@ fn new_task(c: &mut dyn Caller, process: bool, args: Vec<Value>, kw: &mut Vec<(A
             }
         }
     };
-    Ok(Value::Task(Arc::new(TaskObj { process, name, daemon, target, args: targs, kwargs, state: std::sync::atomic::AtomicU8::new(TASK_NEW), exitcode: Mutex::new(None), pool: None })))
+    Ok(Value::Task(Arc::new(TaskObj { process, name, daemon: std::sync::atomic::AtomicBool::new(daemon), target, args: targs, kwargs, state: std::sync::atomic::AtomicU8::new(TASK_NEW), exitcode: Mutex::new(None), pool: None })))
 }
 
 /// `ThreadPoolExecutor(max_workers=None)` (at most min(32, cores + 4)
@@ -1445,7 +1449,7 @@ fn submit(c: &mut dyn Caller, pool: &Arc<PoolObj>, func: Value, args: Vec<Value>
                 let mut workers = pool.workers.lock().unwrap_or_else(|e| e.into_inner());
                 if workers.len() < pool.max_workers {
                     let name: Arc<str> = Arc::from(format!("{}_{}", pool.prefix, workers.len()));
-                    let t = Arc::new(TaskObj { process: false, name, daemon: false, target: Value::None, args: Vec::new(), kwargs: Vec::new(), state: std::sync::atomic::AtomicU8::new(TASK_STARTED), exitcode: Mutex::new(None), pool: Some(pool.clone()) });
+                    let t = Arc::new(TaskObj { process: false, name, daemon: std::sync::atomic::AtomicBool::new(false), target: Value::None, args: Vec::new(), kwargs: Vec::new(), state: std::sync::atomic::AtomicU8::new(TASK_STARTED), exitcode: Mutex::new(None), pool: Some(pool.clone()) });
                     workers.push(t.clone());
                     drop(workers);
                     if let Err(why) = c.host().start_thread(&t) {
@@ -1520,12 +1524,22 @@ fn object_method(c: &mut dyn Caller, recv: &Value, name: &str, args: Vec<Value>,
                     return Err(runtime("cannot join current thread".into()));
                 }
                 let t = t.clone();
+                if !t.process {
+                    c.host().joining(&t.name);
+                }
                 c.host().block(super::host::Wait::Join, line, secs, &mut || t.ended())?;
                 Value::None
             }
             "is_alive" => {
                 want(0, 0)?;
                 Value::Bool(t.alive())
+            }
+            "terminate" | "kill" if t.process => {
+                want(0, 0)?;
+                if t.alive() {
+                    c.host().terminate_process(t, if name == "kill" { -9 } else { -15 });
+                }
+                Value::None
             }
             _ => return Err(no_attr()),
         },

@@ -785,7 +785,11 @@ impl Compiler {
                 self.expr(idx)?;
                 self.emit(Op::StoreSubscr);
             }
-            ExprKind::Attr(..) => return self.err("attribute assignment is not supported in ThreadLab's Python", t.line, t.col),
+            ExprKind::Attr(obj, name) => {
+                self.expr(obj)?;
+                let k = self.str_const(name);
+                self.emit(Op::StoreAttr(k));
+            }
             _ => return self.err("cannot assign to expression", t.line, t.col),
         }
         Ok(())

@@ -46,6 +46,16 @@ pub trait Host {
     fn wait_for_lock(&mut self) -> Result<(), Stop> {
         self.breaker()
     }
+    /// A contended lock held by `holder`, wanted at `line`: wait a little
+    /// as [`Host::wait_for_lock`] does (a host may note who waits for whom).
+    fn lock_wait(&mut self, holder: Option<&str>, line: u32) -> Result<(), Stop> {
+        let _ = (holder, line);
+        self.wait_for_lock()
+    }
+    /// The next [`Host::block`] waits for thread `name` to end (`join`).
+    fn joining(&mut self, name: &str) {
+        let _ = name;
+    }
     /// `threading.current_thread().name`.
     fn thread_name(&self) -> String {
         "MainThread".to_string()
@@ -83,6 +93,10 @@ pub trait Host {
     fn start_process(&mut self, p: &Arc<TaskObj>) -> Result<(), String> {
         let _ = p;
         Err("can't start a process here (this interpreter runs no processes)".into())
+    }
+    /// `Process.terminate()` / `kill()`: end it now (exit code -15 / -9).
+    fn terminate_process(&mut self, p: &Arc<TaskObj>, code: i32) {
+        let _ = (p, code);
     }
     /// A process pool got work (in `pool.queue`): start workers or hand it
     /// to an idle one; resolve each call's future.

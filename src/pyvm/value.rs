@@ -289,9 +289,17 @@ impl ExcObj {
 #[derive(Debug, Default)]
 pub struct LockObj {
     pub held: AtomicBool,
+    /// The thread holding it (named for a deadlock's report).
+    pub owner: Mutex<Option<Arc<str>>>,
 }
 
 impl LockObj {
+    pub fn set_owner(&self, who: Option<Arc<str>>) {
+        *self.owner.lock().unwrap_or_else(|e| e.into_inner()) = who;
+    }
+    pub fn owner(&self) -> Option<Arc<str>> {
+        self.owner.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
     pub fn try_acquire(&self) -> bool {
         self.held.compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed).is_ok()
     }
@@ -311,7 +319,8 @@ impl LockObj {
 pub struct TaskObj {
     pub process: bool,
     pub name: Arc<str>,
-    pub daemon: bool,
+    /// `daemon=` or `t.daemon = …` before `start()`.
+    pub daemon: AtomicBool,
     /// The function to run (`None`: nothing), with its arguments.
     pub target: Value,
     pub args: Vec<Value>,
@@ -329,6 +338,9 @@ pub const TASK_STARTED: u8 = 1;
 pub const TASK_ENDED: u8 = 2;
 
 impl TaskObj {
+    pub fn is_daemon(&self) -> bool {
+        self.daemon.load(Ordering::SeqCst)
+    }
     pub fn alive(&self) -> bool {
         self.state.load(Ordering::SeqCst) == TASK_STARTED
     }
@@ -987,7 +999,7 @@ impl Value {
                     (_, false) => "stopped".to_string(),
                     (_, true) => format!("stopped exitcode={}", t.exitcode.lock().unwrap_or_else(|e| e.into_inner()).unwrap_or(0)),
                 };
-                let daemon = if t.daemon { " daemon" } else { "" };
+                let daemon = if t.is_daemon() { " daemon" } else { "" };
                 let _ = if t.process { write!(out, "<Process name='{}' {state}{daemon}>", t.name) } else { write!(out, "<Thread({}, {state}{daemon})>", t.name) };
             }
             Value::Event(_) | Value::Queue(_) | Value::Future(_) | Value::Pool(_) => {

@@ -944,6 +944,20 @@ impl<'h> Vm<'h> {
                     let v = pop!();
                     t!(ops::setitem(&obj, &idx, v));
                 }
+                Op::StoreAttr(k) => {
+                    let obj = pop!();
+                    let v = pop!();
+                    let name = name_of(code, k);
+                    match (&obj, &*name) {
+                        (Value::Task(t), "daemon") => {
+                            if t.state.load(std::sync::atomic::Ordering::SeqCst) != TASK_NEW {
+                                t!(Err(exc(ExcKind::RuntimeError, if t.process { "cannot set daemon status of active process" } else { "cannot set daemon status of active thread" })));
+                            }
+                            t.daemon.store(v.truthy(), std::sync::atomic::Ordering::SeqCst);
+                        }
+                        _ => t!(Err(exc(ExcKind::AttributeError, format!("ThreadLab's Python sets no attribute but a thread's or process's `daemon` (here '{}' object's '{name}')", obj.type_name())))),
+                    }
+                }
                 Op::DelSubscr => {
                     let idx = pop!();
                     let obj = pop!();
@@ -1139,8 +1153,11 @@ impl<'h> Vm<'h> {
                     match &mgr {
                         Value::Lock(l) => {
                             while !l.try_acquire() {
-                                t!(self.host.wait_for_lock().map_err(Err::Stop));
+                                let owner = l.owner();
+                                let line = Caller::line(self);
+                                t!(self.host.lock_wait(owner.as_deref(), line).map_err(Err::Stop));
                             }
+                            l.set_owner(Some(Arc::from(self.host.thread_name())));
                             self.stack.push(Value::Bool(true));
                         }
                         // An executor or a Pool: `as` binds it.
@@ -1149,7 +1166,10 @@ impl<'h> Vm<'h> {
                     }
                 }
                 Op::WithExit => match pop!() {
-                    Value::Lock(l) => t!(l.release()),
+                    Value::Lock(l) => {
+                        l.set_owner(None);
+                        t!(l.release())
+                    }
                     p @ Value::Pool(_) => {
                         t!(builtins::call_method(self, &p, "__exit__", Vec::new(), Vec::new()));
                     }
@@ -1176,7 +1196,7 @@ impl<'h> Vm<'h> {
             (Value::Exc(e), "args") => Ok(Value::tuple(e.args.clone())),
             (Value::Thread(n), "name") => Ok(Value::Str(n.clone())),
             (Value::Task(t), "name") => Ok(Value::Str(t.name.clone())),
-            (Value::Task(t), "daemon") => Ok(Value::Bool(t.daemon)),
+            (Value::Task(t), "daemon") => Ok(Value::Bool(t.is_daemon())),
             (Value::Task(t), "exitcode") if t.process => Ok(t.exitcode.lock().unwrap_or_else(|e| e.into_inner()).map_or(Value::None, |c| Value::Int(c.into()))),
             (Value::Task(_) | Value::Event(_) | Value::Queue(_) | Value::Future(_) | Value::Pool(_), _) => Ok(Value::Method(Arc::new((obj.clone(), Arc::from(name))))),
             (Value::Type(t), "__name__") => Ok(Value::str(t.name())),
