@@ -16,8 +16,8 @@
 //!   session as [`FromChild::Exited`] with [`CRASHED_EXIT_CODE`], and one
 //!   terminated by [`ToPage::Kill`] before it exited with
 //!   [`TERMINATED_EXIT_CODE`], so nothing in the program waits forever;
-//! - a child's printed lines are shown as they arrive (the session's
-//!   [`ToPage::Line`]s are the main process's), and given to the session;
+//! - a child's printed lines go to the session as they arrive, which
+//!   hands them back in its console's order ([`ToPage::Line`], shown then);
 //! - when the run cannot end by itself (Cancel, the coordinator gone), the
 //!   run as far as the page saw it ([`Relay::stopped`]).
 
@@ -238,18 +238,14 @@ impl Relay {
             // not to be trusted any more.
             _ => return self.child_died(child),
         };
+        // A child's printed line goes to the session, which puts it in the
+        // console and hands it back as a `ToPage::Line` (shown then, once,
+        // in the console's order).
         let mut out = Vec::new();
-        match &msg {
-            FromChild::Line { line, .. } => {
-                self.console.push(line.clone());
-                out.push(Action::Show { line: line.clone() });
-            }
-            FromChild::Exited { lanes, .. } => {
-                self.lanes.extend(lanes.iter().cloned());
-                self.live.remove(&child);
-                out.push(Action::Terminate { child });
-            }
-            FromChild::Started { .. } | FromChild::Returned { .. } => {}
+        if let FromChild::Exited { lanes, .. } = &msg {
+            self.lanes.extend(lanes.iter().cloned());
+            self.live.remove(&child);
+            out.push(Action::Terminate { child });
         }
         out.push(deliver(msg));
         out
@@ -431,13 +427,16 @@ mod tests {
         let Action::Post { child: 1, text } = &a[2] else { panic!("{a:?}") };
         assert_eq!(read_to_child(text).unwrap(), call);
         assert_eq!(r.live_children().collect::<Vec<_>>(), vec![1]);
-        // The child's messages: shown (its lines) and delivered, in order.
+        // The child's messages: delivered, in order; its lines are shown
+        // when the session hands them back, once.
         let started = FromChild::Started { child: 1, t_ms: 40.0 };
         assert_eq!(delivered(&r.from_child(1, &child_text(&started))), vec![started]);
         let printed = FromChild::Line { child: 1, line: line(41.0, Some("Process-1"), "Process starting") };
         let a = r.from_child(1, &child_text(&printed));
-        assert_eq!(a[0], Action::Show { line: line(41.0, Some("Process-1"), "Process starting") });
+        assert_eq!(a.len(), 1);
         assert_eq!(delivered(&a), vec![printed]);
+        let echoed = r.from_coordinator(&batch(vec![ToPage::Line { line: line(41.0, Some("Process-1"), "Process starting") }]), 42.0);
+        assert_eq!(echoed, vec![Action::Show { line: line(41.0, Some("Process-1"), "Process starting") }]);
         let returned = FromChild::Returned { child: 1, call: 0, result: Ok(vec![1]) };
         assert_eq!(delivered(&r.from_child(1, &child_text(&returned))), vec![returned]);
         // Its exit: delivered, and its worker terminated.
@@ -505,6 +504,7 @@ mod tests {
         let (mut r, _) = Relay::on_ready_coordinator(spec(), 100.0);
         r.from_coordinator(&batch(vec![ToPage::Line { line: line(1.0, None, "a") }, ToPage::Spawn { child: 4, job: job("Process-1") }]), 101.0);
         r.from_child(4, &child_text(&FromChild::Line { child: 4, line: line(2.0, Some("Process-1"), "b") }));
+        r.from_coordinator(&batch(vec![ToPage::Line { line: line(2.0, Some("Process-1"), "b") }]), 102.0);
         let a = r.stopped("Cancelled.", 350.0, false);
         assert_eq!(a[0], Action::Terminate { child: 4 });
         let (run, keep) = run_of(&a);
