@@ -397,3 +397,15 @@ fn daemon_flags_and_terminate_behave_as_in_python3() {
     let e = run_native(spec("x = [1]\nx.y = 2\n")).unwrap();
     assert!(texts(&e).last().unwrap().starts_with("AttributeError: ThreadLab's Python sets no attribute but"), "{:?}", texts(&e));
 }
+
+#[test]
+fn a_program_printing_without_end_keeps_the_first_lines_and_counts_the_rest() {
+    let src = "import threading\n\ndef chatter():\n    for i in range(6000):\n        print(i)\n\nt = threading.Thread(target=chatter)\nt.start()\nt.join()\nfor i in range(3000):\n    print('x', end='')\nprint()\n";
+    let run = run_native(spec(src)).unwrap();
+    let lines = texts(&run);
+    assert_eq!(lines.len(), threadlab::program::session::MAX_CONSOLE_LINES + 1);
+    assert_eq!(lines[4999], "4999");
+    assert_eq!(lines.last().unwrap(), "… 1,002 more lines were printed (ThreadLab keeps a run's first 5,000)");
+    let long = run_native(spec("for i in range(3000):\n    print('x', end='')\nprint()\n")).unwrap();
+    assert_eq!(texts(&long), ["x".repeat(2000), "x".repeat(1000)]);
+}

@@ -38,6 +38,10 @@ pub const MAX_CHILDREN_PER_RUN: usize = 64;
 pub const MAX_NATIVE_THREADS: usize = 64;
 /// The file name tracebacks show.
 pub const FILE: &str = "<program>";
+/// Console lines kept per run (later ones are counted, not kept).
+pub const MAX_CONSOLE_LINES: usize = 5_000;
+/// Characters kept of one console line.
+pub const MAX_LINE_CHARS: usize = 2_000;
 /// Events one thread's lane keeps (later ones are dropped).
 const LANE_EVENTS: usize = 1 << 14;
 
@@ -127,6 +131,23 @@ struct St {
     /// Since when (ms) every thread has been waiting.
     suspect: Option<f64>,
     deadlock: Option<String>,
+    /// Lines printed past [`MAX_CONSOLE_LINES`].
+    dropped: usize,
+}
+
+impl St {
+    /// A line for the console and the page, within the limits.
+    fn push_line(&mut self, mut line: Line) {
+        if self.console.len() >= MAX_CONSOLE_LINES {
+            self.dropped += 1;
+            return;
+        }
+        if line.text.chars().count() > MAX_LINE_CHARS {
+            line.text = format!("{}…", line.text.chars().take(MAX_LINE_CHARS).collect::<String>());
+        }
+        self.console.push(line.clone());
+        self.out.push(ToPage::Line { line });
+    }
 }
 
 /// A thread's wait: for whom (a lock's holder, a joined thread), where.
@@ -315,8 +336,13 @@ impl Inner {
         while let Some(i) = buf.find('\n') {
             let line = Line { t_ms: t, who: who.clone(), text: buf[..i].to_string() };
             buf.drain(..=i);
-            st.console.push(line.clone());
-            st.out.push(ToPage::Line { line });
+            st.push_line(line);
+        }
+        while buf.chars().count() > MAX_LINE_CHARS {
+            // A line without end (`end=""` in a loop): cut as it grows too long.
+            let cut = buf.char_indices().nth(MAX_LINE_CHARS).map_or(buf.len(), |(i, _)| i);
+            let rest = buf.split_off(cut);
+            st.push_line(Line { t_ms: t, who: who.clone(), text: std::mem::replace(&mut buf, rest) });
         }
         if !buf.is_empty() {
             st.partial.insert(who.clone(), buf);
@@ -410,6 +436,10 @@ impl Inner {
             lanes.push(Lane { who: Who { process: Some(c.name.clone()), thread: "MainThread".into() }, daemon: false, spans: Vec::new(), marks: Vec::new(), unfinished: true });
         }
         let verdict = verdict(&lanes, wall_ms, self.spec.gil, self.env.cores());
+        if st.dropped > 0 {
+            let text = format!("… {} more lines were printed (ThreadLab keeps a run's first {})", crate::text::group(st.dropped as u64), crate::text::group(MAX_CONSOLE_LINES as u64));
+            st.console.push(Line { t_ms: wall_ms, who: main_who("MainThread"), text });
+        }
         ProgramRun {
             gil: self.spec.gil,
             switch_interval_ms: self.spec.switch_interval_ms,
@@ -636,8 +666,7 @@ impl Inner {
             FromChild::Line { line, .. } => {
                 // The child says when; who is the session's to say.
                 let line = Line { who, t_ms: line.t_ms, text: line.text };
-                st.console.push(line.clone());
-                st.out.push(ToPage::Line { line });
+                st.push_line(line);
             }
             FromChild::Returned { call, result, .. } => {
                 let Some((c, what)) = st.calls.remove(&call) else { return };
@@ -653,8 +682,7 @@ impl Inner {
                         let t = self.t();
                         for text in std::iter::once(format!("Process {}:", who.process.clone().unwrap_or_default())).chain(tb.lines().map(str::to_string)) {
                             let line = Line { t_ms: t, who: who.clone(), text };
-                            st.console.push(line.clone());
-                            st.out.push(ToPage::Line { line });
+                            st.push_line(line);
                         }
                     }
                     (CallFor::Future(f), Ok(bytes)) => f.set(Value::from_bytes(&bytes).ok_or_else(|| pyvm::exc_obj(ExcKind::RuntimeError, "a process's result could not be read"))),
@@ -881,6 +909,8 @@ pub struct Child {
     kill: Arc<AtomicBool>,
     sleep: Box<dyn Fn(f64) + Send>,
     deadline: f64,
+    /// Lines sent (none past [`MAX_CONSOLE_LINES`]: the parent keeps no more).
+    sent: usize,
 }
 
 impl Child {
@@ -895,7 +925,7 @@ impl Child {
         let sleep = sleep.unwrap_or_else(|| Box::new(|_| std::hint::spin_loop()));
         let program = Program::compile_defs(&job.program).ok();
         let t0 = now_ms() - job.origin_ms;
-        let mut c = Child { child, name: job.name.clone(), origin: job.origin_ms, program: None, lane: Vec::new(), marks: vec![Mark { t_ms: t0, what: "start".into(), line: None }], kill, sleep, deadline: job.origin_ms + crate::workloads::python::run_budget_ms() };
+        let mut c = Child { child, name: job.name.clone(), origin: job.origin_ms, program: None, lane: Vec::new(), marks: vec![Mark { t_ms: t0, what: "start".into(), line: None }], kill, sleep, deadline: job.origin_ms + crate::workloads::python::run_budget_ms(), sent: 0 };
         if let Some(p) = &program {
             // Define the functions (and imports), then the parent's data.
             let mut host = ChildHost { c: &mut c, now: now_ms, out, child, state: None };
@@ -1011,6 +1041,10 @@ impl pyvm::Host for ChildHost<'_, '_> {
         let t = self.t();
         let text = text.strip_suffix('\n').unwrap_or(text);
         for l in text.split('\n') {
+            if self.c.sent >= MAX_CONSOLE_LINES {
+                return;
+            }
+            self.c.sent += 1;
             (self.out)(FromChild::Line { child: self.child, line: Line { t_ms: t, who: Who { process: Some(self.c.name.clone()), thread: "MainThread".into() }, text: l.to_string() } });
         }
     }
