@@ -410,3 +410,13 @@ fn a_program_printing_without_end_keeps_the_first_lines_and_counts_the_rest() {
     let long = run_native(spec("for i in range(3000):\n    print('x', end='')\nprint()\n")).unwrap();
     assert_eq!(texts(&long), ["x".repeat(2000), "x".repeat(1000)]);
 }
+
+#[test]
+fn too_many_threads_are_refused_as_cpython_refuses_them() {
+    let _t = timing();
+    let src = "import threading, time\n\nts = []\ntry:\n    for i in range(100):\n        t = threading.Thread(target=time.sleep, args=(0.3,))\n        t.start()\n        ts.append(t)\nexcept RuntimeError as e:\n    print(\"refused:\", e)\nfor t in ts:\n    t.join()\nprint(len(ts), threading.active_count())\n";
+    let run = run(src);
+    let max = threadlab::program::session::MAX_NATIVE_THREADS;
+    assert_eq!(texts(&run), [format!("refused: can't start new thread (ThreadLab runs at most {max} threads of a program at once here)"), format!("{} 1", max - 1)]);
+    assert_eq!(run.threads as usize, max);
+}
