@@ -132,6 +132,7 @@ fn two_sleeping_threads_overlap() {
     let names: Vec<&str> = run.lanes.iter().map(|l| l.who.thread.as_str()).collect();
     assert_eq!(names, ["MainThread", "Thread-1 (task)", "Thread-2 (task)"]);
     for lane in &run.lanes[1..] {
+        assert!(lane.marks.iter().any(|m| m.what == "join" && matches!(m.line, Some(15 | 16))), "{:?}", lane.marks);
         let slept: f64 = lane.spans.iter().filter(|s| s.state == State::Sleeping).map(|s| s.end_ms - s.start_ms).sum();
         assert!((1900.0..3500.0).contains(&slept), "{slept}");
     }
@@ -163,8 +164,9 @@ fn two_computing_processes_run_in_parallel() {
     assert!(run.verdict.clone().unwrap_or_default().starts_with("The processes ran in parallel"), "{:?}", run.verdict);
     let names: Vec<Option<String>> = run.lanes.iter().map(|l| l.who.process.clone()).collect();
     assert!(names.contains(&Some("Process-1".into())) && names.contains(&Some("Process-2".into())), "{names:?}");
-    // Each child's lane starts with its start-up.
+    // Each child's lane shows it computed, and its join.
     for lane in run.lanes.iter().filter(|l| l.who.process.is_some()) {
+        assert!(lane.marks.iter().any(|m| m.what == "join"), "{:?}", lane.marks);
         assert!(lane.spans.iter().any(|s| s.state == State::Running), "{lane:?}");
     }
 }

@@ -133,6 +133,8 @@ struct St {
     deadlock: Option<String>,
     /// Lines printed past [`MAX_CONSOLE_LINES`].
     dropped: usize,
+    /// `join` marks, by the name of the thread or process joined.
+    joins: Vec<(String, Mark)>,
 }
 
 impl St {
@@ -434,6 +436,11 @@ impl Inner {
         lanes.append(&mut st.child_lanes);
         for c in st.children.iter().filter(|c| c.alive) {
             lanes.push(Lane { who: Who { process: Some(c.name.clone()), thread: "MainThread".into() }, daemon: false, spans: Vec::new(), marks: Vec::new(), unfinished: true });
+        }
+        for (name, mark) in std::mem::take(&mut st.joins) {
+            if let Some(l) = lanes.iter_mut().find(|l| l.who.process.as_deref() == Some(&name) || (l.who.process.is_none() && l.who.thread == name)) {
+                l.marks.push(mark);
+            }
         }
         let verdict = verdict(&lanes, wall_ms, self.spec.gil, self.env.cores());
         if st.dropped > 0 {
@@ -757,6 +764,7 @@ impl ThreadHost<'_> {
         let mut got = false;
         // A wait that only another thread can end (not a sleep, not a timeout).
         let joined = self.joining.take();
+        let joined_name = joined.clone();
         if state != trace::State::IoWait && until.is_none() {
             self.note_wait(Some(WaitRec { on: joined, lock: false, line, at: 0.0, persistent: true }));
         }
@@ -767,6 +775,10 @@ impl ThreadHost<'_> {
         });
         self.w.set_task(None);
         self.note_wait(None);
+        if let (true, Some(name)) = (got, joined_name) {
+            let mark = Mark { t_ms: s.t(), what: "join".into(), line: Some(line).filter(|l| *l > 0) };
+            lock(&s.st).joins.push((name, mark));
+        }
         s.check()?;
         Ok(got)
     }
@@ -811,6 +823,10 @@ impl pyvm::Host for ThreadHost<'_> {
     }
     fn block(&mut self, why: pyvm::Wait, line: u32, timeout: Option<f64>, ready: &mut dyn FnMut() -> bool) -> Result<bool, Stop> {
         if ready() {
+            if let Some(name) = self.joining.take() {
+                let mark = Mark { t_ms: self.s.t(), what: "join".into(), line: Some(line).filter(|l| *l > 0) };
+                lock(&self.s.st).joins.push((name, mark));
+            }
             return Ok(true);
         }
         let until = timeout.map(|t| self.s.env.now_ms() + t * 1000.0);

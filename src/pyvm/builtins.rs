@@ -1534,9 +1534,7 @@ fn object_method(c: &mut dyn Caller, recv: &Value, name: &str, args: Vec<Value>,
                     return Err(runtime("cannot join current thread".into()));
                 }
                 let t = t.clone();
-                if !t.process {
-                    c.host().joining(&t.name);
-                }
+                c.host().joining(&t.name);
                 c.host().block(super::host::Wait::Join, line, secs, &mut || t.ended())?;
                 Value::None
             }
