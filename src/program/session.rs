@@ -370,7 +370,7 @@ impl Inner {
         let mut host = self.host(0, who.clone());
         host.w.start();
         host.mark("start", None);
-        let r = self.program.run_module(&mut host);
+        let r = guarded(|| self.program.run_module(&mut host));
         let mut unfinished = false;
         let code = match r {
             Ok(()) => Some(0),
@@ -497,7 +497,7 @@ impl Inner {
         let mut host = self.host(lane, who.clone());
         host.w.start();
         host.mark("start", None);
-        let r = self.program.run_thread(&t, &mut host);
+        let r = guarded(|| self.program.run_thread(&t, &mut host));
         let mut unfinished = false;
         match r {
             Ok(()) => {}
@@ -722,6 +722,14 @@ impl Inner {
             }
         }
     }
+}
+
+/// `f()`, with a panic of the interpreter (a bug) reported as a Python
+/// `RuntimeError` rather than leaving the thread's end unknown.
+fn guarded(f: impl FnOnce() -> Result<(), PyError>) -> Result<(), PyError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
+        Err(PyError::Exception(pyvm::PyException { kind: ExcKind::RuntimeError, message: "internal error in ThreadLab's interpreter (please report it)".into(), traceback: Vec::new() }))
+    })
 }
 
 /// The exception a child's traceback text names (its last line,
