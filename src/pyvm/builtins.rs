@@ -1631,7 +1631,8 @@ fn object_method(c: &mut dyn Caller, recv: &Value, name: &str, args: Vec<Value>,
             _ => return Err(no_attr()),
         },
         Value::Future(f) => match name {
-            "result" | "exception" => {
+            // `get` and `ready`: a multiprocessing AsyncResult's names.
+            "result" | "exception" | "get" => {
                 want(0, 1)?;
                 let secs = timeout(&args, 0, &mut kw)?;
                 let f2 = f.clone();
@@ -1639,26 +1640,32 @@ fn object_method(c: &mut dyn Caller, recv: &Value, name: &str, args: Vec<Value>,
                     return Err(exc(ExcKind::TimeoutError, ""));
                 }
                 match (name, result_of(f)) {
-                    ("result", r) => r?,
+                    ("result" | "get", r) => r?,
                     (_, Ok(_)) => Value::None,
                     (_, Err(Err::Exc(e))) => Value::Exc(e),
                     (_, Err(e)) => return Err(e),
                 }
             }
-            "done" => Value::Bool(f.done()),
+            "done" | "ready" => Value::Bool(f.done()),
             "running" => Value::Bool(!f.done()),
             "cancelled" | "cancel" => Value::Bool(false),
             _ => return Err(no_attr()),
         },
         Value::Pool(p) => match (p.kind, name) {
-            (_, "submit" | "apply_async") if p.kind != PoolKind::MpPool || name == "apply_async" => {
+            (_, "submit" | "apply_async" | "apply") if p.kind != PoolKind::MpPool || name != "submit" => {
                 if args.is_empty() {
                     return Err(type_error(format!("{name}() missing 1 required positional argument: 'fn'")));
                 }
                 let mut args = args;
                 let func = args.remove(0);
-                let args = if name == "apply_async" { args.first().map(collect_plain).transpose()?.unwrap_or_default() } else { args };
-                Value::Future(submit(c, p, func, args)?)
+                let args = if name == "submit" { args } else { args.first().map(collect_plain).transpose()?.unwrap_or_default() };
+                let f = submit(c, p, func, args)?;
+                if name == "apply" {
+                    wait_futures(c, std::slice::from_ref(&f), false)?;
+                    result_of(&f)?
+                } else {
+                    Value::Future(f)
+                }
             }
             (_, "map" | "starmap") => {
                 kwarg(&mut kw, "timeout");
