@@ -102,9 +102,10 @@ fn running_ms(run: &ProgramRun, process: bool) -> Vec<f64> {
 #[test]
 fn every_gallery_program_prints_what_python3_prints() {
     let _t = timing();
-    for e in gallery::ALL {
-        eprintln!("== {}", e.id);
-        let ours = run(e.source);
+    for (e, gil) in gallery::ALL.iter().flat_map(|e| [(e, true), (e, false)]) {
+        eprintln!("== {} (GIL {})", e.id, if gil { "on" } else { "off" });
+        let ours = run_native(ProgramSpec { gil, ..spec(e.source) }).unwrap();
+        show(&ours);
         assert_eq!(ours.exit_code, Some(0), "{}", e.id);
         assert!(ours.stopped.is_none());
         same_as_python(e.source, &ours);
@@ -420,4 +421,16 @@ fn too_many_threads_are_refused_as_cpython_refuses_them() {
     let max = threadlab::program::session::MAX_NATIVE_THREADS;
     assert_eq!(texts(&run), [format!("refused: can't start new thread (ThreadLab runs at most {max} threads of a program at once here)"), format!("{} 1", max - 1)]);
     assert_eq!(run.threads as usize, max);
+}
+
+#[test]
+fn a_shorter_switch_interval_switches_the_gil_more_often() {
+    let _t = timing();
+    let src = THREADS_LOOP.replace("10_000_000", "3_000_000");
+    let switches = |ms: f64| {
+        let r = run_native(ProgramSpec { switch_interval_ms: ms, ..spec(&src) }).unwrap();
+        r.gil_switches as f64 / r.wall_ms
+    };
+    let (often, rarely) = (switches(1.0), switches(50.0));
+    assert!(often > 4.0 * rarely, "switches per ms: {often:.3} at 1 ms, {rarely:.3} at 50 ms");
 }
