@@ -102,9 +102,10 @@ fn running_ms(run: &ProgramRun, process: bool) -> Vec<f64> {
 #[test]
 fn every_gallery_program_prints_what_python3_prints() {
     let _t = timing();
-    for e in gallery::ALL {
-        eprintln!("== {}", e.id);
-        let ours = run(e.source);
+    for (e, gil) in gallery::ALL.iter().flat_map(|e| [(e, true), (e, false)]) {
+        eprintln!("== {} (GIL {})", e.id, if gil { "on" } else { "off" });
+        let ours = run_native(ProgramSpec { gil, ..spec(e.source) }).unwrap();
+        show(&ours);
         assert_eq!(ours.exit_code, Some(0), "{}", e.id);
         assert!(ours.stopped.is_none());
         same_as_python(e.source, &ours);
@@ -171,8 +172,8 @@ fn two_computing_processes_run_in_parallel() {
     }
 }
 
-const THREADS_LOOP: &str = "import threading\n\ndef task():\n    total = 0\n    for i in range(4_000_000):\n        total += i\n\nt1 = threading.Thread(target=task)\nt2 = threading.Thread(target=task)\nt1.start()\nt2.start()\nt1.join()\nt2.join()\nprint(\"Done\")\n";
-const SEQUENTIAL_LOOP: &str = "def task():\n    total = 0\n    for i in range(4_000_000):\n        total += i\n\ntask()\ntask()\nprint(\"Done\")\n";
+const THREADS_LOOP: &str = "import threading\n\ndef task():\n    total = 0\n    for i in range(10_000_000):\n        total += i\n\nt1 = threading.Thread(target=task)\nt2 = threading.Thread(target=task)\nt1.start()\nt2.start()\nt1.join()\nt2.join()\nprint(\"Done\")\n";
+const SEQUENTIAL_LOOP: &str = "def task():\n    total = 0\n    for i in range(10_000_000):\n        total += i\n\ntask()\ntask()\nprint(\"Done\")\n";
 
 /// ms two lanes spent both in `state` at once.
 fn overlap(a: &threadlab::program::Lane, b: &threadlab::program::Lane, state: State) -> f64 {
@@ -200,31 +201,24 @@ fn computing_threads_take_turns_with_the_gil_and_not_without() {
         return;
     }
     let shorter = running_ms(&off, false).into_iter().fold(f64::INFINITY, f64::min);
-    assert!(overlap(&off.lanes[1], &off.lanes[2], State::Running) > 0.5 * shorter, "{:?}", off.lanes);
-    // The wall times: the best of three rounds of each (one run is at the
-    // mercy of whatever else the machine runs).
-    let (mut seq_ms, mut on_ms, mut off_ms) = (f64::INFINITY, on.wall_ms, off.wall_ms);
-    for round in 0..3 {
-        seq_ms = seq_ms.min(run(SEQUENTIAL_LOOP).wall_ms);
-        if round > 0 {
-            on_ms = on_ms.min(run(THREADS_LOOP).wall_ms);
-            off_ms = off_ms.min(run_native(ProgramSpec { gil: false, ..spec(THREADS_LOOP) }).unwrap().wall_ms);
-        }
-    }
-    assert!(on_ms > 0.6 * seq_ms, "GIL on: {on_ms:.0} ms, sequential {seq_ms:.0} ms");
-    // Faster without the GIL where the machine runs two threads at once
-    // just now (measured beside: a loaded machine may not).
-    let speedup = machine_speedup();
-    if speedup < 1.6 {
-        eprintln!("skipped the wall-time comparison: two threads ran only {speedup:.2}× as fast as one on this machine just now (it is loaded)");
+    assert!(overlap(&off.lanes[1], &off.lanes[2], State::Running) > 0.2 * shorter, "{:?}", off.lanes);
+    // The wall times, where the machine lets them say something: it runs
+    // two threads at once just now, and one run's time is not at the
+    // mercy of whatever else it runs (both measured beside).
+    let (speedup, spread) = machine();
+    if speedup < 1.6 || spread > 1.25 {
+        eprintln!("skipped the wall-time comparisons: on this machine just now two threads ran {speedup:.2}× as fast as one, and the same work took up to {spread:.2}× as long from one time to the next (it is loaded)");
         return;
     }
-    assert!(off_ms < 0.85 * on_ms, "GIL off: {off_ms:.0} ms, on {on_ms:.0} ms (the machine's two-thread speedup: {speedup:.2})");
+    let seq_ms = run(SEQUENTIAL_LOOP).wall_ms;
+    assert!(on.wall_ms > 0.75 * seq_ms, "GIL on: {:.0} ms, sequential {seq_ms:.0} ms", on.wall_ms);
+    assert!(off.wall_ms < 0.8 * on.wall_ms, "GIL off: {:.0} ms, on {:.0} ms", off.wall_ms, on.wall_ms);
 }
 
 /// How much faster two threads do twice the work than one does once
-/// (2.0: two free cores).
-fn machine_speedup() -> f64 {
+/// (2.0: two free cores), and how much the same work's time varied over
+/// three tries (1.0: not at all).
+fn machine() -> (f64, f64) {
     fn spin() {
         let mut x = 0u64;
         for i in 0..60_000_000u64 {
@@ -232,14 +226,20 @@ fn machine_speedup() -> f64 {
         }
         std::hint::black_box(x);
     }
-    let t = std::time::Instant::now();
-    spin();
-    let one = t.elapsed().as_secs_f64();
-    let t = std::time::Instant::now();
-    let h = std::thread::spawn(spin);
-    spin();
-    let _ = h.join();
-    2.0 * one / t.elapsed().as_secs_f64()
+    let time = |f: &dyn Fn()| {
+        let t = std::time::Instant::now();
+        f();
+        t.elapsed().as_secs_f64()
+    };
+    let ones: Vec<f64> = (0..3).map(|_| time(&spin)).collect();
+    let one = ones.iter().copied().fold(f64::INFINITY, f64::min);
+    let spread = ones.iter().copied().fold(0.0, f64::max) / one;
+    let two = time(&|| {
+        let h = std::thread::spawn(spin);
+        spin();
+        let _ = h.join();
+    });
+    (2.0 * one / two, spread)
 }
 
 #[test]
@@ -355,10 +355,11 @@ fn executors_events_queues_and_pools_behave_as_in_python3() {
     let _t = timing();
     let programs = [
         "from concurrent.futures import ThreadPoolExecutor, as_completed\nimport time\n\ndef work(n):\n    time.sleep(0.05 * (3 - n))\n    return n * 10\n\nwith ThreadPoolExecutor(max_workers=3) as ex:\n    fs = [ex.submit(work, i) for i in range(3)]\n    print([f.result() for f in fs])\n    print(sorted(f.result() for f in as_completed(fs)))\n    for r in ex.map(work, [2, 1]):\n        print('map', r)\nprint(all(f.done() for f in fs))\n",
+        "import concurrent.futures as cf\nimport time\n\ndef nap(s):\n    time.sleep(s)\n    return s\n\nwith cf.ThreadPoolExecutor() as ex:\n    fs = [ex.submit(nap, s) for s in (0.05, 0.6)]\n    done, pending = cf.wait(fs, return_when=cf.FIRST_COMPLETED)\n    print(len(done), len(pending), [f.result() for f in done])\n    done, pending = cf.wait(fs)\n    print(len(done), len(pending))\n",
         "import concurrent.futures\n\ndef bad(n):\n    return 10 // n\n\nif __name__ == \"__main__\":\n    with concurrent.futures.ProcessPoolExecutor(max_workers=2) as ex:\n        f = ex.submit(bad, 0)\n        try:\n            f.result()\n        except ZeroDivisionError as e:\n            print('caught', e)\n        print(list(ex.map(bad, [1, 2, 5])))\n",
         "import threading, queue\n\nq = queue.Queue()\nready = threading.Event()\n\ndef producer():\n    ready.wait()\n    for i in range(5):\n        q.put(i * i)\n    q.put(None)\n\ndef consumer():\n    while True:\n        item = q.get()\n        if item is None:\n            break\n        print('item', item)\n\nthreads = [threading.Thread(target=producer), threading.Thread(target=consumer)]\nfor t in threads:\n    t.start()\nprint(ready.is_set())\nready.set()\nfor t in threads:\n    t.join()\nprint(q.empty(), threading.active_count())\n",
-        "from multiprocessing import Pool, cpu_count\nimport os\n\ndef square(x):\n    return x * x\n\nif __name__ == '__main__':\n    with Pool(2) as pool:\n        print(pool.map(square, range(6)))\n    print(cpu_count() == os.cpu_count())\n",
-        "import threading, queue, time\n\nq = queue.Queue()\nsem = threading.Semaphore(2)\nlock = threading.Lock()\ninside = 0\nmost = 0\n\ndef worker():\n    global inside, most\n    while True:\n        item = q.get()\n        with sem:\n            with lock:\n                inside += 1\n                most = max(most, inside)\n            time.sleep(0.02)\n            with lock:\n                inside -= 1\n        q.task_done()\n\nfor i in range(4):\n    threading.Thread(target=worker, daemon=True).start()\nfor i in range(8):\n    q.put(i)\nq.join()\nprint('all done, at most', most, 'at once')\nlock.acquire()\nprint(lock.acquire(timeout=0.05), lock.acquire(False))\nlock.release()\ntry:\n    q.task_done()\nexcept ValueError as e:\n    print(e)\nb = threading.BoundedSemaphore(1)\ntry:\n    b.release()\nexcept ValueError as e:\n    print(e)\n",
+        "from multiprocessing import Pool, cpu_count\nimport os\n\ndef square(x):\n    return x * x\n\nif __name__ == '__main__':\n    with Pool(2) as pool:\n        print(pool.map(square, range(6)))\n        r = pool.apply_async(square, (7,))\n        print(r.get(timeout=5), pool.apply(square, (8,)), pool.starmap(pow, [(2, 3), (3, 2)]))\n    print(cpu_count() == os.cpu_count())\n",
+        "import threading, queue, time\n\nq = queue.Queue()\nsem = threading.Semaphore(2)\nlock = threading.Lock()\ninside = 0\nmost = 0\n\ndef worker():\n    global inside, most\n    while True:\n        item = q.get()\n        with sem:\n            with lock:\n                inside += 1\n                most = max(most, inside)\n            time.sleep(0.02)\n            with lock:\n                inside -= 1\n        q.task_done()\n\nfor i in range(4):\n    threading.Thread(target=worker, daemon=True).start()\nfor i in range(8):\n    q.put(i)\nq.join()\nprint('all done, never more than two at once:', 1 <= most <= 2)\nlock.acquire()\nprint(lock.acquire(timeout=0.05), lock.acquire(False))\nlock.release()\ntry:\n    q.task_done()\nexcept ValueError as e:\n    print(e)\nb = threading.BoundedSemaphore(1)\ntry:\n    b.release()\nexcept ValueError as e:\n    print(e)\n",
         "import threading\n\nlock = threading.Lock()\ncount = 0\n\ndef add():\n    global count\n    for _ in range(20000):\n        with lock:\n            count += 1\n\nts = [threading.Thread(target=add, name=f\"adder-{i}\") for i in range(3)]\nfor t in ts:\n    t.start()\nfor t in ts:\n    t.join()\nprint(count, [t.name for t in ts], [t.is_alive() for t in ts])\nprint(threading.current_thread().name, threading.main_thread().name)\n",
     ];
     for src in programs {
@@ -421,4 +422,16 @@ fn too_many_threads_are_refused_as_cpython_refuses_them() {
     let max = threadlab::program::session::MAX_NATIVE_THREADS;
     assert_eq!(texts(&run), [format!("refused: can't start new thread (ThreadLab runs at most {max} threads of a program at once here)"), format!("{} 1", max - 1)]);
     assert_eq!(run.threads as usize, max);
+}
+
+#[test]
+fn a_shorter_switch_interval_switches_the_gil_more_often() {
+    let _t = timing();
+    let src = THREADS_LOOP.replace("10_000_000", "3_000_000");
+    let switches = |ms: f64| {
+        let r = run_native(ProgramSpec { switch_interval_ms: ms, ..spec(&src) }).unwrap();
+        r.gil_switches as f64 / r.wall_ms
+    };
+    let (often, rarely) = (switches(1.0), switches(50.0));
+    assert!(often > 4.0 * rarely, "switches per ms: {often:.3} at 1 ms, {rarely:.3} at 50 ms");
 }

@@ -550,16 +550,22 @@ impl Inner {
     /// `function(*args)` as a message: the function by its top-level name,
     /// the arguments as bytes.
     fn call_msg(&self, st: &mut St, func: &Value, args: &[Value]) -> Result<(u32, ToChild), String> {
-        let Value::Func(f) = func else { return Err(format!("cannot send '{}' to a process: only functions defined at the top level of the program can run there", func.type_name())) };
-        let name = f.code.name.to_string();
-        match self.program.global(&name) {
-            Some(Value::Func(g)) if Arc::ptr_eq(f, &g) => {}
-            _ => return Err(format!("Can't pickle local object '{name}': a process runs only functions defined at the top level of the program")),
-        }
+        let function = match func {
+            Value::Func(f) => {
+                let name = f.code.name.to_string();
+                match self.program.global(&name) {
+                    Some(Value::Func(g)) if Arc::ptr_eq(f, &g) => name,
+                    _ => return Err(format!("Can't pickle local object '{name}': a process runs only functions defined at the top level of the program")),
+                }
+            }
+            // A built-in function crosses by its name (`pow`, `math.sqrt`).
+            Value::Builtin(name) => name.to_string(),
+            _ => return Err(format!("cannot send '{}' to a process: only functions defined at the top level of the program can run there", func.type_name())),
+        };
         let args = args.iter().map(|a| a.to_bytes().ok_or_else(|| format!("cannot pickle '{}' object (an argument sent to a process)", a.type_name()))).collect::<Result<Vec<_>, _>>()?;
         let call = st.next_call;
         st.next_call += 1;
-        Ok((call, ToChild::Call { call, function: name, args }))
+        Ok((call, ToChild::Call { call, function, args }))
     }
 
     fn start_process(&self, p: &Arc<TaskObj>) -> Result<(), String> {

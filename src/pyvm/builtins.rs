@@ -67,7 +67,8 @@ pub fn module_attr(m: Module, name: &str) -> R<Value> {
         (Module::Queue, "Queue") => Value::Builtin(leak(m, name)),
         (Module::Queue, "Empty") => Value::Type(Type::Exc(ExcKind::Empty)),
         (Module::Concurrent, "futures") => Value::Module(Module::Futures),
-        (Module::Futures, "ThreadPoolExecutor" | "ProcessPoolExecutor" | "as_completed") => Value::Builtin(leak(m, name)),
+        (Module::Futures, "ThreadPoolExecutor" | "ProcessPoolExecutor" | "as_completed" | "wait") => Value::Builtin(leak(m, name)),
+        (Module::Futures, "FIRST_COMPLETED" | "ALL_COMPLETED" | "FIRST_EXCEPTION") => Value::str(name),
         (Module::Futures, "TimeoutError") => Value::Type(Type::Exc(ExcKind::TimeoutError)),
         (Module::Math, "pi") => Value::Float(std::f64::consts::PI),
         (Module::Math, "e") => Value::Float(std::f64::consts::E),
@@ -83,9 +84,9 @@ pub fn module_attr(m: Module, name: &str) -> R<Value> {
 
 /// The qualified names of module functions, as static strings.
 const QUALIFIED: &[&str] = &[
-    "time.sleep", "time.perf_counter", "time.time", "time.monotonic", "time.perf_counter_ns", "time.time_ns", "threading.Lock", "threading.RLock", "threading.current_thread", "threading.get_ident", "threading.Thread", "threading.Event", "threading.main_thread", "threading.active_count", "threading.Semaphore", "threading.BoundedSemaphore", "multiprocessing.Process", "multiprocessing.cpu_count", "multiprocessing.current_process", "multiprocessing.Pool", "os.getpid", "os.cpu_count", "queue.Queue", "concurrent.futures.ThreadPoolExecutor", "concurrent.futures.ProcessPoolExecutor", "concurrent.futures.as_completed", "math.sqrt", "math.floor", "math.ceil", "math.log", "math.log2", "math.log10", "math.exp", "math.sin", "math.cos", "math.tan", "math.atan", "math.atan2", "math.hypot", "math.isqrt", "math.gcd", "math.factorial", "math.fabs", "math.pow", "math.trunc", "math.isclose", "random.random", "random.seed", "random.randint", "random.choice", "random.uniform", "random.shuffle", "random.randrange",
+    "time.sleep", "time.perf_counter", "time.time", "time.monotonic", "time.perf_counter_ns", "time.time_ns", "threading.Lock", "threading.RLock", "threading.current_thread", "threading.get_ident", "threading.Thread", "threading.Event", "threading.main_thread", "threading.active_count", "threading.Semaphore", "threading.BoundedSemaphore", "multiprocessing.Process", "multiprocessing.cpu_count", "multiprocessing.current_process", "multiprocessing.Pool", "os.getpid", "os.cpu_count", "queue.Queue", "concurrent.futures.ThreadPoolExecutor", "concurrent.futures.ProcessPoolExecutor", "concurrent.futures.as_completed", "concurrent.futures.wait", "math.sqrt", "math.floor", "math.ceil", "math.log", "math.log2", "math.log10", "math.exp", "math.sin", "math.cos", "math.tan", "math.atan", "math.atan2", "math.hypot", "math.isqrt", "math.gcd", "math.factorial", "math.fabs", "math.pow", "math.trunc", "math.isclose", "random.random", "random.seed", "random.randint", "random.choice", "random.uniform", "random.shuffle", "random.randrange",
 ];
-const CONSTANTS: &[&str] = &["math.pi", "math.e", "math.tau", "math.inf", "math.nan", "queue.Empty", "concurrent.futures", "concurrent.futures.TimeoutError"];
+const CONSTANTS: &[&str] = &["math.pi", "math.e", "math.tau", "math.inf", "math.nan", "queue.Empty", "concurrent.futures", "concurrent.futures.TimeoutError", "concurrent.futures.FIRST_COMPLETED", "concurrent.futures.ALL_COMPLETED", "concurrent.futures.FIRST_EXCEPTION"];
 
 fn leak(m: Module, name: &str) -> &'static str {
     let full = format!("{}.{name}", m.name());
@@ -522,6 +523,25 @@ fn call_inner(c: &mut dyn Caller, name: &'static str, args: Vec<Value>, kw: &mut
             Value::Queue(Arc::new(QueueObj::default()))
         }
         "concurrent.futures.ThreadPoolExecutor" | "concurrent.futures.ProcessPoolExecutor" | "multiprocessing.Pool" => new_pool(c, name, args, kw)?,
+        "concurrent.futures.wait" => {
+            arity(name, &args, 1, 3)?;
+            let futs = futures_of(&args[0])?;
+            let secs = timeout_of(args.get(1).cloned().or_else(|| kwarg(kw, "timeout")))?;
+            let when = args.get(2).cloned().or_else(|| kwarg(kw, "return_when")).map_or("ALL_COMPLETED".to_string(), |v| v.to_str());
+            let line = c.line();
+            let fs = futs.clone();
+            c.host().block(super::host::Wait::Join, line, secs, &mut || match when.as_str() {
+                "FIRST_COMPLETED" => fs.iter().any(|f| f.done()),
+                "FIRST_EXCEPTION" => fs.iter().all(|f| f.done()) || fs.iter().any(|f| f.get().is_some_and(|r| r.is_err())),
+                _ => fs.iter().all(|f| f.done()),
+            })?;
+            let (mut done, mut pending) = (Table::default(), Table::default());
+            for f in futs {
+                let into = if f.done() { &mut done } else { &mut pending };
+                into.insert(Value::Future(f), Value::None)?;
+            }
+            Value::tuple(vec![Value::Set(DictObj::new(done)), Value::Set(DictObj::new(pending))])
+        }
         "concurrent.futures.as_completed" => {
             arity(name, &args, 1, 2)?;
             kwarg(kw, "timeout");
@@ -1631,7 +1651,8 @@ fn object_method(c: &mut dyn Caller, recv: &Value, name: &str, args: Vec<Value>,
             _ => return Err(no_attr()),
         },
         Value::Future(f) => match name {
-            "result" | "exception" => {
+            // `get` and `ready`: a multiprocessing AsyncResult's names.
+            "result" | "exception" | "get" => {
                 want(0, 1)?;
                 let secs = timeout(&args, 0, &mut kw)?;
                 let f2 = f.clone();
@@ -1639,26 +1660,32 @@ fn object_method(c: &mut dyn Caller, recv: &Value, name: &str, args: Vec<Value>,
                     return Err(exc(ExcKind::TimeoutError, ""));
                 }
                 match (name, result_of(f)) {
-                    ("result", r) => r?,
+                    ("result" | "get", r) => r?,
                     (_, Ok(_)) => Value::None,
                     (_, Err(Err::Exc(e))) => Value::Exc(e),
                     (_, Err(e)) => return Err(e),
                 }
             }
-            "done" => Value::Bool(f.done()),
+            "done" | "ready" => Value::Bool(f.done()),
             "running" => Value::Bool(!f.done()),
             "cancelled" | "cancel" => Value::Bool(false),
             _ => return Err(no_attr()),
         },
         Value::Pool(p) => match (p.kind, name) {
-            (_, "submit" | "apply_async") if p.kind != PoolKind::MpPool || name == "apply_async" => {
+            (_, "submit" | "apply_async" | "apply") if p.kind != PoolKind::MpPool || name != "submit" => {
                 if args.is_empty() {
                     return Err(type_error(format!("{name}() missing 1 required positional argument: 'fn'")));
                 }
                 let mut args = args;
                 let func = args.remove(0);
-                let args = if name == "apply_async" { args.first().map(collect_plain).transpose()?.unwrap_or_default() } else { args };
-                Value::Future(submit(c, p, func, args)?)
+                let args = if name == "submit" { args } else { args.first().map(collect_plain).transpose()?.unwrap_or_default() };
+                let f = submit(c, p, func, args)?;
+                if name == "apply" {
+                    wait_futures(c, std::slice::from_ref(&f), false)?;
+                    result_of(&f)?
+                } else {
+                    Value::Future(f)
+                }
             }
             (_, "map" | "starmap") => {
                 kwarg(&mut kw, "timeout");

@@ -189,7 +189,14 @@ impl Program {
     /// it has not run).
     pub fn call(&self, name: &str, args: &[Value], host: &mut dyn Host) -> Result<Value, PyError> {
         self.run_module(host)?;
-        let f = self.global(name).ok_or_else(|| PyError::Exception(PyException { kind: ExcKind::NameError, message: format!("name '{name}' is not defined"), traceback: Vec::new() }))?;
+        // A global, else a built-in (`pow`) or a module's function (`math.sqrt`).
+        let f = self
+            .global(name)
+            .or_else(|| match name.rsplit_once('.') {
+                Some((m, attr)) => value::Module::from_name(m).and_then(|m| builtins::module_attr(m, attr).ok()),
+                None => builtins::lookup(name),
+            })
+            .ok_or_else(|| PyError::Exception(PyException { kind: ExcKind::NameError, message: format!("name '{name}' is not defined"), traceback: Vec::new() }))?;
         let seed = host.random_seed();
         let mut vm = vm::Vm::new(self.globals.clone(), host, self.limits);
         vm.seed = seed;
