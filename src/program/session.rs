@@ -375,7 +375,7 @@ impl Inner {
         let code = match r {
             Ok(()) => Some(0),
             Err(PyError::Exception(x)) => {
-                self.print(&who, &format!("{}\n", x.traceback_text(FILE)));
+                self.print(&who, &format!("{}\n", x.traceback_text(FILE, &self.spec.program)));
                 host.mark("exception", x.traceback.last().map(|t| t.1));
                 Some(1)
             }
@@ -503,7 +503,7 @@ impl Inner {
             Ok(()) => {}
             Err(PyError::Exception(x)) => {
                 // threading.excepthook: the traceback, and the program goes on.
-                self.print(&who, &format!("Exception in thread {}:\n{}\n", t.name, x.traceback_text(FILE)));
+                self.print(&who, &format!("Exception in thread {}:\n{}\n", t.name, x.traceback_text(FILE, &self.spec.program)));
                 host.mark("exception", x.traceback.last().map(|t| t.1));
             }
             Err(PyError::Stopped(_)) => unfinished = true,
@@ -934,6 +934,8 @@ pub struct Child {
     name: String,
     origin: f64,
     program: Option<Program>,
+    /// Its source, for the lines a traceback shows.
+    source: String,
     lane: Vec<Span>,
     marks: Vec<Mark>,
     kill: Arc<AtomicBool>,
@@ -955,7 +957,7 @@ impl Child {
         let sleep = sleep.unwrap_or_else(|| Box::new(|_| std::hint::spin_loop()));
         let program = Program::compile_defs(&job.program).ok();
         let t0 = now_ms() - job.origin_ms;
-        let mut c = Child { child, name: job.name.clone(), origin: job.origin_ms, program: None, lane: Vec::new(), marks: vec![Mark { t_ms: t0, what: "start".into(), line: None }], kill, sleep, deadline: job.origin_ms + crate::workloads::python::run_budget_ms(), sent: 0 };
+        let mut c = Child { child, name: job.name.clone(), origin: job.origin_ms, program: None, source: job.program.clone(), lane: Vec::new(), marks: vec![Mark { t_ms: t0, what: "start".into(), line: None }], kill, sleep, deadline: job.origin_ms + crate::workloads::python::run_budget_ms(), sent: 0 };
         if let Some(p) = &program {
             // Define the functions (and imports), then the parent's data.
             let mut host = ChildHost { c: &mut c, now: now_ms, out, child, state: None };
@@ -991,7 +993,7 @@ impl Child {
                         host.enter(None);
                         match r {
                             Ok(v) => v.to_bytes().ok_or_else(|| format!("TypeError: cannot pickle '{}' object", v.type_name())),
-                            Err(PyError::Exception(x)) => Err(x.traceback_text(FILE)),
+                            Err(PyError::Exception(x)) => Err(x.traceback_text(FILE, &self.source)),
                             Err(PyError::Stopped(s)) => Err(format!("RuntimeError: {s}")),
                         }
                     }

@@ -161,12 +161,18 @@ pub enum PyError {
 }
 
 impl PyException {
-    /// The traceback as CPython prints it, each frame in `file`:
-    /// "Traceback (most recent call last):\n  File "<task>", line 3, in task\nZeroDivisionError: division by zero".
-    pub fn traceback_text(&self, file: &str) -> String {
+    /// The traceback as CPython prints it, each frame in `file`, followed
+    /// by its line of `source` (stripped, as CPython shows it) when the
+    /// source has that line:
+    /// "Traceback (most recent call last):\n  File "<task>", line 3, in task\n    return 1 / 0\nZeroDivisionError: division by zero".
+    pub fn traceback_text(&self, file: &str, source: &str) -> String {
         let mut s = String::from("Traceback (most recent call last):\n");
         for (function, line) in &self.traceback {
             s.push_str(&format!("  File \"{file}\", line {line}, in {function}\n"));
+            let text = (*line as usize).checked_sub(1).and_then(|i| source.lines().nth(i)).map(str::trim).unwrap_or("");
+            if !text.is_empty() {
+                s.push_str(&format!("    {text}\n"));
+            }
         }
         s.push_str(self.kind.name());
         if !self.message.is_empty() {

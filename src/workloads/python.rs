@@ -393,7 +393,7 @@ fn budget_words() -> String {
 
 #[cfg(feature = "pyvm")]
 fn traceback(x: &crate::pyvm::PyException) -> String {
-    x.traceback_text("<task>")
+    x.traceback_text("<task>", "")
 }
 
 /// The interpreter's effects, on a worker: see the module.
