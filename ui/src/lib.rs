@@ -6,6 +6,8 @@
 //!   runner and the results views out and loads the full build on demand;
 //! - [`runner`]: runs an experiment on the workers (through `www/runner.js`)
 //!   and summarises it with the core;
+//! - [`program_run`]: runs a whole program on the workers; [`program_page`]:
+//!   the Program mode's run on the page (the slot, the live console);
 //! - [`api`]: starting runs (the button, scripts, host pages) and telling a
 //!   host page about them;
 //! - [`global`]: installs `window.threadlab`, the scripting API, over
@@ -20,6 +22,8 @@ pub mod components;
 pub mod global;
 pub mod lab;
 pub mod page;
+pub mod program_page;
+pub mod program_run;
 pub mod runner;
 pub mod state;
 pub mod views;
