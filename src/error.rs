@@ -2,7 +2,7 @@
 //! allowed range, and the readers of numbers that produce them: below every
 //! module that checks input (experiments, workloads' parameters, links).
 
-use crate::limits::{FORMAT_VERSION, KEYS};
+use crate::limits::FORMAT_VERSION;
 use crate::model::Model;
 use crate::text::{clip, group};
 use serde_json::{Map, Value};
@@ -19,7 +19,8 @@ pub enum ExperimentError {
     NotAFraction { field: String, got: String },
     OutOfRangeFraction { field: String, min: f64, max: f64, got: String },
     NotABool { field: String, got: String },
-    UnknownKey { key: String, suggestion: Option<String> },
+    /// `of` is what has the keys ("an experiment"), `keys` the ones it has.
+    UnknownKey { key: String, suggestion: Option<String>, of: &'static str, keys: &'static [&'static str] },
     /// `kinds`: every workload kind there is, for the message.
     UnknownWorkload { got: String, suggestion: Option<String>, kinds: Vec<&'static str> },
     UnknownModel(String),
@@ -53,11 +54,11 @@ impl fmt::Display for ExperimentError {
             NotAFraction { field, got } => write!(f, "`{field}` must be a number (got {got})"),
             OutOfRangeFraction { field, min, max, got } => write!(f, "`{field}` must be between {min} and {max} (got {got})"),
             NotABool { field, got } => write!(f, "`{field}` must be true or false (got {got})"),
-            UnknownKey { key, suggestion } => {
+            UnknownKey { key, suggestion, of, keys } => {
                 write!(f, "Unknown key `{key}`")?;
                 match suggestion {
                     Some(s) => write!(f, ": did you mean `{s}`?"),
-                    None => write!(f, " (an experiment has {})", KEYS.map(|k| format!("`{k}`")).join(", ")),
+                    None => write!(f, " ({of} has {})", keys.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")),
                 }
             }
             UnknownWorkload { got, suggestion: Some(s), .. } => write!(f, "Unknown workload kind {got}: did you mean \"{s}\"?"),
@@ -84,6 +85,15 @@ impl fmt::Display for ExperimentError {
 impl std::error::Error for ExperimentError {}
 
 impl ExperimentError {
+    /// Program text in `field` that cannot run: the sentence names the
+    /// field and, when there is one (`line` > 0), the place; whatever it
+    /// quotes of the text is shown safely (no control characters, not much).
+    pub fn code(field: &str, line: u32, col: u32, what: &str) -> ExperimentError {
+        let what = clip(what, 160);
+        let place = if line > 0 { format!(" (line {line}, column {col})") } else { String::new() };
+        ExperimentError::Code { field: field.into(), message: format!("`{field}`{place}: {what}"), line, col }
+    }
+
     /// The field this error is about (`workload.size`, `tasks`, ...), if one.
     /// Where in a field's text the error is, for an editor: (line,
     /// column), 1-based (a [`ExperimentError::Code`] with a place).

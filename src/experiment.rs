@@ -217,7 +217,7 @@ fn unknown_key(key: String, fields: &[workloads::Field]) -> ExperimentError {
         known.iter().find(|(_, b)| *b == best).map(|(q, _)| q.clone())
     };
     let suggestion = moved.or_else(typo);
-    ExperimentError::UnknownKey { key: clip(&key, ECHO), suggestion }
+    ExperimentError::UnknownKey { key: clip(&key, ECHO), suggestion, of: "an experiment", keys: &KEYS }
 }
 
 impl Experiment {
@@ -281,7 +281,7 @@ impl Experiment {
             None => whole(obj, "tasks", 1, MAX_TASKS, 4 * default_workers)? as u32,
         };
         let repeats = whole(obj, "repeats", 1, MAX_REPEATS, DEFAULT_REPEATS)? as u32;
-        let switch_interval_ms = number(obj, "switch_interval_ms", 0.1, 100.0, crate::gil::DEFAULT_SWITCH_INTERVAL_MS)?;
+        let switch_interval_ms = number(obj, "switch_interval_ms", MIN_SWITCH_INTERVAL_MS, MAX_SWITCH_INTERVAL_MS, crate::gil::DEFAULT_SWITCH_INTERVAL_MS)?;
         let threads_per_process = whole(obj, "threads_per_process", 1, MAX_THREADS_PER_PROCESS, DEFAULT_THREADS_PER_PROCESS)? as u32;
         let trace = match present(obj, "trace") {
             None => true,
@@ -487,7 +487,7 @@ mod tests {
         let err = parse(r#"{"workload":{"kind":"loop","workers":5}}"#).unwrap_err().to_string();
         assert_eq!(err, "Unknown key `workload.workers`: did you mean `workers`?");
         let err = parse(r#"{"workload":{"kind":"sleep","x":5}}"#).unwrap_err();
-        assert_eq!(err, ExperimentError::UnknownKey { key: "workload.x".into(), suggestion: None });
+        assert_eq!(err, ExperimentError::UnknownKey { key: "workload.x".into(), suggestion: None, of: "an experiment", keys: &KEYS });
         let err = parse(r#"{"workload":{"kind":"loop","size":5000000000},"taks":1}"#).unwrap_err().to_string();
         assert_eq!(err, "Unknown key `taks`: did you mean `tasks`?", "not 'too large': the typo comes first");
         let err = parse(r#"{"workload":{"kind":"prime"}}"#).unwrap_err().to_string();
@@ -499,7 +499,7 @@ mod tests {
         let v: Value = serde_json::from_str(r#"{"workload":{"kind":"loop","size":10},"wokers":64,"tasks":3}"#).unwrap();
         let (e, warnings) = Experiment::from_value_lenient(&v, 2).unwrap();
         assert_eq!((e.workers, e.tasks), (2, 3));
-        assert_eq!(warnings, vec![ExperimentError::UnknownKey { key: "wokers".into(), suggestion: Some("workers".into()) }]);
+        assert_eq!(warnings, vec![ExperimentError::UnknownKey { key: "wokers".into(), suggestion: Some("workers".into()), of: "an experiment", keys: &KEYS }]);
     }
 
     #[test]

@@ -19,6 +19,11 @@ pub const MAX_SWEEP: usize = 32;
 /// The largest count a range (`"1..2x"`) reaches.
 pub const MAX_SWEEP_RANGE: u64 = 32;
 
+/// `sys.setswitchinterval`'s range here (ms): the simulated GIL's switch
+/// interval, for an experiment and a whole program alike.
+pub const MIN_SWITCH_INTERVAL_MS: f64 = 0.1;
+pub const MAX_SWITCH_INTERVAL_MS: f64 = 100.0;
+
 /// The top-level keys an experiment may have.
 pub const KEYS: [&str; 10] = ["version", "workload", "tasks", "workers", "models", "repeats", "switch_interval_ms", "trace", "threads_per_process", "sweep"];
 /// Threads in each process of the hybrid model.

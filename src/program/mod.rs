@@ -18,9 +18,13 @@
 //! [`child`] on a process worker), the page (which relays between them) and
 //! the UI (which shows a [`ProgramRun`]).
 
+use crate::error::{number, present, ExperimentError, ECHO};
+use crate::limits::{MAX_SWITCH_INTERVAL_MS, MIN_SWITCH_INTERVAL_MS};
+use crate::text::{clip, group, suggest};
 use serde::{Deserialize, Serialize};
 
 pub mod gallery;
+pub mod relay;
 #[cfg(feature = "pyvm")]
 pub mod session;
 
@@ -47,7 +51,49 @@ fn default_switch() -> f64 {
 }
 
 /// The longest program accepted (characters), as for the python workload.
-pub const MAX_PROGRAM_CHARS: usize = 20_000;
+pub const MAX_PROGRAM_CHARS: usize = crate::workloads::python::MAX_CODE_CHARS;
+
+/// The keys a program run may have (`threadlab.run({program, gil})`).
+pub const PROGRAM_KEYS: [&str; 3] = ["program", "gil", "switch_interval_ms"];
+
+impl ProgramSpec {
+    /// Reads and checks a program run as a script, a link or the page
+    /// gives it: an unknown key is refused first, with the known key it
+    /// probably meant; `program` is text of at most [`MAX_PROGRAM_CHARS`]
+    /// characters that compiles (with the interpreter built in: a syntax
+    /// error is refused with its line and column); `gil` is true or false;
+    /// `switch_interval_ms` is in the experiments' range.
+    pub fn from_value(v: &serde_json::Value) -> Result<ProgramSpec, ExperimentError> {
+        use serde_json::Value;
+        let obj = v.as_object().ok_or_else(|| ExperimentError::Workload {
+            field: "program".into(),
+            message: "A program run must be an object like {\"program\": \"print('hi')\", \"gil\": true}".into(),
+        })?;
+        if let Some(key) = obj.keys().find(|k| !PROGRAM_KEYS.contains(&k.as_str())) {
+            let suggestion = suggest(key, PROGRAM_KEYS);
+            return Err(ExperimentError::UnknownKey { key: clip(key, ECHO), suggestion, of: "a program run", keys: &PROGRAM_KEYS });
+        }
+        let program = match present(obj, "program") {
+            None => return Err(ExperimentError::code("program", 0, 0, "a program run needs its Python source text, e.g. {\"program\": \"print('hi')\"}")),
+            Some(Value::String(s)) => s.clone(),
+            Some(other) => return Err(ExperimentError::code("program", 0, 0, &format!("the program must be Python source text (got {})", clip(&other.to_string(), ECHO)))),
+        };
+        let chars = program.chars().count();
+        if chars > MAX_PROGRAM_CHARS {
+            let what = format!("the program is {} characters long; at most {} are accepted", group(chars as u64), group(MAX_PROGRAM_CHARS as u64));
+            return Err(ExperimentError::code("program", 0, 0, &what));
+        }
+        #[cfg(feature = "pyvm")]
+        crate::pyvm::Program::compile(&program).map_err(|e| ExperimentError::code("program", e.line, e.col, &format!("SyntaxError: {}", e.message)))?;
+        let gil = match present(obj, "gil") {
+            None => true,
+            Some(Value::Bool(b)) => *b,
+            Some(other) => return Err(ExperimentError::NotABool { field: "gil".into(), got: clip(&other.to_string(), ECHO) }),
+        };
+        let switch_interval_ms = number(obj, "switch_interval_ms", MIN_SWITCH_INTERVAL_MS, MAX_SWITCH_INTERVAL_MS, default_switch())?;
+        Ok(ProgramSpec { program, gil, switch_interval_ms })
+    }
+}
 
 /// Who printed a line or owns a lane: a thread of the main process, or a
 /// thread of a child process.
@@ -242,4 +288,64 @@ pub enum ToPage {
     Kill { child: u32 },
     /// The program ended (or was stopped): nothing more follows.
     Done { run: ProgramRun },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn refused(v: serde_json::Value) -> ExperimentError {
+        ProgramSpec::from_value(&v).unwrap_err()
+    }
+
+    #[test]
+    fn a_program_run_reads_its_keys_with_defaults() {
+        let spec = ProgramSpec::from_value(&json!({ "program": "print('hi')\n" })).unwrap();
+        assert_eq!(spec, ProgramSpec { program: "print('hi')\n".into(), gil: true, switch_interval_ms: crate::gil::DEFAULT_SWITCH_INTERVAL_MS });
+        let spec = ProgramSpec::from_value(&json!({ "program": "x = 1", "gil": false, "switch_interval_ms": 0.5 })).unwrap();
+        assert_eq!((spec.gil, spec.switch_interval_ms), (false, 0.5));
+        // What it writes, it reads back.
+        assert_eq!(ProgramSpec::from_value(&serde_json::to_value(&spec).unwrap()).unwrap(), spec);
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_with_a_suggestion() {
+        assert_eq!(refused(json!({ "program": "x = 1", "gill": true })).to_string(), "Unknown key `gill`: did you mean `gil`?");
+        assert_eq!(refused(json!({ "progam": "x = 1" })).to_string(), "Unknown key `progam`: did you mean `program`?");
+        let e = refused(json!({ "program": "x = 1", "workload": {} }));
+        assert_eq!(e.to_string(), "Unknown key `workload` (a program run has `program`, `gil`, `switch_interval_ms`)");
+        assert_eq!(e.field(), Some("workload"));
+    }
+
+    #[test]
+    fn each_field_is_checked_with_its_name_and_range() {
+        assert_eq!(refused(json!({})).to_string(), "`program`: a program run needs its Python source text, e.g. {\"program\": \"print('hi')\"}");
+        assert_eq!(refused(json!({ "program": null })).field(), Some("program"));
+        let e = refused(json!({ "program": 12 }));
+        assert_eq!((e.field(), e.to_string().as_str()), (Some("program"), "`program`: the program must be Python source text (got 12)"));
+        let long = "#".repeat(MAX_PROGRAM_CHARS + 1);
+        let e = refused(json!({ "program": long }));
+        assert_eq!(e.field(), Some("program"));
+        assert_eq!(e.to_string(), "`program`: the program is 20,001 characters long; at most 20,000 are accepted");
+        assert!(ProgramSpec::from_value(&json!({ "program": "#".repeat(MAX_PROGRAM_CHARS) })).is_ok());
+        assert_eq!(refused(json!({ "program": "x = 1", "gil": "yes" })).to_string(), "`gil` must be true or false (got \"yes\")");
+        assert_eq!(refused(json!({ "program": "x = 1", "switch_interval_ms": 0 })).to_string(), "`switch_interval_ms` must be between 0.1 and 100 (got 0)");
+        assert_eq!(refused(json!({ "program": "x = 1", "switch_interval_ms": 1000 })).field(), Some("switch_interval_ms"));
+        assert_eq!(refused(json!("print(1)")).field(), Some("program"));
+    }
+
+    #[cfg(feature = "pyvm")]
+    #[test]
+    fn a_syntax_error_is_refused_with_its_place() {
+        let e = refused(json!({ "program": "import threading\n\ndef f(:\n    pass\n" }));
+        let ExperimentError::Code { field, line, col, message } = &e else { panic!("{e:?}") };
+        assert_eq!((field.as_str(), *line), ("program", 3));
+        assert!(*col > 0);
+        assert!(message.starts_with(&format!("`program` (line 3, column {col}): SyntaxError:")), "{message}");
+        assert_eq!(e.position(), Some((3, *col)));
+        // Control characters quoted from the program are not echoed.
+        let e = refused(json!({ "program": "x = (\u{1b}[31m" })).to_string();
+        assert!(!e.contains('\u{1b}'), "{e}");
+    }
 }

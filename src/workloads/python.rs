@@ -106,11 +106,7 @@ pub struct CodeError {
 
 impl CodeError {
     fn at(line: u32, col: u32, what: String) -> CodeError {
-        // Whatever it quotes of the code, shown safely: no control
-        // characters, and not much of it.
-        let what = crate::text::clip(&what, 160);
-        let place = if line > 0 { format!(" (line {line}, column {col})") } else { String::new() };
-        CodeError { message: format!("`workload.code`{place}: {what}"), line, col }
+        CodeError { message: ExperimentError::code("workload.code", line, col, &what).to_string(), line, col }
     }
 
     fn into_experiment_error(self) -> ExperimentError {
