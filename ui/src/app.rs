@@ -114,8 +114,13 @@ pub fn app() -> Html {
     // New results come into view, their heading focused; a run that failed
     // brings its message.
     {
-        let last = use_mut_ref(|| (state.ended, state.results.as_ref().map(Rc::as_ptr)));
-        let now = (state.ended, state.results.as_ref().map(Rc::as_ptr));
+        // (Either mode's: the experiment's results or the program's run.)
+        let shown = match state.mode {
+            Mode::Experiment => state.results.as_ref().map(|r| Rc::as_ptr(r) as usize),
+            Mode::Program => state.program.run.as_ref().map(|r| Rc::as_ptr(r) as usize),
+        };
+        let last = use_mut_ref(|| (state.ended, shown));
+        let now = (state.ended, shown);
         let failed = state.message.is_some();
         use_effect_with(now, move |&now| {
             let before = std::mem::replace(&mut *last.borrow_mut(), now);

@@ -60,6 +60,10 @@ pub struct Handover {
     pub program: Option<threadlab::program::ProgramSpec>,
     #[serde(default)]
     pub run_program: bool,
+    /// The experiment the builder shows, while the address bar holds the
+    /// program instead.
+    #[serde(default)]
+    pub builder: Option<threadlab::Experiment>,
 }
 
 impl Handover {
@@ -78,6 +82,7 @@ impl Handover {
             predict: state.view.predict,
             program: (state.mode == crate::state::Mode::Program).then(|| state.program.link.spec()),
             run_program: false,
+            builder: state.experiment().filter(|_| state.mode == crate::state::Mode::Program),
         }
     }
 
@@ -92,6 +97,9 @@ impl Handover {
         state.view.predict |= self.predict;
         if let Some(open) = self.gallery {
             state.gallery = open;
+        }
+        if let Some(e) = &self.builder {
+            state.form = state.form.show(e);
         }
         if let Some(p) = self.program {
             state.mode = crate::state::Mode::Program;

@@ -23,6 +23,8 @@ const LANE: f64 = 22.0;
 const TOP: f64 = 4.0;
 /// A lane name's character, about (12 px text).
 const NAME_CHAR_PX: f64 = 6.6;
+/// Marks listed under the drawing as they are; more fold away.
+const MARKS_LISTED: usize = 6;
 /// Never zoom in past this fraction of the run.
 const MIN_VIEW: f64 = 1e-4;
 
@@ -538,6 +540,15 @@ pub fn lanes(p: &LanesProps) -> Html {
     };
     let fits = g.name_fits();
     let lane_marks: Vec<(&DrawnLane, &LaneMark)> = d.lanes.iter().flat_map(|l| l.marks.iter().map(move |m| (l, m))).collect();
+    let marks_list = html! {
+        <ul class="tl-marks">
+            { for lane_marks.iter().map(|(l, m)| {
+                let (class, sign) = m.kind.class_and_sign();
+                html! { <li class={class}>{ format!("{sign} {}: {} at {}", l.name, m.label, ms(m.t - d.start_ms)) }</li> }
+            }) }
+            { for d.marks.iter().map(|(t, label)| html! { <li>{ format!("┆ {label} at {}", ms(t - d.start_ms)) }</li> }) }
+        </ul>
+    };
 
     html! {
         <section class="timeline" data-model={p.model} aria-label={format!("Timeline of {}", p.title)}>
@@ -620,13 +631,15 @@ pub fn lanes(p: &LanesProps) -> Html {
                 </svg>
             </div>
             if !d.marks.is_empty() || !lane_marks.is_empty() {
-                <ul class="tl-marks">
-                    { for lane_marks.iter().map(|(l, m)| {
-                        let (class, sign) = m.kind.class_and_sign();
-                        html! { <li class={class}>{ format!("{sign} {}: {} at {}", l.name, m.label, ms(m.t - d.start_ms)) }</li> }
-                    }) }
-                    { for d.marks.iter().map(|(t, label)| html! { <li>{ format!("┆ {label} at {}", ms(t - d.start_ms)) }</li> }) }
-                </ul>
+                // Many marks (a program's starts, joins and exits) fold away.
+                if d.marks.len() + lane_marks.len() > MARKS_LISTED {
+                    <details class="tl-marks-all">
+                        <summary>{ format!("Every moment marked ({})", d.marks.len() + lane_marks.len()) }</summary>
+                        { marks_list }
+                    </details>
+                } else {
+                    { marks_list }
+                }
             }
             <p class="tl-details" aria-live="polite">{ (*hover).clone().unwrap_or_else(|| if crate::page::touch_only() { "Tap a lane for details; pinch to zoom, drag sideways to move.".into() } else { "Hover a lane for details; drag to move, wheel to zoom.".into() }) }</p>
             <ul class="legend">
