@@ -408,7 +408,7 @@ pub fn app() -> Html {
         { masthead() }
         <Lessons active={lesson.map(|l| l.id)} running={state.running.is_some()} open={state.gallery && state.results.is_none()} {on_pick}
             predict={state.view.predict} {on_toggle_predict} />
-        <main>
+        <main class={classes!(program_mode.then_some("program-mode"))}>
             <div class="side">
                 { tabs }
                 { controls }
