@@ -116,22 +116,27 @@ class Endpoint {
 
 /**
  * Starts a worker: `kind` is 'process' (single-threaded engine, its own
- * memory) or 'coordinator' (threaded engine and a pool of `threads`).
+ * memory), 'coordinator' (threaded engine and a pool of `threads`),
+ * 'program' (a program coordinator: threaded engine and a pool of
+ * `threads`) or 'child' (a program's child process `id`: single-threaded
+ * engine, started with `job`, text it passes on unread).
  * Resolves to its handle once the init message is posted; its first answer
- * (a hello) arrives through `recv`.
+ * (a hello; a child's first message) arrives through `recv`.
  */
-async function spawn(kind, id, threads) {
+async function spawn(kind, id, threads, job) {
   const handle = ++lastHandle;
   // Registered before any await, so terminateAll() also stops a worker
   // that is still starting.
   const e = new Endpoint(handle);
   live.set(handle, e);
   // A stop while the engine is still downloading ends the wait at once.
-  const module = await Promise.race([moduleOf(kind === 'coordinator' ? 'threads' : 'single'), e.died]).catch((err) => {
+  const threaded = kind === 'coordinator' || kind === 'program';
+  const module = await Promise.race([moduleOf(threaded ? 'threads' : 'single'), e.died]).catch((err) => {
     e.kill(err);
     throw err;
   });
-  e.worker.postMessage(kind === 'coordinator' ? { module, threads } : { module, id });
+  const init = { coordinator: { module, threads }, program: { module, program: threads }, child: { module, child: id, job } }[kind];
+  e.worker.postMessage(init ?? { module, id });
   return handle;
 }
 

@@ -11,6 +11,15 @@
 //                      when asked. It blocks while the pool works, which only
 //                      a worker may do: the page's main thread never runs
 //                      experiment work.
+//   {module, program}  a program coordinator (a whole Python program's main
+//                      process, src/program/): the threaded engine and a
+//                      pool of `program` threads, one a Python thread. Its
+//                      own thread never blocks: it hands each message to the
+//                      engine, and polls the program's session every few ms
+//                      while a program runs, posting what it said.
+//   {module, child, job}  a child process of a program: the single engine,
+//                      started with `job`; it posts each message as it
+//                      happens (a line as it is printed, while it runs).
 // Every other message is protocol text (src/protocol.rs), answered by the
 // engine's Worker, or protocol text with a task's share of the input beside
 // it ({text, input}: an ArrayBuffer, cloned or transferred). The JS reads
@@ -24,7 +33,7 @@
 // The handler is synchronous, so an exception (a wasm trap, by design or by
 // bug) becomes the worker's error event on the page, which then never
 // reuses it; an async handler would only reject a promise nobody sees.
-import { initSync, Worker } from '../pkg/single/threadlab_engine.js';
+import { initSync, Worker, child_start, child_handle } from '../pkg/single/threadlab_engine.js';
 
 /** A process: instantiates from the module the page compiled once. */
 async function startProcess({ module, id }) {
@@ -32,34 +41,99 @@ async function startProcess({ module, id }) {
   return new Worker(id);
 }
 
-async function startCoordinator({ module, threads }) {
+/** The threaded engine with its pool of `threads` (a coordinator's, a program coordinator's). */
+async function threaded(module, threads) {
   const engine = await import('../pkg/threads/threadlab_engine.js');
   await engine.default({ module_or_path: module });
   // The pool cannot be resized: the page starts a fresh coordinator for
   // another thread count.
   await engine.initThreadPool(threads);
-  const worker = new engine.Worker(0);
-  // A panicking thread traps and never returns: the page watches the crash
-  // cell in the shared memory to stop the pool (engine/src/lib.rs, CRASHED).
+  return engine;
+}
+
+/** A panicking thread traps and never returns: the page watches the crash
+ *  cell in the shared memory to stop the pool (engine/src/lib.rs, CRASHED). */
+function postWatch(engine) {
   const [memory, cell, done] = engine.crash_watch();
   postMessage({ watch: { memory, cell, done } });
+}
+
+async function startCoordinator({ module, threads }) {
+  const engine = await threaded(module, threads);
+  const worker = new engine.Worker(0);
+  postWatch(engine);
   return worker;
 }
 
+/** How often a program coordinator asks its session what happened (ms). */
+const POLL_MS = 4;
+
+async function startProgram({ module, program }) {
+  const engine = await threaded(module, program);
+  const hello = engine.program_ready();
+  postWatch(engine);
+  let polling = false;
+  const poll = () => {
+    const text = engine.program_poll();
+    if (text) postMessage(text);
+    polling = engine.program_running();
+    if (polling) setTimeout(poll, POLL_MS);
+  };
+  return {
+    hello: () => hello,
+    handle(text) {
+      const answer = engine.program_message(text);
+      if (!polling && engine.program_running()) poll();
+      return answer;
+    },
+  };
+}
+
+/** A child process: starts at once and answers through `postMessage` as it goes. */
+async function startChild({ module, child, job }) {
+  initSync({ module });
+  const post = (text) => postMessage(text);
+  child_start(job, child, post);
+  return {
+    hello: () => '',
+    handle(text) {
+      child_handle(text, post);
+      return '';
+    },
+  };
+}
+
+function starter(data) {
+  if (data.program !== undefined) return startProgram;
+  if (data.job !== undefined) return startChild;
+  return data.threads === undefined ? startProcess : startCoordinator;
+}
+
 let worker;
+/** Text that came before the worker was started (handled once it is). */
+const early = [];
+
+function handle(text) {
+  const answer = worker.handle(text);
+  if (answer) postMessage(answer);
+}
+
 self.onmessage = ({ data }) => {
   if (typeof data === 'string') {
-    postMessage(worker.handle(data));
+    if (worker) handle(data);
+    else early.push(data);
     return;
   }
   if (data?.input instanceof ArrayBuffer && typeof data.text === 'string') {
     postMessage(worker.handle_with_input(data.text, new Uint8Array(data.input)));
     return;
   }
-  (data.threads === undefined ? startProcess : startCoordinator)(data).then(
+  starter(data)(data).then(
     (w) => {
       worker = w;
-      postMessage(worker.hello());
+      const hello = worker.hello();
+      if (hello) postMessage(hello);
+      for (const text of early.splice(0)) handle(text);
     },
     (e) =>
       setTimeout(() => {

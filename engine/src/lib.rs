@@ -7,6 +7,11 @@
 //! - without it: each process worker (and the sequential worker)
 //!   instantiates its own copy, with its own memory.
 //!
+//! - threaded, a *program coordinator* runs a whole Python program
+//!   ([`program_message`], [`program_poll`]): its threads on the pool;
+//!   single-threaded, each of its child processes ([`child_start`],
+//!   [`child_handle`]) on a process worker of its own.
+//!
 //! Either way a [`Worker`] answers the core's protocol messages as text, so
 //! errors travel as `Reply::Failed` messages and nothing here throws (a
 //! trap, by design or by bug, kills the worker, and the page sees that).
@@ -100,6 +105,20 @@ static TASKS_DONE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::
 #[cfg(feature = "threads")]
 static CRASHED: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
 
+/// A panic sets [`CRASHED`] and parks its thread instead of trapping: a
+/// trap in a pool thread (a worker the coordinator started) reaches the
+/// page's console as an uncaught error no handler of ours can catch. The
+/// page sees the cell and stops the pool, this thread with it.
+#[cfg(feature = "threads")]
+fn park_on_panic() {
+    std::panic::set_hook(Box::new(|_| {
+        CRASHED.store(1, std::sync::atomic::Ordering::SeqCst);
+        loop {
+            std::thread::park();
+        }
+    }));
+}
+
 /// The shared memory and the byte offsets of the crash cell and of the
 /// count of finished tasks, for the page to watch (see [`CRASHED`],
 /// [`TASKS_DONE`]).
@@ -131,16 +150,7 @@ impl Worker {
     #[wasm_bindgen(constructor)]
     pub fn new(id: u32) -> Worker {
         #[cfg(feature = "threads")]
-        std::panic::set_hook(Box::new(|_| {
-            CRASHED.store(1, std::sync::atomic::Ordering::SeqCst);
-            // Park instead of trapping: a trap in a pool thread (a worker
-            // the coordinator started) reaches the page's console as an
-            // uncaught error no handler of ours can catch. The page sees
-            // the cell and stops the pool, this thread with it.
-            loop {
-                std::thread::park();
-            }
-        }));
+        park_on_panic();
         Worker(WorkerState::new(id))
     }
 
@@ -192,4 +202,234 @@ pub fn bench_rayon_loop(size: f64, tasks: u32) -> f64 {
     } else {
         f64::NAN
     }
+}
+
+/// A whole program's main process on the program coordinator (threaded
+/// engine): a `threadlab::program::session::Session` whose Python threads
+/// are threads of this worker's pool, and the messages between it and the
+/// page ([`threadlab::program::relay`]: the JS reads none of them).
+#[cfg(feature = "threads")]
+mod program {
+    use super::BrowserHost;
+    use std::cell::RefCell;
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use std::sync::Arc;
+    use threadlab::platform::{Blocking, Clock};
+    use threadlab::program::relay::{Said, ToCoordinator};
+    use threadlab::program::session::{Env, Session};
+    use threadlab::program::ProgramSpec;
+    use threadlab::ExperimentError;
+
+    /// The pool as the session's place to run threads: one clock for every
+    /// worker of the page, and a thread of the pool for each Python thread.
+    struct Pool;
+
+    impl Env for Pool {
+        fn now_ms(&self) -> f64 {
+            BrowserHost.now_ms()
+        }
+        fn spawn(&self, f: Box<dyn FnOnce() + Send>) {
+            rayon::spawn(f);
+        }
+        fn sleep_ms(&self, ms: f64) {
+            BrowserHost.sleep_ms(ms);
+        }
+        fn cores(&self) -> usize {
+            CORES.load(Ordering::Relaxed).max(1) as usize
+        }
+        fn max_threads(&self) -> usize {
+            rayon::current_num_threads()
+        }
+    }
+
+    /// The visitor's cores (`navigator.hardwareConcurrency`), read by the
+    /// coordinator's own thread when its pool is up.
+    static CORES: AtomicU32 = AtomicU32::new(1);
+
+    fn hardware_concurrency() -> u32 {
+        let global = js_sys::global();
+        let navigator = js_sys::Reflect::get(&global, &"navigator".into()).unwrap_or_default();
+        js_sys::Reflect::get(&navigator, &"hardwareConcurrency".into()).ok().and_then(|n| n.as_f64()).map_or(1, |n| n as u32)
+    }
+
+    thread_local! {
+        /// The program running here, until its `Done` is polled.
+        static SESSION: RefCell<Option<Arc<Session>>> = const { RefCell::new(None) };
+    }
+
+    fn text<T: serde::Serialize>(v: &T) -> String {
+        serde_json::to_string(v).unwrap_or_default()
+    }
+
+    fn refused(e: &ExperimentError) -> String {
+        let (line, col) = e.position().unwrap_or((0, 0));
+        text(&Said::Refused { message: e.to_string(), line, col })
+    }
+
+    /// The first message: the pool is up.
+    pub fn ready() -> String {
+        super::park_on_panic();
+        CORES.store(hardware_concurrency(), Ordering::Relaxed);
+        text(&Said::Ready { threads: rayon::current_num_threads() as u32 })
+    }
+
+    /// Starts `spec` (checked again: the page's message is not trusted):
+    /// `[]` once it runs, or why it was refused.
+    pub fn start(spec: &ProgramSpec) -> String {
+        if SESSION.with(|s| s.borrow().is_some()) {
+            return text(&Said::Refused { message: "A program is already running on this worker.".into(), line: 0, col: 0 });
+        }
+        let checked = serde_json::to_value(spec).map_err(|e| ExperimentError::NotJson(e.to_string())).and_then(|v| ProgramSpec::from_value(&v));
+        match checked.and_then(|spec| Session::start(spec, Arc::new(Pool))) {
+            Ok(session) => {
+                SESSION.with(|s| *s.borrow_mut() = Some(session));
+                "[]".into()
+            }
+            Err(e) => refused(&e),
+        }
+    }
+
+    pub fn message(msg: &str) -> String {
+        match serde_json::from_str::<ToCoordinator>(msg) {
+            Ok(ToCoordinator::Start { spec }) => start(&spec),
+            Ok(ToCoordinator::Deliver { msg }) => {
+                if let Some(session) = SESSION.with(|s| s.borrow().clone()) {
+                    session.deliver(msg);
+                }
+                String::new()
+            }
+            Ok(ToCoordinator::Cancel) => {
+                if let Some(session) = SESSION.with(|s| s.borrow().clone()) {
+                    session.cancel();
+                }
+                String::new()
+            }
+            Err(e) => refused(&ExperimentError::NotJson(e.to_string())),
+        }
+    }
+
+    /// The session's messages since the last poll, as a JSON array (empty
+    /// text when there are none); after its `Done`, the worker is free.
+    pub fn poll() -> String {
+        let Some(session) = SESSION.with(|s| s.borrow().clone()) else {
+            return String::new();
+        };
+        let batch = session.poll();
+        if batch.iter().any(|m| matches!(m, threadlab::program::ToPage::Done { .. })) {
+            SESSION.with(|s| s.borrow_mut().take());
+        }
+        if batch.is_empty() {
+            String::new()
+        } else {
+            text(&batch)
+        }
+    }
+
+    pub fn running() -> bool {
+        SESSION.with(|s| s.borrow().is_some())
+    }
+}
+
+/// The program coordinator's first message, once its pool is up
+/// (`relay::Said::Ready`, with the pool's size: the most Python threads at once).
+#[cfg(feature = "threads")]
+#[wasm_bindgen]
+pub fn program_ready() -> String {
+    program::ready()
+}
+
+/// A message from the page to the program coordinator
+/// (`relay::ToCoordinator`: start a program, a child's message, cancel);
+/// returns the text to post back (empty: nothing).
+#[cfg(feature = "threads")]
+#[wasm_bindgen]
+pub fn program_message(msg: &str) -> String {
+    program::message(msg)
+}
+
+/// What the program's session said since the last poll: a JSON array of
+/// `ToPage` messages, or empty text when nothing.
+#[cfg(feature = "threads")]
+#[wasm_bindgen]
+pub fn program_poll() -> String {
+    program::poll()
+}
+
+/// Whether a program runs here (the worker's JS polls while it does).
+#[cfg(feature = "threads")]
+#[wasm_bindgen]
+pub fn program_running() -> bool {
+    program::running()
+}
+
+/// A child process of a program, on a process worker (single engine).
+#[cfg(not(feature = "threads"))]
+mod child {
+    use super::BrowserHost;
+    use std::cell::RefCell;
+    use threadlab::platform::{Blocking, Clock};
+    use threadlab::program::relay::{read_job, read_to_child};
+    use threadlab::program::session::Child;
+    use threadlab::program::{FromChild, Line, Who};
+    use wasm_bindgen::JsValue;
+
+    thread_local! {
+        static CHILD: RefCell<Option<(u32, Child)>> = const { RefCell::new(None) };
+    }
+
+    /// Posts each message through `post` as it happens.
+    fn out(post: &js_sys::Function) -> impl FnMut(FromChild) + '_ {
+        move |m| {
+            let _ = post.call1(&JsValue::NULL, &serde_json::to_string(&m).unwrap_or_default().into());
+        }
+    }
+
+    /// A job or a message that cannot be read: the child says why and
+    /// exits, crashed (the page's relay does not trust it any more).
+    fn fail(child: u32, why: String, post: &js_sys::Function) {
+        let mut out = out(post);
+        let who = Who { process: Some(format!("child {child}")), thread: "MainThread".into() };
+        out(FromChild::Line { child, line: Line { t_ms: 0.0, who, text: why } });
+        out(FromChild::Exited { child, code: threadlab::program::relay::CRASHED_EXIT_CODE, lanes: Vec::new() });
+    }
+
+    pub fn start(job: &str, child: u32, post: &js_sys::Function) {
+        let job = match read_job(job) {
+            Ok(job) => job,
+            Err(why) => return fail(child, why, post),
+        };
+        // A worker may block: `time.sleep` waits in `Atomics.wait`.
+        let sleep: Box<dyn Fn(f64) + Send> = Box::new(|ms| BrowserHost.sleep_ms(ms));
+        let kill = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let started = Child::start_with(job, child, &|| BrowserHost.now_ms(), &mut out(post), kill, Some(sleep));
+        CHILD.with(|c| *c.borrow_mut() = Some((child, started)));
+    }
+
+    pub fn handle(msg: &str, post: &js_sys::Function) {
+        CHILD.with(|c| {
+            let mut c = c.borrow_mut();
+            let Some((child, running)) = c.as_mut() else { return };
+            match read_to_child(msg) {
+                Ok(msg) => running.handle(msg, &|| BrowserHost.now_ms(), &mut out(post)),
+                Err(why) => fail(*child, why, post),
+            }
+        });
+    }
+}
+
+/// Starts this process worker's child process `child` of a program:
+/// `job` is a `ChildJob` as JSON text; `post` is called with each
+/// `FromChild` message (JSON text) as it happens.
+#[cfg(not(feature = "threads"))]
+#[wasm_bindgen]
+pub fn child_start(job: &str, child: u32, post: &js_sys::Function) {
+    child::start(job, child, post);
+}
+
+/// Carries out a message from the parent (`ToChild` as JSON text), posting
+/// what it produces (printed lines as they are printed) through `post`.
+#[cfg(not(feature = "threads"))]
+#[wasm_bindgen]
+pub fn child_handle(msg: &str, post: &js_sys::Function) {
+    child::handle(msg, post);
 }

@@ -16,8 +16,8 @@
 //!   session as [`FromChild::Exited`] with [`CRASHED_EXIT_CODE`], and one
 //!   terminated by [`ToPage::Kill`] before it exited with
 //!   [`TERMINATED_EXIT_CODE`], so nothing in the program waits forever;
-//! - a child's printed lines are shown as they arrive (the session's
-//!   [`ToPage::Line`]s are the main process's), and given to the session;
+//! - a child's printed lines go to the session as they arrive, which
+//!   hands them back in its console's order ([`ToPage::Line`], shown then);
 //! - when the run cannot end by itself (Cancel, the coordinator gone), the
 //!   run as far as the page saw it ([`Relay::stopped`]).
 
@@ -31,6 +31,19 @@ pub const CRASHED_EXIT_CODE: i32 = 1;
 /// The exit code of a child terminated before it exited
 /// (`Process.terminate()`: CPython's `-SIGTERM`).
 pub const TERMINATED_EXIT_CODE: i32 = -15;
+
+/// The program coordinator's pool on a machine of `cores` cores: the most
+/// Python threads a program has alive at once (a thread of the pool each;
+/// one more raises `RuntimeError: can't start new thread`). Enough for
+/// `ThreadPoolExecutor()`'s default pool (`min(32, cores + 4)`) beside the
+/// main thread, and never fewer than 16, so the tutorials' loops of ten
+/// threads run on a 2-core machine. Starting the pool costs about 35 ms
+/// plus 13 ms a thread in Chromium on a busy 2-core machine (measured: 7
+/// threads 110 ms, 16 about 240 ms, 33 about 480 ms), paid once: the page
+/// keeps the coordinator for the next program.
+pub fn pool_threads(cores: u32) -> u32 {
+    (cores.saturating_add(5)).clamp(16, 33)
+}
 
 /// The page → the program coordinator.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -133,6 +146,11 @@ impl Relay {
         vec![coordinator(&ToCoordinator::Start { spec: self.spec.clone() })]
     }
 
+    /// Whether the coordinator took the program (its pool was up).
+    pub fn started(&self) -> bool {
+        self.phase != Phase::Starting
+    }
+
     /// Whether the run is over (nothing more to relay).
     pub fn over(&self) -> bool {
         self.phase == Phase::Over
@@ -220,18 +238,14 @@ impl Relay {
             // not to be trusted any more.
             _ => return self.child_died(child),
         };
+        // A child's printed line goes to the session, which puts it in the
+        // console and hands it back as a `ToPage::Line` (shown then, once,
+        // in the console's order).
         let mut out = Vec::new();
-        match &msg {
-            FromChild::Line { line, .. } => {
-                self.console.push(line.clone());
-                out.push(Action::Show { line: line.clone() });
-            }
-            FromChild::Exited { lanes, .. } => {
-                self.lanes.extend(lanes.iter().cloned());
-                self.live.remove(&child);
-                out.push(Action::Terminate { child });
-            }
-            FromChild::Started { .. } | FromChild::Returned { .. } => {}
+        if let FromChild::Exited { lanes, .. } = &msg {
+            self.lanes.extend(lanes.iter().cloned());
+            self.live.remove(&child);
+            out.push(Action::Terminate { child });
         }
         out.push(deliver(msg));
         out
@@ -389,9 +403,12 @@ mod tests {
     #[test]
     fn the_spec_goes_to_the_coordinator_once_its_pool_is_up() {
         let mut r = Relay::new(spec(), 0.0);
+        assert!(!r.started());
         assert_eq!(r.from_coordinator(&said(Said::Ready { threads: 7 }), 1.0), vec![Action::ToCoordinator { text: r#"{"type":"start","spec":{"program":"print(1)","gil":true,"switch_interval_ms":5.0}}"#.into() }]);
         // A reused coordinator: at once.
+        assert!(r.started());
         let (r2, start) = Relay::on_ready_coordinator(spec(), 0.0);
+        assert!(r2.started());
         assert_eq!(start.len(), 1);
         assert!(!r2.over());
         // The start's answer, an empty batch, does nothing.
@@ -410,13 +427,16 @@ mod tests {
         let Action::Post { child: 1, text } = &a[2] else { panic!("{a:?}") };
         assert_eq!(read_to_child(text).unwrap(), call);
         assert_eq!(r.live_children().collect::<Vec<_>>(), vec![1]);
-        // The child's messages: shown (its lines) and delivered, in order.
+        // The child's messages: delivered, in order; its lines are shown
+        // when the session hands them back, once.
         let started = FromChild::Started { child: 1, t_ms: 40.0 };
         assert_eq!(delivered(&r.from_child(1, &child_text(&started))), vec![started]);
         let printed = FromChild::Line { child: 1, line: line(41.0, Some("Process-1"), "Process starting") };
         let a = r.from_child(1, &child_text(&printed));
-        assert_eq!(a[0], Action::Show { line: line(41.0, Some("Process-1"), "Process starting") });
+        assert_eq!(a.len(), 1);
         assert_eq!(delivered(&a), vec![printed]);
+        let echoed = r.from_coordinator(&batch(vec![ToPage::Line { line: line(41.0, Some("Process-1"), "Process starting") }]), 42.0);
+        assert_eq!(echoed, vec![Action::Show { line: line(41.0, Some("Process-1"), "Process starting") }]);
         let returned = FromChild::Returned { child: 1, call: 0, result: Ok(vec![1]) };
         assert_eq!(delivered(&r.from_child(1, &child_text(&returned))), vec![returned]);
         // Its exit: delivered, and its worker terminated.
@@ -484,6 +504,7 @@ mod tests {
         let (mut r, _) = Relay::on_ready_coordinator(spec(), 100.0);
         r.from_coordinator(&batch(vec![ToPage::Line { line: line(1.0, None, "a") }, ToPage::Spawn { child: 4, job: job("Process-1") }]), 101.0);
         r.from_child(4, &child_text(&FromChild::Line { child: 4, line: line(2.0, Some("Process-1"), "b") }));
+        r.from_coordinator(&batch(vec![ToPage::Line { line: line(2.0, Some("Process-1"), "b") }]), 102.0);
         let a = r.stopped("Cancelled.", 350.0, false);
         assert_eq!(a[0], Action::Terminate { child: 4 });
         let (run, keep) = run_of(&a);
@@ -504,6 +525,15 @@ mod tests {
             assert!(!keep);
             assert!(run.stopped.as_deref().unwrap().starts_with("The program's interpreter sent"), "{text}: {run:?}");
         }
+    }
+
+    #[test]
+    fn the_pool_holds_a_default_thread_pool_and_the_main_thread() {
+        assert_eq!(pool_threads(2), 16);
+        assert_eq!(pool_threads(16), 21);
+        assert_eq!(pool_threads(28), 33);
+        assert_eq!(pool_threads(256), 33);
+        assert_eq!(pool_threads(u32::MAX), 33);
     }
 
     #[test]

@@ -24,6 +24,10 @@ pub trait Caller {
     fn rng(&mut self) -> &mut super::random::Mt;
     /// `random.seed(n)` (`None`: back to the call's own seed).
     fn reseed(&mut self, key: Option<&[u32]>);
+    /// The interpreter's naming counters (`Thread-1`, `Process-1`).
+    fn counters(&self) -> &Counters;
+    /// The source line running now.
+    fn line(&self) -> u32;
 }
 
 const NAMES: &[&str] = &[
@@ -36,6 +40,7 @@ pub fn lookup(name: &str) -> Option<Value> {
         return Some(Value::Builtin(n));
     }
     let t = match name {
+        "__name__" => return Some(Value::str("__main__")),
         "int" => Type::Int,
         "float" => Type::Float,
         "bool" => Type::Bool,
@@ -47,7 +52,8 @@ pub fn lookup(name: &str) -> Option<Value> {
         "range" => Type::Range,
         "type" => Type::Object,
         "object" => Type::Object,
-        _ => return ExcKind::from_name(name).map(|k| Value::Type(Type::Exc(k))),
+        // `queue.Empty` is not a built-in name.
+        _ => return ExcKind::from_name(name).filter(|k| *k != ExcKind::Empty).map(|k| Value::Type(Type::Exc(k))),
     };
     Some(Value::Type(t))
 }
@@ -55,7 +61,14 @@ pub fn lookup(name: &str) -> Option<Value> {
 pub fn module_attr(m: Module, name: &str) -> R<Value> {
     let v = match (m, name) {
         (Module::Time, "sleep" | "perf_counter" | "time" | "monotonic" | "perf_counter_ns" | "time_ns") => Value::Builtin(leak(m, name)),
-        (Module::Threading, "Lock" | "RLock" | "current_thread" | "get_ident") => Value::Builtin(leak(m, name)),
+        (Module::Threading, "Lock" | "RLock" | "current_thread" | "get_ident" | "Thread" | "Event" | "main_thread" | "active_count") => Value::Builtin(leak(m, name)),
+        (Module::Multiprocessing, "Process" | "cpu_count" | "current_process" | "Pool") => Value::Builtin(leak(m, name)),
+        (Module::Os, "getpid" | "cpu_count") => Value::Builtin(leak(m, name)),
+        (Module::Queue, "Queue") => Value::Builtin(leak(m, name)),
+        (Module::Queue, "Empty") => Value::Type(Type::Exc(ExcKind::Empty)),
+        (Module::Concurrent, "futures") => Value::Module(Module::Futures),
+        (Module::Futures, "ThreadPoolExecutor" | "ProcessPoolExecutor" | "as_completed") => Value::Builtin(leak(m, name)),
+        (Module::Futures, "TimeoutError") => Value::Type(Type::Exc(ExcKind::TimeoutError)),
         (Module::Math, "pi") => Value::Float(std::f64::consts::PI),
         (Module::Math, "e") => Value::Float(std::f64::consts::E),
         (Module::Math, "tau") => Value::Float(std::f64::consts::TAU),
@@ -70,9 +83,9 @@ pub fn module_attr(m: Module, name: &str) -> R<Value> {
 
 /// The qualified names of module functions, as static strings.
 const QUALIFIED: &[&str] = &[
-    "time.sleep", "time.perf_counter", "time.time", "time.monotonic", "time.perf_counter_ns", "time.time_ns", "threading.Lock", "threading.RLock", "threading.current_thread", "threading.get_ident", "math.sqrt", "math.floor", "math.ceil", "math.log", "math.log2", "math.log10", "math.exp", "math.sin", "math.cos", "math.tan", "math.atan", "math.atan2", "math.hypot", "math.isqrt", "math.gcd", "math.factorial", "math.fabs", "math.pow", "math.trunc", "math.isclose", "random.random", "random.seed", "random.randint", "random.choice", "random.uniform", "random.shuffle", "random.randrange",
+    "time.sleep", "time.perf_counter", "time.time", "time.monotonic", "time.perf_counter_ns", "time.time_ns", "threading.Lock", "threading.RLock", "threading.current_thread", "threading.get_ident", "threading.Thread", "threading.Event", "threading.main_thread", "threading.active_count", "multiprocessing.Process", "multiprocessing.cpu_count", "multiprocessing.current_process", "multiprocessing.Pool", "os.getpid", "os.cpu_count", "queue.Queue", "concurrent.futures.ThreadPoolExecutor", "concurrent.futures.ProcessPoolExecutor", "concurrent.futures.as_completed", "math.sqrt", "math.floor", "math.ceil", "math.log", "math.log2", "math.log10", "math.exp", "math.sin", "math.cos", "math.tan", "math.atan", "math.atan2", "math.hypot", "math.isqrt", "math.gcd", "math.factorial", "math.fabs", "math.pow", "math.trunc", "math.isclose", "random.random", "random.seed", "random.randint", "random.choice", "random.uniform", "random.shuffle", "random.randrange",
 ];
-const CONSTANTS: &[&str] = &["math.pi", "math.e", "math.tau", "math.inf", "math.nan"];
+const CONSTANTS: &[&str] = &["math.pi", "math.e", "math.tau", "math.inf", "math.nan", "queue.Empty", "concurrent.futures", "concurrent.futures.TimeoutError"];
 
 fn leak(m: Module, name: &str) -> &'static str {
     let full = format!("{}.{name}", m.name());
@@ -81,7 +94,7 @@ fn leak(m: Module, name: &str) -> &'static str {
 
 /// What a module has, for refusing anything else before a run.
 pub fn attributes(m: Module) -> Vec<&'static str> {
-    QUALIFIED.iter().chain(CONSTANTS).filter_map(|q| q.strip_prefix(m.name())?.strip_prefix('.')).collect()
+    QUALIFIED.iter().chain(CONSTANTS).filter_map(|q| q.strip_prefix(m.name())?.strip_prefix('.')).filter(|n| !n.contains('.')).collect()
 }
 
 /// An iterator over `v`.
@@ -200,6 +213,9 @@ fn round_half_even(x: f64) -> f64 {
 
 /// Call the built-in `name`.
 pub fn call(c: &mut dyn Caller, name: &'static str, args: Vec<Value>, mut kw: Vec<(Arc<str>, Value)>) -> R<Value> {
+    for a in &args {
+        settle(c, a)?;
+    }
     let r = call_inner(c, name, args, &mut kw)?;
     if let Some((k, _)) = kw.first() {
         return Err(type_error(format!("{}() got an unexpected keyword argument '{k}'", name.rsplit('.').next().unwrap_or(name))));
@@ -486,6 +502,24 @@ fn call_inner(c: &mut dyn Caller, name: &'static str, args: Vec<Value>, kw: &mut
         "threading.Lock" | "threading.RLock" => Value::Lock(Arc::new(LockObj::default())),
         "threading.current_thread" => Value::Thread(Arc::from(c.host().thread_name())),
         "threading.get_ident" => Value::Int(c.host().thread_name().bytes().fold(7i64, |h, b| h.wrapping_mul(31).wrapping_add(b as i64)).abs()),
+        "threading.Thread" | "multiprocessing.Process" => new_task(c, name == "multiprocessing.Process", args, kw)?,
+        "threading.Event" => Value::Event(Arc::new(EventObj::default())),
+        "threading.main_thread" => Value::Thread(Arc::from("MainThread")),
+        "threading.active_count" => Value::Int(c.host().active_count() as i64),
+        "multiprocessing.current_process" => Value::Thread(Arc::from(c.host().process_name())),
+        "multiprocessing.cpu_count" | "os.cpu_count" => Value::Int(c.host().cores() as i64),
+        "os.getpid" => Value::Int(c.host().pid()),
+        "queue.Queue" => {
+            kwarg(kw, "maxsize");
+            Value::Queue(Arc::new(QueueObj::default()))
+        }
+        "concurrent.futures.ThreadPoolExecutor" | "concurrent.futures.ProcessPoolExecutor" | "multiprocessing.Pool" => new_pool(c, name, args, kw)?,
+        "concurrent.futures.as_completed" => {
+            arity(name, &args, 1, 2)?;
+            kwarg(kw, "timeout");
+            let futs = futures_of(&args[0])?;
+            Value::SharedIter(Arc::new(Mutex::new(Iter::Futures { futs: futs.into(), idx: 0, completed: true })))
+        }
         "math.sqrt" => {
             let x = f1(&args)?;
             if x < 0.0 {
@@ -659,6 +693,9 @@ fn call_inner(c: &mut dyn Caller, name: &'static str, args: Vec<Value>, kw: &mut
 
 /// Call a type: `int(x)`, `str(x)`, `list(it)`, `ValueError("msg")`, ...
 pub fn construct(c: &mut dyn Caller, t: Type, args: Vec<Value>, kw: Vec<(Arc<str>, Value)>) -> R<Value> {
+    for a in &args {
+        settle(c, a)?;
+    }
     if let Some((k, _)) = kw.first() {
         if !(t == Type::Int && &**k == "base") {
             return Err(type_error(format!("'{k}' is an invalid keyword argument for {}()", t.name())));
@@ -834,6 +871,9 @@ pub fn call_method(c: &mut dyn Caller, recv: &Value, name: &str, args: Vec<Value
     let no_attr = || exc(ExcKind::AttributeError, format!("'{}' object has no attribute '{name}'", recv.type_name()));
     let n = args.len();
     let want = |lo: usize, hi: usize| arity(name, &args, lo, hi);
+    if matches!(recv, Value::Task(_) | Value::Event(_) | Value::Queue(_) | Value::Future(_) | Value::Pool(_)) {
+        return object_method(c, recv, name, args, kw);
+    }
     Ok(match recv {
         Value::Str(s) => match name {
             "upper" => Value::Str(s.to_uppercase().into()),
@@ -1222,15 +1262,19 @@ pub fn call_method(c: &mut dyn Caller, recv: &Value, name: &str, args: Vec<Value
                 let blocking = args.first().map_or(true, |v| v.truthy());
                 loop {
                     if l.try_acquire() {
+                        l.set_owner(Some(Arc::from(c.host().thread_name())));
                         break Value::Bool(true);
                     }
                     if !blocking {
                         break Value::Bool(false);
                     }
-                    c.host().wait_for_lock()?;
+                    let line = c.line();
+                    let owner = l.owner();
+                    c.host().lock_wait(owner.as_deref(), line)?;
                 }
             }
             "release" => {
+                l.set_owner(None);
                 l.release()?;
                 Value::None
             }
@@ -1250,4 +1294,396 @@ pub fn call_method(c: &mut dyn Caller, recv: &Value, name: &str, args: Vec<Value
             return Err(no_attr());
         }
     })
+}
+
+
+// ---- threads, processes, executors (started and waited for by the host) ----
+
+fn runtime(msg: String) -> Err {
+    exc(ExcKind::RuntimeError, msg)
+}
+
+/// A timeout argument: `None` waits for ever.
+fn timeout_of(v: Option<Value>) -> R<Option<f64>> {
+    match v {
+        None | Some(Value::None) => Ok(None),
+        Some(v) => Ok(Some(v.as_f64()?.max(0.0))),
+    }
+}
+
+/// `threading.Thread(target=, args=, kwargs=, name=, daemon=)` or
+/// `multiprocessing.Process(...)` (the same keywords).
+fn new_task(c: &mut dyn Caller, process: bool, args: Vec<Value>, kw: &mut Vec<(Arc<str>, Value)>) -> R<Value> {
+    let what = if process { "Process" } else { "Thread" };
+    // Positionally: group, target, name, args, kwargs.
+    if args.len() > 5 {
+        return Err(type_error(format!("{what}() takes at most 5 positional arguments")));
+    }
+    if args.first().is_some_and(|g| !matches!(g, Value::None)) {
+        return Err(exc(ExcKind::AssertionError, "group argument must be None for now"));
+    }
+    let mut pos = args.into_iter().skip(1);
+    let target = pos.next().or_else(|| kwarg(kw, "target")).unwrap_or(Value::None);
+    let name = pos.next().or_else(|| kwarg(kw, "name")).filter(|v| !matches!(v, Value::None));
+    let targs = pos.next().or_else(|| kwarg(kw, "args")).unwrap_or(Value::tuple(Vec::new()));
+    let tkw = pos.next().or_else(|| kwarg(kw, "kwargs")).filter(|v| !matches!(v, Value::None));
+    let daemon = kwarg(kw, "daemon").is_some_and(|d| d.truthy());
+    kwarg(kw, "group");
+    if !matches!(target, Value::None | Value::Func(_) | Value::Builtin(_) | Value::Method(_)) {
+        return Err(type_error(format!("'{}' object is not callable", target.type_name())));
+    }
+    let targs = collect_plain(&targs)?;
+    let kwargs = match tkw {
+        Some(Value::Dict(d)) => d.lock().iter().map(|(k, v)| Ok((Arc::from(k.to_str()), v.clone()))).collect::<R<Vec<_>>>()?,
+        Some(o) => return Err(type_error(format!("{what}() argument 'kwargs' must be a dict, not {}", o.type_name()))),
+        None => Vec::new(),
+    };
+    let name: Arc<str> = match name {
+        Some(n) => {
+            if process {
+                c.counters().processes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+            Arc::from(n.to_str())
+        }
+        None if process => Arc::from(format!("Process-{}", c.counters().processes.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1)),
+        None => {
+            let n = c.counters().threads.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+            match &target {
+                Value::Func(f) => Arc::from(format!("Thread-{n} ({})", f.code.name)),
+                _ => Arc::from(format!("Thread-{n}")),
+            }
+        }
+    };
+    Ok(Value::Task(Arc::new(TaskObj { process, name, daemon: std::sync::atomic::AtomicBool::new(daemon), target, args: targs, kwargs, state: std::sync::atomic::AtomicU8::new(TASK_NEW), exitcode: Mutex::new(None), pool: None })))
+}
+
+/// `ThreadPoolExecutor(max_workers=None)` (at most min(32, cores + 4)
+/// threads, as CPython), `ProcessPoolExecutor(max_workers=None)` and
+/// `multiprocessing.Pool(processes=None)` (cores).
+fn new_pool(c: &mut dyn Caller, name: &str, args: Vec<Value>, kw: &mut Vec<(Arc<str>, Value)>) -> R<Value> {
+    let kind = match name {
+        "concurrent.futures.ThreadPoolExecutor" => PoolKind::Threads,
+        "concurrent.futures.ProcessPoolExecutor" => PoolKind::Processes,
+        _ => PoolKind::MpPool,
+    };
+    let key = if kind == PoolKind::MpPool { "processes" } else { "max_workers" };
+    let mut pos = args.into_iter();
+    let max = pos.next().or_else(|| kwarg(kw, key)).filter(|v| !matches!(v, Value::None));
+    let prefix = pos.next().or_else(|| kwarg(kw, "thread_name_prefix")).filter(|v| !matches!(v, Value::None) && kind == PoolKind::Threads).map(|v| v.to_str()).filter(|p| !p.is_empty());
+    let cores = c.host().cores().max(1);
+    let max = match max {
+        Some(v) => {
+            let n = v.as_i64()?;
+            if n <= 0 {
+                return Err(exc(ExcKind::ValueError, if kind == PoolKind::MpPool { "Number of processes must be at least 1".to_string() } else { "max_workers must be greater than 0".to_string() }));
+            }
+            n as usize
+        }
+        None if kind == PoolKind::Threads => 32.min(cores + 4),
+        None => cores,
+    };
+    let prefix: Arc<str> = match (kind, prefix) {
+        (PoolKind::Threads, Some(p)) => Arc::from(p),
+        (PoolKind::Threads, None) => Arc::from(format!("ThreadPoolExecutor-{}", c.counters().thread_pools.fetch_add(1, std::sync::atomic::Ordering::SeqCst))),
+        (PoolKind::Processes, _) => Arc::from("ForkProcess"),
+        (PoolKind::MpPool, _) => Arc::from("ForkPoolWorker"),
+    };
+    Ok(Value::Pool(Arc::new(PoolObj { kind, max_workers: max, prefix, queue: Mutex::new(Default::default()), workers: Mutex::new(Vec::new()), idle: Default::default(), shutdown: Default::default(), live: Default::default() })))
+}
+
+/// The futures in a list, tuple or set of them.
+fn futures_of(v: &Value) -> R<Vec<Arc<FutureObj>>> {
+    collect_plain(v)?
+        .into_iter()
+        .map(|f| match f {
+            Value::Future(f) => Ok(f),
+            o => Err(type_error(format!("expected a Future, not '{}'", o.type_name()))),
+        })
+        .collect()
+}
+
+/// Waits for every future of `executor.map`'s (or `as_completed`'s)
+/// iterator before a built-in reads it whole (`list(results)`), raising
+/// the first failure in order as CPython's iterator would.
+pub fn settle(c: &mut dyn Caller, v: &Value) -> R<()> {
+    let Value::SharedIter(it) = v else { return Ok(()) };
+    let (rest, completed) = match &*it.lock().unwrap_or_else(|e| e.into_inner()) {
+        Iter::Futures { futs, idx, completed } => (futs[(*idx).min(futs.len())..].to_vec(), *completed),
+        _ => return Ok(()),
+    };
+    wait_futures(c, &rest, false)?;
+    match it.lock().unwrap_or_else(|e| e.into_inner()).pending() {
+        Some(Pending::Raise(e)) => Err(Err::Exc(e)),
+        _ if completed => Ok(()),
+        _ => {
+            // A later failure is raised where the iteration reaches it.
+            if let Some(e) = rest.iter().find_map(|f| f.get().and_then(|r| r.err())) {
+                return Err(Err::Exc(e));
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Blocks until every future of `fs` is done (`any`: one of them).
+pub fn wait_futures(c: &mut dyn Caller, fs: &[Arc<FutureObj>], any: bool) -> R<()> {
+    let line = c.line();
+    let fs = fs.to_vec();
+    c.host().block(super::host::Wait::Join, line, None, &mut || if any { fs.iter().any(|f| f.done()) } else { fs.iter().all(|f| f.done()) })?;
+    Ok(())
+}
+
+/// Queues `func(*args)` on a pool: a thread pool starts a worker unless
+/// one is idle (CPython's `_adjust_thread_count`); a process pool's host
+/// dispatches it.
+fn submit(c: &mut dyn Caller, pool: &Arc<PoolObj>, func: Value, args: Vec<Value>) -> R<Arc<FutureObj>> {
+    use std::sync::atomic::Ordering::SeqCst;
+    if pool.shutdown.load(SeqCst) {
+        return Err(runtime("cannot schedule new futures after shutdown".into()));
+    }
+    let future = Arc::new(FutureObj::default());
+    pool.queue.lock().unwrap_or_else(|e| e.into_inner()).push_back(Work { future: future.clone(), func, args });
+    match pool.kind {
+        PoolKind::Threads => {
+            if pool.idle.fetch_update(SeqCst, SeqCst, |n| n.checked_sub(1)).is_err() {
+                let mut workers = pool.workers.lock().unwrap_or_else(|e| e.into_inner());
+                if workers.len() < pool.max_workers {
+                    let name: Arc<str> = Arc::from(format!("{}_{}", pool.prefix, workers.len()));
+                    let t = Arc::new(TaskObj { process: false, name, daemon: std::sync::atomic::AtomicBool::new(false), target: Value::None, args: Vec::new(), kwargs: Vec::new(), state: std::sync::atomic::AtomicU8::new(TASK_STARTED), exitcode: Mutex::new(None), pool: Some(pool.clone()) });
+                    workers.push(t.clone());
+                    drop(workers);
+                    if let Err(why) = c.host().start_thread(&t) {
+                        t.end(None);
+                        pool.workers.lock().unwrap_or_else(|e| e.into_inner()).retain(|w| !Arc::ptr_eq(w, &t));
+                        return Err(runtime(why));
+                    }
+                }
+            }
+        }
+        PoolKind::Processes | PoolKind::MpPool => c.host().pool_work(pool).map_err(runtime)?,
+    }
+    Ok(future)
+}
+
+/// `executor.shutdown(wait)`: no more work; with `wait`, until the queued
+/// work is done and the workers ended.
+fn shutdown(c: &mut dyn Caller, pool: &Arc<PoolObj>, wait: bool, terminate: bool) -> R<()> {
+    use std::sync::atomic::Ordering::SeqCst;
+    pool.shutdown.store(true, SeqCst);
+    if pool.kind != PoolKind::Threads {
+        c.host().pool_shutdown(pool, terminate);
+    }
+    if !wait {
+        return Ok(());
+    }
+    let line = c.line();
+    let p = pool.clone();
+    c.host().block(super::host::Wait::Join, line, None, &mut || match p.kind {
+        PoolKind::Threads => p.workers.lock().unwrap_or_else(|e| e.into_inner()).iter().all(|w| w.ended()),
+        _ => p.live.load(SeqCst) == 0 && p.queue.lock().unwrap_or_else(|e| e.into_inner()).is_empty(),
+    })?;
+    Ok(())
+}
+
+/// The result of a done future (raising its exception).
+fn result_of(f: &FutureObj) -> R<Value> {
+    match f.get() {
+        Some(Ok(v)) => Ok(v),
+        Some(Err(e)) => Err(Err::Exc(e)),
+        None => Err(exc(ExcKind::TimeoutError, "")),
+    }
+}
+
+fn object_method(c: &mut dyn Caller, recv: &Value, name: &str, args: Vec<Value>, mut kw: Vec<(Arc<str>, Value)>) -> R<Value> {
+    use std::sync::atomic::Ordering::SeqCst;
+    let no_attr = || exc(ExcKind::AttributeError, format!("'{}' object has no attribute '{name}'", recv.type_name()));
+    let want = |lo: usize, hi: usize| arity(name, &args, lo, hi);
+    let line = c.line();
+    let timeout = |args: &[Value], i: usize, kw: &mut Vec<(Arc<str>, Value)>| timeout_of(args.get(i).cloned().or_else(|| kwarg(kw, "timeout")));
+    let v = match recv {
+        Value::Task(t) => match name {
+            "start" => {
+                want(0, 0)?;
+                if t.state.compare_exchange(TASK_NEW, TASK_STARTED, SeqCst, SeqCst).is_err() {
+                    return Err(if t.process { exc(ExcKind::AssertionError, "cannot start a process twice") } else { runtime("threads can only be started once".into()) });
+                }
+                let r = if t.process { c.host().start_process(t) } else { c.host().start_thread(t) };
+                if let Err(why) = r {
+                    t.state.store(TASK_NEW, SeqCst);
+                    return Err(runtime(why));
+                }
+                Value::None
+            }
+            "join" => {
+                want(0, 1)?;
+                let secs = timeout(&args, 0, &mut kw)?;
+                if t.state.load(SeqCst) == TASK_NEW {
+                    return Err(if t.process { exc(ExcKind::AssertionError, "can only join a started process") } else { runtime("cannot join thread before it is started".into()) });
+                }
+                if !t.process && *c.host().thread_name() == *t.name {
+                    return Err(runtime("cannot join current thread".into()));
+                }
+                let t = t.clone();
+                if !t.process {
+                    c.host().joining(&t.name);
+                }
+                c.host().block(super::host::Wait::Join, line, secs, &mut || t.ended())?;
+                Value::None
+            }
+            "is_alive" => {
+                want(0, 0)?;
+                Value::Bool(t.alive())
+            }
+            "terminate" | "kill" if t.process => {
+                want(0, 0)?;
+                if t.alive() {
+                    c.host().terminate_process(t, if name == "kill" { -9 } else { -15 });
+                }
+                Value::None
+            }
+            _ => return Err(no_attr()),
+        },
+        Value::Event(e) => match name {
+            "set" => {
+                e.flag.store(true, SeqCst);
+                Value::None
+            }
+            "clear" => {
+                e.flag.store(false, SeqCst);
+                Value::None
+            }
+            "is_set" => Value::Bool(e.flag.load(SeqCst)),
+            "wait" => {
+                want(0, 1)?;
+                let secs = timeout(&args, 0, &mut kw)?;
+                let e = e.clone();
+                Value::Bool(c.host().block(super::host::Wait::Lock, line, secs, &mut || e.flag.load(SeqCst))?)
+            }
+            _ => return Err(no_attr()),
+        },
+        Value::Queue(q) => match name {
+            "put" | "put_nowait" => {
+                want(1, 3)?;
+                kwarg(&mut kw, "block");
+                kwarg(&mut kw, "timeout");
+                q.items.lock().unwrap_or_else(|e| e.into_inner()).push_back(args[0].clone());
+                Value::None
+            }
+            "get" | "get_nowait" => {
+                want(0, 2)?;
+                let block = name == "get" && args.first().cloned().or_else(|| kwarg(&mut kw, "block")).is_none_or(|b| b.truthy());
+                let secs = timeout(&args, 1, &mut kw)?;
+                let mut got = None;
+                if block {
+                    let q = q.clone();
+                    c.host().block(super::host::Wait::Lock, line, secs, &mut || {
+                        got = q.items.lock().unwrap_or_else(|e| e.into_inner()).pop_front();
+                        got.is_some()
+                    })?;
+                } else {
+                    got = q.items.lock().unwrap_or_else(|e| e.into_inner()).pop_front();
+                }
+                match got {
+                    Some(v) => v,
+                    None => return Err(exc(ExcKind::Empty, "")),
+                }
+            }
+            "empty" => Value::Bool(q.items.lock().unwrap_or_else(|e| e.into_inner()).is_empty()),
+            "qsize" => Value::Int(q.items.lock().unwrap_or_else(|e| e.into_inner()).len() as i64),
+            "task_done" => Value::None,
+            _ => return Err(no_attr()),
+        },
+        Value::Future(f) => match name {
+            "result" | "exception" => {
+                want(0, 1)?;
+                let secs = timeout(&args, 0, &mut kw)?;
+                let f2 = f.clone();
+                if !c.host().block(super::host::Wait::Join, line, secs, &mut || f2.done())? {
+                    return Err(exc(ExcKind::TimeoutError, ""));
+                }
+                match (name, result_of(f)) {
+                    ("result", r) => r?,
+                    (_, Ok(_)) => Value::None,
+                    (_, Err(Err::Exc(e))) => Value::Exc(e),
+                    (_, Err(e)) => return Err(e),
+                }
+            }
+            "done" => Value::Bool(f.done()),
+            "running" => Value::Bool(!f.done()),
+            "cancelled" | "cancel" => Value::Bool(false),
+            _ => return Err(no_attr()),
+        },
+        Value::Pool(p) => match (p.kind, name) {
+            (_, "submit" | "apply_async") if p.kind != PoolKind::MpPool || name == "apply_async" => {
+                if args.is_empty() {
+                    return Err(type_error(format!("{name}() missing 1 required positional argument: 'fn'")));
+                }
+                let mut args = args;
+                let func = args.remove(0);
+                let args = if name == "apply_async" { args.first().map(collect_plain).transpose()?.unwrap_or_default() } else { args };
+                Value::Future(submit(c, p, func, args)?)
+            }
+            (_, "map" | "starmap") => {
+                kwarg(&mut kw, "timeout");
+                kwarg(&mut kw, "chunksize");
+                if args.len() < 2 {
+                    return Err(type_error("map() must have at least two arguments."));
+                }
+                let mut args = args;
+                let func = args.remove(0);
+                let columns: Vec<Vec<Value>> = args.iter().map(|a| items_of(c, a)).collect::<R<_>>()?;
+                let rows = columns.iter().map(Vec::len).min().unwrap_or(0);
+                let mut futs = Vec::with_capacity(rows);
+                for i in 0..rows {
+                    let call_args = if name == "starmap" { collect_plain(&columns[0][i])? } else { columns.iter().map(|col| col[i].clone()).collect() };
+                    futs.push(submit(c, p, func.clone(), call_args)?);
+                }
+                if p.kind == PoolKind::MpPool {
+                    // multiprocessing.Pool.map returns the list, once all are done.
+                    wait_futures(c, &futs, false)?;
+                    let mut out = Vec::with_capacity(futs.len());
+                    for f in &futs {
+                        out.push(result_of(f)?);
+                    }
+                    Value::list(out)?
+                } else {
+                    Value::SharedIter(Arc::new(Mutex::new(Iter::Futures { futs: futs.into(), idx: 0, completed: false })))
+                }
+            }
+            (PoolKind::MpPool, "close") => {
+                p.shutdown.store(true, SeqCst);
+                Value::None
+            }
+            (PoolKind::MpPool, "join") => {
+                shutdown(c, p, true, false)?;
+                Value::None
+            }
+            (PoolKind::MpPool, "terminate") => {
+                shutdown(c, p, false, true)?;
+                Value::None
+            }
+            (_, "shutdown") => {
+                let wait = args.first().cloned().or_else(|| kwarg(&mut kw, "wait")).is_none_or(|w| w.truthy());
+                kwarg(&mut kw, "cancel_futures");
+                shutdown(c, p, wait, false)?;
+                Value::None
+            }
+            // The end of a `with` block: an executor waits for its work
+            // (shutdown(wait=True)); a multiprocessing.Pool terminates.
+            (PoolKind::MpPool, "__exit__") => {
+                shutdown(c, p, false, true)?;
+                Value::None
+            }
+            (_, "__exit__") => {
+                shutdown(c, p, true, false)?;
+                Value::None
+            }
+            _ => return Err(no_attr()),
+        },
+        _ => return Err(no_attr()),
+    };
+    if let Some((k, _)) = kw.first() {
+        return Err(type_error(format!("{name}() got an unexpected keyword argument '{k}'")));
+    }
+    Ok(v)
 }

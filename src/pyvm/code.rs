@@ -48,6 +48,8 @@ pub enum Op {
     CallMethod(u32, u32),
     Subscr,
     StoreSubscr,
+    /// `obj.name = value` (a thread's `daemon`): the name's constant.
+    StoreAttr(u32),
     DelSubscr,
     /// Build a slice from the 3 values on the stack.
     BuildSlice,

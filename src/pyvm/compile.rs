@@ -15,7 +15,7 @@ pub struct Compiled {
     pub globals: Vec<Arc<str>>,
 }
 
-pub const MODULES: &[&str] = &["time", "threading", "math", "random"];
+pub const MODULES: &[&str] = &["time", "threading", "math", "random", "multiprocessing", "concurrent.futures", "queue", "os"];
 
 pub fn compile(body: &[Stmt]) -> Result<Compiled, SyntaxError> {
     let mut c = Compiler { globals: Vec::new(), gmap: HashMap::new(), units: Vec::new(), modules: HashMap::new() };
@@ -609,6 +609,11 @@ impl Compiler {
             StmtKind::Import(items) => {
                 for (m, bound) in items {
                     self.check_module(m, &format!("import {m}"), s)?;
+                    // `import concurrent.futures` binds `concurrent`.
+                    let m = match m.split_once('.') {
+                        Some((top, _)) if top == bound => top,
+                        _ => m.as_str(),
+                    };
                     if let Some(module) = super::value::Module::from_name(m) {
                         self.modules.insert(bound.clone(), module);
                     }
@@ -688,7 +693,7 @@ impl Compiler {
         if MODULES.contains(&m) {
             Ok(())
         } else {
-            self.err(format!("`{what}`: ThreadLab's Python has the modules time, threading, math and random"), s.line, s.col)
+            self.err(format!("`{what}`: ThreadLab's Python has the modules time, threading, math, random, multiprocessing, concurrent.futures, queue and os"), s.line, s.col)
         }
     }
 
@@ -780,7 +785,11 @@ impl Compiler {
                 self.expr(idx)?;
                 self.emit(Op::StoreSubscr);
             }
-            ExprKind::Attr(..) => return self.err("attribute assignment is not supported in ThreadLab's Python", t.line, t.col),
+            ExprKind::Attr(obj, name) => {
+                self.expr(obj)?;
+                let k = self.str_const(name);
+                self.emit(Op::StoreAttr(k));
+            }
             _ => return self.err("cannot assign to expression", t.line, t.col),
         }
         Ok(())

@@ -98,6 +98,8 @@ kinds! {
     AssertionError: Exception,
     ImportError: Exception,
     ModuleNotFoundError: ImportError,
+    TimeoutError: Exception,
+    Empty: Exception,
 }
 
 impl ExcKind {
@@ -156,6 +158,23 @@ impl fmt::Display for PyException {
 pub enum PyError {
     Exception(PyException),
     Stopped(Stop),
+}
+
+impl PyException {
+    /// The traceback as CPython prints it, each frame in `file`:
+    /// "Traceback (most recent call last):\n  File "<task>", line 3, in task\nZeroDivisionError: division by zero".
+    pub fn traceback_text(&self, file: &str) -> String {
+        let mut s = String::from("Traceback (most recent call last):\n");
+        for (function, line) in &self.traceback {
+            s.push_str(&format!("  File \"{file}\", line {line}, in {function}\n"));
+        }
+        s.push_str(self.kind.name());
+        if !self.message.is_empty() {
+            s.push_str(": ");
+            s.push_str(&self.message);
+        }
+        s
+    }
 }
 
 impl fmt::Display for PyError {

@@ -2,8 +2,27 @@
 //! it: the eval breaker (where the GIL and cancellation plug in), sleeping,
 //! clocks, printing, and waiting for a contended lock. The interpreter itself
 //! has no clock and no I/O.
+//!
+//! Threads and processes too: the VM builds `threading.Thread`,
+//! `multiprocessing.Process` and the executors as plain objects
+//! ([`TaskObj`], [`PoolObj`]) and asks the host to start them and to wait
+//! ([`Host::block`]); how (OS threads, workers, the GIL, lanes) is the
+//! host's. A host without them (the python workload's) refuses with a
+//! message the VM raises as `RuntimeError`.
+
+use std::sync::Arc;
 
 use super::error::Stop;
+use super::value::{PoolObj, TaskObj};
+
+/// What a blocked thread waits for (its lane's state).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wait {
+    /// A `Lock`, an `Event`, a `Queue`.
+    Lock,
+    /// `join()`, `Future.result()`, an executor's shutdown or `map`.
+    Join,
+}
 
 /// What the VM asks of its host. Natively tests implement it with `std`; in
 /// the browser a worker implements it over its GIL and clock.
@@ -27,6 +46,16 @@ pub trait Host {
     fn wait_for_lock(&mut self) -> Result<(), Stop> {
         self.breaker()
     }
+    /// A contended lock held by `holder`, wanted at `line`: wait a little
+    /// as [`Host::wait_for_lock`] does (a host may note who waits for whom).
+    fn lock_wait(&mut self, holder: Option<&str>, line: u32) -> Result<(), Stop> {
+        let _ = (holder, line);
+        self.wait_for_lock()
+    }
+    /// The next [`Host::block`] waits for thread `name` to end (`join`).
+    fn joining(&mut self, name: &str) {
+        let _ = name;
+    }
     /// `threading.current_thread().name`.
     fn thread_name(&self) -> String {
         "MainThread".to_string()
@@ -36,5 +65,64 @@ pub trait Host {
     /// task's index, so every model draws the same numbers for a task).
     fn random_seed(&self) -> u64 {
         0
+    }
+    /// Waits (the GIL released) until `ready()` or `timeout` seconds
+    /// passed; says whether it became ready. `line`: the source line waiting.
+    fn block(&mut self, why: Wait, line: u32, timeout: Option<f64>, ready: &mut dyn FnMut() -> bool) -> Result<bool, Stop> {
+        let _ = (why, line);
+        let end = timeout.map(|t| self.perf_counter() + t.max(0.0));
+        loop {
+            if ready() {
+                return Ok(true);
+            }
+            if end.is_some_and(|e| self.perf_counter() >= e) {
+                return Ok(false);
+            }
+            self.wait_for_lock()?;
+        }
+    }
+    /// `Thread.start()` (or a thread pool's new worker): run it on a
+    /// thread of its own, then mark it ended ([`TaskObj::end`]). `Err`:
+    /// why not, raised as `RuntimeError`.
+    fn start_thread(&mut self, t: &Arc<TaskObj>) -> Result<(), String> {
+        let _ = t;
+        Err("can't start new thread (this interpreter runs one thread)".into())
+    }
+    /// `Process.start()`: run `target(*args)` in a child process, then mark
+    /// it ended with its exit code.
+    fn start_process(&mut self, p: &Arc<TaskObj>) -> Result<(), String> {
+        let _ = p;
+        Err("can't start a process here (this interpreter runs no processes)".into())
+    }
+    /// `Process.terminate()` / `kill()`: end it now (exit code -15 / -9).
+    fn terminate_process(&mut self, p: &Arc<TaskObj>, code: i32) {
+        let _ = (p, code);
+    }
+    /// A process pool got work (in `pool.queue`): start workers or hand it
+    /// to an idle one; resolve each call's future.
+    fn pool_work(&mut self, pool: &Arc<PoolObj>) -> Result<(), String> {
+        let _ = pool;
+        Err("can't start a process pool here (this interpreter runs no processes)".into())
+    }
+    /// A process pool is shut down (`pool.shutdown` set): end its workers
+    /// once the queued work is done (`terminate`: at once).
+    fn pool_shutdown(&mut self, pool: &Arc<PoolObj>, terminate: bool) {
+        let _ = (pool, terminate);
+    }
+    /// `os.cpu_count()`.
+    fn cores(&self) -> usize {
+        1
+    }
+    /// `threading.active_count()`.
+    fn active_count(&self) -> usize {
+        1
+    }
+    /// `multiprocessing.current_process().name`.
+    fn process_name(&self) -> String {
+        "MainProcess".to_string()
+    }
+    /// `os.getpid()`.
+    fn pid(&self) -> i64 {
+        1
     }
 }

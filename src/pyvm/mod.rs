@@ -3,8 +3,8 @@
 //! (threads sharing one heap, with or without the simulated GIL, and
 //! processes). See docs/python.md for the exact subset.
 //!
-//! Layers (ground first; no file names one above it): `error`, `host`, `random`,
-//! `lexer` → `ast` → `parser`; `code` → `value` → `format` → `ops` →
+//! Layers (ground first; no file names one above it): `error`, `random`,
+//! `lexer` → `ast` → `parser`; `code` → `value` → `host` → `format` → `ops` →
 //! `builtins` → `compile` → `vm`; this front ties them together.
 //!
 //! ```
@@ -32,7 +32,7 @@ pub mod wire;
 use std::sync::{Arc, Mutex};
 
 pub use error::{ExcKind, PyError, PyException, Stop, SyntaxError};
-pub use host::Host;
+pub use host::{Host, Wait};
 pub use value::{Limits, Value};
 pub use wire::Data;
 
@@ -59,6 +59,12 @@ fn to_exception(e: value::Err) -> PyError {
     }
 }
 
+/// A new exception object (to resolve a future with).
+pub fn exc_obj(kind: ExcKind, message: &str) -> Arc<value::ExcObj> {
+    let args = if message.is_empty() { Vec::new() } else { vec![Value::str(message)] };
+    Arc::new(value::ExcObj { kind, args, traceback: Mutex::new(Vec::new()) })
+}
+
 impl Program {
     /// Parse and compile `source` (nothing runs yet).
     pub fn compile(source: &str) -> Result<Program, SyntaxError> {
@@ -77,6 +83,73 @@ impl Program {
             })
             .collect();
         Ok(Program { code: c.module, signatures: Arc::new(signatures), globals: Arc::new(vm::Globals::new(c.globals)), ran: Mutex::new(false), limits: Limits::default() })
+    }
+
+    /// `source`'s top-level `def`s and imports only (its other statements
+    /// are left out): a child process's interpreter, which defines the
+    /// functions again but does not run the top level again (the module
+    /// state comes from the parent, [`Program::set_global`]).
+    pub fn compile_defs(source: &str) -> Result<Program, SyntaxError> {
+        let body: Vec<ast::Stmt> = parser::parse(source)?.into_iter().filter(|s| matches!(s.kind, ast::StmtKind::Def(_) | ast::StmtKind::Import(_) | ast::StmtKind::ImportFrom(..))).collect();
+        let c = compile::compile(&body)?;
+        Ok(Program { code: c.module, signatures: Arc::new(Vec::new()), globals: Arc::new(vm::Globals::new(c.globals)), ran: Mutex::new(false), limits: Limits::default() })
+    }
+
+    /// Binds module global `name` (`false`: the code never names it, so
+    /// nothing can read it).
+    pub fn set_global(&self, name: &str, v: Value) -> bool {
+        self.globals.set(name, v)
+    }
+
+    /// How this interpreter numbers its threads and processes.
+    pub fn counters(&self) -> &value::Counters {
+        &self.globals.counters
+    }
+
+    /// Runs a started thread ([`Host::start_thread`]): its target, or a
+    /// thread pool's work until the pool is shut down and its queue empty.
+    /// An exception of the target is returned (the host prints it, as
+    /// `threading.excepthook` does); a pool's calls resolve their futures.
+    pub fn run_thread(&self, t: &value::TaskObj, host: &mut dyn Host) -> Result<(), PyError> {
+        use std::sync::atomic::Ordering::SeqCst;
+        let Some(pool) = &t.pool else {
+            if matches!(t.target, Value::None) {
+                return Ok(());
+            }
+            let mut vm = vm::Vm::new(self.globals.clone(), host, self.limits);
+            return vm.call_value(&t.target, t.args.clone(), t.kwargs.clone()).map(|_| ()).map_err(to_exception);
+        };
+        loop {
+            let mut item = None;
+            let q = pool.clone();
+            host.block(host::Wait::Lock, 0, None, &mut || {
+                let mut g = q.queue.lock().unwrap_or_else(|e| e.into_inner());
+                item = g.pop_front();
+                item.is_some() || q.shutdown.load(SeqCst)
+            })
+            .map_err(PyError::Stopped)?;
+            let Some(w) = item else { return Ok(()) };
+            let r = {
+                let mut vm = vm::Vm::new(self.globals.clone(), host, self.limits);
+                vm.call_value(&w.func, w.args, Vec::new())
+            };
+            match r {
+                Ok(v) => w.future.set(Ok(v)),
+                Err(value::Err::Exc(e)) => w.future.set(Err(e)),
+                Err(value::Err::Stop(s)) => {
+                    w.future.set(Err(exc_obj(ExcKind::RuntimeError, &s.to_string())));
+                    return Err(PyError::Stopped(s));
+                }
+            }
+            pool.idle.fetch_add(1, SeqCst);
+        }
+    }
+
+    /// Calls any callable value with `args` (a function found by name, or
+    /// one a thread was given).
+    pub fn call_value(&self, f: &Value, args: Vec<Value>, host: &mut dyn Host) -> Result<Value, PyError> {
+        let mut vm = vm::Vm::new(self.globals.clone(), host, self.limits);
+        vm.call_value(f, args, Vec::new()).map_err(to_exception)
     }
 
     /// The same code with a new, empty heap (a process's own interpreter).

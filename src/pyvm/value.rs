@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use num_bigint::BigInt;
@@ -289,9 +289,17 @@ impl ExcObj {
 #[derive(Debug, Default)]
 pub struct LockObj {
     pub held: AtomicBool,
+    /// The thread holding it (named for a deadlock's report).
+    pub owner: Mutex<Option<Arc<str>>>,
 }
 
 impl LockObj {
+    pub fn set_owner(&self, who: Option<Arc<str>>) {
+        *self.owner.lock().unwrap_or_else(|e| e.into_inner()) = who;
+    }
+    pub fn owner(&self) -> Option<Arc<str>> {
+        self.owner.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
     pub fn try_acquire(&self) -> bool {
         self.held.compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed).is_ok()
     }
@@ -302,6 +310,138 @@ impl LockObj {
             Err(exc(ExcKind::RuntimeError, "release unlocked lock"))
         }
     }
+}
+
+/// A `threading.Thread` or a `multiprocessing.Process`: what to run and
+/// where it is. The VM sets it up and asks its [`Host`](super::host::Host)
+/// to start it; the host marks it ended (and a process's exit code).
+#[derive(Debug)]
+pub struct TaskObj {
+    pub process: bool,
+    pub name: Arc<str>,
+    /// `daemon=` or `t.daemon = …` before `start()`.
+    pub daemon: AtomicBool,
+    /// The function to run (`None`: nothing), with its arguments.
+    pub target: Value,
+    pub args: Vec<Value>,
+    pub kwargs: Vec<(Arc<str>, Value)>,
+    /// [`TASK_NEW`], [`TASK_STARTED`] or [`TASK_ENDED`].
+    pub state: AtomicU8,
+    /// A process's `exitcode` once it ended.
+    pub exitcode: Mutex<Option<i32>>,
+    /// A thread pool's worker: it runs the pool's work, not `target`.
+    pub pool: Option<Arc<PoolObj>>,
+}
+
+pub const TASK_NEW: u8 = 0;
+pub const TASK_STARTED: u8 = 1;
+pub const TASK_ENDED: u8 = 2;
+
+impl TaskObj {
+    pub fn is_daemon(&self) -> bool {
+        self.daemon.load(Ordering::SeqCst)
+    }
+    pub fn alive(&self) -> bool {
+        self.state.load(Ordering::SeqCst) == TASK_STARTED
+    }
+    pub fn ended(&self) -> bool {
+        self.state.load(Ordering::SeqCst) == TASK_ENDED
+    }
+    /// Marks it ended (the host, when its thread or process is over).
+    pub fn end(&self, exitcode: Option<i32>) {
+        if exitcode.is_some() {
+            *self.exitcode.lock().unwrap_or_else(|e| e.into_inner()) = exitcode;
+        }
+        self.state.store(TASK_ENDED, Ordering::SeqCst);
+    }
+}
+
+/// The numbers CPython names threads and processes with, per interpreter
+/// (`Thread-1`, `ThreadPoolExecutor-0_0`, `Process-1`).
+#[derive(Debug, Default)]
+pub struct Counters {
+    pub threads: std::sync::atomic::AtomicU32,
+    pub thread_pools: std::sync::atomic::AtomicU32,
+    pub processes: std::sync::atomic::AtomicU32,
+}
+
+/// A `threading.Event`.
+#[derive(Debug, Default)]
+pub struct EventObj {
+    pub flag: AtomicBool,
+}
+
+/// A `queue.Queue`.
+#[derive(Debug, Default)]
+pub struct QueueObj {
+    pub items: Mutex<std::collections::VecDeque<Value>>,
+}
+
+/// Futures resolved so far (their order, for `as_completed`).
+static RESOLVED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+/// A `concurrent.futures.Future`.
+#[derive(Debug, Default)]
+pub struct FutureObj {
+    pub result: Mutex<Option<Result<Value, Arc<ExcObj>>>>,
+    /// When it was resolved, among all futures (0: not yet).
+    pub seq: std::sync::atomic::AtomicU64,
+}
+
+impl FutureObj {
+    pub fn done(&self) -> bool {
+        self.seq.load(Ordering::SeqCst) != 0
+    }
+    /// Resolves it (once; later calls do nothing).
+    pub fn set(&self, r: Result<Value, Arc<ExcObj>>) {
+        let mut g = self.result.lock().unwrap_or_else(|e| e.into_inner());
+        if g.is_none() {
+            *g = Some(r);
+            self.seq.store(RESOLVED.fetch_add(1, Ordering::SeqCst), Ordering::SeqCst);
+        }
+    }
+    /// Its result once done.
+    pub fn get(&self) -> Option<Result<Value, Arc<ExcObj>>> {
+        self.result.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+/// Which pool a [`PoolObj`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PoolKind {
+    /// `concurrent.futures.ThreadPoolExecutor`.
+    Threads,
+    /// `concurrent.futures.ProcessPoolExecutor`.
+    Processes,
+    /// `multiprocessing.Pool`.
+    MpPool,
+}
+
+/// A call queued on a pool.
+#[derive(Debug)]
+pub struct Work {
+    pub future: Arc<FutureObj>,
+    pub func: Value,
+    pub args: Vec<Value>,
+}
+
+/// An executor (or `multiprocessing.Pool`): its queue of calls and its
+/// workers. Thread pools run in the VM (workers are [`TaskObj`] threads);
+/// process pools are run by the host, which takes work from `queue`.
+#[derive(Debug)]
+pub struct PoolObj {
+    pub kind: PoolKind,
+    pub max_workers: usize,
+    /// `ThreadPoolExecutor-0` (thread names are `<prefix>_<n>`).
+    pub prefix: Arc<str>,
+    pub queue: Mutex<std::collections::VecDeque<Work>>,
+    /// A thread pool's workers.
+    pub workers: Mutex<Vec<Arc<TaskObj>>>,
+    /// Workers waiting for work and not yet promised any (CPython's idle semaphore).
+    pub idle: AtomicUsize,
+    pub shutdown: AtomicBool,
+    /// A process pool's children still alive (the host counts them).
+    pub live: AtomicUsize,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -370,6 +510,13 @@ pub enum Module {
     Threading,
     Math,
     Random,
+    Os,
+    Queue,
+    Multiprocessing,
+    /// `concurrent` (a package: only its `futures`).
+    Concurrent,
+    /// `concurrent.futures`.
+    Futures,
 }
 
 impl Module {
@@ -379,6 +526,11 @@ impl Module {
             "threading" => Module::Threading,
             "math" => Module::Math,
             "random" => Module::Random,
+            "os" => Module::Os,
+            "queue" => Module::Queue,
+            "multiprocessing" => Module::Multiprocessing,
+            "concurrent" => Module::Concurrent,
+            "concurrent.futures" => Module::Futures,
             _ => return None,
         })
     }
@@ -388,8 +540,19 @@ impl Module {
             Module::Threading => "threading",
             Module::Math => "math",
             Module::Random => "random",
+            Module::Os => "os",
+            Module::Queue => "queue",
+            Module::Multiprocessing => "multiprocessing",
+            Module::Concurrent => "concurrent",
+            Module::Futures => "concurrent.futures",
         }
     }
+}
+
+/// See [`Iter::pending`].
+pub enum Pending {
+    Wait(Vec<Arc<FutureObj>>),
+    Raise(Arc<ExcObj>),
 }
 
 /// An iterator's state.
@@ -401,9 +564,33 @@ pub enum Iter {
     Chars { s: Arc<str>, pos: usize },
     Enumerate { inner: Box<Iter>, n: i64 },
     Zip(Vec<Iter>),
+    /// `executor.map(...)`'s results in order (`completed`: false), or
+    /// `as_completed(fs)`'s futures as they complete. The VM waits for each
+    /// through its host before taking it ([`Iter::waits_for`]).
+    Futures { futs: Arc<[Arc<FutureObj>]>, idx: usize, completed: bool },
 }
 
 impl Iter {
+    /// What must happen before the next item can be taken: futures to
+    /// wait for (all, or for `as_completed` any one), or a failed call's
+    /// exception to raise. `None`: take it (or it is the end).
+    pub fn pending(&self) -> Option<Pending> {
+        match self {
+            Iter::Futures { futs, idx, completed } if *idx < futs.len() => {
+                let rest = &futs[*idx..];
+                if *completed {
+                    return (!rest.iter().any(|f| f.done())).then(|| Pending::Wait(rest.to_vec()));
+                }
+                match futs[*idx].get() {
+                    None => Some(Pending::Wait(vec![futs[*idx].clone()])),
+                    Some(Err(e)) => Some(Pending::Raise(e)),
+                    Some(Ok(_)) => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
     pub fn next(&mut self) -> Option<Value> {
         match self {
             Iter::Range { cur, left, step } => {
@@ -435,6 +622,28 @@ impl Iter {
                 let i = *n;
                 *n += 1;
                 Some(Value::Tuple(Arc::from(vec![Value::Int(i), v])))
+            }
+            Iter::Futures { futs, idx, completed } => {
+                // Only what is done (the VM waited): a result, a failure's
+                // exception object (the VM raises it), or the future itself.
+                if *completed {
+                    let mut ready: Vec<usize> = (*idx..futs.len()).filter(|&i| futs[i].done()).collect();
+                    ready.sort_by_key(|&i| futs[i].seq.load(Ordering::SeqCst));
+                    let &i = ready.first()?;
+                    let f = futs[i].clone();
+                    let mut v: Vec<Arc<FutureObj>> = futs.to_vec();
+                    v.swap(*idx, i);
+                    *futs = v.into();
+                    *idx += 1;
+                    return Some(Value::Future(f));
+                }
+                let f = futs.get(*idx)?;
+                let r = f.get()?;
+                *idx += 1;
+                Some(match r {
+                    Ok(v) => v,
+                    Err(e) => Value::Exc(e),
+                })
             }
             Iter::Zip(its) => {
                 if its.is_empty() {
@@ -477,6 +686,13 @@ pub enum Value {
     Lock(Arc<LockObj>),
     /// `threading.current_thread()`: its name.
     Thread(Arc<str>),
+    /// A `threading.Thread` or `multiprocessing.Process`.
+    Task(Arc<TaskObj>),
+    Event(Arc<EventObj>),
+    Queue(Arc<QueueObj>),
+    Future(Arc<FutureObj>),
+    /// An executor or a `multiprocessing.Pool`.
+    Pool(Arc<PoolObj>),
     /// A closure cell (never seen by Python code).
     Cell(Arc<Mutex<Value>>),
     /// An iterator owned by one loop (never shared).
@@ -570,6 +786,15 @@ impl Value {
             Value::Module(_) => "module",
             Value::Lock(_) => "_thread.lock",
             Value::Thread(_) => "_MainThread",
+            Value::Task(t) => if t.process { "Process" } else { "Thread" },
+            Value::Event(_) => "Event",
+            Value::Queue(_) => "Queue",
+            Value::Future(_) => "Future",
+            Value::Pool(p) => match p.kind {
+                PoolKind::Threads => "ThreadPoolExecutor",
+                PoolKind::Processes => "ProcessPoolExecutor",
+                PoolKind::MpPool => "Pool",
+            },
             Value::Iter(_) | Value::SharedIter(_) => "iterator",
             Value::Cell(_) => "cell",
             Value::Undef => "undefined",
@@ -654,6 +879,9 @@ impl Value {
             Value::Builtin(b) => Key::Other(b.as_ptr() as usize),
             Value::Func(f) => Key::Other(Arc::as_ptr(f) as usize),
             Value::Lock(l) => Key::Other(Arc::as_ptr(l) as usize),
+            Value::Task(t) => Key::Other(Arc::as_ptr(t) as usize),
+            Value::Future(f) => Key::Other(Arc::as_ptr(f) as usize),
+            Value::Event(e) => Key::Other(Arc::as_ptr(e) as usize),
             Value::Exc(e) => Key::Other(Arc::as_ptr(e) as usize),
             Value::Range(r) => Key::Tuple(vec![Key::Int(r.start), Key::Int(r.stop), Key::Int(r.step)]),
             other => return Err(type_error(format!("unhashable type: '{}'", other.type_name()))),
@@ -762,6 +990,20 @@ impl Value {
             }
             Value::Thread(n) => {
                 let _ = write!(out, "<Thread({n}, started)>");
+            }
+            Value::Task(t) => {
+                let state = match (t.state.load(Ordering::SeqCst), t.process) {
+                    (TASK_NEW, _) => "initial".to_string(),
+                    (TASK_STARTED, false) => "started".to_string(),
+                    (TASK_STARTED, true) => "started".to_string(),
+                    (_, false) => "stopped".to_string(),
+                    (_, true) => format!("stopped exitcode={}", t.exitcode.lock().unwrap_or_else(|e| e.into_inner()).unwrap_or(0)),
+                };
+                let daemon = if t.is_daemon() { " daemon" } else { "" };
+                let _ = if t.process { write!(out, "<Process name='{}' {state}{daemon}>", t.name) } else { write!(out, "<Thread({}, {state}{daemon})>", t.name) };
+            }
+            Value::Event(_) | Value::Queue(_) | Value::Future(_) | Value::Pool(_) => {
+                let _ = write!(out, "<{} object>", self.type_name());
             }
             Value::Cell(_) => out.push_str("<cell>"),
             Value::Iter(_) | Value::SharedIter(_) => out.push_str("<iterator object>"),

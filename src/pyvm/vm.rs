@@ -26,13 +26,15 @@ pub struct Globals {
     slots: Vec<Mutex<Value>>,
     builtins: Vec<Option<Value>>,
     version: AtomicU64,
+    /// How this interpreter names its threads and processes.
+    pub counters: Counters,
 }
 
 impl Globals {
     pub fn new(names: Vec<Arc<str>>) -> Globals {
         let builtins = names.iter().map(|n| builtins::lookup(n)).collect();
         let slots = names.iter().map(|_| Mutex::new(Value::Undef)).collect();
-        Globals { names, slots, builtins, version: AtomicU64::new(0) }
+        Globals { names, slots, builtins, version: AtomicU64::new(0), counters: Counters::default() }
     }
     /// Replace global `g`, returning the old value. The count moves while
     /// the slot's lock is held, so whoever sees the new value of any global
@@ -52,6 +54,16 @@ impl Globals {
     }
     fn read(&self, g: usize) -> Value {
         self.slots[g].lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+    /// Binds global `name` if the code names it (`false`: it does not).
+    pub fn set(&self, name: &str, v: Value) -> bool {
+        match self.names.iter().position(|n| &**n == name) {
+            Some(i) => {
+                self.replace(i, v);
+                true
+            }
+            None => false,
+        }
     }
     pub fn get(&self, name: &str) -> Option<Value> {
         let i = self.names.iter().position(|n| &**n == name)?;
@@ -497,6 +509,9 @@ impl<'h> Vm<'h> {
                     set_slot(&mut self.stack[base + s as usize], v);
                 }
                 Op::ForIterStore(to, s) => {
+                    if self.futures_on_top() {
+                        t!(self.settle_top());
+                    }
                     // Ok: the next int of a range; Err: any other next item, or the end.
                     let next: Result<i64, Option<Value>> = match self.stack.last_mut() {
                         Some(Value::Iter(it)) => match &mut **it {
@@ -695,6 +710,9 @@ impl<'h> Vm<'h> {
                     self.stack.push(Value::Iter(Box::new(it)));
                 }
                 Op::ForIter(to) => {
+                    if self.futures_on_top() {
+                        t!(self.settle_top());
+                    }
                     let next = match self.stack.last_mut().unwrap() {
                         Value::Iter(it) => match &mut **it {
                             Iter::Range { cur, left, step } => {
@@ -926,6 +944,20 @@ impl<'h> Vm<'h> {
                     let v = pop!();
                     t!(ops::setitem(&obj, &idx, v));
                 }
+                Op::StoreAttr(k) => {
+                    let obj = pop!();
+                    let v = pop!();
+                    let name = name_of(code, k);
+                    match (&obj, &*name) {
+                        (Value::Task(t), "daemon") => {
+                            if t.state.load(std::sync::atomic::Ordering::SeqCst) != TASK_NEW {
+                                t!(Err(exc(ExcKind::RuntimeError, if t.process { "cannot set daemon status of active process" } else { "cannot set daemon status of active thread" })));
+                            }
+                            t.daemon.store(v.truthy(), std::sync::atomic::Ordering::SeqCst);
+                        }
+                        _ => t!(Err(exc(ExcKind::AttributeError, format!("ThreadLab's Python sets no attribute but a thread's or process's `daemon` (here '{}' object's '{name}')", obj.type_name())))),
+                    }
+                }
                 Op::DelSubscr => {
                     let idx = pop!();
                     let obj = pop!();
@@ -1121,18 +1153,28 @@ impl<'h> Vm<'h> {
                     match &mgr {
                         Value::Lock(l) => {
                             while !l.try_acquire() {
-                                t!(self.host.wait_for_lock().map_err(Err::Stop));
+                                let owner = l.owner();
+                                let line = Caller::line(self);
+                                t!(self.host.lock_wait(owner.as_deref(), line).map_err(Err::Stop));
                             }
+                            l.set_owner(Some(Arc::from(self.host.thread_name())));
                             self.stack.push(Value::Bool(true));
                         }
+                        // An executor or a Pool: `as` binds it.
+                        Value::Pool(_) => self.stack.push(mgr.clone()),
                         o => t!(Err(type_error(format!("'{}' object does not support the context manager protocol", o.type_name())))),
                     }
                 }
-                Op::WithExit => {
-                    if let Value::Lock(l) = pop!() {
-                        t!(l.release());
+                Op::WithExit => match pop!() {
+                    Value::Lock(l) => {
+                        l.set_owner(None);
+                        t!(l.release())
                     }
-                }
+                    p @ Value::Pool(_) => {
+                        t!(builtins::call_method(self, &p, "__exit__", Vec::new(), Vec::new()));
+                    }
+                    _ => {}
+                },
                 Op::AssertFail => {
                     let msg = pop!();
                     let args = if matches!(msg, Value::None) { Vec::new() } else { vec![msg] };
@@ -1153,6 +1195,10 @@ impl<'h> Vm<'h> {
             (Value::Module(m), _) => builtins::module_attr(*m, name),
             (Value::Exc(e), "args") => Ok(Value::tuple(e.args.clone())),
             (Value::Thread(n), "name") => Ok(Value::Str(n.clone())),
+            (Value::Task(t), "name") => Ok(Value::Str(t.name.clone())),
+            (Value::Task(t), "daemon") => Ok(Value::Bool(t.is_daemon())),
+            (Value::Task(t), "exitcode") if t.process => Ok(t.exitcode.lock().unwrap_or_else(|e| e.into_inner()).map_or(Value::None, |c| Value::Int(c.into()))),
+            (Value::Task(_) | Value::Event(_) | Value::Queue(_) | Value::Future(_) | Value::Pool(_), _) => Ok(Value::Method(Arc::new((obj.clone(), Arc::from(name))))),
             (Value::Type(t), "__name__") => Ok(Value::str(t.name())),
             (Value::Func(f), "__name__") => Ok(Value::Str(f.code.name.clone())),
             (Value::Range(r), "start" | "stop" | "step") => Ok(Value::Int(match name {
@@ -1169,7 +1215,42 @@ impl<'h> Vm<'h> {
 }
 
 
+impl Vm<'_> {
+    /// Whether the loop's iterator is `executor.map`'s or `as_completed`'s.
+    #[inline]
+    fn futures_on_top(&self) -> bool {
+        match self.stack.last() {
+            Some(Value::Iter(it)) => matches!(**it, Iter::Futures { .. }),
+            Some(Value::SharedIter(_)) => true,
+            _ => false,
+        }
+    }
+
+    /// Waits (through the host) until the loop's next future is done, or
+    /// raises its exception.
+    fn settle_top(&mut self) -> R<()> {
+        loop {
+            let pending = match self.stack.last() {
+                Some(Value::Iter(it)) => it.pending(),
+                Some(Value::SharedIter(s)) => s.lock().unwrap_or_else(|e| e.into_inner()).pending(),
+                _ => None,
+            };
+            match pending {
+                None => return Ok(()),
+                Some(Pending::Raise(e)) => return Err(Err::Exc(e)),
+                Some(Pending::Wait(fs)) => builtins::wait_futures(self, &fs, true)?,
+            }
+        }
+    }
+}
+
 impl Caller for Vm<'_> {
+    fn counters(&self) -> &Counters {
+        &self.globals.counters
+    }
+    fn line(&self) -> u32 {
+        self.frames.last().map_or(0, |f| f.code().lines.get(f.pc.saturating_sub(1)).copied().unwrap_or(0))
+    }
     fn call(&mut self, f: &Value, args: Vec<Value>) -> R<Value> {
         self.call_value(f, args, Vec::new())
     }

@@ -61,7 +61,7 @@ pub fn set_run_budget_ms(ms: f64) {
 }
 
 #[cfg_attr(not(feature = "pyvm"), allow(dead_code))]
-fn run_budget_ms() -> f64 {
+pub fn run_budget_ms() -> f64 {
     f64::from_bits(BUDGET.load(std::sync::atomic::Ordering::Relaxed))
 }
 
@@ -391,19 +391,9 @@ fn budget_words() -> String {
     format!("stopped: the tasks of this run took more than {}, ThreadLab's limit for one run of Python; make the task do less work", crate::text::ms(run_budget_ms()))
 }
 
-/// "Traceback (most recent call last):\n  File "<task>", line 3, in task\nZeroDivisionError: division by zero".
 #[cfg(feature = "pyvm")]
 fn traceback(x: &crate::pyvm::PyException) -> String {
-    let mut s = String::from("Traceback (most recent call last):\n");
-    for (function, line) in &x.traceback {
-        s.push_str(&format!("  File \"<task>\", line {line}, in {function}\n"));
-    }
-    s.push_str(x.kind.name());
-    if !x.message.is_empty() {
-        s.push_str(": ");
-        s.push_str(&x.message);
-    }
-    s
+    x.traceback_text("<task>")
 }
 
 /// The interpreter's effects, on a worker: see the module.

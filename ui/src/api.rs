@@ -16,6 +16,7 @@ use threadlab::embed::FrameMessage;
 
 use threadlab::plan::Plan;
 use threadlab::predict::Prediction;
+use threadlab::program::ProgramSpec;
 use threadlab::results::Environment;
 use threadlab::{Experiment, ExperimentError, Model, Results};
 use wasm_bindgen::prelude::*;
@@ -220,7 +221,8 @@ pub fn run_interval_sweep(base: Experiment, dispatch: UseReducerDispatcher<State
 }
 
 /// `threadlab.run(input)` in the lab: runs it as the Run button does and
-/// resolves to the results JSON.
+/// resolves to the results JSON; with a `program` key, runs that whole
+/// Python program ([`run_program_from_script`]).
 pub fn run_from_script(input: JsValue, dispatch: &UseReducerDispatcher<State>, env: &Rc<Environment>) -> js_sys::Promise {
     let json = match experiment_json(&input) {
         Ok(json) => json,
@@ -231,11 +233,35 @@ pub fn run_from_script(input: JsValue, dispatch: &UseReducerDispatcher<State>, e
             return js_sys::Promise::reject(&Refusal::invalid(msg).to_js());
         }
     };
+    if json.get("program").is_some() {
+        return run_program_from_script(&json);
+    }
     // Takes the slot now, before this call returns.
     let run = run_experiment(json, dispatch.clone(), env.clone());
     wasm_bindgen_futures::future_to_promise(async move {
         let results = run.await.map_err(|e| e.to_js())?;
         let json = serde_json::to_string(&*results).map_err(|e| RunError::Failed(e.to_string())).map_err(|e| Refusal::from(e).to_js())?;
+        js_sys::JSON::parse(&json)
+    })
+}
+
+/// `threadlab.run({program, gil, switch_interval_ms})`: the program checked
+/// (a refusal rejects at once, naming `program` and, for a syntax error,
+/// its `line` and `column`), run in the page's slot, resolving to the
+/// `ProgramRun` JSON (Cancel resolves it too, stopped).
+fn run_program_from_script(json: &serde_json::Value) -> js_sys::Promise {
+    let spec = match ProgramSpec::from_value(json) {
+        Ok(spec) => spec,
+        Err(e) => return js_sys::Promise::reject(&Refusal::refused(&e).to_js()),
+    };
+    if runner::is_running() {
+        return js_sys::Promise::reject(&Refusal::from(RunError::Busy).to_js());
+    }
+    // Takes the slot now, before this call returns.
+    let run = crate::program_run::run(spec, |_| {});
+    wasm_bindgen_futures::future_to_promise(async move {
+        let run = run.await.map_err(|e| Refusal::from(RunError::Failed(e)).to_js())?;
+        let json = serde_json::to_string(&run).map_err(|e| Refusal::from(RunError::Failed(e.to_string())).to_js())?;
         js_sys::JSON::parse(&json)
     })
 }

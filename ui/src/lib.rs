@@ -6,8 +6,9 @@
 //!   runner and the results views out and loads the full build on demand;
 //! - [`runner`]: runs an experiment on the workers (through `www/runner.js`)
 //!   and summarises it with the core;
-//! - [`program_run`]: runs a whole program on the workers; [`program_page`]:
-//!   the Program mode's run on the page (the slot, the live console);
+//! - [`program_run`]: runs a whole Python program on the workers (the
+//!   program coordinator and a process worker per child); [`program_page`]:
+//!   the Program mode's run on the page (the live console, the run shown);
 //! - [`api`]: starting runs (the button, scripts, host pages) and telling a
 //!   host page about them;
 //! - [`global`]: installs `window.threadlab`, the scripting API, over

@@ -122,7 +122,8 @@ impl Slot {
         })
     }
 
-    fn cancelled(&self) -> bool {
+    /// Whether Cancel stopped this run.
+    pub(crate) fn cancelled(&self) -> bool {
         self.0.cancelled.get()
     }
 }

@@ -1,0 +1,163 @@
+// Whole programs (issue 19) through the scripting API, on real workers:
+// `threadlab.run({program})` runs a learner's program on the program
+// coordinator (its threads on the coordinator's pool) and a process worker
+// per child process, and resolves to the run (console, lanes, wall time).
+// The tutorials' programs (src/program/gallery/) run as written; a program
+// that cannot run is refused with its place; Cancel stops one at once.
+import { test } from 'node:test';
+import { before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { servedPage, open } from './harness.mjs';
+
+const served = servedPage(before, after);
+
+const gallery = (id) => readFileSync(new URL(`../../src/program/gallery/${id}.py`, import.meta.url), 'utf8');
+
+/** Runs `program` through the API: the run, or the refusal as {name, message, field, line, column}. */
+function runProgram(page, spec) {
+  return page.evaluate((spec) =>
+    window.threadlab.run(spec).then(
+      (run) => ({ run }),
+      (e) => ({ error: { name: e.name, message: e.message, field: e.field, line: e.line, column: e.column } }),
+    ), spec);
+}
+
+/** The console's texts, in order. */
+const texts = (run) => run.console.map((l) => l.text);
+/** The distinct child processes with a lane. */
+const processLanes = (run) => new Set(run.lanes.map((l) => l.who.process).filter(Boolean));
+
+let shared;
+/** One page for the file (the lab, its program coordinator kept between runs). */
+async function page() {
+  shared ??= await open(served.browser(), served.url());
+  return shared.page;
+}
+
+test('a program that cannot run is refused before anything starts, naming `program` and the place', async () => {
+  const p = await page();
+  const { error } = await runProgram(p, { program: 'import threading\n\ndef task(:\n    pass\n' });
+  assert.equal(error.name, 'InvalidExperiment');
+  assert.equal(error.field, 'program');
+  assert.equal(error.line, 3);
+  assert.ok(error.column > 0, JSON.stringify(error));
+  assert.match(error.message, /^`program` \(line 3, column \d+\): SyntaxError/);
+  const typo = await runProgram(p, { program: 'print(1)', gill: false });
+  assert.equal(typo.error.message, 'Unknown key `gill`: did you mean `gil`?');
+  const long = await runProgram(p, { program: '#'.repeat(20_001) });
+  assert.equal(long.error.message, '`program`: the program is 20,001 characters long; at most 20,000 are accepted');
+  const interval = await runProgram(p, { program: 'print(1)', switch_interval_ms: 0 });
+  assert.equal(interval.error.field, 'switch_interval_ms');
+  // Nothing was started for them.
+  assert.deepEqual(await p.evaluate(() => window.threadlabRunner.liveWorkers()), []);
+});
+
+test('Cancel stops a program that never ends within a second, and the page runs an experiment after it', async () => {
+  const p = await page();
+  const outcome = await p.evaluate(async () => {
+    const running = window.threadlab.run({ program: 'while True:\n    pass\n' });
+    // Its coordinator is up and its main thread spinning.
+    await new Promise((r) => setTimeout(r, 1500));
+    const workers = window.threadlabRunner.liveWorkers().length;
+    const busy = await window.threadlab.run({ program: 'print(1)' }).then(() => null, (e) => e.name);
+    const t0 = performance.now();
+    window.threadlab.cancel();
+    const run = await running;
+    return { workers, busy, ms: performance.now() - t0, run, left: window.threadlabRunner.liveWorkers().length };
+  });
+  assert.ok(outcome.workers >= 1, 'the program coordinator was running');
+  assert.equal(outcome.busy, 'BusyError', 'one run at a time');
+  assert.ok(outcome.ms < 1000, `Cancel took ${outcome.ms} ms`);
+  assert.equal(outcome.run.exit_code, null);
+  assert.match(outcome.run.stopped, /Cancel/);
+  assert.ok(outcome.run.wall_ms >= 1000, `wall ${outcome.run.wall_ms}`);
+  assert.equal(outcome.left, 0, 'every worker terminated');
+  const results = await p.evaluate(() => window.threadlab.run({ workload: { kind: 'sleep', ms: 20 }, tasks: 4, workers: 2, repeats: 1, models: ['sequential', 'threads'] }));
+  assert.deepEqual(results.models.map((m) => m.model), ['sequential', 'threads']);
+});
+
+test('two threads print numbers and letters: every line, from the threads that printed them', async () => {
+  const { run } = await runProgram(await page(), { program: gallery('threads_numbers_letters') });
+  assert.equal(run.exit_code, 0, JSON.stringify(run));
+  assert.deepEqual([...texts(run)].sort(), [...'0123456789', ...'python'].sort());
+  const by = (text) => run.console.find((l) => l.text === text).who;
+  assert.equal(by('9').process, undefined);
+  assert.notEqual(by('9').thread, by('n').thread);
+  assert.match(by('9').thread, /^Thread-\d+ \(print_numbers\)$/);
+});
+
+test('the same with two processes: every line, from two child processes', async () => {
+  const { run } = await runProgram(await page(), { program: gallery('processes_numbers_letters') });
+  assert.equal(run.exit_code, 0, JSON.stringify(run));
+  assert.deepEqual([...texts(run)].sort(), [...'0123456789', ...'python'].sort());
+  assert.equal(run.processes, 2);
+  const by = (text) => run.console.find((l) => l.text === text).who.process;
+  assert.match(by('9'), /^Process-\d+$/);
+  assert.notEqual(by('9'), by('n'));
+});
+
+test('two threads sleep for 2 s side by side: about 2 s, not 4', async () => {
+  const { run } = await runProgram(await page(), { program: gallery('threads_io_sleep') });
+  assert.equal(run.exit_code, 0, JSON.stringify(run));
+  assert.deepEqual([...texts(run)].sort(), ['Done', 'Thread A finished', 'Thread A starting', 'Thread B finished', 'Thread B starting']);
+  assert.equal(texts(run).at(-1), 'Done');
+  assert.ok(run.wall_ms >= 1500 && run.wall_ms <= 3500, `wall ${run.wall_ms} ms`);
+});
+
+test('two processes count to 10**7: two process lanes', async () => {
+  const { run } = await runProgram(await page(), { program: gallery('processes_cpu_loop') });
+  assert.equal(run.exit_code, 0, JSON.stringify(run));
+  assert.deepEqual([...texts(run)].sort(), ['Done', 'Process finished', 'Process finished', 'Process starting', 'Process starting']);
+  assert.equal(texts(run).at(-1), 'Done');
+  assert.equal(processLanes(run).size, 2, JSON.stringify(run.lanes.map((l) => l.who)));
+});
+
+test('ThreadPoolExecutor.map for I/O: the results in order, the sleeps overlapped', async () => {
+  const { run } = await runProgram(await page(), { program: gallery('threadpool_io') });
+  assert.equal(run.exit_code, 0, JSON.stringify(run));
+  assert.deepEqual(texts(run), ['[0, 1, 2, 3, 4]']);
+  assert.ok(run.wall_ms < 4500, `five 1 s sleeps on a pool: ${run.wall_ms} ms`);
+});
+
+test('ProcessPoolExecutor.map for CPU: the results in order, from child processes, every one terminated', async () => {
+  const p = await page();
+  const live = () => p.evaluate(() => window.threadlabRunner.liveWorkers());
+  const before = await live();
+  const { run } = await runProgram(p, { program: gallery('processpool_cpu') });
+  assert.equal(run.exit_code, 0, JSON.stringify(run));
+  assert.deepEqual(texts(run), ['[0, 1, 4, 9, 16]']);
+  assert.ok(run.processes >= 1);
+  assert.ok(processLanes(run).size >= 1);
+  // No child's worker is left: at most the program coordinator, kept for the next program.
+  const started = (await live()).filter((h) => !before.includes(h));
+  assert.ok(started.length <= 1, `workers left: ${started}`);
+});
+
+test('a child process whose worker dies is an exit for the program: join() returns, with a non-zero exit code', async () => {
+  const p = await page();
+  const outcome = await p.evaluate(async () => {
+    const R = window.threadlabRunner;
+    // A program first, so that its coordinator is up and kept: the one
+    // worker the next run starts is its child's.
+    await window.threadlab.run({ program: 'print(1)' });
+    const before = R.liveWorkers();
+    const program = 'from multiprocessing import Process\nimport time\n\ndef task():\n    print("child sleeping")\n    time.sleep(30)\n\n' +
+      'p = Process(target=task)\np.start()\np.join()\nprint("exit code", p.exitcode)\n';
+    const running = window.threadlab.run({ program });
+    let child;
+    for (let i = 0; i < 100 && !child; i++) {
+      await R.sleep(50);
+      [child] = R.liveWorkers().filter((h) => !before.includes(h));
+    }
+    await R.sleep(1000);
+    const t0 = performance.now();
+    R.terminate(child);
+    const run = await running;
+    return { run, ms: performance.now() - t0 };
+  });
+  const { run } = outcome;
+  assert.deepEqual(run.console.map((l) => l.text), ['child sleeping', 'exit code 1'], JSON.stringify(run.console));
+  assert.equal(run.exit_code, 0);
+  assert.ok(outcome.ms < 5000, `the program went on ${outcome.ms} ms after its child died`);
+});
