@@ -105,3 +105,46 @@ test('a link with programz= opens its code; a damaged one says so and shows the 
   assert.equal(await damaged.inputValue('#example'), 'threads_numbers_letters');
   assert.equal(await damaged.isChecked('#gil-on'), true);
 });
+
+/** Presses Run and waits for the run to end; the console's lines as shown. */
+async function runShown(page) {
+  const before = Number(await page.getAttribute('section.results', 'data-runs-ended'));
+  await page.click('button.run');
+  await page.waitForFunction((n) => Number(document.querySelector('section.results').dataset.runsEnded) > n, before, { timeout: 120_000 });
+  assert.equal(await page.locator('.message[role=alert]').count(), 0, 'the run was not refused');
+  return page.$$eval('.console-line', (ls) => ls.map((l) => ({ who: l.dataset.who, time: l.querySelector('.c-time').textContent, text: l.querySelector('.c-text').textContent })));
+}
+
+test('Run: the console shows each line with the thread that printed it, the timeline a lane per thread', async () => {
+  const { page } = await open(served.browser(), `${served.url()}?mode=program&example=threads_numbers_letters`);
+  await lab(page);
+  const lines = await runShown(page);
+  const of = (who) => lines.filter((l) => l.who === who).map((l) => l.text);
+  assert.deepEqual(of('Thread-1 (print_numbers)'), ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+  assert.deepEqual(of('Thread-2 (print_letters)'), [...'python']);
+  assert.equal(lines.length, 16, 'nobody else printed');
+  assert.ok(lines.every((l) => / ?m?s$/.test(l.time)), 'each line has its time');
+  // Each thread's lines in a colour of its own, its lane's name in the same.
+  const colour = (who) => page.$eval(`.console-line[data-who="${who}"]`, (l) => [...l.classList].find((c) => c.startsWith('who-')));
+  assert.notEqual(await colour('Thread-1 (print_numbers)'), await colour('Thread-2 (print_letters)'));
+  // The timeline: MainThread and the two threads, with their marks.
+  const lanes = await page.$$eval('.timeline[data-model=program] .lane .tl-label', (ls) => ls.map((l) => l.querySelector('title').textContent));
+  assert.deepEqual(lanes, ['MainThread', 'Thread-1 (print_numbers)', 'Thread-2 (print_letters)']);
+  assert.ok(await page.locator('.timeline[data-model=program] rect.span.running').count() >= 3, 'every lane ran');
+  assert.ok(await page.locator('.timeline[data-model=program] .tl-lane-mark.start').count() >= 2, 'the threads\' starts are marked');
+  assert.equal(await page.textContent('.program-summary .threads'), '3');
+  assert.equal(await page.textContent('.program-summary .exit'), '0 (ended normally)');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'results-heading', 'the results have the keyboard');
+});
+
+test('Run with processes: each process its lane and its lines; GIL off is what ran', async () => {
+  const { page } = await open(served.browser(), `${served.url()}?mode=program&example=processes_numbers_letters&gil=0`);
+  await lab(page);
+  const lines = await runShown(page);
+  const whos = [...new Set(lines.map((l) => l.who))].sort();
+  assert.deepEqual(whos, ['Process-1', 'Process-2']);
+  const lanes = await page.$$eval('.timeline[data-model=program] .lane .tl-label title', (ts) => ts.map((t) => t.textContent));
+  assert.ok(lanes.includes('Process-1') && lanes.includes('Process-2') && lanes.includes('MainThread'), lanes.join(', '));
+  assert.equal(await page.textContent('.program-summary .processes'), '2');
+  assert.match(await page.textContent('.program-summary .gil'), /^off/);
+});

@@ -21,8 +21,8 @@ const WIDE: f64 = 720.0;
 const LEAST: f64 = 200.0;
 const LANE: f64 = 22.0;
 const TOP: f64 = 4.0;
-/// A lane name's character, about (12 px text).
-const NAME_CHAR_PX: f64 = 6.6;
+/// A lane name's character, about (12 px text, bold for a program's lanes).
+const NAME_CHAR_PX: f64 = 7.4;
 /// Marks listed under the drawing as they are; more fold away.
 const MARKS_LISTED: usize = 6;
 /// Never zoom in past this fraction of the run.
