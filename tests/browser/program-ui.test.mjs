@@ -148,3 +148,24 @@ test('Run with processes: each process its lane and its lines; GIL off is what r
   assert.equal(await page.textContent('.program-summary .processes'), '2');
   assert.match(await page.textContent('.program-summary .gil'), /^off/);
 });
+
+test('autorun=1 runs the linked program; Cancel stops a program that never ends, with what it printed', async () => {
+  const { page } = await open(served.browser(), `${served.url()}?mode=program&example=threadpool_io&autorun=1`);
+  await page.waitForFunction(() => Number(document.querySelector('section.results').dataset.runsEnded) > 0, null, { timeout: 120_000 });
+  assert.ok(await page.locator('.console-line').count() > 0, 'it ran and printed');
+  assert.equal(await page.locator('.message[role=alert]').count(), 0);
+  const forever = 'import time\nprint("started")\nwhile True:\n    time.sleep(0.01)\n';
+  await page.goto(`${served.url()}?mode=program&program=${encodeURIComponent(forever)}`);
+  await lab(page);
+  await page.click('button.run');
+  await page.waitForSelector('.console-line[data-who=MainThread]', { timeout: 60_000 });
+  assert.equal(await page.textContent('.console-line .c-text'), 'started', 'shown while it runs');
+  const asked = Date.now();
+  await page.click('button.cancel');
+  await page.waitForFunction(() => Number(document.querySelector('section.results').dataset.runsEnded) > 0, null, { timeout: 10_000 });
+  assert.ok(Date.now() - asked < 5_000, `Cancel took ${Date.now() - asked} ms`);
+  assert.match(await page.textContent('.program-stopped'), /Cancel/);
+  assert.equal(await page.textContent('.program-summary .exit'), 'none: stopped');
+  assert.equal(await page.locator('.console-line').count(), 1, 'what it printed is kept');
+  await page.waitForSelector('button.run');
+});

@@ -291,7 +291,7 @@ mod imp {
     /// A whole program runs in the lab: loaded (it usually is already,
     /// the Program mode loads it to check the program) and handed the
     /// program to run.
-    pub fn run_program(_: threadlab::program::ProgramSpec, dispatch: &UseReducerDispatcher<State>) {
+    pub fn run_program(spec: threadlab::program::ProgramSpec, dispatch: &UseReducerDispatcher<State>) {
         if WAITING.with(|w| w.borrow().is_some()) {
             return;
         }
@@ -300,7 +300,7 @@ mod imp {
         WAITING.with(|w| *w.borrow_mut() = Some(dispatch.clone()));
         let (asked, dispatch) = (CANCELS.with(Cell::get), dispatch.clone());
         wasm_bindgen_futures::spawn_local(async move {
-            match with_lab(asked, Ask::Program).await {
+            match with_lab(asked, Ask::Program(spec)).await {
                 Ok(true) => drop(WAITING.with(|w| w.borrow_mut().take())),
                 Ok(false) => {}
                 Err(message) => {
@@ -371,7 +371,8 @@ mod imp {
     async fn with_lab(asked: u32, ask: Ask) -> Result<bool, String> {
         let (experiment, run_program) = match ask {
             Ask::Experiment(e) => (e, false),
-            Ask::Program => (None, true),
+            // (As `threadlab.run` takes it, if the lab has the page already.)
+            Ask::Program(spec) => (serde_json::to_value(spec).ok(), true),
         };
         let failed = |e: JsValue| format!("ThreadLab's lab could not be loaded ({}). Check the connection and try again.", crate::runner::message(e));
         let lab = JsFuture::from(js_load_lab()).await;
@@ -399,8 +400,8 @@ mod imp {
                 let take_over: js_sys::Function = js_sys::Reflect::get(&lab, &"take_over".into()).and_then(JsCast::dyn_into).map_err(failed)?;
                 // The page has rendered (and kept its state) before anything can ask.
                 let handover = match SEEN.with(|s| s.borrow().clone()) {
-                    Some(state) => Handover { run_program, ..Handover::of(&state, experiment) },
-                    None => Handover { experiment, ..Handover::default() },
+                    Some(state) => Handover { run_program, ..Handover::of(&state, experiment.filter(|_| !run_program)) },
+                    None => Handover { experiment: experiment.filter(|_| !run_program), ..Handover::default() },
                 };
                 let typing = Typing::now();
                 if let Some(destroy) = APP.with(|a| a.borrow_mut().take()) {
@@ -429,7 +430,7 @@ mod imp {
     /// the page's program to run.
     enum Ask {
         Experiment(Option<serde_json::Value>),
-        Program,
+        Program(threadlab::program::ProgramSpec),
     }
 
     /// The field the learner was in when the lab took over (the workload

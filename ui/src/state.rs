@@ -330,8 +330,9 @@ pub enum Action {
     /// The whole program as typed (or picked from the gallery).
     SetCode(String),
     SetGil(bool),
-    /// A program's run started: its lines go to this console.
-    ProgramStarted(Console),
+    /// A program's run started (the page shows that program, in the
+    /// Program mode): its lines go to this console.
+    ProgramStarted(Console, ProgramLink),
     /// More lines arrived (the console's length now).
     ProgramPrinted(usize),
     ProgramFinished(Rc<ProgramRun>),
@@ -424,7 +425,10 @@ impl Reducible for State {
             }
             Action::SetCode(code) => s.program.link.code = code,
             Action::SetGil(on) => s.program.link.gil = on,
-            Action::ProgramStarted(console) => {
+            Action::ProgramStarted(console, program) => {
+                s.mode = Mode::Program;
+                s.gallery = false;
+                s.program.link = program;
                 s.message = None;
                 s.program.console = console;
                 s.program.run = None;
