@@ -423,7 +423,9 @@ pub fn app() -> Html {
                 if program_mode {
                     if state.program.run.is_some() || state.running.is_some() {
                         { program_results }
-                    } else {
+                    } else if lab::HERE {
+                        // (The shell has the Program mode only while the lab
+                        // loads, as it does at once: the lab says this.)
                         <div class="placeholder">
                             <p>{ "Pick a program from the gallery (or write your own) and press Run: its threads run on real Web Workers sharing one memory, its processes on workers of their own." }</p>
                             <ul>

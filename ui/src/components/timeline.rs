@@ -602,7 +602,7 @@ pub fn lanes(p: &LanesProps) -> Html {
                     }) }
                     { for lane_marks.iter().filter_map(|(l, m)| Some((x_of(m.t)?, l, m))).map(|(x, lane, m)| {
                         let i = d.lanes.iter().position(|o| std::ptr::eq(o, *lane)).unwrap_or(0);
-                        let said = format!("{}: {} at {}", lane.name, m.label, ms(m.t - d.start_ms));
+                        let said = format!("{} at {}", m.label, ms(m.t - d.start_ms));
                         let (y, r) = (TOP + LANE * i as f64 + LANE / 2.0, LANE * 0.32);
                         let (class, _) = m.kind.class_and_sign();
                         let glyph = match m.kind {
