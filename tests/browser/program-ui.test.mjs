@@ -169,3 +169,15 @@ test('autorun=1 runs the linked program; Cancel stops a program that never ends,
   assert.equal(await page.locator('.console-line').count(), 1, 'what it printed is kept');
   await page.waitForSelector('button.run');
 });
+
+test('an embed of a program: the code shown as text, Run, the console; the full page is one click away', async () => {
+  const { page } = await open(served.browser(), `${served.url()}?mode=program&example=threads_numbers_letters&embed=1&theme=dark`);
+  assert.equal(await page.locator('.mode-tabs').count(), 0, 'an embed shows one mode');
+  assert.match(await page.textContent('pre.program-code'), /^import threading/);
+  assert.match(await page.textContent('.experiment-summary'), /Two threads print numbers and letters · GIL on/);
+  const full = new URL(await page.getAttribute('.open-full a', 'href'));
+  assert.deepEqual([full.searchParams.get('mode'), full.searchParams.get('example'), full.searchParams.get('embed')], ['program', 'threads_numbers_letters', null]);
+  const lines = await runShown(page);
+  assert.equal(lines.length, 16);
+  assert.equal(await page.locator('.timeline[data-model=program] .lane').count(), 3);
+});
