@@ -240,7 +240,8 @@ impl State {
         if s.view.autorun && !runnable {
             s.view.autorun = false;
             if !s.link_notes.is_empty() {
-                s.link_notes.push("So the experiment was not run automatically: check it and press Run.".into());
+                let what = if s.mode == Mode::Program { "program" } else { "experiment" };
+                s.link_notes.push(format!("So the {what} was not run automatically: check it and press Run."));
             }
         }
         s
@@ -371,8 +372,10 @@ impl Reducible for State {
             }
             Action::Invalid(msg) => s.message = Some(msg),
             Action::Started(e) => {
+                // An experiment runs: the page shows it (in the builder's mode).
                 if let Some(e) = e {
                     s.form = s.form.show(&e);
+                    s.mode = Mode::Experiment;
                 }
                 s.message = None;
                 s.running = Some(Progress { done: 0, total: 1, label: "Starting…".into(), eta_s: None });
@@ -416,6 +419,7 @@ impl Reducible for State {
                 }
                 s.view.lesson = Some(l.id);
                 s.form = s.form.show(&l.experiment(s.environment.cores));
+                s.mode = Mode::Experiment;
                 s.gallery = false;
             }
             Action::Predict(about, answer) => s.prediction.set(about, answer),
@@ -483,6 +487,25 @@ mod tests {
         assert_eq!(s.form.param("ms"), "100");
         let s = s.reduce(Action::SetKind("loop"));
         assert_eq!(s.form.param("size"), "123");
+    }
+
+    #[test]
+    fn a_program_link_opens_the_program_mode_and_autoruns_only_a_clean_one() {
+        let env = Environment { cores: 2, ..Environment::default() };
+        let s = State::from_link(env.clone(), "?mode=program&example=threads_io_sleep&gil=0&autorun=1");
+        assert_eq!(s.mode, Mode::Program);
+        assert_eq!((s.program.link.example().map(|e| e.id), s.program.link.gil), (Some("threads_io_sleep"), false));
+        assert!(s.view.autorun && !s.gallery);
+        let s = State::from_link(env.clone(), "?mode=program&example=nope&autorun=1");
+        assert!(!s.view.autorun, "a link with an ignored part is not run");
+        assert_eq!(s.link_notes[1], "So the program was not run automatically: check it and press Run.");
+        // Running a lesson (or any experiment) shows the builder again.
+        let s = Rc::new(s).reduce(Action::PickLesson(&threadlab::lessons::ALL[0]));
+        assert_eq!(s.mode, Mode::Experiment);
+        let s = s.reduce(Action::ProgramStarted(Console::default(), ProgramLink::default()));
+        assert_eq!((s.mode, s.running.is_some()), (Mode::Program, true));
+        let s = s.reduce(Action::Started(Some(Experiment::defaults(2))));
+        assert_eq!(s.mode, Mode::Experiment);
     }
 
     #[test]
