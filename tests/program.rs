@@ -132,6 +132,7 @@ fn two_sleeping_threads_overlap() {
     let names: Vec<&str> = run.lanes.iter().map(|l| l.who.thread.as_str()).collect();
     assert_eq!(names, ["MainThread", "Thread-1 (task)", "Thread-2 (task)"]);
     for lane in &run.lanes[1..] {
+        assert!(lane.marks.iter().any(|m| m.what == "join" && matches!(m.line, Some(15 | 16))), "{:?}", lane.marks);
         let slept: f64 = lane.spans.iter().filter(|s| s.state == State::Sleeping).map(|s| s.end_ms - s.start_ms).sum();
         assert!((1900.0..3500.0).contains(&slept), "{slept}");
     }
@@ -163,8 +164,9 @@ fn two_computing_processes_run_in_parallel() {
     assert!(run.verdict.clone().unwrap_or_default().starts_with("The processes ran in parallel"), "{:?}", run.verdict);
     let names: Vec<Option<String>> = run.lanes.iter().map(|l| l.who.process.clone()).collect();
     assert!(names.contains(&Some("Process-1".into())) && names.contains(&Some("Process-2".into())), "{names:?}");
-    // Each child's lane starts with its start-up.
+    // Each child's lane shows it computed, and its join.
     for lane in run.lanes.iter().filter(|l| l.who.process.is_some()) {
+        assert!(lane.marks.iter().any(|m| m.what == "join"), "{:?}", lane.marks);
         assert!(lane.spans.iter().any(|s| s.state == State::Running), "{lane:?}");
     }
 }
@@ -356,6 +358,7 @@ fn executors_events_queues_and_pools_behave_as_in_python3() {
         "import concurrent.futures\n\ndef bad(n):\n    return 10 // n\n\nif __name__ == \"__main__\":\n    with concurrent.futures.ProcessPoolExecutor(max_workers=2) as ex:\n        f = ex.submit(bad, 0)\n        try:\n            f.result()\n        except ZeroDivisionError as e:\n            print('caught', e)\n        print(list(ex.map(bad, [1, 2, 5])))\n",
         "import threading, queue\n\nq = queue.Queue()\nready = threading.Event()\n\ndef producer():\n    ready.wait()\n    for i in range(5):\n        q.put(i * i)\n    q.put(None)\n\ndef consumer():\n    while True:\n        item = q.get()\n        if item is None:\n            break\n        print('item', item)\n\nthreads = [threading.Thread(target=producer), threading.Thread(target=consumer)]\nfor t in threads:\n    t.start()\nprint(ready.is_set())\nready.set()\nfor t in threads:\n    t.join()\nprint(q.empty(), threading.active_count())\n",
         "from multiprocessing import Pool, cpu_count\nimport os\n\ndef square(x):\n    return x * x\n\nif __name__ == '__main__':\n    with Pool(2) as pool:\n        print(pool.map(square, range(6)))\n    print(cpu_count() == os.cpu_count())\n",
+        "import threading, queue, time\n\nq = queue.Queue()\nsem = threading.Semaphore(2)\nlock = threading.Lock()\ninside = 0\nmost = 0\n\ndef worker():\n    global inside, most\n    while True:\n        item = q.get()\n        with sem:\n            with lock:\n                inside += 1\n                most = max(most, inside)\n            time.sleep(0.02)\n            with lock:\n                inside -= 1\n        q.task_done()\n\nfor i in range(4):\n    threading.Thread(target=worker, daemon=True).start()\nfor i in range(8):\n    q.put(i)\nq.join()\nprint('all done, at most', most, 'at once')\nlock.acquire()\nprint(lock.acquire(timeout=0.05), lock.acquire(False))\nlock.release()\ntry:\n    q.task_done()\nexcept ValueError as e:\n    print(e)\nb = threading.BoundedSemaphore(1)\ntry:\n    b.release()\nexcept ValueError as e:\n    print(e)\n",
         "import threading\n\nlock = threading.Lock()\ncount = 0\n\ndef add():\n    global count\n    for _ in range(20000):\n        with lock:\n            count += 1\n\nts = [threading.Thread(target=add, name=f\"adder-{i}\") for i in range(3)]\nfor t in ts:\n    t.start()\nfor t in ts:\n    t.join()\nprint(count, [t.name for t in ts], [t.is_alive() for t in ts])\nprint(threading.current_thread().name, threading.main_thread().name)\n",
     ];
     for src in programs {
@@ -396,4 +399,26 @@ fn daemon_flags_and_terminate_behave_as_in_python3() {
     assert_eq!(texts(&run), ["cannot set daemon status of active thread", "True", "-15 False True", "end"]);
     let e = run_native(spec("x = [1]\nx.y = 2\n")).unwrap();
     assert!(texts(&e).last().unwrap().starts_with("AttributeError: ThreadLab's Python sets no attribute but"), "{:?}", texts(&e));
+}
+
+#[test]
+fn a_program_printing_without_end_keeps_the_first_lines_and_counts_the_rest() {
+    let src = "import threading\n\ndef chatter():\n    for i in range(6000):\n        print(i)\n\nt = threading.Thread(target=chatter)\nt.start()\nt.join()\nfor i in range(3000):\n    print('x', end='')\nprint()\n";
+    let run = run_native(spec(src)).unwrap();
+    let lines = texts(&run);
+    assert_eq!(lines.len(), threadlab::program::session::MAX_CONSOLE_LINES + 1);
+    assert_eq!(lines[4999], "4999");
+    assert_eq!(lines.last().unwrap(), "… 1,002 more lines were printed (ThreadLab keeps a run's first 5,000)");
+    let long = run_native(spec("for i in range(3000):\n    print('x', end='')\nprint()\n")).unwrap();
+    assert_eq!(texts(&long), ["x".repeat(2000), "x".repeat(1000)]);
+}
+
+#[test]
+fn too_many_threads_are_refused_as_cpython_refuses_them() {
+    let _t = timing();
+    let src = "import threading, time\n\nts = []\ntry:\n    for i in range(100):\n        t = threading.Thread(target=time.sleep, args=(0.3,))\n        t.start()\n        ts.append(t)\nexcept RuntimeError as e:\n    print(\"refused:\", e)\nfor t in ts:\n    t.join()\nprint(len(ts), threading.active_count())\n";
+    let run = run(src);
+    let max = threadlab::program::session::MAX_NATIVE_THREADS;
+    assert_eq!(texts(&run), [format!("refused: can't start new thread (ThreadLab runs at most {max} threads of a program at once here)"), format!("{} 1", max - 1)]);
+    assert_eq!(run.threads as usize, max);
 }

@@ -38,6 +38,10 @@ pub const MAX_CHILDREN_PER_RUN: usize = 64;
 pub const MAX_NATIVE_THREADS: usize = 64;
 /// The file name tracebacks show.
 pub const FILE: &str = "<program>";
+/// Console lines kept per run (later ones are counted, not kept).
+pub const MAX_CONSOLE_LINES: usize = 5_000;
+/// Characters kept of one console line.
+pub const MAX_LINE_CHARS: usize = 2_000;
 /// Events one thread's lane keeps (later ones are dropped).
 const LANE_EVENTS: usize = 1 << 14;
 
@@ -127,6 +131,25 @@ struct St {
     /// Since when (ms) every thread has been waiting.
     suspect: Option<f64>,
     deadlock: Option<String>,
+    /// Lines printed past [`MAX_CONSOLE_LINES`].
+    dropped: usize,
+    /// `join` marks, by the name of the thread or process joined.
+    joins: Vec<(String, Mark)>,
+}
+
+impl St {
+    /// A line for the console and the page, within the limits.
+    fn push_line(&mut self, mut line: Line) {
+        if self.console.len() >= MAX_CONSOLE_LINES {
+            self.dropped += 1;
+            return;
+        }
+        if line.text.chars().count() > MAX_LINE_CHARS {
+            line.text = format!("{}…", line.text.chars().take(MAX_LINE_CHARS).collect::<String>());
+        }
+        self.console.push(line.clone());
+        self.out.push(ToPage::Line { line });
+    }
 }
 
 /// A thread's wait: for whom (a lock's holder, a joined thread), where.
@@ -315,8 +338,13 @@ impl Inner {
         while let Some(i) = buf.find('\n') {
             let line = Line { t_ms: t, who: who.clone(), text: buf[..i].to_string() };
             buf.drain(..=i);
-            st.console.push(line.clone());
-            st.out.push(ToPage::Line { line });
+            st.push_line(line);
+        }
+        while buf.chars().count() > MAX_LINE_CHARS {
+            // A line without end (`end=""` in a loop): cut as it grows too long.
+            let cut = buf.char_indices().nth(MAX_LINE_CHARS).map_or(buf.len(), |(i, _)| i);
+            let rest = buf.split_off(cut);
+            st.push_line(Line { t_ms: t, who: who.clone(), text: std::mem::replace(&mut buf, rest) });
         }
         if !buf.is_empty() {
             st.partial.insert(who.clone(), buf);
@@ -342,7 +370,7 @@ impl Inner {
         let mut host = self.host(0, who.clone());
         host.w.start();
         host.mark("start", None);
-        let r = self.program.run_module(&mut host);
+        let r = guarded(|| self.program.run_module(&mut host));
         let mut unfinished = false;
         let code = match r {
             Ok(()) => Some(0),
@@ -409,7 +437,16 @@ impl Inner {
         for c in st.children.iter().filter(|c| c.alive) {
             lanes.push(Lane { who: Who { process: Some(c.name.clone()), thread: "MainThread".into() }, daemon: false, spans: Vec::new(), marks: Vec::new(), unfinished: true });
         }
+        for (name, mark) in std::mem::take(&mut st.joins) {
+            if let Some(l) = lanes.iter_mut().find(|l| l.who.process.as_deref() == Some(&name) || (l.who.process.is_none() && l.who.thread == name)) {
+                l.marks.push(mark);
+            }
+        }
         let verdict = verdict(&lanes, wall_ms, self.spec.gil, self.env.cores());
+        if st.dropped > 0 {
+            let text = format!("… {} more lines were printed (ThreadLab keeps a run's first {})", crate::text::group(st.dropped as u64), crate::text::group(MAX_CONSOLE_LINES as u64));
+            st.console.push(Line { t_ms: wall_ms, who: main_who("MainThread"), text });
+        }
         ProgramRun {
             gil: self.spec.gil,
             switch_interval_ms: self.spec.switch_interval_ms,
@@ -460,7 +497,7 @@ impl Inner {
         let mut host = self.host(lane, who.clone());
         host.w.start();
         host.mark("start", None);
-        let r = self.program.run_thread(&t, &mut host);
+        let r = guarded(|| self.program.run_thread(&t, &mut host));
         let mut unfinished = false;
         match r {
             Ok(()) => {}
@@ -636,8 +673,7 @@ impl Inner {
             FromChild::Line { line, .. } => {
                 // The child says when; who is the session's to say.
                 let line = Line { who, t_ms: line.t_ms, text: line.text };
-                st.console.push(line.clone());
-                st.out.push(ToPage::Line { line });
+                st.push_line(line);
             }
             FromChild::Returned { call, result, .. } => {
                 let Some((c, what)) = st.calls.remove(&call) else { return };
@@ -653,8 +689,7 @@ impl Inner {
                         let t = self.t();
                         for text in std::iter::once(format!("Process {}:", who.process.clone().unwrap_or_default())).chain(tb.lines().map(str::to_string)) {
                             let line = Line { t_ms: t, who: who.clone(), text };
-                            st.console.push(line.clone());
-                            st.out.push(ToPage::Line { line });
+                            st.push_line(line);
                         }
                     }
                     (CallFor::Future(f), Ok(bytes)) => f.set(Value::from_bytes(&bytes).ok_or_else(|| pyvm::exc_obj(ExcKind::RuntimeError, "a process's result could not be read"))),
@@ -687,6 +722,14 @@ impl Inner {
             }
         }
     }
+}
+
+/// `f()`, with a panic of the interpreter (a bug) reported as a Python
+/// `RuntimeError` rather than leaving the thread's end unknown.
+fn guarded(f: impl FnOnce() -> Result<(), PyError>) -> Result<(), PyError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
+        Err(PyError::Exception(pyvm::PyException { kind: ExcKind::RuntimeError, message: "internal error in ThreadLab's interpreter (please report it)".into(), traceback: Vec::new() }))
+    })
 }
 
 /// The exception a child's traceback text names (its last line,
@@ -729,6 +772,7 @@ impl ThreadHost<'_> {
         let mut got = false;
         // A wait that only another thread can end (not a sleep, not a timeout).
         let joined = self.joining.take();
+        let joined_name = joined.clone();
         if state != trace::State::IoWait && until.is_none() {
             self.note_wait(Some(WaitRec { on: joined, lock: false, line, at: 0.0, persistent: true }));
         }
@@ -739,6 +783,10 @@ impl ThreadHost<'_> {
         });
         self.w.set_task(None);
         self.note_wait(None);
+        if let (true, Some(name)) = (got, joined_name) {
+            let mark = Mark { t_ms: s.t(), what: "join".into(), line: Some(line).filter(|l| *l > 0) };
+            lock(&s.st).joins.push((name, mark));
+        }
         s.check()?;
         Ok(got)
     }
@@ -783,6 +831,10 @@ impl pyvm::Host for ThreadHost<'_> {
     }
     fn block(&mut self, why: pyvm::Wait, line: u32, timeout: Option<f64>, ready: &mut dyn FnMut() -> bool) -> Result<bool, Stop> {
         if ready() {
+            if let Some(name) = self.joining.take() {
+                let mark = Mark { t_ms: self.s.t(), what: "join".into(), line: Some(line).filter(|l| *l > 0) };
+                lock(&self.s.st).joins.push((name, mark));
+            }
             return Ok(true);
         }
         let until = timeout.map(|t| self.s.env.now_ms() + t * 1000.0);
@@ -881,6 +933,8 @@ pub struct Child {
     kill: Arc<AtomicBool>,
     sleep: Box<dyn Fn(f64) + Send>,
     deadline: f64,
+    /// Lines sent (none past [`MAX_CONSOLE_LINES`]: the parent keeps no more).
+    sent: usize,
 }
 
 impl Child {
@@ -895,7 +949,7 @@ impl Child {
         let sleep = sleep.unwrap_or_else(|| Box::new(|_| std::hint::spin_loop()));
         let program = Program::compile_defs(&job.program).ok();
         let t0 = now_ms() - job.origin_ms;
-        let mut c = Child { child, name: job.name.clone(), origin: job.origin_ms, program: None, lane: Vec::new(), marks: vec![Mark { t_ms: t0, what: "start".into(), line: None }], kill, sleep, deadline: job.origin_ms + crate::workloads::python::run_budget_ms() };
+        let mut c = Child { child, name: job.name.clone(), origin: job.origin_ms, program: None, lane: Vec::new(), marks: vec![Mark { t_ms: t0, what: "start".into(), line: None }], kill, sleep, deadline: job.origin_ms + crate::workloads::python::run_budget_ms(), sent: 0 };
         if let Some(p) = &program {
             // Define the functions (and imports), then the parent's data.
             let mut host = ChildHost { c: &mut c, now: now_ms, out, child, state: None };
@@ -1011,6 +1065,10 @@ impl pyvm::Host for ChildHost<'_, '_> {
         let t = self.t();
         let text = text.strip_suffix('\n').unwrap_or(text);
         for l in text.split('\n') {
+            if self.c.sent >= MAX_CONSOLE_LINES {
+                return;
+            }
+            self.c.sent += 1;
             (self.out)(FromChild::Line { child: self.child, line: Line { t_ms: t, who: Who { process: Some(self.c.name.clone()), thread: "MainThread".into() }, text: l.to_string() } });
         }
     }

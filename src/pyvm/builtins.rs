@@ -61,7 +61,7 @@ pub fn lookup(name: &str) -> Option<Value> {
 pub fn module_attr(m: Module, name: &str) -> R<Value> {
     let v = match (m, name) {
         (Module::Time, "sleep" | "perf_counter" | "time" | "monotonic" | "perf_counter_ns" | "time_ns") => Value::Builtin(leak(m, name)),
-        (Module::Threading, "Lock" | "RLock" | "current_thread" | "get_ident" | "Thread" | "Event" | "main_thread" | "active_count") => Value::Builtin(leak(m, name)),
+        (Module::Threading, "Lock" | "RLock" | "current_thread" | "get_ident" | "Thread" | "Event" | "main_thread" | "active_count" | "Semaphore" | "BoundedSemaphore") => Value::Builtin(leak(m, name)),
         (Module::Multiprocessing, "Process" | "cpu_count" | "current_process" | "Pool") => Value::Builtin(leak(m, name)),
         (Module::Os, "getpid" | "cpu_count") => Value::Builtin(leak(m, name)),
         (Module::Queue, "Queue") => Value::Builtin(leak(m, name)),
@@ -83,7 +83,7 @@ pub fn module_attr(m: Module, name: &str) -> R<Value> {
 
 /// The qualified names of module functions, as static strings.
 const QUALIFIED: &[&str] = &[
-    "time.sleep", "time.perf_counter", "time.time", "time.monotonic", "time.perf_counter_ns", "time.time_ns", "threading.Lock", "threading.RLock", "threading.current_thread", "threading.get_ident", "threading.Thread", "threading.Event", "threading.main_thread", "threading.active_count", "multiprocessing.Process", "multiprocessing.cpu_count", "multiprocessing.current_process", "multiprocessing.Pool", "os.getpid", "os.cpu_count", "queue.Queue", "concurrent.futures.ThreadPoolExecutor", "concurrent.futures.ProcessPoolExecutor", "concurrent.futures.as_completed", "math.sqrt", "math.floor", "math.ceil", "math.log", "math.log2", "math.log10", "math.exp", "math.sin", "math.cos", "math.tan", "math.atan", "math.atan2", "math.hypot", "math.isqrt", "math.gcd", "math.factorial", "math.fabs", "math.pow", "math.trunc", "math.isclose", "random.random", "random.seed", "random.randint", "random.choice", "random.uniform", "random.shuffle", "random.randrange",
+    "time.sleep", "time.perf_counter", "time.time", "time.monotonic", "time.perf_counter_ns", "time.time_ns", "threading.Lock", "threading.RLock", "threading.current_thread", "threading.get_ident", "threading.Thread", "threading.Event", "threading.main_thread", "threading.active_count", "threading.Semaphore", "threading.BoundedSemaphore", "multiprocessing.Process", "multiprocessing.cpu_count", "multiprocessing.current_process", "multiprocessing.Pool", "os.getpid", "os.cpu_count", "queue.Queue", "concurrent.futures.ThreadPoolExecutor", "concurrent.futures.ProcessPoolExecutor", "concurrent.futures.as_completed", "math.sqrt", "math.floor", "math.ceil", "math.log", "math.log2", "math.log10", "math.exp", "math.sin", "math.cos", "math.tan", "math.atan", "math.atan2", "math.hypot", "math.isqrt", "math.gcd", "math.factorial", "math.fabs", "math.pow", "math.trunc", "math.isclose", "random.random", "random.seed", "random.randint", "random.choice", "random.uniform", "random.shuffle", "random.randrange",
 ];
 const CONSTANTS: &[&str] = &["math.pi", "math.e", "math.tau", "math.inf", "math.nan", "queue.Empty", "concurrent.futures", "concurrent.futures.TimeoutError"];
 
@@ -504,6 +504,14 @@ fn call_inner(c: &mut dyn Caller, name: &'static str, args: Vec<Value>, kw: &mut
         "threading.get_ident" => Value::Int(c.host().thread_name().bytes().fold(7i64, |h, b| h.wrapping_mul(31).wrapping_add(b as i64)).abs()),
         "threading.Thread" | "multiprocessing.Process" => new_task(c, name == "multiprocessing.Process", args, kw)?,
         "threading.Event" => Value::Event(Arc::new(EventObj::default())),
+        "threading.Semaphore" | "threading.BoundedSemaphore" => {
+            arity(name, &args, 0, 1)?;
+            let n = args.first().cloned().or_else(|| kwarg(kw, "value")).map(|v| v.as_i64()).transpose()?.unwrap_or(1);
+            if n < 0 {
+                return Err(exc(ExcKind::ValueError, "semaphore initial value must be >= 0"));
+            }
+            Value::Semaphore(Arc::new(SemObj { value: Mutex::new(n), bound: (name == "threading.BoundedSemaphore").then_some(n) }))
+        }
         "threading.main_thread" => Value::Thread(Arc::from("MainThread")),
         "threading.active_count" => Value::Int(c.host().active_count() as i64),
         "multiprocessing.current_process" => Value::Thread(Arc::from(c.host().process_name())),
@@ -871,7 +879,7 @@ pub fn call_method(c: &mut dyn Caller, recv: &Value, name: &str, args: Vec<Value
     let no_attr = || exc(ExcKind::AttributeError, format!("'{}' object has no attribute '{name}'", recv.type_name()));
     let n = args.len();
     let want = |lo: usize, hi: usize| arity(name, &args, lo, hi);
-    if matches!(recv, Value::Task(_) | Value::Event(_) | Value::Queue(_) | Value::Future(_) | Value::Pool(_)) {
+    if matches!(recv, Value::Task(_) | Value::Event(_) | Value::Queue(_) | Value::Future(_) | Value::Pool(_) | Value::Semaphore(_)) {
         return object_method(c, recv, name, args, kw);
     }
     Ok(match recv {
@@ -1259,13 +1267,15 @@ pub fn call_method(c: &mut dyn Caller, recv: &Value, name: &str, args: Vec<Value
         },
         Value::Lock(l) => match name {
             "acquire" => {
-                let blocking = args.first().map_or(true, |v| v.truthy());
+                let blocking = args.first().cloned().or_else(|| kwarg(&mut kw, "blocking")).is_none_or(|v| v.truthy());
+                let timeout = args.get(1).cloned().or_else(|| kwarg(&mut kw, "timeout")).filter(|t| !matches!(t, Value::None)).map(|t| t.as_f64()).transpose()?.filter(|t| *t >= 0.0);
+                let until = timeout.map(|t| c.host().perf_counter() + t);
                 loop {
                     if l.try_acquire() {
                         l.set_owner(Some(Arc::from(c.host().thread_name())));
                         break Value::Bool(true);
                     }
-                    if !blocking {
+                    if !blocking || until.is_some_and(|u| c.host().perf_counter() >= u) {
                         break Value::Bool(false);
                     }
                     let line = c.line();
@@ -1524,9 +1534,7 @@ fn object_method(c: &mut dyn Caller, recv: &Value, name: &str, args: Vec<Value>,
                     return Err(runtime("cannot join current thread".into()));
                 }
                 let t = t.clone();
-                if !t.process {
-                    c.host().joining(&t.name);
-                }
+                c.host().joining(&t.name);
                 c.host().block(super::host::Wait::Join, line, secs, &mut || t.ended())?;
                 Value::None
             }
@@ -1566,6 +1574,7 @@ fn object_method(c: &mut dyn Caller, recv: &Value, name: &str, args: Vec<Value>,
                 want(1, 3)?;
                 kwarg(&mut kw, "block");
                 kwarg(&mut kw, "timeout");
+                q.unfinished.fetch_add(1, SeqCst);
                 q.items.lock().unwrap_or_else(|e| e.into_inner()).push_back(args[0].clone());
                 Value::None
             }
@@ -1590,7 +1599,35 @@ fn object_method(c: &mut dyn Caller, recv: &Value, name: &str, args: Vec<Value>,
             }
             "empty" => Value::Bool(q.items.lock().unwrap_or_else(|e| e.into_inner()).is_empty()),
             "qsize" => Value::Int(q.items.lock().unwrap_or_else(|e| e.into_inner()).len() as i64),
-            "task_done" => Value::None,
+            "task_done" => {
+                if q.unfinished.fetch_update(SeqCst, SeqCst, |n| n.checked_sub(1)).is_err() {
+                    return Err(exc(ExcKind::ValueError, "task_done() called too many times"));
+                }
+                Value::None
+            }
+            "join" => {
+                let q = q.clone();
+                c.host().block(super::host::Wait::Lock, line, None, &mut || q.unfinished.load(SeqCst) == 0)?;
+                Value::None
+            }
+            _ => return Err(no_attr()),
+        },
+        Value::Semaphore(s) => match name {
+            "acquire" => {
+                want(0, 2)?;
+                let blocking = args.first().cloned().or_else(|| kwarg(&mut kw, "blocking")).is_none_or(|b| b.truthy());
+                let secs = timeout(&args, 1, &mut kw)?;
+                if !blocking {
+                    Value::Bool(s.try_acquire())
+                } else {
+                    let s = s.clone();
+                    Value::Bool(c.host().block(super::host::Wait::Lock, line, secs, &mut || s.try_acquire())?)
+                }
+            }
+            "release" => {
+                s.release()?;
+                Value::None
+            }
             _ => return Err(no_attr()),
         },
         Value::Future(f) => match name {

@@ -52,7 +52,7 @@ pub trait Host {
         let _ = (holder, line);
         self.wait_for_lock()
     }
-    /// The next [`Host::block`] waits for thread `name` to end (`join`).
+    /// The next [`Host::block`] waits for thread (or process) `name` to end (`join`).
     fn joining(&mut self, name: &str) {
         let _ = name;
     }

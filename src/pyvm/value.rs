@@ -375,6 +375,35 @@ pub struct EventObj {
 #[derive(Debug, Default)]
 pub struct QueueObj {
     pub items: Mutex<std::collections::VecDeque<Value>>,
+    /// Items put and not yet marked `task_done()` (`join()` waits for 0).
+    pub unfinished: AtomicUsize,
+}
+
+/// A `threading.Semaphore` (`bound`: a `BoundedSemaphore`'s start value).
+#[derive(Debug, Default)]
+pub struct SemObj {
+    pub value: Mutex<i64>,
+    pub bound: Option<i64>,
+}
+
+impl SemObj {
+    pub fn try_acquire(&self) -> bool {
+        let mut v = self.value.lock().unwrap_or_else(|e| e.into_inner());
+        if *v > 0 {
+            *v -= 1;
+            true
+        } else {
+            false
+        }
+    }
+    pub fn release(&self) -> Result<(), Err> {
+        let mut v = self.value.lock().unwrap_or_else(|e| e.into_inner());
+        if self.bound.is_some_and(|b| *v >= b) {
+            return Err(exc(ExcKind::ValueError, "Semaphore released too many times"));
+        }
+        *v += 1;
+        Ok(())
+    }
 }
 
 /// Futures resolved so far (their order, for `as_completed`).
@@ -690,6 +719,7 @@ pub enum Value {
     Task(Arc<TaskObj>),
     Event(Arc<EventObj>),
     Queue(Arc<QueueObj>),
+    Semaphore(Arc<SemObj>),
     Future(Arc<FutureObj>),
     /// An executor or a `multiprocessing.Pool`.
     Pool(Arc<PoolObj>),
@@ -788,6 +818,7 @@ impl Value {
             Value::Thread(_) => "_MainThread",
             Value::Task(t) => if t.process { "Process" } else { "Thread" },
             Value::Event(_) => "Event",
+            Value::Semaphore(s) => if s.bound.is_some() { "BoundedSemaphore" } else { "Semaphore" },
             Value::Queue(_) => "Queue",
             Value::Future(_) => "Future",
             Value::Pool(p) => match p.kind {
@@ -1002,7 +1033,7 @@ impl Value {
                 let daemon = if t.is_daemon() { " daemon" } else { "" };
                 let _ = if t.process { write!(out, "<Process name='{}' {state}{daemon}>", t.name) } else { write!(out, "<Thread({}, {state}{daemon})>", t.name) };
             }
-            Value::Event(_) | Value::Queue(_) | Value::Future(_) | Value::Pool(_) => {
+            Value::Event(_) | Value::Queue(_) | Value::Future(_) | Value::Pool(_) | Value::Semaphore(_) => {
                 let _ = write!(out, "<{} object>", self.type_name());
             }
             Value::Cell(_) => out.push_str("<cell>"),

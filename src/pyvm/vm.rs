@@ -1162,6 +1162,12 @@ impl<'h> Vm<'h> {
                         }
                         // An executor or a Pool: `as` binds it.
                         Value::Pool(_) => self.stack.push(mgr.clone()),
+                        Value::Semaphore(s) => {
+                            let s = s.clone();
+                            let line = Caller::line(self);
+                            t!(self.host.block(super::host::Wait::Lock, line, None, &mut || s.try_acquire()).map_err(Err::Stop));
+                            self.stack.push(Value::Bool(true));
+                        }
                         o => t!(Err(type_error(format!("'{}' object does not support the context manager protocol", o.type_name())))),
                     }
                 }
@@ -1170,6 +1176,7 @@ impl<'h> Vm<'h> {
                         l.set_owner(None);
                         t!(l.release())
                     }
+                    Value::Semaphore(s) => t!(s.release()),
                     p @ Value::Pool(_) => {
                         t!(builtins::call_method(self, &p, "__exit__", Vec::new(), Vec::new()));
                     }
@@ -1198,7 +1205,7 @@ impl<'h> Vm<'h> {
             (Value::Task(t), "name") => Ok(Value::Str(t.name.clone())),
             (Value::Task(t), "daemon") => Ok(Value::Bool(t.is_daemon())),
             (Value::Task(t), "exitcode") if t.process => Ok(t.exitcode.lock().unwrap_or_else(|e| e.into_inner()).map_or(Value::None, |c| Value::Int(c.into()))),
-            (Value::Task(_) | Value::Event(_) | Value::Queue(_) | Value::Future(_) | Value::Pool(_), _) => Ok(Value::Method(Arc::new((obj.clone(), Arc::from(name))))),
+            (Value::Task(_) | Value::Event(_) | Value::Queue(_) | Value::Future(_) | Value::Pool(_) | Value::Semaphore(_), _) => Ok(Value::Method(Arc::new((obj.clone(), Arc::from(name))))),
             (Value::Type(t), "__name__") => Ok(Value::str(t.name())),
             (Value::Func(f), "__name__") => Ok(Value::Str(f.code.name.clone())),
             (Value::Range(r), "start" | "stop" | "step") => Ok(Value::Int(match name {
