@@ -46,14 +46,17 @@ fn compressed_key(key: &str) -> String {
     format!("{key}{COMPRESSED_SUFFIX}")
 }
 
-/// Program text as link parameters: readable when short, else compressed.
+/// Program text as link parameters: readable when short, else compressed
+/// (unless compressing makes it longer: text that does not compress).
 fn code_param(key: &str, code: &str) -> (String, String) {
     let readable: String = form_urlencoded::byte_serialize(code.as_bytes()).collect();
-    if readable.len() <= MAX_READABLE_CODE {
-        (key.to_string(), code.to_string())
-    } else {
-        (compressed_key(key), lz_str::compress_to_encoded_uri_component(code))
+    if readable.len() > MAX_READABLE_CODE {
+        let compressed = lz_str::compress_to_encoded_uri_component(code);
+        if compressed.len() < readable.len() {
+            return (compressed_key(key), compressed);
+        }
     }
+    (key.to_string(), code.to_string())
 }
 
 /// A compressed program-text field back to text; a sentence when it is not one.
@@ -88,8 +91,47 @@ pub mod param {
     pub const LESSON: &str = "lesson";
     /// Ask for a prediction before the run (and run only after one).
     pub const PREDICT: &str = "predict";
+    /// What the page shows: `experiment` (the default) or `program` (a
+    /// whole Python program, [`crate::program`]).
+    pub const MODE: &str = "mode";
+    /// A program of the gallery, by its id ([`crate::program::gallery`]).
+    pub const EXAMPLE: &str = "example";
+    /// A whole program's text (readable, or compressed under `programz`,
+    /// as the python workload's `code`).
+    pub const PROGRAM: &str = "program";
+    /// The program's threads with the GIL (`gil=1`, the default) or
+    /// without (`gil=0`, free-threaded 3.13t).
+    pub const GIL: &str = "gil";
     /// Every parameter that is not a workload field.
-    pub const ALL: [&str; 17] = [VERSION, LESSON, WORKLOAD, TASKS, WORKERS, MODELS, REPEATS, SWITCH, THREADS, SWEEP, TRACE, AUTORUN, EMBED, EDIT, THEME, RESULTS, PREDICT];
+    pub const ALL: [&str; 21] = [VERSION, LESSON, WORKLOAD, TASKS, WORKERS, MODELS, REPEATS, SWITCH, THREADS, SWEEP, TRACE, AUTORUN, EMBED, EDIT, THEME, RESULTS, PREDICT, MODE, EXAMPLE, PROGRAM, GIL];
+}
+
+/// A whole program as a link carries it (`mode=program`): its text and
+/// the GIL switch. A gallery program travels as its id (`example=…`),
+/// any other text as `program=` (readable) or `programz=` (compressed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProgramLink {
+    pub code: String,
+    pub gil: bool,
+}
+
+impl Default for ProgramLink {
+    /// The gallery's first program, with the GIL.
+    fn default() -> ProgramLink {
+        ProgramLink { code: crate::program::gallery::ALL[0].source.to_string(), gil: true }
+    }
+}
+
+impl ProgramLink {
+    /// The gallery program this is, if its text is one's exactly.
+    pub fn example(&self) -> Option<&'static crate::program::gallery::Example> {
+        crate::program::gallery::ALL.iter().find(|e| e.source == self.code)
+    }
+
+    /// What the program runs as ([`crate::program::ProgramSpec`]).
+    pub fn spec(&self) -> crate::program::ProgramSpec {
+        crate::program::ProgramSpec { program: self.code.clone(), gil: self.gil, switch_interval_ms: crate::gil::DEFAULT_SWITCH_INTERVAL_MS }
+    }
 }
 
 /// The colour scheme an embed asks for.
@@ -307,6 +349,9 @@ pub struct Decoded {
     /// key: not in the experiment (which has the default), but shown in
     /// the editor, marked where it is wrong, rather than dropped.
     pub program: Option<(&'static str, String)>,
+    /// `mode=program` (or a link with only program parameters): the whole
+    /// program it shows; `None`: the page shows the experiment.
+    pub whole: Option<ProgramLink>,
 }
 
 /// Migrations, oldest first: `MIGRATIONS[n]` turns version `n` into `n + 1`.
@@ -359,7 +404,7 @@ pub fn decode(query: &str, default_workers: u32) -> Decoded {
     if query.len() > MAX_QUERY_CHARS {
         ignored.push(format!("The link is {} characters long (at most {}): all of it was ignored.", query.len(), MAX_QUERY_CHARS));
         let link = Link { experiment: defaults, view: View::default(), shared: None };
-        return Decoded { link, ignored, has_experiment: false, program: None };
+        return Decoded { link, ignored, has_experiment: false, program: None, whole: None };
     }
     // Each key once: the first wins.
     let mut pairs: Vec<(String, String)> = Vec::new();
@@ -419,7 +464,7 @@ pub fn decode(query: &str, default_workers: u32) -> Decoded {
                     shown(param::VERSION, v)
                 ));
                 let link = Link { experiment: defaults, view, shared: None };
-                return Decoded { link, ignored, has_experiment: false, program: None };
+                return Decoded { link, ignored, has_experiment: false, program: None, whole: None };
             }
         },
     };
@@ -488,8 +533,10 @@ pub fn decode(query: &str, default_workers: u32) -> Decoded {
         Some(other) => ignored.push(format!("{} was ignored: use trace=1 or trace=0.", shown(param::TRACE, other))),
     }
     let has_experiment = !exp.is_empty();
+    let whole = whole_program(&pairs, &mut ignored);
     for (k, v) in &pairs {
         let known = param::ALL.contains(&k.as_str())
+            || *k == compressed_key(param::PROGRAM)
             || fields.iter().any(|f| f.key == k || (matches!(f.input, workloads::Input::Code { .. }) && compressed_key(f.key) == *k));
         if !known {
             let candidates = param::ALL.iter().copied().chain(fields.iter().map(|f| f.key));
@@ -558,7 +605,102 @@ pub fn decode(query: &str, default_workers: u32) -> Decoded {
         ignored.truncate(MAX_NOTES - 1);
         ignored.push(format!("… and {more} more parts of the link were ignored."));
     }
-    Decoded { link: Link { experiment, view, shared }, ignored, has_experiment, program }
+    Decoded { link: Link { experiment, view, shared }, ignored, has_experiment, program, whole }
+}
+
+/// The whole program a link shows (`mode=program`, `example`, `program`
+/// or `programz`, `gil`), with a sentence for each part that cannot be
+/// used; `None` when the link shows an experiment.
+fn whole_program(pairs: &[(String, String)], ignored: &mut Vec<String>) -> Option<ProgramLink> {
+    let get = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+    let zkey = compressed_key(param::PROGRAM);
+    let program_params = [param::EXAMPLE, param::PROGRAM, zkey.as_str(), param::GIL];
+    let asked = match get(param::MODE).map(str::trim) {
+        Some("program") => true,
+        Some("experiment") => false,
+        None => [param::EXAMPLE, param::PROGRAM, zkey.as_str()].iter().any(|k| get(k).is_some()),
+        Some(other) => {
+            ignored.push(format!("{} was ignored: use mode=experiment or mode=program.", shown(param::MODE, other)));
+            false
+        }
+    };
+    if !asked {
+        for k in program_params.iter().filter(|k| get(k).is_some()) {
+            ignored.push(format!("{} was ignored: it is for mode=program.", shown(k, get(k).unwrap_or_default())));
+        }
+        return None;
+    }
+    let mut p = ProgramLink::default();
+    let mut default_said = "the first example is shown";
+    if let Some(id) = get(param::EXAMPLE) {
+        match crate::program::gallery::get(id.trim()) {
+            Some(e) => {
+                p.code = e.source.to_string();
+                default_said = "the example is shown";
+            }
+            None => {
+                let ids = crate::program::gallery::ALL.iter().map(|e| e.id);
+                let hint = suggest(id, ids.clone()).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
+                ignored.push(format!("{} was ignored: {hint}the examples are {}.", shown(param::EXAMPLE, id), ids.collect::<Vec<_>>().join(", ")));
+            }
+        }
+    }
+    let text = match (get(param::PROGRAM), get(&zkey)) {
+        (Some(code), _) => Some(Ok(code.to_string())),
+        (None, Some(z)) => Some(code_of_compressed(z).map_err(|why| format!("{} was ignored: {why}; ", shown(&zkey, z)))),
+        (None, None) => None,
+    };
+    match text {
+        Some(Ok(code)) if code.trim().is_empty() => ignored.push(format!("`{}=` was ignored: it is empty; {default_said}.", param::PROGRAM)),
+        Some(Ok(code)) if code.chars().count() > crate::program::MAX_PROGRAM_CHARS => ignored.push(format!(
+            "The program (`{}=…`) was ignored: it is {} characters long (at most {}); {default_said}.",
+            param::PROGRAM,
+            crate::text::group(code.chars().count() as u64),
+            crate::text::group(crate::program::MAX_PROGRAM_CHARS as u64)
+        )),
+        Some(Ok(code)) => p.code = code,
+        Some(Err(why)) => ignored.push(format!("{why}{default_said}.")),
+        None => {}
+    }
+    match get(param::GIL).map(str::trim) {
+        None | Some("1") | Some("true") | Some("on") => {}
+        Some("0") | Some("false") | Some("off") => p.gil = false,
+        Some(other) => ignored.push(format!("{} was ignored: use gil=1 (with the GIL) or gil=0 (free-threaded); the GIL is on.", shown(param::GIL, other))),
+    }
+    Some(p)
+}
+
+/// The view's own parameters (`autorun`, `embed`, `edit`, `predict`, `theme`).
+fn append_view(q: &mut form_urlencoded::Serializer<String>, view: &View) {
+    for (on, key) in [(view.autorun, param::AUTORUN), (view.embed, param::EMBED), (view.edit, param::EDIT), (view.predict, param::PREDICT)] {
+        if on {
+            q.append_pair(key, "1");
+        }
+    }
+    if view.theme != Theme::Auto {
+        q.append_pair(param::THEME, view.theme.as_str());
+    }
+}
+
+/// The query string (without `?`) of a link to the whole program `p`,
+/// shown as `view` says: a gallery program by its id, any other text
+/// readable when short and compressed beyond (as the python workload's code).
+pub fn encode_program(p: &ProgramLink, view: &View) -> String {
+    let mut q = form_urlencoded::Serializer::new(String::new());
+    q.append_pair(param::VERSION, &LINK_VERSION.to_string());
+    q.append_pair(param::MODE, "program");
+    match p.example() {
+        Some(e) => {
+            q.append_pair(param::EXAMPLE, e.id);
+        }
+        None => {
+            let (key, value) = code_param(param::PROGRAM, &p.code);
+            q.append_pair(&key, &value);
+        }
+    }
+    q.append_pair(param::GIL, if p.gil { "1" } else { "0" });
+    append_view(&mut q, &View { lesson: None, ..*view });
+    q.finish()
 }
 
 /// Removes `field` (`tasks`, `workload.size`, `workload`) from the
@@ -621,14 +763,7 @@ pub fn encode(experiment: &Experiment, view: &View, shared: Option<&SharedRun>) 
     if !experiment.trace {
         q.append_pair(param::TRACE, "0");
     }
-    for (on, key) in [(view.autorun, param::AUTORUN), (view.embed, param::EMBED), (view.edit, param::EDIT), (view.predict, param::PREDICT)] {
-        if on {
-            q.append_pair(key, "1");
-        }
-    }
-    if view.theme != Theme::Auto {
-        q.append_pair(param::THEME, view.theme.as_str());
-    }
+    append_view(&mut q, view);
     if let Some(run) = shared {
         q.append_pair(param::RESULTS, &run.encode());
     }
@@ -693,6 +828,55 @@ mod tests {
         assert_eq!(d.ignored, Vec::<String>::new());
         assert_eq!(d.program, Some(("code", "def task(i):\n    return (".to_string())));
         assert_eq!(d.link.experiment.workload, Workload::Python(Python { code: crate::workloads::python::DEFAULT_CODE.into() }));
+    }
+
+    #[test]
+    fn a_whole_program_travels_by_example_or_text_with_its_gil_switch() {
+        use crate::program::gallery;
+        let io = gallery::get("threads_io_sleep").unwrap();
+        let p = ProgramLink { code: io.source.into(), gil: false };
+        let q = encode_program(&p, &View { embed: true, theme: Theme::Dark, ..View::default() });
+        assert_eq!(q, "v=1&mode=program&example=threads_io_sleep&gil=0&embed=1&theme=dark");
+        let d = decode(&q, 2);
+        assert_eq!((d.whole, d.ignored, d.link.view.embed), (Some(p), vec![], true));
+        // Edited text: readable when short, compressed when long, never markup.
+        for code in [format!("{}print('<b>é</b>')\n", io.source), format!("{}{}", io.source, "print('<script>💥</script>')\n".repeat(100))] {
+            let p = ProgramLink { code, gil: true };
+            let q = encode_program(&p, &View::default());
+            assert!(q.contains("&program=") != q.contains("&programz="), "{q}");
+            assert!(!q.contains('<') && !q.contains("example="), "{q}");
+            let d = decode(&q, 2);
+            assert_eq!((d.whole, d.ignored), (Some(p), vec![]), "{q}");
+        }
+        // Program parameters alone open the program mode; mode=experiment does not.
+        assert_eq!(decode("example=processpool_cpu", 2).whole.unwrap().code, gallery::get("processpool_cpu").unwrap().source);
+        let d = decode("mode=experiment&gil=0", 2);
+        assert_eq!(d.whole, None);
+        assert_eq!(d.ignored, vec!["`gil=0` was ignored: it is for mode=program.".to_string()]);
+        assert_eq!(decode("mode=program", 2).whole, Some(ProgramLink::default()));
+    }
+
+    #[test]
+    fn a_damaged_program_link_says_so_and_shows_the_default() {
+        let long = format!("print('{}')\n", "ab".repeat(8000));
+        let q = encode_program(&ProgramLink { code: long, gil: true }, &View::default());
+        let cut = &q[..q.find("&programz=").unwrap() + 30];
+        let d = decode(cut, 2);
+        assert_eq!(d.whole, Some(ProgramLink::default()));
+        assert!(d.ignored[0].starts_with("`programz=") && d.ignored[0].ends_with("the first example is shown."), "{:?}", d.ignored);
+        let d = decode("mode=program&example=threads_io_slep&gil=maybe&program=", 2);
+        assert_eq!(d.whole, Some(ProgramLink::default()));
+        let all = d.ignored.join("\n");
+        for want in ["`example=threads_io_slep` was ignored: did you mean `threads_io_sleep`? the examples are threads_numbers_letters,", "`program=` was ignored: it is empty; the first example is shown.", "`gil=maybe` was ignored"] {
+            assert!(all.contains(want), "{want:?} in\n{all}");
+        }
+        let d = decode("mode=programs&program=print(1)", 2);
+        assert_eq!(d.whole, None);
+        assert!(d.ignored[0].starts_with("`mode=programs` was ignored: use mode=experiment or mode=program."), "{:?}", d.ignored);
+        let huge = format!("mode=program&programz={}", lz_str::compress_to_encoded_uri_component(&"x = 1\n".repeat(5000)));
+        let d = decode(&huge, 2);
+        assert_eq!(d.whole, Some(ProgramLink::default()));
+        assert!(d.ignored[0].contains("characters long (at most 20,000)"), "{:?}", d.ignored);
     }
 
     #[test]

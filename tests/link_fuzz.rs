@@ -179,6 +179,16 @@ fn check_decode(query: &str, cores: u32) -> Result<(Duration, link::Decoded), Te
     prop_assert_eq!(&d2.ignored, &Vec::<String>::new(), "re-encoded as {}", again);
     prop_assert_eq!(&d2.link, &d.link, "re-encoded as {}", again);
     prop_assert!(d2.has_experiment, "re-encoded as {}", again);
+    prop_assert!(d2.whole.is_none(), "an experiment's link re-encoded as {} shows a program", again);
+    // A whole program: within its limit, and its own link gives it back.
+    if let Some(p) = &d.whole {
+        prop_assert!(!p.code.trim().is_empty() && p.code.chars().count() <= threadlab::program::MAX_PROGRAM_CHARS, "{} characters", p.code.chars().count());
+        let again = link::encode_program(p, &d.link.view);
+        let d3 = link::decode(&again, cores);
+        prop_assert_eq!(&d3.ignored, &Vec::<String>::new(), "re-encoded as {}", again);
+        prop_assert_eq!(d3.whole.as_ref(), Some(p), "re-encoded as {}", again);
+        prop_assert_eq!(d3.link.view, View { lesson: None, ..d.link.view }, "re-encoded as {}", again);
+    }
     Ok((took, d))
 }
 
@@ -273,6 +283,7 @@ fn char_windows(s: &str, n: usize) -> impl Iterator<Item = &str> {
 
 const PARAMS: &[&str] = &[
     "v", "workload", "tasks", "workers", "models", "repeats", "switch", "trace", "autorun", "embed", "edit", "theme", "r", // link.rs `param`
+    "mode", "example", "program", "programz", "gil", // a whole program (`mode=program`)
     "size", "ms", "recipe", "cpu_ms", "io_ms", "code", "codez", // the workloads' FIELDS (and a compressed code field)
     "kind", "switch_interval_ms", // version 0
 ];
@@ -454,6 +465,11 @@ fn value_for(key: &str) -> BoxedStrategy<String> {
         "code" => code_text(),
         "codez" => prop_oneof![2 => code_text().prop_map(|c| lz(&c)), 1 => code_text().prop_map(|c| { let z = lz(&c); z[..z.len() / 2].to_string() }), 1 => value()].boxed(),
         "workload" | "kind" => strs(WORKLOADS),
+        "mode" => strs(&["program", "experiment", "Program", "", "programs", "<b>"]),
+        "example" => prop_oneof![3 => select(threadlab::program::gallery::ALL).prop_map(|e| e.id.to_string()), 1 => strs(HOSTILE), 1 => strs(&["threads_io", "THREADS_IO_SLEEP", ""])].boxed(),
+        "program" => program_text(),
+        "programz" => prop_oneof![2 => program_text().prop_map(|c| lz(&c)), 1 => program_text().prop_map(|c| { let z = lz(&c); z[..z.len() / 2].to_string() }), 1 => value()].boxed(),
+        "gil" => prop_oneof![3 => strs(&["0", "1"]), 1 => strs(FLAGS)].boxed(),
         "autorun" | "embed" | "edit" | "trace" => strs(FLAGS),
         "theme" => strs(THEMES),
         _ => number(),
@@ -473,6 +489,18 @@ fn code_text() -> BoxedStrategy<String> {
         1 => (body, 1usize..400).prop_map(|(b, n)| format!("def task(i):\n{}    {b}\n", "    x = 'ü<&>\"'\n".repeat(n))),
         1 => "[a-z(): \n=+'\"<>]{0,200}",
         1 => long_text(),
+    ]
+    .boxed()
+}
+
+/// A whole program: a gallery program, changed or not, or any text.
+fn program_text() -> BoxedStrategy<String> {
+    let example = select(threadlab::program::gallery::ALL).prop_map(|e| e.source.to_string());
+    prop_oneof![
+        2 => example.clone(),
+        2 => (example, strs(HOSTILE)).prop_map(|(e, h)| format!("{e}print({h:?})\n")),
+        2 => code_text(),
+        1 => (strs(HOSTILE), 1usize..3000).prop_map(|(h, n)| format!("print('{}')\n", h.repeat(n))),
     ]
     .boxed()
 }

@@ -13,7 +13,7 @@ pub struct Example {
     pub source: &'static str,
 }
 
-pub const ALL: &[Example] = &[
+pub static ALL: &[Example] = &[
     Example {
         id: "threads_numbers_letters",
         title: "Two threads print numbers and letters",

@@ -142,6 +142,24 @@ pub enum State {
     Receiving,
 }
 
+impl State {
+    /// The experiments' state it is drawn as (their colours, labels and
+    /// legend: one definition, [`crate::trace::State`]).
+    pub fn trace(self) -> crate::trace::State {
+        use crate::trace::State as T;
+        match self {
+            State::Running => T::Running,
+            State::GilWait => T::GilWait,
+            State::Sleeping => T::IoWait,
+            State::LockWait => T::LockWait,
+            State::Joining => T::Joining,
+            State::Starting => T::Spawning,
+            State::Sending => T::Sending,
+            State::Receiving => T::Receiving,
+        }
+    }
+}
+
 /// A stretch of time a thread spent in one state.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Span {

@@ -234,7 +234,7 @@ pub fn run_from_script(input: JsValue, dispatch: &UseReducerDispatcher<State>, e
         }
     };
     if json.get("program").is_some() {
-        return run_program_from_script(&json);
+        return run_program_from_script(&json, dispatch);
     }
     // Takes the slot now, before this call returns.
     let run = run_experiment(json, dispatch.clone(), env.clone());
@@ -249,7 +249,7 @@ pub fn run_from_script(input: JsValue, dispatch: &UseReducerDispatcher<State>, e
 /// (a refusal rejects at once, naming `program` and, for a syntax error,
 /// its `line` and `column`), run in the page's slot, resolving to the
 /// `ProgramRun` JSON (Cancel resolves it too, stopped).
-fn run_program_from_script(json: &serde_json::Value) -> js_sys::Promise {
+fn run_program_from_script(json: &serde_json::Value, dispatch: &UseReducerDispatcher<State>) -> js_sys::Promise {
     let spec = match ProgramSpec::from_value(json) {
         Ok(spec) => spec,
         Err(e) => return js_sys::Promise::reject(&Refusal::refused(&e).to_js()),
@@ -257,11 +257,12 @@ fn run_program_from_script(json: &serde_json::Value) -> js_sys::Promise {
     if runner::is_running() {
         return js_sys::Promise::reject(&Refusal::from(RunError::Busy).to_js());
     }
-    // Takes the slot now, before this call returns.
-    let run = crate::program_run::run(spec, |_| {});
+    // Takes the slot now, before this call returns; the page shows the
+    // program and its run, as the Run button's.
+    let run = crate::program_page::run(spec, dispatch.clone());
     wasm_bindgen_futures::future_to_promise(async move {
         let run = run.await.map_err(|e| Refusal::from(RunError::Failed(e)).to_js())?;
-        let json = serde_json::to_string(&run).map_err(|e| Refusal::from(RunError::Failed(e.to_string())).to_js())?;
+        let json = serde_json::to_string(&*run).map_err(|e| Refusal::from(RunError::Failed(e.to_string())).to_js())?;
         js_sys::JSON::parse(&json)
     })
 }

@@ -11,6 +11,8 @@ use std::rc::Rc;
 use crate::components::export::Export;
 use crate::components::scaling::ScalingChart;
 use crate::components::predict;
+use crate::components::program::{mode_tabs, ProgramForm};
+use crate::components::program_results::{ProgramResults, RunOf};
 use crate::components::python::PythonCode;
 use crate::components::share::Share;
 use crate::components::timeline::{ModelOf, TimelinePanel};
@@ -18,7 +20,7 @@ use crate::components::verdict::verdict_box;
 use crate::components::{chart::bar_chart, controls::Controls, environment::environment_panel, table::results_table};
 use crate::page;
 use crate::runner;
-use crate::state::{Action, State};
+use crate::state::{Action, Mode, State};
 use crate::views::{self, Shown};
 use threadlab::embed::{self, HostMessage};
 use threadlab::link::{self, Theme, View};
@@ -95,11 +97,12 @@ pub fn app() -> Html {
     });
     lab::seen(&state);
     // (Not in a read-only embed: no editor there; Run loads the lab.)
+    let state_view_edit = state.view.edit;
+    let embedded = state.view.embed;
     let state_has_program = state.form.kind.fields.iter().any(|f| matches!(f.input, threadlab::workloads::Input::Code { .. })) && !(state.view.embed && !state.view.edit);
     // A run shows where the learner is: its progress and Cancel come into
     // view, and keyboard focus goes to Cancel if the pressed button went
     // away (a lesson card's button is disabled during a run).
-    let embedded = state.view.embed;
     use_effect_with(state.running.is_some(), move |&running| {
         if running && !embedded {
             page::scroll_to("#experiment .actions", "nearest");
@@ -111,8 +114,13 @@ pub fn app() -> Html {
     // New results come into view, their heading focused; a run that failed
     // brings its message.
     {
-        let last = use_mut_ref(|| (state.ended, state.results.as_ref().map(Rc::as_ptr)));
-        let now = (state.ended, state.results.as_ref().map(Rc::as_ptr));
+        // (Either mode's: the experiment's results or the program's run.)
+        let shown = match state.mode {
+            Mode::Experiment => state.results.as_ref().map(|r| Rc::as_ptr(r) as usize),
+            Mode::Program => state.program.run.as_ref().map(|r| Rc::as_ptr(r) as usize),
+        };
+        let last = use_mut_ref(|| (state.ended, shown));
+        let now = (state.ended, shown);
         let failed = state.message.is_some();
         use_effect_with(now, move |&now| {
             let before = std::mem::replace(&mut *last.borrow_mut(), now);
@@ -128,8 +136,10 @@ pub fn app() -> Html {
     }
     // A program is checked as it is typed, which only the lab can do: the
     // workload that has one loads it (from a link too).
-    use_effect_with(state.form.kind.key, move |_| {
-        if state_has_program {
+    // So does the Program mode.
+    let program_mode = state.mode == Mode::Program;
+    use_effect_with((state.form.kind.key, program_mode), move |&(_, program_mode)| {
+        if state_has_program || (program_mode && !(embedded && !state_view_edit)) {
             lab::preload();
         }
     });
@@ -139,6 +149,7 @@ pub fn app() -> Html {
 
     {
         let (dispatcher, env, view, form_json) = (state.dispatcher(), state.environment.clone(), state.view, form_json.clone());
+        let program = program_mode.then(|| state.program.link.spec());
         use_effect_with((), move |_| {
             // `Some` when the shell handed the page over to this build.
             let handover = lab::handover();
@@ -176,12 +187,19 @@ pub fn app() -> Html {
                     page::post_to_parent(&embed::FrameMessage::Ready { version: threadlab::experiment::FORMAT_VERSION }.to_value());
                 }
             }
-            match handover {
+            match (handover, program) {
+                // The program the shell was asked to run.
+                (Some(h), Some(program)) if h.run_program => lab::run_program(program, &dispatcher),
                 // What the shell was asked to run.
-                Some(h) => h.experiment.into_iter().for_each(|json| lab::run(json, &dispatcher, &env)),
+                (Some(h), _) => h.experiment.into_iter().for_each(|json| lab::run(json, &dispatcher, &env)),
+                // `autorun=1`: the link's program, checked like any other.
+                (None, Some(program)) if view.autorun => match crate::components::program::check(&program.program) {
+                    None => lab::run_program(program, &dispatcher),
+                    Some((message, _)) => dispatcher.dispatch(Action::Invalid(message)),
+                },
                 // `autorun=1`: the link's experiment, validated like any other.
-                None if view.autorun => lab::run(form_json.borrow().clone(), &dispatcher, &env),
-                None => {}
+                (None, None) if view.autorun => lab::run(form_json.borrow().clone(), &dispatcher, &env),
+                (None, _) => {}
             }
         });
     }
@@ -193,11 +211,14 @@ pub fn app() -> Html {
     {
         let shared = state.shared.clone();
         let view = View { autorun: false, lesson: lesson.map(|l| l.id), ..state.view };
-        use_effect_with((experiment.clone(), view), move |(exp, view)| {
-            if let Some(exp) = exp {
+        let program = program_mode.then(|| state.program.link.clone());
+        use_effect_with((experiment.clone(), view, program), move |(exp, view, program)| match (program, exp) {
+            (Some(p), _) => page::replace_query(&link::encode_program(p, view)),
+            (None, Some(exp)) => {
                 let run = shared.as_deref().filter(|(e, _)| e == exp).map(|(_, run)| run);
                 page::replace_query(&link::encode(exp, view, run));
             }
+            (None, None) => {}
         });
     }
 
@@ -239,6 +260,19 @@ pub fn app() -> Html {
         })
     };
     let on_cancel = Callback::from(|_: ()| lab::cancel());
+    // The Program mode's Run: a program with a syntax error is refused at
+    // the editor, which gets the keyboard.
+    let on_run_program = {
+        let (dispatcher, program) = (state.dispatcher(), state.program.link.spec());
+        Callback::from(move |_: ()| {
+            if let Some((message, _)) = crate::components::program::check(&program.program) {
+                dispatcher.dispatch(Action::Invalid(message));
+                page::focus("#program-code");
+                return;
+            }
+            lab::run_program(program.clone(), &dispatcher);
+        })
+    };
     let on_pick = {
         let (dispatcher, env, predict) = (state.dispatcher(), state.environment.clone(), state.view.predict);
         Callback::from(move |l: &'static threadlab::lessons::Lesson| {
@@ -286,9 +320,12 @@ pub fn app() -> Html {
     let build = if lab::HERE { "lab" } else { "shell" };
     let results_now = results.cloned().filter(|r| experiment.as_ref() == Some(&r.experiment));
     let theirs = experiment.as_ref().and_then(|e| state.shared_for(e));
-    let full_page = experiment
-        .as_ref()
-        .map(|e| page::url_with(&link::encode(e, &View { theme: state.view.theme, lesson: lesson.map(|l| l.id), ..View::default() }, theirs)));
+    let full_page = match program_mode {
+        true => Some(page::url_with(&link::encode_program(&state.program.link, &View { theme: state.view.theme, ..View::default() }))),
+        false => experiment
+            .as_ref()
+            .map(|e| page::url_with(&link::encode(e, &View { theme: state.view.theme, lesson: lesson.map(|l| l.id), ..View::default() }, theirs))),
+    };
 
     let notes = (!state.link_notes.is_empty()).then(|| {
         html! {
@@ -314,10 +351,23 @@ pub fn app() -> Html {
         .map(|e| predict::ask(e, &state.prediction, state.view.predict, state.running.is_some(), &on_action))
         .unwrap_or_default();
     let on_toggle_predict = on_action.reform(|_: ()| Action::TogglePredict);
-    let controls = html! {
-        <Controls form={state.form.clone()} running={state.running.clone()} cores={state.environment.cores}
-            {on_action} {on_run} {on_cancel} read_only={embedded && !state.view.edit} {ask} />
+    let read_only = embedded && !state.view.edit;
+    let controls = match state.mode {
+        Mode::Experiment => html! {
+            <Controls form={state.form.clone()} running={state.running.clone()} cores={state.environment.cores}
+                on_action={on_action.clone()} {on_run} on_cancel={on_cancel.clone()} {read_only} {ask} />
+        },
+        Mode::Program => html! {
+            <ProgramForm program={state.program.link.clone()} running={state.running.clone()} on_action={on_action.clone()}
+                on_run={on_run_program} {on_cancel} {read_only} />
+        },
     };
+    // The two modes, as tabs above the form (not in an embed: it shows one).
+    let tabs = (!embedded).then(|| mode_tabs(state.mode, state.running.is_some(), &on_action));
+    // What a program's run printed and did: the lab's only.
+    let program_results = (program_mode && lab::HERE).then(|| {
+        html! { <ProgramResults console={state.program.console.clone()} run={state.program.run.clone().map(RunOf)} running={state.running.is_some()} /> }
+    });
     let message = state.message.as_ref().map(|msg| html! { <p class="message" role="alert">{ msg }</p> });
 
     if embedded {
@@ -327,6 +377,9 @@ pub fn app() -> Html {
                 { controls }
                 { message }
                 <section class="results" aria-live="polite" aria-busy={state.running.is_some().to_string()} data-runs-ended={state.ended.to_string()} data-build={build}>
+                    if program_mode {
+                        { program_results.clone() }
+                    } else {
                     { question.clone() }
                     if let (Some(r), Some(shown)) = (results, &shown) {
                         { partial_note(r) }
@@ -337,6 +390,7 @@ pub fn app() -> Html {
                     }
                     if let Some(theirs) = theirs {
                         { their_run_vs_yours(theirs, results_now.as_deref()) }
+                    }
                     }
                     if let Some(why) = &state.environment.threads_unavailable {
                         <p class="warning" role="note">{ format!("Threads are unavailable in this frame: {why}") }</p>
@@ -354,16 +408,34 @@ pub fn app() -> Html {
         { masthead() }
         <Lessons active={lesson.map(|l| l.id)} running={state.running.is_some()} open={state.gallery && state.results.is_none()} {on_pick}
             predict={state.view.predict} {on_toggle_predict} />
-        <main>
+        <main class={classes!(program_mode.then_some("program-mode"))}>
             <div class="side">
+                { tabs }
                 { controls }
-                <Share experiment={experiment.clone()} results={results_now.clone().map(Run)} lesson={lesson.map(|l| l.id)} />
+                <Share experiment={experiment.clone()} results={results_now.clone().map(Run)} lesson={lesson.map(|l| l.id)}
+                    program={program_mode.then(|| state.program.link.clone())} />
                 { environment_panel(&state.environment, full_page.as_deref()) }
             </div>
             <div class="main-col">
             { message }
             <section class="results" aria-live="polite" aria-busy={state.running.is_some().to_string()} data-runs-ended={state.ended.to_string()} data-build={build}>
                 { notes }
+                if program_mode {
+                    if state.program.run.is_some() || state.running.is_some() {
+                        { program_results }
+                    } else if lab::HERE {
+                        // (The shell has the Program mode only while the lab
+                        // loads, as it does at once: the lab says this.)
+                        <div class="placeholder">
+                            <p>{ "Pick a program from the gallery (or write your own) and press Run: its threads run on real Web Workers sharing one memory, its processes on workers of their own." }</p>
+                            <ul>
+                                <li><strong>{ "Console" }</strong>{ ": every line it prints, marked with the thread or process that printed it and when." }</li>
+                                <li><strong>{ "Timeline" }</strong>{ ": one lane per thread and per process: running, waiting for the GIL, sleeping, in join()." }</li>
+                                <li><strong>{ "GIL on or off" }</strong>{ ": CPython 3.13, or the free-threaded 3.13t." }</li>
+                            </ul>
+                        </div>
+                    }
+                } else {
                 { question }
                 if let Some(theirs) = theirs {
                     { their_run_vs_yours(theirs, results_now.as_deref()) }
@@ -401,6 +473,7 @@ pub fn app() -> Html {
                         </ul>
                         <p>{ "Try the CPU loop (the GIL keeps threads at about 1×), then I/O (every pool overlaps its waits), then the convoy effect." }</p>
                     </div>
+                }
                 }
             </section>
             </div>

@@ -54,6 +54,16 @@ pub struct Handover {
     /// The gallery's state (open where the learner was in it).
     #[serde(default)]
     pub gallery: Option<bool>,
+    /// The Program mode's program, when the page shows it (the address
+    /// bar may not hold a long one), and whether to run it.
+    #[serde(default)]
+    pub program: Option<threadlab::program::ProgramSpec>,
+    #[serde(default)]
+    pub run_program: bool,
+    /// The experiment the builder shows, while the address bar holds the
+    /// program instead.
+    #[serde(default)]
+    pub builder: Option<threadlab::Experiment>,
 }
 
 impl Handover {
@@ -70,6 +80,9 @@ impl Handover {
             shared: state.shared.as_deref().map(|(e, run)| (e.clone(), run.encode())),
             prediction: state.prediction.clone(),
             predict: state.view.predict,
+            program: (state.mode == crate::state::Mode::Program).then(|| state.program.link.spec()),
+            run_program: false,
+            builder: state.experiment().filter(|_| state.mode == crate::state::Mode::Program),
         }
     }
 
@@ -84,6 +97,13 @@ impl Handover {
         state.view.predict |= self.predict;
         if let Some(open) = self.gallery {
             state.gallery = open;
+        }
+        if let Some(e) = &self.builder {
+            state.form = state.form.show(e);
+        }
+        if let Some(p) = self.program {
+            state.mode = crate::state::Mode::Program;
+            state.program.link = threadlab::link::ProgramLink { code: p.program, gil: p.gil };
         }
     }
 }
@@ -144,6 +164,11 @@ mod imp {
 
     pub fn sweep(base: Experiment, dispatch: &UseReducerDispatcher<State>, env: &Rc<Environment>) {
         page::detach(api::run_interval_sweep(base, dispatch.clone(), env.clone()));
+    }
+
+    /// Runs a whole program (the Program mode's Run).
+    pub fn run_program(spec: threadlab::program::ProgramSpec, dispatch: &UseReducerDispatcher<State>) {
+        page::detach(crate::program_page::run(spec, dispatch.clone()));
     }
 
     pub fn cancel() {
@@ -234,7 +259,7 @@ mod imp {
         WAITING.with(|w| *w.borrow_mut() = Some(dispatch.clone()));
         let (asked, dispatch) = (CANCELS.with(Cell::get), dispatch.clone());
         wasm_bindgen_futures::spawn_local(async move {
-            let outcome = with_lab(asked, Some(json)).await;
+            let outcome = with_lab(asked, Ask::Experiment(Some(json))).await;
             match outcome {
                 Ok(true) => drop(WAITING.with(|w| w.borrow_mut().take())),
                 Ok(false) => {} // cancelled: cancel() told the page and the host
@@ -256,12 +281,35 @@ mod imp {
         }
         let asked = CANCELS.with(Cell::get);
         wasm_bindgen_futures::spawn_local(async move {
-            let _ = with_lab(asked, None).await;
+            let _ = with_lab(asked, Ask::Experiment(None)).await;
         });
     }
 
     /// Results exist only in the lab.
     pub fn sweep(_: Experiment, _: &UseReducerDispatcher<State>, _: &Rc<Environment>) {}
+
+    /// A whole program runs in the lab: loaded (it usually is already,
+    /// the Program mode loads it to check the program) and handed the
+    /// program to run.
+    pub fn run_program(spec: threadlab::program::ProgramSpec, dispatch: &UseReducerDispatcher<State>) {
+        if WAITING.with(|w| w.borrow().is_some()) {
+            return;
+        }
+        dispatch.dispatch(Action::Started(None));
+        dispatch.dispatch(Action::Progress(Progress { done: 0, total: 1, label: "Loading the lab…".into(), eta_s: None }));
+        WAITING.with(|w| *w.borrow_mut() = Some(dispatch.clone()));
+        let (asked, dispatch) = (CANCELS.with(Cell::get), dispatch.clone());
+        wasm_bindgen_futures::spawn_local(async move {
+            match with_lab(asked, Ask::Program(spec)).await {
+                Ok(true) => drop(WAITING.with(|w| w.borrow_mut().take())),
+                Ok(false) => {}
+                Err(message) => {
+                    WAITING.with(|w| w.borrow_mut().take());
+                    dispatch.dispatch(Action::Failed(message));
+                }
+            }
+        });
+    }
 
     /// Nothing runs in the shell: what waits for the lab is called off.
     /// Once the lab has the page (a script kept the shell's `cancel`), the
@@ -294,7 +342,7 @@ mod imp {
     pub fn open() {
         let asked = CANCELS.with(Cell::get);
         wasm_bindgen_futures::spawn_local(async move {
-            if let Err(message) = with_lab(asked, None).await {
+            if let Err(message) = with_lab(asked, Ask::Experiment(None)).await {
                 if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("app")) {
                     root.set_text_content(Some(&message));
                 }
@@ -306,7 +354,7 @@ mod imp {
     pub fn api_run(input: JsValue, _: &UseReducerDispatcher<State>, _: &Rc<Environment>) -> js_sys::Promise {
         let asked = CANCELS.with(Cell::get);
         wasm_bindgen_futures::future_to_promise(async move {
-            match with_lab(asked, None).await {
+            match with_lab(asked, Ask::Experiment(None)).await {
                 Ok(true) => {}
                 Ok(false) => return Err(Refusal::from(RunError::Cancelled).to_js()),
                 Err(message) => return Err(Refusal::from(RunError::Failed(message)).to_js()),
@@ -320,7 +368,12 @@ mod imp {
     /// it take the page over (once) with `experiment` to run. `Ok(false)`:
     /// cancelled (the shell stays); `Err`: why the lab could not be loaded
     /// (the shell stays, and the next try loads again).
-    async fn with_lab(asked: u32, experiment: Option<serde_json::Value>) -> Result<bool, String> {
+    async fn with_lab(asked: u32, ask: Ask) -> Result<bool, String> {
+        let (experiment, run_program) = match ask {
+            Ask::Experiment(e) => (e, false),
+            // (As `threadlab.run` takes it, if the lab has the page already.)
+            Ask::Program(spec) => (serde_json::to_value(spec).ok(), true),
+        };
         let failed = |e: JsValue| format!("ThreadLab's lab could not be loaded ({}). Check the connection and try again.", crate::runner::message(e));
         let lab = JsFuture::from(js_load_lab()).await;
         if CANCELS.with(Cell::get) != asked {
@@ -347,8 +400,8 @@ mod imp {
                 let take_over: js_sys::Function = js_sys::Reflect::get(&lab, &"take_over".into()).and_then(JsCast::dyn_into).map_err(failed)?;
                 // The page has rendered (and kept its state) before anything can ask.
                 let handover = match SEEN.with(|s| s.borrow().clone()) {
-                    Some(state) => Handover::of(&state, experiment),
-                    None => Handover { experiment, ..Handover::default() },
+                    Some(state) => Handover { run_program, ..Handover::of(&state, experiment.filter(|_| !run_program)) },
+                    None => Handover { experiment: experiment.filter(|_| !run_program), ..Handover::default() },
                 };
                 let typing = Typing::now();
                 if let Some(destroy) = APP.with(|a| a.borrow_mut().take()) {
@@ -371,6 +424,13 @@ mod imp {
                 Ok(true)
             }
         }
+    }
+
+    /// What the lab is loaded for: an experiment to run (or nothing), or
+    /// the page's program to run.
+    enum Ask {
+        Experiment(Option<serde_json::Value>),
+        Program(threadlab::program::ProgramSpec),
     }
 
     /// The field the learner was in when the lab took over (the workload

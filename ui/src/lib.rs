@@ -7,7 +7,8 @@
 //! - [`runner`]: runs an experiment on the workers (through `www/runner.js`)
 //!   and summarises it with the core;
 //! - [`program_run`]: runs a whole Python program on the workers (the
-//!   program coordinator and a process worker per child);
+//!   program coordinator and a process worker per child); [`program_page`]:
+//!   the Program mode's run on the page (the live console, the run shown);
 //! - [`api`]: starting runs (the button, scripts, host pages) and telling a
 //!   host page about them;
 //! - [`global`]: installs `window.threadlab`, the scripting API, over
@@ -22,6 +23,7 @@ pub mod components;
 pub mod global;
 pub mod lab;
 pub mod page;
+pub mod program_page;
 pub mod program_run;
 pub mod runner;
 pub mod state;

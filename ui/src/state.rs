@@ -3,7 +3,9 @@
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
-use threadlab::link::{self, SharedRun, View};
+use std::cell::RefCell;
+use threadlab::link::{self, ProgramLink, SharedRun, View};
+use threadlab::program::{Line, ProgramRun};
 use threadlab::results::Environment;
 use threadlab::extra::Extra;
 use threadlab::workloads::{self, Info};
@@ -116,6 +118,38 @@ impl Form {
 
 pub use threadlab::runner::Progress;
 
+/// What the page shows: the experiment builder, or a whole program
+/// (`mode=program` in links).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    #[default]
+    Experiment,
+    Program,
+}
+
+/// The lines a program printed so far, as they arrive (shared with the
+/// run that appends them, so a line costs no copy of the others); two are
+/// the same when they are the same list at the same length.
+#[derive(Debug, Clone, Default)]
+pub struct Console(pub Rc<RefCell<Vec<Line>>>, pub usize);
+
+impl PartialEq for Console {
+    fn eq(&self, o: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &o.0) && self.1 == o.1
+    }
+}
+
+/// The Program mode: the program as typed, the GIL switch, and what its
+/// last run printed and did.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Program {
+    pub link: ProgramLink,
+    /// The run under way's lines so far (or the last run's).
+    pub console: Console,
+    /// The last run, once it ended (compared by identity: never changed).
+    pub run: Option<Rc<ProgramRun>>,
+}
+
 /// One row of the switch-interval sweep: the interval and what threads +
 /// GIL's runs came to at it in the workload's own terms (the convoy's
 /// wake-up latency), which its view reads.
@@ -148,6 +182,9 @@ pub struct State {
     /// The learner's prediction so far (before the run; it travels with
     /// the run and comes back judged in the results).
     pub prediction: threadlab::predict::Prediction,
+    /// The experiment builder or the Program mode.
+    pub mode: Mode,
+    pub program: Program,
 }
 
 impl State {
@@ -166,6 +203,8 @@ impl State {
             ended: 0,
             gallery: true,
             prediction: Default::default(),
+            mode: Mode::Experiment,
+            program: Program::default(),
         }
     }
 
@@ -184,15 +223,25 @@ impl State {
         s.gallery = !(decoded.has_experiment || s.view.lesson.is_some());
         s.shared = decoded.link.shared.map(|run| Rc::new((decoded.link.experiment, run)));
         s.link_notes = decoded.ignored;
+        if let Some(p) = decoded.whole.clone() {
+            s.mode = Mode::Program;
+            s.program.link = p;
+            s.gallery = false;
+        }
         // Run at once only what the link really says, and never before
         // the prediction it asks for.
         if s.view.autorun && s.view.predict {
             s.view.autorun = false;
         }
-        if s.view.autorun && !(decoded.has_experiment && s.link_notes.is_empty() && decoded.program.is_none()) {
+        let runnable = match s.mode {
+            Mode::Program => s.link_notes.is_empty(),
+            Mode::Experiment => decoded.has_experiment && s.link_notes.is_empty() && decoded.program.is_none(),
+        };
+        if s.view.autorun && !runnable {
             s.view.autorun = false;
             if !s.link_notes.is_empty() {
-                s.link_notes.push("So the experiment was not run automatically: check it and press Run.".into());
+                let what = if s.mode == Mode::Program { "program" } else { "experiment" };
+                s.link_notes.push(format!("So the {what} was not run automatically: check it and press Run."));
             }
         }
         s
@@ -277,6 +326,17 @@ pub enum Action {
     /// A program that was refused (run by a script): the form shows it, in
     /// its workload's field.
     ShowProgram(&'static threadlab::workloads::Info, &'static str, String),
+    /// The experiment builder or the Program mode.
+    SetMode(Mode),
+    /// The whole program as typed (or picked from the gallery).
+    SetCode(String),
+    SetGil(bool),
+    /// A program's run started (the page shows that program, in the
+    /// Program mode): its lines go to this console.
+    ProgramStarted(Console, ProgramLink),
+    /// More lines arrived (the console's length now).
+    ProgramPrinted(usize),
+    ProgramFinished(Rc<ProgramRun>),
 }
 
 impl Reducible for State {
@@ -312,8 +372,10 @@ impl Reducible for State {
             }
             Action::Invalid(msg) => s.message = Some(msg),
             Action::Started(e) => {
+                // An experiment runs: the page shows it (in the builder's mode).
                 if let Some(e) = e {
                     s.form = s.form.show(&e);
+                    s.mode = Mode::Experiment;
                 }
                 s.message = None;
                 s.running = Some(Progress { done: 0, total: 1, label: "Starting…".into(), eta_s: None });
@@ -357,9 +419,32 @@ impl Reducible for State {
                 }
                 s.view.lesson = Some(l.id);
                 s.form = s.form.show(&l.experiment(s.environment.cores));
+                s.mode = Mode::Experiment;
                 s.gallery = false;
             }
             Action::Predict(about, answer) => s.prediction.set(about, answer),
+            Action::SetMode(m) => {
+                s.mode = m;
+                s.gallery &= m == Mode::Experiment;
+            }
+            Action::SetCode(code) => s.program.link.code = code,
+            Action::SetGil(on) => s.program.link.gil = on,
+            Action::ProgramStarted(console, program) => {
+                s.mode = Mode::Program;
+                s.gallery = false;
+                s.program.link = program;
+                s.message = None;
+                s.program.console = console;
+                s.program.run = None;
+                s.running = Some(Progress { done: 0, total: 1, label: "Running the program…".into(), eta_s: None });
+            }
+            Action::ProgramPrinted(n) => s.program.console.1 = n,
+            Action::ProgramFinished(run) => {
+                s.running = None;
+                s.program.console.1 = s.program.console.0.borrow().len();
+                s.program.run = Some(run);
+                s.ended += 1;
+            }
             Action::TogglePredict => s.view.predict = !s.view.predict,
         }
         Rc::new(s)
@@ -402,6 +487,25 @@ mod tests {
         assert_eq!(s.form.param("ms"), "100");
         let s = s.reduce(Action::SetKind("loop"));
         assert_eq!(s.form.param("size"), "123");
+    }
+
+    #[test]
+    fn a_program_link_opens_the_program_mode_and_autoruns_only_a_clean_one() {
+        let env = Environment { cores: 2, ..Environment::default() };
+        let s = State::from_link(env.clone(), "?mode=program&example=threads_io_sleep&gil=0&autorun=1");
+        assert_eq!(s.mode, Mode::Program);
+        assert_eq!((s.program.link.example().map(|e| e.id), s.program.link.gil), (Some("threads_io_sleep"), false));
+        assert!(s.view.autorun && !s.gallery);
+        let s = State::from_link(env.clone(), "?mode=program&example=nope&autorun=1");
+        assert!(!s.view.autorun, "a link with an ignored part is not run");
+        assert_eq!(s.link_notes[1], "So the program was not run automatically: check it and press Run.");
+        // Running a lesson (or any experiment) shows the builder again.
+        let s = Rc::new(s).reduce(Action::PickLesson(&threadlab::lessons::ALL[0]));
+        assert_eq!(s.mode, Mode::Experiment);
+        let s = s.reduce(Action::ProgramStarted(Console::default(), ProgramLink::default()));
+        assert_eq!((s.mode, s.running.is_some()), (Mode::Program, true));
+        let s = s.reduce(Action::Started(Some(Experiment::defaults(2))));
+        assert_eq!(s.mode, Mode::Experiment);
     }
 
     #[test]

@@ -11,6 +11,8 @@ pub mod export;
 pub mod lessons;
 pub mod memory;
 pub mod predict;
+pub mod program;
+pub mod program_results;
 pub mod python;
 pub mod scaling;
 pub mod share;

@@ -6,7 +6,7 @@ use super::Run;
 use super::copy::CopyButton;
 use crate::page;
 use threadlab::embed::{snippets, DEFAULT_HEIGHT, MAX_HEIGHT, MIN_HEIGHT};
-use threadlab::link::{self, SharedRun, Theme, View, MAX_SHARE_CHARS};
+use threadlab::link::{self, ProgramLink, SharedRun, Theme, View, MAX_SHARE_CHARS};
 use threadlab::Experiment;
 use yew::prelude::*;
 
@@ -19,6 +19,10 @@ pub struct Props {
     /// The lesson the page shows, carried by the link.
     #[prop_or_default]
     pub lesson: Option<&'static str>,
+    /// The Program mode's program, when the page shows it: the link and
+    /// the embed are the program's.
+    #[prop_or_default]
+    pub program: Option<ProgramLink>,
 }
 
 /// A text area showing `text`, and a button that copies it.
@@ -44,25 +48,38 @@ pub fn share(p: &Props) -> Html {
     // A lesson's embed asks readers to predict first unless unticked.
     let predict = use_state(|| p.lesson.is_some());
     let open = use_state(|| false);
-    let Some(exp) = &p.experiment else {
-        return html! {
+    let program = p.program.as_ref();
+    // What the link is to: the program the page shows, or its experiment.
+    let to = match (program, &p.experiment) {
+        (Some(prog), _) => Err(prog),
+        (None, Some(exp)) => Ok(exp),
+        (None, None) => {
+            return html! {
             <section class="share" aria-labelledby="share-title">
                 <h2 id="share-title">{ "Share" }</h2>
                 <p class="hint">{ "Fix the experiment above to get a link to it." }</p>
             </section>
-        };
+        }
+        }
     };
-    let shared = p.results.as_deref().filter(|r| r.experiment == *exp).map(SharedRun::of);
     let view = View { lesson: p.lesson, ..View::default() };
-    let plain = page::url_with(&link::encode(exp, &view, None));
-    let full = shared.as_ref().map(|run| page::url_with(&link::encode(exp, &view, Some(run))));
+    let shared = to.ok().and_then(|exp| Some((exp, SharedRun::of(p.results.as_deref().filter(|r| r.experiment == *exp)?))));
+    let plain = page::url_with(&match to {
+        Err(prog) => link::encode_program(prog, &view),
+        Ok(exp) => link::encode(exp, &view, None),
+    });
+    let full = shared.as_ref().map(|(exp, run)| page::url_with(&link::encode(exp, &view, Some(run))));
     let fits = full.as_ref().is_some_and(|u| u.len() <= MAX_SHARE_CHARS);
     let url = match (&full, *with_results && fits) {
         (Some(u), true) => u.clone(),
         _ => plain.clone(),
     };
-    let embed_url = page::url_with(&link::encode(exp, &View { embed: true, theme: *theme, edit: *editable, predict: *predict, ..view }, None));
-    let code = snippets(&embed_url, &format!("ThreadLab: {}", exp.workload.describe()), *height);
+    let embed_view = View { embed: true, theme: *theme, edit: *editable, predict: *predict && program.is_none(), ..view };
+    let (embed_url, title) = match to {
+        Err(prog) => (page::url_with(&link::encode_program(prog, &embed_view)), prog.example().map_or("a Python program".to_string(), |e| e.title.to_string())),
+        Ok(exp) => (page::url_with(&link::encode(exp, &embed_view, None)), exp.workload.describe()),
+    };
+    let code = snippets(&embed_url, &format!("ThreadLab: {title}"), *height);
     let toggle = {
         let with_results = with_results.clone();
         Callback::from(move |_: Event| with_results.set(!*with_results))
@@ -111,11 +128,14 @@ pub fn share(p: &Props) -> Html {
     html! {
         <section class="share" aria-labelledby="share-title">
             <h2 id="share-title">{ "Share" }</h2>
+            if program.is_none() {
             <label class="check">
                 <input type="checkbox" id="share-results" checked={*with_results && fits} disabled={!fits} onchange={toggle} />
                 { " Include my results (theirs vs yours for whoever opens it)" }
             </label>
-            if full.is_none() {
+            }
+            if program.is_some() {
+            } else if full.is_none() {
                 <small class="hint">{ "Run the experiment to share your results with it." }</small>
             } else if !fits {
                 <small class="note" role="note">{ format!(
@@ -124,7 +144,7 @@ pub fn share(p: &Props) -> Html {
                 ) }</small>
             }
             <div class="share-link">
-                <input type="text" id="share-link" readonly=true value={url.clone()} aria-label="Link to this experiment" />
+                <input type="text" id="share-link" readonly=true value={url.clone()} aria-label={if program.is_some() { "Link to this program" } else { "Link to this experiment" }} />
                 <CopyButton text={url} label="Share (copy link)" class={classes!("share")} what="link" />
             </div>
             if let Some(results_link) = full.as_ref().filter(|_| fits && crate::lab::HERE) {
@@ -145,8 +165,10 @@ pub fn share(p: &Props) -> Html {
                             <option value="auto" selected={*theme == Theme::Auto}>{ "As the reader's system" }</option>
                         </select>
                     </label>
-                    <label class="check"><input type="checkbox" id="embed-edit" checked={*editable} onchange={on_edit} />{ " Readers may change the experiment" }</label>
-                    <label class="check"><input type="checkbox" id="embed-predict" checked={*predict} onchange={on_predict} />{ " Readers predict before they run" }</label>
+                    <label class="check"><input type="checkbox" id="embed-edit" checked={*editable} onchange={on_edit} />{ if program.is_some() { " Readers may change the program" } else { " Readers may change the experiment" } }</label>
+                    if program.is_none() {
+                        <label class="check"><input type="checkbox" id="embed-predict" checked={*predict} onchange={on_predict} />{ " Readers predict before they run" }</label>
+                    }
                     <label>{ "First height (px) " }
                         <input type="number" id="embed-height" min={MIN_HEIGHT.to_string()} max={MAX_HEIGHT.to_string()} step="10" value={height.to_string()} onchange={on_height} />
                     </label>

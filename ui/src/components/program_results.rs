@@ -1,0 +1,199 @@
+//! What a whole program's run showed: the summary (wall time, threads and
+//! processes started, the GIL's switches, the exit), the verdict and a
+//! deadlock where there is one, the console (every line in order, with who
+//! printed it and when, shown as it is printed) and the timeline (one lane
+//! per thread and process, drawn by the experiments' [`Lanes`]). Text from
+//! the program is shown as text, never markup. The lab's only.
+
+use super::ms;
+use super::timeline::{At, Drawing, DrawnLane, DrawnSpan, Drawn, LaneMark, Lanes, MarkKind};
+use crate::state::Console;
+use std::rc::Rc;
+use threadlab::program::{Lane, Line, Mark, ProgramRun, Who};
+use yew::prelude::*;
+
+/// Colours for who printed a line (and their lanes' names): classes
+/// `who-0` … in the style sheet, in the order they first appear.
+const COLOURS: usize = 8;
+/// Console lines drawn at most (the last ones; the run keeps every one).
+const SHOWN: usize = 2_000;
+
+/// A run as a prop, compared by identity (a run never changes).
+#[derive(Clone)]
+pub struct RunOf(pub Rc<ProgramRun>);
+
+impl PartialEq for RunOf {
+    fn eq(&self, o: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &o.0)
+    }
+}
+
+/// A thread's name as the console and the timeline say it: `MainThread`,
+/// `Thread-1 (task)`, a child process by its name (`Process-1`), a thread
+/// inside it by both.
+pub fn who_name(who: &Who) -> String {
+    match &who.process {
+        None => who.thread.clone(),
+        Some(p) if who.thread == "MainThread" => p.clone(),
+        Some(p) => format!("{p} · {}", who.thread),
+    }
+}
+
+/// Everyone who printed or has a lane, in the order their colours go:
+/// the main thread, then as they first printed, then the rest of the lanes.
+fn palette<'a>(lines: &'a [Line], lanes: &'a [Lane]) -> Vec<&'a Who> {
+    let mut order: Vec<&Who> = Vec::new();
+    let main = lanes.iter().map(|l| &l.who).chain(lines.iter().map(|l| &l.who)).find(|w| w.process.is_none() && w.thread == "MainThread");
+    for w in main.into_iter().chain(lines.iter().map(|l| &l.who)).chain(lanes.iter().map(|l| &l.who)) {
+        if !order.contains(&w) {
+            order.push(w);
+        }
+    }
+    order
+}
+
+fn colour_of(order: &[&Who], who: &Who) -> String {
+    format!("who-{}", order.iter().position(|w| *w == who).unwrap_or(0) % COLOURS)
+}
+
+/// A mark's kind and what it says.
+fn mark(m: &Mark) -> LaneMark {
+    let (kind, said) = match m.what.as_str() {
+        "start" => (MarkKind::Start, "started"),
+        "join" => (MarkKind::Join, "joined"),
+        "exit" => (MarkKind::Exit, "exited"),
+        "exception" => (MarkKind::Exception, "ended with an exception"),
+        _ => (MarkKind::Exit, m.what.as_str()),
+    };
+    let line = m.line.map(|l| format!(" (line {l})")).unwrap_or_default();
+    LaneMark { t: m.t_ms, label: format!("{said}{line}"), kind }
+}
+
+/// The run's lanes as the timeline draws them: named and coloured as in
+/// the console, a rule where another process's lanes begin.
+fn drawing(run: &ProgramRun, order: &[&Who]) -> Drawing {
+    let lanes = run
+        .lanes
+        .iter()
+        .enumerate()
+        .map(|(i, lane)| DrawnLane {
+            name: who_name(&lane.who),
+            key: i.to_string(),
+            class: Some(colour_of(order, &lane.who)),
+            spans: lane.spans.iter().map(|s| DrawnSpan { start: s.start_ms, end: s.end_ms, state: s.state.trace(), at: At::Line(s.line) }).collect(),
+            marks: lane.marks.iter().map(mark).collect(),
+            rule: i > 0 && run.lanes[i - 1].who.process != lane.who.process,
+            unfinished: lane.unfinished,
+        })
+        .collect();
+    let end = run.lanes.iter().flat_map(|l| l.spans.iter().map(|s| s.end_ms)).fold(run.wall_ms, f64::max);
+    Drawing { start_ms: 0.0, end_ms: end, lanes, marks: Vec::new() }
+}
+
+/// The lines, each with when and who.
+fn console(lines: &[Line], order: &[&Who], running: bool) -> Html {
+    let skipped = lines.len().saturating_sub(SHOWN);
+    html! {
+        <section class="console" aria-labelledby="console-heading">
+            <h3 id="console-heading">{ "Console" }</h3>
+            if lines.is_empty() {
+                <p class="hint console-empty">{ if running { "Nothing printed yet." } else { "The program printed nothing." } }</p>
+            } else {
+                if skipped > 0 {
+                    <p class="hint">{ format!("… {} earlier lines (threadlab.run's result has every one).", threadlab::text::group(skipped as u64)) }</p>
+                }
+                <ol class="console-lines" aria-label="What the program printed, in order">
+                    { for lines[skipped..].iter().map(|l| {
+                        let who = who_name(&l.who);
+                        html! {
+                            <li class={classes!("console-line", colour_of(order, &l.who))} data-who={who.clone()}>
+                                <span class="c-time">{ ms(l.t_ms) }</span>
+                                <span class="c-who">{ who }</span>
+                                <span class="c-text">{ &l.text }</span>
+                            </li>
+                        }
+                    }) }
+                </ol>
+            }
+        </section>
+    }
+}
+
+/// Wall time, what started, the GIL, the exit.
+fn summary(run: &ProgramRun) -> Html {
+    let exit = match run.exit_code {
+        Some(0) => "0 (ended normally)".to_string(),
+        Some(c) => format!("{c} (an uncaught exception in the main thread)"),
+        None => "none: stopped".to_string(),
+    };
+    let gil = if run.gil { format!("on: {} switches (switch interval {} ms)", threadlab::text::group(run.gil_switches), run.switch_interval_ms) } else { "off (free-threaded)".to_string() };
+    html! {
+        <dl class="program-summary">
+            <div><dt>{ "Wall time" }</dt><dd class="wall">{ ms(run.wall_ms) }</dd></div>
+            <div><dt>{ "Threads" }</dt><dd class="threads">{ run.threads.to_string() }</dd></div>
+            <div><dt>{ "Processes" }</dt><dd class="processes">{ run.processes.to_string() }</dd></div>
+            <div><dt>{ "GIL" }</dt><dd class="gil">{ gil }</dd></div>
+            <div><dt>{ "Exit code" }</dt><dd class="exit">{ exit }</dd></div>
+        </dl>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    /// The lines of the run under way (or the last one's, as they came).
+    pub console: Console,
+    /// The last run, once it ended.
+    pub run: Option<RunOf>,
+    pub running: bool,
+}
+
+#[function_component(ProgramResults)]
+pub fn program_results(p: &Props) -> Html {
+    let drawn = use_memo(p.run.clone(), |run| {
+        run.as_ref().map(|r| {
+            let order = palette(&r.0.console, &r.0.lanes);
+            Drawn(Rc::new(drawing(&r.0, &order)))
+        })
+    });
+    let live = p.console.0.borrow();
+    let lines: &[Line] = match &p.run {
+        Some(r) if !p.running => &r.0.console,
+        _ => &live[..p.console.1.min(live.len())],
+    };
+    let no_lanes: &[Lane] = &[];
+    let run = p.run.as_ref().filter(|_| !p.running).map(|r| &*r.0);
+    let order = palette(lines, run.map_or(no_lanes, |r| &r.lanes));
+    html! {
+        <div class="program-results">
+            if let Some(run) = run {
+                <h2 id="results-heading" tabindex="-1">{ "Results" }</h2>
+                { summary(run) }
+                if let Some(why) = &run.stopped {
+                    <p class="warning program-stopped" role="note">{ why }</p>
+                }
+                if let Some(v) = &run.verdict {
+                    <p class="verdict program-verdict">{ v }</p>
+                }
+                if let Some(d) = &run.deadlock {
+                    <section class="program-deadlock" aria-labelledby="deadlock-heading">
+                        <h3 id="deadlock-heading">{ "Deadlock" }</h3>
+                        <pre>{ d }</pre>
+                    </section>
+                }
+            } else if p.running {
+                <h2>{ "Running…" }</h2>
+            }
+            { console(lines, &order, p.running) }
+            if let (Some(run), Some(drawn)) = (run, (*drawn).clone()) {
+                <Lanes drawing={drawn} title="Threads and processes" model="program"
+                    says={format!("What each of the program's {} threads and processes did", run.lanes.len())}
+                    events={run.lanes.iter().map(|l| l.spans.len() + l.marks.len()).sum::<usize>()}>
+                    if run.lanes.iter().any(|l| l.unfinished) {
+                        <p class="hint unfinished-note">{ format!("Still running when the program ended (drawn open at the end): {}. A thread never joined keeps CPython waiting for it, unless it is a daemon.",
+                            run.lanes.iter().filter(|l| l.unfinished).map(|l| format!("{}{}", who_name(&l.who), if l.daemon { " (daemon)" } else { "" })).collect::<Vec<_>>().join(", ")) }</p>
+                    }
+                </Lanes>
+            }
+        </div>
+    }
+}
