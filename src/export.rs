@@ -118,6 +118,70 @@ pub fn trace(r: &Results) -> Value {
     })
 }
 
+/// A whole program's file name: `threadlab-program-<what>-<date>.<ext>`.
+pub fn program_file_name(what: &str, date: &str, ext: &str) -> String {
+    let date: String = date.chars().filter(|c| c.is_ascii_digit() || *c == '-').take(10).collect();
+    format!("threadlab-program-{what}-{date}.{ext}")
+}
+
+/// A whole program's timeline as a Trace Event Format document: one process
+/// per Python process (the main process first, then the children as their
+/// lanes come), one thread per Python thread (named as the console names
+/// it), a complete event per state span (its source line in `args`), an
+/// instant event per mark (start, join, exit, exception) and per printed
+/// line (its text in `args`, cut at 200 characters); µs from the start.
+pub fn program_trace(run: &crate::program::ProgramRun) -> Value {
+    use crate::program::Who;
+    let mut processes: Vec<Option<&str>> = vec![None];
+    let mut threads: Vec<&Who> = Vec::new();
+    for who in run.lanes.iter().map(|l| &l.who).chain(run.console.iter().map(|l| &l.who)) {
+        if !processes.contains(&who.process.as_deref()) {
+            processes.push(who.process.as_deref());
+        }
+        if !threads.contains(&who) {
+            threads.push(who);
+        }
+    }
+    let pid = |w: &Who| processes.iter().position(|p| *p == w.process.as_deref()).unwrap_or(0) + 1;
+    let tid = |w: &Who| threads.iter().position(|t| *t == w).unwrap_or(0) + 1;
+    let us = |ms: f64| (ms * 1000.0).max(0.0);
+    let mut events = Vec::new();
+    for (i, p) in processes.iter().enumerate() {
+        let name = p.map_or_else(|| "main process".to_string(), |p| format!("{p} (child process)"));
+        events.push(json!({ "name": "process_name", "ph": "M", "pid": i + 1, "tid": 0, "args": { "name": name } }));
+        events.push(json!({ "name": "process_sort_index", "ph": "M", "pid": i + 1, "tid": 0, "args": { "sort_index": i + 1 } }));
+    }
+    for w in &threads {
+        events.push(json!({ "name": "thread_name", "ph": "M", "pid": pid(w), "tid": tid(w), "args": { "name": w.thread } }));
+    }
+    for lane in &run.lanes {
+        let (p, t) = (pid(&lane.who), tid(&lane.who));
+        for s in lane.spans.iter().filter(|s| s.end_ms > s.start_ms) {
+            let mut e = json!({ "name": s.state.trace().label(), "cat": "state", "ph": "X", "ts": us(s.start_ms), "dur": (s.end_ms - s.start_ms) * 1000.0, "pid": p, "tid": t });
+            if let Some(line) = s.line {
+                e["args"] = json!({ "line": line });
+            }
+            events.push(e);
+        }
+        for m in &lane.marks {
+            let mut e = json!({ "name": m.what, "cat": "program", "ph": "i", "s": "t", "ts": us(m.t_ms), "pid": p, "tid": t });
+            if let Some(line) = m.line {
+                e["args"] = json!({ "line": line });
+            }
+            events.push(e);
+        }
+    }
+    for l in &run.console {
+        let text: String = l.text.chars().take(200).collect();
+        events.push(json!({ "name": "print", "cat": "console", "ph": "i", "s": "t", "ts": us(l.t_ms), "pid": pid(&l.who), "tid": tid(&l.who), "args": { "text": text } }));
+    }
+    json!({
+        "traceEvents": events,
+        "displayTimeUnit": "ms",
+        "otherData": { "program": "whole program", "gil": run.gil, "switch_interval_ms": run.switch_interval_ms, "wall_ms": run.wall_ms },
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,6 +203,25 @@ mod tests {
         seq.timeline = Some(Timeline::new(1000.0, 1010.0, vec![lane(0)], None));
         let thr = ModelSummary::not_run(Model::Threads, 2, Status::Unavailable { reason: "no isolation, here".into() });
         Results::new(exp, Environment { cores: 2, ..Environment::default() }, vec![seq, thr])
+    }
+
+    #[cfg(feature = "pyvm")]
+    #[test]
+    fn a_program_s_trace_has_a_process_per_python_process_and_a_thread_per_python_thread() {
+        let src = "import threading\nfrom multiprocessing import Process\ndef f():\n    print('hi')\nt = threading.Thread(target=f)\np = Process(target=f)\nt.start(); p.start(); t.join(); p.join()\n";
+        let run = crate::program::session::run_native(crate::program::ProgramSpec { program: src.into(), gil: true, switch_interval_ms: 5.0 }).unwrap();
+        let t = program_trace(&run);
+        let events = t["traceEvents"].as_array().unwrap();
+        let named = |what: &str| -> Vec<String> { events.iter().filter(|e| e["name"] == what).map(|e| e["args"]["name"].as_str().unwrap().to_string()).collect() };
+        assert_eq!(named("process_name"), vec!["main process", "Process-1 (child process)"]);
+        let threads = named("thread_name");
+        assert!(threads.contains(&"MainThread".to_string()) && threads.contains(&"Thread-1 (f)".to_string()), "{threads:?}");
+        let prints: Vec<&Value> = events.iter().filter(|e| e["name"] == "print").collect();
+        assert_eq!(prints.len(), 2, "{prints:?}");
+        assert!(prints.iter().all(|e| e["args"]["text"] == "hi"));
+        assert!(events.iter().any(|e| e["ph"] == "X" && e["name"] == "running"));
+        assert!(events.iter().filter(|e| e["ph"] == "X").all(|e| e["ts"].as_f64().unwrap() >= 0.0 && e["dur"].as_f64().unwrap() > 0.0));
+        assert_eq!(program_file_name("trace", "2026-12-07<b>", "json"), "threadlab-program-trace-2026-12-07.json");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 // the GIL switch, and the links that carry all of it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { servedPage, open, alertSays } from './harness.mjs';
 
 const served = servedPage(before, after);
@@ -147,6 +148,19 @@ test('Run with processes: each process its lane and its lines; GIL off is what r
   assert.ok(lanes.includes('Process-1') && lanes.includes('Process-2') && lanes.includes('MainThread'), lanes.join(', '));
   assert.equal(await page.textContent('.program-summary .processes'), '2');
   assert.match(await page.textContent('.program-summary .gil'), /^off/);
+  // The run taken away: its timeline as a Perfetto trace, a process per
+  // Python process, and the run as the API returns it.
+  const [d] = await Promise.all([page.waitForEvent('download'), page.click('.program-results .export-trace')]);
+  assert.match(d.suggestedFilename(), /^threadlab-program-trace-\d{4}-\d{2}-\d{2}\.json$/);
+  const trace = JSON.parse(await readFile(await d.path(), 'utf8'));
+  const processes = trace.traceEvents.filter((e) => e.name === 'process_name').map((e) => e.args.name);
+  assert.deepEqual(processes.slice(0, 1), ['main process']);
+  assert.deepEqual(processes.slice(1).sort(), ['Process-1 (child process)', 'Process-2 (child process)']);
+  assert.equal(trace.traceEvents.filter((e) => e.name === 'print').length, lines.length, 'every printed line is on the trace');
+  const [j] = await Promise.all([page.waitForEvent('download'), page.click('.program-results .export-json')]);
+  const run = JSON.parse(await readFile(await j.path(), 'utf8'));
+  assert.equal(run.processes, 2);
+  assert.equal(run.console.length, lines.length);
 });
 
 test('autorun=1 runs the linked program; Cancel stops a program that never ends, with what it printed', async () => {

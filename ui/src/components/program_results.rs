@@ -194,6 +194,9 @@ pub fn program_results(p: &Props) -> Html {
                     }
                 </Lanes>
             }
+            if let Some(r) = p.run.as_ref().filter(|_| !p.running) {
+                <super::export::ProgramExport run={r.clone()} />
+            }
         </div>
     }
 }
