@@ -122,6 +122,15 @@ wait "$engines" || failed=1
 wait "$rest" || failed=1
 [ "$failed" = 0 ] || exit 1
 
+# wasm-bindgen-rayon 1.3's worker helper initialises the engine with the
+# positional arguments newer wasm-bindgen glue warns about in every pool
+# worker's console ("using deprecated parameters for the initialization
+# function"): hand it the one object the glue asks for instead.
+helper=$(ls pkg/threads/snippets/wasm-bindgen-rayon-*/src/workerHelpers*.js)
+sed -i 's/await pkg\.default(data\.module, data\.memory);/await pkg.default({ module_or_path: data.module, memory: data.memory });/' "$helper"
+grep -q 'module_or_path: data.module' "$helper" \
+  || { echo "build: $helper does not start its workers as expected (see the comment above)" >&2; exit 1; }
+
 grep -q 'shared:true\|shared: true' pkg/threads/threadlab_engine.js \
   || { echo "build: the threaded engine has no shared memory (see docs/toolchain.md)" >&2; exit 1; }
 until [ -f "$logs/landing.done" ]; do sleep 1; done
