@@ -164,7 +164,7 @@ fn two_computing_processes_run_in_parallel() {
     assert!(run.wall_ms < 0.85 * sum, "wall {:.0} ms, their running spans {:?}", run.wall_ms, running);
     assert!(run.verdict.clone().unwrap_or_default().starts_with("The processes ran in parallel"), "{:?}", run.verdict);
     let names: Vec<Option<String>> = run.lanes.iter().map(|l| l.who.process.clone()).collect();
-    assert!(names.contains(&Some("Process-1".into())) && names.contains(&Some("Process-2".into())), "{names:?}");
+    assert_eq!(names, vec![None, Some("Process-1".into()), Some("Process-2".into())], "the main thread, then the children as they were started");
     // Each child's lane shows it computed, and its join.
     for lane in run.lanes.iter().filter(|l| l.who.process.is_some()) {
         assert!(lane.marks.iter().any(|m| m.what == "join"), "{:?}", lane.marks);

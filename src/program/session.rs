@@ -437,6 +437,10 @@ impl Inner {
         for c in st.children.iter().filter(|c| c.alive) {
             lanes.push(Lane { who: Who { process: Some(c.name.clone()), thread: "MainThread".into() }, daemon: false, spans: Vec::new(), marks: Vec::new(), unfinished: true });
         }
+        // The main process's threads as they started, then the children in
+        // the order they were started (they end in any order).
+        let started = |l: &Lane| l.who.process.as_ref().map(|n| st.children.iter().position(|c| &c.name == n).unwrap_or(usize::MAX));
+        lanes.sort_by_key(|l| started(l));
         for (name, mark) in std::mem::take(&mut st.joins) {
             if let Some(l) = lanes.iter_mut().find(|l| l.who.process.as_deref() == Some(&name) || (l.who.process.is_none() && l.who.thread == name)) {
                 l.marks.push(mark);
