@@ -152,17 +152,18 @@ impl St {
     }
 }
 
-/// A thread's wait: for whom (a lock's holder, a joined thread), where.
+/// A thread's wait that only another thread can end (a lock without a
+/// timeout, a join, an event): for whom, where. Noted while it lasts.
 #[derive(Clone)]
 struct WaitRec {
     on: Option<String>,
     lock: bool,
     line: u32,
-    /// When it was last seen waiting (lock waits are retried, so refreshed).
-    at: f64,
-    /// Until it ends (a join, an event): no refresh needed.
-    persistent: bool,
 }
+
+/// How often a thread blocked on a contended lock looks whether it was
+/// released (ms), the GIL released meanwhile.
+const LOCK_POLL_MS: f64 = 0.05;
 
 /// A deadlock is declared after every thread waited this long (ms).
 const DEADLOCK_MS: f64 = 500.0;
@@ -289,8 +290,7 @@ impl Inner {
         let now = self.t();
         let mut st = lock(&self.st);
         let live: Vec<usize> = (0..st.threads.len()).filter(|&i| st.threads[i].lane.is_none()).collect();
-        let waiting = |w: &Option<WaitRec>| w.as_ref().is_some_and(|w| w.persistent || now - w.at < 100.0);
-        let all = !live.is_empty() && live.iter().all(|&i| st.waits.get(i).is_some_and(waiting));
+                let all = !live.is_empty() && live.iter().all(|&i| st.waits.get(i).is_some_and(Option::is_some));
         if st.done || st.live_children > 0 || self.stopping.load(SeqCst) || !all {
             st.suspect = None;
             return None;
@@ -360,7 +360,7 @@ impl Inner {
 
     fn host<'a>(self: &'a Arc<Self>, lane: usize, who: Who) -> ThreadHost<'a> {
         let w = Worker::new(lane as u32, &self.plat, self.gil.as_ref(), Tracer::with_capacity(lane as u32, true, LANE_EVENTS));
-        ThreadHost { s: self, w, who, marks: Vec::new(), lane, joining: None, noted: f64::NEG_INFINITY }
+        ThreadHost { s: self, w, who, marks: Vec::new(), lane, joining: None }
     }
 
     /// The main thread: the module's top level, then (as CPython's
@@ -393,7 +393,7 @@ impl Inner {
             }
         }
         if code.is_some() {
-            host.note_wait(Some(WaitRec { on: None, lock: false, line: 0, at: 0.0, persistent: true }));
+            host.note_wait(Some(WaitRec { on: None, lock: false, line: 0 }));
             host.w.wait_until(trace::State::Joining, |_| {
                 let st = lock(&self.st);
                 // Daemon processes are not waited for (they are killed at the end).
@@ -762,8 +762,6 @@ struct ThreadHost<'a> {
     lane: usize,
     /// The thread the next wait joins.
     joining: Option<String>,
-    /// When a lock wait was last noted (ms).
-    noted: f64,
 }
 
 impl ThreadHost<'_> {
@@ -784,7 +782,7 @@ impl ThreadHost<'_> {
         let joined = self.joining.take();
         let joined_name = joined.clone();
         if state != trace::State::IoWait && until.is_none() {
-            self.note_wait(Some(WaitRec { on: joined, lock: false, line, at: 0.0, persistent: true }));
+            self.note_wait(Some(WaitRec { on: joined, lock: false, line }));
         }
         self.w.set_task(Some(line));
         self.w.wait_until(state, |now| {
@@ -824,14 +822,22 @@ impl pyvm::Host for ThreadHost<'_> {
         self.w.sleep_in(trace::State::LockWait, 0.05);
         self.s.check()
     }
-    fn lock_wait(&mut self, holder: Option<&str>, line: u32) -> Result<(), Stop> {
-        // Noted now and then (a contended lock is retried every few µs).
-        let at = self.s.t();
-        if at - self.noted >= 20.0 {
-            self.noted = at;
-            self.note_wait(Some(WaitRec { on: holder.map(str::to_string), lock: true, line, at, persistent: false }));
+    fn lock_wait(&mut self, holder: Option<&str>, line: u32, timed: bool, free: &mut dyn FnMut() -> bool) -> Result<(), Stop> {
+        // Noted for the watchdog while it waits, unless the acquire has a
+        // timeout: that ends by itself.
+        if !timed {
+            self.note_wait(Some(WaitRec { on: holder.map(str::to_string), lock: true, line }));
         }
-        self.wait_for_lock()
+        // As CPython's blocked acquire: the GIL released until the lock is
+        // released (checked every 50 µs), not taken again to look; a timed
+        // acquire comes back every 10 ms to check its timeout.
+        let s = self.s;
+        let start = s.env.now_ms();
+        self.w.wait_every(trace::State::LockWait, LOCK_POLL_MS, |now| free() || (timed && now - start >= 10.0) || s.check().is_err());
+        if !timed {
+            self.note_wait(None);
+        }
+        s.check()
     }
     fn joining(&mut self, name: &str) {
         self.joining = Some(name.to_string());

@@ -1300,7 +1300,7 @@ pub fn call_method(c: &mut dyn Caller, recv: &Value, name: &str, args: Vec<Value
                     }
                     let line = c.line();
                     let owner = l.owner();
-                    c.host().lock_wait(owner.as_deref(), line)?;
+                    c.host().lock_wait(owner.as_deref(), line, until.is_some(), &mut || !l.locked())?;
                 }
             }
             "release" => {
@@ -1308,7 +1308,7 @@ pub fn call_method(c: &mut dyn Caller, recv: &Value, name: &str, args: Vec<Value
                 l.release()?;
                 Value::None
             }
-            "locked" => Value::Bool(l.held.load(std::sync::atomic::Ordering::Relaxed)),
+            "locked" => Value::Bool(l.locked()),
             _ => return Err(no_attr()),
         },
         Value::Float(f) => match name {

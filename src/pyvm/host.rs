@@ -46,10 +46,14 @@ pub trait Host {
     fn wait_for_lock(&mut self) -> Result<(), Stop> {
         self.breaker()
     }
-    /// A contended lock held by `holder`, wanted at `line`: wait a little
-    /// as [`Host::wait_for_lock`] does (a host may note who waits for whom).
-    fn lock_wait(&mut self, holder: Option<&str>, line: u32) -> Result<(), Stop> {
-        let _ = (holder, line);
+    /// A contended lock held by `holder`, wanted at `line`: wait (the GIL
+    /// released) until `free()` says it looks free, or a little, then the VM
+    /// tries again. `timed`: the acquire has a timeout, so it ends by itself
+    /// (never part of a deadlock; the host returns often for the VM to
+    /// check it). By default as [`Host::wait_for_lock`]; a host may note who
+    /// waits for whom, and wait without retaking the GIL until `free()`.
+    fn lock_wait(&mut self, holder: Option<&str>, line: u32, timed: bool, free: &mut dyn FnMut() -> bool) -> Result<(), Stop> {
+        let _ = (holder, line, timed, free);
         self.wait_for_lock()
     }
     /// The next [`Host::block`] waits for thread (or process) `name` to end (`join`).

@@ -300,6 +300,10 @@ impl LockObj {
     pub fn owner(&self) -> Option<Arc<str>> {
         self.owner.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
+    /// Held by someone now (a waiter retries once it is not).
+    pub fn locked(&self) -> bool {
+        self.held.load(Ordering::Relaxed)
+    }
     pub fn try_acquire(&self) -> bool {
         self.held.compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed).is_ok()
     }
