@@ -95,6 +95,16 @@ impl ProgramSpec {
     }
 }
 
+/// A program the page runs, unseen and untimed, on a fresh program
+/// coordinator before the learner's first program (as the experiments run
+/// an untimed warm-up): a short loop in a thread and in a child process,
+/// twice. A browser runs new WebAssembly code in its baseline tier first
+/// and optimises hot functions in the background, but a call already
+/// running stays in the code it started in, and the interpreter's loop is
+/// one long call: without this, the first program's loops (and its first
+/// child's) would run up to twice as slowly as every later one's.
+pub const WARM_UP: &str = "import time\nfrom multiprocessing import Process\n\ndef loop():\n    total = 0\n    for i in range(100000):\n        total += i\n\nfor _ in range(2):\n    loop()\n    p = Process(target=loop)\n    p.start()\n    p.join()\n    time.sleep(0.1)\n";
+
 /// Who printed a line or owns a lane: a thread of the main process, or a
 /// thread of a child process.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
