@@ -117,8 +117,8 @@ class Endpoint {
 /**
  * Starts a worker: `kind` is 'process' (single-threaded engine, its own
  * memory), 'coordinator' (threaded engine and a pool of `threads`),
- * 'program' (a program coordinator: threaded engine and a pool of
- * `threads`) or 'child' (a program's child process `id`: single-threaded
+ * 'program' (a program coordinator: threaded engine, `threads` program
+ * workers started at once) or 'child' (a program's child process `id`: single-threaded
  * engine, started with `job`, text it passes on unread).
  * Resolves to its handle once the init message is posted; its first answer
  * (a hello; a child's first message) arrives through `recv`.

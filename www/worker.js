@@ -12,11 +12,18 @@
 //                      a worker may do: the page's main thread never runs
 //                      experiment work.
 //   {module, program}  a program coordinator (a whole Python program's main
-//                      process, src/program/): the threaded engine and a
-//                      pool of `program` threads, one a Python thread. Its
-//                      own thread never blocks: it hands each message to the
-//                      engine, and polls the program's session every few ms
-//                      while a program runs, posting what it said.
+//                      process, src/program/): the threaded engine, no
+//                      rayon pool; each Python thread runs on a program
+//                      worker it starts (`program` of them at once, more
+//                      when a program's threads want them). Its own thread
+//                      never blocks: it hands each message to the engine,
+//                      and polls the program's session every few ms while a
+//                      program runs, posting what it said and starting the
+//                      program workers the engine asks for.
+//   {module, memory}   a program worker, started by a program coordinator
+//                      (a worker of the worker, terminated with it): the
+//                      threaded engine on the coordinator's shared memory,
+//                      taking Python threads from its queue until the end.
 //   {module, child, job}  a child process of a program: the single engine,
 //                      started with `job`; it posts each message as it
 //                      happens (a line as it is printed, while it runs).
@@ -41,13 +48,10 @@ async function startProcess({ module, id }) {
   return new Worker(id);
 }
 
-/** The threaded engine with its pool of `threads` (a coordinator's, a program coordinator's). */
-async function threaded(module, threads) {
+/** The threaded engine: a new shared memory, or `memory` (a program worker's). */
+async function threaded(module, memory) {
   const engine = await import('../pkg/threads/threadlab_engine.js');
-  await engine.default({ module_or_path: module });
-  // The pool cannot be resized: the page starts a fresh coordinator for
-  // another thread count.
-  await engine.initThreadPool(threads);
+  await engine.default({ module_or_path: module, memory });
   return engine;
 }
 
@@ -59,7 +63,10 @@ function postWatch(engine) {
 }
 
 async function startCoordinator({ module, threads }) {
-  const engine = await threaded(module, threads);
+  const engine = await threaded(module);
+  // The pool cannot be resized: the page starts a fresh coordinator for
+  // another thread count.
+  await engine.initThreadPool(threads);
   const worker = new engine.Worker(0);
   postWatch(engine);
   return worker;
@@ -68,14 +75,57 @@ async function startCoordinator({ module, threads }) {
 /** How often a program coordinator asks its session what happened (ms). */
 const POLL_MS = 4;
 
+/**
+ * A program coordinator's program workers (engine/src/lib.rs,
+ * program_workers). Kept referenced: Firefox collects a worker sharing a
+ * wasm memory that nothing refers to (bug 1702191, as wasm-bindgen-rayon
+ * notes). They die with the coordinator: the page terminates it, and a
+ * worker's workers go with it.
+ */
+const programWorkers = [];
+
+/**
+ * Starts `n` program workers on `engine`'s module and shared memory;
+ * resolves once each has its engine up. A worker that fails to start
+ * fails the coordinator (its error, rethrown here, reaches the page, which
+ * ends the run): a Python thread waiting for it would wait forever.
+ */
+function startProgramWorkers(module, memory, n) {
+  const up = [];
+  for (let i = 0; i < n; i++) {
+    // Its own URL where the page's workers have theirs (www/runner.js,
+    // workerScript: a service worker serves them all one file).
+    const url = new URL(self.location.href);
+    if (url.search) url.search = `${url.search}-${programWorkers.length}`;
+    // self.Worker: `Worker` here is the engine's (imported above).
+    const w = new self.Worker(url, { type: 'module' });
+    programWorkers.push(w);
+    up.push(new Promise((resolve) => w.addEventListener('message', resolve, { once: true })));
+    w.onerror = (e) => {
+      e.preventDefault();
+      setTimeout(() => {
+        throw new Error(`a program worker failed: ${e.message}`);
+      });
+    };
+    w.postMessage({ module, memory });
+  }
+  return Promise.all(up);
+}
+
 async function startProgram({ module, program }) {
-  const engine = await threaded(module, program);
+  const engine = await threaded(module);
   const hello = engine.program_ready();
+  const memory = engine.program_memory();
+  const wanted = (atLeast) => startProgramWorkers(module, memory, engine.program_workers_wanted(atLeast));
+  // Ready once `program` workers are up: a program starting no more
+  // threads than that waits for none.
+  await wanted(program);
   postWatch(engine);
   let polling = false;
   const poll = () => {
     const text = engine.program_poll();
     if (text) postMessage(text);
+    wanted(0);
     polling = engine.program_running();
     if (polling) setTimeout(poll, POLL_MS);
   };
@@ -87,6 +137,13 @@ async function startProgram({ module, program }) {
       return answer;
     },
   };
+}
+
+/** A program worker: takes the coordinator's Python threads until the end (never returns). */
+async function startProgramWorker({ module, memory }) {
+  const engine = await threaded(module, memory);
+  postMessage('up');
+  engine.program_worker();
 }
 
 /** A child process: starts at once and answers through `postMessage` as it goes. */
@@ -104,6 +161,7 @@ async function startChild({ module, child, job }) {
 }
 
 function starter(data) {
+  if (data.memory !== undefined) return startProgramWorker;
   if (data.program !== undefined) return startProgram;
   if (data.job !== undefined) return startChild;
   return data.threads === undefined ? startProcess : startCoordinator;
