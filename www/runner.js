@@ -78,6 +78,7 @@ class Endpoint {
     this.worker.onmessage = ({ data }) => {
       if (typeof data !== 'string') {
         if (data?.watch) this.watch(data.watch);
+        if (data?.programWorkers) this.startProgramWorkers(data.programWorkers);
         return;
       }
       const waiter = this.waiters.values().next().value;
@@ -90,6 +91,26 @@ class Endpoint {
       this.kill(fault(/RuntimeError/.test(e.message) ? 'trapped' : 'crashed', e.message));
     };
     this.worker.onmessageerror = () => this.kill(fault('unreadable'));
+  }
+  /**
+   * Starts `n` program workers for this program coordinator: the threaded
+   * engine on its `memory` (worker.js). Terminated with it (kill); one
+   * that fails ends it (a Python thread waiting for it would wait forever).
+   * Started here, not by the coordinator: a worker's worker now and then
+   * hangs the coordinator in Firefox (docs/browsers.md).
+   */
+  startProgramWorkers({ n, module, memory }) {
+    this.programWorkers ??= [];
+    for (let i = 0; i < n && !this.dead; i++) {
+      // A URL of its own where each worker has one (workerScript).
+      const w = new Worker(workerScript(`${this.handle}-${this.programWorkers.length}`), { type: 'module' });
+      w.onerror = (e) => {
+        e.preventDefault();
+        this.kill(fault(/RuntimeError/.test(e.message) ? 'trapped' : 'crashed', e.message));
+      };
+      w.postMessage({ module, memory });
+      this.programWorkers.push(w);
+    }
   }
   /** Watches a threads pool's crash cell (in its shared memory). */
   watch({ memory, cell, done }) {
@@ -107,6 +128,7 @@ class Endpoint {
     clearInterval(this.poll);
     this.die(error);
     this.worker.terminate();
+    for (const w of this.programWorkers ?? []) w.terminate();
     live.delete(this.handle);
     gone.set(this.handle, error);
     if (gone.size > 256) gone.delete(gone.keys().next().value);
@@ -118,7 +140,7 @@ class Endpoint {
  * Starts a worker: `kind` is 'process' (single-threaded engine, its own
  * memory), 'coordinator' (threaded engine and a pool of `threads`),
  * 'program' (a program coordinator: threaded engine, `threads` program
- * workers started at once) or 'child' (a program's child process `id`: single-threaded
+ * workers, which it asks this page to start, started at once) or 'child' (a program's child process `id`: single-threaded
  * engine, started with `job`, text it passes on unread).
  * Resolves to its handle once the init message is posted; its first answer
  * (a hello; a child's first message) arrives through `recv`.

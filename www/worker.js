@@ -14,16 +14,17 @@
 //   {module, program}  a program coordinator (a whole Python program's main
 //                      process, src/program/): the threaded engine, no
 //                      rayon pool; each Python thread runs on a program
-//                      worker it starts (`program` of them at once, more
-//                      when a program's threads want them). Its own thread
-//                      never blocks: it hands each message to the engine,
-//                      and polls the program's session every few ms while a
-//                      program runs, posting what it said and starting the
-//                      program workers the engine asks for.
-//   {module, memory}   a program worker, started by a program coordinator
-//                      (a worker of the worker, terminated with it): the
-//                      threaded engine on the coordinator's shared memory,
-//                      taking Python threads from its queue until the end.
+//                      worker (`program` of them at once, more when a
+//                      program's threads want them: it posts
+//                      {programWorkers: {n, module, memory}} and the page
+//                      starts them). Its own thread never blocks: it hands
+//                      each message to the engine, and polls the program's
+//                      session every few ms while a program runs, posting
+//                      what it said and the program workers wanted.
+//   {module, memory}   a program worker, started by the page for a program
+//                      coordinator (and terminated with it): the threaded
+//                      engine on the coordinator's shared memory, taking
+//                      Python threads from its queue until the end.
 //   {module, child, job}  a child process of a program: the single engine,
 //                      started with `job`; it posts each message as it
 //                      happens (a line as it is printed, while it runs).
@@ -75,57 +76,29 @@ async function startCoordinator({ module, threads }) {
 /** How often a program coordinator asks its session what happened (ms). */
 const POLL_MS = 4;
 
-/**
- * A program coordinator's program workers (engine/src/lib.rs,
- * program_workers). Kept referenced: Firefox collects a worker sharing a
- * wasm memory that nothing refers to (bug 1702191, as wasm-bindgen-rayon
- * notes). They die with the coordinator: the page terminates it, and a
- * worker's workers go with it.
- */
-const programWorkers = [];
-
-/**
- * Starts `n` program workers on `engine`'s module and shared memory;
- * resolves once each has its engine up. A worker that fails to start
- * fails the coordinator (its error, rethrown here, reaches the page, which
- * ends the run): a Python thread waiting for it would wait forever.
- */
-function startProgramWorkers(module, memory, n) {
-  const up = [];
-  for (let i = 0; i < n; i++) {
-    // Its own URL where the page's workers have theirs (www/runner.js,
-    // workerScript: a service worker serves them all one file).
-    const url = new URL(self.location.href);
-    if (url.search) url.search = `${url.search}-${programWorkers.length}`;
-    // self.Worker: `Worker` here is the engine's (imported above).
-    const w = new self.Worker(url, { type: 'module' });
-    programWorkers.push(w);
-    up.push(new Promise((resolve) => w.addEventListener('message', resolve, { once: true })));
-    w.onerror = (e) => {
-      e.preventDefault();
-      setTimeout(() => {
-        throw new Error(`a program worker failed: ${e.message}`);
-      });
-    };
-    w.postMessage({ module, memory });
-  }
-  return Promise.all(up);
-}
-
 async function startProgram({ module, program }) {
   const engine = await threaded(module);
   const hello = engine.program_ready();
   const memory = engine.program_memory();
-  const wanted = (atLeast) => startProgramWorkers(module, memory, engine.program_workers_wanted(atLeast));
-  // Ready once `program` workers are up: a program starting no more
+  // The program workers its threads want (engine/src/lib.rs,
+  // program_workers), started by the page (www/runner.js): a worker
+  // started here, a worker's worker, now and then hangs this thread in its
+  // constructor in Firefox (docs/browsers.md).
+  const want = (atLeast) => {
+    const n = engine.program_workers_wanted(atLeast);
+    if (n) postMessage({ programWorkers: { n, module, memory } });
+    return n;
+  };
+  // Ready once the first `program` are up: a program starting no more
   // threads than that waits for none.
-  await wanted(program);
+  const first = want(program);
+  while (engine.program_workers_up() < first) await new Promise((r) => setTimeout(r, POLL_MS));
   postWatch(engine);
   let polling = false;
   const poll = () => {
     const text = engine.program_poll();
     if (text) postMessage(text);
-    wanted(0);
+    want(0);
     polling = engine.program_running();
     if (polling) setTimeout(poll, POLL_MS);
   };
@@ -142,7 +115,6 @@ async function startProgram({ module, program }) {
 /** A program worker: takes the coordinator's Python threads until the end (never returns). */
 async function startProgramWorker({ module, memory }) {
   const engine = await threaded(module, memory);
-  postMessage('up');
   engine.program_worker();
 }
 

@@ -10,7 +10,7 @@
 //! - threaded, a *program coordinator* runs a whole Python program
 //!   ([`program_message`], [`program_poll`]) without a rayon pool: each of
 //!   its Python threads on a program worker ([`program_worker`]), a Web
-//!   Worker its JS starts on the same shared memory;
+//!   Worker the page starts for it on the same shared memory;
 //!   single-threaded, each of its child processes ([`child_start`],
 //!   [`child_handle`]) on a process worker of its own.
 //!
@@ -210,10 +210,12 @@ pub fn bench_rayon_loop(size: f64, tasks: u32) -> f64 {
 /// starts (no rayon pool), each an instance of this engine on the
 /// coordinator's shared memory, as wasm-bindgen-rayon's workers are. Each
 /// runs [`program_worker`]: it takes Python threads from one queue in the
-/// shared memory, one at a time, and waits for the next when idle. Only
-/// the coordinator's JS thread can start a worker (one started from a busy
-/// worker thread would not start before that thread yields), so it asks
-/// [`program_workers_wanted`] as it polls and starts what is wanted.
+/// shared memory, one at a time, and waits for the next when idle. The
+/// coordinator's JS asks [`program_workers_wanted`] as it polls and has the
+/// page start what is wanted (a worker started by a busy worker thread
+/// would not start before that thread yields; one started by the
+/// coordinator's own thread, a worker's worker, now and then hangs that
+/// thread in Firefox: docs/browsers.md).
 #[cfg(feature = "threads")]
 mod program_workers {
     use std::collections::VecDeque;
@@ -259,6 +261,11 @@ mod program_workers {
         want
     }
 
+    /// Program workers taking jobs.
+    pub fn up() -> usize {
+        lock().up
+    }
+
     /// A program worker's life: take a thread, run it, take the next (or
     /// wait for one), until the page terminates the coordinator.
     pub fn serve() {
@@ -296,6 +303,14 @@ pub fn program_worker() {
 #[wasm_bindgen]
 pub fn program_workers_wanted(at_least: u32) -> u32 {
     program_workers::wanted(at_least as usize) as u32
+}
+
+/// Program workers up (taking threads): the coordinator says it is ready
+/// once those it asked for first are.
+#[cfg(feature = "threads")]
+#[wasm_bindgen]
+pub fn program_workers_up() -> u32 {
+    program_workers::up() as u32
 }
 
 /// The coordinator's shared memory, which each program worker instantiates

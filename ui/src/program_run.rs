@@ -1,6 +1,7 @@
 //! Running a whole Python program (issue 19) on the page's workers: the
 //! program coordinator (threaded engine; the program's threads on its
-//! program workers) and a process worker per child process, with the core's relay
+//! program workers, which `www/runner.js` starts when it asks) and a
+//! process worker per child process, with the core's relay
 //! ([`threadlab::program::relay`]) deciding what goes where. This module
 //! only carries the relay's actions out: workers started, text posted,
 //! workers terminated, lines shown.
