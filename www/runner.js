@@ -59,6 +59,8 @@ function workerScript(handle) {
 
 /** Every live worker, by handle. */
 const live = new Map();
+/** Every live program worker (started for a program coordinator, Endpoint.startProgramWorkers). */
+const programWorkers = new Set();
 let lastHandle = 0;
 
 /** A worker and the answers it sent that nobody has read yet. */
@@ -110,6 +112,7 @@ class Endpoint {
       };
       w.postMessage({ module, memory });
       this.programWorkers.push(w);
+      programWorkers.add(w);
     }
   }
   /** Watches a threads pool's crash cell (in its shared memory). */
@@ -128,7 +131,10 @@ class Endpoint {
     clearInterval(this.poll);
     this.die(error);
     this.worker.terminate();
-    for (const w of this.programWorkers ?? []) w.terminate();
+    for (const w of this.programWorkers ?? []) {
+      w.terminate();
+      programWorkers.delete(w);
+    }
     live.delete(this.handle);
     gone.set(this.handle, error);
     if (gone.size > 256) gone.delete(gone.keys().next().value);
@@ -285,6 +291,11 @@ function liveWorkers() {
   return [...live.keys()];
 }
 
+/** How many program workers are alive (tests: Cancel ends them). */
+function liveProgramWorkers() {
+  return programWorkers.size;
+}
+
 /** Time for one fresh process worker to become ready (spawn + instantiate). */
 async function probeProcessStartup() {
   await moduleOf('single');
@@ -380,4 +391,4 @@ function loadLab() {
 // Leaving or reloading the page mid-run leaves no worker running.
 addEventListener('pagehide', terminateAll);
 
-window.threadlabRunner = { now, environment, spawn, post, recv, alive, tasksDone, sleep, terminate, terminateAll, liveWorkers, probeProcessStartup, browserMemory, loadLab };
+window.threadlabRunner = { now, environment, spawn, post, recv, alive, tasksDone, sleep, terminate, terminateAll, liveWorkers, liveProgramWorkers, probeProcessStartup, browserMemory, loadLab };

@@ -60,11 +60,13 @@ test('Cancel stops a program that never ends within a second, and the page runs 
     // Its coordinator is up and its main thread spinning.
     await new Promise((r) => setTimeout(r, 1500));
     const workers = window.threadlabRunner.liveWorkers().length;
+    const programWorkers = window.threadlabRunner.liveProgramWorkers();
     const busy = await window.threadlab.run({ program: 'print(1)' }).then(() => null, (e) => e.name);
     const t0 = performance.now();
     window.threadlab.cancel();
     const run = await running;
-    return { workers, busy, ms: performance.now() - t0, run, left: window.threadlabRunner.liveWorkers().length };
+    const R = window.threadlabRunner;
+    return { workers, programWorkers, busy, ms: performance.now() - t0, run, left: R.liveWorkers().length, leftProgramWorkers: R.liveProgramWorkers() };
   });
   assert.ok(outcome.workers >= 1, 'the program coordinator was running');
   assert.equal(outcome.busy, 'BusyError', 'one run at a time');
@@ -73,6 +75,8 @@ test('Cancel stops a program that never ends within a second, and the page runs 
   assert.match(outcome.run.stopped, /Cancel/);
   assert.ok(outcome.run.wall_ms >= 1000, `wall ${outcome.run.wall_ms}`);
   assert.equal(outcome.left, 0, 'every worker terminated');
+  assert.ok(outcome.programWorkers >= 1, 'the main thread ran on a program worker');
+  assert.equal(outcome.leftProgramWorkers, 0, 'the program workers terminated with the coordinator');
   const results = await p.evaluate(() => window.threadlab.run({ workload: { kind: 'sleep', ms: 20 }, tasks: 4, workers: 2, repeats: 1, models: ['sequential', 'threads'] }));
   assert.deepEqual(results.models.map((m) => m.model), ['sequential', 'threads']);
 });
