@@ -206,8 +206,8 @@ pub fn bench_rayon_loop(size: f64, tasks: u32) -> f64 {
     }
 }
 
-/// The program coordinator's *program workers*: Web Workers its own JS
-/// starts (no rayon pool), each an instance of this engine on the
+/// The program coordinator's *program workers*: Web Workers the page
+/// starts for it (no rayon pool), each an instance of this engine on the
 /// coordinator's shared memory, as wasm-bindgen-rayon's workers are. Each
 /// runs [`program_worker`]: it takes Python threads from one queue in the
 /// shared memory, one at a time, and waits for the next when idle. The
@@ -297,8 +297,8 @@ pub fn program_worker() {
     program_workers::serve();
 }
 
-/// How many program workers the coordinator's JS should start now (for the
-/// threads queued, and up to `at_least` in all): it starts that many.
+/// How many program workers the coordinator's JS should have the page
+/// start now (for the threads queued, and up to `at_least` in all).
 #[cfg(feature = "threads")]
 #[wasm_bindgen]
 pub fn program_workers_wanted(at_least: u32) -> u32 {
