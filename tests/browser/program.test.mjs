@@ -57,8 +57,9 @@ test('Cancel stops a program that never ends within a second, and the page runs 
   const p = await page();
   const outcome = await p.evaluate(async () => {
     const running = window.threadlab.run({ program: 'while True:\n    pass\n' });
-    // Its coordinator is up and its main thread spinning.
-    await new Promise((r) => setTimeout(r, 1500));
+    // Its coordinator is up (a fresh one runs the untimed warm-up first,
+    // about half a second) and its main thread spinning.
+    await new Promise((r) => setTimeout(r, 3000));
     const workers = window.threadlabRunner.liveWorkers().length;
     const programWorkers = window.threadlabRunner.liveProgramWorkers();
     const busy = await window.threadlab.run({ program: 'print(1)' }).then(() => null, (e) => e.name);
