@@ -368,8 +368,17 @@ pub struct Counters {
     pub threads: std::sync::atomic::AtomicU32,
     pub thread_pools: std::sync::atomic::AtomicU32,
     pub processes: std::sync::atomic::AtomicU32,
-    /// `multiprocessing` queues by handle ([`QueueObj::id`] is the index).
-    queues: Mutex<Vec<std::sync::Weak<QueueObj>>>,
+    /// `multiprocessing` queues by handle ([`QueueObj::id`]).
+    queues: Mutex<Queues>,
+}
+
+/// The `multiprocessing` queues an interpreter made, while it holds them.
+#[derive(Debug, Default)]
+struct Queues {
+    next: u32,
+    by_id: HashMap<u32, std::sync::Weak<QueueObj>>,
+    /// Dropped queues are forgotten when there are this many entries.
+    prune_at: usize,
 }
 
 impl Counters {
@@ -377,13 +386,20 @@ impl Counters {
     /// interpreter, with the next handle.
     pub fn new_queue(&self, kind: QueueKind) -> Arc<QueueObj> {
         let mut all = self.queues.lock().unwrap_or_else(|e| e.into_inner());
-        let q = Arc::new(QueueObj { kind, id: all.len() as u32, ..QueueObj::default() });
-        all.push(Arc::downgrade(&q));
+        if all.by_id.len() >= all.prune_at {
+            // A program making queues in a loop keeps only the live ones.
+            all.by_id.retain(|_, q| q.strong_count() > 0);
+            all.prune_at = (2 * all.by_id.len()).max(64);
+        }
+        let id = all.next;
+        let q = Arc::new(QueueObj { kind, id, ..QueueObj::default() });
+        all.by_id.insert(id, Arc::downgrade(&q));
+        all.next = id.wrapping_add(1);
         q
     }
     /// The queue with handle `id`, while the program still holds it.
     pub fn queue(&self, id: u32) -> Option<Arc<QueueObj>> {
-        self.queues.lock().unwrap_or_else(|e| e.into_inner()).get(id as usize)?.upgrade()
+        self.queues.lock().unwrap_or_else(|e| e.into_inner()).by_id.get(&id)?.upgrade()
     }
 }
 
