@@ -11,7 +11,8 @@
 //! - its **processes** are children with their own interpreter and heap,
 //!   started with the parent's module state as at `start()` (Linux's
 //!   `fork`), on process workers in the browser; what crosses between them
-//!   (arguments, return values, printed lines) crosses as messages.
+//!   (arguments, return values, printed lines, what a child puts into a
+//!   `multiprocessing.Queue`) crosses as messages.
 //!
 //! The types here are the contract between the core (which runs a program:
 //! [`Session`] on the worker that holds the program's main interpreter,
@@ -281,6 +282,11 @@ pub enum FromChild {
     Line { child: u32, line: Line },
     /// A call's result: the value as bytes, or the exception's traceback text.
     Returned { child: u32, call: u32, result: Result<Vec<u8>, String> },
+    /// It put `value` (as [`crate::pyvm::Value::to_bytes`] gives it) into
+    /// the parent's `multiprocessing` queue `queue` (the handle the queue
+    /// crossed as): the parent's session puts it there (a child cannot
+    /// receive while it runs, so it only puts).
+    Put { child: u32, queue: u32, value: Vec<u8> },
     /// It ended (exit code as CPython's `Process.exitcode`), with its lanes.
     Exited { child: u32, code: i32, lanes: Vec<Lane> },
 }

@@ -22,6 +22,8 @@ pub enum Wait {
     Lock,
     /// `join()`, `Future.result()`, an executor's shutdown or `map`.
     Join,
+    /// A `multiprocessing.Queue`'s `get`: receiving from another process.
+    Receive,
 }
 
 /// What the VM asks of its host. Natively tests implement it with `std`; in
@@ -112,6 +114,13 @@ pub trait Host {
     /// once the queued work is done (`terminate`: at once).
     fn pool_shutdown(&mut self, pool: &Arc<PoolObj>, terminate: bool) {
         let _ = (pool, terminate);
+    }
+    /// A child process's `put` into its parent's `multiprocessing` queue
+    /// `queue` (the handle it crossed as): send `value` (pickled) to the
+    /// parent. `Err`: why not, raised as `RuntimeError`.
+    fn queue_put(&mut self, queue: u32, value: Vec<u8>) -> Result<(), String> {
+        let _ = (queue, value);
+        Err("this queue belongs to another process, and this interpreter sends nothing to other processes".into())
     }
     /// `os.cpu_count()`.
     fn cores(&self) -> usize {
