@@ -386,7 +386,13 @@ fn two_threads_taking_two_locks_in_opposite_orders_are_reported_as_a_deadlock() 
     assert!(dead.wall_ms < 5000.0, "{}", dead.wall_ms);
     // Threads that wait for each other only briefly are no deadlock.
     let ok = run("import threading, time\n\nlock = threading.Lock()\n\ndef hold():\n    with lock:\n        time.sleep(0.8)\n\nts = [threading.Thread(target=hold) for _ in range(2)]\nfor t in ts:\n    t.start()\nfor t in ts:\n    t.join()\nprint('ok')\n");
+    // The same as a wait-for graph: a cycle between the two threads.
+    let edge = |who: &str| dead.waits.iter().find(|w| w.who == who).map(|w| (w.on.clone(), w.lock, w.line));
+    assert_eq!(edge("Thread-1 (one)"), Some((Some("Thread-2 (two)".into()), true, 9)));
+    assert_eq!(edge("Thread-2 (two)"), Some((Some("Thread-1 (one)".into()), true, 15)));
+    assert_eq!(edge("MainThread"), Some((Some("Thread-1 (one)".into()), false, 22)));
     assert_eq!((ok.deadlock.as_deref(), ok.exit_code), (None, Some(0)));
+    assert!(ok.waits.is_empty());
 }
 
 #[test]

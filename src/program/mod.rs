@@ -238,6 +238,24 @@ pub struct ProgramRun {
     /// A deadlock the watchdog found: who waits for whom, with source lines.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deadlock: Option<String>,
+    /// The same deadlock as a wait-for graph: each stuck thread's wait.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub waits: Vec<WaitEdge>,
+}
+
+/// One stuck thread's wait in a deadlock (an edge of the wait-for graph).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WaitEdge {
+    /// The waiting thread, by name.
+    pub who: String,
+    /// Whom it waits for: the holder of the lock it wants, or the thread it
+    /// joins (`None`: an event, a queue, a lock whose holder is unknown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on: Option<String>,
+    /// It wants a lock (else it joins, or waits for an event or a queue).
+    pub lock: bool,
+    /// The source line it waits at (0: unknown).
+    pub line: u32,
 }
 
 /// A child process's start, sent by the page to a process worker it

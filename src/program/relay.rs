@@ -293,6 +293,7 @@ impl Relay {
             stopped: Some(why.to_string()),
             verdict: None,
             deadlock: None,
+            waits: Vec::new(),
         }
     }
 
@@ -398,6 +399,7 @@ mod tests {
             stopped: None,
             verdict: None,
             deadlock: None,
+            waits: Vec::new(),
         }
     }
 

@@ -22,7 +22,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use super::{ChildJob, FromChild, Lane, Line, Mark, ProgramRun, ProgramSpec, Span, State, ToChild, ToPage, Who};
+use super::{ChildJob, FromChild, Lane, Line, Mark, ProgramRun, ProgramSpec, Span, State, ToChild, ToPage, WaitEdge, Who};
 use crate::error::ExperimentError;
 use crate::gil::Gil;
 use crate::pyvm::value::{FutureObj, PoolKind, PoolObj, TaskObj};
@@ -141,6 +141,8 @@ struct St {
     /// Since when (ms) every thread has been waiting.
     suspect: Option<f64>,
     deadlock: Option<String>,
+    /// The deadlock's waits, for its wait-for graph.
+    stuck: Vec<WaitEdge>,
     /// Lines printed past [`MAX_CONSOLE_LINES`].
     dropped: usize,
     /// `join` marks, by the name of the thread or process joined.
@@ -300,7 +302,7 @@ impl Inner {
         let now = self.t();
         let mut st = lock(&self.st);
         let live: Vec<usize> = (0..st.threads.len()).filter(|&i| st.threads[i].lane.is_none()).collect();
-                let all = !live.is_empty() && live.iter().all(|&i| st.waits.get(i).is_some_and(Option::is_some));
+        let all = !live.is_empty() && live.iter().all(|&i| st.waits.get(i).is_some_and(Option::is_some));
         if st.done || st.live_children > 0 || self.stopping.load(SeqCst) || !all {
             st.suspect = None;
             return None;
@@ -322,6 +324,13 @@ impl Inner {
                     (None, false) if i == 0 && w.line == 0 => format!("{who} waits for the other threads to end (the program's end)"),
                     (None, false) => format!("{who}{at} waits for an event, a queue or a result no running thread will give"),
                 })
+            })
+            .collect();
+        st.stuck = live
+            .iter()
+            .filter_map(|&i| {
+                let w = st.waits[i].as_ref()?;
+                Some(WaitEdge { who: st.threads[i].who.thread.clone(), on: w.on.clone(), lock: w.lock, line: w.line })
             })
             .collect();
         st.deadlock = Some(format!("{}.", parts.join("; ")));
@@ -486,6 +495,7 @@ impl Inner {
             stopped,
             verdict,
             deadlock: st.deadlock.take(),
+            waits: std::mem::take(&mut st.stuck),
         }
     }
 

@@ -138,6 +138,20 @@ test('Run: the console shows each line with the thread that printed it, the time
   assert.equal(await page.evaluate(() => document.activeElement.id), 'results-heading', 'the results have the keyboard');
 });
 
+test('a deadlock between the program\'s locks: stopped, named with threads and lines, drawn as a wait-for graph', async () => {
+  const { page } = await open(served.browser(), `${served.url()}?mode=program`);
+  await lab(page);
+  const code = "import threading, time\n\na = threading.Lock()\nb = threading.Lock()\n\ndef one():\n    with a:\n        time.sleep(0.1)\n        with b:\n            print('one')\n\ndef two():\n    with b:\n        time.sleep(0.1)\n        with a:\n            print('two')\n\nt1 = threading.Thread(target=one)\nt2 = threading.Thread(target=two)\nt1.start()\nt2.start()\nt1.join()\nt2.join()\n";
+  await page.fill('#program-code', code);
+  await runShown(page);
+  assert.match(await page.textContent('.program-deadlock pre'), /Thread-1 \(one\) at line 9 waits for Thread-2 \(two\), which holds the lock it wants/);
+  const nodes = await page.$$eval('.program-deadlock svg.wait-for .node text', (ts) => ts.map((t) => t.textContent).sort());
+  assert.deepEqual(nodes, ['MainThread', 'Thread-1 (one)', 'Thread-2 (two)']);
+  const edges = await page.$$eval('.program-deadlock svg.wait-for .edge text', (ts) => ts.map((t) => t.textContent).sort());
+  assert.deepEqual(edges, ['joins it · line 22', 'wants its lock · line 15', 'wants its lock · line 9']);
+  assert.match(await page.textContent('.program-summary .exit'), /stopped/);
+});
+
 test('Run with processes: each process its lane and its lines; GIL off is what ran', async () => {
   const { page } = await open(served.browser(), `${served.url()}?mode=program&example=processes_numbers_letters&gil=0`);
   await lab(page);

@@ -11,7 +11,7 @@ use super::timeline::{At, Drawing, DrawnLane, DrawnSpan, Drawn, LaneMark, Lanes,
 use crate::state::Console;
 use std::rc::Rc;
 use threadlab::export;
-use threadlab::program::{Lane, Line, Mark, ProgramRun, Who};
+use threadlab::program::{Lane, Line, Mark, ProgramRun, WaitEdge, Who};
 use yew::prelude::*;
 
 /// Colours for who printed a line (and their lanes' names): classes
@@ -180,6 +180,7 @@ pub fn program_results(p: &Props) -> Html {
                     <section class="program-deadlock" aria-labelledby="deadlock-heading">
                         <h3 id="deadlock-heading">{ "Deadlock" }</h3>
                         <pre>{ d }</pre>
+                        { wait_for_graph(&run.waits) }
                     </section>
                 }
             } else if p.running {
@@ -200,6 +201,79 @@ pub fn program_results(p: &Props) -> Html {
                 <ProgramExport run={r.clone()} />
             }
         </div>
+    }
+}
+
+/// A deadlock's wait-for graph: the stuck threads on a circle, an arrow
+/// from each to the thread it waits for (the holder of the lock it wants,
+/// or the thread it joins), labelled with its source line. Up to six
+/// threads (past that the sentence above says it all).
+fn wait_for_graph(waits: &[WaitEdge]) -> Html {
+    let mut names: Vec<&str> = Vec::new();
+    for w in waits {
+        for n in std::iter::once(w.who.as_str()).chain(w.on.as_deref()) {
+            if !names.contains(&n) {
+                names.push(n);
+            }
+        }
+    }
+    let edges: Vec<(&WaitEdge, usize, usize)> = waits
+        .iter()
+        .filter_map(|w| Some((w, names.iter().position(|n| *n == w.who)?, names.iter().position(|n| Some(*n) == w.on.as_deref())?)))
+        .collect();
+    if edges.is_empty() || names.len() > 6 {
+        return html! {};
+    }
+    let (cx, cy, r) = (220.0, 110.0, 75.0);
+    let at = |i: usize| {
+        // The first on the right, the others round the circle (two: side by side).
+        let a = std::f64::consts::PI * (1.0 + 2.0 * i as f64 / names.len() as f64);
+        (cx - r * a.cos() * 2.0, cy - r * a.sin())
+    };
+    html! {
+        <svg class="wait-for" viewBox="0 0 440 220" role="img" aria-label="Wait-for graph">
+            <title>{ "Wait-for graph: an arrow from each stuck thread to the thread it waits for" }</title>
+            <defs>
+                <marker id="arrow-program" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+                    <path d="M 0 0 L 10 5 L 0 10 z" class="arrow-head" />
+                </marker>
+            </defs>
+            { for edges.iter().map(|(w, from, to)| {
+                let ((x1, y1), (x2, y2)) = (at(*from), at(*to));
+                let (dx, dy) = (x2 - x1, y2 - y1);
+                let len = (dx * dx + dy * dy).sqrt().max(1.0);
+                // Stop short of the boxes (wide and short: more sideways).
+                let pad = |ux: f64, uy: f64| (ux.abs() * 70.0 + uy.abs() * 16.0).min(70.0);
+                let (ux, uy) = (dx / len, dy / len);
+                let p = pad(ux, uy);
+                let (sx, sy, ex, ey) = (x1 + ux * p, y1 + uy * p, x2 - ux * p, y2 - uy * p);
+                // Two threads waiting for each other: the arrows side by side.
+                let (ox, oy) = (-uy * 8.0, ux * 8.0);
+                // The label beside its arrow, on the arrow's own side.
+                let (mx, my) = ((sx + ex) / 2.0, (sy + ey) / 2.0);
+                let (lx, ly, anchor) = if uy.abs() > ux.abs() {
+                    (mx + ox * 1.5, my + 4.0, if ox >= 0.0 { "start" } else { "end" })
+                } else {
+                    (mx, my + oy * 2.0 + 4.0, "middle")
+                };
+                let label = format!("{}{}", if w.lock { "wants its lock" } else { "joins it" }, if w.line > 0 { format!(" · line {}", w.line) } else { String::new() });
+                html! {
+                    <g class={classes!("edge", if w.lock { "waits-for" } else { "joins" })}>
+                        <line x1={(sx + ox).to_string()} y1={(sy + oy).to_string()} x2={(ex + ox).to_string()} y2={(ey + oy).to_string()} marker-end="url(#arrow-program)" />
+                        <text x={lx.to_string()} y={ly.to_string()} text-anchor={anchor}>{ label }</text>
+                    </g>
+                }
+            }) }
+            { for names.iter().enumerate().map(|(i, n)| {
+                let (x, y) = at(i);
+                html! {
+                    <g class="node worker">
+                        <rect x={(x - 68.0).to_string()} y={(y - 13.0).to_string()} width="136" height="26" rx="6" />
+                        <text x={x.to_string()} y={(y + 5.0).to_string()} text-anchor="middle">{ *n }</text>
+                    </g>
+                }
+            }) }
+        </svg>
     }
 }
 
