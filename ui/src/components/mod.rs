@@ -91,3 +91,15 @@ pub fn use_fit_width(node: &yew::NodeRef, wide: f64, least: f64) -> f64 {
     }
     *width
 }
+
+/// An SVG arrow head (`<defs>` with marker `id`), for a graph's edges
+/// (`marker-end="url(#id)"`, filled by the style sheet's `.arrow-head`).
+pub fn arrow_head(id: &'static str) -> yew::Html {
+    yew::html! {
+        <defs>
+            <marker id={id} viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+                <path d="M 0 0 L 10 5 L 0 10 z" class="arrow-head" />
+            </marker>
+        </defs>
+    }
+}

@@ -233,11 +233,7 @@ fn wait_for_graph(waits: &[WaitEdge]) -> Html {
     html! {
         <svg class="wait-for" viewBox="0 0 440 220" role="img" aria-label="Wait-for graph">
             <title>{ "Wait-for graph: an arrow from each stuck thread to the thread it waits for" }</title>
-            <defs>
-                <marker id="arrow-program" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
-                    <path d="M 0 0 L 10 5 L 0 10 z" class="arrow-head" />
-                </marker>
-            </defs>
+            { super::arrow_head("arrow-program") }
             { for edges.iter().map(|(w, from, to)| {
                 let ((x1, y1), (x2, y2)) = (at(*from), at(*to));
                 let (dx, dy) = (x2 - x1, y2 - y1);

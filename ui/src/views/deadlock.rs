@@ -56,11 +56,7 @@ fn wait_for_graph(d: &Deadlock) -> Html {
     html! {
         <svg class="wait-for" viewBox="0 0 360 160" role="img" aria-label="Wait-for graph">
             <title>{ "Wait-for graph: an arrow from a worker to the lock it waits for, and from a lock to the worker that holds it" }</title>
-            <defs>
-                <marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
-                    <path d="M 0 0 L 10 5 L 0 10 z" class="arrow-head" />
-                </marker>
-            </defs>
+            { crate::components::arrow_head("arrow") }
             { for edges.iter().map(|(a, b, label)| {
                 let ((x1, y1), (x2, y2)) = (at(a).unwrap_or_default(), at(b).unwrap_or_default());
                 // Stop short of the boxes.
