@@ -417,11 +417,24 @@ fn a_program_printing_without_end_keeps_the_first_lines_and_counts_the_rest() {
 #[test]
 fn too_many_threads_are_refused_as_cpython_refuses_them() {
     let _t = timing();
-    let src = "import threading, time\n\nts = []\ntry:\n    for i in range(100):\n        t = threading.Thread(target=time.sleep, args=(0.3,))\n        t.start()\n        ts.append(t)\nexcept RuntimeError as e:\n    print(\"refused:\", e)\nfor t in ts:\n    t.join()\nprint(len(ts), threading.active_count())\n";
+    let src = "import threading, time\n\nts = []\ntry:\n    for i in range(300):\n        t = threading.Thread(target=time.sleep, args=(0.3,))\n        t.start()\n        ts.append(t)\nexcept RuntimeError as e:\n    print(\"refused:\", e)\nfor t in ts:\n    t.join()\nprint(len(ts), threading.active_count())\n";
     let run = run(src);
-    let max = threadlab::program::session::MAX_NATIVE_THREADS;
+    let max = threadlab::program::session::MAX_THREADS;
     assert_eq!(texts(&run), [format!("refused: can't start new thread (ThreadLab runs at most {max} threads of a program at once here)"), format!("{} 1", max - 1)]);
     assert_eq!(run.threads as usize, max);
+}
+
+#[test]
+fn fifty_sleeping_threads_overlap_their_sleeps() {
+    let _t = timing();
+    let src = "import threading, time\n\ndef task(i):\n    time.sleep(1)\n    print(i)\n\nts = [threading.Thread(target=task, args=(i,)) for i in range(50)]\nfor t in ts:\n    t.start()\nfor t in ts:\n    t.join()\n";
+    let run = run(src);
+    let mut lines: Vec<u32> = texts(&run).iter().map(|t| t.parse().unwrap()).collect();
+    lines.sort();
+    assert_eq!(lines, (0..50).collect::<Vec<_>>());
+    assert_eq!(run.threads, 51);
+    assert!(run.wall_ms >= 1000.0 && run.wall_ms < 3000.0, "50 sleeps of 1 s took {} ms", run.wall_ms);
+    assert!(run.verdict.as_deref().unwrap_or_default().starts_with("The sleeping threads overlapped"), "{:?}", run.verdict);
 }
 
 #[test]

@@ -59,6 +59,8 @@ function workerScript(handle) {
 
 /** Every live worker, by handle. */
 const live = new Map();
+/** Every live program worker (started for a program coordinator, Endpoint.startProgramWorkers). */
+const programWorkers = new Set();
 let lastHandle = 0;
 
 /** A worker and the answers it sent that nobody has read yet. */
@@ -78,6 +80,7 @@ class Endpoint {
     this.worker.onmessage = ({ data }) => {
       if (typeof data !== 'string') {
         if (data?.watch) this.watch(data.watch);
+        if (data?.programWorkers) this.startProgramWorkers(data.programWorkers);
         return;
       }
       const waiter = this.waiters.values().next().value;
@@ -90,6 +93,27 @@ class Endpoint {
       this.kill(fault(/RuntimeError/.test(e.message) ? 'trapped' : 'crashed', e.message));
     };
     this.worker.onmessageerror = () => this.kill(fault('unreadable'));
+  }
+  /**
+   * Starts `n` program workers for this program coordinator: the threaded
+   * engine on its `memory` (worker.js). Terminated with it (kill); one
+   * that fails ends it (a Python thread waiting for it would wait forever).
+   * Started here, not by the coordinator: a worker's worker now and then
+   * hangs the coordinator in Firefox (docs/browsers.md).
+   */
+  startProgramWorkers({ n, module, memory }) {
+    this.programWorkers ??= [];
+    for (let i = 0; i < n && !this.dead; i++) {
+      // A URL of its own where each worker has one (workerScript).
+      const w = new Worker(workerScript(`${this.handle}-${this.programWorkers.length}`), { type: 'module' });
+      w.onerror = (e) => {
+        e.preventDefault();
+        this.kill(fault(/RuntimeError/.test(e.message) ? 'trapped' : 'crashed', e.message));
+      };
+      w.postMessage({ module, memory });
+      this.programWorkers.push(w);
+      programWorkers.add(w);
+    }
   }
   /** Watches a threads pool's crash cell (in its shared memory). */
   watch({ memory, cell, done }) {
@@ -107,6 +131,10 @@ class Endpoint {
     clearInterval(this.poll);
     this.die(error);
     this.worker.terminate();
+    for (const w of this.programWorkers ?? []) {
+      w.terminate();
+      programWorkers.delete(w);
+    }
     live.delete(this.handle);
     gone.set(this.handle, error);
     if (gone.size > 256) gone.delete(gone.keys().next().value);
@@ -117,8 +145,8 @@ class Endpoint {
 /**
  * Starts a worker: `kind` is 'process' (single-threaded engine, its own
  * memory), 'coordinator' (threaded engine and a pool of `threads`),
- * 'program' (a program coordinator: threaded engine and a pool of
- * `threads`) or 'child' (a program's child process `id`: single-threaded
+ * 'program' (a program coordinator: threaded engine, `threads` program
+ * workers, which it asks this page to start, started at once) or 'child' (a program's child process `id`: single-threaded
  * engine, started with `job`, text it passes on unread).
  * Resolves to its handle once the init message is posted; its first answer
  * (a hello; a child's first message) arrives through `recv`.
@@ -263,6 +291,11 @@ function liveWorkers() {
   return [...live.keys()];
 }
 
+/** How many program workers are alive (tests: Cancel ends them). */
+function liveProgramWorkers() {
+  return programWorkers.size;
+}
+
 /** Time for one fresh process worker to become ready (spawn + instantiate). */
 async function probeProcessStartup() {
   await moduleOf('single');
@@ -358,4 +391,4 @@ function loadLab() {
 // Leaving or reloading the page mid-run leaves no worker running.
 addEventListener('pagehide', terminateAll);
 
-window.threadlabRunner = { now, environment, spawn, post, recv, alive, tasksDone, sleep, terminate, terminateAll, liveWorkers, probeProcessStartup, browserMemory, loadLab };
+window.threadlabRunner = { now, environment, spawn, post, recv, alive, tasksDone, sleep, terminate, terminateAll, liveWorkers, liveProgramWorkers, probeProcessStartup, browserMemory, loadLab };

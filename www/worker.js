@@ -12,11 +12,19 @@
 //                      a worker may do: the page's main thread never runs
 //                      experiment work.
 //   {module, program}  a program coordinator (a whole Python program's main
-//                      process, src/program/): the threaded engine and a
-//                      pool of `program` threads, one a Python thread. Its
-//                      own thread never blocks: it hands each message to the
-//                      engine, and polls the program's session every few ms
-//                      while a program runs, posting what it said.
+//                      process, src/program/): the threaded engine, no
+//                      rayon pool; each Python thread runs on a program
+//                      worker (`program` of them at once, more when a
+//                      program's threads want them: it posts
+//                      {programWorkers: {n, module, memory}} and the page
+//                      starts them). Its own thread never blocks: it hands
+//                      each message to the engine, and polls the program's
+//                      session every few ms while a program runs, posting
+//                      what it said and the program workers wanted.
+//   {module, memory}   a program worker, started by the page for a program
+//                      coordinator (and terminated with it): the threaded
+//                      engine on the coordinator's shared memory, taking
+//                      Python threads from its queue until the end.
 //   {module, child, job}  a child process of a program: the single engine,
 //                      started with `job`; it posts each message as it
 //                      happens (a line as it is printed, while it runs).
@@ -41,13 +49,10 @@ async function startProcess({ module, id }) {
   return new Worker(id);
 }
 
-/** The threaded engine with its pool of `threads` (a coordinator's, a program coordinator's). */
-async function threaded(module, threads) {
+/** The threaded engine: a new shared memory, or `memory` (a program worker's). */
+async function threaded(module, memory) {
   const engine = await import('../pkg/threads/threadlab_engine.js');
-  await engine.default({ module_or_path: module });
-  // The pool cannot be resized: the page starts a fresh coordinator for
-  // another thread count.
-  await engine.initThreadPool(threads);
+  await engine.default({ module_or_path: module, memory });
   return engine;
 }
 
@@ -59,7 +64,10 @@ function postWatch(engine) {
 }
 
 async function startCoordinator({ module, threads }) {
-  const engine = await threaded(module, threads);
+  const engine = await threaded(module);
+  // The pool cannot be resized: the page starts a fresh coordinator for
+  // another thread count.
+  await engine.initThreadPool(threads);
   const worker = new engine.Worker(0);
   postWatch(engine);
   return worker;
@@ -69,13 +77,28 @@ async function startCoordinator({ module, threads }) {
 const POLL_MS = 4;
 
 async function startProgram({ module, program }) {
-  const engine = await threaded(module, program);
+  const engine = await threaded(module);
   const hello = engine.program_ready();
+  const memory = engine.program_memory();
+  // The program workers its threads want (engine/src/lib.rs,
+  // program_workers), started by the page (www/runner.js): a worker
+  // started here, a worker's worker, now and then hangs this thread in its
+  // constructor in Firefox (docs/browsers.md).
+  const want = (atLeast) => {
+    const n = engine.program_workers_wanted(atLeast);
+    if (n) postMessage({ programWorkers: { n, module, memory } });
+    return n;
+  };
+  // Ready once the first `program` are up: a program starting no more
+  // threads than that waits for none.
+  const first = want(program);
+  while (engine.program_workers_up() < first) await new Promise((r) => setTimeout(r, POLL_MS));
   postWatch(engine);
   let polling = false;
   const poll = () => {
     const text = engine.program_poll();
     if (text) postMessage(text);
+    want(0);
     polling = engine.program_running();
     if (polling) setTimeout(poll, POLL_MS);
   };
@@ -87,6 +110,12 @@ async function startProgram({ module, program }) {
       return answer;
     },
   };
+}
+
+/** A program worker: takes the coordinator's Python threads until the end (never returns). */
+async function startProgramWorker({ module, memory }) {
+  const engine = await threaded(module, memory);
+  engine.program_worker();
 }
 
 /** A child process: starts at once and answers through `postMessage` as it goes. */
@@ -104,6 +133,7 @@ async function startChild({ module, child, job }) {
 }
 
 function starter(data) {
+  if (data.memory !== undefined) return startProgramWorker;
   if (data.program !== undefined) return startProgram;
   if (data.job !== undefined) return startChild;
   return data.threads === undefined ? startProcess : startCoordinator;

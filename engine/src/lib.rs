@@ -8,7 +8,9 @@
 //!   instantiates its own copy, with its own memory.
 //!
 //! - threaded, a *program coordinator* runs a whole Python program
-//!   ([`program_message`], [`program_poll`]): its threads on the pool;
+//!   ([`program_message`], [`program_poll`]) without a rayon pool: each of
+//!   its Python threads on a program worker ([`program_worker`]), a Web
+//!   Worker the page starts for it on the same shared memory;
 //!   single-threaded, each of its child processes ([`child_start`],
 //!   [`child_handle`]) on a process worker of its own.
 //!
@@ -204,10 +206,126 @@ pub fn bench_rayon_loop(size: f64, tasks: u32) -> f64 {
     }
 }
 
+/// The program coordinator's *program workers*: Web Workers the page
+/// starts for it (no rayon pool), each an instance of this engine on the
+/// coordinator's shared memory, as wasm-bindgen-rayon's workers are. Each
+/// runs [`program_worker`]: it takes Python threads from one queue in the
+/// shared memory, one at a time, and waits for the next when idle. The
+/// coordinator's JS asks [`program_workers_wanted`] as it polls and has the
+/// page start what is wanted (a worker started by a busy worker thread
+/// would not start before that thread yields; one started by the
+/// coordinator's own thread, a worker's worker, now and then hangs that
+/// thread in Firefox: docs/browsers.md).
+#[cfg(feature = "threads")]
+mod program_workers {
+    use std::collections::VecDeque;
+    use std::sync::{Condvar, Mutex, MutexGuard};
+    use threadlab::program::session::MAX_THREADS;
+
+    type Job = Box<dyn FnOnce() + Send>;
+
+    struct Queue {
+        /// Python threads started and not yet taken by a worker.
+        jobs: VecDeque<Job>,
+        /// Workers waiting for a job.
+        idle: usize,
+        /// Workers asked for whose engine does not take jobs yet.
+        starting: usize,
+        /// Workers taking jobs (idle or running one).
+        up: usize,
+    }
+
+    static QUEUE: Mutex<Queue> = Mutex::new(Queue { jobs: VecDeque::new(), idle: 0, starting: 0, up: 0 });
+    static QUEUED: Condvar = Condvar::new();
+
+    fn lock() -> MutexGuard<'static, Queue> {
+        QUEUE.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Queues a Python thread for the next idle worker.
+    pub fn push(job: Job) {
+        lock().jobs.push_back(job);
+        QUEUED.notify_one();
+    }
+
+    /// How many workers to start now: one for each queued thread that no
+    /// idle or starting worker will take, and up to `at_least` in all;
+    /// never more than [`MAX_THREADS`] in all (the most Python threads a
+    /// program has at once). Counted as starting from here on.
+    pub fn wanted(at_least: usize) -> usize {
+        let mut q = lock();
+        let have = q.up + q.starting;
+        let for_jobs = q.jobs.len().saturating_sub(q.idle + q.starting);
+        let want = for_jobs.max(at_least.saturating_sub(have)).min(MAX_THREADS.saturating_sub(have));
+        q.starting += want;
+        want
+    }
+
+    /// Program workers taking jobs.
+    pub fn up() -> usize {
+        lock().up
+    }
+
+    /// A program worker's life: take a thread, run it, take the next (or
+    /// wait for one), until the page terminates the coordinator.
+    pub fn serve() {
+        let mut q = lock();
+        q.starting = q.starting.saturating_sub(1);
+        q.up += 1;
+        loop {
+            match q.jobs.pop_front() {
+                Some(job) => {
+                    drop(q);
+                    job();
+                    q = lock();
+                }
+                None => {
+                    q.idle += 1;
+                    q = QUEUED.wait(q).unwrap_or_else(|e| e.into_inner());
+                    q.idle -= 1;
+                }
+            }
+        }
+    }
+}
+
+/// A program worker's loop (see `program_workers`): called once its engine
+/// is instantiated on the coordinator's memory; never returns.
+#[cfg(feature = "threads")]
+#[wasm_bindgen]
+pub fn program_worker() {
+    program_workers::serve();
+}
+
+/// How many program workers the coordinator's JS should have the page
+/// start now (for the threads queued, and up to `at_least` in all).
+#[cfg(feature = "threads")]
+#[wasm_bindgen]
+pub fn program_workers_wanted(at_least: u32) -> u32 {
+    program_workers::wanted(at_least as usize) as u32
+}
+
+/// Program workers up (taking threads): the coordinator says it is ready
+/// once those it asked for first are.
+#[cfg(feature = "threads")]
+#[wasm_bindgen]
+pub fn program_workers_up() -> u32 {
+    program_workers::up() as u32
+}
+
+/// The coordinator's shared memory, which each program worker instantiates
+/// the engine on.
+#[cfg(feature = "threads")]
+#[wasm_bindgen]
+pub fn program_memory() -> JsValue {
+    wasm_bindgen::memory()
+}
+
 /// A whole program's main process on the program coordinator (threaded
 /// engine): a `threadlab::program::session::Session` whose Python threads
-/// are threads of this worker's pool, and the messages between it and the
-/// page ([`threadlab::program::relay`]: the JS reads none of them).
+/// each run on a program worker of this coordinator, and the messages
+/// between it and the page ([`threadlab::program::relay`]: the JS reads
+/// none of them).
 #[cfg(feature = "threads")]
 mod program {
     use super::BrowserHost;
@@ -216,20 +334,21 @@ mod program {
     use std::sync::Arc;
     use threadlab::platform::{Blocking, Clock};
     use threadlab::program::relay::{Said, ToCoordinator};
-    use threadlab::program::session::{Env, Session};
+    use threadlab::program::session::{Env, Session, MAX_THREADS};
     use threadlab::program::ProgramSpec;
     use threadlab::ExperimentError;
 
-    /// The pool as the session's place to run threads: one clock for every
-    /// worker of the page, and a thread of the pool for each Python thread.
-    struct Pool;
+    /// The program workers as the session's place to run threads: one
+    /// clock for every worker of the page, and a worker for each Python
+    /// thread.
+    struct Workers;
 
-    impl Env for Pool {
+    impl Env for Workers {
         fn now_ms(&self) -> f64 {
             BrowserHost.now_ms()
         }
         fn spawn(&self, f: Box<dyn FnOnce() + Send>) {
-            rayon::spawn(f);
+            super::program_workers::push(f);
         }
         fn sleep_ms(&self, ms: f64) {
             BrowserHost.sleep_ms(ms);
@@ -237,13 +356,10 @@ mod program {
         fn cores(&self) -> usize {
             CORES.load(Ordering::Relaxed).max(1) as usize
         }
-        fn max_threads(&self) -> usize {
-            rayon::current_num_threads()
-        }
     }
 
     /// The visitor's cores (`navigator.hardwareConcurrency`), read by the
-    /// coordinator's own thread when its pool is up.
+    /// coordinator's own thread when it is up.
     static CORES: AtomicU32 = AtomicU32::new(1);
 
     fn hardware_concurrency() -> u32 {
@@ -266,11 +382,11 @@ mod program {
         text(&Said::Refused { message: e.to_string(), line, col })
     }
 
-    /// The first message: the pool is up.
+    /// The first message: the coordinator is up.
     pub fn ready() -> String {
         super::park_on_panic();
         CORES.store(hardware_concurrency(), Ordering::Relaxed);
-        text(&Said::Ready { threads: rayon::current_num_threads() as u32 })
+        text(&Said::Ready { threads: MAX_THREADS as u32 })
     }
 
     /// Starts `spec` (checked again: the page's message is not trusted):
@@ -280,7 +396,7 @@ mod program {
             return text(&Said::Refused { message: "A program is already running on this worker.".into(), line: 0, col: 0 });
         }
         let checked = serde_json::to_value(spec).map_err(|e| ExperimentError::NotJson(e.to_string())).and_then(|v| ProgramSpec::from_value(&v));
-        match checked.and_then(|spec| Session::start(spec, Arc::new(Pool))) {
+        match checked.and_then(|spec| Session::start(spec, Arc::new(Workers))) {
             Ok(session) => {
                 SESSION.with(|s| *s.borrow_mut() = Some(session));
                 "[]".into()
@@ -330,8 +446,8 @@ mod program {
     }
 }
 
-/// The program coordinator's first message, once its pool is up
-/// (`relay::Said::Ready`, with the pool's size: the most Python threads at once).
+/// The program coordinator's first message, once it is up
+/// (`relay::Said::Ready`, with the most Python threads a program has at once).
 #[cfg(feature = "threads")]
 #[wasm_bindgen]
 pub fn program_ready() -> String {

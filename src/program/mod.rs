@@ -135,7 +135,9 @@ pub enum State {
     LockWait,
     /// In `join()`, `Future.result()`, an executor's `with` block end or `map`.
     Joining,
-    /// Starting a process (the worker starting, the module state copied).
+    /// Starting a process (the worker starting, the module state copied),
+    /// or a thread from its `start()` until a worker thread runs it (in the
+    /// browser: a program worker started for it, when none was idle).
     Starting,
     /// Sending or receiving between processes.
     Sending,

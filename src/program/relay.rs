@@ -5,8 +5,8 @@
 //! post, and carries out the [`Action`]s it returns, in order (start or
 //! terminate a worker, post text, show a line, finish).
 //!
-//! The coordinator speaks [`FromCoordinator`] (its first message says its
-//! pool is up; then what the session polled, [`ToPage`] batches) and takes
+//! The coordinator speaks [`FromCoordinator`] (its first message says it
+//! is up; then what the session polled, [`ToPage`] batches) and takes
 //! [`ToCoordinator`]; a child's worker posts [`FromChild`] and takes
 //! [`ToChild`]. Every message is JSON text; the JS passes it on unread.
 //!
@@ -32,17 +32,17 @@ pub const CRASHED_EXIT_CODE: i32 = 1;
 /// (`Process.terminate()`: CPython's `-SIGTERM`).
 pub const TERMINATED_EXIT_CODE: i32 = -15;
 
-/// The program coordinator's pool on a machine of `cores` cores: the most
-/// Python threads a program has alive at once (a thread of the pool each;
-/// one more raises `RuntimeError: can't start new thread`). Enough for
-/// `ThreadPoolExecutor()`'s default pool (`min(32, cores + 4)`) beside the
-/// main thread, and never fewer than 16, so the tutorials' loops of ten
-/// threads run on a 2-core machine. Starting the pool costs about 35 ms
-/// plus 13 ms a thread in Chromium on a busy 2-core machine (measured: 7
-/// threads 110 ms, 16 about 240 ms, 33 about 480 ms), paid once: the page
-/// keeps the coordinator for the next program.
-pub fn pool_threads(cores: u32) -> u32 {
-    (cores.saturating_add(5)).clamp(16, 33)
+/// The program workers a program coordinator starts before it says it is
+/// ready, on a machine of `cores` cores: one for the main thread and one
+/// for each worker of `ThreadPoolExecutor()`'s default pool
+/// (`min(32, cores + 4)`), so the common programs start their threads
+/// without waiting. A program that has more threads alive at once gets a
+/// worker started for each (up to `session::MAX_THREADS`), kept for the
+/// next program; the wait shows on the thread's lane as starting.
+/// Measured start-up in Chromium on a busy 2-core machine: see
+/// docs/program.md.
+pub fn prestarted_workers(cores: u32) -> u32 {
+    cores.saturating_add(5).min(33)
 }
 
 /// Why no program can run in a page whose threads cannot run
@@ -80,7 +80,8 @@ pub enum FromCoordinator {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Said {
-    /// Its pool is up: at most `threads` Python threads at once.
+    /// It is up, with its first program workers: at most `threads`
+    /// Python threads at once (`session::MAX_THREADS`).
     Ready { threads: u32 },
     /// The program was refused before anything ran (the message names
     /// the field, and the place when there is one: `line` > 0).
@@ -111,7 +112,7 @@ pub enum Action {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Phase {
-    /// Waiting for the coordinator's pool.
+    /// Waiting for the coordinator to be up.
     Starting,
     /// The spec is posted: the session runs.
     Running,
@@ -155,7 +156,7 @@ impl Relay {
         vec![coordinator(&ToCoordinator::Start { spec: self.spec.clone() })]
     }
 
-    /// Whether the coordinator took the program (its pool was up).
+    /// Whether the coordinator took the program (it was up).
     pub fn started(&self) -> bool {
         self.phase != Phase::Starting
     }
@@ -419,7 +420,7 @@ mod tests {
     }
 
     #[test]
-    fn the_spec_goes_to_the_coordinator_once_its_pool_is_up() {
+    fn the_spec_goes_to_the_coordinator_once_it_is_up() {
         let mut r = Relay::new(spec(), 0.0);
         assert!(!r.started());
         assert_eq!(r.from_coordinator(&said(Said::Ready { threads: 7 }), 1.0), vec![Action::ToCoordinator { text: r#"{"type":"start","spec":{"program":"print(1)","gil":true,"switch_interval_ms":5.0}}"#.into() }]);
@@ -546,12 +547,12 @@ mod tests {
     }
 
     #[test]
-    fn the_pool_holds_a_default_thread_pool_and_the_main_thread() {
-        assert_eq!(pool_threads(2), 16);
-        assert_eq!(pool_threads(16), 21);
-        assert_eq!(pool_threads(28), 33);
-        assert_eq!(pool_threads(256), 33);
-        assert_eq!(pool_threads(u32::MAX), 33);
+    fn the_prestarted_workers_hold_a_default_thread_pool_and_the_main_thread() {
+        assert_eq!(prestarted_workers(2), 7);
+        assert_eq!(prestarted_workers(16), 21);
+        assert_eq!(prestarted_workers(28), 33);
+        assert_eq!(prestarted_workers(256), 33);
+        assert_eq!(prestarted_workers(u32::MAX), 33);
     }
 
     #[test]

@@ -34,8 +34,11 @@ use crate::worker::Worker;
 pub const MAX_LIVE_CHILDREN: usize = 16;
 /// At most this many child processes started in one run.
 pub const MAX_CHILDREN_PER_RUN: usize = 64;
-/// Python threads alive at once natively ([`run_native`]'s [`Env::max_threads`]).
-pub const MAX_NATIVE_THREADS: usize = 64;
+/// Python threads alive at once, the main thread included ([`Env::max_threads`]
+/// natively and in the browser, where each is a program worker of its own:
+/// one more raises `RuntimeError: can't start new thread`, as CPython does
+/// when the OS refuses one).
+pub const MAX_THREADS: usize = 256;
 /// The file name tracebacks show.
 pub const FILE: &str = "<program>";
 /// Console lines kept per run (later ones are counted, not kept).
@@ -51,7 +54,9 @@ pub trait Env: Send + Sync + 'static {
     /// (`performance.timeOrigin + performance.now()` in the browser).
     fn now_ms(&self) -> f64;
     /// Run `f` on a worker thread of its own: natively `std::thread::spawn`,
-    /// in the browser a thread of the program's pool (wasm-bindgen-rayon).
+    /// in the browser one of the program coordinator's program workers (an
+    /// idle one, or one started for it: the wait shows on the thread's lane
+    /// as [`State::Starting`]).
     fn spawn(&self, f: Box<dyn FnOnce() + Send>);
     /// Block the calling thread for `ms` (natively `std::thread::sleep`, in
     /// a pool thread `Atomics.wait`).
@@ -59,8 +64,10 @@ pub trait Env: Send + Sync + 'static {
     /// The machine's cores (`os.cpu_count()`, the pools' default sizes).
     fn cores(&self) -> usize;
     /// At most this many Python threads alive at once, the main thread
-    /// included (in the browser: the pool's size).
-    fn max_threads(&self) -> usize;
+    /// included.
+    fn max_threads(&self) -> usize {
+        MAX_THREADS
+    }
     /// How long a run may take (ms): [`crate::workloads::python::RUN_BUDGET_MS`]
     /// unless changed (tests).
     fn budget_ms(&self) -> f64 {
@@ -367,6 +374,7 @@ impl Inner {
     /// shutdown) waiting for the non-daemon threads and the children.
     fn run_main(self: Arc<Self>) {
         let who = main_who("MainThread");
+        let started = self.env.now_ms();
         let mut host = self.host(0, who.clone());
         host.w.start();
         host.mark("start", None);
@@ -414,7 +422,7 @@ impl Inner {
         }
         let stopped = lock(&self.stopped).clone();
         let mut st = lock(&self.st);
-        st.threads[0].lane = Some(lane_of(tracer, who, false, self.origin, end, marks, unfinished));
+        st.threads[0].lane = Some(self.waited_for_worker(lane_of(tracer, who, false, self.origin, end, marks, unfinished), self.origin, started));
         for c in 0..st.children.len() {
             if st.children[c].alive {
                 st.out.push(ToPage::Kill { child: c as u32 });
@@ -424,6 +432,16 @@ impl Inner {
         let run = self.finish(&mut st, end, stopped);
         st.done = true;
         st.out.push(ToPage::Done { run });
+    }
+
+    /// A thread's lane with the time from its `start()` (`queued`) until a
+    /// worker thread ran it (`started`; both on the shared clock) as
+    /// [`State::Starting`]: in the browser, a program worker started for it.
+    fn waited_for_worker(&self, mut lane: Lane, queued: f64, started: f64) -> Lane {
+        if started > queued {
+            lane.spans.insert(0, Span { state: State::Starting, start_ms: queued - self.origin, end_ms: started - self.origin, line: None });
+        }
+        lane
     }
 
     fn finish(&self, st: &mut St, end: f64, stopped: Option<String>) -> ProgramRun {
@@ -491,13 +509,14 @@ impl Inner {
             st.live_nondaemon += 1;
         }
         drop(st);
-        let (me, t) = (self.clone(), t.clone());
-        self.env.spawn(Box::new(move || me.run_thread(lane, t)));
+        let (me, t, queued) = (self.clone(), t.clone(), self.env.now_ms());
+        self.env.spawn(Box::new(move || me.run_thread(lane, t, queued)));
         Ok(())
     }
 
-    fn run_thread(self: &Arc<Self>, lane: usize, t: Arc<TaskObj>) {
+    fn run_thread(self: &Arc<Self>, lane: usize, t: Arc<TaskObj>, queued: f64) {
         let who = main_who(&t.name);
+        let started = self.env.now_ms();
         let mut host = self.host(lane, who.clone());
         host.w.start();
         host.mark("start", None);
@@ -521,7 +540,7 @@ impl Inner {
         let tracer = w.into_tracer();
         let mut st = lock(&self.st);
         let daemon = st.threads[lane].daemon;
-        st.threads[lane].lane = Some(lane_of(tracer, who, daemon, self.origin, end, marks, unfinished));
+        st.threads[lane].lane = Some(self.waited_for_worker(lane_of(tracer, who, daemon, self.origin, end, marks, unfinished), queued, started));
         st.live_threads -= 1;
         if !daemon {
             st.live_nondaemon -= 1;
@@ -1137,9 +1156,6 @@ impl Env for NativeEnv {
     }
     fn cores(&self) -> usize {
         std::thread::available_parallelism().map_or(1, |n| n.get())
-    }
-    fn max_threads(&self) -> usize {
-        MAX_NATIVE_THREADS
     }
     fn budget_ms(&self) -> f64 {
         self.budget_ms

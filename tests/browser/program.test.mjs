@@ -1,6 +1,6 @@
 // Whole programs (issue 19) through the scripting API, on real workers:
 // `threadlab.run({program})` runs a learner's program on the program
-// coordinator (its threads on the coordinator's pool) and a process worker
+// coordinator (each of its threads on a program worker) and a process worker
 // per child process, and resolves to the run (console, lanes, wall time).
 // The tutorials' programs (src/program/gallery/) run as written; a program
 // that cannot run is refused with its place; Cancel stops one at once.
@@ -60,11 +60,13 @@ test('Cancel stops a program that never ends within a second, and the page runs 
     // Its coordinator is up and its main thread spinning.
     await new Promise((r) => setTimeout(r, 1500));
     const workers = window.threadlabRunner.liveWorkers().length;
+    const programWorkers = window.threadlabRunner.liveProgramWorkers();
     const busy = await window.threadlab.run({ program: 'print(1)' }).then(() => null, (e) => e.name);
     const t0 = performance.now();
     window.threadlab.cancel();
     const run = await running;
-    return { workers, busy, ms: performance.now() - t0, run, left: window.threadlabRunner.liveWorkers().length };
+    const R = window.threadlabRunner;
+    return { workers, programWorkers, busy, ms: performance.now() - t0, run, left: R.liveWorkers().length, leftProgramWorkers: R.liveProgramWorkers() };
   });
   assert.ok(outcome.workers >= 1, 'the program coordinator was running');
   assert.equal(outcome.busy, 'BusyError', 'one run at a time');
@@ -73,6 +75,8 @@ test('Cancel stops a program that never ends within a second, and the page runs 
   assert.match(outcome.run.stopped, /Cancel/);
   assert.ok(outcome.run.wall_ms >= 1000, `wall ${outcome.run.wall_ms}`);
   assert.equal(outcome.left, 0, 'every worker terminated');
+  assert.ok(outcome.programWorkers >= 1, 'the main thread ran on a program worker');
+  assert.equal(outcome.leftProgramWorkers, 0, 'the program workers terminated with the coordinator');
   const results = await p.evaluate(() => window.threadlab.run({ workload: { kind: 'sleep', ms: 20 }, tasks: 4, workers: 2, repeats: 1, models: ['sequential', 'threads'] }));
   assert.deepEqual(results.models.map((m) => m.model), ['sequential', 'threads']);
 });
@@ -132,6 +136,36 @@ test('ProcessPoolExecutor.map for CPU: the results in order, from child processe
   // No child's worker is left: at most the program coordinator, kept for the next program.
   const started = (await live()).filter((h) => !before.includes(h));
   assert.ok(started.length <= 1, `workers left: ${started}`);
+});
+
+/** `n` threads that each sleep for 1 s, then print their number. */
+const sleepers = (n) => 'import threading, time\n\ndef task(i):\n    time.sleep(1)\n    print(i)\n\n' +
+  `ts = []\nfor i in range(${n}):\n    t = threading.Thread(target=task, args=(i,))\n    try:\n        t.start()\n        ts.append(t)\n    except RuntimeError as e:\n        print(i, e)\n` +
+  'for t in ts:\n    t.join()\n';
+
+test('fifty threads sleep for 1 s at once: a program worker each, started as they are wanted; about 1 s, not 50', async () => {
+  const { run } = await runProgram(await page(), { program: sleepers(50) });
+  assert.equal(run.exit_code, 0, JSON.stringify(run.console));
+  assert.deepEqual(texts(run).map(Number).sort((a, b) => a - b), [...Array(50).keys()]);
+  assert.equal(run.threads, 51);
+  // The workers started for them (beyond those the coordinator started
+  // ahead) cost their start-up, on their lanes, and no more.
+  assert.ok(run.wall_ms >= 1000 && run.wall_ms < 3000, `wall ${run.wall_ms} ms`);
+  assert.match(run.verdict, /^The sleeping threads overlapped/);
+});
+
+test('past the most threads at once, start() raises RuntimeError as CPython does, and the program and the page go on', async () => {
+  const p = await page();
+  const { run } = await runProgram(p, { program: sleepers(300) });
+  assert.equal(run.exit_code, 0, JSON.stringify(run.console.slice(-3)));
+  const refused = texts(run).filter((t) => t.includes("can't start new thread"));
+  // 255 threads beside the main thread: the 256th and later are refused.
+  assert.equal(refused.length, 45, JSON.stringify(refused.slice(0, 3)));
+  assert.equal(refused[0], "255 can't start new thread (ThreadLab runs at most 256 threads of a program at once here)");
+  assert.equal(run.console.length, 300);
+  assert.equal(run.threads, 256);
+  const { run: next } = await runProgram(p, { program: 'print("still here")' });
+  assert.deepEqual(texts(next), ['still here']);
 });
 
 test('a child process whose worker dies is an exit for the program: join() returns, with a non-zero exit code', async () => {

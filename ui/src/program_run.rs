@@ -1,6 +1,7 @@
 //! Running a whole Python program (issue 19) on the page's workers: the
 //! program coordinator (threaded engine; the program's threads on its
-//! pool) and a process worker per child process, with the core's relay
+//! program workers, which `www/runner.js` starts when it asks) and a
+//! process worker per child process, with the core's relay
 //! ([`threadlab::program::relay`]) deciding what goes where. This module
 //! only carries the relay's actions out: workers started, text posted,
 //! workers terminated, lines shown.
@@ -85,7 +86,7 @@ async fn drive(slot: &Slot, spec: ProgramSpec, on_line: &dyn Fn(Line)) -> Result
         }
         None => {
             let relay = Relay::new(spec, page.now());
-            let threads = relay::pool_threads(runner::environment().cores);
+            let threads = relay::prestarted_workers(runner::environment().cores);
             let h = match spawn("program", 0, threads, None).await {
                 Ok(h) => h,
                 Err(_) if slot.cancelled() => {
@@ -155,7 +156,7 @@ async fn drive(slot: &Slot, spec: ProgramSpec, on_line: &dyn Fn(Line)) -> Result
             Err(e) => {
                 // Which one died: Cancel, the coordinator, or children.
                 if !slot.cancelled() && !relay.started() {
-                    // Its pool never came up (no shared memory here?): no run.
+                    // It never came up (no shared memory here?): no run.
                     end(&page, coordinator, false, &mut children);
                     return Err(format!("The program's interpreter could not be started: {e}"));
                 }
