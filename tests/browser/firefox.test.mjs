@@ -119,7 +119,7 @@ leg('the scripting API: every model, a CPU and an I/O workload, every value righ
   await legs.apiOnEveryModel(tab, EXPECT);
 });
 
-leg('whole programs: the Program mode runs threads_io_sleep from Run (console, summary, verdict), and the API runs threads, processes and a process pool', async () => {
+leg('whole programs: the Program mode runs threads_io_sleep from Run (console, summary, verdict), and the API runs threads, processes, a process pool and fifty threads at once', async () => {
   const tab = await open();
   await legs.programs(tab, served.url);
 });

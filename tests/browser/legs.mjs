@@ -262,7 +262,8 @@ const texts = (run) => run.console.map((l) => l.text);
  * (threaded engine, its nested workers running the Python threads) and a
  * process worker per child process. As a learner does: `url` in the Program
  * mode with the gallery's threads_io_sleep, Run pressed, its console and
- * summary read; then four of the gallery's programs through the API.
+ * summary read; then four of the gallery's programs through the API, and
+ * fifty threads at once.
  */
 export async function programs(tab, url) {
   await tab.goto(new URL('?mode=program&example=threads_io_sleep', url).href);
@@ -298,7 +299,22 @@ export async function programs(tab, url) {
   assert.ok(await tab.evaluate(() => document.querySelectorAll('.timeline[data-model=program] .lane').length) >= 3, 'a lane per thread');
 
   // Through the API (the coordinator kept from the run above, or a new one).
-  return programsApi(tab, Object.keys(PROGRAM_CHECKS));
+  const runs = await programsApi(tab, Object.keys(PROGRAM_CHECKS));
+
+  // Fifty threads asleep at once: a program worker each, the page starting
+  // them (a worker's worker hung Firefox past ~40: docs/browsers.md).
+  const fifty = await runProgram(
+    tab,
+    'import threading, time\n\ndef task(i):\n    time.sleep(1)\n    print(i)\n\n' +
+      'threads = [threading.Thread(target=task, args=(i,)) for i in range(50)]\nfor t in threads:\n    t.start()\nfor t in threads:\n    t.join()\n',
+  );
+  assert.equal(fifty.exit_code, 0, JSON.stringify(fifty.console.slice(-3)));
+  assert.deepEqual(texts(fifty).map(Number).sort((a, b) => a - b), [...Array(50).keys()]);
+  assert.equal(fifty.threads, 51);
+  // Fifty 1 s sleeps one after another would take 50 s.
+  assert.ok(fifty.wall_ms >= 1000 && fifty.wall_ms < 10_000, `wall ${fifty.wall_ms} ms`);
+  assert.match(fifty.verdict ?? '', /^The sleeping threads overlapped/);
+  return { ...runs, fifty };
 }
 
 /** A program run through the API that must be refused: its error as "name: message". */

@@ -109,7 +109,7 @@ test('the scripting API: every model, a CPU and an I/O workload, every value rig
   assert.equal(cpu.environment.cores, await tab.evaluate(() => navigator.hardwareConcurrency));
 });
 
-test('whole programs: the Program mode runs threads_io_sleep from Run (console, summary, verdict), and the API runs threads, processes and a process pool', async () => {
+test('whole programs: the Program mode runs threads_io_sleep from Run (console, summary, verdict), and the API runs threads, processes, a process pool and fifty threads at once', async () => {
   const tab = await open();
   await legs.programs(tab, isolated.url);
 });
