@@ -134,23 +134,28 @@ impl<'a> Worker<'a> {
     /// Waits in `state` (the GIL released) until `ready(now)` says so,
     /// checking every millisecond: a lock's timed wait.
     pub fn wait_until(&mut self, state: State, ready: impl FnMut(f64) -> bool) {
-        self.wait_in(state, ready, true);
+        self.wait_in(state, ready, Some(1.0));
+    }
+
+    /// Like [`Worker::wait_until`], checking every `period_ms`.
+    pub fn wait_every(&mut self, state: State, period_ms: f64, ready: impl FnMut(f64) -> bool) {
+        self.wait_in(state, ready, Some(period_ms));
     }
 
     /// Like [`Worker::wait_until`], but checking without sleeping, for
     /// waits of microseconds that must end together (a barrier).
     pub fn spin_until(&mut self, state: State, ready: impl FnMut(f64) -> bool) {
-        self.wait_in(state, ready, false);
+        self.wait_in(state, ready, None);
     }
 
-    fn wait_in(&mut self, state: State, mut ready: impl FnMut(f64) -> bool, sleep: bool) {
+    /// Waits until `ready`, sleeping `period` ms between checks (`None`: spinning).
+    fn wait_in(&mut self, state: State, mut ready: impl FnMut(f64) -> bool, period: Option<f64>) {
         self.enter(state);
         self.release_gil();
         while !ready(self.host.now_ms()) {
-            if sleep {
-                self.host.sleep_ms(1.0);
-            } else {
-                std::hint::spin_loop();
+            match period {
+                Some(ms) => self.host.sleep_ms(ms),
+                None => std::hint::spin_loop(),
             }
         }
         self.acquire();

@@ -355,7 +355,7 @@ fn executors_events_queues_and_pools_behave_as_in_python3() {
     let _t = timing();
     let programs = [
         "from concurrent.futures import ThreadPoolExecutor, as_completed\nimport time\n\ndef work(n):\n    time.sleep(0.05 * (3 - n))\n    return n * 10\n\nwith ThreadPoolExecutor(max_workers=3) as ex:\n    fs = [ex.submit(work, i) for i in range(3)]\n    print([f.result() for f in fs])\n    print(sorted(f.result() for f in as_completed(fs)))\n    for r in ex.map(work, [2, 1]):\n        print('map', r)\nprint(all(f.done() for f in fs))\n",
-        "import concurrent.futures as cf\nimport time\n\ndef nap(s):\n    time.sleep(s)\n    return s\n\nwith cf.ThreadPoolExecutor() as ex:\n    fs = [ex.submit(nap, s) for s in (0.05, 0.6)]\n    done, pending = cf.wait(fs, return_when=cf.FIRST_COMPLETED)\n    print(len(done), len(pending), [f.result() for f in done])\n    done, pending = cf.wait(fs)\n    print(len(done), len(pending))\n",
+        "import concurrent.futures as cf\nimport time\n\ndef nap(s):\n    time.sleep(s)\n    return s\n\nwith cf.ThreadPoolExecutor() as ex:\n    fs = [ex.submit(nap, s) for s in (0.05, 2.0)]\n    done, pending = cf.wait(fs, return_when=cf.FIRST_COMPLETED)\n    print(len(done), len(pending), [f.result() for f in done])\n    done, pending = cf.wait(fs)\n    print(len(done), len(pending))\n",
         "import concurrent.futures\n\ndef bad(n):\n    return 10 // n\n\nif __name__ == \"__main__\":\n    with concurrent.futures.ProcessPoolExecutor(max_workers=2) as ex:\n        f = ex.submit(bad, 0)\n        try:\n            f.result()\n        except ZeroDivisionError as e:\n            print('caught', e)\n        print(list(ex.map(bad, [1, 2, 5])))\n",
         "import threading, queue\n\nq = queue.Queue()\nready = threading.Event()\n\ndef producer():\n    ready.wait()\n    for i in range(5):\n        q.put(i * i)\n    q.put(None)\n\ndef consumer():\n    while True:\n        item = q.get()\n        if item is None:\n            break\n        print('item', item)\n\nthreads = [threading.Thread(target=producer), threading.Thread(target=consumer)]\nfor t in threads:\n    t.start()\nprint(ready.is_set())\nready.set()\nfor t in threads:\n    t.join()\nprint(q.empty(), threading.active_count())\n",
         "from multiprocessing import Pool, cpu_count\nimport os\n\ndef square(x):\n    return x * x\n\nif __name__ == '__main__':\n    with Pool(2) as pool:\n        print(pool.map(square, range(6)))\n        r = pool.apply_async(square, (7,))\n        print(r.get(timeout=5), pool.apply(square, (8,)), pool.starmap(pow, [(2, 3), (3, 2)]))\n    print(cpu_count() == os.cpu_count())\n",
@@ -447,4 +447,80 @@ fn a_shorter_switch_interval_switches_the_gil_more_often() {
     };
     let (often, rarely) = (switches(1.0), switches(50.0));
     assert!(often > 4.0 * rarely, "switches per ms: {often:.3} at 1 ms, {rarely:.3} at 50 ms");
+}
+
+/// `multiprocessing.Queue` as the tutorials use it: given to children as an
+/// argument or inherited as a module global, the children put, the parent
+/// gets (with a timeout raising `queue.Empty`), `empty()` and `qsize()`;
+/// `SimpleQueue`; between threads of one process as `queue.Queue`; a
+/// pool's call cannot take one (as CPython refuses).
+#[test]
+fn children_put_into_a_multiprocessing_queue_and_the_parent_gets() {
+    let _t = timing();
+    let args = "from multiprocessing import Process, Queue\n\ndef square(q, n):\n    q.put((n, n * n))\n\nif __name__ == \"__main__\":\n    q = Queue()\n    ps = [Process(target=square, args=(q, i)) for i in range(4)]\n    for p in ps:\n        p.start()\n    results = [q.get() for _ in ps]\n    for p in ps:\n        p.join()\n    print(sorted(results))\n    print(q.empty(), q.qsize())\n";
+    let inherited = "import multiprocessing as mp\nimport queue\n\nresults = mp.Queue()\n\ndef worker(name):\n    for i in range(3):\n        results.put(f\"{name}:{i}\")\n    print(name, \"done\")\n\nif __name__ == \"__main__\":\n    p = mp.Process(target=worker, args=(\"a\",))\n    p.start()\n    p.join()\n    print(results.qsize(), results.empty())\n    got = []\n    while not results.empty():\n        got.append(results.get())\n    print(got)\n    try:\n        results.get(timeout=0.2)\n    except queue.Empty:\n        print(\"empty after 0.2 s\")\n";
+    let timeout = "from multiprocessing import Process, Queue\nimport queue, time\n\ndef slow(q):\n    time.sleep(0.6)\n    q.put({\"late\": [1, 2.5, None]})\n\nif __name__ == \"__main__\":\n    q = Queue()\n    p = Process(target=slow, args=(q,))\n    p.start()\n    try:\n        q.get(timeout=0.1)\n    except queue.Empty:\n        print(\"nothing yet\")\n    try:\n        q.get_nowait()\n    except queue.Empty:\n        print(\"still nothing\")\n    print(q.get(timeout=10))\n    p.join()\n    print(p.exitcode)\n";
+    let simple_and_threads = "import threading\nfrom multiprocessing import Process, Queue, SimpleQueue\n\ndef hello(q, who):\n    q.put(\"hello from \" + who)\n\ndef produce(q):\n    for i in range(5):\n        q.put(i * i)\n    q.put(None)\n\nif __name__ == \"__main__\":\n    sq = SimpleQueue()\n    p = Process(target=hello, args=(sq, \"a child\"))\n    p.start()\n    print(sq.get())\n    p.join()\n    print(sq.empty())\n    q = Queue()\n    t = threading.Thread(target=produce, args=(q,))\n    t.start()\n    items = []\n    while True:\n        item = q.get()\n        if item is None:\n            break\n        items.append(item)\n    t.join()\n    print(items)\n";
+    let pool = "import concurrent.futures as cf\nfrom multiprocessing import Queue\n\ndef f(q):\n    q.put(1)\n    return 2\n\nif __name__ == \"__main__\":\n    q = Queue()\n    with cf.ProcessPoolExecutor(1) as ex:\n        fut = ex.submit(f, q)\n        try:\n            print(fut.result(timeout=5))\n        except RuntimeError as e:\n            print(type(e).__name__, e)\n";
+    let expected: [&[&str]; 5] = [
+        &["[(0, 0), (1, 1), (2, 4), (3, 9)]", "True 0"],
+        &["a done", "3 False", "['a:0', 'a:1', 'a:2']", "empty after 0.2 s"],
+        &["nothing yet", "still nothing", "{'late': [1, 2.5, None]}", "0"],
+        &["hello from a child", "True", "[0, 1, 4, 9, 16]"],
+        &["RuntimeError Queue objects should only be shared between processes through inheritance"],
+    ];
+    for (src, want) in [args, inherited, timeout, simple_and_threads, pool].into_iter().zip(expected) {
+        let ours = run(src);
+        assert_eq!((ours.exit_code, ours.stopped.as_deref()), (Some(0), None), "{src}");
+        assert_eq!(texts(&ours), want, "{src}");
+        if let Some((theirs, stderr, code)) = python3(src) {
+            assert_eq!(code, 0, "{stderr}");
+            assert_eq!(texts(&ours), theirs, "{src}");
+        }
+    }
+    // The crossing on the lanes: each child's put a short send, the
+    // parent's wait for it receiving (at the `get`'s line), about 0.6 s.
+    let run = run(timeout);
+    let child = run.lanes.iter().find(|l| l.who.process.as_deref() == Some("Process-1")).unwrap();
+    let sends: Vec<_> = child.spans.iter().filter(|s| s.state == State::Sending).collect();
+    assert_eq!(sends.len(), 1, "{:?}", child.spans);
+    assert!(sends[0].end_ms - sends[0].start_ms < 50.0, "{:?}", sends[0]);
+    let main = &run.lanes[0];
+    let received: Vec<_> = main.spans.iter().filter(|s| s.state == State::Receiving).collect();
+    assert!(received.iter().any(|s| s.line == Some(13)) && received.iter().any(|s| s.line == Some(20)), "{:?}", main.spans);
+    let waited: f64 = received.iter().map(|s| s.end_ms - s.start_ms).sum();
+    assert!((400.0..3000.0).contains(&waited), "the parent waited about 0.6 s for the child's put: {waited:.0} ms");
+    let last = received.last().unwrap();
+    assert!((last.end_ms - sends[0].end_ms).abs() < 100.0, "the wait ends when the put arrives: {last:?} {:?}", sends[0]);
+}
+
+/// A child cannot receive while it runs: its `get` (and `empty`, `qsize`)
+/// raise, saying so; what cannot be pickled is refused with CPython's
+/// message (raised by `put`, where CPython's feeder thread prints it); the
+/// program goes on.
+#[test]
+fn a_child_can_only_put_into_a_multiprocessing_queue() {
+    let src = "from multiprocessing import Process, Queue\nimport threading\n\ndef take(q):\n    q.put(1)\n    q.get()\n\ndef lock(q):\n    q.put(threading.Lock())\n\nif __name__ == \"__main__\":\n    q = Queue()\n    for f in (take, lock):\n        p = Process(target=f, args=(q,))\n        p.start()\n        p.join()\n        print(f.__name__, p.exitcode)\n    print(q.get(timeout=1), q.empty())\n    try:\n        q.put(threading.Event())\n    except TypeError as e:\n        print(e)\n    try:\n        q.put([q])\n    except RuntimeError as e:\n        print(e)\n";
+    let run = run(src);
+    let lines = texts(&run);
+    assert_eq!(run.exit_code, Some(0));
+    assert!(lines.contains(&"RuntimeError: get(): a child process can only put into a multiprocessing.Queue in ThreadLab (its parent gets from it: get, empty and qsize work there)".to_string()), "{lines:?}");
+    assert!(lines.contains(&"TypeError: cannot pickle '_thread.lock' object".to_string()), "{lines:?}");
+    let ours: Vec<&str> = lines.iter().map(String::as_str).filter(|l| !l.starts_with(' ') && !l.starts_with("Traceback") && !l.contains("Error")).collect();
+    assert_eq!(ours, ["Process Process-1:", "take 1", "Process Process-2:", "lock 1", "1 True", "cannot pickle '_thread.lock' object", "Queue objects should only be shared between processes through inheritance"]);
+    // A get no child will ever answer (CPython waits for ever): a deadlock.
+    let src = "from multiprocessing import Process, Queue
+
+def quiet(q):
+    pass
+
+q = Queue()
+p = Process(target=quiet, args=(q,))
+p.start()
+p.join()
+print(q.get())
+";
+    let dead = run_native(spec(src)).unwrap();
+    assert_eq!(dead.exit_code, None);
+    assert_eq!(dead.deadlock.as_deref(), Some("MainThread at line 10 waits for an event, a queue or a result no running thread will give."));
 }

@@ -3,9 +3,9 @@
 //! 32-bit wasm (wasm32-wasip1, scripts/test.sh).
 #![cfg(feature = "pyvm")]
 
-use threadlab::program::session::Child;
+use threadlab::program::session::{Child, MAX_CHILD_PUTS};
 use threadlab::program::{ChildJob, FromChild, State, ToChild};
-use threadlab::pyvm::Value;
+use threadlab::pyvm::{Data, Value};
 
 fn clock() -> impl Fn() -> f64 {
     let t = std::cell::Cell::new(0.0);
@@ -71,4 +71,53 @@ fn a_child_refuses_threads_and_unknown_functions_with_python_exceptions() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+/// A `multiprocessing.Queue` crossed as its parent's handle (`Data::Queue`).
+fn handle(id: u32) -> Vec<u8> {
+    Value::from_data(&Data::Queue(id)).pickle(true).unwrap()
+}
+
+#[test]
+fn a_child_puts_into_its_parents_queues_by_their_handles_and_only_puts() {
+    let program = "def fill(q, n):\n    for i in range(n):\n        q.put(i)\n    return 'filled'\n\ndef report():\n    results.put({'from': 'a global'})\n    return results.qsize()\n";
+    let job = ChildJob { program: program.into(), name: "Process-2".into(), globals: vec![("results".into(), handle(7))], gil: true, switch_interval_ms: 5.0, origin_ms: 0.0 };
+    let now = clock();
+    let mut sent = Vec::new();
+    let mut child = Child::start(job, 1, &now, &mut |m| sent.push(m));
+    sent.clear();
+    child.handle(ToChild::Call { call: 1, function: "fill".into(), args: vec![handle(3), Value::int(2).to_bytes().unwrap()] }, &now, &mut |m| sent.push(m));
+    child.handle(ToChild::Call { call: 2, function: "report".into(), args: vec![] }, &now, &mut |m| sent.push(m));
+    match sent.as_slice() {
+        [FromChild::Put { child: 1, queue: 3, value: a }, FromChild::Put { child: 1, queue: 3, value: b }, FromChild::Returned { call: 1, result: Ok(filled), .. }, FromChild::Put { child: 1, queue: 7, value: c }, FromChild::Returned { call: 2, result: Err(tb), .. }] => {
+            let read = |b: &[u8]| Value::from_bytes(b).unwrap().repr();
+            assert_eq!((read(a), read(b), read(filled), read(c)), ("0".into(), "1".into(), "'filled'".into(), "{'from': 'a global'}".into()));
+            assert!(tb.ends_with("RuntimeError: qsize(): a child process can only put into a multiprocessing.Queue in ThreadLab (its parent gets from it: get, empty and qsize work there)"), "{tb}");
+        }
+        other => panic!("{other:?}"),
+    }
+    sent.clear();
+    child.handle(ToChild::Exit, &now, &mut |m| sent.push(m));
+    let [FromChild::Exited { lanes, .. }] = sent.as_slice() else { panic!("{sent:?}") };
+    // Each put: a short send on its lane, between running.
+    let states: Vec<State> = lanes[0].spans.iter().map(|s| s.state).collect();
+    assert_eq!(states.iter().filter(|s| **s == State::Sending).count(), 3, "{states:?}");
+    assert!(states.windows(2).all(|w| w[0] != State::Sending || w[1] == State::Running), "{states:?}");
+}
+
+#[test]
+fn a_child_puts_at_most_max_child_puts_items() {
+    let program = "def fill(q, n):\n    for i in range(n):\n        q.put(i)\n";
+    let job = ChildJob { program: program.into(), name: "Process-1".into(), globals: vec![], gil: true, switch_interval_ms: 5.0, origin_ms: 0.0 };
+    let now = || 0.0;
+    let (mut puts, mut last) = (0, None);
+    let mut child = Child::start(job, 0, &now, &mut |_| {});
+    let n = Value::int(MAX_CHILD_PUTS as i64 + 5).to_bytes().unwrap();
+    child.handle(ToChild::Call { call: 1, function: "fill".into(), args: vec![handle(0), n] }, &now, &mut |m| match m {
+        FromChild::Put { .. } => puts += 1,
+        other => last = Some(other),
+    });
+    assert_eq!(puts, MAX_CHILD_PUTS);
+    let Some(FromChild::Returned { result: Err(tb), .. }) = last else { panic!("{last:?}") };
+    assert!(tb.ends_with("RuntimeError: ThreadLab sends at most 100,000 items from one child process to its parent"), "{tb}");
 }

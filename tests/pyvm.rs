@@ -68,6 +68,30 @@ fn the_tutorial_task_runs_and_its_value_crosses_as_bytes() {
 }
 
 #[test]
+fn a_multiprocessing_queue_crosses_as_its_handle_only_when_a_process_starts() {
+    let p = Program::compile("import multiprocessing, queue, threading\nq = multiprocessing.Queue()\nt = queue.Queue()\nfor _ in range(1000):\n    multiprocessing.SimpleQueue()\nkeep = multiprocessing.SimpleQueue()\n").unwrap();
+    let mut host = StdHost::default();
+    p.run_module(&mut host).unwrap();
+    let (q, keep) = (p.global("q").unwrap(), p.global("keep").unwrap());
+    let Value::Queue(inner) = &q else { panic!("{q:?}") };
+    // A process's start: the handle, which the interpreter finds again.
+    let bytes = q.pickle(true).unwrap();
+    assert_eq!(Value::from_bytes(&bytes).unwrap().pickle(true).unwrap(), bytes);
+    assert!(std::sync::Arc::ptr_eq(&p.counters().queue(inner.id).unwrap(), inner));
+    // Anything else: CPython's errors.
+    let e = q.pickle(false).unwrap_err();
+    assert_eq!((e.kind, e.message.as_str()), (ExcKind::RuntimeError, "Queue objects should only be shared between processes through inheritance"));
+    assert_eq!(keep.pickle(false).unwrap_err().message, "SimpleQueue objects should only be shared between processes through inheritance");
+    assert_eq!(p.global("t").unwrap().pickle(true).unwrap_err().message, "cannot pickle '_thread.lock' object");
+    assert!(q.to_bytes().is_none());
+    // A queue dropped is not found again; a kept one is.
+    let Value::Queue(k) = &keep else { panic!() };
+    assert!(p.counters().queue(k.id).is_some());
+    assert!(p.counters().queue(k.id - 1).is_none());
+    assert!(p.counters().queue(u32::MAX).is_none());
+}
+
+#[test]
 fn runtime_errors_name_the_exception_and_the_line() {
     let e = err("x = 1\ny = 0\nz = x / y\n");
     assert_eq!(e.to_string(), "ZeroDivisionError: division by zero (line 3)");

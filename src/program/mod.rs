@@ -11,7 +11,8 @@
 //! - its **processes** are children with their own interpreter and heap,
 //!   started with the parent's module state as at `start()` (Linux's
 //!   `fork`), on process workers in the browser; what crosses between them
-//!   (arguments, return values, printed lines) crosses as messages.
+//!   (arguments, return values, printed lines, what a child puts into a
+//!   `multiprocessing.Queue`) crosses as messages.
 //!
 //! The types here are the contract between the core (which runs a program:
 //! [`Session`] on the worker that holds the program's main interpreter,
@@ -94,6 +95,16 @@ impl ProgramSpec {
         Ok(ProgramSpec { program, gil, switch_interval_ms })
     }
 }
+
+/// A program the page runs, unseen and untimed, on a fresh program
+/// coordinator before the learner's first program (as the experiments run
+/// an untimed warm-up): a short loop in a thread and in a child process,
+/// twice. A browser runs new WebAssembly code in its baseline tier first
+/// and optimises hot functions in the background, but a call already
+/// running stays in the code it started in, and the interpreter's loop is
+/// one long call: without this, the first program's loops (and its first
+/// child's) would run up to twice as slowly as every later one's.
+pub const WARM_UP: &str = "import time\nfrom multiprocessing import Process\n\ndef loop():\n    total = 0\n    for i in range(100000):\n        total += i\n\nfor _ in range(2):\n    loop()\n    p = Process(target=loop)\n    p.start()\n    p.join()\n    time.sleep(0.1)\n";
 
 /// Who printed a line or owns a lane: a thread of the main process, or a
 /// thread of a child process.
@@ -271,6 +282,11 @@ pub enum FromChild {
     Line { child: u32, line: Line },
     /// A call's result: the value as bytes, or the exception's traceback text.
     Returned { child: u32, call: u32, result: Result<Vec<u8>, String> },
+    /// It put `value` (as [`crate::pyvm::Value::to_bytes`] gives it) into
+    /// the parent's `multiprocessing` queue `queue` (the handle the queue
+    /// crossed as): the parent's session puts it there (a child cannot
+    /// receive while it runs, so it only puts).
+    Put { child: u32, queue: u32, value: Vec<u8> },
     /// It ended (exit code as CPython's `Process.exitcode`), with its lanes.
     Exited { child: u32, code: i32, lanes: Vec<Lane> },
 }

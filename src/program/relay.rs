@@ -312,7 +312,7 @@ impl Relay {
 
 fn sender(m: &FromChild) -> u32 {
     match m {
-        FromChild::Started { child, .. } | FromChild::Line { child, .. } | FromChild::Returned { child, .. } | FromChild::Exited { child, .. } => *child,
+        FromChild::Started { child, .. } | FromChild::Line { child, .. } | FromChild::Returned { child, .. } | FromChild::Put { child, .. } | FromChild::Exited { child, .. } => *child,
     }
 }
 
@@ -456,6 +456,10 @@ mod tests {
         assert_eq!(delivered(&a), vec![printed]);
         let echoed = r.from_coordinator(&batch(vec![ToPage::Line { line: line(41.0, Some("Process-1"), "Process starting") }]), 42.0);
         assert_eq!(echoed, vec![Action::Show { line: line(41.0, Some("Process-1"), "Process starting") }]);
+        // What it puts into the parent's queue: to the session, in order.
+        let put = FromChild::Put { child: 1, queue: 0, value: vec![3, 1, 0, 0, 0, 0, 0, 0, 0, 7] };
+        let a = r.from_child(1, &child_text(&put));
+        assert_eq!((a.len(), delivered(&a)), (1, vec![put]));
         let returned = FromChild::Returned { child: 1, call: 0, result: Ok(vec![1]) };
         assert_eq!(delivered(&r.from_child(1, &child_text(&returned))), vec![returned]);
         // Its exit: delivered, and its worker terminated.
@@ -501,7 +505,7 @@ mod tests {
         // A message to a child that is gone goes nowhere.
         assert_eq!(r.from_coordinator(&batch(vec![ToPage::ToChild { child: 2, msg: ToChild::Exit }, ToPage::Kill { child: 2 }]), 3.0), vec![]);
         // A hostile child: garbage, or speaking for another child.
-        for text in ["<script>", r#"{"type":"started","child":2,"t_ms":1}"#] {
+        for text in ["<script>", r#"{"type":"started","child":2,"t_ms":1}"#, r#"{"type":"put","child":2,"queue":0,"value":[0]}"#, r#"{"type":"put","child":3,"queue":0,"value":"x"}"#] {
             let (mut r, _) = Relay::on_ready_coordinator(spec(), 0.0);
             r.from_coordinator(&batch(vec![ToPage::Spawn { child: 3, job: job("Process-3") }]), 1.0);
             assert_eq!(delivered(&r.from_child(3, text)), vec![FromChild::Exited { child: 3, code: CRASHED_EXIT_CODE, lanes: vec![] }], "{text}");
@@ -560,5 +564,6 @@ mod tests {
         assert_eq!(serde_json::to_string(&ToCoordinator::Cancel).unwrap(), r#"{"type":"cancel"}"#);
         assert_eq!(said(Said::Ready { threads: 7 }), r#"{"type":"ready","threads":7}"#);
         assert_eq!(serde_json::from_str::<FromCoordinator>("[]").unwrap(), FromCoordinator::Batch(vec![]));
+        assert_eq!(child_text(&FromChild::Put { child: 2, queue: 1, value: vec![0] }), r#"{"type":"put","child":2,"queue":1,"value":[0]}"#);
     }
 }

@@ -45,6 +45,9 @@ pub const FILE: &str = "<program>";
 pub const MAX_CONSOLE_LINES: usize = 5_000;
 /// Characters kept of one console line.
 pub const MAX_LINE_CHARS: usize = 2_000;
+/// Items one child process may put into its parent's queues (a put past
+/// them raises `RuntimeError`).
+pub const MAX_CHILD_PUTS: usize = 100_000;
 /// Events one thread's lane keeps (later ones are dropped).
 const LANE_EVENTS: usize = 1 << 14;
 
@@ -159,17 +162,18 @@ impl St {
     }
 }
 
-/// A thread's wait: for whom (a lock's holder, a joined thread), where.
+/// A thread's wait that only another thread can end (a lock without a
+/// timeout, a join, an event): for whom, where. Noted while it lasts.
 #[derive(Clone)]
 struct WaitRec {
     on: Option<String>,
     lock: bool,
     line: u32,
-    /// When it was last seen waiting (lock waits are retried, so refreshed).
-    at: f64,
-    /// Until it ends (a join, an event): no refresh needed.
-    persistent: bool,
 }
+
+/// How often a thread blocked on a contended lock looks whether it was
+/// released (ms), the GIL released meanwhile.
+const LOCK_POLL_MS: f64 = 0.05;
 
 /// A deadlock is declared after every thread waited this long (ms).
 const DEADLOCK_MS: f64 = 500.0;
@@ -296,8 +300,7 @@ impl Inner {
         let now = self.t();
         let mut st = lock(&self.st);
         let live: Vec<usize> = (0..st.threads.len()).filter(|&i| st.threads[i].lane.is_none()).collect();
-        let waiting = |w: &Option<WaitRec>| w.as_ref().is_some_and(|w| w.persistent || now - w.at < 100.0);
-        let all = !live.is_empty() && live.iter().all(|&i| st.waits.get(i).is_some_and(waiting));
+                let all = !live.is_empty() && live.iter().all(|&i| st.waits.get(i).is_some_and(Option::is_some));
         if st.done || st.live_children > 0 || self.stopping.load(SeqCst) || !all {
             st.suspect = None;
             return None;
@@ -367,7 +370,7 @@ impl Inner {
 
     fn host<'a>(self: &'a Arc<Self>, lane: usize, who: Who) -> ThreadHost<'a> {
         let w = Worker::new(lane as u32, &self.plat, self.gil.as_ref(), Tracer::with_capacity(lane as u32, true, LANE_EVENTS));
-        ThreadHost { s: self, w, who, marks: Vec::new(), lane, joining: None, noted: f64::NEG_INFINITY }
+        ThreadHost { s: self, w, who, marks: Vec::new(), lane, joining: None }
     }
 
     /// The main thread: the module's top level, then (as CPython's
@@ -401,7 +404,7 @@ impl Inner {
             }
         }
         if code.is_some() {
-            host.note_wait(Some(WaitRec { on: None, lock: false, line: 0, at: 0.0, persistent: true }));
+            host.note_wait(Some(WaitRec { on: None, lock: false, line: 0 }));
             host.w.wait_until(trace::State::Joining, |_| {
                 let st = lock(&self.st);
                 // Daemon processes are not waited for (they are killed at the end).
@@ -558,7 +561,8 @@ impl Inner {
         if st.children.len() >= MAX_CHILDREN_PER_RUN {
             return Err(format!("can't start {name}: ThreadLab starts at most {MAX_CHILDREN_PER_RUN} processes in one run of a program"));
         }
-        let globals = self.program.globals().into_iter().filter_map(|(n, v)| Some((n, v.to_bytes()?))).collect();
+        // As at fork: a multiprocessing queue crosses as its handle.
+        let globals = self.program.globals().into_iter().filter_map(|(n, v)| Some((n, v.pickle(true).ok()?))).collect();
         let child = st.children.len() as u32;
         let job = ChildJob { program: self.spec.program.clone(), name: name.clone(), globals, gil: self.spec.gil, switch_interval_ms: self.spec.switch_interval_ms, origin_ms: self.origin };
         if let Some(p) = &pool {
@@ -571,21 +575,25 @@ impl Inner {
     }
 
     /// `function(*args)` as a message: the function by its top-level name,
-    /// the arguments as bytes.
-    fn call_msg(&self, st: &mut St, func: &Value, args: &[Value]) -> Result<(u32, ToChild), String> {
+    /// the arguments as bytes (`share`: a `Process`'s, where a
+    /// multiprocessing queue crosses as its handle; not a pool's call's, as
+    /// in CPython). `Err`: the exception to raise.
+    fn call_msg(&self, st: &mut St, func: &Value, args: &[Value], share: bool) -> Result<(u32, ToChild), (ExcKind, String)> {
         let function = match func {
             Value::Func(f) => {
                 let name = f.code.name.to_string();
                 match self.program.global(&name) {
                     Some(Value::Func(g)) if Arc::ptr_eq(f, &g) => name,
-                    _ => return Err(format!("Can't pickle local object '{name}': a process runs only functions defined at the top level of the program")),
+                    _ => return Err((ExcKind::AttributeError, format!("Can't pickle local object '{name}': a process runs only functions defined at the top level of the program"))),
                 }
             }
             // A built-in function crosses by its name (`pow`, `math.sqrt`).
             Value::Builtin(name) => name.to_string(),
-            _ => return Err(format!("cannot send '{}' to a process: only functions defined at the top level of the program can run there", func.type_name())),
+            _ => return Err((ExcKind::TypeError, format!("cannot send '{}' to a process: only functions defined at the top level of the program can run there", func.type_name()))),
         };
-        let args = args.iter().map(|a| a.to_bytes().ok_or_else(|| format!("cannot pickle '{}' object (an argument sent to a process)", a.type_name()))).collect::<Result<Vec<_>, _>>()?;
+        // A `Process`'s start raises it (CPython's fork copies instead): say why.
+        let why = |u: pyvm::wire::Unpicklable| (u.kind, if share { format!("{} (an argument sent to a process)", u.message) } else { u.message });
+        let args = args.iter().map(|a| a.pickle(share).map_err(why)).collect::<Result<Vec<_>, _>>()?;
         let call = st.next_call;
         st.next_call += 1;
         Ok((call, ToChild::Call { call, function, args }))
@@ -593,7 +601,7 @@ impl Inner {
 
     fn start_process(&self, p: &Arc<TaskObj>) -> Result<(), String> {
         let mut st = lock(&self.st);
-        let (call, msg) = self.call_msg(&mut st, &p.target, &p.args)?;
+        let (call, msg) = self.call_msg(&mut st, &p.target, &p.args, true).map_err(|(_, why)| why)?;
         if !p.kwargs.is_empty() {
             return Err("ThreadLab's processes take their target's arguments as args=(...), not kwargs".into());
         }
@@ -662,13 +670,13 @@ impl Inner {
                 None => break,
             };
             let Some(w) = lock(&pool.queue).pop_front() else { break };
-            match self.call_msg(st, &w.func, &w.args) {
+            match self.call_msg(st, &w.func, &w.args, false) {
                 Ok((call, msg)) => {
                     st.calls.insert(call, (child, CallFor::Future(w.future)));
                     st.children[child as usize].busy = true;
                     st.out.push(ToPage::ToChild { child, msg });
                 }
-                Err(why) => w.future.set(Err(pyvm::exc_obj(if why.starts_with("Can't") { ExcKind::AttributeError } else { ExcKind::TypeError }, &why))),
+                Err((kind, why)) => w.future.set(Err(pyvm::exc_obj(kind, &why))),
             }
         }
         if pool.shutdown.load(SeqCst) && lock(&pool.queue).is_empty() {
@@ -690,7 +698,7 @@ impl Inner {
 
     fn deliver(&self, m: FromChild) {
         let child = match &m {
-            FromChild::Started { child, .. } | FromChild::Line { child, .. } | FromChild::Returned { child, .. } | FromChild::Exited { child, .. } => *child as usize,
+            FromChild::Started { child, .. } | FromChild::Line { child, .. } | FromChild::Returned { child, .. } | FromChild::Put { child, .. } | FromChild::Exited { child, .. } => *child as usize,
         };
         let mut st = lock(&self.st);
         if child >= st.children.len() || !st.children[child].alive || st.done {
@@ -726,6 +734,14 @@ impl Inner {
                 }
                 if let Some(p) = st.children[child].pool.clone() {
                     let _ = self.dispatch(&mut st, &p);
+                }
+            }
+            FromChild::Put { queue, value, .. } => {
+                // Into the parent's queue (waking a `get`); a handle or a
+                // value that is not one of ours is dropped.
+                if let (Some(q), Some(v)) = (self.program.counters().queue(queue), Value::from_bytes(&value)) {
+                    q.unfinished.fetch_add(1, SeqCst);
+                    lock(&q.items).push_back(v);
                 }
             }
             FromChild::Exited { code, lanes, .. } => {
@@ -781,8 +797,6 @@ struct ThreadHost<'a> {
     lane: usize,
     /// The thread the next wait joins.
     joining: Option<String>,
-    /// When a lock wait was last noted (ms).
-    noted: f64,
 }
 
 impl ThreadHost<'_> {
@@ -803,7 +817,7 @@ impl ThreadHost<'_> {
         let joined = self.joining.take();
         let joined_name = joined.clone();
         if state != trace::State::IoWait && until.is_none() {
-            self.note_wait(Some(WaitRec { on: joined, lock: false, line, at: 0.0, persistent: true }));
+            self.note_wait(Some(WaitRec { on: joined, lock: false, line }));
         }
         self.w.set_task(Some(line));
         self.w.wait_until(state, |now| {
@@ -843,14 +857,22 @@ impl pyvm::Host for ThreadHost<'_> {
         self.w.sleep_in(trace::State::LockWait, 0.05);
         self.s.check()
     }
-    fn lock_wait(&mut self, holder: Option<&str>, line: u32) -> Result<(), Stop> {
-        // Noted now and then (a contended lock is retried every few µs).
-        let at = self.s.t();
-        if at - self.noted >= 20.0 {
-            self.noted = at;
-            self.note_wait(Some(WaitRec { on: holder.map(str::to_string), lock: true, line, at, persistent: false }));
+    fn lock_wait(&mut self, holder: Option<&str>, line: u32, timed: bool, free: &mut dyn FnMut() -> bool) -> Result<(), Stop> {
+        // Noted for the watchdog while it waits, unless the acquire has a
+        // timeout: that ends by itself.
+        if !timed {
+            self.note_wait(Some(WaitRec { on: holder.map(str::to_string), lock: true, line }));
         }
-        self.wait_for_lock()
+        // As CPython's blocked acquire: the GIL released until the lock is
+        // released (checked every 50 µs), not taken again to look; a timed
+        // acquire comes back every 10 ms to check its timeout.
+        let s = self.s;
+        let start = s.env.now_ms();
+        self.w.wait_every(trace::State::LockWait, LOCK_POLL_MS, |now| free() || (timed && now - start >= 10.0) || s.check().is_err());
+        if !timed {
+            self.note_wait(None);
+        }
+        s.check()
     }
     fn joining(&mut self, name: &str) {
         self.joining = Some(name.to_string());
@@ -870,6 +892,7 @@ impl pyvm::Host for ThreadHost<'_> {
         let state = match why {
             pyvm::Wait::Lock => trace::State::LockWait,
             pyvm::Wait::Join => trace::State::Joining,
+            pyvm::Wait::Receive => trace::State::Receiving,
         };
         self.wait(state, line, until, ready)
     }
@@ -966,6 +989,8 @@ pub struct Child {
     deadline: f64,
     /// Lines sent (none past [`MAX_CONSOLE_LINES`]: the parent keeps no more).
     sent: usize,
+    /// Items put into the parent's queues (at most [`MAX_CHILD_PUTS`]).
+    puts: usize,
 }
 
 impl Child {
@@ -980,7 +1005,7 @@ impl Child {
         let sleep = sleep.unwrap_or_else(|| Box::new(|_| std::hint::spin_loop()));
         let program = Program::compile_defs(&job.program).ok();
         let t0 = now_ms() - job.origin_ms;
-        let mut c = Child { child, name: job.name.clone(), origin: job.origin_ms, program: None, source: job.program.clone(), lane: Vec::new(), marks: vec![Mark { t_ms: t0, what: "start".into(), line: None }], kill, sleep, deadline: job.origin_ms + crate::workloads::python::run_budget_ms(), sent: 0 };
+        let mut c = Child { child, name: job.name.clone(), origin: job.origin_ms, program: None, source: job.program.clone(), lane: Vec::new(), marks: vec![Mark { t_ms: t0, what: "start".into(), line: None }], kill, sleep, deadline: job.origin_ms + crate::workloads::python::run_budget_ms(), sent: 0, puts: 0 };
         if let Some(p) = &program {
             // Define the functions (and imports), then the parent's data.
             let mut host = ChildHost { c: &mut c, now: now_ms, out, child, state: None };
@@ -1015,7 +1040,7 @@ impl Child {
                         let r = program.call(&function, &args, &mut host);
                         host.enter(None);
                         match r {
-                            Ok(v) => v.to_bytes().ok_or_else(|| format!("TypeError: cannot pickle '{}' object", v.type_name())),
+                            Ok(v) => v.pickle(false).map_err(|u| format!("{}: {}", u.kind.name(), u.message)),
                             Err(PyError::Exception(x)) => Err(x.traceback_text(FILE, &self.source)),
                             Err(PyError::Stopped(s)) => Err(format!("RuntimeError: {s}")),
                         }
@@ -1108,6 +1133,18 @@ impl pyvm::Host for ChildHost<'_, '_> {
     }
     fn process_name(&self) -> String {
         self.c.name.clone()
+    }
+    fn queue_put(&mut self, queue: u32, value: Vec<u8>) -> Result<(), String> {
+        if self.c.puts >= MAX_CHILD_PUTS {
+            return Err(format!("ThreadLab sends at most {} items from one child process to its parent", crate::text::group(MAX_CHILD_PUTS as u64)));
+        }
+        self.c.puts += 1;
+        // The crossing, on the child's lane: sending, then back to what it did.
+        let was = self.state.map(|(s, _)| s);
+        self.enter(Some(State::Sending));
+        (self.out)(FromChild::Put { child: self.child, queue, value });
+        self.enter(was);
+        Ok(())
     }
     fn start_thread(&mut self, _: &Arc<TaskObj>) -> Result<(), String> {
         Err("can't start new thread: ThreadLab runs no threads inside a child process yet".into())

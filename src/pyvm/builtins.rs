@@ -62,7 +62,7 @@ pub fn module_attr(m: Module, name: &str) -> R<Value> {
     let v = match (m, name) {
         (Module::Time, "sleep" | "perf_counter" | "time" | "monotonic" | "perf_counter_ns" | "time_ns") => Value::Builtin(leak(m, name)),
         (Module::Threading, "Lock" | "RLock" | "current_thread" | "get_ident" | "Thread" | "Event" | "main_thread" | "active_count" | "Semaphore" | "BoundedSemaphore") => Value::Builtin(leak(m, name)),
-        (Module::Multiprocessing, "Process" | "cpu_count" | "current_process" | "Pool") => Value::Builtin(leak(m, name)),
+        (Module::Multiprocessing, "Process" | "cpu_count" | "current_process" | "Pool" | "Queue" | "SimpleQueue") => Value::Builtin(leak(m, name)),
         (Module::Os, "getpid" | "cpu_count") => Value::Builtin(leak(m, name)),
         (Module::Queue, "Queue") => Value::Builtin(leak(m, name)),
         (Module::Queue, "Empty") => Value::Type(Type::Exc(ExcKind::Empty)),
@@ -84,7 +84,7 @@ pub fn module_attr(m: Module, name: &str) -> R<Value> {
 
 /// The qualified names of module functions, as static strings.
 const QUALIFIED: &[&str] = &[
-    "time.sleep", "time.perf_counter", "time.time", "time.monotonic", "time.perf_counter_ns", "time.time_ns", "threading.Lock", "threading.RLock", "threading.current_thread", "threading.get_ident", "threading.Thread", "threading.Event", "threading.main_thread", "threading.active_count", "threading.Semaphore", "threading.BoundedSemaphore", "multiprocessing.Process", "multiprocessing.cpu_count", "multiprocessing.current_process", "multiprocessing.Pool", "os.getpid", "os.cpu_count", "queue.Queue", "concurrent.futures.ThreadPoolExecutor", "concurrent.futures.ProcessPoolExecutor", "concurrent.futures.as_completed", "concurrent.futures.wait", "math.sqrt", "math.floor", "math.ceil", "math.log", "math.log2", "math.log10", "math.exp", "math.sin", "math.cos", "math.tan", "math.atan", "math.atan2", "math.hypot", "math.isqrt", "math.gcd", "math.factorial", "math.fabs", "math.pow", "math.trunc", "math.isclose", "random.random", "random.seed", "random.randint", "random.choice", "random.uniform", "random.shuffle", "random.randrange",
+    "time.sleep", "time.perf_counter", "time.time", "time.monotonic", "time.perf_counter_ns", "time.time_ns", "threading.Lock", "threading.RLock", "threading.current_thread", "threading.get_ident", "threading.Thread", "threading.Event", "threading.main_thread", "threading.active_count", "threading.Semaphore", "threading.BoundedSemaphore", "multiprocessing.Process", "multiprocessing.cpu_count", "multiprocessing.current_process", "multiprocessing.Pool", "multiprocessing.Queue", "multiprocessing.SimpleQueue", "os.getpid", "os.cpu_count", "queue.Queue", "concurrent.futures.ThreadPoolExecutor", "concurrent.futures.ProcessPoolExecutor", "concurrent.futures.as_completed", "concurrent.futures.wait", "math.sqrt", "math.floor", "math.ceil", "math.log", "math.log2", "math.log10", "math.exp", "math.sin", "math.cos", "math.tan", "math.atan", "math.atan2", "math.hypot", "math.isqrt", "math.gcd", "math.factorial", "math.fabs", "math.pow", "math.trunc", "math.isclose", "random.random", "random.seed", "random.randint", "random.choice", "random.uniform", "random.shuffle", "random.randrange",
 ];
 const CONSTANTS: &[&str] = &["math.pi", "math.e", "math.tau", "math.inf", "math.nan", "queue.Empty", "concurrent.futures", "concurrent.futures.TimeoutError", "concurrent.futures.FIRST_COMPLETED", "concurrent.futures.ALL_COMPLETED", "concurrent.futures.FIRST_EXCEPTION"];
 
@@ -521,6 +521,15 @@ fn call_inner(c: &mut dyn Caller, name: &'static str, args: Vec<Value>, kw: &mut
         "queue.Queue" => {
             kwarg(kw, "maxsize");
             Value::Queue(Arc::new(QueueObj::default()))
+        }
+        "multiprocessing.Queue" => {
+            arity(name, &args, 0, 1)?;
+            kwarg(kw, "maxsize");
+            Value::Queue(c.counters().new_queue(QueueKind::Processes))
+        }
+        "multiprocessing.SimpleQueue" => {
+            arity(name, &args, 0, 0)?;
+            Value::Queue(c.counters().new_queue(QueueKind::Simple))
         }
         "concurrent.futures.ThreadPoolExecutor" | "concurrent.futures.ProcessPoolExecutor" | "multiprocessing.Pool" => new_pool(c, name, args, kw)?,
         "concurrent.futures.wait" => {
@@ -1300,7 +1309,7 @@ pub fn call_method(c: &mut dyn Caller, recv: &Value, name: &str, args: Vec<Value
                     }
                     let line = c.line();
                     let owner = l.owner();
-                    c.host().lock_wait(owner.as_deref(), line)?;
+                    c.host().lock_wait(owner.as_deref(), line, until.is_some(), &mut || !l.locked())?;
                 }
             }
             "release" => {
@@ -1308,7 +1317,7 @@ pub fn call_method(c: &mut dyn Caller, recv: &Value, name: &str, args: Vec<Value
                 l.release()?;
                 Value::None
             }
-            "locked" => Value::Bool(l.held.load(std::sync::atomic::Ordering::Relaxed)),
+            "locked" => Value::Bool(l.locked()),
             _ => return Err(no_attr()),
         },
         Value::Float(f) => match name {
@@ -1589,23 +1598,45 @@ fn object_method(c: &mut dyn Caller, recv: &Value, name: &str, args: Vec<Value>,
             }
             _ => return Err(no_attr()),
         },
-        Value::Queue(q) => match name {
+        // In a child process, the parent's multiprocessing queue: a put is
+        // sent to the parent (a child cannot receive while it runs).
+        Value::Queue(q) if q.remote => match name {
             "put" | "put_nowait" => {
                 want(1, 3)?;
                 kwarg(&mut kw, "block");
                 kwarg(&mut kw, "timeout");
-                q.unfinished.fetch_add(1, SeqCst);
-                q.items.lock().unwrap_or_else(|e| e.into_inner()).push_back(args[0].clone());
+                let bytes = args[0].pickle(false)?;
+                c.host().queue_put(q.id, bytes).map_err(runtime)?;
                 Value::None
             }
-            "get" | "get_nowait" => {
-                want(0, 2)?;
+            "close" | "join_thread" | "cancel_join_thread" => Value::None,
+            "get" | "get_nowait" | "empty" | "qsize" | "full" => return Err(runtime(format!("{name}(): a child process can only put into a multiprocessing.Queue in ThreadLab (its parent gets from it: get, empty and qsize work there)"))),
+            _ => return Err(no_attr()),
+        },
+        Value::Queue(q) => match (q.kind, name) {
+            (QueueKind::Simple, "put") | (QueueKind::Threads | QueueKind::Processes, "put" | "put_nowait") => {
+                want(1, if q.kind == QueueKind::Simple { 1 } else { 3 })?;
+                kwarg(&mut kw, "block");
+                kwarg(&mut kw, "timeout");
+                // A multiprocessing queue's item is a copy (pickled), as CPython's.
+                let item = match q.kind {
+                    QueueKind::Threads => args[0].clone(),
+                    _ => Value::from_bytes(&args[0].pickle(false)?).unwrap_or(Value::None),
+                };
+                q.unfinished.fetch_add(1, SeqCst);
+                q.items.lock().unwrap_or_else(|e| e.into_inner()).push_back(item);
+                Value::None
+            }
+            (QueueKind::Simple, "get") | (QueueKind::Threads | QueueKind::Processes, "get" | "get_nowait") => {
+                want(0, if q.kind == QueueKind::Simple { 0 } else { 2 })?;
                 let block = name == "get" && args.first().cloned().or_else(|| kwarg(&mut kw, "block")).is_none_or(|b| b.truthy());
                 let secs = timeout(&args, 1, &mut kw)?;
+                // From another process: receiving; between threads: a lock's wait.
+                let why = if q.kind == QueueKind::Threads { super::host::Wait::Lock } else { super::host::Wait::Receive };
                 let mut got = None;
                 if block {
                     let q = q.clone();
-                    c.host().block(super::host::Wait::Lock, line, secs, &mut || {
+                    c.host().block(why, line, secs, &mut || {
                         got = q.items.lock().unwrap_or_else(|e| e.into_inner()).pop_front();
                         got.is_some()
                     })?;
@@ -1617,15 +1648,18 @@ fn object_method(c: &mut dyn Caller, recv: &Value, name: &str, args: Vec<Value>,
                     None => return Err(exc(ExcKind::Empty, "")),
                 }
             }
-            "empty" => Value::Bool(q.items.lock().unwrap_or_else(|e| e.into_inner()).is_empty()),
-            "qsize" => Value::Int(q.items.lock().unwrap_or_else(|e| e.into_inner()).len() as i64),
-            "task_done" => {
+            (_, "empty") => Value::Bool(q.items.lock().unwrap_or_else(|e| e.into_inner()).is_empty()),
+            (QueueKind::Threads | QueueKind::Processes, "qsize") => Value::Int(q.items.lock().unwrap_or_else(|e| e.into_inner()).len() as i64),
+            // `maxsize` is not kept: never full.
+            (QueueKind::Threads | QueueKind::Processes, "full") => Value::Bool(false),
+            (QueueKind::Processes | QueueKind::Simple, "close") | (QueueKind::Processes, "join_thread" | "cancel_join_thread") => Value::None,
+            (QueueKind::Threads, "task_done") => {
                 if q.unfinished.fetch_update(SeqCst, SeqCst, |n| n.checked_sub(1)).is_err() {
                     return Err(exc(ExcKind::ValueError, "task_done() called too many times"));
                 }
                 Value::None
             }
-            "join" => {
+            (QueueKind::Threads, "join") => {
                 let q = q.clone();
                 c.host().block(super::host::Wait::Lock, line, None, &mut || q.unfinished.load(SeqCst) == 0)?;
                 Value::None

@@ -22,6 +22,8 @@ pub enum Wait {
     Lock,
     /// `join()`, `Future.result()`, an executor's shutdown or `map`.
     Join,
+    /// A `multiprocessing.Queue`'s `get`: receiving from another process.
+    Receive,
 }
 
 /// What the VM asks of its host. Natively tests implement it with `std`; in
@@ -46,10 +48,14 @@ pub trait Host {
     fn wait_for_lock(&mut self) -> Result<(), Stop> {
         self.breaker()
     }
-    /// A contended lock held by `holder`, wanted at `line`: wait a little
-    /// as [`Host::wait_for_lock`] does (a host may note who waits for whom).
-    fn lock_wait(&mut self, holder: Option<&str>, line: u32) -> Result<(), Stop> {
-        let _ = (holder, line);
+    /// A contended lock held by `holder`, wanted at `line`: wait (the GIL
+    /// released) until `free()` says it looks free, or a little, then the VM
+    /// tries again. `timed`: the acquire has a timeout, so it ends by itself
+    /// (never part of a deadlock; the host returns often for the VM to
+    /// check it). By default as [`Host::wait_for_lock`]; a host may note who
+    /// waits for whom, and wait without retaking the GIL until `free()`.
+    fn lock_wait(&mut self, holder: Option<&str>, line: u32, timed: bool, free: &mut dyn FnMut() -> bool) -> Result<(), Stop> {
+        let _ = (holder, line, timed, free);
         self.wait_for_lock()
     }
     /// The next [`Host::block`] waits for thread (or process) `name` to end (`join`).
@@ -108,6 +114,13 @@ pub trait Host {
     /// once the queued work is done (`terminate`: at once).
     fn pool_shutdown(&mut self, pool: &Arc<PoolObj>, terminate: bool) {
         let _ = (pool, terminate);
+    }
+    /// A child process's `put` into its parent's `multiprocessing` queue
+    /// `queue` (the handle it crossed as): send `value` (pickled) to the
+    /// parent. `Err`: why not, raised as `RuntimeError`.
+    fn queue_put(&mut self, queue: u32, value: Vec<u8>) -> Result<(), String> {
+        let _ = (queue, value);
+        Err("this queue belongs to another process, and this interpreter sends nothing to other processes".into())
     }
     /// `os.cpu_count()`.
     fn cores(&self) -> usize {

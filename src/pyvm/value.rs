@@ -300,6 +300,10 @@ impl LockObj {
     pub fn owner(&self) -> Option<Arc<str>> {
         self.owner.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
+    /// Held by someone now (a waiter retries once it is not).
+    pub fn locked(&self) -> bool {
+        self.held.load(Ordering::Relaxed)
+    }
     pub fn try_acquire(&self) -> bool {
         self.held.compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed).is_ok()
     }
@@ -357,12 +361,46 @@ impl TaskObj {
 }
 
 /// The numbers CPython names threads and processes with, per interpreter
-/// (`Thread-1`, `ThreadPoolExecutor-0_0`, `Process-1`).
+/// (`Thread-1`, `ThreadPoolExecutor-0_0`, `Process-1`), and the
+/// `multiprocessing` queues it made, by their handles.
 #[derive(Debug, Default)]
 pub struct Counters {
     pub threads: std::sync::atomic::AtomicU32,
     pub thread_pools: std::sync::atomic::AtomicU32,
     pub processes: std::sync::atomic::AtomicU32,
+    /// `multiprocessing` queues by handle ([`QueueObj::id`]).
+    queues: Mutex<Queues>,
+}
+
+/// The `multiprocessing` queues an interpreter made, while it holds them.
+#[derive(Debug, Default)]
+struct Queues {
+    next: u32,
+    by_id: HashMap<u32, std::sync::Weak<QueueObj>>,
+    /// Dropped queues are forgotten when there are this many entries.
+    prune_at: usize,
+}
+
+impl Counters {
+    /// A new `multiprocessing.Queue` (or `SimpleQueue`) of this
+    /// interpreter, with the next handle.
+    pub fn new_queue(&self, kind: QueueKind) -> Arc<QueueObj> {
+        let mut all = self.queues.lock().unwrap_or_else(|e| e.into_inner());
+        if all.by_id.len() >= all.prune_at {
+            // A program making queues in a loop keeps only the live ones.
+            all.by_id.retain(|_, q| q.strong_count() > 0);
+            all.prune_at = (2 * all.by_id.len()).max(64);
+        }
+        let id = all.next;
+        let q = Arc::new(QueueObj { kind, id, ..QueueObj::default() });
+        all.by_id.insert(id, Arc::downgrade(&q));
+        all.next = id.wrapping_add(1);
+        q
+    }
+    /// The queue with handle `id`, while the program still holds it.
+    pub fn queue(&self, id: u32) -> Option<Arc<QueueObj>> {
+        self.queues.lock().unwrap_or_else(|e| e.into_inner()).by_id.get(&id)?.upgrade()
+    }
 }
 
 /// A `threading.Event`.
@@ -371,12 +409,32 @@ pub struct EventObj {
     pub flag: AtomicBool,
 }
 
-/// A `queue.Queue`.
+/// Which queue a [`QueueObj`] is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum QueueKind {
+    /// `queue.Queue`: between the threads of one process, items shared.
+    #[default]
+    Threads,
+    /// `multiprocessing.Queue`: items copied (pickled), and it crosses to a
+    /// child process as a handle.
+    Processes,
+    /// `multiprocessing.SimpleQueue`: the same, with fewer methods.
+    Simple,
+}
+
+/// A `queue.Queue`, a `multiprocessing.Queue` or `SimpleQueue`.
 #[derive(Debug, Default)]
 pub struct QueueObj {
     pub items: Mutex<std::collections::VecDeque<Value>>,
     /// Items put and not yet marked `task_done()` (`join()` waits for 0).
     pub unfinished: AtomicUsize,
+    pub kind: QueueKind,
+    /// A `multiprocessing` queue's handle in the interpreter that made it
+    /// ([`Counters::new_queue`]): what crosses to a child process.
+    pub id: u32,
+    /// In a child process: a stand-in for the parent's queue `id`, which
+    /// only sends what is put into it to the parent (the host's `queue_put`).
+    pub remote: bool,
 }
 
 /// A `threading.Semaphore` (`bound`: a `BoundedSemaphore`'s start value).
@@ -819,7 +877,7 @@ impl Value {
             Value::Task(t) => if t.process { "Process" } else { "Thread" },
             Value::Event(_) => "Event",
             Value::Semaphore(s) => if s.bound.is_some() { "BoundedSemaphore" } else { "Semaphore" },
-            Value::Queue(_) => "Queue",
+            Value::Queue(q) => if q.kind == QueueKind::Simple { "SimpleQueue" } else { "Queue" },
             Value::Future(_) => "Future",
             Value::Pool(p) => match p.kind {
                 PoolKind::Threads => "ThreadPoolExecutor",

@@ -1155,7 +1155,7 @@ impl<'h> Vm<'h> {
                             while !l.try_acquire() {
                                 let owner = l.owner();
                                 let line = Caller::line(self);
-                                t!(self.host.lock_wait(owner.as_deref(), line).map_err(Err::Stop));
+                                t!(self.host.lock_wait(owner.as_deref(), line, false, &mut || !l.locked()).map_err(Err::Stop));
                             }
                             l.set_owner(Some(Arc::from(self.host.thread_name())));
                             self.stack.push(Value::Bool(true));

@@ -1,13 +1,17 @@
 //! Values as bytes, for the processes model (an argument and a result cross
-//! between workers): a small tagged binary form, floats bit-exact.
+//! between workers): a small tagged binary form, floats bit-exact. A
+//! `multiprocessing` queue crosses to a child process as its handle, not
+//! its contents; anything else that is not plain data cannot cross
+//! ([`Unpicklable`]: CPython's pickling error).
 
 use std::sync::Arc;
 
 use num_bigint::BigInt;
 
-use super::value::{int_of, DictObj, Table, Value};
+use super::error::ExcKind;
+use super::value::{exc, int_of, DictObj, Err, QueueKind, QueueObj, Table, Value};
 
-/// A value in serialisable form (plain data only).
+/// A value in serialisable form (plain data, and queue handles).
 #[derive(Clone, Debug, PartialEq)]
 pub enum Data {
     None,
@@ -19,23 +23,71 @@ pub enum Data {
     Tuple(Vec<Data>),
     Dict(Vec<(Data, Data)>),
     Set(Vec<Data>),
+    /// A `multiprocessing` queue's handle (its id in the parent).
+    Queue(u32),
+}
+
+/// Why a value cannot cross between processes: the exception CPython's
+/// pickling raises for it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unpicklable {
+    pub kind: ExcKind,
+    pub message: String,
+}
+
+/// Raised as what it is.
+impl From<Unpicklable> for Err {
+    fn from(u: Unpicklable) -> Err {
+        exc(u.kind, u.message)
+    }
 }
 
 impl Value {
     /// The plain data in a value, or None for functions, locks, iterators...
     pub fn to_data(&self) -> Option<Data> {
-        Some(match self {
+        self.data(false).ok()
+    }
+
+    /// The value as data. `share`: a `multiprocessing` queue crosses as its
+    /// handle (a child process's arguments and inherited globals, as CPython
+    /// pickles a queue only while it starts a process); otherwise it cannot.
+    fn data(&self, share: bool) -> Result<Data, Unpicklable> {
+        let all = |vs: &mut dyn Iterator<Item = &Value>| vs.map(|v| v.data(share)).collect::<Result<Vec<_>, _>>();
+        Ok(match self {
             Value::None => Data::None,
             Value::Bool(b) => Data::Bool(*b),
-            Value::Int(_) | Value::Big(_) => Data::Int(self.as_bigint()?),
+            Value::Int(_) | Value::Big(_) => Data::Int(self.as_bigint().ok_or_else(|| self.unpicklable())?),
             Value::Float(f) => Data::Float(*f),
             Value::Str(s) => Data::Str(s.to_string()),
-            Value::List(l) => Data::List(l.lock().iter().map(Value::to_data).collect::<Option<_>>()?),
-            Value::Tuple(t) => Data::Tuple(t.iter().map(Value::to_data).collect::<Option<_>>()?),
-            Value::Dict(d) => Data::Dict(d.lock().iter().map(|(k, v)| Some((k.to_data()?, v.to_data()?))).collect::<Option<_>>()?),
-            Value::Set(d) => Data::Set(d.lock().keys().iter().map(Value::to_data).collect::<Option<_>>()?),
-            _ => return None,
+            Value::List(l) => Data::List(all(&mut l.lock().iter())?),
+            Value::Tuple(t) => Data::Tuple(all(&mut t.iter())?),
+            Value::Dict(d) => Data::Dict(d.lock().iter().map(|(k, v)| Ok((k.data(share)?, v.data(share)?))).collect::<Result<_, _>>()?),
+            Value::Set(d) => Data::Set(all(&mut d.lock().keys().iter())?),
+            Value::Queue(q) if share && q.kind != QueueKind::Threads => Data::Queue(q.id),
+            _ => return Err(self.unpicklable()),
         })
+    }
+
+    /// What CPython's pickling raises for this value (not plain data).
+    fn unpicklable(&self) -> Unpicklable {
+        let type_error = |message: String| Unpicklable { kind: ExcKind::TypeError, message };
+        match self {
+            Value::Queue(q) if q.kind != QueueKind::Threads => Unpicklable { kind: ExcKind::RuntimeError, message: format!("{} objects should only be shared between processes through inheritance", self.type_name()) },
+            // They hold a lock (a process object, an authentication key).
+            Value::Lock(_) | Value::Event(_) | Value::Queue(_) | Value::Semaphore(_) | Value::Thread(_) => type_error("cannot pickle '_thread.lock' object".into()),
+            Value::Task(t) if !t.process => type_error("cannot pickle '_thread.lock' object".into()),
+            Value::Task(_) => type_error("Pickling an AuthenticationString object is disallowed for security reasons".into()),
+            Value::Future(_) => type_error("cannot pickle '_thread.RLock' object".into()),
+            _ => type_error(format!("cannot pickle '{}' object", self.type_name())),
+        }
+    }
+
+    /// The value as bytes, or what CPython's pickling raises for it;
+    /// `share` as for a child process's start (a queue crosses as its handle).
+    pub fn pickle(&self, share: bool) -> Result<Vec<u8>, Unpicklable> {
+        let mut out = Vec::new();
+        self.data(share)?.write(&mut out);
+        Ok(out)
     }
 
     pub fn from_data(d: &Data) -> Value {
@@ -61,14 +113,14 @@ impl Value {
                 }
                 Value::Set(DictObj::new(t))
             }
+            // In a child process: the parent's queue, which it can put into.
+            Data::Queue(id) => Value::Queue(Arc::new(QueueObj { kind: QueueKind::Processes, id: *id, remote: true, ..QueueObj::default() })),
         }
     }
 
     /// The value as bytes (None when it holds something not plain data).
     pub fn to_bytes(&self) -> Option<Vec<u8>> {
-        let mut out = Vec::new();
-        self.to_data()?.write(&mut out);
-        Some(out)
+        self.pickle(false).ok()
     }
 
     pub fn from_bytes(b: &[u8]) -> Option<Value> {
@@ -107,6 +159,10 @@ impl Data {
                 });
                 len(out, v.len());
                 v.iter().for_each(|d| d.write(out));
+            }
+            Data::Queue(id) => {
+                out.push(10);
+                out.extend_from_slice(&id.to_le_bytes());
             }
             Data::Dict(kv) => {
                 out.push(8);
@@ -172,6 +228,11 @@ impl Data {
                     v.push((k, Data::read(b, pos, depth + 1)?));
                 }
                 Data::Dict(v)
+            }
+            10 => {
+                let id = u32::from_le_bytes(b.get(*pos..*pos + 4)?.try_into().ok()?);
+                *pos += 4;
+                Data::Queue(id)
             }
             _ => return None,
         })

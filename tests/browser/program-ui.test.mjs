@@ -29,7 +29,7 @@ test('a learner opens the Program mode, picks a gallery program, sees its code, 
   await lab(page);
   // The gallery: the tutorials' six programs, each with what it shows.
   const options = await page.$$eval('#example option', (os) => os.map((o) => [o.value, o.textContent]));
-  assert.deepEqual(options.map(([v]) => v), ['threads_numbers_letters', 'processes_numbers_letters', 'threads_io_sleep', 'processes_cpu_loop', 'threadpool_io', 'processpool_cpu']);
+  assert.deepEqual(options.map(([v]) => v), ['threads_numbers_letters', 'processes_numbers_letters', 'threads_io_sleep', 'processes_cpu_loop', 'threadpool_io', 'processpool_cpu', 'threads_cpu_loop', 'lock_counter', 'forgotten_join', 'processes_own_memory', 'deadlock_timeout']);
   await page.selectOption('#example', 'threads_io_sleep');
   await page.waitForFunction(() => document.querySelector('#program-code').value.includes('time.sleep'));
   const code = await page.inputValue('#program-code');

@@ -57,8 +57,9 @@ test('Cancel stops a program that never ends within a second, and the page runs 
   const p = await page();
   const outcome = await p.evaluate(async () => {
     const running = window.threadlab.run({ program: 'while True:\n    pass\n' });
-    // Its coordinator is up and its main thread spinning.
-    await new Promise((r) => setTimeout(r, 1500));
+    // Its coordinator is up (a fresh one runs the untimed warm-up first,
+    // about half a second) and its main thread spinning.
+    await new Promise((r) => setTimeout(r, 3000));
     const workers = window.threadlabRunner.liveWorkers().length;
     const programWorkers = window.threadlabRunner.liveProgramWorkers();
     const busy = await window.threadlab.run({ program: 'print(1)' }).then(() => null, (e) => e.name);
@@ -194,4 +195,28 @@ test('a child process whose worker dies is an exit for the program: join() retur
   assert.deepEqual(run.console.map((l) => l.text), ['child sleeping', 'exit code 1'], JSON.stringify(run.console));
   assert.equal(run.exit_code, 0);
   assert.ok(outcome.ms < 5000, `the program went on ${outcome.ms} ms after its child died`);
+});
+
+test('children put into a multiprocessing.Queue on their own workers; the parent gets, waiting as receiving', async () => {
+  const program = 'from multiprocessing import Process, Queue\nimport queue, time\n\nresults = Queue()\n\n' +
+    'def square(q, n):\n    q.put((n, n * n))\n\ndef late():\n    time.sleep(0.5)\n    results.put("late")\n\n' +
+    'def take(q):\n    q.get()\n\n' +
+    'if __name__ == "__main__":\n    q = Queue()\n    ps = [Process(target=square, args=(q, i)) for i in range(3)]\n    for p in ps:\n        p.start()\n' +
+    '    print(sorted(q.get(timeout=30) for _ in ps))\n    for p in ps:\n        p.join()\n    print(q.empty(), q.qsize())\n' +
+    '    p = Process(target=late)\n    p.start()\n    try:\n        results.get(timeout=0.05)\n    except queue.Empty:\n        print("nothing yet")\n' +
+    '    print(results.get(timeout=30))\n    p.join()\n' +
+    '    p = Process(target=take, args=(q,))\n    p.start()\n    p.join()\n    print("take", p.exitcode)\n';
+  const { run } = await runProgram(await page(), { program });
+  assert.equal(run.exit_code, 0, JSON.stringify(run));
+  const lines = texts(run);
+  assert.deepEqual(lines.filter((l) => !l.startsWith(' ') && !l.startsWith('Traceback') && !l.startsWith('Process ')),
+    ['[(0, 0), (1, 1), (2, 4)]', 'True 0', 'nothing yet', 'late',
+      'RuntimeError: get(): a child process can only put into a multiprocessing.Queue in ThreadLab (its parent gets from it: get, empty and qsize work there)', 'take 1'], JSON.stringify(lines));
+  assert.equal(run.processes, 5);
+  // The crossing on the lanes: the parent's wait receiving, a child's put sending.
+  const main = run.lanes.find((l) => !l.who.process && l.who.thread === 'MainThread');
+  const received = main.spans.filter((s) => s.state === 'receiving').reduce((ms, s) => ms + s.end_ms - s.start_ms, 0);
+  assert.ok(received >= 400, `the parent waited about 0.5 s for the late put: ${received} ms receiving`);
+  const sends = run.lanes.filter((l) => l.who.process).flatMap((l) => l.spans.filter((s) => s.state === 'sending'));
+  assert.ok(sends.every((s) => s.end_ms - s.start_ms < 200), JSON.stringify(sends));
 });

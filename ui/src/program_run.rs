@@ -50,7 +50,26 @@ pub fn run(spec: ProgramSpec, on_line: impl Fn(Line) + 'static) -> impl Future<O
         if let Some(why) = relay::unavailable(runner::environment().threads_unavailable.as_deref()) {
             return Err(why);
         }
+        use threadlab::runner::Workers;
+        if !KEPT.with(Cell::get).is_some_and(|h| runner::Page.alive(h)) {
+            // A fresh coordinator: warm the engines up first (untimed, unseen;
+            // the coordinator is kept for the program itself).
+            let warm_up = ProgramSpec { program: threadlab::program::WARM_UP.into(), ..spec.clone() };
+            let _ = drive(&slot, warm_up, &|_| {}).await;
+            if slot.cancelled() {
+                return cancelled(Relay::new(spec, runner::Page.now()));
+            }
+        }
         drive(&slot, spec, &on_line).await
+    }
+}
+
+/// The run of a program Cancel stopped before it started.
+fn cancelled(mut relay: Relay) -> Result<ProgramRun, String> {
+    use threadlab::runner::Workers;
+    match relay.stopped(CANCELLED, runner::Page.now(), false).pop() {
+        Some(Action::Finish { run, .. }) => Ok(run),
+        _ => Err(CANCELLED.into()),
     }
 }
 
@@ -89,13 +108,7 @@ async fn drive(slot: &Slot, spec: ProgramSpec, on_line: &dyn Fn(Line)) -> Result
             let threads = relay::prestarted_workers(runner::environment().cores);
             let h = match spawn("program", 0, threads, None).await {
                 Ok(h) => h,
-                Err(_) if slot.cancelled() => {
-                    let mut relay = relay;
-                    return match relay.stopped(CANCELLED, page.now(), false).pop() {
-                        Some(Action::Finish { run, .. }) => Ok(run),
-                        _ => Err(CANCELLED.into()),
-                    };
-                }
+                Err(_) if slot.cancelled() => return cancelled(relay),
                 Err(e) => return Err(format!("The program's interpreter could not be started: {e}")),
             };
             (relay, Vec::new(), h)

@@ -29,6 +29,16 @@ pub(crate) fn download(name: &str, data: &str, mime: &str) {
     js_download(name, data, mime);
 }
 
+/// Today's date as the browser has it (`YYYY-MM-DD`), for file names.
+pub(crate) fn today() -> String {
+    js_today()
+}
+
+/// Hands `trace` (Trace Event Format) to ui.perfetto.dev in a new tab.
+pub(crate) fn open_in_perfetto(trace: &str, title: &str, file_name: &str) {
+    js_open_in_perfetto(trace, title, file_name);
+}
+
 /// The chart `selector` as a PNG file.
 pub(crate) fn png(selector: &str, name: &str) {
     if let Ok(p) = js_png(selector, name) {
@@ -81,37 +91,6 @@ pub fn export_bar(p: &Props) -> Html {
             }
             <button type="button" class="export-svg" onclick={svg}>{ "Chart (SVG)" }</button>
             <button type="button" class="export-png" onclick={png}>{ "Chart (PNG)" }</button>
-        </div>
-    }
-}
-
-#[derive(Properties, PartialEq)]
-pub struct ProgramProps {
-    pub run: super::program_results::RunOf,
-}
-
-/// A whole program's run to take away: the run as JSON (as
-/// `threadlab.run({program})` returns it) and its timeline as a Perfetto trace.
-#[function_component(ProgramExport)]
-pub fn program_export(p: &ProgramProps) -> Html {
-    let json = {
-        let run = p.run.0.clone();
-        Callback::from(move |_| js_download(&export::program_file_name("run", &js_today(), "json"), &serde_json::to_string_pretty(&*run).unwrap_or_default(), "application/json"))
-    };
-    let trace = {
-        let run = p.run.0.clone();
-        Callback::from(move |_| js_download(&export::program_file_name("trace", &js_today(), "json"), &export::program_trace(&run).to_string(), "application/json"))
-    };
-    let perfetto = {
-        let run = p.run.0.clone();
-        Callback::from(move |_| js_open_in_perfetto(&export::program_trace(&run).to_string(), "ThreadLab: a whole program", &export::program_file_name("trace", &js_today(), "json")))
-    };
-    html! {
-        <div class="export" role="group" aria-label="Export">
-            <span class="export-label">{ "Export:" }</span>
-            <button type="button" class="export-json" onclick={json}>{ "Run (JSON)" }</button>
-            <button type="button" class="export-trace" onclick={trace} title="Trace Event Format: opens in ui.perfetto.dev and chrome://tracing">{ "Timeline (Perfetto trace)" }</button>
-            <button type="button" class="open-perfetto" onclick={perfetto} title="Opens a tab that hands the trace to ui.perfetto.dev">{ "Open in Perfetto ↗" }</button>
         </div>
     }
 }

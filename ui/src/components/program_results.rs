@@ -5,10 +5,12 @@
 //! per thread and process, drawn by the experiments' [`Lanes`]). Text from
 //! the program is shown as text, never markup. The lab's only.
 
+use super::export::{download, open_in_perfetto, today};
 use super::ms;
 use super::timeline::{At, Drawing, DrawnLane, DrawnSpan, Drawn, LaneMark, Lanes, MarkKind};
 use crate::state::Console;
 use std::rc::Rc;
+use threadlab::export;
 use threadlab::program::{Lane, Line, Mark, ProgramRun, Who};
 use yew::prelude::*;
 
@@ -195,8 +197,39 @@ pub fn program_results(p: &Props) -> Html {
                 </Lanes>
             }
             if let Some(r) = p.run.as_ref().filter(|_| !p.running) {
-                <super::export::ProgramExport run={r.clone()} />
+                <ProgramExport run={r.clone()} />
             }
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ExportProps {
+    pub run: RunOf,
+}
+
+/// A whole program's run to take away: the run as JSON (as
+/// `threadlab.run({program})` returns it) and its timeline as a Perfetto trace.
+#[function_component(ProgramExport)]
+pub fn program_export(p: &ExportProps) -> Html {
+    let json = {
+        let run = p.run.0.clone();
+        Callback::from(move |_| download(&export::program_file_name("run", &today(), "json"), &serde_json::to_string_pretty(&*run).unwrap_or_default(), "application/json"))
+    };
+    let trace = {
+        let run = p.run.0.clone();
+        Callback::from(move |_| download(&export::program_file_name("trace", &today(), "json"), &export::program_trace(&run).to_string(), "application/json"))
+    };
+    let perfetto = {
+        let run = p.run.0.clone();
+        Callback::from(move |_| open_in_perfetto(&export::program_trace(&run).to_string(), "ThreadLab: a whole program", &export::program_file_name("trace", &today(), "json")))
+    };
+    html! {
+        <div class="export" role="group" aria-label="Export">
+            <span class="export-label">{ "Export:" }</span>
+            <button type="button" class="export-json" onclick={json}>{ "Run (JSON)" }</button>
+            <button type="button" class="export-trace" onclick={trace} title="Trace Event Format: opens in ui.perfetto.dev and chrome://tracing">{ "Timeline (Perfetto trace)" }</button>
+            <button type="button" class="open-perfetto" onclick={perfetto} title="Opens a tab that hands the trace to ui.perfetto.dev">{ "Open in Perfetto ↗" }</button>
         </div>
     }
 }
