@@ -45,6 +45,15 @@ pub fn prestarted_workers(cores: u32) -> u32 {
     cores.saturating_add(5).min(33)
 }
 
+/// Why no program can run in a page whose threads cannot run
+/// (`threads_unavailable`: the environment's reason, as
+/// `summary::Environment` says it): a program's main interpreter is the
+/// threaded engine on one shared memory, whatever the program starts. `None`
+/// when they can.
+pub fn unavailable(threads_unavailable: Option<&str>) -> Option<String> {
+    threads_unavailable.map(|why| format!("Whole programs cannot run here: their interpreter needs threads, and {why}"))
+}
+
 /// The page → the program coordinator.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -335,6 +344,15 @@ pub fn read_to_child(text: &str) -> Result<ToChild, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_program_runs_where_threads_cannot() {
+        assert_eq!(unavailable(None), None);
+        assert_eq!(
+            unavailable(Some("this browser has no SharedArrayBuffer, which threads need.")).as_deref(),
+            Some("Whole programs cannot run here: their interpreter needs threads, and this browser has no SharedArrayBuffer, which threads need.")
+        );
+    }
 
     fn spec() -> ProgramSpec {
         ProgramSpec { program: "print(1)".into(), gil: true, switch_interval_ms: 5.0 }

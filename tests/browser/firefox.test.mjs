@@ -1,6 +1,7 @@
 // The page in Firefox ESR (Debian's firefox-esr), driven by puppeteer-core
 // over WebDriver BiDi (no geckodriver): the scripting API on every model,
-// a lesson of each family run as a learner runs it, a link's round trip,
+// a lesson of each family run as a learner runs it, whole programs (the
+// Program mode's Run, the API), a link's round trip,
 // an embed in a page that is not isolated, and the static build isolated by
 // its service worker. What Firefox lacks (Document-Isolation-Policy,
 // performance.measureUserAgentSpecificMemory) the page says, and this reads
@@ -118,6 +119,11 @@ leg('the scripting API: every model, a CPU and an I/O workload, every value righ
   await legs.apiOnEveryModel(tab, EXPECT);
 });
 
+leg('whole programs: the Program mode runs threads_io_sleep from Run (console, summary, verdict), and the API runs threads, processes, a process pool and fifty threads at once', async () => {
+  const tab = await open();
+  await legs.programs(tab, served.url);
+});
+
 leg('lessons run from their cards: threads and I/O, memory (and "Ask the browser"), the race', async () => {
   const tab = await open();
   await legs.lessons(tab, served.url, EXPECT);
@@ -148,5 +154,7 @@ leg('dist/ on a host with no headers: the service worker isolates the page after
   const tab = await open(context);
   const statuses = await legs.distIsolated(tab, dist.url, ['sequential', 'threads_gil', 'threads', 'processes']);
   assert.deepEqual(statuses, { sequential: 'ran correct', threads_gil: 'ran correct', threads: 'ran correct', processes: 'ran correct' });
+  // Whole programs there too: a program coordinator's nested workers, child processes' workers.
+  await legs.programsApi(tab, ['threads_numbers_letters', 'processpool_cpu']);
   await context.close();
 });

@@ -16,6 +16,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -247,6 +248,116 @@ export async function apiOnEveryModel(tab, expect) {
   return { cpu, io };
 }
 
+/** One of the tutorials' programs as the gallery has it (src/program/gallery/). */
+const galleryProgram = (id) => readFileSync(join(root, 'src/program/gallery', `${id}.py`), 'utf8');
+
+/** Runs a whole program through the scripting API: the run (an exception in the page if it was refused). */
+const runProgram = (tab, program) => tab.evaluate((p) => window.threadlab.run({ program: p }), program);
+
+/** The console's texts, in order. */
+const texts = (run) => run.console.map((l) => l.text);
+
+/**
+ * Whole programs (issue 19, docs/program.md): the program coordinator
+ * (threaded engine, its nested workers running the Python threads) and a
+ * process worker per child process. As a learner does: `url` in the Program
+ * mode with the gallery's threads_io_sleep, Run pressed, its console and
+ * summary read; then four of the gallery's programs through the API, and
+ * fifty threads at once.
+ */
+export async function programs(tab, url) {
+  await tab.goto(new URL('?mode=program&example=threads_io_sleep', url).href);
+  await ready(tab);
+  // The lab has the page (it runs programs).
+  await tab.waitFor(() => document.querySelector('section.results[data-build=lab]') !== null, null, 60_000);
+  const before = await runsEnded(tab);
+  await tab.click('button.run');
+  await tab.waitFor((n) => Number(document.querySelector('section.results')?.dataset.runsEnded) > n, before, 120_000);
+  const shown = await tab.evaluate(() => ({
+    refused: document.querySelector('.message[role=alert]')?.textContent ?? null,
+    lines: [...document.querySelectorAll('.console-line')].map((l) => [l.dataset.who, l.querySelector('.c-text').textContent]),
+    summary: Object.fromEntries([...document.querySelectorAll('.program-summary dd')].map((d) => [d.className, d.textContent])),
+    stopped: document.querySelector('.program-stopped')?.textContent ?? null,
+    verdict: document.querySelector('.program-verdict')?.textContent ?? null,
+  }));
+  assert.equal(shown.refused, null, 'the run was not refused');
+  assert.equal(shown.stopped, null, shown.stopped);
+  assert.deepEqual(
+    [...shown.lines].sort(),
+    [['MainThread', 'Done'], ['Thread-1 (task)', 'Thread A finished'], ['Thread-1 (task)', 'Thread A starting'], ['Thread-2 (task)', 'Thread B finished'], ['Thread-2 (task)', 'Thread B starting']],
+    JSON.stringify(shown.lines),
+  );
+  assert.deepEqual(shown.lines.at(-1), ['MainThread', 'Done']);
+  assert.equal(shown.summary.exit, '0 (ended normally)');
+  assert.equal(shown.summary.threads, '3');
+  assert.equal(shown.summary.processes, '0');
+  assert.match(shown.summary.gil, /^on: [\d,]+ switches/);
+  // Two 2 s sleeps side by side: about 2 s, not 4 ("2,013 ms").
+  const wall = Number(shown.summary.wall.replace(/ ms$/, '').replaceAll(',', ''));
+  assert.ok(wall >= 1500 && wall <= 3500, `wall ${shown.summary.wall}`);
+  assert.match(shown.verdict ?? '', /^The sleeping threads overlapped: the program took [\d.]+ s, not the [\d.]+ s their sleeps add up to\.$/);
+  assert.ok(await tab.evaluate(() => document.querySelectorAll('.timeline[data-model=program] .lane').length) >= 3, 'a lane per thread');
+
+  // Through the API (the coordinator kept from the run above, or a new one).
+  const runs = await programsApi(tab, Object.keys(PROGRAM_CHECKS));
+
+  // Fifty threads asleep at once: a program worker each, the page starting
+  // them (a worker's worker hung Firefox past ~40: docs/browsers.md).
+  const fifty = await runProgram(
+    tab,
+    'import threading, time\n\ndef task(i):\n    time.sleep(1)\n    print(i)\n\n' +
+      'threads = [threading.Thread(target=task, args=(i,)) for i in range(50)]\nfor t in threads:\n    t.start()\nfor t in threads:\n    t.join()\n',
+  );
+  assert.equal(fifty.exit_code, 0, JSON.stringify(fifty.console.slice(-3)));
+  assert.deepEqual(texts(fifty).map(Number).sort((a, b) => a - b), [...Array(50).keys()]);
+  assert.equal(fifty.threads, 51);
+  // Fifty 1 s sleeps one after another would take 50 s.
+  assert.ok(fifty.wall_ms >= 1000 && fifty.wall_ms < 10_000, `wall ${fifty.wall_ms} ms`);
+  assert.match(fifty.verdict ?? '', /^The sleeping threads overlapped/);
+  return { ...runs, fifty };
+}
+
+/** A program run through the API that must be refused: its error as "name: message". */
+export const programRefused = (tab) => tab.evaluate(() => window.threadlab.run({ program: 'print(1)' }).then((r) => `resolved: ${JSON.stringify(r)}`, (e) => `${e.name}: ${e.message}`));
+
+/** What each gallery program's run must show (the run as `threadlab.run` resolves). */
+const PROGRAM_CHECKS = {
+  threads_numbers_letters(run) {
+    assert.equal(run.console.length, 16, JSON.stringify(texts(run)));
+    const of = (who) => run.console.filter((l) => l.who.thread === who && l.who.process === undefined).map((l) => l.text);
+    assert.deepEqual(of('Thread-1 (print_numbers)'), [...'0123456789']);
+    assert.deepEqual(of('Thread-2 (print_letters)'), [...'python']);
+  },
+  threads_io_sleep(run) {
+    assert.deepEqual([...texts(run)].sort(), ['Done', 'Thread A finished', 'Thread A starting', 'Thread B finished', 'Thread B starting']);
+    assert.equal(texts(run).at(-1), 'Done');
+    assert.ok(run.wall_ms >= 1500 && run.wall_ms <= 3500, `wall ${run.wall_ms} ms`);
+    assert.ok(run.verdict, 'a verdict');
+  },
+  processes_cpu_loop(run) {
+    assert.deepEqual([...texts(run)].sort(), ['Done', 'Process finished', 'Process finished', 'Process starting', 'Process starting']);
+    assert.equal(texts(run).at(-1), 'Done');
+    assert.equal(run.processes, 2);
+    assert.equal(new Set(run.lanes.map((l) => l.who.process).filter(Boolean)).size, 2, JSON.stringify(run.lanes.map((l) => l.who)));
+  },
+  processpool_cpu(run) {
+    assert.deepEqual(texts(run), ['[0, 1, 4, 9, 16]']);
+    assert.ok(run.processes >= 1, JSON.stringify(run));
+  },
+};
+
+/** The gallery programs `ids` through `threadlab.run({program})`, each checked (PROGRAM_CHECKS): the runs by id. */
+export async function programsApi(tab, ids) {
+  const runs = {};
+  for (const id of ids) {
+    const run = await runProgram(tab, galleryProgram(id));
+    assert.equal(`${run.exit_code} ${run.stopped ?? ''}`, '0 ', `${id}: ${JSON.stringify(run)}`);
+    PROGRAM_CHECKS[id](run);
+    runs[id] = run;
+  }
+  return runs;
+}
+
 /** A lesson as a learner runs it: its card's button on the gallery, then the verdict shown. */
 export async function lesson(tab, url, id) {
   await tab.goto(url);
@@ -395,6 +506,9 @@ export async function embedNotIsolated(tab, course, frameUrl) {
   assert.equal(resize.applied, `${resize.own}px`);
   const inner = await frame.evaluate(() => Math.ceil(document.documentElement.getBoundingClientRect().height));
   assert.ok(Math.abs(inner - resize.own) <= 2, `content ${inner} px, told ${resize.own} px`);
+  // Nor does a whole program (its interpreter is the threaded engine):
+  // refused, saying why (the frame shows it in its Program mode).
+  assert.match(await programRefused(frame), /^RunError: Whole programs cannot run here: their interpreter needs threads, and this frame is not cross-origin isolated/);
   return out.href;
 }
 

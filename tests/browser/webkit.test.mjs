@@ -109,6 +109,11 @@ test('the scripting API: every model, a CPU and an I/O workload, every value rig
   assert.equal(cpu.environment.cores, await tab.evaluate(() => navigator.hardwareConcurrency));
 });
 
+test('whole programs: the Program mode runs threads_io_sleep from Run (console, summary, verdict), and the API runs threads, processes, a process pool and fifty threads at once', async () => {
+  const tab = await open();
+  await legs.programs(tab, isolated.url);
+});
+
 test('lessons run from their cards: threads and I/O, memory (and "Ask the browser"), the race', async () => {
   const tab = await open();
   await legs.lessons(tab, isolated.url, EXPECT);
@@ -140,6 +145,8 @@ test('dist/ on a host with no headers: the service worker isolates the page afte
   const tab = await open();
   const statuses = await legs.distIsolated(tab, dist.url, legs.MODELS);
   assert.deepEqual(statuses, Object.fromEntries(legs.MODELS.map((m) => [m, 'ran correct'])));
+  // Whole programs there too: a program coordinator's nested workers, child processes' workers.
+  await legs.programsApi(tab, ['threads_numbers_letters', 'processpool_cpu']);
 });
 
 test('without SharedArrayBuffer (WebKitGTK by default): the page says threads are unavailable, and sequential and processes run', async () => {
@@ -152,6 +159,8 @@ test('without SharedArrayBuffer (WebKitGTK by default): the page says threads ar
     const reason = /^threads are unavailable: this browser has no SharedArrayBuffer, which threads need\.$/;
     await legs.apiOnEveryModel(tab, { ...EXPECT, threads: reason });
     assert.equal(await legs.text(tab, '.environment .warning'), 'Threads are unavailable here: this browser has no SharedArrayBuffer, which threads need.');
+    // Nor whole programs (their interpreter is the threaded engine): refused, saying why.
+    assert.equal(await legs.programRefused(tab), 'RunError: Whole programs cannot run here: their interpreter needs threads, and this browser has no SharedArrayBuffer, which threads need.');
   } finally {
     for (const tab of opened.splice(0)) await tab.close().catch(() => {});
     plain.close();

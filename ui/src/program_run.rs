@@ -44,6 +44,12 @@ pub fn run(spec: ProgramSpec, on_line: impl Fn(Line) + 'static) -> impl Future<O
     async move {
         let slot = slot.map_err(|e| e.to_string())?;
         let spec = serde_json::to_value(&spec).map_err(|e| e.to_string()).and_then(|v| ProgramSpec::from_value(&v).map_err(|e| e.to_string()))?;
+        // Without shared memory the coordinator's engine cannot start
+        // (WebKitGTK without SharedArrayBuffer, a frame Firefox or Safari
+        // cannot isolate): said as the page says it for threads.
+        if let Some(why) = relay::unavailable(runner::environment().threads_unavailable.as_deref()) {
+            return Err(why);
+        }
         use threadlab::runner::Workers;
         if !KEPT.with(Cell::get).is_some_and(|h| runner::Page.alive(h)) {
             // A fresh coordinator: warm the engines up first (untimed, unseen;
