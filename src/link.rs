@@ -432,7 +432,9 @@ pub fn decode(query: &str, default_workers: u32) -> Decoded {
         let same_workload = own_workload(&pairs).is_none_or(|w| Some(w) == own_workload(&lesson_pairs));
         for (k, v) in lesson_pairs {
             let applies = same_workload || param::ALL.contains(&k.as_str());
-            if applies && !pairs.iter().any(|(seen, _)| *seen == k) {
+            // The link's own text (`code=`, or compressed, `codez=`) wins.
+            let given = |seen: &String| *seen == k || *seen == compressed_key(&k) || k == compressed_key(seen);
+            if applies && !pairs.iter().any(|(seen, _)| given(seen)) {
                 pairs.push((k, v));
             }
         }
@@ -893,6 +895,19 @@ mod tests {
             let d = decode(&encode(&e, &view, None), 4);
             assert_eq!((d.link.experiment, d.link.view, d.ignored), (e, view, vec![]), "{}", w.key);
         }
+    }
+
+    #[test]
+    fn a_lesson_s_code_gives_way_to_the_link_s_compressed_code() {
+        // The lock lesson has code of its own; a link adjusting it with code
+        // long enough to be compressed keeps the link's (found by link_fuzz).
+        let code = format!("def task(i):\n{}    return i\n", "    x = 'ü<&>\"'\n".repeat(40));
+        let lesson = crate::lessons::find("lock").unwrap().experiment(2);
+        let exp = Experiment { workload: Workload::Python(crate::workloads::python::Python { code: code.clone() }), ..lesson };
+        let q = encode(&exp, &View { lesson: Some("lock"), ..View::default() }, None);
+        assert!(q.contains("&codez="), "{q}");
+        let d = decode(&q, 2);
+        assert_eq!(d.link.experiment.workload, exp.workload, "{:?}", d.ignored);
     }
 
     #[test]
