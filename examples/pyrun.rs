@@ -3,6 +3,7 @@
 //! children with their own): `cargo run --release --example pyrun -- file.py [--no-gil]`.
 //! Prints the console (each line with who printed it and when), then the
 //! run's summary and verdict.
+#[cfg(not(target_family = "wasm"))]
 fn main() {
     let mut args = std::env::args().skip(1);
     let path = args.next().expect("a .py file");
@@ -36,4 +37,11 @@ fn main() {
         eprintln!("{v}");
     }
     std::process::exit(run.exit_code.unwrap_or(1));
+}
+
+/// The program's threads are OS threads: natively only.
+#[cfg(target_family = "wasm")]
+fn main() {
+    eprintln!("pyrun runs programs natively (their threads are OS threads)");
+    std::process::exit(2);
 }

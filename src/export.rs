@@ -205,7 +205,8 @@ mod tests {
         Results::new(exp, Environment { cores: 2, ..Environment::default() }, vec![seq, thr])
     }
 
-    #[cfg(feature = "pyvm")]
+    // Natively: the program runs on OS threads (`run_native`).
+    #[cfg(all(feature = "pyvm", not(target_family = "wasm")))]
     #[test]
     fn a_program_s_trace_has_a_process_per_python_process_and_a_thread_per_python_thread() {
         let src = "import threading\nfrom multiprocessing import Process\ndef f():\n    print('hi')\nt = threading.Thread(target=f)\np = Process(target=f)\nt.start(); p.start(); t.join(); p.join()\n";
