@@ -89,7 +89,7 @@ test('threads inside processes: two levels on the timeline, and faster than eith
   const rows = await readResults(page, 90_000);
   assert.deepEqual(rows.map((r) => [r.model, r.ok]), [['threads_gil', true], ['processes', true], ['hybrid', true]]);
   assert.match(await page.textContent('.results-table tr[data-model=hybrid] th'), /Processes × threads/);
-  const lanes = await page.$$eval('.timeline[data-model=hybrid] .tl-label', (ls) => ls.map((l) => l.textContent));
+  const lanes = await page.$$eval('.timeline[data-model=hybrid] .tl-label', (ls) => ls.map((l) => l.querySelector('title')?.textContent ?? l.textContent));
   assert.deepEqual(lanes, ['P1 · T1', 'P1 · T2', 'P2 · T1', 'P2 · T2']);
   assert.equal(await page.locator('.timeline[data-model=hybrid] .tl-process-rule').count(), 1);
   const held = await page.getAttribute('.verdict', 'data-held');
