@@ -254,19 +254,27 @@ mod imp {
             api::tell_host(FrameMessage::Error { message: &e.to_string() });
             return;
         }
+        hand_over(Ask::Experiment(Some(json)), dispatch, true);
+    }
+
+    /// Shows the lab loading, then hands it `ask` once it has the page.
+    /// Where it cannot load, the run fails (and an embed's host is told
+    /// when `tell_host`).
+    fn hand_over(ask: Ask, dispatch: &UseReducerDispatcher<State>, tell_host: bool) {
         dispatch.dispatch(Action::Started(None));
         dispatch.dispatch(Action::Progress(Progress { done: 0, total: 1, label: "Loading the lab…".into(), eta_s: None }));
         WAITING.with(|w| *w.borrow_mut() = Some(dispatch.clone()));
         let (asked, dispatch) = (CANCELS.with(Cell::get), dispatch.clone());
         wasm_bindgen_futures::spawn_local(async move {
-            let outcome = with_lab(asked, Ask::Experiment(Some(json))).await;
-            match outcome {
+            match with_lab(asked, ask).await {
                 Ok(true) => drop(WAITING.with(|w| w.borrow_mut().take())),
                 Ok(false) => {} // cancelled: cancel() told the page and the host
                 Err(message) => {
                     WAITING.with(|w| w.borrow_mut().take());
                     dispatch.dispatch(Action::Failed(message.clone()));
-                    api::tell_host(FrameMessage::Error { message: &message });
+                    if tell_host {
+                        api::tell_host(FrameMessage::Error { message: &message });
+                    }
                 }
             }
         });
@@ -295,20 +303,7 @@ mod imp {
         if WAITING.with(|w| w.borrow().is_some()) {
             return;
         }
-        dispatch.dispatch(Action::Started(None));
-        dispatch.dispatch(Action::Progress(Progress { done: 0, total: 1, label: "Loading the lab…".into(), eta_s: None }));
-        WAITING.with(|w| *w.borrow_mut() = Some(dispatch.clone()));
-        let (asked, dispatch) = (CANCELS.with(Cell::get), dispatch.clone());
-        wasm_bindgen_futures::spawn_local(async move {
-            match with_lab(asked, Ask::Program(spec)).await {
-                Ok(true) => drop(WAITING.with(|w| w.borrow_mut().take())),
-                Ok(false) => {}
-                Err(message) => {
-                    WAITING.with(|w| w.borrow_mut().take());
-                    dispatch.dispatch(Action::Failed(message));
-                }
-            }
-        });
+        hand_over(Ask::Program(spec), dispatch, false);
     }
 
     /// Nothing runs in the shell: what waits for the lab is called off.
