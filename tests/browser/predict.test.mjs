@@ -112,6 +112,8 @@ test('predict=1 stays in every link the page hands out: the address, Share, the 
   const snippet = await page.inputValue('#embed-html');
   const src = snippet.match(/src="([^"]+)"/)[1].replaceAll('&amp;', '&');
   assert.ok(keeps(src) && new URL(src).searchParams.get('embed') === '1', src);
+  // Beside it, the way to a class wall for the answers that come back.
+  assert.equal(new URL(await page.getAttribute('a.open-wall', 'href')).search, '?wall=1');
   // Unticked, the embed code stops asking; the page's own link still does.
   await page.click('#embed-predict');
   await page.waitForFunction(() => !/predict=1/.test(document.querySelector('#embed-html').value));

@@ -187,7 +187,7 @@ pub fn share(p: &Props) -> Html {
                 { copyable("embed-markdown", "Markdown (one line of HTML)", &code.markdown) }
                 { copyable("embed-jupyter", "Jupyter notebook cell", &code.jupyter) }
                 <p class="hint">{ "Collecting a class's results: learners send their result links (Send to your instructor, above, after a run); paste them into a " }
-                    <a class="open-wall" href={page::url_with("wall=1")} target="_blank" rel="noopener">{ "class wall ↗" }</a>{ "." }</p>
+                    <a class="open-wall" href={page::url_with(&format!("{}=1", threadlab::wall::PARAM))} target="_blank" rel="noopener">{ "class wall ↗" }</a>{ "." }</p>
                 if *open {
                     <p class="hint">{ "Preview (as readers see it, before they press Run):" }</p>
                     <iframe class="embed-preview" src={embed_url.clone()} title="Preview of the embed" height={height.to_string()} allow="cross-origin-isolated" loading="lazy"></iframe>
