@@ -783,7 +783,7 @@ impl Inner {
 /// `RuntimeError` rather than leaving the thread's end unknown.
 fn guarded(f: impl FnOnce() -> Result<(), PyError>) -> Result<(), PyError> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
-        Err(PyError::Exception(pyvm::PyException { kind: ExcKind::RuntimeError, message: "internal error in ThreadLab's interpreter (please report it)".into(), traceback: Vec::new() }))
+        Err(PyError::Exception(pyvm::PyException { kind: ExcKind::RuntimeError, message: "internal error in ThreadLab's interpreter (please report it)".into(), traceback: Vec::new(), class: None }))
     })
 }
 

@@ -55,6 +55,7 @@ fn to_exception(e: value::Err) -> PyError {
             kind: x.kind,
             message: x.message(),
             traceback: x.traceback.lock().unwrap_or_else(|p| p.into_inner()).iter().map(|(n, l)| (n.to_string(), *l)).collect(),
+            class: x.user.as_ref().map(|u| u.class.name.to_string()),
         }),
     }
 }
@@ -62,7 +63,7 @@ fn to_exception(e: value::Err) -> PyError {
 /// A new exception object (to resolve a future with).
 pub fn exc_obj(kind: ExcKind, message: &str) -> Arc<value::ExcObj> {
     let args = if message.is_empty() { Vec::new() } else { vec![Value::str(message)] };
-    Arc::new(value::ExcObj { kind, args, traceback: Mutex::new(Vec::new()) })
+    Arc::new(value::ExcObj::new(kind, args))
 }
 
 impl Program {
@@ -196,7 +197,7 @@ impl Program {
                 Some((m, attr)) => value::Module::from_name(m).and_then(|m| builtins::module_attr(m, attr).ok()),
                 None => builtins::lookup(name),
             })
-            .ok_or_else(|| PyError::Exception(PyException { kind: ExcKind::NameError, message: format!("name '{name}' is not defined"), traceback: Vec::new() }))?;
+            .ok_or_else(|| PyError::Exception(PyException { kind: ExcKind::NameError, message: format!("name '{name}' is not defined"), traceback: Vec::new(), class: None }))?;
         let seed = host.random_seed();
         let mut vm = vm::Vm::new(self.globals.clone(), host, self.limits);
         vm.seed = seed;

@@ -352,6 +352,7 @@ fn run_task(code: &str, index: u32, w: &mut Worker) -> Output {
                 kind: crate::pyvm::ExcKind::TypeError,
                 message: format!("cannot send a '{}' object from a process (CPython: cannot pickle it)", v.type_name()),
                 traceback: Vec::new(),
+                class: None,
             })),
         },
         other => other,
