@@ -1784,6 +1784,16 @@ impl Vm<'_> {
         }
     }
 
+    /// A user exception's `str()` through its class's `__str__` (`None`:
+    /// it has none, or it failed).
+    pub fn message_of(&mut self, e: &Arc<ExcObj>) -> Option<String> {
+        let v = Value::Exc(e.clone());
+        if !self.has_dunder(&v, 0) {
+            return None;
+        }
+        self.str_of(&v).ok()
+    }
+
     /// `str(v)` calling the classes' `__str__` (else `__repr__`).
     fn str_of(&mut self, v: &Value) -> R<String> {
         if let Some(s) = self.dunder(v, "__str__")? {
