@@ -69,6 +69,30 @@ fn the_tutorial_task_runs_and_its_value_crosses_as_bytes() {
 }
 
 #[test]
+fn an_object_crosses_by_value_and_finds_its_class_again_by_name() {
+    let src = "import threading\nclass Point:\n    def __init__(self, x, y):\n        self.x, self.y = x, y\n        self.tags = ['a']\n    def norm2(self):\n        return self.x ** 2 + self.y ** 2\np = Point(3, 4)\nclass Node:\n    pass\nloop = Node()\nloop.me = loop\nclass T(threading.Thread):\n    pass\nt = T()\nclass L:\n    pass\nlocked = L()\nlocked.lock = threading.Lock()\n";
+    let parent = Program::compile(src).unwrap();
+    parent.run_module(&mut StdHost::default()).unwrap();
+    let bytes = parent.global("p").unwrap().pickle(false).unwrap();
+    // Another interpreter of the same program (a child's) finds `Point`:
+    // the copy has its methods and attributes.
+    let child = Program::compile_defs(src).unwrap();
+    child.run_module(&mut StdHost::default()).unwrap();
+    let copy = child.value_from_bytes(&bytes).unwrap();
+    assert_eq!(child.call("Point.norm2", &[copy.clone()], &mut StdHost::default()).unwrap().repr(), "25");
+    assert_eq!(copy.pickle(false).unwrap(), bytes);
+    // What CPython's pickling refuses: an object holding itself (past the
+    // recursion limit), a thread, a lock.
+    let e = parent.global("loop").unwrap().pickle(false).unwrap_err();
+    assert_eq!((e.kind, e.message.as_str()), (ExcKind::RecursionError, "maximum recursion depth exceeded while pickling an object"));
+    assert_eq!(parent.global("t").unwrap().pickle(true).unwrap_err().message, "cannot pickle '_thread.lock' object");
+    assert_eq!(parent.global("locked").unwrap().pickle(true).unwrap_err().message, "cannot pickle '_thread.lock' object");
+    // Bytes naming a class this interpreter lacks still read (no methods).
+    let plain = Value::from_bytes(&bytes).unwrap();
+    assert_eq!(plain.type_name(), "Point");
+}
+
+#[test]
 fn a_multiprocessing_queue_crosses_as_its_handle_only_when_a_process_starts() {
     let p = Program::compile("import multiprocessing, queue, threading\nq = multiprocessing.Queue()\nt = queue.Queue()\nfor _ in range(1000):\n    multiprocessing.SimpleQueue()\nkeep = multiprocessing.SimpleQueue()\n").unwrap();
     let mut host = StdHost::default();

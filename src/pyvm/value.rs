@@ -298,13 +298,13 @@ impl Attrs {
         self.lock().iter().find(|(n, _)| &**n == name).map(|(_, v)| v.clone())
     }
     /// Sets `name` (a new name is charged against the memory limit).
-    pub fn set(&self, name: &str, v: Value) -> Result<(), Err> {
+    pub fn set(&self, name: &Arc<str>, v: Value) -> Result<(), Err> {
         let mut g = self.lock();
-        match g.iter_mut().find(|(n, _)| &**n == name) {
+        match g.iter_mut().find(|(n, _)| Arc::ptr_eq(n, name) || n == name) {
             Some(slot) => slot.1 = v,
             None => {
                 charge(ATTR_BYTES)?;
-                g.push((Arc::from(name), v));
+                g.push((name.clone(), v));
             }
         }
         Ok(())

@@ -117,6 +117,8 @@ pub struct Vm<'h> {
     rng: Option<super::random::Mt>,
     /// What `random` starts from: `random.seed(seed)` (a task's index).
     pub seed: u64,
+    /// The containers [`Vm::repr_of`] is inside (one inside itself prints as `[...]`).
+    printing: Vec<usize>,
 }
 
 fn const_value(c: &Const) -> Value {
@@ -256,7 +258,7 @@ impl Frame {
 impl<'h> Vm<'h> {
     pub fn new(globals: Arc<Globals>, host: &'h mut dyn Host, limits: Limits) -> Vm<'h> {
         let gcache = vec![(u64::MAX, Value::Undef); globals.names.len()];
-        Vm { globals, gcache, spares: Vec::with_capacity(SPARES), host, ticks: limits.check_interval.max(1), limits, stack: Vec::with_capacity(256), frames: Vec::new(), handlers: Vec::new(), nested: 0, rng: None, seed: 0 }
+        Vm { globals, gcache, spares: Vec::with_capacity(SPARES), host, ticks: limits.check_interval.max(1), limits, stack: Vec::with_capacity(256), frames: Vec::new(), handlers: Vec::new(), nested: 0, rng: None, seed: 0, printing: Vec::new() }
     }
 
     /// Run a module's top level.
@@ -305,7 +307,7 @@ impl<'h> Vm<'h> {
             }
             Value::Class(c) => {
                 let c = c.clone();
-                let obj = self.new_object(&c, &args)?;
+                let obj = Self::new_object(&c, &args)?;
                 match c.lookup("__init__") {
                     Some((_, init @ Value::Func(_))) => {
                         let mut all = Vec::with_capacity(args.len() + 1);
@@ -978,7 +980,7 @@ impl<'h> Vm<'h> {
                     let obj = pop!();
                     let v = pop!();
                     let name = name_of(code, k);
-                    if t!(self.store_user_attr(&obj, &name, &v)) {
+                    if t!(self.store_user_attr(&obj, &name, v.clone())) {
                         return Ok(());
                     }
                     match (&obj, &*name) {
@@ -1155,7 +1157,7 @@ impl<'h> Vm<'h> {
                     let spec = if has_spec { pop!().to_str() } else { String::new() };
                     let mut v = pop!();
                     let mut conv = conv;
-                    if self.has_dunder(&v, 0) {
+                    if self.has_dunder(&v) {
                         v = Value::Str(Arc::from(t!(if matches!(conv, b'r' | b'a') { self.repr_of(&v, 0) } else { self.str_of(&v) })));
                         conv = 0;
                     }
@@ -1444,7 +1446,7 @@ impl Vm<'_> {
 
     /// A new object of `c` (before its `__init__`): an exception class's
     /// is an exception (its `args` the call's, as CPython's `__new__`).
-    fn new_object(&mut self, c: &Arc<Class>, args: &[Value]) -> R<Value> {
+    fn new_object(c: &Arc<Class>, args: &[Value]) -> R<Value> {
         let inst = Instance::new(c.clone())?;
         Ok(match c.native {
             Native::Exc(kind) => Value::Exc(Arc::new(ExcObj { kind, args: args.to_vec(), traceback: Mutex::new(Vec::new()), user: Some(inst) })),
@@ -1530,7 +1532,7 @@ impl Vm<'_> {
             }
             Value::Class(c) => {
                 let c = c.clone();
-                let obj = self.new_object(&c, &self.stack[fpos + 1..].to_vec())?;
+                let obj = Self::new_object(&c, &self.stack[fpos + 1..])?;
                 match c.lookup("__init__") {
                     Some((_, Value::Func(f))) => {
                         // [obj, __init__, obj, args...]: the frame's return leaves obj.
@@ -1728,14 +1730,14 @@ impl Vm<'_> {
     }
 
     /// `obj.name = v` on an object or a class (false: another value).
-    fn store_user_attr(&mut self, obj: &Value, name: &str, v: &Value) -> R<bool> {
+    fn store_user_attr(&mut self, obj: &Value, name: &Arc<str>, v: Value) -> R<bool> {
         if let Value::Class(c) = obj {
-            c.attrs.set(name, v.clone())?;
+            c.attrs.set(name, v)?;
             return Ok(true);
         }
         let Some(inst) = obj.user_instance() else { return Ok(false) };
         if let Some(t) = inst.task() {
-            match name {
+            match &**name {
                 "daemon" => return Ok(false),
                 "name" => {
                     // A thread's name, before it starts (CPython's property).
@@ -1754,24 +1756,32 @@ impl Vm<'_> {
                 return Err(exc(ExcKind::AttributeError, format!("property '{name}' of '{}' object has no setter", inst.class.name)));
             }
         }
-        inst.attrs.set(name, v.clone())?;
+        inst.attrs.set(name, v)?;
         Ok(true)
     }
 
     /// Whether `v` (or what it holds) is an object whose class writes its
     /// own `__str__` or `__repr__`.
-    fn has_dunder(&self, v: &Value, depth: usize) -> bool {
-        if depth > 50 {
-            return false;
+    fn has_dunder(&self, v: &Value) -> bool {
+        // At most this many values looked at (a list holding itself twice
+        // must not take for ever).
+        fn walk(v: &Value, depth: usize, budget: &mut usize) -> bool {
+            if depth > 50 || *budget == 0 {
+                return false;
+            }
+            *budget -= 1;
+            // (Each container's items are copied out of its lock first: it may hold itself.)
+            let items: Vec<Value> = match v {
+                Value::Instance(_) | Value::Exc(_) => return v.user_instance().is_some_and(|i| i.class.lookup("__str__").is_some() || i.class.lookup("__repr__").is_some()),
+                Value::List(l) => l.lock().clone(),
+                Value::Tuple(t) => t.to_vec(),
+                Value::Dict(d) => d.lock().iter().flat_map(|(k, x)| [k.clone(), x.clone()]).collect(),
+                Value::Set(d) => d.lock().keys(),
+                _ => return false,
+            };
+            items.iter().any(|x| walk(x, depth + 1, budget))
         }
-        match v {
-            Value::Instance(_) | Value::Exc(_) => v.user_instance().is_some_and(|i| i.class.lookup("__str__").is_some() || i.class.lookup("__repr__").is_some()),
-            Value::List(l) => l.lock().clone().iter().any(|x| self.has_dunder(x, depth + 1)),
-            Value::Tuple(t) => t.iter().any(|x| self.has_dunder(x, depth + 1)),
-            Value::Dict(d) => d.lock().iter().any(|(k, x)| self.has_dunder(k, depth + 1) || self.has_dunder(x, depth + 1)),
-            Value::Set(d) => d.lock().keys().iter().any(|x| self.has_dunder(x, depth + 1)),
-            _ => false,
-        }
+        walk(v, 0, &mut 100_000)
     }
 
     /// Calls an object's `__str__`/`__repr__`, which must return a str.
@@ -1788,7 +1798,7 @@ impl Vm<'_> {
     /// it has none, or it failed).
     pub fn message_of(&mut self, e: &Arc<ExcObj>) -> Option<String> {
         let v = Value::Exc(e.clone());
-        if !self.has_dunder(&v, 0) {
+        if !self.has_dunder(&v) {
             return None;
         }
         self.str_of(&v).ok()
@@ -1828,6 +1838,22 @@ impl Vm<'_> {
             out.push_str(close);
             Ok(out)
         };
+        // A container inside itself prints as CPython prints it: `[...]`.
+        let id = match v {
+            Value::List(l) => Arc::as_ptr(l) as usize,
+            Value::Dict(d) | Value::Set(d) => Arc::as_ptr(d) as usize,
+            _ => 0,
+        };
+        if id != 0 && self.printing.contains(&id) {
+            return Ok(if matches!(v, Value::List(_)) { "[...]".into() } else { "{...}".into() });
+        }
+        self.printing.push(id);
+        let r = self.repr_container(v, depth, &seq);
+        self.printing.pop();
+        r
+    }
+
+    fn repr_container(&mut self, v: &Value, depth: usize, seq: &dyn Fn(&mut Self, &[Value], &str, &str) -> R<String>) -> R<String> {
         match v {
             Value::List(l) => {
                 let items = l.lock().clone();
@@ -1885,7 +1911,7 @@ impl Vm<'_> {
             return Some(self.native_init(native, obj, rest.to_vec(), kw.to_vec()).map(|_| Value::None));
         }
         match name {
-            "print" if args.iter().any(|a| self.has_dunder(a, 0)) => {
+            "print" if args.iter().any(|a| self.has_dunder(a)) => {
                 let mut out = Vec::with_capacity(args.len());
                 for a in args {
                     match self.str_of(a) {
@@ -1895,8 +1921,8 @@ impl Vm<'_> {
                 }
                 Some(builtins::call(self, "print", out, Vec::new()))
             }
-            "repr" if args.len() == 1 && self.has_dunder(&args[0], 0) => Some(self.repr_of(&args[0], 0).map(|s| Value::Str(Arc::from(s)))),
-            "format" if args.len() == 1 && self.has_dunder(&args[0], 0) => Some(self.str_of(&args[0]).map(|s| Value::Str(Arc::from(s)))),
+            "repr" if args.len() == 1 && self.has_dunder(&args[0]) => Some(self.repr_of(&args[0], 0).map(|s| Value::Str(Arc::from(s)))),
+            "format" if args.len() == 1 && self.has_dunder(&args[0]) => Some(self.str_of(&args[0]).map(|s| Value::Str(Arc::from(s)))),
             "isinstance" if args.len() == 2 => {
                 let types = match &args[1] {
                     Value::Tuple(t) => t.to_vec(),
@@ -1927,7 +1953,7 @@ impl Vm<'_> {
     /// `str(obj)` and `type(obj)` for objects (`None`: as before).
     fn object_construct(&mut self, t: Type, args: &[Value]) -> Option<R<Value>> {
         match (t, args) {
-            (Type::Str, [v]) if self.has_dunder(v, 0) => Some(self.str_of(v).map(|s| Value::Str(Arc::from(s)))),
+            (Type::Str, [v]) if self.has_dunder(v) => Some(self.str_of(v).map(|s| Value::Str(Arc::from(s)))),
             (Type::Object, [v]) => match v {
                 Value::Instance(_) | Value::Exc(_) if v.user_instance().is_some() => v.user_instance().map(|i| Ok(Value::Class(i.class.clone()))),
                 Value::Class(_) => Some(Ok(Value::Type(Type::Object))),

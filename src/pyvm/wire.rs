@@ -165,7 +165,7 @@ impl Value {
                 });
                 let Ok(inst) = Instance::new(c) else { return Value::None };
                 for (n, v) in attrs {
-                    let _ = inst.attrs.set(n, from(v));
+                    let _ = inst.attrs.set(&Arc::from(n.as_str()), from(v));
                 }
                 if let Some(p) = process {
                     // The process it is, running (in the child).
