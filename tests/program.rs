@@ -566,15 +566,24 @@ fn a_thread_subclass_runs_its_run_and_its_sleeps_overlap() {
 fn a_process_subclass_runs_run_in_its_child() {
     let _t = timing();
     let src = "import multiprocessing\nimport time\n\nclass Worker(multiprocessing.Process):\n    def __init__(self, n, q):\n        super().__init__()\n        self.n = n\n        self.q = q\n\n    def run(self):\n        time.sleep(0.5)\n        print('child', self.n, self.name, multiprocessing.current_process().name)\n        self.q.put(self.n * 10)\n\nclass Job:\n    def __init__(self, k):\n        self.k = k\n\n    def add(self, x):\n        return x + self.k\n\n    def show(self):\n        print('job', self.k)\n\nif __name__ == '__main__':\n    q = multiprocessing.Queue()\n    ps = [Worker(i, q) for i in range(2)]\n    print([p.name for p in ps])\n    for p in ps:\n        p.start()\n    ps[0].n = 99\n    for p in ps:\n        p.join()\n    print(sorted([q.get(), q.get()]), [p.exitcode for p in ps], ps[0].n)\n    j = Job(5)\n    p = multiprocessing.Process(target=j.show)\n    p.start()\n    p.join()\n    with multiprocessing.Pool(2) as pool:\n        print(pool.map(j.add, range(4)))\n";
-    let run = run(src);
-    assert_eq!(run.exit_code, Some(0));
-    same_as_python(src, &run);
-    let lines = texts(&run);
+    let first = run(src);
+    assert_eq!(first.exit_code, Some(0));
+    same_as_python(src, &first);
+    let lines = texts(&first);
     assert_eq!(lines[0], "['Worker-1', 'Worker-2']");
     assert_eq!(lines[3], "[0, 10] [0, 0] 99");
-    let child = run.console.iter().find(|l| l.text.starts_with("child 1 ")).unwrap();
+    let child = first.console.iter().find(|l| l.text.starts_with("child 1 ")).unwrap();
     assert_eq!((child.who.process.as_deref(), child.text.as_str()), (Some("Worker-2"), "child 1 Worker-2 Worker-2"));
-    assert_eq!(run.processes, 5);
+    assert_eq!(first.processes, 5);
+    // A process's exception of a class of the program is raised again in
+    // the parent as that class.
+    let src = "from concurrent.futures import ProcessPoolExecutor\n\nclass Refused(ValueError):\n    pass\n\ndef check(n):\n    if n > 1:\n        raise Refused(f'too big: {n}')\n    return n\n\nif __name__ == '__main__':\n    with ProcessPoolExecutor(2) as ex:\n        for f in [ex.submit(check, i) for i in range(3)]:\n            try:\n                print(f.result())\n            except Refused as e:\n                print('refused', e, type(e).__name__, isinstance(e, ValueError))\n";
+    let ours = run(src);
+    assert_eq!(texts(&ours), ["0", "1", "refused too big: 2 Refused True"]);
+    if let Some((theirs, stderr, code)) = python3(src) {
+        assert_eq!(code, 0, "{stderr}");
+        assert_eq!(texts(&ours), theirs);
+    }
 }
 
 /// Objects shared by threads (one heap): a lock in an object, bound

@@ -757,7 +757,7 @@ impl Inner {
                         }
                     }
                     (CallFor::Future(f), Ok(bytes)) => f.set(self.program.value_from_bytes(&bytes).ok_or_else(|| pyvm::exc_obj(ExcKind::RuntimeError, "a process's result could not be read"))),
-                    (CallFor::Future(f), Err(tb)) => f.set(Err(exception_of(&tb))),
+                    (CallFor::Future(f), Err(tb)) => f.set(Err(exception_of(&tb, &self.program))),
                 }
                 if let Some(p) = st.children[child].pool.clone() {
                     let _ = self.dispatch(&mut st, &p);
@@ -806,9 +806,17 @@ fn guarded(f: impl FnOnce() -> Result<(), PyError>) -> Result<(), PyError> {
 
 /// The exception a child's traceback text names (its last line,
 /// `Kind: message`), raised again in the parent as CPython does.
-fn exception_of(tb: &str) -> Arc<pyvm::value::ExcObj> {
+/// A class of the program's exceptions (`MyError`) is found again by
+/// name, as CPython's unpickling finds it.
+fn exception_of(tb: &str, program: &Program) -> Arc<pyvm::value::ExcObj> {
     let last = tb.lines().last().unwrap_or_default();
     let (kind, msg) = last.split_once(": ").unwrap_or((last, ""));
+    if let Some(Value::Class(c)) = program.global(kind.trim()) {
+        if let (pyvm::value::Native::Exc(k), Ok(user)) = (c.native, pyvm::value::Instance::new(c.clone())) {
+            let args = if msg.is_empty() { Vec::new() } else { vec![Value::str(msg)] };
+            return Arc::new(pyvm::value::ExcObj { user: Some(user), ..pyvm::value::ExcObj::new(k, args) });
+        }
+    }
     match ExcKind::from_name(kind.trim()) {
         Some(k) => pyvm::exc_obj(k, msg),
         None => pyvm::exc_obj(ExcKind::RuntimeError, last),
