@@ -1291,9 +1291,16 @@ impl Value {
             Value::Class(c) => {
                 let _ = write!(out, "<class '__main__.{}'>", c.name);
             }
-            Value::Instance(i) => {
-                let _ = write!(out, "<__main__.{} object at 0x{:x}>", i.class.name, Arc::as_ptr(i) as usize);
-            }
+            Value::Instance(i) => match i.task() {
+                // A Thread or Process subclass's object: as a thread's or process's repr, its class named.
+                Some(t) => {
+                    let r = Value::Task(t).repr();
+                    let _ = write!(out, "<{}{}", i.class.name, r.trim_start_matches("<Thread").trim_start_matches("<Process"));
+                }
+                None => {
+                    let _ = write!(out, "<__main__.{} object at 0x{:x}>", i.class.name, Arc::as_ptr(i) as usize);
+                }
+            },
             Value::BoundMethod(m) => {
                 let name = match &m.1 {
                     Value::Func(f) => f.code.name.to_string(),

@@ -984,13 +984,9 @@ impl<'h> Vm<'h> {
                         return Ok(());
                     }
                     match (&obj, &*name) {
-                        (Value::Task(t), "daemon") => {
-                            if t.state.load(std::sync::atomic::Ordering::SeqCst) != TASK_NEW {
-                                t!(Err(exc(ExcKind::RuntimeError, if t.process { "cannot set daemon status of active process" } else { "cannot set daemon status of active thread" })));
-                            }
-                            t.daemon.store(v.truthy(), std::sync::atomic::Ordering::SeqCst);
-                        }
-                        _ => t!(Err(exc(ExcKind::AttributeError, format!("ThreadLab's Python sets no attribute but a thread's or process's `daemon` (here '{}' object's '{name}')", obj.type_name())))),
+                        (Value::Task(t), "daemon") => t!(set_daemon(t, &v)),
+                        // As CPython: a built-in value takes no new attributes.
+                        _ => t!(Err(no_attribute(&obj, &name))),
                     }
                 }
                 Op::DelSubscr => {
@@ -1193,6 +1189,11 @@ impl<'h> Vm<'h> {
                 Op::WithEnter => {
                     let mgr = pop!();
                     match &mgr {
+                        // An object whose class writes `__enter__` (and `__exit__`).
+                        o if o.user_instance().is_some_and(|i| i.class.lookup("__enter__").is_some()) => {
+                            let v = t!(self.call_dunder(o, "__enter__", Vec::new()));
+                            self.stack.push(v);
+                        }
                         Value::Lock(l) => {
                             while !l.try_acquire() {
                                 let owner = l.owner();
@@ -1214,6 +1215,10 @@ impl<'h> Vm<'h> {
                     }
                 }
                 Op::WithExit => match pop!() {
+                    o if o.user_instance().is_some_and(|i| i.class.lookup("__exit__").is_some()) => {
+                        // (ThreadLab's Python passes no exception: an exception still propagates.)
+                        t!(self.call_dunder(&o, "__exit__", vec![Value::None, Value::None, Value::None]));
+                    }
                     Value::Lock(l) => {
                         l.set_owner(None);
                         t!(l.release())
@@ -1397,6 +1402,15 @@ fn subclass_process_name(class: &str, name: &str) -> Arc<str> {
         Some(n) => Arc::from(format!("{class}-{n}")),
         None => Arc::from(name),
     }
+}
+
+/// `t.daemon = v`: before `start()` only.
+fn set_daemon(t: &TaskObj, v: &Value) -> R<()> {
+    if t.state.load(std::sync::atomic::Ordering::SeqCst) != TASK_NEW {
+        return Err(exc(ExcKind::RuntimeError, if t.process { "cannot set daemon status of active process" } else { "cannot set daemon status of active thread" }));
+    }
+    t.daemon.store(v.truthy(), std::sync::atomic::Ordering::SeqCst);
+    Ok(())
 }
 
 fn no_attribute(obj: &Value, name: &str) -> Err {
@@ -1738,7 +1752,10 @@ impl Vm<'_> {
         let Some(inst) = obj.user_instance() else { return Ok(false) };
         if let Some(t) = inst.task() {
             match &**name {
-                "daemon" => return Ok(false),
+                "daemon" => {
+                    set_daemon(&t, &v)?;
+                    return Ok(true);
+                }
                 "name" => {
                     // A thread's name, before it starts (CPython's property).
                     if t.state.load(std::sync::atomic::Ordering::SeqCst) != TASK_NEW {
@@ -1784,11 +1801,23 @@ impl Vm<'_> {
         walk(v, 0, &mut 100_000)
     }
 
+    /// Calls the method `name` of an object's class.
+    fn call_dunder(&mut self, obj: &Value, name: &str, args: Vec<Value>) -> R<Value> {
+        let f = match obj.user_instance().and_then(|i| i.class.lookup(name)) {
+            Some((_, f)) => f,
+            None => return Err(no_attribute(obj, name)),
+        };
+        let mut all = vec![obj.clone()];
+        all.extend(args);
+        self.call_value(&f, all, Vec::new())
+    }
+
     /// Calls an object's `__str__`/`__repr__`, which must return a str.
     fn dunder(&mut self, v: &Value, name: &str) -> R<Option<String>> {
-        let Some(inst) = v.user_instance() else { return Ok(None) };
-        let Some((_, f)) = inst.class.lookup(name) else { return Ok(None) };
-        match self.call_value(&f, vec![v.clone()], Vec::new())? {
+        if v.user_instance().and_then(|i| i.class.lookup(name)).is_none() {
+            return Ok(None);
+        }
+        match self.call_dunder(v, name, Vec::new())? {
             Value::Str(s) => Ok(Some(s.to_string())),
             o => Err(type_error(format!("{name} returned non-string (type {})", o.type_name()))),
         }

@@ -241,3 +241,30 @@ for n in [1, -2, 3]:
     except CodeError as e:
         results.append(str(e))
 print(results)
+
+
+# A context manager written as a class.
+class Section:
+    depth = 0
+
+    def __init__(self, label):
+        self.label = label
+
+    def __enter__(self):
+        Section.depth += 1
+        print("enter", self.label, Section.depth)
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        Section.depth -= 1
+        print("exit", self.label)
+
+
+with Section("outer") as outer:
+    with Section("inner"):
+        print("inside", outer.label)
+try:
+    with Section("failing"):
+        raise AppError("inside with")
+except AppError as e:
+    print("after with:", e, Section.depth)
