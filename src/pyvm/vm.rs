@@ -1365,8 +1365,9 @@ impl Caller for Vm<'_> {
     }
 }
 
-/// The built-ins a class body uses: `staticmethod`, `classmethod`, `property`.
-const CLASS_BUILTINS: &[&str] = &["staticmethod", "classmethod", "property"];
+/// The built-ins of classes and objects: `staticmethod`, `classmethod`,
+/// `property`, `getattr`, `setattr`, `hasattr`.
+const CLASS_BUILTINS: &[&str] = &["staticmethod", "classmethod", "property", "getattr", "setattr", "hasattr"];
 
 fn class_builtin(name: &str) -> Option<Value> {
     CLASS_BUILTINS.iter().find(|n| **n == name).map(|n| Value::Builtin(n))
@@ -1974,8 +1975,43 @@ impl Vm<'_> {
                 )))),
                 _ => Err(type_error(format!("{name} expected 1 argument, got {}", args.len()))),
             }),
+            "getattr" | "hasattr" | "setattr" => Some(self.attr_builtin(name, args)),
             "callable" if args.len() == 1 && matches!(args[0], Value::Class(_) | Value::BoundMethod(_)) => Some(Ok(Value::Bool(true))),
             _ => None,
+        }
+    }
+
+    /// `getattr(obj, name[, default])`, `hasattr(obj, name)`, `setattr(obj, name, v)`.
+    fn attr_builtin(&mut self, which: &str, args: &[Value]) -> R<Value> {
+        let (lo, hi) = match which {
+            "getattr" => (2, 3),
+            "hasattr" => (2, 2),
+            _ => (3, 3),
+        };
+        if args.len() < lo || args.len() > hi {
+            return Err(type_error(format!("{which} expected {lo} arguments, got {}", args.len())));
+        }
+        let Value::Str(name) = &args[1] else {
+            return Err(type_error(format!("attribute name must be string, not '{}'", args[1].type_name())));
+        };
+        if which == "setattr" {
+            if self.store_user_attr(&args[0], name, args[2].clone())? {
+                return Ok(Value::None);
+            }
+            return match (&args[0], &**name) {
+                (Value::Task(t), "daemon") => set_daemon(t, &args[2]).map(|_| Value::None),
+                (o, _) => Err(no_attribute(o, name)),
+            };
+        }
+        match self.attr(&args[0], name) {
+            Ok(v) if which == "getattr" => Ok(v),
+            Ok(_) => Ok(Value::Bool(true)),
+            Err(Err::Exc(e)) if e.kind == ExcKind::AttributeError => match (which, args.get(2)) {
+                ("getattr", Some(d)) => Ok(d.clone()),
+                ("getattr", None) => Err(Err::Exc(e)),
+                _ => Ok(Value::Bool(false)),
+            },
+            Err(e) => Err(e),
         }
     }
 

@@ -196,6 +196,17 @@ impl Value {
 }
 
 impl Data {
+    /// Whether it holds an object of a class (whose repr shows an address:
+    /// not the same from run to run).
+    pub fn holds_object(&self) -> bool {
+        match self {
+            Data::Instance { .. } => true,
+            Data::List(v) | Data::Tuple(v) | Data::Set(v) => v.iter().any(Data::holds_object),
+            Data::Dict(kv) => kv.iter().any(|(k, v)| k.holds_object() || v.holds_object()),
+            _ => false,
+        }
+    }
+
     fn write(&self, out: &mut Vec<u8>) {
         let len = |out: &mut Vec<u8>, n: usize| out.extend_from_slice(&(n as u64).to_le_bytes());
         match self {

@@ -268,3 +268,13 @@ try:
         raise AppError("inside with")
 except AppError as e:
     print("after with:", e, Section.depth)
+
+
+# getattr, setattr, hasattr.
+box2 = Box()
+setattr(box2, "size", 3)
+print(getattr(box2, "size"), getattr(box2, "color", "none"), hasattr(box2, "size"), hasattr(box2, "color"), hasattr(Counter, "twice"))
+try:
+    getattr(box2, "color")
+except AttributeError as e:
+    print("AttributeError:", e)
