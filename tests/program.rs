@@ -557,6 +557,15 @@ fn a_thread_subclass_runs_its_run_and_its_sleeps_overlap() {
         assert_eq!(code, 0, "{stderr}");
         assert_eq!(texts(&ours), theirs);
     }
+    // The well-known `ThreadWithReturnValue` (CPython's `_target`,
+    // `_args`, `Thread.join(self)`), and `super().run()`.
+    let src = "import threading\n\nclass ThreadWithReturnValue(threading.Thread):\n    def __init__(self, group=None, target=None, name=None, args=(), kwargs={}):\n        threading.Thread.__init__(self, group, target, name, args, kwargs)\n        self._return = None\n\n    def run(self):\n        if self._target is not None:\n            self._return = self._target(*self._args)\n\n    def join(self, *args):\n        threading.Thread.join(self, *args)\n        return self._return\n\nclass Logged(threading.Thread):\n    def run(self):\n        print('before', self.name)\n        super().run()\n        print('after')\n\ndef add(a, b):\n    return a + b\n\nt = ThreadWithReturnValue(target=add, args=(2, 3))\nt.start()\nprint(t.join(), t.name)\nt = Logged(target=print, args=('target ran',), name='L')\nt.start()\nt.join()\n";
+    let ours = run(src);
+    assert_eq!(texts(&ours), ["5 Thread-1 (add)", "before L", "target ran", "after"]);
+    if let Some((theirs, stderr, code)) = python3(src) {
+        assert_eq!(code, 0, "{stderr}");
+        assert_eq!(texts(&ours), theirs);
+    }
     // A daemon consumer made daemon in its `__init__`, sharing its list.
     let src = "import threading, queue\n\nclass Consumer(threading.Thread):\n    def __init__(self, q):\n        super().__init__()\n        self.q = q\n        self.daemon = True\n        self.seen = []\n\n    def run(self):\n        while True:\n            item = self.q.get()\n            self.seen.append(item)\n            self.q.task_done()\n\nq = queue.Queue()\nc = Consumer(q)\nprint(c.daemon, repr(c))\nc.start()\nfor i in range(5):\n    q.put(i)\nq.join()\nprint(c.seen, c.is_alive())\n";
     let ours = run(src);

@@ -1386,6 +1386,10 @@ fn init_of(native: Native) -> Value {
     })
 }
 
+/// `threading.Thread.join` read as a value (`Thread.join(self)` in a
+/// subclass's method): the object is its first argument.
+const TASK_METHODS: &[&str] = &["threading.Thread.start", "threading.Thread.join", "threading.Thread.is_alive", "threading.Thread.run", "multiprocessing.Process.start", "multiprocessing.Process.join", "multiprocessing.Process.is_alive", "multiprocessing.Process.run", "multiprocessing.Process.terminate", "multiprocessing.Process.kill"];
+
 fn init_native(name: &str) -> Option<Native> {
     Some(match name {
         "threading.Thread.__init__" => Native::Thread,
@@ -1500,6 +1504,16 @@ impl Vm<'_> {
                     _ => (t.target.clone(), t.args.clone(), t.kwargs.clone()),
                 };
                 let name = if process && !named { subclass_process_name(inst.class.name, &t.name) } else { t.name.clone() };
+                if !process {
+                    // As CPython's Thread keeps them (a `run` may call them).
+                    let mut kwargs = Table::default();
+                    for (k, v) in &t.kwargs {
+                        kwargs.insert(Value::Str(k.clone()), v.clone())?;
+                    }
+                    inst.attrs.set(&Arc::from("_target"), t.target.clone())?;
+                    inst.attrs.set(&Arc::from("_args"), Value::tuple(t.args.clone()))?;
+                    inst.attrs.set(&Arc::from("_kwargs"), Value::Dict(DictObj::new(kwargs)))?;
+                }
                 inst.set_native(Value::Task(Arc::new(TaskObj::new(process, name, t.is_daemon(), target, targs, tkw))));
             }
         }
@@ -1609,10 +1623,10 @@ impl Vm<'_> {
                     return Ok(false);
                 }
                 None => match (s.1.user_instance().and_then(|i| i.task()), name) {
-                    (Some(t), "start" | "join" | "is_alive" | "terminate" | "kill") => {
+                    (Some(t), "start" | "join" | "is_alive" | "terminate" | "kill" | "run") => {
                         let args: Vec<Value> = self.stack.drain(rpos + 1..).collect();
                         self.stack.pop();
-                        let v = builtins::call_method(self, &Value::Task(t), name, args, Vec::new())?;
+                        let v = if name == "run" { self.default_run(&s.1, &t)? } else { builtins::call_method(self, &Value::Task(t), name, args, Vec::new())? };
                         self.stack.push(v);
                         return Ok(false);
                     }
@@ -1641,11 +1655,7 @@ impl Vm<'_> {
                                 let args: Vec<Value> = self.stack.drain(rpos + 1..).collect();
                                 self.stack.pop();
                                 let v = if name == "run" {
-                                    // Thread.run: the target given to __init__.
-                                    match &t.target {
-                                        Value::None => Value::None,
-                                        f => self.call_value(f, t.args.clone(), t.kwargs.clone())?,
-                                    }
+                                    self.default_run(&recv, &t)?
                                 } else {
                                     builtins::call_method(self, &Value::Task(t), name, args, Vec::new())?
                                 };
@@ -1674,6 +1684,28 @@ impl Vm<'_> {
             self.stack.insert(rpos + 1, b);
         }
         self.call_at(rpos, Vec::new())
+    }
+
+    /// `Thread.run(obj)` (or `Process.run`): the target given to `__init__`
+    /// (a thread's as its `_target`, `_args`, `_kwargs` are now).
+    fn default_run(&mut self, obj: &Value, t: &Arc<TaskObj>) -> R<Value> {
+        if !t.process {
+            let target = self.attr(obj, "_target")?;
+            if matches!(target, Value::None) {
+                return Ok(Value::None);
+            }
+            let args = collect_plain(&self.attr(obj, "_args")?)?;
+            let kwargs = match self.attr(obj, "_kwargs")? {
+                Value::Dict(d) => d.lock().iter().map(|(k, v)| (Arc::from(k.to_str()), v.clone())).collect(),
+                _ => Vec::new(),
+            };
+            return self.call_value(&target, args, kwargs);
+        }
+        match &t.target {
+            // A subclass's own `run` is not `Process.run`'s target.
+            Value::None | Value::BoundMethod(_) => Ok(Value::None),
+            f => self.call_value(f, t.args.clone(), t.kwargs.clone()),
+        }
     }
 
     /// `Base.__init__(obj, args...)` at `rpos` for a built-in base.
@@ -1719,6 +1751,10 @@ impl Vm<'_> {
                 None => Err(exc(ExcKind::AttributeError, format!("'super' object has no attribute '{name}'"))),
             },
             Value::Builtin(_) | Value::Type(_) if name == "__init__" => Ok(init_of(Self::native_of(obj)?)),
+            Value::Builtin(b @ ("threading.Thread" | "multiprocessing.Process")) => {
+                let full = format!("{b}.{name}");
+                Ok(Value::Builtin(TASK_METHODS.iter().find(|m| **m == full)?))
+            }
             Value::BoundMethod(m) => match (name, &m.1) {
                 ("__name__", Value::Func(f)) => Ok(Value::Str(f.code.name.clone())),
                 ("__self__", _) => Ok(m.0.clone()),
@@ -1934,6 +1970,20 @@ impl Vm<'_> {
     /// The built-ins that see objects (`print`, `repr`, `format`,
     /// `isinstance`, `callable`); `None`: the built-in as it is.
     fn object_builtin(&mut self, name: &str, args: &[Value], kw: &[(Arc<str>, Value)]) -> Option<R<Value>> {
+        if let Some(method) = TASK_METHODS.iter().find(|m| **m == name).and_then(|m| m.rsplit('.').next()) {
+            // `Thread.join(obj, ...)`: the thread the object is.
+            let Some((obj, rest)) = args.split_first() else {
+                return Some(Err(type_error(format!("{name}() needs an argument"))));
+            };
+            let task = match obj {
+                Value::Task(t) => Some(t.clone()),
+                o => o.user_instance().and_then(|i| i.task()),
+            };
+            let Some(t) = task else {
+                return Some(Err(exc(ExcKind::RuntimeError, "thread.__init__() not called")));
+            };
+            return Some(if method == "run" { self.default_run(obj, &t) } else { builtins::call_method(self, &Value::Task(t), method, rest.to_vec(), kw.to_vec()) });
+        }
         if let Some(native) = init_native(name) {
             let Some((obj, rest)) = args.split_first() else {
                 return Some(Err(type_error("descriptor '__init__' needs an argument")));
