@@ -155,6 +155,8 @@ fn syntax_errors_carry_line_and_column() {
     assert_eq!((e.line, e.col, e.message.as_str()), (5, 12, "multiple inheritance (`class C(A, B)`) is not supported in ThreadLab's Python: a class has one base class"));
     let e = Program::compile("x = 1\n@dataclass\nclass A:\n    x: int\n").err().unwrap();
     assert_eq!((e.line, e.message.as_str()), (3, "class decorators (such as `@dataclass`) are not supported in ThreadLab's Python"));
+    let e = Program::compile("class A:\n    def __init__(self):\n        pass\n\n    def __eq__(self, other):\n        return True\n").err().unwrap();
+    assert_eq!((e.line, e.col, e.message.as_str()), (5, 5, "`__eq__` is not supported in ThreadLab's Python: a class may define `__init__`, `__str__`, `__repr__`, `__enter__`, `__exit__` (objects compare and hash by identity)"));
     let e = Program::compile("class A(metaclass=M):\n    pass\n").err().unwrap();
     assert!(e.message.starts_with("keywords in a class statement"), "{e}");
     let e = Program::compile("if True:\nprint(1)\n").err().unwrap();

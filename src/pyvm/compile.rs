@@ -15,6 +15,9 @@ pub struct Compiled {
     pub globals: Vec<Arc<str>>,
 }
 
+/// The special methods a class may define (the VM calls them).
+pub const SPECIAL_METHODS: &[&str] = &["__init__", "__str__", "__repr__", "__enter__", "__exit__"];
+
 pub const MODULES: &[&str] = &["time", "threading", "math", "random", "multiprocessing", "concurrent.futures", "queue", "os"];
 
 pub fn compile(body: &[Stmt]) -> Result<Compiled, SyntaxError> {
@@ -838,6 +841,14 @@ impl Compiler {
     /// built from them. Methods are functions of this scope (a method does
     /// not see the class body's names, as in Python).
     fn class(&mut self, c: &ClassDef) -> Result<(), SyntaxError> {
+        // Special methods the VM would not call are refused, not ignored.
+        for st in &c.body {
+            if let StmtKind::Def(f) = &st.kind {
+                if f.name.starts_with("__") && f.name.ends_with("__") && !SPECIAL_METHODS.contains(&f.name.as_str()) {
+                    return self.err(format!("`{}` is not supported in ThreadLab's Python: a class may define {} (objects compare and hash by identity)", f.name, SPECIAL_METHODS.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")), st.line, st.col);
+                }
+            }
+        }
         // The body's names in the order they are first bound.
         let mut names: Vec<String> = Vec::new();
         for st in &c.body {

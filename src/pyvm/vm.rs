@@ -685,6 +685,8 @@ impl<'h> Vm<'h> {
                         }
                     }
                     let a = pop!();
+                    // `'%s' % obj`: the object's own `__str__`.
+                    let b = if bop == BinOp::Mod && matches!(a, Value::Str(_)) && self.has_dunder(&b) { t!(self.str_items(b)) } else { b };
                     let r = if matches!(op, Op::Inplace(_)) { ops::inplace(bop, &a, &b) } else { ops::binary(bop, &a, &b) };
                     let v = t!(r);
                     self.stack.push(v);
@@ -1868,6 +1870,22 @@ impl Vm<'_> {
             return None;
         }
         self.str_of(&v).ok()
+    }
+
+    /// `%` formatting's operand with its objects as their `str()`.
+    fn str_items(&mut self, v: Value) -> R<Value> {
+        let text = |vm: &mut Self, x: &Value| -> R<Value> { Ok(if x.user_instance().is_some() { Value::Str(Arc::from(vm.str_of(x)?)) } else { x.clone() }) };
+        match &v {
+            Value::Tuple(t) => {
+                let mut out = Vec::with_capacity(t.len());
+                for x in t.iter() {
+                    out.push(text(self, x)?);
+                }
+                Ok(Value::tuple(out))
+            }
+            Value::Instance(_) | Value::Exc(_) => text(self, &v),
+            _ => Ok(v),
+        }
     }
 
     /// `str(v)` calling the classes' `__str__` (else `__repr__`).

@@ -278,3 +278,4 @@ try:
     getattr(box2, "color")
 except AttributeError as e:
     print("AttributeError:", e)
+print("%s and %s" % (Counter(4), "x"), "%s" % Counter(5), "%d items" % 3)
