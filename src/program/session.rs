@@ -589,21 +589,38 @@ impl Inner {
     /// multiprocessing queue crosses as its handle; not a pool's call's, as
     /// in CPython). `Err`: the exception to raise.
     fn call_msg(&self, st: &mut St, func: &Value, args: &[Value], share: bool) -> Result<(u32, ToChild), (ExcKind, String)> {
-        let function = match func {
+        // The function's name, and (a method's) the object it runs on.
+        let (function, this) = match func {
             Value::Func(f) => {
                 let name = f.code.name.to_string();
                 match self.program.global(&name) {
-                    Some(Value::Func(g)) if Arc::ptr_eq(f, &g) => name,
+                    Some(Value::Func(g)) if Arc::ptr_eq(f, &g) => (name, None),
                     _ => return Err((ExcKind::AttributeError, format!("Can't pickle local object '{name}': a process runs only functions defined at the top level of the program"))),
                 }
             }
             // A built-in function crosses by its name (`pow`, `math.sqrt`).
-            Value::Builtin(name) => name.to_string(),
+            Value::Builtin(name) => (name.to_string(), None),
+            // A method of an object of a top-level class (a `Process`
+            // subclass's `run`): `Class.method`, the object (a copy, as
+            // its attributes are at `start()`) its first argument.
+            Value::BoundMethod(m) => {
+                let (Some(obj), Value::Func(f)) = (m.0.user_instance(), &m.1) else {
+                    return Err((ExcKind::TypeError, format!("cannot send this '{}' to a process: only functions defined at the top level of the program, and methods of its objects, run there", func.type_name())));
+                };
+                let class = obj.class.clone();
+                match self.program.global(class.name) {
+                    Some(Value::Class(c)) if Arc::ptr_eq(&c, &class) => {}
+                    _ => return Err((ExcKind::AttributeError, format!("Can't pickle local object '{}': a process runs only methods of classes defined at the top level of the program", class.name))),
+                }
+                let method = f.code.name.clone();
+                let this = m.0.pickle(share).map_err(|u| (u.kind, format!("{} (the object whose {method}() runs in a process)", u.message)))?;
+                (format!("{}.{method}", class.name), Some(this))
+            }
             _ => return Err((ExcKind::TypeError, format!("cannot send '{}' to a process: only functions defined at the top level of the program can run there", func.type_name()))),
         };
         // A `Process`'s start raises it (CPython's fork copies instead): say why.
         let why = |u: pyvm::wire::Unpicklable| (u.kind, if share { format!("{} (an argument sent to a process)", u.message) } else { u.message });
-        let args = args.iter().map(|a| a.pickle(share).map_err(why)).collect::<Result<Vec<_>, _>>()?;
+        let args = this.into_iter().map(Ok).chain(args.iter().map(|a| a.pickle(share).map_err(why))).collect::<Result<Vec<_>, _>>()?;
         let call = st.next_call;
         st.next_call += 1;
         Ok((call, ToChild::Call { call, function, args }))
@@ -739,8 +756,8 @@ impl Inner {
                             st.push_line(line);
                         }
                     }
-                    (CallFor::Future(f), Ok(bytes)) => f.set(Value::from_bytes(&bytes).ok_or_else(|| pyvm::exc_obj(ExcKind::RuntimeError, "a process's result could not be read"))),
-                    (CallFor::Future(f), Err(tb)) => f.set(Err(exception_of(&tb))),
+                    (CallFor::Future(f), Ok(bytes)) => f.set(self.program.value_from_bytes(&bytes).ok_or_else(|| pyvm::exc_obj(ExcKind::RuntimeError, "a process's result could not be read"))),
+                    (CallFor::Future(f), Err(tb)) => f.set(Err(exception_of(&tb, &self.program))),
                 }
                 if let Some(p) = st.children[child].pool.clone() {
                     let _ = self.dispatch(&mut st, &p);
@@ -749,7 +766,7 @@ impl Inner {
             FromChild::Put { queue, value, .. } => {
                 // Into the parent's queue (waking a `get`); a handle or a
                 // value that is not one of ours is dropped.
-                if let (Some(q), Some(v)) = (self.program.counters().queue(queue), Value::from_bytes(&value)) {
+                if let (Some(q), Some(v)) = (self.program.counters().queue(queue), self.program.value_from_bytes(&value)) {
                     q.unfinished.fetch_add(1, SeqCst);
                     lock(&q.items).push_back(v);
                 }
@@ -783,15 +800,23 @@ impl Inner {
 /// `RuntimeError` rather than leaving the thread's end unknown.
 fn guarded(f: impl FnOnce() -> Result<(), PyError>) -> Result<(), PyError> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
-        Err(PyError::Exception(pyvm::PyException { kind: ExcKind::RuntimeError, message: "internal error in ThreadLab's interpreter (please report it)".into(), traceback: Vec::new() }))
+        Err(PyError::Exception(pyvm::PyException { kind: ExcKind::RuntimeError, message: "internal error in ThreadLab's interpreter (please report it)".into(), traceback: Vec::new(), class: None }))
     })
 }
 
 /// The exception a child's traceback text names (its last line,
 /// `Kind: message`), raised again in the parent as CPython does.
-fn exception_of(tb: &str) -> Arc<pyvm::value::ExcObj> {
+/// A class of the program's exceptions (`MyError`) is found again by
+/// name, as CPython's unpickling finds it.
+fn exception_of(tb: &str, program: &Program) -> Arc<pyvm::value::ExcObj> {
     let last = tb.lines().last().unwrap_or_default();
     let (kind, msg) = last.split_once(": ").unwrap_or((last, ""));
+    if let Some(Value::Class(c)) = program.global(kind.trim()) {
+        if let (pyvm::value::Native::Exc(k), Ok(user)) = (c.native, pyvm::value::Instance::new(c.clone())) {
+            let args = if msg.is_empty() { Vec::new() } else { vec![Value::str(msg)] };
+            return Arc::new(pyvm::value::ExcObj { user: Some(user), ..pyvm::value::ExcObj::new(k, args) });
+        }
+    }
     match ExcKind::from_name(kind.trim()) {
         Some(k) => pyvm::exc_obj(k, msg),
         None => pyvm::exc_obj(ExcKind::RuntimeError, last),
@@ -1017,14 +1042,20 @@ impl Child {
         let t0 = now_ms() - job.origin_ms;
         let mut c = Child { child, name: job.name.clone(), origin: job.origin_ms, program: None, source: job.program.clone(), lane: Vec::new(), marks: vec![Mark { t_ms: t0, what: "start".into(), line: None }], kill, sleep, deadline: job.origin_ms + crate::workloads::python::run_budget_ms(), sent: 0, puts: 0 };
         if let Some(p) = &program {
-            // Define the functions (and imports), then the parent's data.
+            // Define the functions, classes and imports, then the parent's
+            // data: set before too, for a class body that reads a global,
+            // and after, its objects then of the classes just defined.
+            let set_globals = |p: &Program| {
+                for (name, bytes) in &job.globals {
+                    if let Some(v) = p.value_from_bytes(bytes) {
+                        p.set_global(name, v);
+                    }
+                }
+            };
+            set_globals(p);
             let mut host = ChildHost { c: &mut c, now: now_ms, out, child, state: None };
             let _ = p.run_module(&mut host);
-            for (name, bytes) in &job.globals {
-                if let Some(v) = Value::from_bytes(bytes) {
-                    p.set_global(name, v);
-                }
-            }
+            set_globals(p);
         }
         c.program = program;
         out(FromChild::Started { child, t_ms: now_ms() - c.origin });
@@ -1041,7 +1072,7 @@ impl Child {
                     out(FromChild::Returned { child, call, result: Err("RuntimeError: the program did not compile in the child".into()) });
                     return;
                 };
-                let args: Option<Vec<Value>> = args.iter().map(|b| Value::from_bytes(b)).collect();
+                let args: Option<Vec<Value>> = args.iter().map(|b| program.value_from_bytes(b)).collect();
                 let result = match args {
                     None => Err("RuntimeError: an argument could not be read".to_string()),
                     Some(args) => {

@@ -161,6 +161,16 @@ pub struct FuncDef {
     pub is_lambda: bool,
 }
 
+/// `class Name(Base): body`.
+#[derive(Clone, Debug)]
+pub struct ClassDef {
+    pub name: String,
+    /// At most one (single inheritance).
+    pub base: Option<Expr>,
+    pub body: Vec<Stmt>,
+    pub line: u32,
+}
+
 #[derive(Clone, Debug)]
 pub struct Handler {
     pub kind: Option<Expr>,
@@ -189,6 +199,7 @@ pub enum StmtKind {
     Pass,
     Return(Option<Expr>),
     Def(Arc<FuncDef>),
+    Class(Arc<ClassDef>),
     Global(Vec<String>),
     Nonlocal(Vec<String>),
     Try { body: Vec<Stmt>, handlers: Vec<Handler>, orelse: Vec<Stmt>, finally: Vec<Stmt> },

@@ -740,7 +740,7 @@ pub fn construct(c: &mut dyn Caller, t: Type, args: Vec<Value>, kw: Vec<(Arc<str
     }
     let one = |args: &[Value]| -> R<()> { arity(t.name(), args, 0, 1) };
     Ok(match t {
-        Type::Exc(kind) => Value::Exc(Arc::new(ExcObj { kind, args, traceback: Mutex::new(Vec::new()) })),
+        Type::Exc(kind) => Value::Exc(Arc::new(ExcObj::new(kind, args))),
         Type::Int => {
             let base = args.get(1).cloned().or_else(|| kw.first().map(|k| k.1.clone()));
             match (args.first(), base) {
@@ -1208,7 +1208,7 @@ pub fn call_method(c: &mut dyn Caller, recv: &Value, name: &str, args: Vec<Value
                     Some(v) => v,
                     None => match args.get(1) {
                         Some(dflt) => dflt.clone(),
-                        None => return Err(Err::Exc(Arc::new(ExcObj { kind: ExcKind::KeyError, args: vec![args[0].clone()], traceback: Default::default() }))),
+                        None => return Err(Err::Exc(Arc::new(ExcObj::new(ExcKind::KeyError, vec![args[0].clone()])))),
                     },
                 }
             }
@@ -1256,7 +1256,7 @@ pub fn call_method(c: &mut dyn Caller, recv: &Value, name: &str, args: Vec<Value
             "remove" | "discard" => {
                 want(1, 1)?;
                 if d.lock().remove(&args[0])?.is_none() && name == "remove" {
-                    return Err(Err::Exc(Arc::new(ExcObj { kind: ExcKind::KeyError, args: vec![args[0].clone()], traceback: Default::default() })));
+                    return Err(Err::Exc(Arc::new(ExcObj::new(ExcKind::KeyError, vec![args[0].clone()]))));
                 }
                 Value::None
             }
@@ -1368,7 +1368,7 @@ fn new_task(c: &mut dyn Caller, process: bool, args: Vec<Value>, kw: &mut Vec<(A
     let tkw = pos.next().or_else(|| kwarg(kw, "kwargs")).filter(|v| !matches!(v, Value::None));
     let daemon = kwarg(kw, "daemon").is_some_and(|d| d.truthy());
     kwarg(kw, "group");
-    if !matches!(target, Value::None | Value::Func(_) | Value::Builtin(_) | Value::Method(_)) {
+    if !matches!(target, Value::None | Value::Func(_) | Value::Builtin(_) | Value::Method(_) | Value::BoundMethod(_) | Value::Class(_)) {
         return Err(type_error(format!("'{}' object is not callable", target.type_name())));
     }
     let targs = collect_plain(&targs)?;
@@ -1389,6 +1389,12 @@ fn new_task(c: &mut dyn Caller, process: bool, args: Vec<Value>, kw: &mut Vec<(A
             let n = c.counters().threads.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
             match &target {
                 Value::Func(f) => Arc::from(format!("Thread-{n} ({})", f.code.name)),
+                Value::BoundMethod(m) => match &m.1 {
+                    Value::Func(f) => Arc::from(format!("Thread-{n} ({})", f.code.name)),
+                    _ => Arc::from(format!("Thread-{n}")),
+                },
+                Value::Class(c) => Arc::from(format!("Thread-{n} ({})", c.name)),
+                Value::Builtin(b) => Arc::from(format!("Thread-{n} ({})", b.rsplit('.').next().unwrap_or(b))),
                 _ => Arc::from(format!("Thread-{n}")),
             }
         }

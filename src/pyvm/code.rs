@@ -114,6 +114,13 @@ pub enum Op {
     AssertFail,
     /// `raise` with no active exception.
     NoReraise,
+    /// `class`: [base or None] -> [class]; (const index of the names: the
+    /// class's, then its attributes', whose values are in the slots from
+    /// the second operand on, in order; an unbound slot is left out).
+    BuildClass(u32, u32),
+    /// `super()` (0: the running method's class and first argument) or
+    /// `super(C, obj)` (2: both on the stack).
+    Super(u32),
 
     // Superinstructions. `fuse` writes one over the first op of a common
     // sequence and leaves the ops after it in place, so a jump into the

@@ -15,6 +15,9 @@ pub struct Compiled {
     pub globals: Vec<Arc<str>>,
 }
 
+/// The special methods a class may define (the VM calls them).
+pub const SPECIAL_METHODS: &[&str] = &["__init__", "__str__", "__repr__", "__enter__", "__exit__"];
+
 pub const MODULES: &[&str] = &["time", "threading", "math", "random", "multiprocessing", "concurrent.futures", "queue", "os"];
 
 pub fn compile(body: &[Stmt]) -> Result<Compiled, SyntaxError> {
@@ -158,6 +161,19 @@ impl Scan {
                     }
                 }
                 self.nested.push(f.clone());
+            }
+            StmtKind::Class(c) => {
+                // The body runs in this scope, its names its own (not
+                // this scope's locals); its methods are nested functions
+                // of this scope.
+                self.assigned.insert(c.name.clone());
+                if let Some(b) = &c.base {
+                    self.expr(b);
+                }
+                let mut inner = Scan::default();
+                inner.stmts(&c.body);
+                self.used.extend(inner.used.into_iter().filter(|n| !inner.assigned.contains(n)));
+                self.nested.extend(inner.nested);
             }
             StmtKind::Global(ns) => self.globals.extend(ns.iter().cloned()),
             StmtKind::Nonlocal(ns) => self.nonlocals.extend(ns.iter().cloned()),
@@ -376,6 +392,14 @@ impl Compiler {
         Name::Global(self.global(name))
     }
 
+    /// `Some(true)`: `name` is not bound by the program here (a global it
+    /// never assigns: the built-in).
+    fn resolve_peek(&self, name: &str) -> Option<bool> {
+        let u = self.units.last()?;
+        let local = u.renames.iter().any(|r| r.contains_key(name)) || (!u.is_module && u.slots.contains_key(name));
+        Some(!local)
+    }
+
     fn load_name(&mut self, name: &str) {
         match self.resolve(name) {
             Name::Fast(s) => self.emit(Op::LoadFast(s)),
@@ -478,7 +502,20 @@ impl Compiler {
                     self.emit(Op::LoadFast(b));
                     self.emit(Op::StoreSubscr);
                 }
-                _ => return self.err("attribute assignment is not supported in ThreadLab's Python", s.line, s.col),
+                ExprKind::Attr(obj, name) => {
+                    // `obj.x += v`: a read, then a separate write (as CPython).
+                    let a = self.u().hidden();
+                    self.expr(obj)?;
+                    self.emit(Op::StoreFast(a));
+                    self.emit(Op::LoadFast(a));
+                    let k = self.str_const(name);
+                    self.emit(Op::LoadAttr(k));
+                    self.expr(value)?;
+                    self.emit(Op::Inplace(*op));
+                    self.emit(Op::LoadFast(a));
+                    self.emit(Op::StoreAttr(k));
+                }
+                _ => return self.err("illegal expression for augmented assignment", s.line, s.col),
             },
             StmtKind::If(cond, body, orelse) => {
                 self.expr(cond)?;
@@ -541,6 +578,10 @@ impl Compiler {
             StmtKind::Def(f) => {
                 self.function(f)?;
                 self.store_name(&f.name);
+            }
+            StmtKind::Class(c) => {
+                self.class(c)?;
+                self.store_name(&c.name);
             }
             StmtKind::Global(names) => {
                 for n in names {
@@ -795,6 +836,52 @@ impl Compiler {
         Ok(())
     }
 
+    /// `class Name(Base): body`: the body runs here, its names bound in
+    /// slots of their own (renamed as a comprehension's), then the class is
+    /// built from them. Methods are functions of this scope (a method does
+    /// not see the class body's names, as in Python).
+    fn class(&mut self, c: &ClassDef) -> Result<(), SyntaxError> {
+        // Special methods the VM would not call are refused, not ignored.
+        for st in &c.body {
+            if let StmtKind::Def(f) = &st.kind {
+                if f.name.starts_with("__") && f.name.ends_with("__") && !SPECIAL_METHODS.contains(&f.name.as_str()) {
+                    return self.err(format!("`{}` is not supported in ThreadLab's Python: a class may define {} (objects compare and hash by identity)", f.name, SPECIAL_METHODS.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")), st.line, st.col);
+                }
+            }
+        }
+        // The body's names in the order they are first bound.
+        let mut names: Vec<String> = Vec::new();
+        for st in &c.body {
+            let mut one = Scan::default();
+            one.stmt(st);
+            let mut new: Vec<String> = one.assigned.into_iter().filter(|n| !names.contains(n)).collect();
+            new.sort();
+            names.extend(new);
+        }
+        match &c.base {
+            Some(b) => self.expr(b)?,
+            None => {
+                self.emit(Op::LoadNone);
+            }
+        }
+        let first = self.u().code.nslots;
+        let mut renames = HashMap::new();
+        for n in &names {
+            let s = self.u().hidden();
+            renames.insert(n.clone(), s);
+            self.emit(Op::DelFast(s));
+        }
+        self.u().renames.push(renames);
+        let r = self.block(&c.body);
+        self.u().renames.pop();
+        r?;
+        self.u().line = c.line;
+        let all: Vec<Arc<str>> = std::iter::once(c.name.as_str()).chain(names.iter().map(String::as_str)).map(Arc::from).collect();
+        let k = self.konst(Const::Names(all.into()));
+        self.emit(Op::BuildClass(k, first));
+        Ok(())
+    }
+
     fn function(&mut self, f: &FuncDef) -> Result<(), SyntaxError> {
         let line = f.line;
         for p in &f.params {
@@ -923,6 +1010,23 @@ impl Compiler {
     }
 
     fn call(&mut self, f: &Expr, args: &[Arg]) -> Result<(), SyntaxError> {
+        if let ExprKind::Name(n) = &f.kind {
+            if n == "super" && matches!(self.resolve_peek(n), Some(true)) {
+                match args {
+                    [] if !self.u().is_module => {
+                        self.emit(Op::Super(0));
+                        return Ok(());
+                    }
+                    [Arg::Pos(cls), Arg::Pos(obj)] => {
+                        self.expr(cls)?;
+                        self.expr(obj)?;
+                        self.emit(Op::Super(2));
+                        return Ok(());
+                    }
+                    _ => return self.err("super() takes no arguments in a method, or (class, object)", f.line, f.col),
+                }
+            }
+        }
         let simple = args.iter().all(|a| matches!(a, Arg::Pos(_)));
         let has_star = args.iter().any(|a| matches!(a, Arg::Star(_)));
         if let (ExprKind::Attr(obj, name), true) = (&f.kind, simple) {

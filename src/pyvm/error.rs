@@ -130,9 +130,15 @@ pub struct PyException {
     pub message: String,
     /// (function, line) from the outermost call to where it was raised.
     pub traceback: Vec<(String, u32)>,
+    /// A user exception class's name (`MyError`; `kind` is its built-in base).
+    pub class: Option<String>,
 }
 
 impl PyException {
+    /// Its class's name, as a traceback's last line shows it.
+    pub fn name(&self) -> &str {
+        self.class.as_deref().unwrap_or(self.kind.name())
+    }
     /// The line it was raised on (0 if unknown).
     pub fn line(&self) -> u32 {
         self.traceback.last().map_or(0, |t| t.1)
@@ -142,7 +148,7 @@ impl PyException {
 impl fmt::Display for PyException {
     /// "ZeroDivisionError: division by zero (line 3)".
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.kind.name())?;
+        write!(f, "{}", self.name())?;
         if !self.message.is_empty() {
             write!(f, ": {}", self.message)?;
         }
@@ -174,7 +180,7 @@ impl PyException {
                 s.push_str(&format!("    {text}\n"));
             }
         }
-        s.push_str(self.kind.name());
+        s.push_str(self.name());
         if !self.message.is_empty() {
             s.push_str(": ");
             s.push_str(&self.message);

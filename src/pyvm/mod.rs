@@ -55,14 +55,29 @@ fn to_exception(e: value::Err) -> PyError {
             kind: x.kind,
             message: x.message(),
             traceback: x.traceback.lock().unwrap_or_else(|p| p.into_inner()).iter().map(|(n, l)| (n.to_string(), *l)).collect(),
+            class: x.user.as_ref().map(|u| u.class.name.to_string()),
         }),
     }
+}
+
+/// [`to_exception`], a user exception's message its class's `__str__`
+/// (as CPython's traceback shows it).
+fn described(vm: &mut vm::Vm, e: value::Err) -> PyError {
+    let message = match &e {
+        value::Err::Exc(x) if x.user.is_some() => vm.message_of(x),
+        _ => None,
+    };
+    let mut out = to_exception(e);
+    if let (PyError::Exception(x), Some(m)) = (&mut out, message) {
+        x.message = m;
+    }
+    out
 }
 
 /// A new exception object (to resolve a future with).
 pub fn exc_obj(kind: ExcKind, message: &str) -> Arc<value::ExcObj> {
     let args = if message.is_empty() { Vec::new() } else { vec![Value::str(message)] };
-    Arc::new(value::ExcObj { kind, args, traceback: Mutex::new(Vec::new()) })
+    Arc::new(value::ExcObj::new(kind, args))
 }
 
 impl Program {
@@ -85,12 +100,13 @@ impl Program {
         Ok(Program { code: c.module, signatures: Arc::new(signatures), globals: Arc::new(vm::Globals::new(c.globals)), ran: Mutex::new(false), limits: Limits::default() })
     }
 
-    /// `source`'s top-level `def`s and imports only (its other statements
-    /// are left out): a child process's interpreter, which defines the
-    /// functions again but does not run the top level again (the module
-    /// state comes from the parent, [`Program::set_global`]).
+    /// `source`'s top-level `def`s, `class`es and imports only (its other
+    /// statements are left out): a child process's interpreter, which
+    /// defines the functions and classes again but does not run the top
+    /// level again (the module state comes from the parent,
+    /// [`Program::set_global`]).
     pub fn compile_defs(source: &str) -> Result<Program, SyntaxError> {
-        let body: Vec<ast::Stmt> = parser::parse(source)?.into_iter().filter(|s| matches!(s.kind, ast::StmtKind::Def(_) | ast::StmtKind::Import(_) | ast::StmtKind::ImportFrom(..))).collect();
+        let body: Vec<ast::Stmt> = parser::parse(source)?.into_iter().filter(|s| matches!(s.kind, ast::StmtKind::Def(_) | ast::StmtKind::Class(_) | ast::StmtKind::Import(_) | ast::StmtKind::ImportFrom(..))).collect();
         let c = compile::compile(&body)?;
         Ok(Program { code: c.module, signatures: Arc::new(Vec::new()), globals: Arc::new(vm::Globals::new(c.globals)), ran: Mutex::new(false), limits: Limits::default() })
     }
@@ -117,7 +133,8 @@ impl Program {
                 return Ok(());
             }
             let mut vm = vm::Vm::new(self.globals.clone(), host, self.limits);
-            return vm.call_value(&t.target, t.args.clone(), t.kwargs.clone()).map(|_| ()).map_err(to_exception);
+            let r = vm.call_value(&t.target, t.args.clone(), t.kwargs.clone());
+            return r.map(|_| ()).map_err(|e| described(&mut vm, e));
         };
         loop {
             let mut item = None;
@@ -149,7 +166,8 @@ impl Program {
     /// one a thread was given).
     pub fn call_value(&self, f: &Value, args: Vec<Value>, host: &mut dyn Host) -> Result<Value, PyError> {
         let mut vm = vm::Vm::new(self.globals.clone(), host, self.limits);
-        vm.call_value(f, args, Vec::new()).map_err(to_exception)
+        let r = vm.call_value(f, args, Vec::new());
+        r.map_err(|e| described(&mut vm, e))
     }
 
     /// The same code with a new, empty heap (a process's own interpreter).
@@ -180,7 +198,8 @@ impl Program {
             return Ok(());
         }
         let mut vm = vm::Vm::new(self.globals.clone(), host, self.limits);
-        vm.run_module(self.code.clone()).map_err(to_exception)?;
+        let r = vm.run_module(self.code.clone());
+        r.map_err(|e| described(&mut vm, e))?;
         *ran = true;
         Ok(())
     }
@@ -189,18 +208,24 @@ impl Program {
     /// it has not run).
     pub fn call(&self, name: &str, args: &[Value], host: &mut dyn Host) -> Result<Value, PyError> {
         self.run_module(host)?;
-        // A global, else a built-in (`pow`) or a module's function (`math.sqrt`).
+        // A global, else a built-in (`pow`), a module's function
+        // (`math.sqrt`) or a class's method (`Worker.run`, its object the
+        // first argument).
         let f = self
             .global(name)
             .or_else(|| match name.rsplit_once('.') {
-                Some((m, attr)) => value::Module::from_name(m).and_then(|m| builtins::module_attr(m, attr).ok()),
+                Some((m, attr)) => match self.global(m) {
+                    Some(Value::Class(c)) => c.lookup(attr).map(|(_, f)| f),
+                    _ => value::Module::from_name(m).and_then(|m| builtins::module_attr(m, attr).ok()),
+                },
                 None => builtins::lookup(name),
             })
-            .ok_or_else(|| PyError::Exception(PyException { kind: ExcKind::NameError, message: format!("name '{name}' is not defined"), traceback: Vec::new() }))?;
+            .ok_or_else(|| PyError::Exception(PyException { kind: ExcKind::NameError, message: format!("name '{name}' is not defined"), traceback: Vec::new(), class: None }))?;
         let seed = host.random_seed();
         let mut vm = vm::Vm::new(self.globals.clone(), host, self.limits);
         vm.seed = seed;
-        vm.call_value(&f, args.to_vec(), Vec::new()).map_err(to_exception)
+        let r = vm.call_value(&f, args.to_vec(), Vec::new());
+        r.map_err(|e| described(&mut vm, e))
     }
 
     /// The last top-level `def name(...)` of the source (what `name` is
@@ -217,6 +242,16 @@ impl Program {
     /// A module global's value.
     pub fn global(&self, name: &str) -> Option<Value> {
         self.globals.get(name)
+    }
+
+    /// A value that crossed as bytes ([`Value::pickle`]), its objects'
+    /// classes found by name among this program's globals (as CPython's
+    /// unpickling finds them in `__main__`).
+    pub fn value_from_bytes(&self, bytes: &[u8]) -> Option<Value> {
+        Value::from_bytes_in(bytes, &|name| match self.global(name) {
+            Some(Value::Class(c)) => Some(c),
+            _ => None,
+        })
     }
 }
 

@@ -491,6 +491,8 @@ pub fn is(a: &Value, b: &Value) -> bool {
         (Value::Dict(x), Value::Dict(y)) | (Value::Set(x), Value::Set(y)) => Arc::ptr_eq(x, y),
         (Value::Func(x), Value::Func(y)) => Arc::ptr_eq(x, y),
         (Value::Exc(x), Value::Exc(y)) => Arc::ptr_eq(x, y),
+        (Value::Class(x), Value::Class(y)) => Arc::ptr_eq(x, y),
+        (Value::Instance(x), Value::Instance(y)) => Arc::ptr_eq(x, y),
         (Value::Lock(x), Value::Lock(y)) => Arc::ptr_eq(x, y),
         (Value::Type(x), Value::Type(y)) => x == y,
         (Value::Builtin(x), Value::Builtin(y)) => x == y,
@@ -690,7 +692,7 @@ pub fn getitem(obj: &Value, idx: &Value) -> R<Value> {
         }
         (Value::Dict(d), k) => match d.lock().get(k)? {
             Some(v) => Ok(v.clone()),
-            None => Err(Err::Exc(Arc::new(ExcObj { kind: ExcKind::KeyError, args: vec![k.clone()], traceback: Default::default() }))),
+            None => Err(Err::Exc(Arc::new(ExcObj::new(ExcKind::KeyError, vec![k.clone()])))),
         },
         (Value::Range(r), Value::Slice(s)) => {
             let (start, step, count) = slice_indices(s, r.len() as usize)?;
@@ -755,7 +757,7 @@ pub fn delitem(obj: &Value, idx: &Value) -> R<()> {
         }
         (Value::Dict(d), k) => match d.lock().remove(k)? {
             Some(_) => Ok(()),
-            None => Err(Err::Exc(Arc::new(ExcObj { kind: ExcKind::KeyError, args: vec![k.clone()], traceback: Default::default() }))),
+            None => Err(Err::Exc(Arc::new(ExcObj::new(ExcKind::KeyError, vec![k.clone()])))),
         },
         _ => Err(type_error(format!("'{}' object doesn't support item deletion", obj.type_name()))),
     }

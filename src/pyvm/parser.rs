@@ -1,7 +1,9 @@
 //! A recursive-descent parser from tokens to the syntax tree. Nesting is
 //! bounded ([`MAX_DEPTH`]) so hostile input gets a `SyntaxError`, never a
-//! native stack overflow. Constructs outside the subset (classes, generators,
-//! async, decorators, `match`) are refused here, naming the construct.
+//! native stack overflow. Constructs outside the subset (multiple
+//! inheritance, generators, async, class decorators, `match`) are refused
+//! here, naming the construct. A decorated `def` becomes the `def` and
+//! `name = decorator(name)`.
 
 use std::sync::Arc;
 
@@ -156,7 +158,7 @@ impl Parser {
         let at = self.here();
         let kw = match self.tok() {
             Tok::Name(n) => n.clone(),
-            Tok::Op("@") => return self.fail("decorators are not supported in ThreadLab's Python"),
+            Tok::Op("@") => return self.decorated(out),
             _ => String::new(),
         };
         let st = |kind| Stmt { kind, line: at.0, col: at.1 };
@@ -219,7 +221,11 @@ impl Parser {
                 let body = self.block()?;
                 out.push(st(StmtKind::With(e, target, body)));
             }
-            "class" => return self.fail("`class` is not supported in ThreadLab's Python"),
+            "class" => {
+                self.advance();
+                let c = self.classdef(at.0)?;
+                out.push(st(StmtKind::Class(Arc::new(c))));
+            }
             "async" => return self.fail("`async` is not supported in ThreadLab's Python"),
             "match" if matches!(self.peek_tok(1), Tok::Name(_)) && !matches!(self.peek_tok(1), Tok::Name(n) if is_kw(n)) => {
                 return self.fail("`match` is not supported in ThreadLab's Python");
@@ -321,6 +327,69 @@ impl Parser {
             return self.fail("expected 'except' or 'finally' block");
         }
         Ok(StmtKind::Try { body, handlers, orelse, finally })
+    }
+
+    /// `@decorator` lines and the `def` they decorate: the `def`, then
+    /// `name = decorator(name)` for each, the nearest first.
+    fn decorated(&mut self, out: &mut Vec<Stmt>) -> Result<(), SyntaxError> {
+        let mut decorators = Vec::new();
+        while self.eat_op("@") {
+            let d = self.test()?;
+            if !self.at(&Tok::Newline) {
+                return self.invalid();
+            }
+            self.advance();
+            decorators.push(d);
+        }
+        let at = self.here();
+        if self.at_kw("class") {
+            return self.fail("class decorators (such as `@dataclass`) are not supported in ThreadLab's Python");
+        }
+        if !self.eat_kw("def") {
+            return self.invalid();
+        }
+        let f = self.funcdef(at.0)?;
+        let name = f.name.clone();
+        out.push(Stmt { kind: StmtKind::Def(Arc::new(f)), line: at.0, col: at.1 });
+        for d in decorators.into_iter().rev() {
+            let (line, col) = (d.line, d.col);
+            let arg = Expr { kind: ExprKind::Name(name.clone()), line, col };
+            let call = Expr { kind: ExprKind::Call(Box::new(d), vec![Arg::Pos(arg)]), line, col };
+            out.push(Stmt { kind: StmtKind::Assign(vec![Expr { kind: ExprKind::Name(name.clone()), line, col }], call), line, col });
+        }
+        Ok(())
+    }
+
+    /// `class Name(Base):` and its body (after `class`).
+    fn classdef(&mut self, line: u32) -> Result<ClassDef, SyntaxError> {
+        let name = self.name()?;
+        let mut bases = Vec::new();
+        if self.eat_op("(") {
+            while !self.at_op(")") {
+                if matches!(self.tok(), Tok::Name(_)) && matches!(self.peek_tok(1), Tok::Op("=")) {
+                    return self.fail("keywords in a class statement (such as `metaclass=`) are not supported in ThreadLab's Python");
+                }
+                if self.at_op("*") || self.at_op("**") {
+                    return self.invalid();
+                }
+                bases.push(self.test()?);
+                if !self.eat_op(",") {
+                    break;
+                }
+            }
+            self.expect_op(")")?;
+        }
+        if bases.len() > 1 {
+            let (l, c) = (bases[1].line, bases[1].col);
+            return Err(SyntaxError::new("multiple inheritance (`class C(A, B)`) is not supported in ThreadLab's Python: a class has one base class", l, c));
+        }
+        self.expect_op(":")?;
+        let saved_loop = std::mem::replace(&mut self.in_loop, 0);
+        let saved_func = std::mem::replace(&mut self.in_func, 0);
+        let body = self.block()?;
+        self.in_loop = saved_loop;
+        self.in_func = saved_func;
+        Ok(ClassDef { name, base: bases.pop(), body, line })
     }
 
     fn funcdef(&mut self, line: u32) -> Result<FuncDef, SyntaxError> {

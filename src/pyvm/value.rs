@@ -90,7 +90,7 @@ thread_local! {
 }
 
 fn drop_items(items: Vec<Value>) {
-    if items.iter().all(|v| !matches!(v, Value::List(_) | Value::Tuple(_) | Value::Dict(_) | Value::Set(_) | Value::Func(_) | Value::Cell(_))) {
+    if items.iter().all(|v| !matches!(v, Value::List(_) | Value::Tuple(_) | Value::Dict(_) | Value::Set(_) | Value::Func(_) | Value::Cell(_) | Value::Instance(_) | Value::Class(_) | Value::BoundMethod(_) | Value::Exc(_))) {
         return;
     }
     let depth = DROP_DEPTH.with(|d| d.get());
@@ -262,6 +262,166 @@ pub struct Function {
     pub code: Arc<Code>,
     pub defaults: Vec<Value>,
     pub closure: Vec<Value>,
+    /// The class whose body defined it (a method: what `super()` starts
+    /// after), set when the class is built.
+    pub class: std::sync::OnceLock<std::sync::Weak<Class>>,
+}
+
+/// What a user class derives from beneath its user classes: plain
+/// `object`, `threading.Thread`, `multiprocessing.Process` or a built-in
+/// exception.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Native {
+    Object,
+    Thread,
+    Process,
+    Exc(ExcKind),
+}
+
+/// Attribute names and values, in the order they were first set (a
+/// class's or an instance's `__dict__`; few, so a list).
+#[derive(Debug, Default)]
+pub struct Attrs(Mutex<Vec<(Arc<str>, Value)>>);
+
+/// What an attribute costs against the memory limit.
+const ATTR_BYTES: usize = SLOT + 16;
+
+impl Attrs {
+    pub fn new(items: Vec<(Arc<str>, Value)>) -> R<Attrs> {
+        charge(items.len() * ATTR_BYTES)?;
+        Ok(Attrs(Mutex::new(items)))
+    }
+    fn lock(&self) -> MutexGuard<'_, Vec<(Arc<str>, Value)>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+    pub fn get(&self, name: &str) -> Option<Value> {
+        self.lock().iter().find(|(n, _)| &**n == name).map(|(_, v)| v.clone())
+    }
+    /// Sets `name` (a new name is charged against the memory limit).
+    pub fn set(&self, name: &Arc<str>, v: Value) -> Result<(), Err> {
+        let mut g = self.lock();
+        match g.iter_mut().find(|(n, _)| Arc::ptr_eq(n, name) || n == name) {
+            Some(slot) => slot.1 = v,
+            None => {
+                charge(ATTR_BYTES)?;
+                g.push((name.clone(), v));
+            }
+        }
+        Ok(())
+    }
+    pub fn remove(&self, name: &str) -> Option<Value> {
+        let mut g = self.lock();
+        let i = g.iter().position(|(n, _)| &**n == name)?;
+        refund(ATTR_BYTES);
+        Some(g.remove(i).1)
+    }
+    pub fn items(&self) -> Vec<(Arc<str>, Value)> {
+        self.lock().clone()
+    }
+}
+
+impl Drop for Attrs {
+    fn drop(&mut self) {
+        let items = std::mem::take(self.0.get_mut().unwrap_or_else(|e| e.into_inner()));
+        refund(items.len() * ATTR_BYTES);
+        drop_items(items.into_iter().map(|(_, v)| v).collect());
+    }
+}
+
+/// A user class (`class Name(Base): ...`): single inheritance.
+#[derive(Debug)]
+pub struct Class {
+    /// Interned ([`intern`]): `type_name` gives it for its instances.
+    pub name: &'static str,
+    /// Its user base class (`None`: it derives from [`Class::native`] directly).
+    pub base: Option<Arc<Class>>,
+    pub native: Native,
+    pub attrs: Attrs,
+}
+
+/// A class name as a `&'static str`: each distinct name is kept once
+/// (names come from the program's source, so there are few).
+pub fn intern(name: &str) -> &'static str {
+    static NAMES: Mutex<Vec<&'static str>> = Mutex::new(Vec::new());
+    let mut g = NAMES.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(n) = g.iter().find(|n| **n == name) {
+        return n;
+    }
+    let n: &'static str = Box::leak(name.to_string().into_boxed_str());
+    g.push(n);
+    n
+}
+
+impl Class {
+    /// `name` in this class or its bases (the class that has it, and the value).
+    pub fn lookup(self: &Arc<Class>, name: &str) -> Option<(Arc<Class>, Value)> {
+        let mut c = Some(self.clone());
+        while let Some(k) = c {
+            if let Some(v) = k.attrs.get(name) {
+                return Some((k, v));
+            }
+            c = k.base.clone();
+        }
+        None
+    }
+    /// Whether it is `other` or derives from it.
+    pub fn is_subclass(self: &Arc<Class>, other: &Arc<Class>) -> bool {
+        let mut c = Some(self.clone());
+        while let Some(k) = c {
+            if Arc::ptr_eq(&k, other) {
+                return true;
+            }
+            c = k.base.clone();
+        }
+        false
+    }
+}
+
+/// An instance of a user class: its attributes, and (a `Thread` or
+/// `Process` subclass's, once `__init__` ran) the thread or process it is,
+/// or an exception subclass's `args` once `Exception.__init__` set them.
+#[derive(Debug)]
+pub struct Instance {
+    pub class: Arc<Class>,
+    pub attrs: Attrs,
+    pub native: Mutex<Value>,
+}
+
+impl Instance {
+    pub fn new(class: Arc<Class>) -> R<Arc<Instance>> {
+        charge(ATTR_BYTES)?;
+        Ok(Arc::new(Instance { class, attrs: Attrs::default(), native: Mutex::new(Value::None) }))
+    }
+    pub fn native(&self) -> Value {
+        self.native.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+    pub fn set_native(&self, v: Value) {
+        let old = std::mem::replace(&mut *self.native.lock().unwrap_or_else(|e| e.into_inner()), v);
+        drop(old);
+    }
+    /// The thread or process it is, once `Thread.__init__` ran.
+    pub fn task(&self) -> Option<Arc<TaskObj>> {
+        match self.native() {
+            Value::Task(t) => Some(t),
+            _ => None,
+        }
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        refund(ATTR_BYTES);
+        let native = std::mem::take(self.native.get_mut().unwrap_or_else(|e| e.into_inner()));
+        drop_items(vec![native]);
+    }
+}
+
+/// `staticmethod(f)`, `classmethod(f)`, `property(f)` in a class body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wrap {
+    Static,
+    ClassMethod,
+    Property,
 }
 
 /// An exception instance.
@@ -271,11 +431,31 @@ pub struct ExcObj {
     pub args: Vec<Value>,
     /// (function, line), outermost first.
     pub traceback: Mutex<Vec<(Arc<str>, u32)>>,
+    /// An instance of a user exception class (`class MyError(Exception)`):
+    /// its class and attributes (`kind` is its built-in base).
+    pub user: Option<Arc<Instance>>,
 }
 
 impl ExcObj {
+    pub fn new(kind: ExcKind, args: Vec<Value>) -> ExcObj {
+        ExcObj { kind, args, traceback: Mutex::new(Vec::new()), user: None }
+    }
+    /// Its `args`: as made, or as `Exception.__init__` set them since.
+    pub fn args(&self) -> Vec<Value> {
+        match self.user.as_ref().map(|u| u.native()) {
+            Some(Value::Tuple(t)) => t.to_vec(),
+            _ => self.args.clone(),
+        }
+    }
+    /// Its class's name (`MyError`, `ValueError`).
+    pub fn class_name(&self) -> &str {
+        match &self.user {
+            Some(u) => u.class.name,
+            None => self.kind.name(),
+        }
+    }
     pub fn message(&self) -> String {
-        match self.args.as_slice() {
+        match self.args().as_slice() {
             [] => String::new(),
             [one] if self.kind == ExcKind::KeyError => one.repr(),
             [Value::Str(s)] => s.to_string(),
@@ -342,6 +522,10 @@ pub const TASK_STARTED: u8 = 1;
 pub const TASK_ENDED: u8 = 2;
 
 impl TaskObj {
+    /// A thread or process not started yet.
+    pub fn new(process: bool, name: Arc<str>, daemon: bool, target: Value, args: Vec<Value>, kwargs: Vec<(Arc<str>, Value)>) -> TaskObj {
+        TaskObj { process, name, daemon: AtomicBool::new(daemon), target, args, kwargs, state: AtomicU8::new(TASK_NEW), exitcode: Mutex::new(None), pool: None }
+    }
     pub fn is_daemon(&self) -> bool {
         self.daemon.load(Ordering::SeqCst)
     }
@@ -781,6 +965,17 @@ pub enum Value {
     Future(Arc<FutureObj>),
     /// An executor or a `multiprocessing.Pool`.
     Pool(Arc<PoolObj>),
+    /// A user class.
+    Class(Arc<Class>),
+    /// An instance of a user class (an exception class's instances are
+    /// `Exc` values with a `user` part).
+    Instance(Arc<Instance>),
+    /// A user method bound to its object (or a classmethod to its class): (self, function).
+    BoundMethod(Arc<(Value, Value)>),
+    /// `super()`: (the class to look after, the object).
+    Super(Arc<(Arc<Class>, Value)>),
+    /// `staticmethod(f)`, `classmethod(f)`, `property(f)`.
+    Wrapped(Arc<(Wrap, Value)>),
     /// A closure cell (never seen by Python code).
     Cell(Arc<Mutex<Value>>),
     /// An iterator owned by one loop (never shared).
@@ -808,7 +1003,7 @@ impl From<Stop> for Err {
 pub fn exc(kind: ExcKind, msg: impl Into<String>) -> Err {
     let msg = msg.into();
     let args = if msg.is_empty() { Vec::new() } else { vec![Value::str(&msg)] };
-    Err::Exc(Arc::new(ExcObj { kind, args, traceback: Mutex::new(Vec::new()) }))
+    Err::Exc(Arc::new(ExcObj::new(kind, args)))
 }
 
 pub fn type_error(msg: impl Into<String>) -> Err {
@@ -844,6 +1039,15 @@ impl Value {
     }
     pub fn tuple(items: Vec<Value>) -> Value {
         Value::Tuple(items.into())
+    }
+
+    /// The user-class instance it is: an instance, or a user exception's.
+    pub fn user_instance(&self) -> Option<&Arc<Instance>> {
+        match self {
+            Value::Instance(i) => Some(i),
+            Value::Exc(e) => e.user.as_ref(),
+            _ => None,
+        }
     }
 
     pub fn type_of(&self) -> Type {
@@ -886,6 +1090,16 @@ impl Value {
             },
             Value::Iter(_) | Value::SharedIter(_) => "iterator",
             Value::Cell(_) => "cell",
+            Value::Class(_) => "type",
+            Value::Instance(i) => i.class.name,
+            Value::Exc(e) if e.user.is_some() => e.user.as_ref().map_or("object", |u| u.class.name),
+            Value::BoundMethod(_) => "method",
+            Value::Super(_) => "super",
+            Value::Wrapped(w) => match w.0 {
+                Wrap::Static => "staticmethod",
+                Wrap::ClassMethod => "classmethod",
+                Wrap::Property => "property",
+            },
             Value::Undef => "undefined",
             other => other.type_of().name(),
         }
@@ -972,6 +1186,9 @@ impl Value {
             Value::Future(f) => Key::Other(Arc::as_ptr(f) as usize),
             Value::Event(e) => Key::Other(Arc::as_ptr(e) as usize),
             Value::Exc(e) => Key::Other(Arc::as_ptr(e) as usize),
+            Value::Class(c) => Key::Other(Arc::as_ptr(c) as usize),
+            Value::Instance(i) => Key::Other(Arc::as_ptr(i) as usize),
+            Value::BoundMethod(m) => Key::Other(Arc::as_ptr(m) as *const u8 as usize),
             Value::Range(r) => Key::Tuple(vec![Key::Int(r.start), Key::Int(r.stop), Key::Int(r.step)]),
             other => return Err(type_error(format!("unhashable type: '{}'", other.type_name()))),
         })
@@ -1068,8 +1285,40 @@ impl Value {
                 let _ = write!(out, "<class '{}'>", t.name());
             }
             Value::Exc(e) => {
-                out.push_str(e.kind.name());
-                seq(out, &e.args, "(", ")");
+                out.push_str(e.class_name());
+                seq(out, &e.args(), "(", ")");
+            }
+            Value::Class(c) => {
+                let _ = write!(out, "<class '__main__.{}'>", c.name);
+            }
+            Value::Instance(i) => match i.task() {
+                // A Thread or Process subclass's object: as a thread's or process's repr, its class named.
+                Some(t) => {
+                    let r = Value::Task(t).repr();
+                    let _ = write!(out, "<{}{}", i.class.name, r.trim_start_matches("<Thread").trim_start_matches("<Process"));
+                }
+                None => {
+                    let _ = write!(out, "<__main__.{} object at 0x{:x}>", i.class.name, Arc::as_ptr(i) as usize);
+                }
+            },
+            Value::BoundMethod(m) => {
+                let name = match &m.1 {
+                    Value::Func(f) => f.code.name.to_string(),
+                    other => other.type_name().to_string(),
+                };
+                let owner = match &m.0 {
+                    Value::Class(c) => c.name,
+                    o => o.type_name(),
+                };
+                out.push_str(&format!("<bound method {owner}.{name} of "));
+                m.0.write_repr(out, depth + 1);
+                out.push('>');
+            }
+            Value::Super(s) => {
+                let _ = write!(out, "<super: <class '{}'>, <{} object>>", s.0.name, s.1.type_name());
+            }
+            Value::Wrapped(_) => {
+                let _ = write!(out, "<{} object>", self.type_name());
             }
             Value::Module(m) => {
                 let _ = write!(out, "<module '{}' (built-in)>", m.name());

@@ -32,7 +32,7 @@ pub struct Globals {
 
 impl Globals {
     pub fn new(names: Vec<Arc<str>>) -> Globals {
-        let builtins = names.iter().map(|n| builtins::lookup(n)).collect();
+        let builtins = names.iter().map(|n| builtins::lookup(n).or_else(|| class_builtin(n))).collect();
         let slots = names.iter().map(|_| Mutex::new(Value::Undef)).collect();
         Globals { names, slots, builtins, version: AtomicU64::new(0), counters: Counters::default() }
     }
@@ -84,6 +84,9 @@ struct Frame {
     owner: Owner,
     pc: usize,
     base: usize,
+    /// A class's `__init__` called to make an object: its return value is
+    /// dropped (the object is already below its function on the stack).
+    ctor: bool,
 }
 
 struct Handler {
@@ -114,6 +117,8 @@ pub struct Vm<'h> {
     rng: Option<super::random::Mt>,
     /// What `random` starts from: `random.seed(seed)` (a task's index).
     pub seed: u64,
+    /// The containers [`Vm::repr_of`] is inside (one inside itself prints as `[...]`).
+    printing: Vec<usize>,
 }
 
 fn const_value(c: &Const) -> Value {
@@ -237,7 +242,7 @@ fn name_of(code: &Code, k: u32) -> Arc<str> {
 }
 
 fn new_exc(kind: ExcKind, args: Vec<Value>) -> Err {
-    Err::Exc(Arc::new(ExcObj { kind, args, traceback: Mutex::new(Vec::new()) }))
+    Err::Exc(Arc::new(ExcObj::new(kind, args)))
 }
 
 impl Frame {
@@ -253,7 +258,7 @@ impl Frame {
 impl<'h> Vm<'h> {
     pub fn new(globals: Arc<Globals>, host: &'h mut dyn Host, limits: Limits) -> Vm<'h> {
         let gcache = vec![(u64::MAX, Value::Undef); globals.names.len()];
-        Vm { globals, gcache, spares: Vec::with_capacity(SPARES), host, ticks: limits.check_interval.max(1), limits, stack: Vec::with_capacity(256), frames: Vec::new(), handlers: Vec::new(), nested: 0, rng: None, seed: 0 }
+        Vm { globals, gcache, spares: Vec::with_capacity(SPARES), host, ticks: limits.check_interval.max(1), limits, stack: Vec::with_capacity(256), frames: Vec::new(), handlers: Vec::new(), nested: 0, rng: None, seed: 0, printing: Vec::new() }
     }
 
     /// Run a module's top level.
@@ -262,7 +267,7 @@ impl<'h> Vm<'h> {
         self.stack.push(Value::None);
         let base = self.stack.len();
         self.stack.resize(base + code.nslots as usize, Value::Undef);
-        self.frames.push(Frame { owner: Owner::Code(code), pc: 0, base });
+        self.frames.push(Frame { owner: Owner::Code(code), pc: 0, base, ctor: false });
         self.run(depth)
     }
 
@@ -285,9 +290,35 @@ impl<'h> Vm<'h> {
                 }
                 r
             }
-            Value::Builtin(name) => builtins::call(self, name, args, kw),
-            Value::Type(t) => builtins::construct(self, *t, args, kw),
+            Value::Builtin(name) => match self.object_builtin(name, &args, &kw) {
+                Some(r) => r,
+                None => builtins::call(self, name, args, kw),
+            },
+            Value::Type(t) => match self.object_construct(*t, &args) {
+                Some(r) => r,
+                None => builtins::construct(self, *t, args, kw),
+            },
             Value::Method(m) => builtins::call_method(self, &m.0, &m.1, args, kw),
+            Value::BoundMethod(m) => {
+                let mut all = Vec::with_capacity(args.len() + 1);
+                all.push(m.0.clone());
+                all.extend(args);
+                self.call_value(&m.1, all, kw)
+            }
+            Value::Class(c) => {
+                let c = c.clone();
+                let obj = Self::new_object(&c, &args)?;
+                match c.lookup("__init__") {
+                    Some((_, init @ Value::Func(_))) => {
+                        let mut all = Vec::with_capacity(args.len() + 1);
+                        all.push(obj.clone());
+                        all.extend(args);
+                        self.call_value(&init, all, kw)?;
+                    }
+                    _ => self.native_init(c.native, &obj, args, kw)?,
+                }
+                Ok(obj)
+            }
             other => Err(type_error(format!("'{}' object is not callable", other.type_name()))),
         }
     }
@@ -356,7 +387,7 @@ impl<'h> Vm<'h> {
         for (i, &s) in code.free_slots.iter().enumerate() {
             self.stack[base + s as usize] = f.closure[i].clone();
         }
-        self.frames.push(Frame { owner: Owner::Func(f), pc: 0, base });
+        self.frames.push(Frame { owner: Owner::Func(f), pc: 0, base, ctor: false });
         Ok(())
     }
 
@@ -420,6 +451,11 @@ impl<'h> Vm<'h> {
         match v {
             Value::Exc(e) => Err::Exc(e),
             Value::Type(Type::Exc(k)) => new_exc(k, Vec::new()),
+            Value::Class(ref c) if matches!(c.native, Native::Exc(_)) => match self.call_value(&v, Vec::new(), Vec::new()) {
+                Ok(Value::Exc(e)) => Err::Exc(e),
+                Ok(_) => type_error("exceptions must derive from BaseException"),
+                Err(e) => e,
+            },
             _ => type_error("exceptions must derive from BaseException"),
         }
     }
@@ -482,7 +518,9 @@ impl<'h> Vm<'h> {
                 if self.frames.len() == depth {
                     return Ok($v);
                 }
-                self.stack.push($v);
+                if !fr.ctor {
+                    self.stack.push($v);
+                }
                 if let Owner::Func(f) = fr.owner {
                     if self.spares.len() < SPARES {
                         self.spares.push(f);
@@ -647,6 +685,8 @@ impl<'h> Vm<'h> {
                         }
                     }
                     let a = pop!();
+                    // `'%s' % obj`: the object's own `__str__`.
+                    let b = if bop == BinOp::Mod && matches!(a, Value::Str(_)) && self.has_dunder(&b) { t!(self.str_items(b)) } else { b };
                     let r = if matches!(op, Op::Inplace(_)) { ops::inplace(bop, &a, &b) } else { ops::binary(bop, &a, &b) };
                     let v = t!(r);
                     self.stack.push(v);
@@ -757,7 +797,7 @@ impl<'h> Vm<'h> {
                             base = fpos + 1;
                             self.stack.resize(base + nslots, Value::Undef);
                             code_ptr = &*f.code;
-                            self.frames.push(Frame { owner: Owner::Func(f), pc: 0, base });
+                            self.frames.push(Frame { owner: Owner::Func(f), pc: 0, base, ctor: false });
                             pc = 0;
                             continue;
                         }
@@ -767,12 +807,11 @@ impl<'h> Vm<'h> {
                         t!(self.push_frame(f, argc as usize, Vec::new()));
                         reload!();
                     } else {
-                        let args: Vec<Value> = self.stack.drain(fpos + 1..).collect();
-                        let f = pop!();
                         let fi = self.frames.len() - 1;
                         self.frames[fi].pc = pc;
-                        let v = t!(self.call_value(&f, args, Vec::new()));
-                        self.stack.push(v);
+                        if t!(self.call_at(fpos, Vec::new())) {
+                            reload!();
+                        }
                     }
                 }
                 Op::CallKw(argc, k) => {
@@ -785,15 +824,8 @@ impl<'h> Vm<'h> {
                     let fpos = self.stack.len() - npos - 1;
                     let fi = self.frames.len() - 1;
                     self.frames[fi].pc = pc;
-                    if let Value::Func(f) = &self.stack[fpos] {
-                        let f = f.clone();
-                        t!(self.push_frame(f, npos, kw));
+                    if t!(self.call_at(fpos, kw)) {
                         reload!();
-                    } else {
-                        let args: Vec<Value> = self.stack.drain(fpos + 1..).collect();
-                        let f = pop!();
-                        let v = t!(self.call_value(&f, args, kw));
-                        self.stack.push(v);
                     }
                 }
                 Op::CallList => {
@@ -801,16 +833,10 @@ impl<'h> Vm<'h> {
                     let args = t!(collect_plain(&list));
                     let fi = self.frames.len() - 1;
                     self.frames[fi].pc = pc;
-                    if let Some(Value::Func(f)) = self.stack.last() {
-                        let f = f.clone();
-                        let n = args.len();
-                        self.stack.extend(args);
-                        t!(self.push_frame(f, n, Vec::new()));
+                    let fpos = self.stack.len() - 1;
+                    self.stack.extend(args);
+                    if t!(self.call_at(fpos, Vec::new())) {
                         reload!();
-                    } else {
-                        let f = pop!();
-                        let v = t!(self.call_value(&f, args, Vec::new()));
-                        self.stack.push(v);
                     }
                 }
                 Op::Return => {
@@ -844,6 +870,14 @@ impl<'h> Vm<'h> {
                 }
                 Op::PopBlock => {
                     self.handlers.pop();
+                }
+                Op::CallMethod(k, argc) if self.user_receiver(self.stack.len() - argc as usize - 1) => {
+                    let fi = self.frames.len() - 1;
+                    self.frames[fi].pc = pc;
+                    let name = name_of(code, k);
+                    if t!(self.call_user_method(self.stack.len() - argc as usize - 1, &name)) {
+                        reload!();
+                    }
                 }
                 other => {
                     // Where a nested call (a method calling back into Python) sees this frame.
@@ -948,14 +982,13 @@ impl<'h> Vm<'h> {
                     let obj = pop!();
                     let v = pop!();
                     let name = name_of(code, k);
+                    if t!(self.store_user_attr(&obj, &name, v.clone())) {
+                        return Ok(());
+                    }
                     match (&obj, &*name) {
-                        (Value::Task(t), "daemon") => {
-                            if t.state.load(std::sync::atomic::Ordering::SeqCst) != TASK_NEW {
-                                t!(Err(exc(ExcKind::RuntimeError, if t.process { "cannot set daemon status of active process" } else { "cannot set daemon status of active thread" })));
-                            }
-                            t.daemon.store(v.truthy(), std::sync::atomic::Ordering::SeqCst);
-                        }
-                        _ => t!(Err(exc(ExcKind::AttributeError, format!("ThreadLab's Python sets no attribute but a thread's or process's `daemon` (here '{}' object's '{name}')", obj.type_name())))),
+                        (Value::Task(t), "daemon") => t!(set_daemon(t, &v)),
+                        // As CPython: a built-in value takes no new attributes.
+                        _ => t!(Err(no_attribute(&obj, &name))),
                     }
                 }
                 Op::DelSubscr => {
@@ -1076,7 +1109,7 @@ impl<'h> Vm<'h> {
                     let closure: Vec<Value> = self.stack.drain(at..).collect();
                     let at = self.stack.len() - nd as usize;
                     let defaults: Vec<Value> = self.stack.drain(at..).collect();
-                    self.stack.push(Value::Func(Arc::new(Function { code: c.clone(), defaults, closure })));
+                    self.stack.push(Value::Func(Arc::new(Function { code: c.clone(), defaults, closure, class: Default::default() })));
                 }
                 Op::Rot3 => {
                     let v = pop!();
@@ -1103,6 +1136,7 @@ impl<'h> Vm<'h> {
                         Value::Exc(x) => x.kind,
                         _ => ExcKind::BaseException,
                     };
+                    let class = e.user_instance().map(|u| u.class.clone());
                     let types = match &ty {
                         Value::Tuple(t) => t.to_vec(),
                         o => vec![o.clone()],
@@ -1111,6 +1145,7 @@ impl<'h> Vm<'h> {
                     for t in &types {
                         match t {
                             Value::Type(Type::Exc(k)) => hit |= kind.is_subclass(*k),
+                            Value::Class(c) if matches!(c.native, Native::Exc(_)) => hit |= class.as_ref().is_some_and(|u| u.is_subclass(c)),
                             _ => t!(Err(type_error("catching classes that do not inherit from BaseException is not allowed"))),
                         }
                     }
@@ -1118,7 +1153,12 @@ impl<'h> Vm<'h> {
                 }
                 Op::FormatValue(conv, has_spec) => {
                     let spec = if has_spec { pop!().to_str() } else { String::new() };
-                    let v = pop!();
+                    let mut v = pop!();
+                    let mut conv = conv;
+                    if self.has_dunder(&v) {
+                        v = Value::Str(Arc::from(t!(if matches!(conv, b'r' | b'a') { self.repr_of(&v, 0) } else { self.str_of(&v) })));
+                        conv = 0;
+                    }
                     let v = match conv {
                         b'r' | b'a' => Value::Str(v.repr().into()),
                         b's' => Value::Str(v.to_str().into()),
@@ -1151,6 +1191,11 @@ impl<'h> Vm<'h> {
                 Op::WithEnter => {
                     let mgr = pop!();
                     match &mgr {
+                        // An object whose class writes `__enter__` (and `__exit__`).
+                        o if o.user_instance().is_some_and(|i| i.class.lookup("__enter__").is_some()) => {
+                            let v = t!(self.call_dunder(o, "__enter__", Vec::new()));
+                            self.stack.push(v);
+                        }
                         Value::Lock(l) => {
                             while !l.try_acquire() {
                                 let owner = l.owner();
@@ -1172,6 +1217,10 @@ impl<'h> Vm<'h> {
                     }
                 }
                 Op::WithExit => match pop!() {
+                    o if o.user_instance().is_some_and(|i| i.class.lookup("__exit__").is_some()) => {
+                        // (ThreadLab's Python passes no exception: an exception still propagates.)
+                        t!(self.call_dunder(&o, "__exit__", vec![Value::None, Value::None, Value::None]));
+                    }
                     Value::Lock(l) => {
                         l.set_owner(None);
                         t!(l.release())
@@ -1188,6 +1237,44 @@ impl<'h> Vm<'h> {
                     t!(Err(new_exc(ExcKind::AssertionError, args)));
                 }
                 Op::NoReraise => t!(Err(exc(ExcKind::RuntimeError, "No active exception to reraise"))),
+                Op::BuildClass(k, first) => {
+                    let Const::Names(names) = &code.consts[k as usize] else { unreachable!() };
+                    let names = names.clone();
+                    let based = pop!();
+                    let mut attrs = Vec::new();
+                    for (i, n) in names[1..].iter().enumerate() {
+                        let v = std::mem::replace(&mut self.stack[base + first as usize + i], Value::Undef);
+                        if !matches!(v, Value::Undef) {
+                            attrs.push((n.clone(), v));
+                        }
+                    }
+                    let c = t!(self.build_class(&names[0], based, attrs));
+                    self.stack.push(c);
+                }
+                Op::Super(n) => {
+                    let (class, obj) = if n == 0 {
+                        let cls = match &self.frames.last().map(|f| &f.owner) {
+                            Some(Owner::Func(f)) => f.class.get().and_then(|w| w.upgrade()),
+                            _ => None,
+                        };
+                        let Some(cls) = cls else { t!(Err(exc(ExcKind::RuntimeError, "super(): __class__ cell not found (ThreadLab's Python: `super()` works in a method written in a class body)"))) };
+                        if code.nparams == 0 {
+                            t!(Err(exc(ExcKind::RuntimeError, "super(): no arguments")));
+                        }
+                        let obj = match &self.stack[base] {
+                            Value::Cell(c) => c.lock().unwrap_or_else(|e| e.into_inner()).clone(),
+                            v => v.clone(),
+                        };
+                        (cls, obj)
+                    } else {
+                        let obj = pop!();
+                        match pop!() {
+                            Value::Class(c) => (c, obj),
+                            o => t!(Err(type_error(format!("super() argument 1 must be a type, not {}", o.type_name())))),
+                        }
+                    };
+                    self.stack.push(Value::Super(Arc::new((class, obj))));
+                }
             _ => unreachable!("{op:?} is run by run_inner"),
         }
         Ok(())
@@ -1198,9 +1285,12 @@ impl<'h> Vm<'h> {
     }
 
     fn attr(&mut self, obj: &Value, name: &str) -> R<Value> {
+        if let Some(r) = self.user_attr(obj, name) {
+            return r;
+        }
         match (obj, name) {
             (Value::Module(m), _) => builtins::module_attr(*m, name),
-            (Value::Exc(e), "args") => Ok(Value::tuple(e.args.clone())),
+            (Value::Exc(e), "args") => Ok(Value::tuple(e.args())),
             (Value::Thread(n), "name") => Ok(Value::Str(n.clone())),
             (Value::Task(t), "name") => Ok(Value::Str(t.name.clone())),
             (Value::Task(t), "daemon") => Ok(Value::Bool(t.is_daemon())),
@@ -1274,5 +1364,735 @@ impl Caller for Vm<'_> {
     }
     fn reseed(&mut self, key: Option<&[u32]>) {
         self.rng = key.map(super::random::Mt::seeded);
+    }
+}
+
+/// The built-ins of classes and objects: `staticmethod`, `classmethod`,
+/// `property`, `getattr`, `setattr`, `hasattr`.
+const CLASS_BUILTINS: &[&str] = &["staticmethod", "classmethod", "property", "getattr", "setattr", "hasattr"];
+
+fn class_builtin(name: &str) -> Option<Value> {
+    CLASS_BUILTINS.iter().find(|n| **n == name).map(|n| Value::Builtin(n))
+}
+
+/// A built-in base's `__init__` read as a value (`super().__init__`
+/// called with keywords), by name: the base it initialises.
+const INITS: &[&str] = &["threading.Thread.__init__", "multiprocessing.Process.__init__", "object.__init__", "BaseException.__init__"];
+
+fn init_of(native: Native) -> Value {
+    Value::Builtin(match native {
+        Native::Thread => INITS[0],
+        Native::Process => INITS[1],
+        Native::Object => INITS[2],
+        Native::Exc(_) => INITS[3],
+    })
+}
+
+/// `threading.Thread.join` read as a value (`Thread.join(self)` in a
+/// subclass's method): the object is its first argument.
+const TASK_METHODS: &[&str] = &["threading.Thread.start", "threading.Thread.join", "threading.Thread.is_alive", "threading.Thread.run", "multiprocessing.Process.start", "multiprocessing.Process.join", "multiprocessing.Process.is_alive", "multiprocessing.Process.run", "multiprocessing.Process.terminate", "multiprocessing.Process.kill"];
+
+fn init_native(name: &str) -> Option<Native> {
+    Some(match name {
+        "threading.Thread.__init__" => Native::Thread,
+        "multiprocessing.Process.__init__" => Native::Process,
+        "object.__init__" => Native::Object,
+        "BaseException.__init__" => Native::Exc(ExcKind::BaseException),
+        _ => return None,
+    })
+}
+
+/// The process name CPython gives a `Process` subclass's object:
+/// `Worker-1` where a `Process` is `Process-1`.
+fn subclass_process_name(class: &str, name: &str) -> Arc<str> {
+    match name.strip_prefix("Process-") {
+        Some(n) => Arc::from(format!("{class}-{n}")),
+        None => Arc::from(name),
+    }
+}
+
+/// `t.daemon = v`: before `start()` only.
+fn set_daemon(t: &TaskObj, v: &Value) -> R<()> {
+    if t.state.load(std::sync::atomic::Ordering::SeqCst) != TASK_NEW {
+        return Err(exc(ExcKind::RuntimeError, if t.process { "cannot set daemon status of active process" } else { "cannot set daemon status of active thread" }));
+    }
+    t.daemon.store(v.truthy(), std::sync::atomic::Ordering::SeqCst);
+    Ok(())
+}
+
+fn no_attribute(obj: &Value, name: &str) -> Err {
+    match obj {
+        Value::Class(c) => exc(ExcKind::AttributeError, format!("type object '{}' has no attribute '{name}'", c.name)),
+        o => exc(ExcKind::AttributeError, format!("'{}' object has no attribute '{name}'", o.type_name())),
+    }
+}
+
+/// The class an object's `classmethod` binds to.
+fn class_value(obj: &Value) -> Value {
+    match obj.user_instance() {
+        Some(i) => Value::Class(i.class.clone()),
+        None => obj.clone(),
+    }
+}
+
+/// What a thread's or process's object answers, beside its methods.
+const TASK_ATTRS: &[&str] = &["name", "daemon", "exitcode", "start", "join", "is_alive", "terminate", "kill", "run"];
+
+// User classes: objects, methods (their frames pushed as any call's),
+// `super()`, and the built-in bases' `__init__`.
+impl Vm<'_> {
+    /// `class` built from its body's names (`based`: its base, or None).
+    fn build_class(&mut self, name: &str, based: Value, attrs: Vec<(Arc<str>, Value)>) -> R<Value> {
+        let (base, native) = match &based {
+            Value::None | Value::Type(Type::Object) => (None, Native::Object),
+            Value::Class(c) => (Some(c.clone()), c.native),
+            Value::Type(Type::Exc(k)) => (None, Native::Exc(*k)),
+            Value::Builtin("threading.Thread") => (None, Native::Thread),
+            Value::Builtin("multiprocessing.Process") => (None, Native::Process),
+            other => return Err(type_error(format!("class {name}({}): ThreadLab's Python classes derive from object, another class of the program, an exception class, threading.Thread or multiprocessing.Process", other.repr()))),
+        };
+        let class = Arc::new(Class { name: intern(name), base, native, attrs: Attrs::new(attrs)? });
+        // Its methods know it (what `super()` looks after).
+        for (_, v) in class.attrs.items() {
+            let f = match &v {
+                Value::Wrapped(w) => w.1.clone(),
+                v => v.clone(),
+            };
+            if let Value::Func(f) = f {
+                let _ = f.class.set(Arc::downgrade(&class));
+            }
+        }
+        Ok(Value::Class(class))
+    }
+
+    /// A new object of `c` (before its `__init__`): an exception class's
+    /// is an exception (its `args` the call's, as CPython's `__new__`).
+    fn new_object(c: &Arc<Class>, args: &[Value]) -> R<Value> {
+        let inst = Instance::new(c.clone())?;
+        Ok(match c.native {
+            Native::Exc(kind) => Value::Exc(Arc::new(ExcObj { kind, args: args.to_vec(), traceback: Mutex::new(Vec::new()), user: Some(inst) })),
+            _ => Value::Instance(inst),
+        })
+    }
+
+    /// `Base.__init__(obj, ...)` of a built-in base: `object`'s takes
+    /// nothing, an exception's sets `args`, `Thread`'s and `Process`'s
+    /// make the thread or process the object is (its `run` what it runs).
+    fn native_init(&mut self, native: Native, obj: &Value, args: Vec<Value>, kw: Vec<(Arc<str>, Value)>) -> R<()> {
+        let Some(inst) = obj.user_instance().cloned() else {
+            return Err(type_error(format!("descriptor '__init__' requires an object of a class, not '{}'", obj.type_name())));
+        };
+        match native {
+            Native::Object => {
+                if !args.is_empty() || !kw.is_empty() {
+                    return Err(type_error("object.__init__() takes exactly one argument (the instance to initialize)"));
+                }
+            }
+            Native::Exc(_) => {
+                if !kw.is_empty() {
+                    return Err(type_error(format!("{}() takes no keyword arguments", inst.class.name)));
+                }
+                inst.set_native(Value::tuple(args));
+            }
+            Native::Thread | Native::Process => {
+                let process = native == Native::Process;
+                let named = args.get(2).is_some_and(|v| !matches!(v, Value::None)) || kw.iter().any(|(k, v)| &**k == "name" && !matches!(v, Value::None));
+                let Value::Task(t) = builtins::call(self, if process { "multiprocessing.Process" } else { "threading.Thread" }, args, kw)? else {
+                    return Ok(());
+                };
+                // Its `run` is what starts (the class's own, else Thread.run: the target).
+                let (target, targs, tkw) = match inst.class.lookup("run") {
+                    Some((_, f @ Value::Func(_))) => (Value::BoundMethod(Arc::new((obj.clone(), f))), Vec::new(), Vec::new()),
+                    _ => (t.target.clone(), t.args.clone(), t.kwargs.clone()),
+                };
+                let name = if process && !named { subclass_process_name(inst.class.name, &t.name) } else { t.name.clone() };
+                if !process {
+                    // As CPython's Thread keeps them (a `run` may call them).
+                    let mut kwargs = Table::default();
+                    for (k, v) in &t.kwargs {
+                        kwargs.insert(Value::Str(k.clone()), v.clone())?;
+                    }
+                    inst.attrs.set(&Arc::from("_target"), t.target.clone())?;
+                    inst.attrs.set(&Arc::from("_args"), Value::tuple(t.args.clone()))?;
+                    inst.attrs.set(&Arc::from("_kwargs"), Value::Dict(DictObj::new(kwargs)))?;
+                }
+                inst.set_native(Value::Task(Arc::new(TaskObj::new(process, name, t.is_daemon(), target, targs, tkw))));
+            }
+        }
+        Ok(())
+    }
+
+    /// The root built-in base of a class.
+    fn native_of(recv: &Value) -> Option<Native> {
+        match recv {
+            Value::Builtin("threading.Thread") => Some(Native::Thread),
+            Value::Builtin("multiprocessing.Process") => Some(Native::Process),
+            Value::Type(Type::Exc(k)) => Some(Native::Exc(*k)),
+            Value::Type(Type::Object) => Some(Native::Object),
+            _ => None,
+        }
+    }
+
+    /// Whether `obj.name(...)` at `rpos` is for [`Vm::call_user_method`].
+    fn user_receiver(&self, rpos: usize) -> bool {
+        match &self.stack[rpos] {
+            Value::Instance(_) | Value::Class(_) | Value::Super(_) => true,
+            Value::Exc(e) => e.user.is_some(),
+            // `threading.Thread.__init__(self, ...)`, `Exception.__init__(self, msg)`.
+            Value::Builtin("threading.Thread" | "multiprocessing.Process") | Value::Type(Type::Exc(_) | Type::Object) => true,
+            _ => false,
+        }
+    }
+
+    /// Calls the callee at `fpos` with the arguments above it: a Python
+    /// function's frame is pushed (true: the caller reloads its frame), any
+    /// other call's result replaces them (false).
+    fn call_at(&mut self, fpos: usize, kw: Vec<(Arc<str>, Value)>) -> R<bool> {
+        match &self.stack[fpos] {
+            Value::Func(f) => {
+                let f = f.clone();
+                let argc = self.stack.len() - fpos - 1;
+                self.push_frame(f, argc, kw)?;
+                Ok(true)
+            }
+            Value::BoundMethod(m) => {
+                let m = m.clone();
+                self.stack[fpos] = m.1.clone();
+                self.stack.insert(fpos + 1, m.0.clone());
+                self.call_at(fpos, kw)
+            }
+            Value::Class(c) => {
+                let c = c.clone();
+                let obj = Self::new_object(&c, &self.stack[fpos + 1..])?;
+                match c.lookup("__init__") {
+                    Some((_, Value::Func(f))) => {
+                        // [obj, __init__, obj, args...]: the frame's return leaves obj.
+                        self.stack[fpos] = obj.clone();
+                        self.stack.insert(fpos + 1, Value::Func(f.clone()));
+                        self.stack.insert(fpos + 2, obj);
+                        let argc = self.stack.len() - fpos - 2;
+                        self.push_frame(f, argc, kw)?;
+                        if let Some(fr) = self.frames.last_mut() {
+                            fr.ctor = true;
+                        }
+                        Ok(true)
+                    }
+                    _ => {
+                        let args: Vec<Value> = self.stack.drain(fpos + 1..).collect();
+                        self.stack.pop();
+                        self.native_init(c.native, &obj, args, kw)?;
+                        self.stack.push(obj);
+                        Ok(false)
+                    }
+                }
+            }
+            _ => {
+                let args: Vec<Value> = self.stack.drain(fpos + 1..).collect();
+                let f = self.stack.pop().unwrap_or_default();
+                let v = self.call_value(&f, args, kw)?;
+                self.stack.push(v);
+                Ok(false)
+            }
+        }
+    }
+
+    /// `recv.name(args)` with the receiver at `rpos` (an object, a class,
+    /// `super()`, or a built-in base for its `__init__`): a method's frame
+    /// is pushed as any call's (true), or the result pushed (false).
+    fn call_user_method(&mut self, rpos: usize, name: &str) -> R<bool> {
+        let recv = self.stack[rpos].clone();
+        // (what to call, the object or class it binds as its first argument)
+        let (callee, bound): (Value, Option<Value>) = match &recv {
+            Value::Class(c) => match c.lookup(name) {
+                Some((_, Value::Wrapped(w))) if w.0 == Wrap::ClassMethod => (w.1.clone(), Some(recv.clone())),
+                Some((_, Value::Wrapped(w))) if w.0 == Wrap::Static => (w.1.clone(), None),
+                Some((_, v)) => (v, None),
+                None if name == "__init__" => return self.native_init_at(rpos, c.native),
+                None => return Err(no_attribute(&recv, name)),
+            },
+            Value::Super(s) => match s.0.base.as_ref().and_then(|b| b.lookup(name)) {
+                Some((_, f @ Value::Func(_))) => (f, Some(s.1.clone())),
+                Some((_, Value::Wrapped(w))) if w.0 == Wrap::ClassMethod => (w.1.clone(), Some(class_value(&s.1))),
+                Some((_, Value::Wrapped(w))) if w.0 == Wrap::Static => (w.1.clone(), None),
+                Some((_, v)) => (v, None),
+                None if name == "__init__" => {
+                    self.stack[rpos] = s.1.clone();
+                    let native = s.0.native;
+                    let args: Vec<Value> = self.stack.drain(rpos + 1..).collect();
+                    let obj = self.stack.pop().unwrap_or_default();
+                    self.native_init(native, &obj, args, Vec::new())?;
+                    self.stack.push(Value::None);
+                    return Ok(false);
+                }
+                None => match (s.1.user_instance().and_then(|i| i.task()), name) {
+                    (Some(t), "start" | "join" | "is_alive" | "terminate" | "kill" | "run") => {
+                        let args: Vec<Value> = self.stack.drain(rpos + 1..).collect();
+                        self.stack.pop();
+                        let v = if name == "run" { self.default_run(&s.1, &t)? } else { builtins::call_method(self, &Value::Task(t), name, args, Vec::new())? };
+                        self.stack.push(v);
+                        return Ok(false);
+                    }
+                    _ => return Err(exc(ExcKind::AttributeError, format!("'super' object has no attribute '{name}'"))),
+                },
+            },
+            Value::Instance(_) | Value::Exc(_) => {
+                let Some(inst) = recv.user_instance().cloned() else { return Err(no_attribute(&recv, name)) };
+                match inst.attrs.get(name) {
+                    Some(v) => (v, None),
+                    None => match inst.class.lookup(name) {
+                        Some((_, f @ Value::Func(_))) => (f, Some(recv.clone())),
+                        Some((_, Value::Wrapped(w))) => match w.0 {
+                            Wrap::Static => (w.1.clone(), None),
+                            Wrap::ClassMethod => (w.1.clone(), Some(Value::Class(inst.class.clone()))),
+                            Wrap::Property => (self.call_value(&w.1, vec![recv.clone()], Vec::new())?, None),
+                        },
+                        Some((_, v)) => (v, None),
+                        None => {
+                            // A thread's or process's own methods (start, join, ...).
+                            let task = inst.task();
+                            if matches!(inst.class.native, Native::Thread | Native::Process) && TASK_ATTRS.contains(&name) {
+                                let Some(t) = task else {
+                                    return Err(exc(ExcKind::RuntimeError, "thread.__init__() not called"));
+                                };
+                                let args: Vec<Value> = self.stack.drain(rpos + 1..).collect();
+                                self.stack.pop();
+                                let v = if name == "run" {
+                                    self.default_run(&recv, &t)?
+                                } else {
+                                    builtins::call_method(self, &Value::Task(t), name, args, Vec::new())?
+                                };
+                                self.stack.push(v);
+                                return Ok(false);
+                            }
+                            if name == "with_traceback" {
+                                return Err(no_attribute(&recv, name));
+                            }
+                            return Err(no_attribute(&recv, name));
+                        }
+                    },
+                }
+            }
+            other => match Self::native_of(other) {
+                Some(native) if name == "__init__" => return self.native_init_at(rpos, native),
+                _ => {
+                    // Any other attribute of a built-in: as before.
+                    let f = self.attr(other, name)?;
+                    (f, None)
+                }
+            },
+        };
+        self.stack[rpos] = callee;
+        if let Some(b) = bound {
+            self.stack.insert(rpos + 1, b);
+        }
+        self.call_at(rpos, Vec::new())
+    }
+
+    /// `Thread.run(obj)` (or `Process.run`): the target given to `__init__`
+    /// (a thread's as its `_target`, `_args`, `_kwargs` are now).
+    fn default_run(&mut self, obj: &Value, t: &Arc<TaskObj>) -> R<Value> {
+        if !t.process {
+            let target = self.attr(obj, "_target")?;
+            if matches!(target, Value::None) {
+                return Ok(Value::None);
+            }
+            let args = collect_plain(&self.attr(obj, "_args")?)?;
+            let kwargs = match self.attr(obj, "_kwargs")? {
+                Value::Dict(d) => d.lock().iter().map(|(k, v)| (Arc::from(k.to_str()), v.clone())).collect(),
+                _ => Vec::new(),
+            };
+            return self.call_value(&target, args, kwargs);
+        }
+        match &t.target {
+            // A subclass's own `run` is not `Process.run`'s target.
+            Value::None | Value::BoundMethod(_) => Ok(Value::None),
+            f => self.call_value(f, t.args.clone(), t.kwargs.clone()),
+        }
+    }
+
+    /// `Base.__init__(obj, args...)` at `rpos` for a built-in base.
+    fn native_init_at(&mut self, rpos: usize, native: Native) -> R<bool> {
+        let mut args: Vec<Value> = self.stack.drain(rpos + 1..).collect();
+        self.stack.pop();
+        if args.is_empty() {
+            return Err(type_error("descriptor '__init__' of object needs an argument"));
+        }
+        let obj = args.remove(0);
+        self.native_init(native, &obj, args, Vec::new())?;
+        self.stack.push(Value::None);
+        Ok(false)
+    }
+
+    /// A class attribute read through an object: a function binds to it.
+    fn bind(&mut self, v: Value, obj: &Value) -> R<Value> {
+        match v {
+            Value::Func(_) => Ok(Value::BoundMethod(Arc::new((obj.clone(), v)))),
+            Value::Wrapped(w) => match w.0 {
+                Wrap::Static => Ok(w.1.clone()),
+                Wrap::ClassMethod => Ok(Value::BoundMethod(Arc::new((class_value(obj), w.1.clone())))),
+                Wrap::Property => self.call_value(&w.1, vec![obj.clone()], Vec::new()),
+            },
+            other => Ok(other),
+        }
+    }
+
+    /// `obj.name` for objects, classes, `super()` and bound methods
+    /// (`None`: another value, read as before).
+    fn user_attr(&mut self, obj: &Value, name: &str) -> Option<R<Value>> {
+        Some(match obj {
+            Value::Class(c) => match (name, c.lookup(name)) {
+                ("__name__", None) => Ok(Value::str(c.name)),
+                (_, Some((_, Value::Wrapped(w)))) if w.0 == Wrap::Static => Ok(w.1.clone()),
+                (_, Some((_, Value::Wrapped(w)))) if w.0 == Wrap::ClassMethod => Ok(Value::BoundMethod(Arc::new((obj.clone(), w.1.clone())))),
+                (_, Some((_, v))) => Ok(v),
+                _ => Err(no_attribute(obj, name)),
+            },
+            Value::Super(s) => match s.0.base.as_ref().and_then(|b| b.lookup(name)) {
+                Some((_, v)) => self.bind(v, &s.1.clone()),
+                None if name == "__init__" => Ok(Value::BoundMethod(Arc::new((s.1.clone(), init_of(s.0.native))))),
+                None => Err(exc(ExcKind::AttributeError, format!("'super' object has no attribute '{name}'"))),
+            },
+            Value::Builtin(_) | Value::Type(_) if name == "__init__" => Ok(init_of(Self::native_of(obj)?)),
+            Value::Builtin(b @ ("threading.Thread" | "multiprocessing.Process")) => {
+                let full = format!("{b}.{name}");
+                Ok(Value::Builtin(TASK_METHODS.iter().find(|m| **m == full)?))
+            }
+            Value::BoundMethod(m) => match (name, &m.1) {
+                ("__name__", Value::Func(f)) => Ok(Value::Str(f.code.name.clone())),
+                ("__self__", _) => Ok(m.0.clone()),
+                ("__func__", _) => Ok(m.1.clone()),
+                _ => Err(no_attribute(obj, name)),
+            },
+            Value::Instance(_) | Value::Exc(_) => {
+                let inst = obj.user_instance()?.clone();
+                if let Some(v) = inst.attrs.get(name) {
+                    return Some(Ok(v));
+                }
+                match inst.class.lookup(name) {
+                    Some((_, v)) => self.bind(v, obj),
+                    None => match (inst.task(), obj, name) {
+                        (_, _, "__class__") => Ok(Value::Class(inst.class.clone())),
+                        (Some(t), _, _) if TASK_ATTRS.contains(&name) => self.attr(&Value::Task(t), name),
+                        (_, Value::Exc(e), "args") => Ok(Value::tuple(e.args())),
+                        _ => Err(no_attribute(obj, name)),
+                    },
+                }
+            }
+            _ => return None,
+        })
+    }
+
+    /// `obj.name = v` on an object or a class (false: another value).
+    fn store_user_attr(&mut self, obj: &Value, name: &Arc<str>, v: Value) -> R<bool> {
+        if let Value::Class(c) = obj {
+            c.attrs.set(name, v)?;
+            return Ok(true);
+        }
+        let Some(inst) = obj.user_instance() else { return Ok(false) };
+        if let Some(t) = inst.task() {
+            match &**name {
+                "daemon" => {
+                    set_daemon(&t, &v)?;
+                    return Ok(true);
+                }
+                "name" => {
+                    // A thread's name, before it starts (CPython's property).
+                    if t.state.load(std::sync::atomic::Ordering::SeqCst) != TASK_NEW {
+                        return Err(exc(ExcKind::RuntimeError, "ThreadLab's Python names a thread or process before it starts"));
+                    }
+                    let renamed = TaskObj::new(t.process, Arc::from(v.to_str()), t.is_daemon(), t.target.clone(), t.args.clone(), t.kwargs.clone());
+                    inst.set_native(Value::Task(Arc::new(renamed)));
+                    return Ok(true);
+                }
+                _ => {}
+            }
+        }
+        if let Some((_, Value::Wrapped(w))) = inst.class.lookup(name) {
+            if w.0 == Wrap::Property {
+                return Err(exc(ExcKind::AttributeError, format!("property '{name}' of '{}' object has no setter", inst.class.name)));
+            }
+        }
+        inst.attrs.set(name, v)?;
+        Ok(true)
+    }
+
+    /// Whether `v` (or what it holds) is an object whose class writes its
+    /// own `__str__` or `__repr__`.
+    fn has_dunder(&self, v: &Value) -> bool {
+        // At most this many values looked at (a list holding itself twice
+        // must not take for ever).
+        fn walk(v: &Value, depth: usize, budget: &mut usize) -> bool {
+            if depth > 50 || *budget == 0 {
+                return false;
+            }
+            *budget -= 1;
+            // (Each container's items are copied out of its lock first: it may hold itself.)
+            let items: Vec<Value> = match v {
+                Value::Instance(_) | Value::Exc(_) => return v.user_instance().is_some_and(|i| i.class.lookup("__str__").is_some() || i.class.lookup("__repr__").is_some()),
+                Value::List(l) => l.lock().clone(),
+                Value::Tuple(t) => t.to_vec(),
+                Value::Dict(d) => d.lock().iter().flat_map(|(k, x)| [k.clone(), x.clone()]).collect(),
+                Value::Set(d) => d.lock().keys(),
+                _ => return false,
+            };
+            items.iter().any(|x| walk(x, depth + 1, budget))
+        }
+        walk(v, 0, &mut 100_000)
+    }
+
+    /// Calls the method `name` of an object's class.
+    fn call_dunder(&mut self, obj: &Value, name: &str, args: Vec<Value>) -> R<Value> {
+        let f = match obj.user_instance().and_then(|i| i.class.lookup(name)) {
+            Some((_, f)) => f,
+            None => return Err(no_attribute(obj, name)),
+        };
+        let mut all = vec![obj.clone()];
+        all.extend(args);
+        self.call_value(&f, all, Vec::new())
+    }
+
+    /// Calls an object's `__str__`/`__repr__`, which must return a str.
+    fn dunder(&mut self, v: &Value, name: &str) -> R<Option<String>> {
+        if v.user_instance().and_then(|i| i.class.lookup(name)).is_none() {
+            return Ok(None);
+        }
+        match self.call_dunder(v, name, Vec::new())? {
+            Value::Str(s) => Ok(Some(s.to_string())),
+            o => Err(type_error(format!("{name} returned non-string (type {})", o.type_name()))),
+        }
+    }
+
+    /// A user exception's `str()` through its class's `__str__` (`None`:
+    /// it has none, or it failed).
+    pub fn message_of(&mut self, e: &Arc<ExcObj>) -> Option<String> {
+        let v = Value::Exc(e.clone());
+        if !self.has_dunder(&v) {
+            return None;
+        }
+        self.str_of(&v).ok()
+    }
+
+    /// `%` formatting's operand with its objects as their `str()`.
+    fn str_items(&mut self, v: Value) -> R<Value> {
+        let text = |vm: &mut Self, x: &Value| -> R<Value> { Ok(if x.user_instance().is_some() { Value::Str(Arc::from(vm.str_of(x)?)) } else { x.clone() }) };
+        match &v {
+            Value::Tuple(t) => {
+                let mut out = Vec::with_capacity(t.len());
+                for x in t.iter() {
+                    out.push(text(self, x)?);
+                }
+                Ok(Value::tuple(out))
+            }
+            Value::Instance(_) | Value::Exc(_) => text(self, &v),
+            _ => Ok(v),
+        }
+    }
+
+    /// `str(v)` calling the classes' `__str__` (else `__repr__`).
+    fn str_of(&mut self, v: &Value) -> R<String> {
+        if let Some(s) = self.dunder(v, "__str__")? {
+            return Ok(s);
+        }
+        match v {
+            Value::Exc(e) if e.user.is_some() && e.user.as_ref().is_some_and(|u| u.class.lookup("__repr__").is_none()) => Ok(e.message()),
+            Value::Str(s) => Ok(s.to_string()),
+            other => self.repr_of(other, 0),
+        }
+    }
+
+    /// `repr(v)` calling the classes' `__repr__`, inside containers too.
+    fn repr_of(&mut self, v: &Value, depth: usize) -> R<String> {
+        if depth > 200 {
+            return Ok("...".into());
+        }
+        if let Some(s) = self.dunder(v, "__repr__")? {
+            return Ok(s);
+        }
+        let seq = |vm: &mut Self, items: &[Value], open: &str, close: &str| -> R<String> {
+            let mut out = String::from(open);
+            for (i, x) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(&vm.repr_of(x, depth + 1)?);
+            }
+            if items.len() == 1 && open == "(" {
+                out.push(',');
+            }
+            out.push_str(close);
+            Ok(out)
+        };
+        // A container inside itself prints as CPython prints it: `[...]`.
+        let id = match v {
+            Value::List(l) => Arc::as_ptr(l) as usize,
+            Value::Dict(d) | Value::Set(d) => Arc::as_ptr(d) as usize,
+            _ => 0,
+        };
+        if id != 0 && self.printing.contains(&id) {
+            return Ok(if matches!(v, Value::List(_)) { "[...]".into() } else { "{...}".into() });
+        }
+        self.printing.push(id);
+        let r = self.repr_container(v, depth, &seq);
+        self.printing.pop();
+        r
+    }
+
+    fn repr_container(&mut self, v: &Value, depth: usize, seq: &dyn Fn(&mut Self, &[Value], &str, &str) -> R<String>) -> R<String> {
+        match v {
+            Value::List(l) => {
+                let items = l.lock().clone();
+                seq(self, &items, "[", "]")
+            }
+            Value::Tuple(t) => seq(self, &t.clone(), "(", ")"),
+            Value::Set(d) => {
+                let items = d.lock().keys();
+                if items.is_empty() {
+                    Ok("set()".into())
+                } else {
+                    seq(self, &items, "{", "}")
+                }
+            }
+            Value::Dict(d) => {
+                let items: Vec<(Value, Value)> = d.lock().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+                let mut out = String::from("{");
+                for (i, (k, x)) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    out.push_str(&self.repr_of(k, depth + 1)?);
+                    out.push_str(": ");
+                    out.push_str(&self.repr_of(x, depth + 1)?);
+                }
+                out.push('}');
+                Ok(out)
+            }
+            other => Ok(other.repr()),
+        }
+    }
+
+    /// Whether `v` is an instance of `t` (a class of the program, a
+    /// built-in type, `threading.Thread`, `multiprocessing.Process`).
+    fn is_instance(v: &Value, t: &Value) -> Option<bool> {
+        let inst = v.user_instance();
+        Some(match t {
+            Value::Class(c) => inst.is_some_and(|i| i.class.is_subclass(c)),
+            Value::Builtin("threading.Thread") => inst.is_some_and(|i| i.class.native == Native::Thread) || matches!(v, Value::Task(t) if !t.process),
+            Value::Builtin("multiprocessing.Process") => inst.is_some_and(|i| i.class.native == Native::Process) || matches!(v, Value::Task(t) if t.process),
+            Value::Type(Type::Object) => true,
+            Value::Type(Type::Exc(k)) => matches!(v, Value::Exc(e) if e.kind.is_subclass(*k)),
+            Value::Type(_) if inst.is_some() => false,
+            _ => return None,
+        })
+    }
+
+    /// The built-ins that see objects (`print`, `repr`, `format`,
+    /// `isinstance`, `callable`); `None`: the built-in as it is.
+    fn object_builtin(&mut self, name: &str, args: &[Value], kw: &[(Arc<str>, Value)]) -> Option<R<Value>> {
+        if let Some(method) = TASK_METHODS.iter().find(|m| **m == name).and_then(|m| m.rsplit('.').next()) {
+            // `Thread.join(obj, ...)`: the thread the object is.
+            let Some((obj, rest)) = args.split_first() else {
+                return Some(Err(type_error(format!("{name}() needs an argument"))));
+            };
+            let task = match obj {
+                Value::Task(t) => Some(t.clone()),
+                o => o.user_instance().and_then(|i| i.task()),
+            };
+            let Some(t) = task else {
+                return Some(Err(exc(ExcKind::RuntimeError, "thread.__init__() not called")));
+            };
+            return Some(if method == "run" { self.default_run(obj, &t) } else { builtins::call_method(self, &Value::Task(t), method, rest.to_vec(), kw.to_vec()) });
+        }
+        if let Some(native) = init_native(name) {
+            let Some((obj, rest)) = args.split_first() else {
+                return Some(Err(type_error("descriptor '__init__' needs an argument")));
+            };
+            return Some(self.native_init(native, obj, rest.to_vec(), kw.to_vec()).map(|_| Value::None));
+        }
+        match name {
+            "print" if args.iter().any(|a| self.has_dunder(a)) => {
+                let mut out = Vec::with_capacity(args.len());
+                for a in args {
+                    match self.str_of(a) {
+                        Ok(s) => out.push(Value::Str(Arc::from(s))),
+                        Err(e) => return Some(Err(e)),
+                    }
+                }
+                Some(builtins::call(self, "print", out, Vec::new()))
+            }
+            "repr" if args.len() == 1 && self.has_dunder(&args[0]) => Some(self.repr_of(&args[0], 0).map(|s| Value::Str(Arc::from(s)))),
+            "format" if args.len() == 1 && self.has_dunder(&args[0]) => Some(self.str_of(&args[0]).map(|s| Value::Str(Arc::from(s)))),
+            "isinstance" if args.len() == 2 => {
+                let types = match &args[1] {
+                    Value::Tuple(t) => t.to_vec(),
+                    o => vec![o.clone()],
+                };
+                let mut any = false;
+                for t in &types {
+                    any |= Self::is_instance(&args[0], t)?;
+                }
+                Some(Ok(Value::Bool(any)))
+            }
+            "staticmethod" | "classmethod" | "property" => Some(match args {
+                [f] => Ok(Value::Wrapped(Arc::new((
+                    match name {
+                        "staticmethod" => Wrap::Static,
+                        "classmethod" => Wrap::ClassMethod,
+                        _ => Wrap::Property,
+                    },
+                    f.clone(),
+                )))),
+                _ => Err(type_error(format!("{name} expected 1 argument, got {}", args.len()))),
+            }),
+            "getattr" | "hasattr" | "setattr" => Some(self.attr_builtin(name, args)),
+            "callable" if args.len() == 1 && matches!(args[0], Value::Class(_) | Value::BoundMethod(_)) => Some(Ok(Value::Bool(true))),
+            _ => None,
+        }
+    }
+
+    /// `getattr(obj, name[, default])`, `hasattr(obj, name)`, `setattr(obj, name, v)`.
+    fn attr_builtin(&mut self, which: &str, args: &[Value]) -> R<Value> {
+        let (lo, hi) = match which {
+            "getattr" => (2, 3),
+            "hasattr" => (2, 2),
+            _ => (3, 3),
+        };
+        if args.len() < lo || args.len() > hi {
+            return Err(type_error(format!("{which} expected {lo} arguments, got {}", args.len())));
+        }
+        let Value::Str(name) = &args[1] else {
+            return Err(type_error(format!("attribute name must be string, not '{}'", args[1].type_name())));
+        };
+        if which == "setattr" {
+            if self.store_user_attr(&args[0], name, args[2].clone())? {
+                return Ok(Value::None);
+            }
+            return match (&args[0], &**name) {
+                (Value::Task(t), "daemon") => set_daemon(t, &args[2]).map(|_| Value::None),
+                (o, _) => Err(no_attribute(o, name)),
+            };
+        }
+        match self.attr(&args[0], name) {
+            Ok(v) if which == "getattr" => Ok(v),
+            Ok(_) => Ok(Value::Bool(true)),
+            Err(Err::Exc(e)) if e.kind == ExcKind::AttributeError => match (which, args.get(2)) {
+                ("getattr", Some(d)) => Ok(d.clone()),
+                ("getattr", None) => Err(Err::Exc(e)),
+                _ => Ok(Value::Bool(false)),
+            },
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `str(obj)` and `type(obj)` for objects (`None`: as before).
+    fn object_construct(&mut self, t: Type, args: &[Value]) -> Option<R<Value>> {
+        match (t, args) {
+            (Type::Str, [v]) if self.has_dunder(v) => Some(self.str_of(v).map(|s| Value::Str(Arc::from(s)))),
+            (Type::Object, [v]) => match v {
+                Value::Instance(_) | Value::Exc(_) if v.user_instance().is_some() => v.user_instance().map(|i| Ok(Value::Class(i.class.clone()))),
+                Value::Class(_) => Some(Ok(Value::Type(Type::Object))),
+                _ => None,
+            },
+            _ => None,
+        }
     }
 }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use num_bigint::BigInt;
 
 use super::error::ExcKind;
-use super::value::{exc, int_of, DictObj, Err, QueueKind, QueueObj, Table, Value};
+use super::value::{exc, int_of, intern, Attrs, Class, DictObj, Err, Instance, Native, QueueKind, QueueObj, Table, TaskObj, Value, TASK_STARTED};
 
 /// A value in serialisable form (plain data, and queue handles).
 #[derive(Clone, Debug, PartialEq)]
@@ -25,6 +25,18 @@ pub enum Data {
     Set(Vec<Data>),
     /// A `multiprocessing` queue's handle (its id in the parent).
     Queue(u32),
+    /// An object of a class of the program: its class found again by name
+    /// where it arrives (as a top-level function is), its attributes;
+    /// `process`: a `Process` subclass's object, the process's name.
+    Instance { class: String, attrs: Vec<(String, Data)>, process: Option<String> },
+}
+
+/// How deeply values nest when they cross (an object holding itself is
+/// refused, as CPython's pickling refuses it past its recursion limit).
+const MAX_NESTING: usize = 200;
+
+thread_local! {
+    static NESTING: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 /// Why a value cannot cross between processes: the exception CPython's
@@ -52,6 +64,17 @@ impl Value {
     /// handle (a child process's arguments and inherited globals, as CPython
     /// pickles a queue only while it starts a process); otherwise it cannot.
     fn data(&self, share: bool) -> Result<Data, Unpicklable> {
+        let depth = NESTING.with(|n| n.get());
+        if depth > MAX_NESTING {
+            return Err(Unpicklable { kind: ExcKind::RecursionError, message: "maximum recursion depth exceeded while pickling an object".into() });
+        }
+        NESTING.with(|n| n.set(depth + 1));
+        let r = self.data_inner(share);
+        NESTING.with(|n| n.set(depth));
+        r
+    }
+
+    fn data_inner(&self, share: bool) -> Result<Data, Unpicklable> {
         let all = |vs: &mut dyn Iterator<Item = &Value>| vs.map(|v| v.data(share)).collect::<Result<Vec<_>, _>>();
         Ok(match self {
             Value::None => Data::None,
@@ -64,6 +87,15 @@ impl Value {
             Value::Dict(d) => Data::Dict(d.lock().iter().map(|(k, v)| Ok((k.data(share)?, v.data(share)?))).collect::<Result<_, _>>()?),
             Value::Set(d) => Data::Set(all(&mut d.lock().keys().iter())?),
             Value::Queue(q) if share && q.kind != QueueKind::Threads => Data::Queue(q.id),
+            Value::Instance(i) => {
+                let process = match i.task() {
+                    Some(t) if t.process && share => Some(t.name.to_string()),
+                    Some(_) => return Err(self.unpicklable()),
+                    None => None,
+                };
+                let attrs = i.attrs.items().iter().map(|(n, v)| Ok((n.to_string(), v.data(share)?))).collect::<Result<_, _>>()?;
+                Data::Instance { class: i.class.name.to_string(), attrs, process }
+            }
             _ => return Err(self.unpicklable()),
         })
     }
@@ -77,6 +109,10 @@ impl Value {
             Value::Lock(_) | Value::Event(_) | Value::Queue(_) | Value::Semaphore(_) | Value::Thread(_) => type_error("cannot pickle '_thread.lock' object".into()),
             Value::Task(t) if !t.process => type_error("cannot pickle '_thread.lock' object".into()),
             Value::Task(_) => type_error("Pickling an AuthenticationString object is disallowed for security reasons".into()),
+            Value::Instance(i) => match i.task() {
+                Some(t) => Value::Task(t).unpicklable(),
+                None => type_error(format!("cannot pickle '{}' object", self.type_name())),
+            },
             Value::Future(_) => type_error("cannot pickle '_thread.RLock' object".into()),
             _ => type_error(format!("cannot pickle '{}' object", self.type_name())),
         }
@@ -91,30 +127,54 @@ impl Value {
     }
 
     pub fn from_data(d: &Data) -> Value {
+        Value::from_data_in(d, &|_| None)
+    }
+
+    /// [`Value::from_data`] finding objects' classes with `class` (a
+    /// class not found: one of that name with no methods).
+    pub fn from_data_in(d: &Data, class: &dyn Fn(&str) -> Option<Arc<Class>>) -> Value {
+        let from = |d: &Data| Value::from_data_in(d, class);
         match d {
             Data::None => Value::None,
             Data::Bool(b) => Value::Bool(*b),
             Data::Int(i) => int_of(i.clone()),
             Data::Float(f) => Value::Float(*f),
             Data::Str(s) => Value::Str(Arc::from(s.as_str())),
-            Data::List(v) => Value::list(v.iter().map(Value::from_data).collect()).unwrap_or(Value::None),
-            Data::Tuple(v) => Value::tuple(v.iter().map(Value::from_data).collect()),
+            Data::List(v) => Value::list(v.iter().map(from).collect()).unwrap_or(Value::None),
+            Data::Tuple(v) => Value::tuple(v.iter().map(from).collect()),
             Data::Dict(kv) => {
                 let mut t = Table::default();
                 for (k, v) in kv {
-                    let _ = t.insert(Value::from_data(k), Value::from_data(v));
+                    let _ = t.insert(from(k), from(v));
                 }
                 Value::Dict(DictObj::new(t))
             }
             Data::Set(v) => {
                 let mut t = Table::default();
                 for k in v {
-                    let _ = t.insert(Value::from_data(k), Value::None);
+                    let _ = t.insert(from(k), Value::None);
                 }
                 Value::Set(DictObj::new(t))
             }
             // In a child process: the parent's queue, which it can put into.
             Data::Queue(id) => Value::Queue(Arc::new(QueueObj { kind: QueueKind::Processes, id: *id, remote: true, ..QueueObj::default() })),
+            Data::Instance { class: name, attrs, process } => {
+                let c = class(name).unwrap_or_else(|| {
+                    let native = if process.is_some() { Native::Process } else { Native::Object };
+                    Arc::new(Class { name: intern(name), base: None, native, attrs: Attrs::default() })
+                });
+                let Ok(inst) = Instance::new(c) else { return Value::None };
+                for (n, v) in attrs {
+                    let _ = inst.attrs.set(&Arc::from(n.as_str()), from(v));
+                }
+                if let Some(p) = process {
+                    // The process it is, running (in the child).
+                    let t = TaskObj::new(true, Arc::from(p.as_str()), false, Value::None, Vec::new(), Vec::new());
+                    t.state.store(TASK_STARTED, std::sync::atomic::Ordering::SeqCst);
+                    inst.set_native(Value::Task(Arc::new(t)));
+                }
+                Value::Instance(inst)
+            }
         }
     }
 
@@ -124,13 +184,29 @@ impl Value {
     }
 
     pub fn from_bytes(b: &[u8]) -> Option<Value> {
+        Value::from_bytes_in(b, &|_| None)
+    }
+
+    /// [`Value::from_bytes`] finding objects' classes with `class`.
+    pub fn from_bytes_in(b: &[u8], class: &dyn Fn(&str) -> Option<Arc<Class>>) -> Option<Value> {
         let mut pos = 0;
         let d = Data::read(b, &mut pos, 0)?;
-        (pos == b.len()).then(|| Value::from_data(&d))
+        (pos == b.len()).then(|| Value::from_data_in(&d, class))
     }
 }
 
 impl Data {
+    /// Whether it holds an object of a class (whose repr shows an address:
+    /// not the same from run to run).
+    pub fn holds_object(&self) -> bool {
+        match self {
+            Data::Instance { .. } => true,
+            Data::List(v) | Data::Tuple(v) | Data::Set(v) => v.iter().any(Data::holds_object),
+            Data::Dict(kv) => kv.iter().any(|(k, v)| k.holds_object() || v.holds_object()),
+            _ => false,
+        }
+    }
+
     fn write(&self, out: &mut Vec<u8>) {
         let len = |out: &mut Vec<u8>, n: usize| out.extend_from_slice(&(n as u64).to_le_bytes());
         match self {
@@ -164,6 +240,26 @@ impl Data {
                 out.push(10);
                 out.extend_from_slice(&id.to_le_bytes());
             }
+            Data::Instance { class, attrs, process } => {
+                out.push(11);
+                let text = |out: &mut Vec<u8>, s: &str| {
+                    out.extend_from_slice(&(s.len() as u64).to_le_bytes());
+                    out.extend_from_slice(s.as_bytes());
+                };
+                text(out, class);
+                match process {
+                    Some(p) => {
+                        out.push(1);
+                        text(out, p);
+                    }
+                    None => out.push(0),
+                }
+                len(out, attrs.len());
+                for (n, v) in attrs {
+                    text(out, n);
+                    v.write(out);
+                }
+            }
             Data::Dict(kv) => {
                 out.push(8);
                 len(out, kv.len());
@@ -187,6 +283,12 @@ impl Data {
             let v = usize::try_from(v).ok()?;
             (v <= b.len()).then_some(v)
         };
+        let text = |pos: &mut usize| -> Option<String> {
+            let n = len(pos)?;
+            let s = std::str::from_utf8(b.get(*pos..*pos + n)?).ok()?.to_string();
+            *pos += n;
+            Some(s)
+        };
         Some(match tag {
             0 => Data::None,
             1 => Data::Bool(false),
@@ -202,12 +304,7 @@ impl Data {
                 *pos += 8;
                 Data::Float(v)
             }
-            5 => {
-                let n = len(pos)?;
-                let s = std::str::from_utf8(b.get(*pos..*pos + n)?).ok()?.to_string();
-                *pos += n;
-                Data::Str(s)
-            }
+            5 => Data::Str(text(pos)?),
             6 | 7 | 9 => {
                 let n = len(pos)?;
                 let mut v = Vec::new();
@@ -228,6 +325,27 @@ impl Data {
                     v.push((k, Data::read(b, pos, depth + 1)?));
                 }
                 Data::Dict(v)
+            }
+            11 => {
+                let class = text(pos)?;
+                let process = match *b.get(*pos)? {
+                    0 => {
+                        *pos += 1;
+                        None
+                    }
+                    1 => {
+                        *pos += 1;
+                        Some(text(pos)?)
+                    }
+                    _ => return None,
+                };
+                let n = len(pos)?;
+                let mut attrs = Vec::new();
+                for _ in 0..n {
+                    let name = text(pos)?;
+                    attrs.push((name, Data::read(b, pos, depth + 1)?));
+                }
+                Data::Instance { class, attrs, process }
             }
             10 => {
                 let id = u32::from_le_bytes(b.get(*pos..*pos + 4)?.try_into().ok()?);

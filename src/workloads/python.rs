@@ -307,7 +307,7 @@ pub const MAX_GLOBALS: usize = 20;
 #[cfg(feature = "pyvm")]
 fn globals_of(memory: &PythonMemory) -> crate::extra::Extra {
     let globals: std::collections::BTreeMap<String, String> =
-        memory.program.globals().into_iter().filter(|(_, v)| v.to_data().is_some()).take(MAX_GLOBALS).map(|(n, v)| (n, clip_bytes(&v.repr(), 200))).collect();
+        memory.program.globals().into_iter().filter(|(_, v)| v.to_data().is_some_and(|d| !d.holds_object())).take(MAX_GLOBALS).map(|(n, v)| (n, clip_bytes(&v.repr(), 200))).collect();
     if globals.is_empty() {
         return crate::extra::Extra::none();
     }
@@ -352,6 +352,7 @@ fn run_task(code: &str, index: u32, w: &mut Worker) -> Output {
                 kind: crate::pyvm::ExcKind::TypeError,
                 message: format!("cannot send a '{}' object from a process (CPython: cannot pickle it)", v.type_name()),
                 traceback: Vec::new(),
+                class: None,
             })),
         },
         other => other,
