@@ -129,6 +129,10 @@ pub struct Line {
     /// give several lines; `end=""` output is joined with the next print of
     /// the same thread).
     pub text: String,
+    /// Written to `sys.stderr` (a traceback, `logging`, `print(…,
+    /// file=sys.stderr)`), not stdout.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub stderr: bool,
 }
 
 /// What a thread was doing, for its lane on the timeline (the same states

@@ -116,6 +116,14 @@ impl Program {
             if matches!(t.target, Value::None) {
                 return Ok(());
             }
+            // A Timer waits first (as on its `finished` event) and is gone if cancelled.
+            if let Some(timer) = &t.timer {
+                let tm = timer.clone();
+                host.block(host::Wait::Lock, 0, Some(timer.interval), &mut || tm.cancelled.load(SeqCst)).map_err(PyError::Stopped)?;
+                if timer.cancelled.load(SeqCst) {
+                    return Ok(());
+                }
+            }
             let mut vm = vm::Vm::new(self.globals.clone(), host, self.limits);
             return vm.call_value(&t.target, t.args.clone(), t.kwargs.clone()).map(|_| ()).map_err(to_exception);
         };

@@ -919,7 +919,7 @@ impl<'h> Vm<'h> {
                     let recv = pop!();
                     let name = name_of(&code, k);
                     let r = match &recv {
-                        Value::Module(_) | Value::Exc(_) | Value::Thread(_) | Value::Type(_) => {
+                        Value::Module(_) | Value::Exc(_) | Value::Thread(_) | Value::Type(_) | Value::Local(_) => {
                             let f = t!(self.attr(&recv, &name));
                             if let Value::Func(func) = &f {
                                 // A Python function stored somewhere callable: run it nested.
@@ -955,7 +955,10 @@ impl<'h> Vm<'h> {
                             }
                             t.daemon.store(v.truthy(), std::sync::atomic::Ordering::SeqCst);
                         }
-                        _ => t!(Err(exc(ExcKind::AttributeError, format!("ThreadLab's Python sets no attribute but a thread's or process's `daemon` (here '{}' object's '{name}')", obj.type_name())))),
+                        _ => match builtins::set_sync_attr(&obj, &name, v, self.host.ident()) {
+                            Some(r) => t!(r),
+                            None => t!(Err(exc(ExcKind::AttributeError, format!("ThreadLab's Python sets no attribute but a thread's or process's `daemon` and a `threading.local()`'s (here '{}' object's '{name}')", obj.type_name())))),
+                        },
                     }
                 }
                 Op::DelSubscr => {
@@ -1152,13 +1155,12 @@ impl<'h> Vm<'h> {
                     let mgr = pop!();
                     match &mgr {
                         Value::Lock(l) => {
-                            while !l.try_acquire() {
-                                let owner = l.owner();
-                                let line = Caller::line(self);
-                                t!(self.host.lock_wait(owner.as_deref(), line, false, &mut || !l.locked()).map_err(Err::Stop));
-                            }
-                            l.set_owner(Some(Arc::from(self.host.thread_name())));
+                            t!(builtins::acquire_lock(self, l, true, None));
                             self.stack.push(Value::Bool(true));
+                        }
+                        Value::Condition(_) => {
+                            let v = t!(builtins::call_method(self, &mgr, "__enter__", Vec::new(), Vec::new()));
+                            self.stack.push(v);
                         }
                         // An executor or a Pool: `as` binds it.
                         Value::Pool(_) => self.stack.push(mgr.clone()),
@@ -1172,9 +1174,9 @@ impl<'h> Vm<'h> {
                     }
                 }
                 Op::WithExit => match pop!() {
-                    Value::Lock(l) => {
-                        l.set_owner(None);
-                        t!(l.release())
+                    Value::Lock(l) => t!(builtins::release_lock(self, &l)),
+                    c @ Value::Condition(_) => {
+                        t!(builtins::call_method(self, &c, "__exit__", Vec::new(), Vec::new()));
                     }
                     Value::Semaphore(s) => t!(s.release()),
                     p @ Value::Pool(_) => {
@@ -1198,7 +1200,13 @@ impl<'h> Vm<'h> {
     }
 
     fn attr(&mut self, obj: &Value, name: &str) -> R<Value> {
+        if matches!(obj, Value::Task(_) | Value::Condition(_) | Value::Barrier(_) | Value::Local(_) | Value::Logger(_) | Value::Stream(_)) {
+            if let Some(r) = builtins::sync_attr(obj, name, self.host.ident()) {
+                return r;
+            }
+        }
         match (obj, name) {
+            (Value::Module(Module::Sys), "version") => Ok(builtins::sys_version(self.host.has_gil())),
             (Value::Module(m), _) => builtins::module_attr(*m, name),
             (Value::Exc(e), "args") => Ok(Value::tuple(e.args.clone())),
             (Value::Thread(n), "name") => Ok(Value::Str(n.clone())),
@@ -1257,6 +1265,13 @@ impl Caller for Vm<'_> {
     }
     fn line(&self) -> u32 {
         self.frames.last().map_or(0, |f| f.code().lines.get(f.pc.saturating_sub(1)).copied().unwrap_or(0))
+    }
+    fn handled(&self) -> Option<Arc<ExcObj>> {
+        // An `except` block keeps the exception it handles on the stack.
+        self.stack.iter().rev().find_map(|v| match v {
+            Value::Exc(e) => Some(e.clone()),
+            _ => None,
+        })
     }
     fn call(&mut self, f: &Value, args: Vec<Value>) -> R<Value> {
         self.call_value(f, args, Vec::new())
