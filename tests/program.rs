@@ -459,6 +459,20 @@ fn a_shorter_switch_interval_switches_the_gil_more_often() {
     assert!(often > 4.0 * rarely, "switches per ms: {often:.3} at 1 ms, {rarely:.3} at 50 ms");
 }
 
+#[test]
+fn sys_setswitchinterval_sets_the_simulated_gils_interval() {
+    let _t = timing();
+    let src = THREADS_LOOP.replace("10_000_000", "3_000_000");
+    let switches = |secs: &str| {
+        let src = format!("import sys\nsys.setswitchinterval({secs})\nprint(sys.getswitchinterval())\n{src}");
+        let r = run_native(ProgramSpec { switch_interval_ms: 5.0, ..spec(&src) }).unwrap();
+        assert_eq!(r.console[0].text, secs);
+        r.gil_switches as f64 / r.wall_ms
+    };
+    let (often, rarely) = (switches("0.001"), switches("0.05"));
+    assert!(often > 4.0 * rarely, "switches per ms: {often:.3} at 1 ms, {rarely:.3} at 50 ms");
+}
+
 /// `multiprocessing.Queue` as the tutorials use it: given to children as an
 /// argument or inherited as a module global, the children put, the parent
 /// gets (with a timeout raising `queue.Empty`), `empty()` and `qsize()`;
