@@ -896,6 +896,10 @@ impl pyvm::Host for ThreadHost<'_> {
     fn native_id(&self) -> i64 {
         self.pid() + self.lane as i64
     }
+    fn thread_ids(&self, name: &str) -> Option<(u64, i64)> {
+        let lane = lock(&self.s.st).threads.iter().position(|t| t.who.thread == name)?;
+        Some((thread_ident(lane), self.pid() + lane as i64))
+    }
     fn threads(&self) -> Vec<String> {
         let st = lock(&self.s.st);
         st.threads.iter().filter(|t| t.lane.is_none()).map(|t| t.who.thread.clone()).collect()

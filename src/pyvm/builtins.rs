@@ -33,6 +33,10 @@ pub trait Caller {
     fn handled(&self) -> Option<Arc<ExcObj>> {
         None
     }
+    /// The function running now (`<module>` at the top level), for `logging`'s `funcName`.
+    fn function(&self) -> Arc<str> {
+        Arc::from("<module>")
+    }
 }
 
 const NAMES: &[&str] = &[
@@ -2207,8 +2211,10 @@ fn log_format(c: &mut dyn Caller, format: &str, datefmt: Option<&str>, logger: &
         None => format!("{},{:03}", strftime("%Y-%m-%d %H:%M:%S", created), msecs as i64),
     };
     let line = c.line();
+    let function = c.function();
     let host = c.host();
     let fields: Vec<(&str, Value)> = vec![
+        ("funcName", Value::Str(function)),
         ("name", Value::str(logger)),
         ("levelname", Value::str(&level_name(level))),
         ("levelno", Value::Int(level)),

@@ -75,6 +75,11 @@ pub trait Host {
     fn native_id(&self) -> i64 {
         self.pid()
     }
+    /// The `ident` and `native_id` of the thread named `name` (a
+    /// `Thread`'s, `current_thread()`'s), if one started.
+    fn thread_ids(&self, name: &str) -> Option<(u64, i64)> {
+        (name == self.thread_name()).then(|| (self.ident(), self.native_id()))
+    }
     /// The names of the threads alive now (`threading.enumerate()`), the
     /// main thread first.
     fn threads(&self) -> Vec<String> {

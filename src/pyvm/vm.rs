@@ -1210,6 +1210,16 @@ impl<'h> Vm<'h> {
             (Value::Module(m), _) => builtins::module_attr(*m, name),
             (Value::Exc(e), "args") => Ok(Value::tuple(e.args.clone())),
             (Value::Thread(n), "name") => Ok(Value::Str(n.clone())),
+            // A thread's ids once it started (None before, as CPython's).
+            (Value::Thread(_) | Value::Task(_), "ident" | "native_id") => {
+                let who = match obj {
+                    Value::Task(t) if t.process || t.state.load(Ordering::SeqCst) == TASK_NEW => None,
+                    Value::Task(t) => Some(t.name.clone()),
+                    Value::Thread(n) => Some(n.clone()),
+                    _ => None,
+                };
+                Ok(who.and_then(|n| self.host.thread_ids(&n)).map_or(Value::None, |(ident, native)| Value::Int(if name == "ident" { ident as i64 } else { native })))
+            }
             (Value::Task(t), "name") => Ok(Value::Str(t.name.clone())),
             (Value::Task(t), "daemon") => Ok(Value::Bool(t.is_daemon())),
             (Value::Task(t), "exitcode") if t.process => Ok(t.exitcode.lock().unwrap_or_else(|e| e.into_inner()).map_or(Value::None, |c| Value::Int(c.into()))),
@@ -1265,6 +1275,9 @@ impl Caller for Vm<'_> {
     }
     fn line(&self) -> u32 {
         self.frames.last().map_or(0, |f| f.code().lines.get(f.pc.saturating_sub(1)).copied().unwrap_or(0))
+    }
+    fn function(&self) -> Arc<str> {
+        self.frames.last().map_or_else(|| Arc::from("<module>"), |f| f.code().name.clone())
     }
     fn handled(&self) -> Option<Arc<ExcObj>> {
         // An `except` block keeps the exception it handles on the stack.
