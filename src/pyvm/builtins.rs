@@ -2096,6 +2096,9 @@ fn call_std(c: &mut dyn Caller, name: &str, args: Vec<Value>, kw: &mut Vec<(Arc<
                 Some(o) => return Err(exc(ExcKind::AttributeError, format!("'{}' object has no attribute 'write'", o.type_name()))),
             };
             kwarg(kw, "style").filter(|s| s.to_str() != "%").map_or(Ok(()), |_| Err(exc(ExcKind::ValueError, "ThreadLab's logging formats with the '%' style only")))?;
+            if let Some((k, _)) = kw.iter().find(|(k, _)| matches!(&**k, "filename" | "filemode" | "handlers" | "encoding" | "errors")) {
+                return Err(exc(ExcKind::ValueError, format!("basicConfig({k}=…): ThreadLab's logging writes to the console only (stderr, or stream=sys.stdout)")));
+            }
             if let Some((k, _)) = kw.first() {
                 return Err(exc(ExcKind::ValueError, format!("Unrecognised argument(s): {k}")));
             }
