@@ -589,6 +589,7 @@ fn timers_conditions_barriers_sys_and_logging_behave_as_in_python3() {
         ("sys_exit", include_str!("program/sys_exit.py"), true),
         ("rlock_timer_local", include_str!("program/rlock_timer_local.py"), true),
         ("thread_ids_logging", include_str!("program/thread_ids_logging.py"), true),
+        ("process_logging", include_str!("program/process_logging.py"), true),
     ];
     for (name, src, ordered) in programs {
         eprintln!("== {name}");

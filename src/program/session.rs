@@ -116,6 +116,9 @@ struct ChildRec {
 struct ThreadLane {
     who: Who,
     daemon: bool,
+    /// Its Python code is over (set before a `join()` can return, so
+    /// `active_count()` and `enumerate()` after it leave it out).
+    ended: bool,
     lane: Option<Lane>,
 }
 
@@ -226,7 +229,7 @@ impl Session {
         let deadline = origin + env.budget_ms();
         let gil = spec.gil.then(|| Gil::new(spec.switch_interval_ms));
         let spec_interval = spec.switch_interval_ms;
-        let st = St { threads: vec![ThreadLane { who: main_who("MainThread"), daemon: false, lane: None }], waits: vec![None], live_threads: 1, ..St::default() };
+        let st = St { threads: vec![ThreadLane { who: main_who("MainThread"), daemon: false, ended: false, lane: None }], waits: vec![None], live_threads: 1, ..St::default() };
         let inner = Arc::new(Inner { plat: EnvPlat(env.clone()), env, spec, program: Arc::new(program), origin, deadline, gil, stopping: AtomicBool::new(false), stopped: Mutex::new(None), st: Mutex::new(st), switch_interval_ms: AtomicU64::new(spec_interval.to_bits()) });
         let main = inner.clone();
         inner.env.spawn(Box::new(move || main.run_main()));
@@ -538,7 +541,7 @@ impl Inner {
         }
         let lane = st.threads.len();
         let daemon = t.is_daemon();
-        st.threads.push(ThreadLane { who: main_who(&t.name), daemon, lane: None });
+        st.threads.push(ThreadLane { who: main_who(&t.name), daemon, ended: false, lane: None });
         st.waits.resize(lane + 1, None);
         st.live_threads += 1;
         if !daemon {
@@ -569,6 +572,7 @@ impl Inner {
             Err(PyError::Stopped(_)) => unfinished = true,
         }
         self.flush(&who);
+        lock(&self.st).threads[lane].ended = true;
         t.end(None);
         host.mark("exit", None);
         host.w.finish();
@@ -596,9 +600,12 @@ impl Inner {
             return Err(format!("can't start {name}: ThreadLab starts at most {MAX_CHILDREN_PER_RUN} processes in one run of a program"));
         }
         // As at fork: a multiprocessing queue crosses as its handle.
-        let globals = self.program.globals().into_iter().filter_map(|(n, v)| Some((n, v.pickle(true).ok()?))).collect();
+        // And logging's configuration, and the switch interval as they are now.
+        let mut globals: Vec<(String, Vec<u8>)> = self.program.globals().into_iter().filter_map(|(n, v)| Some((n, v.pickle(true).ok()?))).collect();
+        globals.extend(self.program.logging().pickle(false).ok().map(|b| (LOGGING.to_string(), b)));
         let child = st.children.len() as u32;
-        let job = ChildJob { program: self.spec.program.clone(), name: name.clone(), globals, gil: self.spec.gil, switch_interval_ms: self.spec.switch_interval_ms, origin_ms: self.origin };
+        let switch_interval_ms = f64::from_bits(self.switch_interval_ms.load(SeqCst));
+        let job = ChildJob { program: self.spec.program.clone(), name: name.clone(), globals, gil: self.spec.gil, switch_interval_ms, origin_ms: self.origin };
         if let Some(p) = &pool {
             p.live.fetch_add(1, SeqCst);
         }
@@ -902,7 +909,7 @@ impl pyvm::Host for ThreadHost<'_> {
     }
     fn threads(&self) -> Vec<String> {
         let st = lock(&self.s.st);
-        st.threads.iter().filter(|t| t.lane.is_none()).map(|t| t.who.thread.clone()).collect()
+        st.threads.iter().filter(|t| !t.ended && t.lane.is_none()).map(|t| t.who.thread.clone()).collect()
     }
     fn switch_interval(&self) -> f64 {
         f64::from_bits(self.s.switch_interval_ms.load(SeqCst)) / 1000.0
@@ -985,7 +992,7 @@ impl pyvm::Host for ThreadHost<'_> {
         self.s.env.cores()
     }
     fn active_count(&self) -> usize {
-        lock(&self.s.st).live_threads
+        lock(&self.s.st).threads.iter().filter(|t| !t.ended && t.lane.is_none()).count()
     }
     fn pid(&self) -> i64 {
         4242
@@ -1061,7 +1068,14 @@ pub struct Child {
     sent: usize,
     /// Items put into the parent's queues (at most [`MAX_CHILD_PUTS`]).
     puts: usize,
+    /// The parent's GIL setting and switch interval (ms; `sys` reads them).
+    gil: bool,
+    switch_ms: f64,
 }
+
+/// The name `logging`'s configuration crosses to a child under, among the
+/// globals (no Python name can be it).
+const LOGGING: &str = "<logging>";
 
 impl Child {
     pub fn start(job: ChildJob, child: u32, now_ms: &dyn Fn() -> f64, out: &mut dyn FnMut(FromChild)) -> Child {
@@ -1075,14 +1089,18 @@ impl Child {
         let sleep = sleep.unwrap_or_else(|| Box::new(|_| std::hint::spin_loop()));
         let program = Program::compile_defs(&job.program).ok();
         let t0 = now_ms() - job.origin_ms;
-        let mut c = Child { child, name: job.name.clone(), origin: job.origin_ms, program: None, source: job.program.clone(), lane: Vec::new(), marks: vec![Mark { t_ms: t0, what: "start".into(), line: None }], kill, sleep, deadline: job.origin_ms + crate::workloads::python::run_budget_ms(), sent: 0, puts: 0 };
+        let mut c = Child { child, name: job.name.clone(), origin: job.origin_ms, program: None, source: job.program.clone(), lane: Vec::new(), marks: vec![Mark { t_ms: t0, what: "start".into(), line: None }], kill, sleep, deadline: job.origin_ms + crate::workloads::python::run_budget_ms(), sent: 0, puts: 0, gil: job.gil, switch_ms: job.switch_interval_ms };
         if let Some(p) = &program {
             // Define the functions (and imports), then the parent's data.
             let mut host = ChildHost { c: &mut c, now: now_ms, out, child, state: None };
             let _ = p.run_module(&mut host);
             for (name, bytes) in &job.globals {
-                if let Some(v) = Value::from_bytes(bytes) {
-                    p.set_global(name, v);
+                match Value::from_bytes(bytes) {
+                    Some(v) if name == LOGGING => p.set_logging(&v),
+                    Some(v) => {
+                        p.set_global(name, v);
+                    }
+                    None => {}
                 }
             }
         }
@@ -1203,6 +1221,21 @@ impl pyvm::Host for ChildHost<'_, '_> {
     }
     fn print_err(&mut self, text: &str) {
         self.send_lines(text, true);
+    }
+    fn has_gil(&self) -> bool {
+        self.c.gil
+    }
+    fn switch_interval(&self) -> f64 {
+        self.c.switch_ms / 1000.0
+    }
+    fn set_switch_interval(&mut self, secs: f64) {
+        self.c.switch_ms = secs * 1000.0;
+    }
+    fn program_ms(&self) -> f64 {
+        self.t()
+    }
+    fn traceback_text(&self, e: &pyvm::PyException) -> String {
+        e.traceback_text(FILE, &self.c.source)
     }
     fn thread_name(&self) -> String {
         "MainThread".into()

@@ -106,6 +106,19 @@ impl Program {
         &self.globals.counters
     }
 
+    /// `logging`'s configuration as plain data: what a child process
+    /// inherits (as at fork), given to [`Program::set_logging`].
+    pub fn logging(&self) -> Value {
+        self.globals.counters.logging.lock().unwrap_or_else(|e| e.into_inner()).to_value()
+    }
+
+    /// Takes `logging`'s configuration from [`Program::logging`]'s data.
+    pub fn set_logging(&self, v: &Value) {
+        if let Some(cfg) = value::LogConfig::from_value(v) {
+            *self.globals.counters.logging.lock().unwrap_or_else(|e| e.into_inner()) = cfg;
+        }
+    }
+
     /// Runs a started thread ([`Host::start_thread`]): its target, or a
     /// thread pool's work until the pool is shut down and its queue empty.
     /// An exception of the target is returned (the host prints it, as

@@ -524,6 +524,34 @@ pub struct LogConfig {
     pub levels: Vec<(Arc<str>, i64)>,
 }
 
+impl LogConfig {
+    /// As plain data (a child process inherits it, as at fork).
+    pub fn to_value(&self) -> Value {
+        let levels = self.levels.iter().map(|(n, l)| Value::tuple(vec![Value::Str(n.clone()), Value::Int(*l)])).collect();
+        Value::tuple(vec![Value::Bool(self.configured), Value::Int(self.level), Value::Str(self.format.clone()), self.datefmt.clone().map_or(Value::None, Value::Str), Value::Bool(self.stdout), Value::tuple(levels)])
+    }
+    /// Back from [`LogConfig::to_value`] (`None`: not one).
+    pub fn from_value(v: &Value) -> Option<LogConfig> {
+        let Value::Tuple(t) = v else { return None };
+        let [Value::Bool(configured), Value::Int(level), Value::Str(format), datefmt, Value::Bool(stdout), Value::Tuple(levels)] = &t[..] else { return None };
+        let datefmt = match datefmt {
+            Value::Str(d) => Some(d.clone()),
+            _ => None,
+        };
+        let levels = levels
+            .iter()
+            .filter_map(|p| match p {
+                Value::Tuple(p) => match &p[..] {
+                    [Value::Str(n), Value::Int(l)] => Some((n.clone(), *l)),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect();
+        Some(LogConfig { configured: *configured, level: *level, format: format.clone(), datefmt, stdout: *stdout, levels })
+    }
+}
+
 impl Default for LogConfig {
     fn default() -> Self {
         LogConfig { configured: false, level: 30, format: Arc::from("%(levelname)s:%(name)s:%(message)s"), datefmt: None, stdout: false, levels: Vec::new() }
