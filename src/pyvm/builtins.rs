@@ -2159,12 +2159,11 @@ fn log_call(c: &mut dyn Caller, logger: &str, method: &str, mut args: Vec<Value>
     kwarg(kw, "stack_info");
     kwarg(kw, "stacklevel");
     kwarg(kw, "extra");
-    let (configured, root_level, own, format, datefmt, stdout) = {
+    let (configured, effective, format, datefmt, stdout) = {
         let cfg = c.counters().logging.lock().unwrap_or_else(|e| e.into_inner());
-        let own = cfg.levels.iter().rev().find(|(n, _)| &**n == logger).map(|(_, l)| *l).filter(|l| *l != 0);
-        (cfg.configured, cfg.level, own, cfg.format.clone(), cfg.datefmt.clone(), cfg.stdout)
+        (cfg.configured, cfg.effective_level(logger), cfg.format.clone(), cfg.datefmt.clone(), cfg.stdout)
     };
-    if level < own.unwrap_or(root_level) {
+    if level < effective {
         return Ok(Value::None);
     }
     // No handler configured: CPython's last resort prints the message alone,
@@ -2394,7 +2393,7 @@ fn std_method(c: &mut dyn Caller, recv: &Value, name: &str, args: Vec<Value>, mu
             }
             "getEffectiveLevel" | "isEnabledFor" => {
                 let cfg = c.counters().logging.lock().unwrap_or_else(|e| e.into_inner());
-                let l = cfg.levels.iter().find(|(k, _)| k == n).map(|(_, l)| *l).filter(|l| *l != 0).unwrap_or(cfg.level);
+                let l = cfg.effective_level(n);
                 if name == "isEnabledFor" {
                     want(1, 1)?;
                     Value::Bool(level_of(&args[0])? >= l)

@@ -525,6 +525,20 @@ pub struct LogConfig {
 }
 
 impl LogConfig {
+    /// A logger's level: its own, else its nearest dotted parent's
+    /// (`app` for `app.db`), else the root's.
+    pub fn effective_level(&self, logger: &str) -> i64 {
+        let mut name = logger;
+        loop {
+            if let Some((_, l)) = self.levels.iter().find(|(n, l)| **n == *name && *l != 0) {
+                return *l;
+            }
+            match name.rsplit_once('.') {
+                Some((parent, _)) => name = parent,
+                None => return self.level,
+            }
+        }
+    }
     /// As plain data (a child process inherits it, as at fork).
     pub fn to_value(&self) -> Value {
         let levels = self.levels.iter().map(|(n, l)| Value::tuple(vec![Value::Str(n.clone()), Value::Int(*l)])).collect();

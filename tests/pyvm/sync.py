@@ -109,3 +109,7 @@ try:
     print("%(missing)s" % {"a": 1})
 except KeyError as e:
     print("KeyError", e)
+logging.getLogger("app").setLevel(logging.DEBUG)
+logging.getLogger("app.db").setLevel(logging.NOTSET)
+logging.getLogger("app.db.x").debug("a logger takes its dotted parent's level")
+print(logging.getLogger("app.db.x").getEffectiveLevel(), logging.getLogger("other").getEffectiveLevel())
