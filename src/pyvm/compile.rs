@@ -478,6 +478,20 @@ impl Compiler {
                     self.emit(Op::LoadFast(b));
                     self.emit(Op::StoreSubscr);
                 }
+                // `obj.attr += v` (a shared `Value`'s `.value`): obj once, a
+                // read, then a write: two steps, as in CPython.
+                ExprKind::Attr(obj, name) => {
+                    let a = self.u().hidden();
+                    self.expr(obj)?;
+                    self.emit(Op::StoreFast(a));
+                    let k = self.str_const(name);
+                    self.emit(Op::LoadFast(a));
+                    self.emit(Op::LoadAttr(k));
+                    self.expr(value)?;
+                    self.emit(Op::Inplace(*op));
+                    self.emit(Op::LoadFast(a));
+                    self.emit(Op::StoreAttr(k));
+                }
                 _ => return self.err("attribute assignment is not supported in ThreadLab's Python", s.line, s.col),
             },
             StmtKind::If(cond, body, orelse) => {

@@ -100,6 +100,7 @@ kinds! {
     ModuleNotFoundError: ImportError,
     TimeoutError: Exception,
     Empty: Exception,
+    OSError: Exception,
 }
 
 impl ExcKind {

@@ -955,6 +955,7 @@ impl<'h> Vm<'h> {
                             }
                             t.daemon.store(v.truthy(), std::sync::atomic::Ordering::SeqCst);
                         }
+                        (Value::Shared(s), "value") if s.len.is_none() => t!(s.set(0, &v)),
                         _ => t!(Err(exc(ExcKind::AttributeError, format!("ThreadLab's Python sets no attribute but a thread's or process's `daemon` (here '{}' object's '{name}')", obj.type_name())))),
                     }
                 }
@@ -1205,7 +1206,8 @@ impl<'h> Vm<'h> {
             (Value::Task(t), "name") => Ok(Value::Str(t.name.clone())),
             (Value::Task(t), "daemon") => Ok(Value::Bool(t.is_daemon())),
             (Value::Task(t), "exitcode") if t.process => Ok(t.exitcode.lock().unwrap_or_else(|e| e.into_inner()).map_or(Value::None, |c| Value::Int(c.into()))),
-            (Value::Task(_) | Value::Event(_) | Value::Queue(_) | Value::Future(_) | Value::Pool(_) | Value::Semaphore(_), _) => Ok(Value::Method(Arc::new((obj.clone(), Arc::from(name))))),
+            (Value::Shared(s), "value") if s.len.is_none() => Ok(s.get(0)),
+            (Value::Task(_) | Value::Event(_) | Value::Queue(_) | Value::Future(_) | Value::Pool(_) | Value::Semaphore(_) | Value::Shared(_), _) => Ok(Value::Method(Arc::new((obj.clone(), Arc::from(name))))),
             (Value::Type(t), "__name__") => Ok(Value::str(t.name())),
             (Value::Func(f), "__name__") => Ok(Value::Str(f.code.name.clone())),
             (Value::Range(r), "start" | "stop" | "step") => Ok(Value::Int(match name {
