@@ -12,7 +12,11 @@
 //!   started with the parent's module state as at `start()` (Linux's
 //!   `fork`), on process workers in the browser; what crosses between them
 //!   (arguments, return values, printed lines, what a child puts into a
-//!   `multiprocessing.Queue`) crosses as messages.
+//!   `multiprocessing.Queue` or sends through a `Pipe`) crosses as
+//!   messages, a child's `get` or `recv` as a request ([`Ask`]) answered in
+//!   its mailbox ([`mailbox`]), and a `multiprocessing.Value`, `Array` or
+//!   `Lock` lives in cells of the parent's memory every process reads and
+//!   writes in place ([`mailbox::Segment`]).
 //!
 //! The types here are the contract between the core (which runs a program:
 //! [`Session`] on the worker that holds the program's main interpreter,
