@@ -26,6 +26,9 @@
 //!
 //! The browser glue (`engine/`) and the UI (`ui/`) implement the traits over
 //! `web-sys`; this crate never depends on them.
+// The threaded engine's build (nightly, atomics on): the program's mailboxes
+// wake a waiting child with `memory.atomic.notify` (src/program/mailbox.rs).
+#![cfg_attr(all(target_family = "wasm", target_feature = "atomics"), feature(stdarch_wasm_atomic_wait))]
 
 pub mod claim;
 pub mod crc32;

@@ -519,20 +519,18 @@ fn children_put_into_a_multiprocessing_queue_and_the_parent_gets() {
     assert!((last.end_ms - sends[0].end_ms).abs() < 100.0, "the wait ends when the put arrives: {last:?} {:?}", sends[0]);
 }
 
-/// A child cannot receive while it runs: its `get` (and `empty`, `qsize`)
-/// raise, saying so; what cannot be pickled is refused with CPython's
-/// message (raised by `put`, where CPython's feeder thread prints it); the
-/// program goes on.
+/// A child's `get` asks the parent, which holds the queue's items; what
+/// cannot be pickled is refused with CPython's message (raised by `put`,
+/// where CPython's feeder thread prints it); the program goes on.
 #[test]
-fn a_child_can_only_put_into_a_multiprocessing_queue() {
-    let src = "from multiprocessing import Process, Queue\nimport threading\n\ndef take(q):\n    q.put(1)\n    q.get()\n\ndef lock(q):\n    q.put(threading.Lock())\n\nif __name__ == \"__main__\":\n    q = Queue()\n    for f in (take, lock):\n        p = Process(target=f, args=(q,))\n        p.start()\n        p.join()\n        print(f.__name__, p.exitcode)\n    print(q.get(timeout=1), q.empty())\n    try:\n        q.put(threading.Event())\n    except TypeError as e:\n        print(e)\n    try:\n        q.put([q])\n    except RuntimeError as e:\n        print(e)\n";
+fn a_child_gets_from_its_parents_queue_and_what_cannot_be_pickled_is_refused() {
+    let src = "from multiprocessing import Process, Queue\nimport threading\n\ndef take(q):\n    q.put(1)\n    q.put(2)\n    print('took', q.get(), q.qsize(), q.empty())\n\ndef lock(q):\n    q.put(threading.Lock())\n\nif __name__ == \"__main__\":\n    q = Queue()\n    for f in (take, lock):\n        p = Process(target=f, args=(q,))\n        p.start()\n        p.join()\n        print(f.__name__, p.exitcode)\n    print(q.get(timeout=1), q.empty())\n    try:\n        q.put(threading.Event())\n    except TypeError as e:\n        print(e)\n    try:\n        q.put([q])\n    except RuntimeError as e:\n        print(e)\n";
     let run = run(src);
     let lines = texts(&run);
     assert_eq!(run.exit_code, Some(0));
-    assert!(lines.contains(&"RuntimeError: get(): a child process can only put into a multiprocessing.Queue in ThreadLab (its parent gets from it: get, empty and qsize work there)".to_string()), "{lines:?}");
     assert!(lines.contains(&"TypeError: cannot pickle '_thread.lock' object".to_string()), "{lines:?}");
     let ours: Vec<&str> = lines.iter().map(String::as_str).filter(|l| !l.starts_with(' ') && !l.starts_with("Traceback") && !l.contains("Error")).collect();
-    assert_eq!(ours, ["Process Process-1:", "take 1", "Process Process-2:", "lock 1", "1 True", "cannot pickle '_thread.lock' object", "Queue objects should only be shared between processes through inheritance"]);
+    assert_eq!(ours, ["took 1 1 False", "take 0", "Process Process-2:", "lock 1", "2 True", "cannot pickle '_thread.lock' object", "Queue objects should only be shared between processes through inheritance"]);
     // A get no child will ever answer (CPython waits for ever): a deadlock.
     let src = "from multiprocessing import Process, Queue
 
@@ -747,5 +745,255 @@ fn logging_fills_in_times_and_thread_ids_as_cpython_does() {
         assert_eq!(shape(&their_err[1]), shape(second));
         assert_eq!(shape(their_err[0].split('|').next().unwrap()), shape(asctime));
         assert_eq!(theirs.len(), 1);
+    }
+}
+
+/// Workers consuming a task queue the parent feeds (a `None` each to
+/// stop), a queue between two children (a producer and a consumer), a
+/// child's `get(timeout=…)` raising `queue.Empty` and its `empty()`: as
+/// python3 prints them; the child's wait is receiving on its lane, at the
+/// `get`'s line. A child's `get` nothing will answer is a deadlock.
+#[test]
+fn children_get_from_queues_the_parent_or_another_child_feeds() {
+    let src = "import queue
+from multiprocessing import Process, Queue
+
+def square(q, out):
+    while True:
+        item = q.get()
+        if item is None:
+            break
+        out.put(item * item)
+
+def producer(q, n):
+    for i in range(n):
+        q.put(i)
+    q.put(None)
+
+def timed(q, out):
+    try:
+        q.get(timeout=0.3)
+        out.put('got')
+    except queue.Empty:
+        out.put('empty')
+    out.put(q.empty())
+
+if __name__ == '__main__':
+    q = Queue()
+    out = Queue()
+    workers = [Process(target=square, args=(q, out)) for _ in range(3)]
+    for w in workers:
+        w.start()
+    for i in range(20):
+        q.put(i)
+    for w in workers:
+        q.put(None)
+    for w in workers:
+        w.join()
+    print(sorted(out.get() for _ in range(20)))
+    a = Process(target=producer, args=(q, 50))
+    b = Process(target=square, args=(q, out))
+    b.start()
+    a.start()
+    a.join()
+    b.join()
+    print(sum(out.get() for _ in range(50)))
+    t = Process(target=timed, args=(Queue(), out))
+    t.start()
+    t.join()
+    print(out.get(), out.get(), out.empty())
+";
+    let ours = run(src);
+    assert_eq!((ours.exit_code, ours.stopped.as_deref()), (Some(0), None));
+    let squares: Vec<i64> = (0..20).map(|i| i * i).collect();
+    assert_eq!(texts(&ours), [format!("{squares:?}"), (0..50i64).map(|i| i * i).sum::<i64>().to_string(), "empty True True".into()]);
+    if let Some((theirs, stderr, code)) = python3(src) {
+        assert_eq!(code, 0, "{stderr}");
+        assert_eq!(texts(&ours), theirs);
+    }
+    // The timed get: about 0.3 s receiving at line 18, on the child's lane.
+    let lane = ours.lanes.iter().find(|l| l.who.process.as_deref() == Some("Process-6")).unwrap();
+    let waited: f64 = lane.spans.iter().filter(|s| s.state == State::Receiving && s.line == Some(18)).map(|s| s.end_ms - s.start_ms).sum();
+    assert!((250.0..3000.0).contains(&waited), "{:?}", lane.spans);
+    let src = "from multiprocessing import Process, Queue
+
+def worker(q):
+    print('waiting')
+    q.get()
+
+if __name__ == '__main__':
+    q = Queue()
+    p = Process(target=worker, args=(q,))
+    p.start()
+    p.join()
+";
+    let dead = run_native(spec(src)).unwrap();
+    assert_eq!((dead.exit_code, texts(&dead)), (None, vec!["waiting".to_string()]));
+    assert_eq!(dead.deadlock.as_deref(), Some("MainThread at line 11 waits for Process-1 to end; Process-1 at line 5 waits for a queue no running thread or process will put into."));
+    assert_eq!(dead.waits.iter().map(|w| w.who.as_str()).collect::<Vec<_>>(), ["MainThread", "Process-1"]);
+}
+
+/// `Pipe()` (duplex: a child echoing what the parent sends; `duplex=False`:
+/// a child writing, the parent reading), `poll` with and without a
+/// timeout in a child, the errors of a read-only, write-only or closed end:
+/// as python3 prints them. The child's `recv` waits receiving on its lane.
+#[test]
+fn pipes_carry_messages_both_ways_between_a_parent_and_its_children() {
+    let src = "from multiprocessing import Process, Pipe
+
+def echo(conn):
+    while True:
+        msg = conn.recv()
+        if msg is None:
+            break
+        conn.send(msg * 2)
+    conn.close()
+
+def writer(w, n):
+    for i in range(n):
+        w.send({'i': i})
+
+def waiter(conn):
+    print('poll', conn.poll(), conn.poll(0.1))
+    print('then', conn.poll(None), conn.recv())
+
+if __name__ == '__main__':
+    a, b = Pipe()
+    p = Process(target=echo, args=(b,))
+    p.start()
+    for x in [1, 'ab', [3]]:
+        a.send(x)
+        print(a.recv())
+    a.send(None)
+    p.join()
+    r, w = Pipe(duplex=False)
+    q = Process(target=writer, args=(w, 3))
+    q.start()
+    q.join()
+    print([r.recv() for _ in range(3)], r.poll())
+    try:
+        r.send(1)
+    except OSError as e:
+        print('OSError', e)
+    try:
+        w.recv()
+    except OSError as e:
+        print('OSError', e)
+    a, b = Pipe()
+    p = Process(target=waiter, args=(b,))
+    p.start()
+    import time
+    time.sleep(0.3)
+    a.send('late')
+    p.join()
+    a.close()
+    try:
+        a.send(1)
+    except OSError as e:
+        print('OSError', e)
+";
+    let ours = run(src);
+    assert_eq!((ours.exit_code, ours.stopped.as_deref()), (Some(0), None));
+    let want = ["2", "abab", "[3, 3]", "[{'i': 0}, {'i': 1}, {'i': 2}] False", "OSError connection is read-only", "OSError connection is write-only", "poll False False", "then True late", "OSError handle is closed"];
+    assert_eq!(texts(&ours), want);
+    if let Some((theirs, stderr, code)) = python3(src) {
+        assert_eq!(code, 0, "{stderr}");
+        assert_eq!(texts(&ours), theirs);
+    }
+    // The echo's child waits for each message: receiving at its `recv` (line 5).
+    let echo = ours.lanes.iter().find(|l| l.who.process.as_deref() == Some("Process-1")).unwrap();
+    assert!(echo.spans.iter().filter(|s| s.state == State::Receiving && s.line == Some(5)).count() >= 1, "{:?}", echo.spans);
+    // `poll(None)` waited about 0.2 s for the late send.
+    let waiter = ours.lanes.iter().find(|l| l.who.process.as_deref() == Some("Process-3")).unwrap();
+    let waited: f64 = waiter.spans.iter().filter(|s| s.state == State::Receiving && s.line == Some(17)).map(|s| s.end_ms - s.start_ms).sum();
+    assert!(waited >= 100.0, "{:?}", waiter.spans);
+}
+
+/// `multiprocessing.Value`, `Array`, `Lock` and `RLock` shared by the
+/// parent and its children (a value's own `get_lock()`, given or used), as
+/// python3 prints them: the counter is exact with the lock; an int wraps as
+/// its ctype does; a pool's call cannot take one. Without the lock the
+/// processes' read-then-write `counter.value += 1` loses updates when they
+/// run at once, as CPython's do.
+#[test]
+fn values_arrays_and_locks_are_shared_by_processes() {
+    let src = "from multiprocessing import Process, Value, Array, Lock, RLock, Pool
+
+def add(counter, lock, n):
+    for _ in range(n):
+        with lock:
+            counter.value += 1
+
+def add_own(counter, n):
+    for _ in range(n):
+        with counter.get_lock():
+            counter.value += 1
+
+def scale(arr, k):
+    for i in range(len(arr)):
+        arr[i] = arr[i] * k
+
+def show(v):
+    return v.value
+
+if __name__ == '__main__':
+    counter = Value('i', 0)
+    lock = Lock()
+    ps = [Process(target=add, args=(counter, counter.get_lock(), 500)) for _ in range(2)]
+    ps += [Process(target=add_own, args=(counter, 500)) for _ in range(2)]
+    for p in ps:
+        p.start()
+    for p in ps:
+        p.join()
+    print(counter.value)
+    arr = Array('d', [1.0, 2.5, 4.0])
+    ints = Array('i', 3)
+    p = Process(target=scale, args=(arr, 2))
+    q = Process(target=scale, args=(ints, 5))
+    p.start(); q.start(); p.join(); q.join()
+    print(list(arr), len(arr), arr[-1], list(ints))
+    small = Value('b', 127)
+    small.value += 1
+    print(small.value, Value('d').value, Value('i', 7, lock=False).value)
+    r = RLock()
+    print(r.acquire(), lock.acquire(timeout=0.1), lock.acquire(timeout=0.1))
+    r.release()
+    lock.release()
+    with Pool(1) as pool:
+        try:
+            pool.apply_async(show, (counter,)).get(timeout=5)
+        except RuntimeError as e:
+            print(e)
+";
+    let ours = run(src);
+    assert_eq!((ours.exit_code, ours.stopped.as_deref()), (Some(0), None));
+    let want = ["2000", "[2.0, 5.0, 8.0] 3 8.0 [0, 0, 0]", "-128 0.0 7", "True True False", "Synchronized objects should only be shared between processes through inheritance"];
+    assert_eq!(texts(&ours), want);
+    if let Some((theirs, stderr, code)) = python3(src) {
+        assert_eq!(code, 0, "{stderr}");
+        assert_eq!(texts(&ours), theirs);
+    }
+    let racy = "from multiprocessing import Process, Value
+
+def add(counter, n):
+    for _ in range(n):
+        counter.value += 1
+
+if __name__ == '__main__':
+    counter = Value('i', 0)
+    ps = [Process(target=add, args=(counter, 50000)) for _ in range(4)]
+    for p in ps:
+        p.start()
+    for p in ps:
+        p.join()
+    print(counter.value)
+";
+    let _t = timing();
+    let run = run(racy);
+    let total: i64 = texts(&run)[0].parse().unwrap();
+    assert!(total <= 200_000, "{total}");
+    // Two processes computing at once (the verdict says so) lose updates.
+    if run.verdict.as_deref().is_some_and(|v| v.starts_with("The processes ran in parallel")) {
+        assert!(total < 200_000, "no update was lost: {total}");
     }
 }

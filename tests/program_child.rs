@@ -4,7 +4,8 @@
 #![cfg(feature = "pyvm")]
 
 use threadlab::program::session::{Child, MAX_CHILD_PUTS};
-use threadlab::program::{ChildJob, FromChild, State, ToChild};
+use threadlab::program::mailbox::Inbox;
+use threadlab::program::{Answer, Ask, ChildJob, FromChild, State, ToChild};
 use threadlab::pyvm::{Data, Value};
 
 fn clock() -> impl Fn() -> f64 {
@@ -19,7 +20,7 @@ fn clock() -> impl Fn() -> f64 {
 fn a_child_defines_the_functions_takes_the_parents_globals_and_answers_calls() {
     // The top level prints: a child must not run it again.
     let program = "import time\nBASE = 0\nprint('top level')\n\ndef task(n):\n    print('task', n, BASE)\n    return [n * n, BASE]\n\ndef bad():\n    return 1 // 0\n";
-    let job = ChildJob { program: program.into(), name: "Process-1".into(), globals: vec![("BASE".into(), Value::int(7).to_bytes().unwrap())], gil: true, switch_interval_ms: 5.0, origin_ms: 0.0 };
+    let job = ChildJob { program: program.into(), name: "Process-1".into(), globals: vec![("BASE".into(), Value::int(7).to_bytes().unwrap())], gil: true, switch_interval_ms: 5.0, origin_ms: 0.0, mailbox: 0, cells: 0 };
     let now = clock();
     let mut sent = Vec::new();
     let mut child = Child::start(job, 3, &now, &mut |m| sent.push(m));
@@ -57,7 +58,7 @@ fn a_child_defines_the_functions_takes_the_parents_globals_and_answers_calls() {
 #[test]
 fn a_child_refuses_threads_and_unknown_functions_with_python_exceptions() {
     let program = "import threading\n\ndef spawn():\n    threading.Thread(target=print).start()\n";
-    let job = ChildJob { program: program.into(), name: "ForkProcess-1".into(), globals: vec![], gil: true, switch_interval_ms: 5.0, origin_ms: 0.0 };
+    let job = ChildJob { program: program.into(), name: "ForkProcess-1".into(), globals: vec![], gil: true, switch_interval_ms: 5.0, origin_ms: 0.0, mailbox: 0, cells: 0 };
     let now = clock();
     let mut sent = Vec::new();
     let mut child = Child::start(job, 0, &now, &mut |m| sent.push(m));
@@ -79,9 +80,9 @@ fn handle(id: u32) -> Vec<u8> {
 }
 
 #[test]
-fn a_child_puts_into_its_parents_queues_by_their_handles_and_only_puts() {
+fn a_child_puts_into_its_parents_queues_by_their_handles() {
     let program = "def fill(q, n):\n    for i in range(n):\n        q.put(i)\n    return 'filled'\n\ndef report():\n    results.put({'from': 'a global'})\n    return results.qsize()\n";
-    let job = ChildJob { program: program.into(), name: "Process-2".into(), globals: vec![("results".into(), handle(7))], gil: true, switch_interval_ms: 5.0, origin_ms: 0.0 };
+    let job = ChildJob { program: program.into(), name: "Process-2".into(), globals: vec![("results".into(), handle(7))], gil: true, switch_interval_ms: 5.0, origin_ms: 0.0, mailbox: 0, cells: 0 };
     let now = clock();
     let mut sent = Vec::new();
     let mut child = Child::start(job, 1, &now, &mut |m| sent.push(m));
@@ -92,7 +93,8 @@ fn a_child_puts_into_its_parents_queues_by_their_handles_and_only_puts() {
         [FromChild::Put { child: 1, queue: 3, value: a }, FromChild::Put { child: 1, queue: 3, value: b }, FromChild::Returned { call: 1, result: Ok(filled), .. }, FromChild::Put { child: 1, queue: 7, value: c }, FromChild::Returned { call: 2, result: Err(tb), .. }] => {
             let read = |b: &[u8]| Value::from_bytes(b).unwrap().repr();
             assert_eq!((read(a), read(b), read(filled), read(c)), ("0".into(), "1".into(), "'filled'".into(), "{'from': 'a global'}".into()));
-            assert!(tb.ends_with("RuntimeError: qsize(): a child process can only put into a multiprocessing.Queue in ThreadLab (its parent gets from it: get, empty and qsize work there)"), "{tb}");
+            // Without a mailbox it cannot ask its parent.
+            assert!(tb.ends_with("RuntimeError: this child process has no mailbox for its parent's answers, so it cannot get from the parent's queue"), "{tb}");
         }
         other => panic!("{other:?}"),
     }
@@ -108,7 +110,7 @@ fn a_child_puts_into_its_parents_queues_by_their_handles_and_only_puts() {
 #[test]
 fn a_child_puts_at_most_max_child_puts_items() {
     let program = "def fill(q, n):\n    for i in range(n):\n        q.put(i)\n";
-    let job = ChildJob { program: program.into(), name: "Process-1".into(), globals: vec![], gil: true, switch_interval_ms: 5.0, origin_ms: 0.0 };
+    let job = ChildJob { program: program.into(), name: "Process-1".into(), globals: vec![], gil: true, switch_interval_ms: 5.0, origin_ms: 0.0, mailbox: 0, cells: 0 };
     let now = || 0.0;
     let (mut puts, mut last) = (0, None);
     let mut child = Child::start(job, 0, &now, &mut |_| {});
@@ -120,4 +122,40 @@ fn a_child_puts_at_most_max_child_puts_items() {
     assert_eq!(puts, MAX_CHILD_PUTS);
     let Some(FromChild::Returned { result: Err(tb), .. }) = last else { panic!("{last:?}") };
     assert!(tb.ends_with("RuntimeError: ThreadLab sends at most 100,000 items from one child process to its parent"), "{tb}");
+}
+
+/// The parent's answers, in order (the parent's side is tests/program.rs).
+struct Answers(Vec<Answer>);
+
+impl Inbox for Answers {
+    fn wait(&self, nth: u32, _ms: f64) -> Option<Answer> {
+        self.0.get(nth as usize - 1).cloned()
+    }
+}
+
+#[test]
+fn a_child_asks_its_parent_for_a_queues_items_and_waits_receiving() {
+    let program = "import queue\n\ndef drain(q):\n    got = []\n    while True:\n        item = q.get()\n        if item is None:\n            break\n        got.append(item)\n    try:\n        q.get(timeout=0.5)\n    except queue.Empty:\n        got.append('empty')\n    return got, q.qsize(), q.empty()\n\ndef gone(q):\n    return q.get_nowait()\n";
+    let job = ChildJob { program: program.into(), name: "Process-1".into(), globals: vec![], gil: true, switch_interval_ms: 5.0, origin_ms: 0.0, mailbox: 0, cells: 0 };
+    let now = clock();
+    let mut sent = Vec::new();
+    let mut child = Child::start(job, 2, &now, &mut |m| sent.push(m));
+    let item = |v: Value| Answer::Item { value: v.to_bytes().unwrap() };
+    let refused = Answer::Refused { message: "the queue is gone".into() };
+    child.listen(Box::new(Answers(vec![item(Value::int(5)), item(Value::str("six")), item(Value::None), Answer::Empty, Answer::Size { n: 2 }, Answer::Size { n: 0 }, refused])));
+    sent.clear();
+    child.handle(ToChild::Call { call: 1, function: "drain".into(), args: vec![handle(4)] }, &now, &mut |m| sent.push(m));
+    child.handle(ToChild::Call { call: 2, function: "gone".into(), args: vec![handle(4)] }, &now, &mut |m| sent.push(m));
+    let asks: Vec<(u32, Ask)> = sent.iter().filter_map(|m| if let FromChild::Ask { child: 2, seq, ask } = m { Some((*seq, ask.clone())) } else { None }).collect();
+    let get = |timeout_ms, line| Ask::Get { queue: 4, timeout_ms, line };
+    assert_eq!(asks, [(1, get(None, 6)), (2, get(None, 6)), (3, get(None, 6)), (4, get(Some(500.0), 11)), (5, Ask::Size { queue: 4 }), (6, Ask::Size { queue: 4 }), (7, get(Some(0.0), 17))]);
+    let results: Vec<&Result<Vec<u8>, String>> = sent.iter().filter_map(|m| if let FromChild::Returned { result, .. } = m { Some(result) } else { None }).collect();
+    assert_eq!(Value::from_bytes(results[0].as_ref().unwrap()).unwrap().repr(), "([5, 'six', 'empty'], 2, True)");
+    assert!(results[1].as_ref().unwrap_err().ends_with("RuntimeError: the queue is gone"), "{:?}", results[1]);
+    sent.clear();
+    child.handle(ToChild::Exit, &now, &mut |m| sent.push(m));
+    let [FromChild::Exited { lanes, .. }] = sent.as_slice() else { panic!("{sent:?}") };
+    // Each get waits receiving, at its line; a size is asked without a span.
+    let receiving: Vec<Option<u32>> = lanes[0].spans.iter().filter(|s| s.state == State::Receiving).map(|s| s.line).collect();
+    assert_eq!(receiving, [Some(6), Some(6), Some(6), Some(11), Some(17)]);
 }

@@ -346,3 +346,33 @@ fn speed_against_cpython() {
         }
     }
 }
+
+/// A `Pipe()` end, a shared `Value` and a `multiprocessing.Lock` cross to a
+/// child as handles into the parent (its pipe, its cells); bytes that name
+/// an unknown typecode are refused; without the parent's cells a shared
+/// value reads as nothing, and the interpreter without processes refuses
+/// to make one.
+#[test]
+fn pipe_ends_and_shared_values_cross_as_handles() {
+    use threadlab::pyvm::Data;
+    let p = Program::compile("import multiprocessing\na, b = multiprocessing.Pipe()\nr, w = multiprocessing.Pipe(duplex=False)\n").unwrap();
+    let mut host = StdHost::default();
+    p.run_module(&mut host).unwrap();
+    let (a, b, r, w) = (p.global("a").unwrap(), p.global("b").unwrap(), p.global("r").unwrap(), p.global("w").unwrap());
+    let data = |v: &Value| Value::from_bytes(&v.pickle(true).unwrap()).unwrap().pickle(true).unwrap();
+    for v in [&a, &b, &r, &w] {
+        assert_eq!(data(v), v.pickle(true).unwrap());
+    }
+    let (Value::Queue(qa), Value::Queue(qb), Value::Queue(qr), Value::Queue(qw)) = (&a, &b, &r, &w) else { panic!() };
+    assert_eq!((qa.peer, qb.peer, qa.readable, qb.readable), (Some(qb.id), Some(qa.id), true, true));
+    assert_eq!((qr.peer, qw.peer, qr.readable, qw.readable), (None, Some(qr.id), true, false));
+    assert_eq!(a.pickle(false).unwrap_err().message, "Connection objects should only be shared between processes through inheritance");
+    let shared = Value::from_data(&Data::Shared { typecode: 'i', at: 3, len: None, lock: Some(4) });
+    assert!(matches!(shared, Value::None), "no cells here: {shared:?}");
+    assert_eq!(Value::from_data(&Data::Lock(9)).type_name(), "_thread.lock");
+    // Tag 12 with typecode 'z': not one of ours.
+    assert!(Value::from_bytes(&[12, b'z', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]).is_none());
+    let refused = Program::compile("import multiprocessing\nv = multiprocessing.Value('i', 1)\n").unwrap().run_module(&mut StdHost::default());
+    let Err(PyError::Exception(x)) = refused else { panic!("{refused:?}") };
+    assert_eq!((x.kind, x.message.as_str()), (ExcKind::RuntimeError, "memory shared between processes needs processes, which this interpreter does not run"));
+}

@@ -103,6 +103,8 @@ class Endpoint {
    */
   startProgramWorkers({ n, module, memory }) {
     this.programWorkers ??= [];
+    // Its children's workers get it too: their mailboxes are there.
+    this.memory = memory;
     for (let i = 0; i < n && !this.dead; i++) {
       // A URL of its own where each worker has one (workerScript).
       const w = new Worker(workerScript(`${this.handle}-${this.programWorkers.length}`), { type: 'module' });
@@ -147,7 +149,9 @@ class Endpoint {
  * memory), 'coordinator' (threaded engine and a pool of `threads`),
  * 'program' (a program coordinator: threaded engine, `threads` program
  * workers, which it asks this page to start, started at once) or 'child' (a program's child process `id`: single-threaded
- * engine, started with `job`, text it passes on unread).
+ * engine, started with `job`, text it passes on unread, and the shared
+ * memory of the program coordinator whose handle is `threads`, where its
+ * parent answers what it asks).
  * Resolves to its handle once the init message is posted; its first answer
  * (a hello; a child's first message) arrives through `recv`.
  */
@@ -163,7 +167,7 @@ async function spawn(kind, id, threads, job) {
     e.kill(err);
     throw err;
   });
-  const init = { coordinator: { module, threads }, program: { module, program: threads }, child: { module, child: id, job } }[kind];
+  const init = { coordinator: { module, threads }, program: { module, program: threads }, child: { module, child: id, job, memory: live.get(threads)?.memory } }[kind];
   e.worker.postMessage(init ?? { module, id });
   return handle;
 }

@@ -25,9 +25,12 @@
 //                      coordinator (and terminated with it): the threaded
 //                      engine on the coordinator's shared memory, taking
 //                      Python threads from its queue until the end.
-//   {module, child, job}  a child process of a program: the single engine,
-//                      started with `job`; it posts each message as it
-//                      happens (a line as it is printed, while it runs).
+//   {module, child, job, memory}  a child process of a program: the single
+//                      engine, started with `job`; it posts each message as
+//                      it happens (a line as it is printed, while it runs)
+//                      and waits for its parent's answers in its mailbox in
+//                      `memory`, the program coordinator's shared memory
+//                      (src/program/mailbox.rs).
 // Every other message is protocol text (src/protocol.rs), answered by the
 // engine's Worker, or protocol text with a task's share of the input beside
 // it ({text, input}: an ArrayBuffer, cloned or transferred). The JS reads
@@ -119,10 +122,10 @@ async function startProgramWorker({ module, memory }) {
 }
 
 /** A child process: starts at once and answers through `postMessage` as it goes. */
-async function startChild({ module, child, job }) {
+async function startChild({ module, child, job, memory }) {
   initSync({ module });
   const post = (text) => postMessage(text);
-  child_start(job, child, post);
+  child_start(job, child, post, memory);
   return {
     hello: () => '',
     handle(text) {
@@ -133,9 +136,10 @@ async function startChild({ module, child, job }) {
 }
 
 function starter(data) {
+  // A child has the coordinator's memory too: its job says which it is.
+  if (data.job !== undefined) return startChild;
   if (data.memory !== undefined) return startProgramWorker;
   if (data.program !== undefined) return startProgram;
-  if (data.job !== undefined) return startChild;
   return data.threads === undefined ? startProcess : startCoordinator;
 }
 

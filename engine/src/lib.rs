@@ -485,9 +485,11 @@ mod child {
     use std::cell::RefCell;
     use threadlab::platform::{Blocking, Clock};
     use threadlab::program::relay::{read_job, read_to_child};
+    use threadlab::program::mailbox::{read, Inbox, LEN_AT, PTR_AT, SEQ_AT};
     use threadlab::program::session::Child;
-    use threadlab::program::{FromChild, Line, Who};
-    use wasm_bindgen::JsValue;
+    use threadlab::program::{Answer, FromChild, Line, Who};
+    use threadlab::pyvm::value::{set_cells, Cells};
+    use wasm_bindgen::{JsCast, JsValue};
 
     thread_local! {
         static CHILD: RefCell<Option<(u32, Child)>> = const { RefCell::new(None) };
@@ -509,7 +511,74 @@ mod child {
         out(FromChild::Exited { child, code: threadlab::program::relay::CRASHED_EXIT_CODE, lanes: Vec::new() });
     }
 
-    pub fn start(job: &str, child: u32, post: &js_sys::Function) {
+    /// The child's mailbox in its parent's memory (the program
+    /// coordinator's shared memory): the parent writes its answers there
+    /// (`threadlab::program::mailbox`), and this worker, busy running the
+    /// child, waits for them with `Atomics.wait`.
+    struct ParentMailbox {
+        memory: js_sys::WebAssembly::Memory,
+        at: u32,
+    }
+
+    impl Inbox for ParentMailbox {
+        fn wait(&self, nth: u32, ms: f64) -> Option<Answer> {
+            // The buffer as it is now (the parent's memory may have grown).
+            let i32s = || js_sys::Int32Array::new(&self.memory.buffer());
+            let word = |at: u32| (self.at + at) / 4;
+            let written = |cells: &js_sys::Int32Array| js_sys::Atomics::load(cells, word(SEQ_AT)).unwrap_or_default() as u32;
+            let cells = i32s();
+            let seen = written(&cells);
+            if seen < nth {
+                let _ = js_sys::Atomics::wait_with_timeout(&cells, word(SEQ_AT), seen as i32, ms);
+                if written(&cells) < nth {
+                    return None;
+                }
+            }
+            let cells = i32s();
+            let len = js_sys::Atomics::load(&cells, word(LEN_AT)).unwrap_or_default() as u32;
+            let ptr = js_sys::Atomics::load(&cells, word(PTR_AT)).unwrap_or_default() as u32;
+            let bytes = js_sys::Uint8Array::new_with_byte_offset_and_length(&self.memory.buffer(), ptr, len).to_vec();
+            Some(read(&bytes))
+        }
+    }
+
+    /// The numbers the program's processes share, in the parent's memory
+    /// (`threadlab::program::mailbox::Segment`), read and written with
+    /// `Atomics` on a `BigInt64Array` over it; a cell outside the memory
+    /// reads 0 and keeps nothing.
+    #[derive(Debug)]
+    struct ParentCells {
+        memory: js_sys::WebAssembly::Memory,
+        /// The first cell's index in the memory as 64-bit cells.
+        first: u32,
+    }
+
+    // SAFETY: the child's engine is single-threaded (no atomics, no
+    // threads): the JS objects never leave the worker's one thread.
+    unsafe impl Send for ParentCells {}
+    unsafe impl Sync for ParentCells {}
+
+    impl ParentCells {
+        fn cells(&self) -> js_sys::BigInt64Array {
+            js_sys::BigInt64Array::new(&self.memory.buffer())
+        }
+    }
+
+    impl Cells for ParentCells {
+        fn load(&self, i: u32) -> i64 {
+            // `Atomics.add(…, 0n)`: the value, atomically (js-sys's
+            // `load_bigint` passes its index as a BigInt, which `Atomics.load` refuses).
+            js_sys::Atomics::add_bigint(&self.cells(), self.first + i, 0).unwrap_or(0)
+        }
+        fn store(&self, i: u32, v: i64) {
+            let _ = js_sys::Atomics::store_bigint(&self.cells(), self.first + i, v);
+        }
+        fn cas(&self, i: u32, old: i64, new: i64) -> bool {
+            js_sys::Atomics::compare_exchange_bigint(&self.cells(), self.first + i, old, new).is_ok_and(|was| was == old)
+        }
+    }
+
+    pub fn start(job: &str, child: u32, post: &js_sys::Function, memory: JsValue) {
         let job = match read_job(job) {
             Ok(job) => job,
             Err(why) => return fail(child, why, post),
@@ -517,7 +586,16 @@ mod child {
         // A worker may block: `time.sleep` waits in `Atomics.wait`.
         let sleep: Box<dyn Fn(f64) + Send> = Box::new(|ms| BrowserHost.sleep_ms(ms));
         let kill = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let started = Child::start_with(job, child, &|| BrowserHost.now_ms(), &mut out(post), kill, Some(sleep));
+        let (at, cells) = (job.mailbox, job.cells);
+        let memory = memory.dyn_into::<js_sys::WebAssembly::Memory>().ok();
+        // The parent's shared numbers, for its globals and arguments.
+        if let (Some(memory), true) = (&memory, cells != 0) {
+            set_cells(Some(std::sync::Arc::new(ParentCells { memory: memory.clone(), first: cells / 8 })));
+        }
+        let mut started = Child::start_with(job, child, &|| BrowserHost.now_ms(), &mut out(post), kill, Some(sleep));
+        if let (Some(memory), true) = (memory, at != 0) {
+            started.listen(Box::new(ParentMailbox { memory, at }));
+        }
         CHILD.with(|c| *c.borrow_mut() = Some((child, started)));
     }
 
@@ -535,11 +613,13 @@ mod child {
 
 /// Starts this process worker's child process `child` of a program:
 /// `job` is a `ChildJob` as JSON text; `post` is called with each
-/// `FromChild` message (JSON text) as it happens.
+/// `FromChild` message (JSON text) as it happens; `memory` is the program
+/// coordinator's shared memory, where the parent answers what the child
+/// asks (its mailbox; without it, a `get` from the parent's queue raises).
 #[cfg(not(feature = "threads"))]
 #[wasm_bindgen]
-pub fn child_start(job: &str, child: u32, post: &js_sys::Function) {
-    child::start(job, child, post);
+pub fn child_start(job: &str, child: u32, post: &js_sys::Function, memory: JsValue) {
+    child::start(job, child, post, memory);
 }
 
 /// Carries out a message from the parent (`ToChild` as JSON text), posting

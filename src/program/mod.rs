@@ -12,7 +12,11 @@
 //!   started with the parent's module state as at `start()` (Linux's
 //!   `fork`), on process workers in the browser; what crosses between them
 //!   (arguments, return values, printed lines, what a child puts into a
-//!   `multiprocessing.Queue`) crosses as messages.
+//!   `multiprocessing.Queue` or sends through a `Pipe`) crosses as
+//!   messages, a child's `get` or `recv` as a request ([`Ask`]) answered in
+//!   its mailbox ([`mailbox`]), and a `multiprocessing.Value`, `Array` or
+//!   `Lock` lives in cells of the parent's memory every process reads and
+//!   writes in place ([`mailbox::Segment`]).
 //!
 //! The types here are the contract between the core (which runs a program:
 //! [`Session`] on the worker that holds the program's main interpreter,
@@ -25,6 +29,7 @@ use crate::text::{clip, group, suggest};
 use serde::{Deserialize, Serialize};
 
 pub mod gallery;
+pub mod mailbox;
 pub mod relay;
 #[cfg(feature = "pyvm")]
 pub mod session;
@@ -283,6 +288,47 @@ pub struct ChildJob {
     /// (`performance.timeOrigin + performance.now()` in the browser), so the
     /// child's lines and spans are placed on the parent's timeline.
     pub origin_ms: f64,
+    /// Where the child's [`mailbox::Mailbox`] is in the parent's memory
+    /// (the program coordinator's shared memory, which the page gives the
+    /// child's worker): the parent writes its [`Answer`]s there. 0 natively,
+    /// where the child is handed the mailbox itself.
+    #[serde(default)]
+    pub mailbox: u32,
+    /// Where the cells the program's processes share are in the parent's
+    /// memory ([`mailbox::Segment`]; 0: none yet, or natively).
+    #[serde(default)]
+    pub cells: u32,
+}
+
+/// What a child asks its parent and waits for ([`FromChild::Ask`]),
+/// answered in the child's mailbox ([`Answer`]): a child's worker is busy
+/// while the child runs, so it cannot receive a message then.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Ask {
+    /// `get()` from the parent's `multiprocessing` queue `queue` (the handle
+    /// it crossed as): its next item, waiting at most `timeout_ms` (`None`:
+    /// as long as it takes; 0: `get_nowait()`). `line`: where the child waits.
+    Get { queue: u32, timeout_ms: Option<f64>, line: u32 },
+    /// The queue's `qsize()` (`empty()`).
+    Size { queue: u32 },
+    /// A `Connection`'s `poll(timeout)`: the size of the pipe end `queue`
+    /// once it has an item, or after `timeout_ms` (`None`: as long as it takes).
+    Wait { queue: u32, timeout_ms: Option<f64>, line: u32 },
+}
+
+/// The parent's answer to an [`Ask`], written into the child's mailbox.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Answer {
+    /// The item got (as [`crate::pyvm::Value::to_bytes`] gives it).
+    Item { value: Vec<u8> },
+    /// Nothing came before the timeout (`queue.Empty`).
+    Empty,
+    /// The queue's size.
+    Size { n: u64 },
+    /// It cannot be answered (the queue is gone): raised as `RuntimeError`.
+    Refused { message: String },
 }
 
 /// Page → a child's worker, from the parent.
@@ -308,9 +354,11 @@ pub enum FromChild {
     Returned { child: u32, call: u32, result: Result<Vec<u8>, String> },
     /// It put `value` (as [`crate::pyvm::Value::to_bytes`] gives it) into
     /// the parent's `multiprocessing` queue `queue` (the handle the queue
-    /// crossed as): the parent's session puts it there (a child cannot
-    /// receive while it runs, so it only puts).
+    /// crossed as): the parent's session puts it there.
     Put { child: u32, queue: u32, value: Vec<u8> },
+    /// It asks the parent (a `get` from its queue) and waits for the
+    /// [`Answer`] in its mailbox (the `seq`-th it asked, from 1).
+    Ask { child: u32, seq: u32, ask: Ask },
     /// It ended (exit code as CPython's `Process.exitcode`), with its lanes.
     Exited { child: u32, code: i32, lanes: Vec<Lane> },
 }

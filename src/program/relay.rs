@@ -313,7 +313,7 @@ impl Relay {
 
 fn sender(m: &FromChild) -> u32 {
     match m {
-        FromChild::Started { child, .. } | FromChild::Line { child, .. } | FromChild::Returned { child, .. } | FromChild::Put { child, .. } | FromChild::Exited { child, .. } => *child,
+        FromChild::Started { child, .. } | FromChild::Line { child, .. } | FromChild::Returned { child, .. } | FromChild::Put { child, .. } | FromChild::Ask { child, .. } | FromChild::Exited { child, .. } => *child,
     }
 }
 
@@ -367,7 +367,7 @@ mod tests {
     }
 
     fn job(name: &str) -> ChildJob {
-        ChildJob { program: "def f():\n    pass\n".into(), name: name.into(), globals: vec![("n".into(), vec![1, 2])], gil: true, switch_interval_ms: 5.0, origin_ms: 1000.0 }
+        ChildJob { program: "def f():\n    pass\n".into(), name: name.into(), globals: vec![("n".into(), vec![1, 2])], gil: true, switch_interval_ms: 5.0, origin_ms: 1000.0, mailbox: 64, cells: 0 }
     }
 
     fn batch(msgs: Vec<ToPage>) -> String {
@@ -462,6 +462,11 @@ mod tests {
         let put = FromChild::Put { child: 1, queue: 0, value: vec![3, 1, 0, 0, 0, 0, 0, 0, 0, 7] };
         let a = r.from_child(1, &child_text(&put));
         assert_eq!((a.len(), delivered(&a)), (1, vec![put]));
+        // What it asks (a get from the parent's queue): to the session,
+        // which answers in the child's mailbox, not through the page.
+        let ask = FromChild::Ask { child: 1, seq: 1, ask: super::super::Ask::Get { queue: 0, timeout_ms: None, line: 4 } };
+        let a = r.from_child(1, &child_text(&ask));
+        assert_eq!((a.len(), delivered(&a)), (1, vec![ask]));
         let returned = FromChild::Returned { child: 1, call: 0, result: Ok(vec![1]) };
         assert_eq!(delivered(&r.from_child(1, &child_text(&returned))), vec![returned]);
         // Its exit: delivered, and its worker terminated.
@@ -567,5 +572,8 @@ mod tests {
         assert_eq!(said(Said::Ready { threads: 7 }), r#"{"type":"ready","threads":7}"#);
         assert_eq!(serde_json::from_str::<FromCoordinator>("[]").unwrap(), FromCoordinator::Batch(vec![]));
         assert_eq!(child_text(&FromChild::Put { child: 2, queue: 1, value: vec![0] }), r#"{"type":"put","child":2,"queue":1,"value":[0]}"#);
+        let ask = super::super::Ask::Get { queue: 1, timeout_ms: Some(200.0), line: 3 };
+        assert_eq!(child_text(&FromChild::Ask { child: 2, seq: 1, ask }), r#"{"type":"ask","child":2,"seq":1,"ask":{"type":"get","queue":1,"timeout_ms":200.0,"line":3}}"#);
+        assert_eq!(serde_json::to_string(&super::super::Answer::Item { value: vec![0] }).unwrap(), r#"{"type":"item","value":[0]}"#);
     }
 }

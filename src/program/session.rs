@@ -22,7 +22,8 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::SeqCst};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use super::{ChildJob, FromChild, Lane, Line, Mark, ProgramRun, ProgramSpec, Span, State, ToChild, ToPage, WaitEdge, Who};
+use super::mailbox::{Inbox, Mailbox, Segment};
+use super::{Answer, Ask, ChildJob, FromChild, Lane, Line, Mark, ProgramRun, ProgramSpec, Span, State, ToChild, ToPage, WaitEdge, Who};
 use crate::error::ExperimentError;
 use crate::gil::Gil;
 use crate::pyvm::value::{FutureObj, PoolKind, PoolObj, TaskObj};
@@ -111,6 +112,17 @@ struct ChildRec {
     spawned_ms: f64,
     started_ms: Option<f64>,
     failed: bool,
+    /// Where the session answers what it asks.
+    mailbox: Arc<Mailbox>,
+    /// What it asked and waits for, not answered yet.
+    asking: Option<Asking>,
+}
+
+/// A child's ask the session has not answered yet.
+struct Asking {
+    ask: Ask,
+    /// When it is answered `Empty` (ms since the program started; `None`: never).
+    until: Option<f64>,
 }
 
 struct ThreadLane {
@@ -196,6 +208,8 @@ struct Inner {
     /// Why, when the run did not end by itself.
     stopped: Mutex<Option<String>>,
     st: Mutex<St>,
+    /// The numbers the processes share, once the program makes one.
+    cells: std::sync::OnceLock<Arc<Segment>>,
     /// `sys.getswitchinterval()` in ms (an f64's bits), as
     /// `sys.setswitchinterval` left it (the GIL's, when there is one).
     switch_interval_ms: AtomicU64,
@@ -230,13 +244,16 @@ impl Session {
         let gil = spec.gil.then(|| Gil::new(spec.switch_interval_ms));
         let spec_interval = spec.switch_interval_ms;
         let st = St { threads: vec![ThreadLane { who: main_who("MainThread"), daemon: false, ended: false, lane: None }], waits: vec![None], live_threads: 1, ..St::default() };
-        let inner = Arc::new(Inner { plat: EnvPlat(env.clone()), env, spec, program: Arc::new(program), origin, deadline, gil, stopping: AtomicBool::new(false), stopped: Mutex::new(None), st: Mutex::new(st), switch_interval_ms: AtomicU64::new(spec_interval.to_bits()) });
+        let inner = Arc::new(Inner { plat: EnvPlat(env.clone()), env, spec, program: Arc::new(program), origin, deadline, gil, stopping: AtomicBool::new(false), stopped: Mutex::new(None), st: Mutex::new(st), switch_interval_ms: AtomicU64::new(spec_interval.to_bits()), cells: std::sync::OnceLock::new() });
         let main = inner.clone();
         inner.env.spawn(Box::new(move || main.run_main()));
         Ok(Arc::new(Session { inner }))
     }
     /// What the page must do or show since the last poll, in order.
     pub fn poll(&self) -> Vec<ToPage> {
+        // A child waiting for a queue the parent's threads put into, or
+        // whose timeout passed.
+        self.inner.answer_asks(&mut lock(&self.inner.st));
         let found = self.inner.watchdog();
         if let Some(why) = found {
             self.inner.stop(why);
@@ -246,6 +263,16 @@ impl Session {
     /// A child's message, relayed by the page.
     pub fn deliver(&self, m: FromChild) {
         self.inner.deliver(m);
+    }
+    /// The cells the program's processes share, if it made any (natively,
+    /// where a child is a thread of this process and uses them itself).
+    pub fn cells(&self) -> Option<Arc<Segment>> {
+        self.inner.cells.get().cloned()
+    }
+    /// Child `child`'s mailbox (natively, where the child is a thread of
+    /// this process and waits on it itself).
+    pub fn mailbox(&self, child: u32) -> Option<Arc<Mailbox>> {
+        lock(&self.inner.st).children.get(child as usize).map(|c| c.mailbox.clone())
     }
     /// Stop every thread (Cancel): the next poll ends with [`ToPage::Done`].
     pub fn cancel(&self) {
@@ -310,13 +337,28 @@ impl Inner {
 
     /// Every live thread waiting for a lock, a thread or an event that only
     /// another waiting thread could give, for [`DEADLOCK_MS`], with no
-    /// child running: the sentence to stop with (the deadlock kept).
+    /// child running (a child waiting for a `get` without a timeout is not
+    /// running): the sentence to stop with (the deadlock kept).
     fn watchdog(&self) -> Option<String> {
         let now = self.t();
         let mut st = lock(&self.st);
         let live: Vec<usize> = (0..st.threads.len()).filter(|&i| st.threads[i].lane.is_none()).collect();
         let all = !live.is_empty() && live.iter().all(|&i| st.waits.get(i).is_some_and(Option::is_some));
-        if st.done || st.live_children > 0 || self.stopping.load(SeqCst) || !all {
+        // Children alive, each waiting for a get without a timeout.
+        let stuck_children: Option<Vec<(String, u32)>> = st
+            .children
+            .iter()
+            .filter(|c| c.alive)
+            .map(|c| match &c.asking {
+                Some(Asking { ask: Ask::Get { line, .. } | Ask::Wait { line, .. }, until: None }) => Some((c.name.clone(), *line)),
+                _ => None,
+            })
+            .collect();
+        let Some(stuck_children) = stuck_children else {
+            st.suspect = None;
+            return None;
+        };
+        if st.done || self.stopping.load(SeqCst) || !all {
             st.suspect = None;
             return None;
         }
@@ -338,6 +380,10 @@ impl Inner {
                     (None, false) => format!("{who}{at} waits for an event, a queue or a result no running thread will give"),
                 })
             })
+            .chain(stuck_children.iter().map(|(name, line)| {
+                let at = if *line > 0 { format!(" at line {line}") } else { String::new() };
+                format!("{name}{at} waits for a queue no running thread or process will put into")
+            }))
             .collect();
         st.stuck = live
             .iter()
@@ -345,6 +391,7 @@ impl Inner {
                 let w = st.waits[i].as_ref()?;
                 Some(WaitEdge { who: st.threads[i].who.thread.clone(), on: w.on.clone(), lock: w.lock, line: w.line })
             })
+            .chain(stuck_children.iter().map(|(name, line)| WaitEdge { who: name.clone(), on: None, lock: false, line: *line }))
             .collect();
         st.deadlock = Some(format!("{}.", parts.join("; ")));
         Some("Deadlock: every thread was waiting for another, so the program was stopped.".into())
@@ -605,11 +652,12 @@ impl Inner {
         globals.extend(self.program.logging().pickle(false).ok().map(|b| (LOGGING.to_string(), b)));
         let child = st.children.len() as u32;
         let switch_interval_ms = f64::from_bits(self.switch_interval_ms.load(SeqCst));
-        let job = ChildJob { program: self.spec.program.clone(), name: name.clone(), globals, gil: self.spec.gil, switch_interval_ms, origin_ms: self.origin };
+        let mailbox = Arc::new(Mailbox::default());
+        let job = ChildJob { program: self.spec.program.clone(), name: name.clone(), globals, gil: self.spec.gil, switch_interval_ms, origin_ms: self.origin, mailbox: mailbox.address(), cells: self.cells.get().map_or(0, |c| c.address()) };
         if let Some(p) = &pool {
             p.live.fetch_add(1, SeqCst);
         }
-        st.children.push(ChildRec { name, task, pool, busy: false, exiting: false, alive: true, spawned_ms: self.t(), started_ms: None, failed: false });
+        st.children.push(ChildRec { name, task, pool, busy: false, exiting: false, alive: true, spawned_ms: self.t(), started_ms: None, failed: false, mailbox, asking: None });
         st.live_children += 1;
         st.out.push(ToPage::Spawn { child, job });
         Ok(child)
@@ -679,6 +727,7 @@ impl Inner {
         let Some(c) = st.children.iter().position(|c| c.alive && c.task.as_ref().is_some_and(|x| Arc::ptr_eq(x, p))) else { return };
         let rec = &mut st.children[c];
         rec.alive = false;
+        rec.asking = None;
         let (name, spawned, started) = (rec.name.clone(), rec.spawned_ms, rec.started_ms);
         st.live_children -= 1;
         st.out.push(ToPage::Kill { child: c as u32 });
@@ -754,9 +803,40 @@ impl Inner {
         let _ = self.dispatch(&mut st, pool);
     }
 
+    /// Answers every child's ask that can be answered now: a `get` once its
+    /// queue has an item (or its timeout passed: `Empty`), a size at once.
+    fn answer_asks(&self, st: &mut St) {
+        let now = self.t();
+        for rec in st.children.iter_mut().filter(|c| c.alive) {
+            let Some(asking) = &rec.asking else { continue };
+            let queue = match asking.ask {
+                Ask::Get { queue, .. } | Ask::Size { queue } | Ask::Wait { queue, .. } => queue,
+            };
+            let answer = match (self.program.counters().queue(queue), &asking.ask) {
+                (None, _) => Answer::Refused { message: "the queue is gone: the parent process no longer holds it".into() },
+                (Some(q), Ask::Size { .. }) => Answer::Size { n: lock(&q.items).len() as u64 },
+                (Some(q), Ask::Wait { .. }) => match lock(&q.items).len() {
+                    0 if asking.until.is_some_and(|t| now >= t) => Answer::Size { n: 0 },
+                    0 => continue,
+                    n => Answer::Size { n: n as u64 },
+                },
+                (Some(q), Ask::Get { .. }) => match lock(&q.items).pop_front() {
+                    Some(v) => match v.pickle(false) {
+                        Ok(value) => Answer::Item { value },
+                        Err(u) => Answer::Refused { message: u.message },
+                    },
+                    None if asking.until.is_some_and(|t| now >= t) => Answer::Empty,
+                    None => continue,
+                },
+            };
+            rec.asking = None;
+            rec.mailbox.answer(&answer);
+        }
+    }
+
     fn deliver(&self, m: FromChild) {
         let child = match &m {
-            FromChild::Started { child, .. } | FromChild::Line { child, .. } | FromChild::Returned { child, .. } | FromChild::Put { child, .. } | FromChild::Exited { child, .. } => *child as usize,
+            FromChild::Started { child, .. } | FromChild::Line { child, .. } | FromChild::Returned { child, .. } | FromChild::Put { child, .. } | FromChild::Ask { child, .. } | FromChild::Exited { child, .. } => *child as usize,
         };
         let mut st = lock(&self.st);
         if child >= st.children.len() || !st.children[child].alive || st.done {
@@ -801,10 +881,27 @@ impl Inner {
                     q.unfinished.fetch_add(1, SeqCst);
                     lock(&q.items).push_back(v);
                 }
+                // A child may be waiting for it.
+                self.answer_asks(&mut st);
+            }
+            FromChild::Ask { seq, ask, .. } => {
+                let rec = &mut st.children[child];
+                // One ask at a time, in order: a child that asks again
+                // before its answer, or out of turn, is not answered.
+                if rec.asking.is_some() || seq != rec.mailbox.written() + 1 {
+                    return;
+                }
+                let until = match &ask {
+                    Ask::Get { timeout_ms: Some(ms), .. } | Ask::Wait { timeout_ms: Some(ms), .. } => Some(self.t() + ms.max(0.0)),
+                    _ => None,
+                };
+                rec.asking = Some(Asking { ask, until });
+                self.answer_asks(&mut st);
             }
             FromChild::Exited { code, lanes, .. } => {
                 let rec = &mut st.children[child];
                 rec.alive = false;
+                rec.asking = None;
                 let code = if rec.failed && code == 0 { 1 } else { code };
                 if let Some(t) = &rec.task {
                     t.end(Some(code));
@@ -1016,6 +1113,13 @@ impl pyvm::Host for ThreadHost<'_> {
     fn cores(&self) -> usize {
         self.s.env.cores()
     }
+    fn share(&mut self, n: u32) -> Result<(Arc<dyn pyvm::value::Cells>, u32), String> {
+        let cells = self.s.cells.get_or_init(|| Arc::new(Segment::default())).clone();
+        match cells.alloc(n) {
+            Some(at) => Ok((cells, at)),
+            None => Err(format!("ThreadLab shares at most {} numbers between a program's processes", crate::text::group(super::mailbox::MAX_SHARED_CELLS as u64))),
+        }
+    }
     fn active_count(&self) -> usize {
         lock(&self.s.st).threads.iter().filter(|t| !t.ended && t.lane.is_none()).count()
     }
@@ -1096,6 +1200,10 @@ pub struct Child {
     /// The parent's GIL setting and switch interval (ms; `sys` reads them).
     gil: bool,
     switch_ms: f64,
+    /// Where the parent's answers arrive ([`Child::listen`]).
+    inbox: Option<Box<dyn Inbox>>,
+    /// Asks sent so far.
+    asked: u32,
 }
 
 /// The name `logging`'s configuration crosses to a child under, among the
@@ -1114,7 +1222,7 @@ impl Child {
         let sleep = sleep.unwrap_or_else(|| Box::new(|_| std::hint::spin_loop()));
         let program = Program::compile_defs(&job.program).ok();
         let t0 = now_ms() - job.origin_ms;
-        let mut c = Child { child, name: job.name.clone(), origin: job.origin_ms, program: None, source: job.program.clone(), lane: Vec::new(), marks: vec![Mark { t_ms: t0, what: "start".into(), line: None }], kill, sleep, deadline: job.origin_ms + crate::workloads::python::run_budget_ms(), sent: 0, puts: 0, gil: job.gil, switch_ms: job.switch_interval_ms };
+        let mut c = Child { child, name: job.name.clone(), origin: job.origin_ms, program: None, source: job.program.clone(), lane: Vec::new(), marks: vec![Mark { t_ms: t0, what: "start".into(), line: None }], kill, sleep, deadline: job.origin_ms + crate::workloads::python::run_budget_ms(), sent: 0, puts: 0, gil: job.gil, switch_ms: job.switch_interval_ms, inbox: None, asked: 0 };
         if let Some(p) = &program {
             // Define the functions, classes and imports, then the parent's
             // data: set before too, for a class body that reads a global,
@@ -1138,6 +1246,12 @@ impl Child {
         c.program = program;
         out(FromChild::Started { child, t_ms: now_ms() - c.origin });
         c
+    }
+
+    /// Where the parent's answers to its asks arrive (its mailbox): without
+    /// one, a `get` from the parent's queue raises `RuntimeError`.
+    pub fn listen(&mut self, inbox: Box<dyn Inbox>) {
+        self.inbox = Some(inbox);
     }
 
     /// Carry out a message from the parent, sending what it produces
@@ -1184,8 +1298,9 @@ struct ChildHost<'a, 'o> {
     now: &'a dyn Fn() -> f64,
     out: &'a mut (dyn FnMut(FromChild) + 'o),
     child: u32,
-    /// The state entered and when (ms since the program started).
-    state: Option<(State, f64)>,
+    /// The state entered, when (ms since the program started) and at which
+    /// source line (0: none).
+    state: Option<(State, f64, u32)>,
 }
 
 impl ChildHost<'_, '_> {
@@ -1205,13 +1320,16 @@ impl ChildHost<'_, '_> {
         }
     }
     fn enter(&mut self, state: Option<State>) {
+        self.enter_at(state, 0);
+    }
+    fn enter_at(&mut self, state: Option<State>, line: u32) {
         let t = self.t();
-        if let Some((s, from)) = self.state.take() {
+        if let Some((s, from, at)) = self.state.take() {
             if t > from {
-                self.c.lane.push(Span { state: s, start_ms: from, end_ms: t, line: None });
+                self.c.lane.push(Span { state: s, start_ms: from, end_ms: t, line: Some(at).filter(|l| *l > 0) });
             }
         }
-        self.state = state.map(|s| (s, t));
+        self.state = state.map(|s| (s, t, line));
     }
     fn check(&self) -> Result<(), Stop> {
         if self.c.kill.load(SeqCst) {
@@ -1280,11 +1398,48 @@ impl pyvm::Host for ChildHost<'_, '_> {
         }
         self.c.puts += 1;
         // The crossing, on the child's lane: sending, then back to what it did.
-        let was = self.state.map(|(s, _)| s);
+        let was = self.state.map(|(s, _, _)| s);
         self.enter(Some(State::Sending));
         (self.out)(FromChild::Put { child: self.child, queue, value });
         self.enter(was);
         Ok(())
+    }
+    fn queue_ask(&mut self, queue: u32, ask: pyvm::QueueAsk, line: u32) -> Result<Result<pyvm::QueueAnswer, String>, Stop> {
+        if self.c.inbox.is_none() {
+            return Ok(Err("this child process has no mailbox for its parent's answers, so it cannot get from the parent's queue".into()));
+        }
+        let ask = match ask {
+            pyvm::QueueAsk::Get { timeout } => Ask::Get { queue, timeout_ms: timeout.map(|s| s * 1000.0), line },
+            pyvm::QueueAsk::Size => Ask::Size { queue },
+            pyvm::QueueAsk::Wait { timeout } => Ask::Wait { queue, timeout_ms: timeout.map(|s| s * 1000.0), line },
+        };
+        let get = !matches!(ask, Ask::Size { .. });
+        self.c.asked += 1;
+        let nth = self.c.asked;
+        // Waiting for the answer, on the child's lane: receiving.
+        let was = self.state.map(|(s, _, _)| s);
+        if get {
+            self.enter_at(Some(State::Receiving), line);
+        }
+        (self.out)(FromChild::Ask { child: self.child, seq: nth, ask });
+        let answer = loop {
+            if let Some(a) = self.c.inbox.as_ref().and_then(|i| i.wait(nth, 10.0)) {
+                break a;
+            }
+            if let Err(stop) = self.check() {
+                self.enter(was);
+                return Err(stop);
+            }
+        };
+        if get {
+            self.enter(was);
+        }
+        Ok(match answer {
+            Answer::Item { value } => Ok(pyvm::QueueAnswer::Item(value)),
+            Answer::Empty => Ok(pyvm::QueueAnswer::Empty),
+            Answer::Size { n } => Ok(pyvm::QueueAnswer::Size(n as usize)),
+            Answer::Refused { message } => Err(message),
+        })
     }
     fn start_thread(&mut self, _: &Arc<TaskObj>) -> Result<(), String> {
         Err("can't start new thread: ThreadLab runs no threads inside a child process yet".into())
@@ -1294,6 +1449,21 @@ impl pyvm::Host for ChildHost<'_, '_> {
     }
     fn pool_work(&mut self, _: &Arc<PoolObj>) -> Result<(), String> {
         Err("can't start a process pool inside a child process in ThreadLab yet".into())
+    }
+    fn share(&mut self, _: u32) -> Result<(Arc<dyn pyvm::value::Cells>, u32), String> {
+        Err("ThreadLab makes shared memory (multiprocessing.Value, Array, Lock) only in the main process: make it there and give it to the child".into())
+    }
+    fn lock_wait(&mut self, _holder: Option<&str>, _line: u32, timed: bool, free: &mut dyn FnMut() -> bool) -> Result<(), Stop> {
+        // A `multiprocessing.Lock` another process holds: waiting on the
+        // lane, looking every 50 µs (a timed acquire returns every 10 ms).
+        let was = self.state.map(|(s, _, _)| s);
+        self.enter(Some(State::LockWait));
+        let start = (self.now)();
+        while !free() && !(timed && (self.now)() - start >= 10.0) && self.check().is_ok() {
+            (self.c.sleep)(LOCK_POLL_MS);
+        }
+        self.enter(was);
+        self.check()
     }
     fn pid(&self) -> i64 {
         4243 + i64::from(self.child)
@@ -1354,6 +1524,8 @@ fn run_native_with(spec: ProgramSpec, env: Arc<NativeEnv>) -> Result<ProgramRun,
             match m {
                 ToPage::Line { .. } => {}
                 ToPage::Spawn { child, job } => {
+                    let mailbox = session.mailbox(child);
+                    let cells = session.cells();
                     let (ctx, crx) = mpsc::channel::<ToChild>();
                     let kill = Arc::new(AtomicBool::new(false));
                     kids.insert(child, (ctx, kill.clone()));
@@ -1364,7 +1536,12 @@ fn run_native_with(spec: ProgramSpec, env: Arc<NativeEnv>) -> Result<ProgramRun,
                             let _ = tx.send(m);
                         };
                         let sleep: Box<dyn Fn(f64) + Send> = Box::new(|ms| crate::platform::Blocking::sleep_ms(&crate::platform::NativeHost, ms));
+                        // The parent's shared numbers, for its globals and arguments.
+                        pyvm::value::set_cells(cells.map(|c| c as Arc<dyn pyvm::value::Cells>));
                         let mut c = Child::start_with(job, child, &now, &mut out, kill.clone(), Some(sleep));
+                        if let Some(m) = mailbox {
+                            c.listen(Box::new(m));
+                        }
                         for msg in crx {
                             if kill.load(SeqCst) {
                                 break;

@@ -73,7 +73,7 @@ pub fn module_attr(m: Module, name: &str) -> R<Value> {
         (Module::Threading, "Lock" | "RLock" | "current_thread" | "get_ident" | "Thread" | "Event" | "main_thread" | "active_count" | "Semaphore" | "BoundedSemaphore" | "Condition" | "Barrier" | "local" | "Timer" | "enumerate" | "get_native_id") => Value::Builtin(leak(m, name)),
         (Module::Threading, "BrokenBarrierError") => Value::Type(Type::Exc(ExcKind::BrokenBarrierError)),
         (Module::Sys | Module::Logging, _) => return std_attr(m, name),
-        (Module::Multiprocessing, "Process" | "cpu_count" | "current_process" | "Pool" | "Queue" | "SimpleQueue") => Value::Builtin(leak(m, name)),
+        (Module::Multiprocessing, "Process" | "cpu_count" | "current_process" | "Pool" | "Queue" | "SimpleQueue" | "Pipe" | "Value" | "Array" | "Lock" | "RLock") => Value::Builtin(leak(m, name)),
         (Module::Os, "getpid" | "cpu_count") => Value::Builtin(leak(m, name)),
         (Module::Queue, "Queue") => Value::Builtin(leak(m, name)),
         (Module::Queue, "Empty") => Value::Type(Type::Exc(ExcKind::Empty)),
@@ -95,7 +95,7 @@ pub fn module_attr(m: Module, name: &str) -> R<Value> {
 
 /// The qualified names of module functions, as static strings.
 const QUALIFIED: &[&str] = &[
-    "time.sleep", "time.perf_counter", "time.time", "time.monotonic", "time.perf_counter_ns", "time.time_ns", "threading.Lock", "threading.RLock", "threading.current_thread", "threading.get_ident", "threading.Thread", "threading.Event", "threading.main_thread", "threading.active_count", "threading.Semaphore", "threading.BoundedSemaphore", "threading.Condition", "threading.Barrier", "threading.local", "threading.Timer", "threading.enumerate", "threading.get_native_id", "sys.exit", "sys.getswitchinterval", "sys.setswitchinterval", "sys._is_gil_enabled", "logging.basicConfig", "logging.getLogger", "logging.debug", "logging.info", "logging.warning", "logging.error", "logging.critical", "logging.exception", "logging.log", "multiprocessing.Process", "multiprocessing.cpu_count", "multiprocessing.current_process", "multiprocessing.Pool", "multiprocessing.Queue", "multiprocessing.SimpleQueue", "os.getpid", "os.cpu_count", "queue.Queue", "concurrent.futures.ThreadPoolExecutor", "concurrent.futures.ProcessPoolExecutor", "concurrent.futures.as_completed", "concurrent.futures.wait", "math.sqrt", "math.floor", "math.ceil", "math.log", "math.log2", "math.log10", "math.exp", "math.sin", "math.cos", "math.tan", "math.atan", "math.atan2", "math.hypot", "math.isqrt", "math.gcd", "math.factorial", "math.fabs", "math.pow", "math.trunc", "math.isclose", "random.random", "random.seed", "random.randint", "random.choice", "random.uniform", "random.shuffle", "random.randrange",
+    "time.sleep", "time.perf_counter", "time.time", "time.monotonic", "time.perf_counter_ns", "time.time_ns", "threading.Lock", "threading.RLock", "threading.current_thread", "threading.get_ident", "threading.Thread", "threading.Event", "threading.main_thread", "threading.active_count", "threading.Semaphore", "threading.BoundedSemaphore", "threading.Condition", "threading.Barrier", "threading.local", "threading.Timer", "threading.enumerate", "threading.get_native_id", "sys.exit", "sys.getswitchinterval", "sys.setswitchinterval", "sys._is_gil_enabled", "logging.basicConfig", "logging.getLogger", "logging.debug", "logging.info", "logging.warning", "logging.error", "logging.critical", "logging.exception", "logging.log", "multiprocessing.Process", "multiprocessing.cpu_count", "multiprocessing.current_process", "multiprocessing.Pool", "multiprocessing.Queue", "multiprocessing.SimpleQueue", "multiprocessing.Pipe", "multiprocessing.Value", "multiprocessing.Array", "multiprocessing.Lock", "multiprocessing.RLock", "os.getpid", "os.cpu_count", "queue.Queue", "concurrent.futures.ThreadPoolExecutor", "concurrent.futures.ProcessPoolExecutor", "concurrent.futures.as_completed", "concurrent.futures.wait", "math.sqrt", "math.floor", "math.ceil", "math.log", "math.log2", "math.log10", "math.exp", "math.sin", "math.cos", "math.tan", "math.atan", "math.atan2", "math.hypot", "math.isqrt", "math.gcd", "math.factorial", "math.fabs", "math.pow", "math.trunc", "math.isclose", "random.random", "random.seed", "random.randint", "random.choice", "random.uniform", "random.shuffle", "random.randrange",
 ];
 const CONSTANTS: &[&str] = &["threading.BrokenBarrierError", "sys.version", "sys.version_info", "sys.argv", "sys.platform", "sys.maxsize", "sys.stdout", "sys.stderr", "logging.DEBUG", "logging.INFO", "logging.WARNING", "logging.ERROR", "logging.CRITICAL", "logging.NOTSET", "math.pi", "math.e", "math.tau", "math.inf", "math.nan", "queue.Empty", "concurrent.futures", "concurrent.futures.TimeoutError", "concurrent.futures.FIRST_COMPLETED", "concurrent.futures.ALL_COMPLETED", "concurrent.futures.FIRST_EXCEPTION"];
 
@@ -118,6 +118,8 @@ pub fn iter_of(v: &Value) -> R<Iter> {
         Value::Str(s) => Iter::Chars { s: s.clone(), pos: 0 },
         Value::Dict(d) | Value::Set(d) => Iter::Items { items: d.lock().keys().into(), idx: 0 },
         Value::Iter(it) => (**it).clone(),
+        // A shared array: its numbers as they are now.
+        Value::Shared(s) if s.len.is_some() => Iter::Items { items: (0..s.len.unwrap_or(0)).map(|i| s.get(i)).collect(), idx: 0 },
         Value::SharedIter(it) => {
             // Drain it: shared iterators are consumed as Python's are.
             let mut g = it.lock().unwrap_or_else(|e| e.into_inner());
@@ -556,6 +558,17 @@ fn call_inner(c: &mut dyn Caller, name: &'static str, args: Vec<Value>, kw: &mut
             arity(name, &args, 0, 0)?;
             Value::Queue(c.counters().new_queue(QueueKind::Simple))
         }
+        "multiprocessing.Lock" | "multiprocessing.RLock" => {
+            arity(name, &args, 0, 0)?;
+            Value::Lock(shared_lock(c)?)
+        }
+        "multiprocessing.Value" | "multiprocessing.Array" => new_shared(c, name == "multiprocessing.Array", args, kw)?,
+        "multiprocessing.Pipe" => {
+            arity(name, &args, 0, 1)?;
+            let duplex = args.first().cloned().or_else(|| kwarg(kw, "duplex")).is_none_or(|d| d.truthy());
+            let (a, b) = c.counters().new_pipe(duplex);
+            Value::tuple(vec![Value::Queue(a), Value::Queue(b)])
+        }
         "concurrent.futures.ThreadPoolExecutor" | "concurrent.futures.ProcessPoolExecutor" | "multiprocessing.Pool" => new_pool(c, name, args, kw)?,
         "concurrent.futures.wait" => {
             arity(name, &args, 1, 3)?;
@@ -933,7 +946,7 @@ pub fn call_method(c: &mut dyn Caller, recv: &Value, name: &str, args: Vec<Value
     let no_attr = || exc(ExcKind::AttributeError, format!("'{}' object has no attribute '{name}'", recv.type_name()));
     let n = args.len();
     let want = |lo: usize, hi: usize| arity(name, &args, lo, hi);
-    if matches!(recv, Value::Task(_) | Value::Event(_) | Value::Queue(_) | Value::Future(_) | Value::Pool(_) | Value::Semaphore(_)) {
+    if matches!(recv, Value::Task(_) | Value::Event(_) | Value::Queue(_) | Value::Future(_) | Value::Pool(_) | Value::Semaphore(_) | Value::Shared(_)) {
         return object_method(c, recv, name, args, kw);
     }
     if matches!(recv, Value::Condition(_) | Value::Barrier(_) | Value::Logger(_) | Value::Stream(_)) {
@@ -1366,6 +1379,8 @@ fn timeout_of(v: Option<Value>) -> R<Option<f64>> {
 
 /// `threading.Thread(target=, args=, kwargs=, name=, daemon=)` or
 /// `multiprocessing.Process(...)` (the same keywords).
+///
+/// (See [`connection_method`] for a `Pipe()`'s ends.)
 fn new_task(c: &mut dyn Caller, process: bool, args: Vec<Value>, kw: &mut Vec<(Arc<str>, Value)>) -> R<Value> {
     let what = if process { "Process" } else { "Thread" };
     // Positionally: group, target, name, args, kwargs.
@@ -1625,8 +1640,18 @@ fn object_method(c: &mut dyn Caller, recv: &Value, name: &str, args: Vec<Value>,
             }
             _ => return Err(no_attr()),
         },
+        Value::Queue(q) if q.kind == QueueKind::Connection => return connection_method(c, q, name, args, kw),
+        Value::Shared(s) => match (name, &s.lock) {
+            ("get_lock", Some(l)) => {
+                want(0, 0)?;
+                Value::Lock(l.clone())
+            }
+            ("acquire" | "release", Some(l)) => return call_method(c, &Value::Lock(l.clone()), name, args, kw),
+            ("get_obj", _) => recv.clone(),
+            _ => return Err(no_attr()),
+        },
         // In a child process, the parent's multiprocessing queue: a put is
-        // sent to the parent (a child cannot receive while it runs).
+        // sent to the parent; a get asks it and waits for its answer.
         Value::Queue(q) if q.remote => match name {
             "put" | "put_nowait" => {
                 want(1, 3)?;
@@ -1637,7 +1662,29 @@ fn object_method(c: &mut dyn Caller, recv: &Value, name: &str, args: Vec<Value>,
                 Value::None
             }
             "close" | "join_thread" | "cancel_join_thread" => Value::None,
-            "get" | "get_nowait" | "empty" | "qsize" | "full" => return Err(runtime(format!("{name}(): a child process can only put into a multiprocessing.Queue in ThreadLab (its parent gets from it: get, empty and qsize work there)"))),
+            // Asked of the parent, which holds the items; the child waits for its answer.
+            "get" | "get_nowait" => {
+                want(0, if q.kind == QueueKind::Simple { 0 } else { 2 })?;
+                let block = name == "get" && args.first().cloned().or_else(|| kwarg(&mut kw, "block")).is_none_or(|b| b.truthy());
+                let secs = if block { timeout(&args, 1, &mut kw)? } else { Some(0.0) };
+                match c.host().queue_ask(q.id, super::host::QueueAsk::Get { timeout: secs }, line)?.map_err(runtime)? {
+                    super::host::QueueAnswer::Item(bytes) => Value::from_bytes(&bytes).ok_or_else(|| runtime("an item from the parent's queue could not be read".into()))?,
+                    _ => return Err(exc(ExcKind::Empty, "")),
+                }
+            }
+            "empty" | "qsize" => {
+                want(0, 0)?;
+                let n = match c.host().queue_ask(q.id, super::host::QueueAsk::Size, line)?.map_err(runtime)? {
+                    super::host::QueueAnswer::Size(n) => n,
+                    _ => 0,
+                };
+                if name == "empty" {
+                    Value::Bool(n == 0)
+                } else {
+                    Value::Int(n as i64)
+                }
+            }
+            "full" => Value::Bool(false),
             _ => return Err(no_attr()),
         },
         Value::Queue(q) => match (q.kind, name) {
@@ -2434,4 +2481,120 @@ fn std_method(c: &mut dyn Caller, recv: &Value, name: &str, args: Vec<Value>, mu
         return Err(type_error(format!("{name}() got an unexpected keyword argument '{k}'")));
     }
     Ok(v)
+}
+
+/// A `Connection`, an end of a `multiprocessing.Pipe()`: in the process
+/// that made it, its items are what it receives and it sends into its
+/// other end; in a child, a `send` goes to the parent, which holds the
+/// pipe, and a `recv` or `poll` asks the parent and waits for its answer.
+fn connection_method(c: &mut dyn Caller, q: &Arc<QueueObj>, name: &str, args: Vec<Value>, mut kw: Vec<(Arc<str>, Value)>) -> R<Value> {
+    use super::host::{QueueAnswer, QueueAsk, Wait};
+    use std::sync::atomic::Ordering::SeqCst;
+    let want = |lo: usize, hi: usize| arity(name, &args, lo, hi);
+    let line = c.line();
+    let os_error = |m: &str| exc(ExcKind::OSError, m);
+    if q.closed.load(SeqCst) && name != "close" {
+        return Err(os_error("handle is closed"));
+    }
+    if matches!(name, "recv" | "poll") && !q.readable {
+        return Err(os_error("connection is write-only"));
+    }
+    Ok(match name {
+        "send" => {
+            want(1, 1)?;
+            let Some(peer) = q.peer else { return Err(os_error("connection is read-only")) };
+            let bytes = args[0].pickle(false)?;
+            if q.remote {
+                c.host().queue_put(peer, bytes).map_err(runtime)?;
+            } else {
+                let other = c.counters().queue(peer).ok_or_else(|| os_error("the pipe's other end is gone"))?;
+                other.items.lock().unwrap_or_else(|e| e.into_inner()).push_back(Value::from_bytes(&bytes).unwrap_or(Value::None));
+            }
+            Value::None
+        }
+        "recv" => {
+            want(0, 0)?;
+            if q.remote {
+                match c.host().queue_ask(q.id, QueueAsk::Get { timeout: None }, line)?.map_err(runtime)? {
+                    QueueAnswer::Item(bytes) => Value::from_bytes(&bytes).ok_or_else(|| runtime("what the pipe carried could not be read".into()))?,
+                    _ => return Err(runtime("the pipe gave nothing".into())),
+                }
+            } else {
+                let mut got = None;
+                let q = q.clone();
+                c.host().block(Wait::Receive, line, None, &mut || {
+                    got = q.items.lock().unwrap_or_else(|e| e.into_inner()).pop_front();
+                    got.is_some()
+                })?;
+                got.unwrap_or(Value::None)
+            }
+        }
+        "poll" => {
+            want(0, 1)?;
+            // `poll()` does not wait; `poll(None)` waits as long as it takes.
+            let secs = match args.first().cloned().or_else(|| kwarg(&mut kw, "timeout")) {
+                None => Some(0.0),
+                Some(Value::None) => None,
+                Some(v) => Some(v.as_f64()?.max(0.0)),
+            };
+            if q.remote {
+                Value::Bool(matches!(c.host().queue_ask(q.id, QueueAsk::Wait { timeout: secs }, line)?.map_err(runtime)?, QueueAnswer::Size(n) if n > 0))
+            } else {
+                let q = q.clone();
+                let ready = c.host().block(Wait::Receive, line, secs, &mut || !q.items.lock().unwrap_or_else(|e| e.into_inner()).is_empty())?;
+                Value::Bool(ready)
+            }
+        }
+        "close" => {
+            want(0, 0)?;
+            q.closed.store(true, SeqCst);
+            Value::None
+        }
+        _ => return Err(exc(ExcKind::AttributeError, format!("'Connection' object has no attribute '{name}'"))),
+    })
+}
+
+/// A `multiprocessing.Lock()`: held in a cell every process sees.
+fn shared_lock(c: &mut dyn Caller) -> R<Arc<LockObj>> {
+    let (cells, at) = c.host().share(1).map_err(runtime)?;
+    Ok(Arc::new(LockObj { shared: Some((cells, at)), ..LockObj::default() }))
+}
+
+/// `multiprocessing.Value(typecode, value=0, lock=True)` or
+/// `multiprocessing.Array(typecode, size_or_initializer, lock=True)`:
+/// numbers in cells every process sees, with a `multiprocessing.Lock` of
+/// their own (`lock=False`: none; or the lock given).
+fn new_shared(c: &mut dyn Caller, array: bool, args: Vec<Value>, kw: &mut Vec<(Arc<str>, Value)>) -> R<Value> {
+    let what = if array { "Array" } else { "Value" };
+    arity(what, &args, if array { 2 } else { 1 }, 2)?;
+    let typecode = match &args[0] {
+        Value::Str(t) if t.chars().count() == 1 && TYPECODES.iter().any(|c| t.starts_with(c.0)) => t.chars().next().unwrap_or('i'),
+        other => {
+            let codes: Vec<String> = TYPECODES.iter().map(|c| format!("'{}'", c.0)).collect();
+            return Err(type_error(format!("{what}(): ThreadLab shares numbers between processes: the typecode is one of {} (got {})", codes.join(", "), other.repr())));
+        }
+    };
+    let init: Vec<Value> = match (array, args.get(1).cloned().or_else(|| kwarg(kw, if array { "size_or_initializer" } else { "value" }))) {
+        (false, v) => vec![v.unwrap_or(Value::Int(0))],
+        (true, Some(Value::Int(n))) if n >= 0 => vec![Value::Int(0); n as usize],
+        (true, Some(Value::Int(_))) => return Err(exc(ExcKind::ValueError, "Array(): the size must not be negative")),
+        (true, Some(v)) => super::format::collect_plain(&v)?,
+        (true, None) => Vec::new(),
+    };
+    let zero = if matches!(typecode, 'f' | 'd') { Value::Float(0.0) } else { Value::Int(0) };
+    let lock = match kwarg(kw, "lock") {
+        None => Some(shared_lock(c)?),
+        Some(Value::Lock(l)) if l.shared.is_some() => Some(l),
+        Some(v) if !v.truthy() => None,
+        Some(Value::Bool(true)) => Some(shared_lock(c)?),
+        Some(other) => return Err(exc(ExcKind::AttributeError, format!("'{}' object has no attribute 'acquire' (a multiprocessing.Lock is wanted)", other.type_name()))),
+    };
+    let n = u32::try_from(init.len()).map_err(|_| exc(ExcKind::MemoryError, "Array(): too many items"))?;
+    let (cells, at) = c.host().share(n.max(1)).map_err(runtime)?;
+    let s = SharedObj { cells, at, len: array.then_some(n), typecode, lock };
+    s.set(0, &zero)?;
+    for (i, v) in init.iter().enumerate() {
+        s.set(i as u32, v)?;
+    }
+    Ok(Value::Shared(Arc::new(s)))
 }

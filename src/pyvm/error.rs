@@ -101,6 +101,7 @@ kinds! {
     TimeoutError: Exception,
     Empty: Exception,
     BrokenBarrierError: RuntimeError,
+    OSError: Exception,
 }
 
 impl ExcKind {

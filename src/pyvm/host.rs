@@ -26,6 +26,31 @@ pub enum Wait {
     Receive,
 }
 
+/// What a child process asks its parent about the parent's
+/// `multiprocessing` queue (the handle it crossed as), [`Host::queue_ask`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum QueueAsk {
+    /// `get()`: the next item, waiting at most `timeout` seconds (`None`:
+    /// as long as it takes; `Some(0.0)`: `get_nowait()`).
+    Get { timeout: Option<f64> },
+    /// `qsize()` (and `empty()`).
+    Size,
+    /// A `Connection`'s `poll(timeout)`: its size once it has an item, or
+    /// after `timeout` seconds (`None`: as long as it takes).
+    Wait { timeout: Option<f64> },
+}
+
+/// The parent's answer to a [`QueueAsk`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum QueueAnswer {
+    /// The item got, as bytes ([`super::Value::from_bytes`]).
+    Item(Vec<u8>),
+    /// Nothing came in time: `queue.Empty`.
+    Empty,
+    /// The queue's size.
+    Size(usize),
+}
+
 /// What the VM asks of its host. Natively tests implement it with `std`; in
 /// the browser a worker implements it over its GIL and clock.
 pub trait Host {
@@ -167,6 +192,21 @@ pub trait Host {
     fn queue_put(&mut self, queue: u32, value: Vec<u8>) -> Result<(), String> {
         let _ = (queue, value);
         Err("this queue belongs to another process, and this interpreter sends nothing to other processes".into())
+    }
+    /// A child process's `get`, `qsize` or `empty` on its parent's
+    /// `multiprocessing` queue `queue` (the handle it crossed as), at
+    /// `line`: ask the parent and wait for its answer. `Ok(Err(why))`:
+    /// raised as `RuntimeError`.
+    fn queue_ask(&mut self, queue: u32, ask: QueueAsk, line: u32) -> Result<Result<QueueAnswer, String>, Stop> {
+        let _ = (queue, ask, line);
+        Ok(Err("this queue belongs to another process, and this interpreter receives nothing from other processes".into()))
+    }
+    /// `n` cells every process of the program sees (a
+    /// `multiprocessing.Value`, `Array`, `Lock`): the cells and the first's
+    /// index. `Err`: why not, raised as `RuntimeError`.
+    fn share(&mut self, n: u32) -> Result<(Arc<dyn super::value::Cells>, u32), String> {
+        let _ = n;
+        Err("memory shared between processes needs processes, which this interpreter does not run".into())
     }
     /// `os.cpu_count()`.
     fn cores(&self) -> usize {

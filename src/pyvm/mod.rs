@@ -32,7 +32,7 @@ pub mod wire;
 use std::sync::{Arc, Mutex};
 
 pub use error::{ExcKind, PyError, PyException, Stop, SyntaxError};
-pub use host::{Host, Wait};
+pub use host::{Host, QueueAnswer, QueueAsk, Wait};
 pub use value::{Limits, Value};
 pub use wire::Data;
 

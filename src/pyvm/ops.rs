@@ -701,6 +701,7 @@ pub fn getitem(obj: &Value, idx: &Value) -> R<Value> {
             Ok(Value::Range(Arc::new(Range { start: first, stop: first + st * count as i64, step: st })))
         }
         (Value::Range(r), i) => Ok(Value::Int(r.get(index_of(i, r.len() as usize, "range object")? as i64))),
+        (Value::Shared(s), i) if s.len.is_some() => Ok(s.get(index_of(i, s.len.unwrap_or(0) as usize, "array")? as u32)),
         _ => Err(type_error(format!("'{}' object is not subscriptable", obj.type_name()))),
     }
 }
@@ -732,6 +733,7 @@ pub fn setitem(obj: &Value, idx: &Value, v: Value) -> R<()> {
             Ok(())
         }
         (Value::Dict(d), k) => d.lock().insert(k.clone(), v),
+        (Value::Shared(s), i) if s.len.is_some() => s.set(index_of(i, s.len.unwrap_or(0) as usize, "array assignment")? as u32, &v),
         _ => Err(type_error(format!("'{}' object does not support item assignment", obj.type_name()))),
     }
 }
@@ -777,6 +779,7 @@ pub fn len(v: &Value) -> R<usize> {
         Value::Tuple(t) => t.len(),
         Value::Dict(d) | Value::Set(d) => d.lock().len(),
         Value::Range(r) => r.len() as usize,
+        Value::Shared(s) if s.len.is_some() => s.len.unwrap_or(0) as usize,
         other => return Err(type_error(format!("object of type '{}' has no len()", other.type_name()))),
     })
 }

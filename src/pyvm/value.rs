@@ -465,8 +465,37 @@ impl ExcObj {
     }
 }
 
+/// Numbers a program's processes share (`multiprocessing.Value`, `Array`,
+/// `Lock`): 64-bit cells in the parent's memory, which every process reads
+/// and writes as they are, so a read and a write are two steps another
+/// process may come between (the race `counter.value += 1` has).
+pub trait Cells: Send + Sync + std::fmt::Debug {
+    fn load(&self, i: u32) -> i64;
+    fn store(&self, i: u32, v: i64);
+    /// Writes `new` if cell `i` holds `old`; says whether it did.
+    fn cas(&self, i: u32, old: i64, new: i64) -> bool;
+}
+
+thread_local! {
+    /// The cells a value read from bytes on this thread refers to: a child
+    /// process's view of its parent's ([`set_cells`]).
+    static CELLS: std::cell::RefCell<Option<Arc<dyn Cells>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The parent's cells, for the shared values this thread reads from bytes
+/// (a child process, before it takes its parent's globals and arguments).
+pub fn set_cells(cells: Option<Arc<dyn Cells>>) {
+    CELLS.with(|c| *c.borrow_mut() = cells);
+}
+
+/// See [`set_cells`].
+pub fn cells() -> Option<Arc<dyn Cells>> {
+    CELLS.with(|c| c.borrow().clone())
+}
+
 /// `threading.Lock()`, or `RLock()` (`reentrant`: its owner may take it
-/// again, and must release it as often).
+/// again, and must release it as often), or a `multiprocessing.Lock()`
+/// (`shared`: held in a cell every process sees).
 #[derive(Debug, Default)]
 pub struct LockObj {
     pub held: AtomicBool,
@@ -476,6 +505,78 @@ pub struct LockObj {
     /// An `RLock`'s owner ([`Host::ident`](super::host::Host::ident)) and how often it took it.
     pub owner_id: std::sync::atomic::AtomicU64,
     pub depth: AtomicUsize,
+    /// A `multiprocessing.Lock`: the cell it is held in (1: held).
+    pub shared: Option<(Arc<dyn Cells>, u32)>,
+}
+
+/// A `multiprocessing.Value` (`len` `None`) or `Array` of `len` numbers
+/// of `typecode`, in cells the processes share, with the lock that
+/// `get_lock()` gives (none with `lock=False`).
+#[derive(Debug)]
+pub struct SharedObj {
+    pub cells: Arc<dyn Cells>,
+    pub at: u32,
+    pub len: Option<u32>,
+    pub typecode: char,
+    pub lock: Option<Arc<LockObj>>,
+}
+
+/// The typecodes `multiprocessing.Value` and `Array` take here, with their
+/// ctypes names and widths in bits (0: a float).
+pub const TYPECODES: [(char, &str, u32, bool); 12] = [
+    ('b', "c_byte", 8, true),
+    ('B', "c_ubyte", 8, false),
+    ('h', "c_short", 16, true),
+    ('H', "c_ushort", 16, false),
+    ('i', "c_int", 32, true),
+    ('I', "c_uint", 32, false),
+    ('l', "c_long", 64, true),
+    ('L', "c_ulong", 64, false),
+    ('q', "c_longlong", 64, true),
+    ('Q', "c_ulonglong", 64, false),
+    ('f', "c_float", 0, true),
+    ('d', "c_double", 0, true),
+];
+
+impl SharedObj {
+    fn code(&self) -> (char, &'static str, u32, bool) {
+        TYPECODES.iter().copied().find(|t| t.0 == self.typecode).unwrap_or(TYPECODES[4])
+    }
+    /// The ctypes name of one item (`c_int`).
+    pub fn ctype(&self) -> &'static str {
+        self.code().1
+    }
+    /// Item `i` as it is now.
+    pub fn get(&self, i: u32) -> Value {
+        let bits = self.cells.load(self.at + i);
+        match self.code() {
+            (_, _, 0, _) => Value::Float(f64::from_bits(bits as u64)),
+            _ => Value::Int(bits),
+        }
+    }
+    /// Sets item `i` (an int wraps to the item's width, as ctypes does).
+    pub fn set(&self, i: u32, v: &Value) -> Result<(), Err> {
+        let bits = match self.code() {
+            ('f', ..) => (v.as_f64()? as f32 as f64).to_bits() as i64,
+            (_, _, 0, _) => v.as_f64()?.to_bits() as i64,
+            (_, _, width, signed) => {
+                let Value::Int(n) = v else {
+                    return Err(exc(ExcKind::TypeError, format!("an integer is required (got type {})", v.type_name())));
+                };
+                match (width, signed) {
+                    (8, true) => *n as i8 as i64,
+                    (8, false) => *n as u8 as i64,
+                    (16, true) => *n as i16 as i64,
+                    (16, false) => *n as u16 as i64,
+                    (32, true) => *n as i32 as i64,
+                    (32, false) => *n as u32 as i64,
+                    _ => *n,
+                }
+            }
+        };
+        self.cells.store(self.at + i, bits);
+        Ok(())
+    }
 }
 
 impl LockObj {
@@ -490,7 +591,10 @@ impl LockObj {
     }
     /// Held by someone now (a waiter retries once it is not).
     pub fn locked(&self) -> bool {
-        self.held.load(Ordering::Relaxed)
+        match &self.shared {
+            Some((cells, at)) => cells.load(*at) != 0,
+            None => self.held.load(Ordering::Relaxed),
+        }
     }
     /// Whether thread `me` holds it (an `RLock`'s owner; a `Lock` held by anyone).
     pub fn held_by(&self, me: u64) -> bool {
@@ -502,7 +606,10 @@ impl LockObj {
             self.depth.fetch_add(1, Ordering::SeqCst);
             return true;
         }
-        let got = self.held.compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed).is_ok();
+        let got = match &self.shared {
+            Some((cells, at)) => cells.cas(*at, 0, 1),
+            None => self.held.compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed).is_ok(),
+        };
         if got {
             self.owner_id.store(me, Ordering::SeqCst);
             self.depth.store(1, Ordering::SeqCst);
@@ -520,10 +627,14 @@ impl LockObj {
             }
             self.set_owner(None);
         }
-        if self.held.swap(false, Ordering::Release) {
+        let was = match &self.shared {
+            Some((cells, at)) => cells.cas(*at, 1, 0),
+            None => self.held.swap(false, Ordering::Release),
+        };
+        if was {
             Ok(())
         } else {
-            Err(exc(ExcKind::RuntimeError, "release unlocked lock"))
+            Err(exc(ExcKind::RuntimeError, if self.shared.is_some() { "semaphore or lock released too many times" } else { "release unlocked lock" }))
         }
     }
 }
@@ -609,6 +720,9 @@ struct Queues {
     by_id: HashMap<u32, std::sync::Weak<QueueObj>>,
     /// Dropped queues are forgotten when there are this many entries.
     prune_at: usize,
+    /// `Pipe()` ends, kept while the interpreter lives: a child may hold
+    /// an end the parent dropped (as the child's copy keeps a pipe open).
+    pipes: Vec<Arc<QueueObj>>,
 }
 
 impl Counters {
@@ -626,6 +740,20 @@ impl Counters {
         all.by_id.insert(id, Arc::downgrade(&q));
         all.next = id.wrapping_add(1);
         q
+    }
+    /// `multiprocessing.Pipe(duplex)`: its two `Connection`s, each with a
+    /// handle (the first receives only, the second sends only, unless `duplex`).
+    pub fn new_pipe(&self, duplex: bool) -> (Arc<QueueObj>, Arc<QueueObj>) {
+        let mut all = self.queues.lock().unwrap_or_else(|e| e.into_inner());
+        let (ia, ib) = (all.next, all.next.wrapping_add(1));
+        all.next = ib.wrapping_add(1);
+        let a = Arc::new(QueueObj { kind: QueueKind::Connection, id: ia, readable: true, peer: duplex.then_some(ib), ..QueueObj::default() });
+        let b = Arc::new(QueueObj { kind: QueueKind::Connection, id: ib, readable: duplex, peer: Some(ia), ..QueueObj::default() });
+        for q in [&a, &b] {
+            all.by_id.insert(q.id, Arc::downgrade(q));
+            all.pipes.push(q.clone());
+        }
+        (a, b)
     }
     /// The queue with handle `id`, while the program still holds it.
     pub fn queue(&self, id: u32) -> Option<Arc<QueueObj>> {
@@ -767,6 +895,9 @@ pub enum QueueKind {
     Processes,
     /// `multiprocessing.SimpleQueue`: the same, with fewer methods.
     Simple,
+    /// One end of a `multiprocessing.Pipe()`, a `Connection`: its items are
+    /// what it receives; it sends into the other end ([`QueueObj::peer`]).
+    Connection,
 }
 
 /// A `queue.Queue`, a `multiprocessing.Queue` or `SimpleQueue`.
@@ -780,8 +911,16 @@ pub struct QueueObj {
     /// ([`Counters::new_queue`]): what crosses to a child process.
     pub id: u32,
     /// In a child process: a stand-in for the parent's queue `id`, which
-    /// only sends what is put into it to the parent (the host's `queue_put`).
+    /// sends what is put into it to the parent (the host's `queue_put`) and
+    /// asks the parent for what it gets (`queue_ask`).
     pub remote: bool,
+    /// A `Connection`'s other end, which it sends into (`None`: it cannot
+    /// send, the receiving end of `Pipe(duplex=False)`).
+    pub peer: Option<u32>,
+    /// A `Connection` that can receive (not the sending end of `Pipe(duplex=False)`).
+    pub readable: bool,
+    /// A `Connection` closed by `close()` (in this process).
+    pub closed: AtomicBool,
 }
 
 /// A `threading.Semaphore` (`bound`: a `BoundedSemaphore`'s start value).
@@ -1131,6 +1270,8 @@ pub enum Value {
     Event(Arc<EventObj>),
     Queue(Arc<QueueObj>),
     Semaphore(Arc<SemObj>),
+    /// A `multiprocessing.Value` or `Array`: numbers the processes share.
+    Shared(Arc<SharedObj>),
     Future(Arc<FutureObj>),
     /// An executor or a `multiprocessing.Pool`.
     Pool(Arc<PoolObj>),
@@ -1253,12 +1394,22 @@ impl Value {
             Value::Method(_) => "method",
             Value::Type(_) => "type",
             Value::Module(_) => "module",
+            Value::Lock(l) if l.shared.is_some() => "Lock",
             Value::Lock(l) => if l.reentrant { "_thread.RLock" } else { "_thread.lock" },
+            Value::Shared(s) => match (s.len, &s.lock) {
+                (None, Some(_)) => "Synchronized",
+                (Some(_), Some(_)) => "SynchronizedArray",
+                _ => s.ctype(),
+            },
             Value::Thread(_) => "_MainThread",
             Value::Task(t) => if t.process { "Process" } else if t.timer.is_some() { "Timer" } else { "Thread" },
             Value::Event(_) => "Event",
             Value::Semaphore(s) => if s.bound.is_some() { "BoundedSemaphore" } else { "Semaphore" },
-            Value::Queue(q) => if q.kind == QueueKind::Simple { "SimpleQueue" } else { "Queue" },
+            Value::Queue(q) => match q.kind {
+                QueueKind::Simple => "SimpleQueue",
+                QueueKind::Connection => "Connection",
+                _ => "Queue",
+            },
             Value::Future(_) => "Future",
             Value::Condition(_) => "Condition",
             Value::Barrier(_) => "Barrier",
@@ -1507,6 +1658,17 @@ impl Value {
             }
             Value::Module(m) => {
                 let _ = write!(out, "<module '{}' (built-in)>", m.name());
+            }
+            Value::Shared(s) => match s.len {
+                None => {
+                    let _ = write!(out, "<{} wrapper for {}({})>", self.type_name(), s.ctype(), s.get(0).repr());
+                }
+                Some(n) => {
+                    let _ = write!(out, "<{} wrapper for {}_Array_{n}>", self.type_name(), s.ctype());
+                }
+            },
+            Value::Lock(l) if l.shared.is_some() => {
+                let _ = write!(out, "<Lock(owner={})>", if l.locked() { "SomeOtherProcess" } else { "None" });
             }
             Value::Lock(l) if l.reentrant => {
                 let held = l.locked();

@@ -994,6 +994,7 @@ impl<'h> Vm<'h> {
                     }
                     match (&obj, &*name) {
                         (Value::Task(t), "daemon") => t!(set_daemon(t, &v)),
+                        (Value::Shared(s), "value") if s.len.is_none() => t!(s.set(0, &v)),
                         _ => match builtins::set_sync_attr(&obj, &name, v, self.host.ident()) {
                             Some(r) => t!(r),
                             // As CPython: a built-in value takes no new attributes.
@@ -1320,7 +1321,8 @@ impl<'h> Vm<'h> {
             (Value::Task(t), "name") => Ok(Value::Str(t.name.clone())),
             (Value::Task(t), "daemon") => Ok(Value::Bool(t.is_daemon())),
             (Value::Task(t), "exitcode") if t.process => Ok(t.exitcode.lock().unwrap_or_else(|e| e.into_inner()).map_or(Value::None, |c| Value::Int(c.into()))),
-            (Value::Task(_) | Value::Event(_) | Value::Queue(_) | Value::Future(_) | Value::Pool(_) | Value::Semaphore(_), _) => Ok(Value::Method(Arc::new((obj.clone(), Arc::from(name))))),
+            (Value::Shared(s), "value") if s.len.is_none() => Ok(s.get(0)),
+            (Value::Task(_) | Value::Event(_) | Value::Queue(_) | Value::Future(_) | Value::Pool(_) | Value::Semaphore(_) | Value::Shared(_), _) => Ok(Value::Method(Arc::new((obj.clone(), Arc::from(name))))),
             (Value::Type(t), "__name__") => Ok(Value::str(t.name())),
             (Value::Func(f), "__name__") => Ok(Value::Str(f.code.name.clone())),
             (Value::Range(r), "start" | "stop" | "step") => Ok(Value::Int(match name {

@@ -9,7 +9,12 @@ use std::sync::Arc;
 use num_bigint::BigInt;
 
 use super::error::ExcKind;
-use super::value::{exc, int_of, intern, Attrs, Class, DictObj, Err, Instance, Native, QueueKind, QueueObj, Table, TaskObj, Value, TASK_STARTED};
+use super::value::{cells, exc, int_of, intern, Attrs, Class, DictObj, Err, Instance, LockObj, Native, QueueKind, QueueObj, SharedObj, Table, TaskObj, Value, TASK_STARTED};
+
+/// The parent's lock in cell `at` (a lock of this process where there are no cells).
+fn shared_lock(at: u32) -> Arc<LockObj> {
+    Arc::new(LockObj { shared: cells().map(|c| (c, at)), ..LockObj::default() })
+}
 
 /// A value in serialisable form (plain data, and queue handles).
 #[derive(Clone, Debug, PartialEq)]
@@ -25,6 +30,14 @@ pub enum Data {
     Set(Vec<Data>),
     /// A `multiprocessing` queue's handle (its id in the parent).
     Queue(u32),
+    /// A `Pipe()` end's handle, the handle it sends into (`None`: it
+    /// cannot send) and whether it can receive.
+    Conn { id: u32, peer: Option<u32>, readable: bool },
+    /// A `multiprocessing.Value` (`len` `None`) or `Array` in the parent's
+    /// cells from `at`, with its lock's cell.
+    Shared { typecode: char, at: u32, len: Option<u32>, lock: Option<u32> },
+    /// A `multiprocessing.Lock`'s cell.
+    Lock(u32),
     /// An object of a class of the program: its class found again by name
     /// where it arrives (as a top-level function is), its attributes;
     /// `process`: a `Process` subclass's object, the process's name.
@@ -86,6 +99,9 @@ impl Value {
             Value::Tuple(t) => Data::Tuple(all(&mut t.iter())?),
             Value::Dict(d) => Data::Dict(d.lock().iter().map(|(k, v)| Ok((k.data(share)?, v.data(share)?))).collect::<Result<_, _>>()?),
             Value::Set(d) => Data::Set(all(&mut d.lock().keys().iter())?),
+            Value::Queue(q) if share && q.kind == QueueKind::Connection => Data::Conn { id: q.id, peer: q.peer, readable: q.readable },
+            Value::Shared(s) if share => Data::Shared { typecode: s.typecode, at: s.at, len: s.len, lock: s.lock.as_ref().and_then(|l| l.shared.as_ref()).map(|(_, at)| *at) },
+            Value::Lock(l) if share && l.shared.is_some() => Data::Lock(l.shared.as_ref().map_or(0, |(_, at)| *at)),
             Value::Queue(q) if share && q.kind != QueueKind::Threads => Data::Queue(q.id),
             Value::Instance(i) => {
                 let process = match i.task() {
@@ -104,6 +120,8 @@ impl Value {
     fn unpicklable(&self) -> Unpicklable {
         let type_error = |message: String| Unpicklable { kind: ExcKind::TypeError, message };
         match self {
+            Value::Shared(_) => Unpicklable { kind: ExcKind::RuntimeError, message: format!("{} objects should only be shared between processes through inheritance", self.type_name()) },
+            Value::Lock(l) if l.shared.is_some() => Unpicklable { kind: ExcKind::RuntimeError, message: format!("{} objects should only be shared between processes through inheritance", self.type_name()) },
             Value::Queue(q) if q.kind != QueueKind::Threads => Unpicklable { kind: ExcKind::RuntimeError, message: format!("{} objects should only be shared between processes through inheritance", self.type_name()) },
             // They hold a lock (a process object, an authentication key).
             Value::Lock(_) | Value::Event(_) | Value::Queue(_) | Value::Semaphore(_) | Value::Thread(_) => type_error("cannot pickle '_thread.lock' object".into()),
@@ -175,6 +193,15 @@ impl Value {
                 }
                 Value::Instance(inst)
             }
+            // The parent's pipe end: it sends to, and receives from, the parent.
+            Data::Conn { id, peer, readable } => Value::Queue(Arc::new(QueueObj { kind: QueueKind::Connection, id: *id, peer: *peer, readable: *readable, remote: true, ..QueueObj::default() })),
+            // The parent's shared numbers, through its cells (`set_cells`);
+            // where there are none, a lock of this process, and no value.
+            Data::Lock(at) => Value::Lock(shared_lock(*at)),
+            Data::Shared { typecode, at, len, lock } => match cells() {
+                Some(cells) => Value::Shared(Arc::new(SharedObj { cells, at: *at, len: *len, typecode: *typecode, lock: lock.map(shared_lock) })),
+                None => Value::None,
+            },
         }
     }
 
@@ -259,6 +286,24 @@ impl Data {
                     text(out, n);
                     v.write(out);
                 }
+            }
+            Data::Shared { typecode, at, len, lock } => {
+                out.push(12);
+                out.push(*typecode as u8);
+                out.extend_from_slice(&at.to_le_bytes());
+                out.push(u8::from(len.is_some()) | if lock.is_some() { 2 } else { 0 });
+                out.extend_from_slice(&len.unwrap_or(0).to_le_bytes());
+                out.extend_from_slice(&lock.unwrap_or(0).to_le_bytes());
+            }
+            Data::Lock(at) => {
+                out.push(13);
+                out.extend_from_slice(&at.to_le_bytes());
+            }
+            Data::Conn { id, peer, readable } => {
+                out.push(14);
+                out.extend_from_slice(&id.to_le_bytes());
+                out.push(u8::from(*readable) | if peer.is_some() { 2 } else { 0 });
+                out.extend_from_slice(&peer.unwrap_or(0).to_le_bytes());
             }
             Data::Dict(kv) => {
                 out.push(8);
@@ -351,6 +396,30 @@ impl Data {
                 let id = u32::from_le_bytes(b.get(*pos..*pos + 4)?.try_into().ok()?);
                 *pos += 4;
                 Data::Queue(id)
+            }
+            14 => {
+                let id = u32::from_le_bytes(b.get(*pos..*pos + 4)?.try_into().ok()?);
+                let flags = *b.get(*pos + 4)?;
+                let peer = u32::from_le_bytes(b.get(*pos + 5..*pos + 9)?.try_into().ok()?);
+                *pos += 9;
+                Data::Conn { id, peer: (flags & 2 != 0).then_some(peer), readable: flags & 1 != 0 }
+            }
+            12 => {
+                let typecode = char::from(*b.get(*pos)?);
+                let word = |at: usize| Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?));
+                let at = word(*pos + 1)?;
+                let flags = *b.get(*pos + 5)?;
+                let (len, lock) = (word(*pos + 6)?, word(*pos + 10)?);
+                *pos += 14;
+                if !super::value::TYPECODES.iter().any(|t| t.0 == typecode) {
+                    return None;
+                }
+                Data::Shared { typecode, at, len: (flags & 1 != 0).then_some(len), lock: (flags & 2 != 0).then_some(lock) }
+            }
+            13 => {
+                let at = u32::from_le_bytes(b.get(*pos..*pos + 4)?.try_into().ok()?);
+                *pos += 4;
+                Data::Lock(at)
             }
             _ => return None,
         })

@@ -262,8 +262,9 @@ const texts = (run) => run.console.map((l) => l.text);
  * (threaded engine, its nested workers running the Python threads) and a
  * process worker per child process. As a learner does: `url` in the Program
  * mode with the gallery's threads_io_sleep, Run pressed, its console and
- * summary read; then four of the gallery's programs through the API, and
- * fifty threads at once.
+ * summary read; then four of the gallery's programs through the API,
+ * fifty threads at once, and two children consuming the parent's queue,
+ * answering through a Pipe and counting into a Value under a Lock.
  */
 export async function programs(tab, url) {
   await tab.goto(new URL('?mode=program&example=threads_io_sleep', url).href);
@@ -314,7 +315,22 @@ export async function programs(tab, url) {
   // Fifty 1 s sleeps one after another would take 50 s.
   assert.ok(fifty.wall_ms >= 1000 && fifty.wall_ms < 10_000, `wall ${fifty.wall_ms} ms`);
   assert.match(fifty.verdict ?? '', /^The sleeping threads overlapped/);
-  return { ...runs, fifty };
+  // Between processes: a child consuming a queue the parent feeds, a Pipe
+  // both ways, a Value under a Lock (the child waits for its parent's
+  // answers in its mailbox, the shared numbers in the coordinator's memory).
+  const crossing = await runProgram(
+    tab,
+    'from multiprocessing import Process, Queue, Pipe, Value, Lock\n\n' +
+      'def work(q, conn, counter, lock):\n    total = 0\n    while True:\n        item = q.get()\n        if item is None:\n            break\n        total += item\n' +
+      '    conn.send(total)\n    conn.send(conn.recv() * 2)\n    for _ in range(500):\n        with lock:\n            counter.value += 1\n\n' +
+      'if __name__ == "__main__":\n    q = Queue()\n    a, b = Pipe()\n    counter = Value("i", 0)\n    lock = Lock()\n' +
+      '    ps = [Process(target=work, args=(q, b, counter, lock)) for _ in range(2)]\n    for p in ps:\n        p.start()\n' +
+      '    for i in range(10):\n        q.put(i)\n    q.put(None)\n    q.put(None)\n    totals = a.recv() + a.recv()\n' +
+      '    a.send(1)\n    a.send(2)\n    doubled = sorted([a.recv(), a.recv()])\n    for p in ps:\n        p.join()\n    print(totals, doubled, counter.value)\n',
+  );
+  assert.equal(crossing.exit_code, 0, JSON.stringify(crossing));
+  assert.deepEqual(texts(crossing), ['45 [2, 4] 1000']);
+  return { ...runs, fifty, crossing };
 }
 
 /** A program run through the API that must be refused: its error as "name: message". */

@@ -126,7 +126,8 @@ async fn drive(slot: &Slot, spec: ProgramSpec, on_line: &dyn Fn(Line)) -> Result
                         todo.extend(relay.stopped(&gone(slot, &e), page.now(), false));
                     }
                 }
-                Action::Start { child, job } => match spawn("child", child, 0, Some(job)).await {
+                // The coordinator's handle: the child's mailbox is in its memory.
+                Action::Start { child, job } => match spawn("child", child, coordinator, Some(job)).await {
                     Ok(h) => drop(children.handles.insert(child, h)),
                     Err(_) => todo.extend(relay.child_died(child)),
                 },
