@@ -874,8 +874,11 @@ impl<'h> Vm<'h> {
                 Op::CallMethod(k, argc) if self.user_receiver(self.stack.len() - argc as usize - 1) => {
                     let fi = self.frames.len() - 1;
                     self.frames[fi].pc = pc;
-                    let name = name_of(code, k);
-                    if t!(self.call_user_method(self.stack.len() - argc as usize - 1, &name)) {
+                    let name: &str = match &code.consts[k as usize] {
+                        Const::Str(s) => s,
+                        _ => "?",
+                    };
+                    if t!(self.call_user_method(self.stack.len() - argc as usize - 1, name)) {
                         reload!();
                     }
                 }
@@ -1636,7 +1639,7 @@ impl Vm<'_> {
                 },
             },
             Value::Instance(_) | Value::Exc(_) => {
-                let Some(inst) = recv.user_instance().cloned() else { return Err(no_attribute(&recv, name)) };
+                let Some(inst) = recv.user_instance() else { return Err(no_attribute(&recv, name)) };
                 match inst.attrs.get(name) {
                     Some(v) => (v, None),
                     None => match inst.class.lookup(name) {
@@ -1908,20 +1911,6 @@ impl Vm<'_> {
         if let Some(s) = self.dunder(v, "__repr__")? {
             return Ok(s);
         }
-        let seq = |vm: &mut Self, items: &[Value], open: &str, close: &str| -> R<String> {
-            let mut out = String::from(open);
-            for (i, x) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                out.push_str(&vm.repr_of(x, depth + 1)?);
-            }
-            if items.len() == 1 && open == "(" {
-                out.push(',');
-            }
-            out.push_str(close);
-            Ok(out)
-        };
         // A container inside itself prints as CPython prints it: `[...]`.
         let id = match v {
             Value::List(l) => Arc::as_ptr(l) as usize,
@@ -1932,24 +1921,40 @@ impl Vm<'_> {
             return Ok(if matches!(v, Value::List(_)) { "[...]".into() } else { "{...}".into() });
         }
         self.printing.push(id);
-        let r = self.repr_container(v, depth, &seq);
+        let r = self.repr_container(v, depth);
         self.printing.pop();
         r
     }
 
-    fn repr_container(&mut self, v: &Value, depth: usize, seq: &dyn Fn(&mut Self, &[Value], &str, &str) -> R<String>) -> R<String> {
+    /// `items` between `open` and `close`, each `repr_of` (a 1-tuple with its comma).
+    fn repr_seq(&mut self, items: &[Value], open: &str, close: &str, depth: usize) -> R<String> {
+        let mut out = String::from(open);
+        for (i, x) in items.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            out.push_str(&self.repr_of(x, depth + 1)?);
+        }
+        if items.len() == 1 && open == "(" {
+            out.push(',');
+        }
+        out.push_str(close);
+        Ok(out)
+    }
+
+    fn repr_container(&mut self, v: &Value, depth: usize) -> R<String> {
         match v {
             Value::List(l) => {
                 let items = l.lock().clone();
-                seq(self, &items, "[", "]")
+                self.repr_seq(&items, "[", "]", depth)
             }
-            Value::Tuple(t) => seq(self, &t.clone(), "(", ")"),
+            Value::Tuple(t) => self.repr_seq(&t.clone(), "(", ")", depth),
             Value::Set(d) => {
                 let items = d.lock().keys();
                 if items.is_empty() {
                     Ok("set()".into())
                 } else {
-                    seq(self, &items, "{", "}")
+                    self.repr_seq(&items, "{", "}", depth)
                 }
             }
             Value::Dict(d) => {
