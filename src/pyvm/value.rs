@@ -339,6 +339,19 @@ pub struct Class {
     pub attrs: Attrs,
 }
 
+// A long chain of bases drops without recursion.
+impl Drop for Class {
+    fn drop(&mut self) {
+        let mut next = self.base.take();
+        while let Some(b) = next {
+            next = match Arc::try_unwrap(b) {
+                Ok(mut c) => c.base.take(),
+                Err(_) => None,
+            };
+        }
+    }
+}
+
 /// A class name as a `&'static str`: each distinct name is kept once
 /// (names come from the program's source, so there are few).
 pub fn intern(name: &str) -> &'static str {
