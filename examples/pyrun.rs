@@ -22,7 +22,7 @@ fn main() {
             Some(p) => format!("{p}/{}", l.who.thread),
             None => l.who.thread.clone(),
         };
-        println!("{:>9.1} ms  {who:<28} {}", l.t_ms, l.text);
+        println!("{:>9.1} ms  {who:<28} {}{}", l.t_ms, if l.stderr { "[stderr] " } else { "" }, l.text);
     }
     eprintln!(
         "wall {:.1} ms, {} thread(s), {} process(es), {} GIL switch(es), exit {:?}{}",

@@ -36,8 +36,8 @@ struct Inner {
 
 #[derive(Debug)]
 pub struct Gil {
-    interval: Duration,
-    interval_ms: f64,
+    /// The switch interval, in ns (`sys.setswitchinterval` changes it).
+    interval_ns: AtomicU64,
     inner: Mutex<Inner>,
     /// Signalled when the GIL is dropped.
     dropped: Condvar,
@@ -53,10 +53,8 @@ pub struct Gil {
 impl Gil {
     /// A GIL with the given switch interval (`sys.setswitchinterval`), in ms.
     pub fn new(switch_interval_ms: f64) -> Gil {
-        let interval_ms = switch_interval_ms.max(0.001);
         Gil {
-            interval: Duration::from_secs_f64(interval_ms / 1e3),
-            interval_ms,
+            interval_ns: AtomicU64::new(Self::ns(switch_interval_ms)),
             inner: Mutex::new(Inner::default()),
             dropped: Condvar::new(),
             taken: Condvar::new(),
@@ -65,6 +63,24 @@ impl Gil {
             failed_acquisitions: AtomicU64::new(0),
             drop_requests: AtomicU64::new(0),
         }
+    }
+
+    fn ns(interval_ms: f64) -> u64 {
+        (interval_ms.max(0.001) * 1e6) as u64
+    }
+
+    fn interval(&self) -> Duration {
+        Duration::from_nanos(self.interval_ns.load(Ordering::Relaxed))
+    }
+
+    /// The switch interval, in ms.
+    pub fn interval_ms(&self) -> f64 {
+        self.interval_ns.load(Ordering::Relaxed) as f64 / 1e6
+    }
+
+    /// A new switch interval (ms), from the next wait on (`sys.setswitchinterval`).
+    pub fn set_interval_ms(&self, interval_ms: f64) {
+        self.interval_ns.store(Self::ns(interval_ms), Ordering::Relaxed);
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -89,7 +105,7 @@ impl Gil {
             g.waiters += 1;
             while g.locked {
                 let saved = g.switch_number;
-                let (next, timeout) = self.dropped.wait_timeout(g, self.interval).unwrap_or_else(|e| e.into_inner());
+                let (next, timeout) = self.dropped.wait_timeout(g, self.interval()).unwrap_or_else(|e| e.into_inner());
                 g = next;
                 if g.locked {
                     self.failed_acquisitions.fetch_add(1, Ordering::Relaxed);
@@ -122,7 +138,7 @@ impl Gil {
         self.dropped.notify_one();
         if forced {
             while g.last_holder == Some(worker) && g.waiters > 0 {
-                g = self.taken.wait_timeout(g, self.interval).unwrap_or_else(|e| e.into_inner()).0;
+                g = self.taken.wait_timeout(g, self.interval()).unwrap_or_else(|e| e.into_inner()).0;
             }
         }
     }
@@ -132,7 +148,7 @@ impl Gil {
             switches: self.switches.load(Ordering::Relaxed),
             failed_acquisitions: self.failed_acquisitions.load(Ordering::Relaxed),
             drop_requests: self.drop_requests.load(Ordering::Relaxed),
-            switch_interval_ms: self.interval_ms,
+            switch_interval_ms: self.interval_ms(),
         }
     }
 }

@@ -171,6 +171,17 @@ pub struct View {
     pub predict: bool,
 }
 
+impl View {
+    /// What a link the page hands out (Share, the results link, an embed's
+    /// way to the full page) keeps of the view the page shows: the lesson,
+    /// and asking for a prediction first — a lesson opened with `predict=1`
+    /// asks whoever it is passed on to as well. Never `autorun`, the embed
+    /// layout, editing or the theme, which each link sets for itself.
+    pub fn passed_on(&self) -> View {
+        View { lesson: self.lesson, predict: self.predict, ..View::default() }
+    }
+}
+
 /// One model of the sharer's run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SharedModel {
@@ -895,6 +906,24 @@ mod tests {
             let d = decode(&encode(&e, &view, None), 4);
             assert_eq!((d.link.experiment, d.link.view, d.ignored), (e, view, vec![]), "{}", w.key);
         }
+    }
+
+    #[test]
+    fn a_link_passed_on_keeps_its_lesson_and_asking_first() {
+        // An embed asking readers to predict, as its frame's address has it.
+        let d = decode("v=1&lesson=gil-cpu&size=3000000&embed=1&edit=1&predict=1&autorun=1&theme=dark", 2);
+        assert_eq!(d.ignored, Vec::<String>::new());
+        let kept = d.link.view.passed_on();
+        assert_eq!(kept, View { lesson: Some("gil-cpu"), predict: true, ..View::default() });
+        let q = encode(&d.link.experiment, &kept, None);
+        assert!(q.contains("&predict=1") && !q.contains("embed") && !q.contains("autorun") && !q.contains("theme"), "{q}");
+        let again = decode(&q, 2);
+        assert_eq!((again.link.experiment, again.link.view, again.ignored), (d.link.experiment.clone(), kept, vec![]));
+        // With the sharer's run too.
+        let run = SharedRun { cores: 8, browser: "Firefox 150".into(), models: vec![], prediction: vec![] };
+        assert!(decode(&encode(&d.link.experiment, &kept, Some(&run)), 2).link.view.predict);
+        // A page that does not ask passes on a link that does not either.
+        assert!(!decode("v=1&lesson=gil-cpu", 2).link.view.passed_on().predict);
     }
 
     #[test]

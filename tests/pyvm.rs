@@ -15,6 +15,7 @@ const CORPUS: &[(&str, &str, &str)] = &[
     ("random", include_str!("pyvm/random.py"), include_str!("pyvm/random.out")),
     ("modules", include_str!("pyvm/modules.py"), include_str!("pyvm/modules.out")),
     ("classes", include_str!("pyvm/classes.py"), include_str!("pyvm/classes.out")),
+    ("sync", include_str!("pyvm/sync.py"), include_str!("pyvm/sync.out")),
 ];
 
 fn run(src: &str) -> Result<String, PyError> {
@@ -135,15 +136,15 @@ fn syntax_errors_carry_line_and_column() {
     let e = Program::compile("x = (1,\n").err().unwrap();
     assert!(e.message.contains("never closed"), "{e}");
     let e = Program::compile("import numpy\n").err().unwrap();
-    assert_eq!(e.message, "`import numpy`: ThreadLab's Python has the modules time, threading, math, random, multiprocessing, concurrent.futures, queue and os");
+    assert_eq!(e.message, "`import numpy`: ThreadLab's Python has the modules time, threading, math, random, multiprocessing, concurrent.futures, queue, os, sys and logging");
     // What a module lacks is refused before the run too, through any name
     // the import bound, and in `from m import x`; a local of that name is not the module.
     let e = Program::compile("import random\ndef task(i):\n    return random.gauss(0, 1)\n").err().unwrap();
     assert_eq!((e.line, e.col, e.message.as_str()), (3, 12, "`random.gauss`: ThreadLab's Python has, of `random`, only random, seed, randint, choice, uniform, shuffle, randrange"));
     let e = Program::compile("x = 1\nfrom os import path\n").err().unwrap();
     assert_eq!((e.line, e.message.as_str()), (2, "`os.path`: ThreadLab's Python has, of `os`, only getpid, cpu_count"));
-    let e = Program::compile("x = 1\nfrom sys import argv\n").err().unwrap();
-    assert_eq!((e.line, e.message.as_str()), (2, "`from sys import …`: ThreadLab's Python has the modules time, threading, math, random, multiprocessing, concurrent.futures, queue and os"));
+    let e = Program::compile("x = 1\nfrom pickle import dumps\n").err().unwrap();
+    assert_eq!((e.line, e.message.as_str()), (2, "`from pickle import …`: ThreadLab's Python has the modules time, threading, math, random, multiprocessing, concurrent.futures, queue, os, sys and logging"));
     let e = Program::compile("from math import comb\n").err().unwrap();
     assert!(e.message.starts_with("`math.comb`: ThreadLab's Python has, of `math`, only sqrt, "), "{e}");
     let e = Program::compile("import time as t\nx = t.clock()\n").err().unwrap();

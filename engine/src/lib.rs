@@ -505,7 +505,7 @@ mod child {
     fn fail(child: u32, why: String, post: &js_sys::Function) {
         let mut out = out(post);
         let who = Who { process: Some(format!("child {child}")), thread: "MainThread".into() };
-        out(FromChild::Line { child, line: Line { t_ms: 0.0, who, text: why } });
+        out(FromChild::Line { child, line: Line { t_ms: 0.0, who, text: why, stderr: true } });
         out(FromChild::Exited { child, code: threadlab::program::relay::CRASHED_EXIT_CODE, lanes: Vec::new() });
     }
 

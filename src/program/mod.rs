@@ -129,6 +129,10 @@ pub struct Line {
     /// give several lines; `end=""` output is joined with the next print of
     /// the same thread).
     pub text: String,
+    /// Written to `sys.stderr` (a traceback, `logging`, `print(…,
+    /// file=sys.stderr)`), not stdout.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub stderr: bool,
 }
 
 /// What a thread was doing, for its lane on the timeline (the same states
@@ -269,9 +273,11 @@ pub struct ChildJob {
     pub name: String,
     /// The parent's module globals at `start()`, those that can be copied:
     /// each name with its value as [`crate::pyvm::Value::to_bytes`] gives it
-    /// (functions defined at the top level are found again by name).
+    /// (functions defined at the top level are found again by name), and
+    /// `logging`'s configuration under the name `<logging>`.
     pub globals: Vec<(String, Vec<u8>)>,
     pub gil: bool,
+    /// The parent's switch interval at `start()` (`sys.setswitchinterval` may have changed it).
     pub switch_interval_ms: f64,
     /// When the parent program started, on the clock every worker shares
     /// (`performance.timeOrigin + performance.now()` in the browser), so the

@@ -363,7 +363,7 @@ mod tests {
     }
 
     fn line(t_ms: f64, process: Option<&str>, text: &str) -> Line {
-        Line { t_ms, who: who(process, "MainThread"), text: text.into() }
+        Line { t_ms, who: who(process, "MainThread"), text: text.into(), stderr: false }
     }
 
     fn job(name: &str) -> ChildJob {

@@ -19,7 +19,7 @@
 //!   every thread stops at its next breaker or wait.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::SeqCst};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::{ChildJob, FromChild, Lane, Line, Mark, ProgramRun, ProgramSpec, Span, State, ToChild, ToPage, WaitEdge, Who};
@@ -116,6 +116,9 @@ struct ChildRec {
 struct ThreadLane {
     who: Who,
     daemon: bool,
+    /// Its Python code is over (set before a `join()` can return, so
+    /// `active_count()` and `enumerate()` after it leave it out).
+    ended: bool,
     lane: Option<Lane>,
 }
 
@@ -123,8 +126,8 @@ struct ThreadLane {
 struct St {
     out: Vec<ToPage>,
     console: Vec<Line>,
-    /// Text printed without its newline yet, per thread.
-    partial: HashMap<Who, String>,
+    /// Text printed without its newline yet, per thread and stream (stderr: true).
+    partial: HashMap<(Who, bool), String>,
     threads: Vec<ThreadLane>,
     live_threads: usize,
     live_nondaemon: usize,
@@ -193,6 +196,15 @@ struct Inner {
     /// Why, when the run did not end by itself.
     stopped: Mutex<Option<String>>,
     st: Mutex<St>,
+    /// `sys.getswitchinterval()` in ms (an f64's bits), as
+    /// `sys.setswitchinterval` left it (the GIL's, when there is one).
+    switch_interval_ms: AtomicU64,
+}
+
+/// `threading.get_ident()` of the thread on lane `lane`: a number like
+/// CPython's (an address, 8 MiB stacks apart), never 0.
+fn thread_ident(lane: usize) -> u64 {
+    140_000_000_000_000 + lane as u64 * 8_392_704
 }
 
 /// A running program's main process.
@@ -216,8 +228,9 @@ impl Session {
         let origin = env.now_ms();
         let deadline = origin + env.budget_ms();
         let gil = spec.gil.then(|| Gil::new(spec.switch_interval_ms));
-        let st = St { threads: vec![ThreadLane { who: main_who("MainThread"), daemon: false, lane: None }], waits: vec![None], live_threads: 1, ..St::default() };
-        let inner = Arc::new(Inner { plat: EnvPlat(env.clone()), env, spec, program: Arc::new(program), origin, deadline, gil, stopping: AtomicBool::new(false), stopped: Mutex::new(None), st: Mutex::new(st) });
+        let spec_interval = spec.switch_interval_ms;
+        let st = St { threads: vec![ThreadLane { who: main_who("MainThread"), daemon: false, ended: false, lane: None }], waits: vec![None], live_threads: 1, ..St::default() };
+        let inner = Arc::new(Inner { plat: EnvPlat(env.clone()), env, spec, program: Arc::new(program), origin, deadline, gil, stopping: AtomicBool::new(false), stopped: Mutex::new(None), st: Mutex::new(st), switch_interval_ms: AtomicU64::new(spec_interval.to_bits()) });
         let main = inner.clone();
         inner.env.spawn(Box::new(move || main.run_main()));
         Ok(Arc::new(Session { inner }))
@@ -348,14 +361,16 @@ impl Inner {
         Ok(())
     }
 
-    /// `print` output of `who`: whole lines to the console, the rest kept.
-    fn print(&self, who: &Who, text: &str) {
+    /// `print` output of `who` (`stderr`: to `sys.stderr`): whole lines to
+    /// the console, the rest kept.
+    fn print(&self, who: &Who, text: &str, stderr: bool) {
         let t = self.t();
         let mut st = lock(&self.st);
-        let mut buf = st.partial.remove(who).unwrap_or_default();
+        let key = (who.clone(), stderr);
+        let mut buf = st.partial.remove(&key).unwrap_or_default();
         buf.push_str(text);
         while let Some(i) = buf.find('\n') {
-            let line = Line { t_ms: t, who: who.clone(), text: buf[..i].to_string() };
+            let line = Line { t_ms: t, who: who.clone(), text: buf[..i].to_string(), stderr };
             buf.drain(..=i);
             st.push_line(line);
         }
@@ -363,17 +378,19 @@ impl Inner {
             // A line without end (`end=""` in a loop): cut as it grows too long.
             let cut = buf.char_indices().nth(MAX_LINE_CHARS).map_or(buf.len(), |(i, _)| i);
             let rest = buf.split_off(cut);
-            st.push_line(Line { t_ms: t, who: who.clone(), text: std::mem::replace(&mut buf, rest) });
+            st.push_line(Line { t_ms: t, who: who.clone(), text: std::mem::replace(&mut buf, rest), stderr });
         }
         if !buf.is_empty() {
-            st.partial.insert(who.clone(), buf);
+            st.partial.insert(key, buf);
         }
     }
 
     fn flush(&self, who: &Who) {
-        let rest = lock(&self.st).partial.remove(who);
-        if let Some(rest) = rest {
-            self.print(who, &format!("{rest}\n"));
+        for stderr in [false, true] {
+            let rest = lock(&self.st).partial.remove(&(who.clone(), stderr));
+            if let Some(rest) = rest {
+                self.print(who, &format!("{rest}\n"), stderr);
+            }
         }
     }
 
@@ -394,8 +411,17 @@ impl Inner {
         let mut unfinished = false;
         let code = match r {
             Ok(()) => Some(0),
+            // `sys.exit(code)`: its code; a message is printed, and exits with 1.
+            Err(PyError::Exception(x)) if x.kind == ExcKind::SystemExit => match x.message.parse::<i32>() {
+                Ok(code) => Some(code),
+                Err(_) if x.message.is_empty() => Some(0),
+                Err(_) => {
+                    self.print(&who, &format!("{}\n", x.message), true);
+                    Some(1)
+                }
+            },
             Err(PyError::Exception(x)) => {
-                self.print(&who, &format!("{}\n", x.traceback_text(FILE, &self.spec.program)));
+                self.print(&who, &format!("{}\n", x.traceback_text(FILE, &self.spec.program)), true);
                 host.mark("exception", x.traceback.last().map(|t| t.1));
                 Some(1)
             }
@@ -479,7 +505,7 @@ impl Inner {
         let verdict = verdict(&lanes, wall_ms, self.spec.gil, self.env.cores());
         if st.dropped > 0 {
             let text = format!("… {} more lines were printed (ThreadLab keeps a run's first {})", crate::text::group(st.dropped as u64), crate::text::group(MAX_CONSOLE_LINES as u64));
-            st.console.push(Line { t_ms: wall_ms, who: main_who("MainThread"), text });
+            st.console.push(Line { t_ms: wall_ms, who: main_who("MainThread"), text, stderr: false });
         }
         ProgramRun {
             gil: self.spec.gil,
@@ -515,7 +541,7 @@ impl Inner {
         }
         let lane = st.threads.len();
         let daemon = t.is_daemon();
-        st.threads.push(ThreadLane { who: main_who(&t.name), daemon, lane: None });
+        st.threads.push(ThreadLane { who: main_who(&t.name), daemon, ended: false, lane: None });
         st.waits.resize(lane + 1, None);
         st.live_threads += 1;
         if !daemon {
@@ -536,15 +562,17 @@ impl Inner {
         let r = guarded(|| self.program.run_thread(&t, &mut host));
         let mut unfinished = false;
         match r {
-            Ok(()) => {}
+            // `sys.exit()` in a thread ends that thread, silently.
+            Ok(()) | Err(PyError::Exception(pyvm::PyException { kind: ExcKind::SystemExit, .. })) => {}
             Err(PyError::Exception(x)) => {
                 // threading.excepthook: the traceback, and the program goes on.
-                self.print(&who, &format!("Exception in thread {}:\n{}\n", t.name, x.traceback_text(FILE, &self.spec.program)));
+                self.print(&who, &format!("Exception in thread {}:\n{}\n", t.name, x.traceback_text(FILE, &self.spec.program)), true);
                 host.mark("exception", x.traceback.last().map(|t| t.1));
             }
             Err(PyError::Stopped(_)) => unfinished = true,
         }
         self.flush(&who);
+        lock(&self.st).threads[lane].ended = true;
         t.end(None);
         host.mark("exit", None);
         host.w.finish();
@@ -572,9 +600,12 @@ impl Inner {
             return Err(format!("can't start {name}: ThreadLab starts at most {MAX_CHILDREN_PER_RUN} processes in one run of a program"));
         }
         // As at fork: a multiprocessing queue crosses as its handle.
-        let globals = self.program.globals().into_iter().filter_map(|(n, v)| Some((n, v.pickle(true).ok()?))).collect();
+        // And logging's configuration, and the switch interval as they are now.
+        let mut globals: Vec<(String, Vec<u8>)> = self.program.globals().into_iter().filter_map(|(n, v)| Some((n, v.pickle(true).ok()?))).collect();
+        globals.extend(self.program.logging().pickle(false).ok().map(|b| (LOGGING.to_string(), b)));
         let child = st.children.len() as u32;
-        let job = ChildJob { program: self.spec.program.clone(), name: name.clone(), globals, gil: self.spec.gil, switch_interval_ms: self.spec.switch_interval_ms, origin_ms: self.origin };
+        let switch_interval_ms = f64::from_bits(self.switch_interval_ms.load(SeqCst));
+        let job = ChildJob { program: self.spec.program.clone(), name: name.clone(), globals, gil: self.spec.gil, switch_interval_ms, origin_ms: self.origin };
         if let Some(p) = &pool {
             p.live.fetch_add(1, SeqCst);
         }
@@ -736,7 +767,7 @@ impl Inner {
             FromChild::Started { t_ms, .. } => st.children[child].started_ms = Some(t_ms),
             FromChild::Line { line, .. } => {
                 // The child says when; who is the session's to say.
-                let line = Line { who, t_ms: line.t_ms, text: line.text };
+                let line = Line { who, t_ms: line.t_ms, text: line.text, stderr: line.stderr };
                 st.push_line(line);
             }
             FromChild::Returned { call, result, .. } => {
@@ -752,7 +783,7 @@ impl Inner {
                         st.children[child].failed = true;
                         let t = self.t();
                         for text in std::iter::once(format!("Process {}:", who.process.clone().unwrap_or_default())).chain(tb.lines().map(str::to_string)) {
-                            let line = Line { t_ms: t, who: who.clone(), text };
+                            let line = Line { t_ms: t, who: who.clone(), text, stderr: true };
                             st.push_line(line);
                         }
                     }
@@ -886,7 +917,43 @@ impl pyvm::Host for ThreadHost<'_> {
         self.s.env.now_ms() / 1000.0
     }
     fn print(&mut self, text: &str) {
-        self.s.print(&self.who, text);
+        self.s.print(&self.who, text, false);
+    }
+    fn print_err(&mut self, text: &str) {
+        self.s.print(&self.who, text, true);
+    }
+    fn ident(&self) -> u64 {
+        thread_ident(self.lane)
+    }
+    fn native_id(&self) -> i64 {
+        self.pid() + self.lane as i64
+    }
+    fn thread_ids(&self, name: &str) -> Option<(u64, i64)> {
+        let lane = lock(&self.s.st).threads.iter().position(|t| t.who.thread == name)?;
+        Some((thread_ident(lane), self.pid() + lane as i64))
+    }
+    fn threads(&self) -> Vec<String> {
+        let st = lock(&self.s.st);
+        st.threads.iter().filter(|t| !t.ended && t.lane.is_none()).map(|t| t.who.thread.clone()).collect()
+    }
+    fn switch_interval(&self) -> f64 {
+        f64::from_bits(self.s.switch_interval_ms.load(SeqCst)) / 1000.0
+    }
+    fn set_switch_interval(&mut self, secs: f64) {
+        let ms = secs * 1000.0;
+        self.s.switch_interval_ms.store(ms.to_bits(), SeqCst);
+        if let Some(g) = &self.s.gil {
+            g.set_interval_ms(ms);
+        }
+    }
+    fn has_gil(&self) -> bool {
+        self.s.spec.gil
+    }
+    fn program_ms(&self) -> f64 {
+        self.s.t()
+    }
+    fn traceback_text(&self, e: &pyvm::PyException) -> String {
+        e.traceback_text(FILE, &self.s.spec.program)
     }
     fn wait_for_lock(&mut self) -> Result<(), Stop> {
         self.w.sleep_in(trace::State::LockWait, 0.05);
@@ -950,7 +1017,7 @@ impl pyvm::Host for ThreadHost<'_> {
         self.s.env.cores()
     }
     fn active_count(&self) -> usize {
-        lock(&self.s.st).live_threads
+        lock(&self.s.st).threads.iter().filter(|t| !t.ended && t.lane.is_none()).count()
     }
     fn pid(&self) -> i64 {
         4242
@@ -1026,7 +1093,14 @@ pub struct Child {
     sent: usize,
     /// Items put into the parent's queues (at most [`MAX_CHILD_PUTS`]).
     puts: usize,
+    /// The parent's GIL setting and switch interval (ms; `sys` reads them).
+    gil: bool,
+    switch_ms: f64,
 }
+
+/// The name `logging`'s configuration crosses to a child under, among the
+/// globals (no Python name can be it).
+const LOGGING: &str = "<logging>";
 
 impl Child {
     pub fn start(job: ChildJob, child: u32, now_ms: &dyn Fn() -> f64, out: &mut dyn FnMut(FromChild)) -> Child {
@@ -1040,15 +1114,19 @@ impl Child {
         let sleep = sleep.unwrap_or_else(|| Box::new(|_| std::hint::spin_loop()));
         let program = Program::compile_defs(&job.program).ok();
         let t0 = now_ms() - job.origin_ms;
-        let mut c = Child { child, name: job.name.clone(), origin: job.origin_ms, program: None, source: job.program.clone(), lane: Vec::new(), marks: vec![Mark { t_ms: t0, what: "start".into(), line: None }], kill, sleep, deadline: job.origin_ms + crate::workloads::python::run_budget_ms(), sent: 0, puts: 0 };
+        let mut c = Child { child, name: job.name.clone(), origin: job.origin_ms, program: None, source: job.program.clone(), lane: Vec::new(), marks: vec![Mark { t_ms: t0, what: "start".into(), line: None }], kill, sleep, deadline: job.origin_ms + crate::workloads::python::run_budget_ms(), sent: 0, puts: 0, gil: job.gil, switch_ms: job.switch_interval_ms };
         if let Some(p) = &program {
             // Define the functions, classes and imports, then the parent's
             // data: set before too, for a class body that reads a global,
             // and after, its objects then of the classes just defined.
             let set_globals = |p: &Program| {
                 for (name, bytes) in &job.globals {
-                    if let Some(v) = p.value_from_bytes(bytes) {
-                        p.set_global(name, v);
+                    match p.value_from_bytes(bytes) {
+                        Some(v) if name == LOGGING => p.set_logging(&v),
+                        Some(v) => {
+                            p.set_global(name, v);
+                        }
+                        None => {}
                     }
                 }
             };
@@ -1114,6 +1192,18 @@ impl ChildHost<'_, '_> {
     fn t(&self) -> f64 {
         (self.now)() - self.c.origin
     }
+    /// What a print wrote: one or more lines; `end=""` text is sent as a line of its own.
+    fn send_lines(&mut self, text: &str, stderr: bool) {
+        let t = self.t();
+        let text = text.strip_suffix('\n').unwrap_or(text);
+        for l in text.split('\n') {
+            if self.c.sent >= MAX_CONSOLE_LINES {
+                return;
+            }
+            self.c.sent += 1;
+            (self.out)(FromChild::Line { child: self.child, line: Line { t_ms: t, who: Who { process: Some(self.c.name.clone()), thread: "MainThread".into() }, text: l.to_string(), stderr } });
+        }
+    }
     fn enter(&mut self, state: Option<State>) {
         let t = self.t();
         if let Some((s, from)) = self.state.take() {
@@ -1158,16 +1248,25 @@ impl pyvm::Host for ChildHost<'_, '_> {
         (self.now)() / 1000.0
     }
     fn print(&mut self, text: &str) {
-        // One print is one or more lines; `end=""` text is sent as a line of its own.
-        let t = self.t();
-        let text = text.strip_suffix('\n').unwrap_or(text);
-        for l in text.split('\n') {
-            if self.c.sent >= MAX_CONSOLE_LINES {
-                return;
-            }
-            self.c.sent += 1;
-            (self.out)(FromChild::Line { child: self.child, line: Line { t_ms: t, who: Who { process: Some(self.c.name.clone()), thread: "MainThread".into() }, text: l.to_string() } });
-        }
+        self.send_lines(text, false);
+    }
+    fn print_err(&mut self, text: &str) {
+        self.send_lines(text, true);
+    }
+    fn has_gil(&self) -> bool {
+        self.c.gil
+    }
+    fn switch_interval(&self) -> f64 {
+        self.c.switch_ms / 1000.0
+    }
+    fn set_switch_interval(&mut self, secs: f64) {
+        self.c.switch_ms = secs * 1000.0;
+    }
+    fn program_ms(&self) -> f64 {
+        self.t()
+    }
+    fn traceback_text(&self, e: &pyvm::PyException) -> String {
+        e.traceback_text(FILE, &self.c.source)
     }
     fn thread_name(&self) -> String {
         "MainThread".into()

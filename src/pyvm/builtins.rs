@@ -1,5 +1,6 @@
 //! Built-in functions, methods of the built-in types, and the modules
-//! `time`, `threading`, `math` and `random` (its generator in `random`).
+//! `time`, `threading`, `math` and `random` (its generator in `random`),
+//! `sys` and `logging`.
 
 use std::sync::{Arc, Mutex};
 
@@ -28,6 +29,14 @@ pub trait Caller {
     fn counters(&self) -> &Counters;
     /// The source line running now.
     fn line(&self) -> u32;
+    /// The exception being handled (in an `except` block), for `logging.exception`.
+    fn handled(&self) -> Option<Arc<ExcObj>> {
+        None
+    }
+    /// The function running now (`<module>` at the top level), for `logging`'s `funcName`.
+    fn function(&self) -> Arc<str> {
+        Arc::from("<module>")
+    }
 }
 
 const NAMES: &[&str] = &[
@@ -52,8 +61,8 @@ pub fn lookup(name: &str) -> Option<Value> {
         "range" => Type::Range,
         "type" => Type::Object,
         "object" => Type::Object,
-        // `queue.Empty` is not a built-in name.
-        _ => return ExcKind::from_name(name).filter(|k| *k != ExcKind::Empty).map(|k| Value::Type(Type::Exc(k))),
+        // `queue.Empty` and `threading.BrokenBarrierError` are not built-in names.
+        _ => return ExcKind::from_name(name).filter(|k| !matches!(k, ExcKind::Empty | ExcKind::BrokenBarrierError)).map(|k| Value::Type(Type::Exc(k))),
     };
     Some(Value::Type(t))
 }
@@ -61,7 +70,9 @@ pub fn lookup(name: &str) -> Option<Value> {
 pub fn module_attr(m: Module, name: &str) -> R<Value> {
     let v = match (m, name) {
         (Module::Time, "sleep" | "perf_counter" | "time" | "monotonic" | "perf_counter_ns" | "time_ns") => Value::Builtin(leak(m, name)),
-        (Module::Threading, "Lock" | "RLock" | "current_thread" | "get_ident" | "Thread" | "Event" | "main_thread" | "active_count" | "Semaphore" | "BoundedSemaphore") => Value::Builtin(leak(m, name)),
+        (Module::Threading, "Lock" | "RLock" | "current_thread" | "get_ident" | "Thread" | "Event" | "main_thread" | "active_count" | "Semaphore" | "BoundedSemaphore" | "Condition" | "Barrier" | "local" | "Timer" | "enumerate" | "get_native_id") => Value::Builtin(leak(m, name)),
+        (Module::Threading, "BrokenBarrierError") => Value::Type(Type::Exc(ExcKind::BrokenBarrierError)),
+        (Module::Sys | Module::Logging, _) => return std_attr(m, name),
         (Module::Multiprocessing, "Process" | "cpu_count" | "current_process" | "Pool" | "Queue" | "SimpleQueue") => Value::Builtin(leak(m, name)),
         (Module::Os, "getpid" | "cpu_count") => Value::Builtin(leak(m, name)),
         (Module::Queue, "Queue") => Value::Builtin(leak(m, name)),
@@ -84,9 +95,9 @@ pub fn module_attr(m: Module, name: &str) -> R<Value> {
 
 /// The qualified names of module functions, as static strings.
 const QUALIFIED: &[&str] = &[
-    "time.sleep", "time.perf_counter", "time.time", "time.monotonic", "time.perf_counter_ns", "time.time_ns", "threading.Lock", "threading.RLock", "threading.current_thread", "threading.get_ident", "threading.Thread", "threading.Event", "threading.main_thread", "threading.active_count", "threading.Semaphore", "threading.BoundedSemaphore", "multiprocessing.Process", "multiprocessing.cpu_count", "multiprocessing.current_process", "multiprocessing.Pool", "multiprocessing.Queue", "multiprocessing.SimpleQueue", "os.getpid", "os.cpu_count", "queue.Queue", "concurrent.futures.ThreadPoolExecutor", "concurrent.futures.ProcessPoolExecutor", "concurrent.futures.as_completed", "concurrent.futures.wait", "math.sqrt", "math.floor", "math.ceil", "math.log", "math.log2", "math.log10", "math.exp", "math.sin", "math.cos", "math.tan", "math.atan", "math.atan2", "math.hypot", "math.isqrt", "math.gcd", "math.factorial", "math.fabs", "math.pow", "math.trunc", "math.isclose", "random.random", "random.seed", "random.randint", "random.choice", "random.uniform", "random.shuffle", "random.randrange",
+    "time.sleep", "time.perf_counter", "time.time", "time.monotonic", "time.perf_counter_ns", "time.time_ns", "threading.Lock", "threading.RLock", "threading.current_thread", "threading.get_ident", "threading.Thread", "threading.Event", "threading.main_thread", "threading.active_count", "threading.Semaphore", "threading.BoundedSemaphore", "threading.Condition", "threading.Barrier", "threading.local", "threading.Timer", "threading.enumerate", "threading.get_native_id", "sys.exit", "sys.getswitchinterval", "sys.setswitchinterval", "sys._is_gil_enabled", "logging.basicConfig", "logging.getLogger", "logging.debug", "logging.info", "logging.warning", "logging.error", "logging.critical", "logging.exception", "logging.log", "multiprocessing.Process", "multiprocessing.cpu_count", "multiprocessing.current_process", "multiprocessing.Pool", "multiprocessing.Queue", "multiprocessing.SimpleQueue", "os.getpid", "os.cpu_count", "queue.Queue", "concurrent.futures.ThreadPoolExecutor", "concurrent.futures.ProcessPoolExecutor", "concurrent.futures.as_completed", "concurrent.futures.wait", "math.sqrt", "math.floor", "math.ceil", "math.log", "math.log2", "math.log10", "math.exp", "math.sin", "math.cos", "math.tan", "math.atan", "math.atan2", "math.hypot", "math.isqrt", "math.gcd", "math.factorial", "math.fabs", "math.pow", "math.trunc", "math.isclose", "random.random", "random.seed", "random.randint", "random.choice", "random.uniform", "random.shuffle", "random.randrange",
 ];
-const CONSTANTS: &[&str] = &["math.pi", "math.e", "math.tau", "math.inf", "math.nan", "queue.Empty", "concurrent.futures", "concurrent.futures.TimeoutError", "concurrent.futures.FIRST_COMPLETED", "concurrent.futures.ALL_COMPLETED", "concurrent.futures.FIRST_EXCEPTION"];
+const CONSTANTS: &[&str] = &["threading.BrokenBarrierError", "sys.version", "sys.version_info", "sys.argv", "sys.platform", "sys.maxsize", "sys.stdout", "sys.stderr", "logging.DEBUG", "logging.INFO", "logging.WARNING", "logging.ERROR", "logging.CRITICAL", "logging.NOTSET", "math.pi", "math.e", "math.tau", "math.inf", "math.nan", "queue.Empty", "concurrent.futures", "concurrent.futures.TimeoutError", "concurrent.futures.FIRST_COMPLETED", "concurrent.futures.ALL_COMPLETED", "concurrent.futures.FIRST_EXCEPTION"];
 
 fn leak(m: Module, name: &str) -> &'static str {
     let full = format!("{}.{name}", m.name());
@@ -234,6 +245,11 @@ fn call_inner(c: &mut dyn Caller, name: &'static str, args: Vec<Value>, kw: &mut
             let sep = kwarg(kw, "sep").filter(|v| !matches!(v, Value::None)).map(|v| v.to_str()).unwrap_or(" ".into());
             let end = kwarg(kw, "end").filter(|v| !matches!(v, Value::None)).map(|v| v.to_str()).unwrap_or("\n".into());
             kwarg(kw, "flush");
+            let err = match kwarg(kw, "file") {
+                None | Some(Value::None) | Some(Value::Stream(false)) => false,
+                Some(Value::Stream(true)) => true,
+                Some(o) => return Err(exc(ExcKind::AttributeError, format!("'{}' object has no attribute 'write'", o.type_name()))),
+            };
             for a in &args {
                 if let Value::Big(b) = a {
                     big_to_string(b)?;
@@ -241,7 +257,11 @@ fn call_inner(c: &mut dyn Caller, name: &'static str, args: Vec<Value>, kw: &mut
             }
             let mut s = args.iter().map(Value::to_str).collect::<Vec<_>>().join(&sep);
             s.push_str(&end);
-            c.host().print(&s);
+            if err {
+                c.host().print_err(&s);
+            } else {
+                c.host().print(&s);
+            }
             Value::None
         }
         "len" => {
@@ -500,9 +520,12 @@ fn call_inner(c: &mut dyn Caller, name: &'static str, args: Vec<Value>, kw: &mut
         "time.perf_counter_ns" => Value::Int((c.host().perf_counter() * 1e9) as i64),
         "time.time" => Value::Float(c.host().time()),
         "time.time_ns" => Value::Int((c.host().time() * 1e9) as i64),
-        "threading.Lock" | "threading.RLock" => Value::Lock(Arc::new(LockObj::default())),
+        "threading.Lock" => Value::Lock(Arc::new(LockObj::default())),
+        "threading.RLock" => Value::Lock(Arc::new(LockObj::rlock())),
         "threading.current_thread" => Value::Thread(Arc::from(c.host().thread_name())),
-        "threading.get_ident" => Value::Int(c.host().thread_name().bytes().fold(7i64, |h, b| h.wrapping_mul(31).wrapping_add(b as i64)).abs()),
+        "threading.get_ident" => Value::Int(c.host().ident() as i64),
+        "threading.get_native_id" => Value::Int(c.host().native_id()),
+        "threading.enumerate" => Value::list(c.host().threads().into_iter().map(|n| Value::Thread(Arc::from(n))).collect())?,
         "threading.Thread" | "multiprocessing.Process" => new_task(c, name == "multiprocessing.Process", args, kw)?,
         "threading.Event" => Value::Event(Arc::new(EventObj::default())),
         "threading.Semaphore" | "threading.BoundedSemaphore" => {
@@ -514,6 +537,8 @@ fn call_inner(c: &mut dyn Caller, name: &'static str, args: Vec<Value>, kw: &mut
             Value::Semaphore(Arc::new(SemObj { value: Mutex::new(n), bound: (name == "threading.BoundedSemaphore").then_some(n) }))
         }
         "threading.main_thread" => Value::Thread(Arc::from("MainThread")),
+        "threading.Condition" | "threading.Barrier" | "threading.local" | "threading.Timer" => new_sync(c, name, args, kw)?,
+        _ if name.starts_with("sys.") || name.starts_with("logging.") => call_std(c, name, args, kw)?,
         "threading.active_count" => Value::Int(c.host().active_count() as i64),
         "multiprocessing.current_process" => Value::Thread(Arc::from(c.host().process_name())),
         "multiprocessing.cpu_count" | "os.cpu_count" => Value::Int(c.host().cores() as i64),
@@ -911,6 +936,9 @@ pub fn call_method(c: &mut dyn Caller, recv: &Value, name: &str, args: Vec<Value
     if matches!(recv, Value::Task(_) | Value::Event(_) | Value::Queue(_) | Value::Future(_) | Value::Pool(_) | Value::Semaphore(_)) {
         return object_method(c, recv, name, args, kw);
     }
+    if matches!(recv, Value::Condition(_) | Value::Barrier(_) | Value::Logger(_) | Value::Stream(_)) {
+        return std_method(c, recv, name, args, kw);
+    }
     Ok(match recv {
         Value::Str(s) => match name {
             "upper" => Value::Str(s.to_uppercase().into()),
@@ -1295,26 +1323,12 @@ pub fn call_method(c: &mut dyn Caller, recv: &Value, name: &str, args: Vec<Value
             _ => return Err(no_attr()),
         },
         Value::Lock(l) => match name {
-            "acquire" => {
-                let blocking = args.first().cloned().or_else(|| kwarg(&mut kw, "blocking")).is_none_or(|v| v.truthy());
-                let timeout = args.get(1).cloned().or_else(|| kwarg(&mut kw, "timeout")).filter(|t| !matches!(t, Value::None)).map(|t| t.as_f64()).transpose()?.filter(|t| *t >= 0.0);
-                let until = timeout.map(|t| c.host().perf_counter() + t);
-                loop {
-                    if l.try_acquire() {
-                        l.set_owner(Some(Arc::from(c.host().thread_name())));
-                        break Value::Bool(true);
-                    }
-                    if !blocking || until.is_some_and(|u| c.host().perf_counter() >= u) {
-                        break Value::Bool(false);
-                    }
-                    let line = c.line();
-                    let owner = l.owner();
-                    c.host().lock_wait(owner.as_deref(), line, until.is_some(), &mut || !l.locked())?;
-                }
+            "acquire" | "__enter__" => {
+                let (blocking, timeout) = acquire_args(&args, &mut kw)?;
+                Value::Bool(acquire_lock(c, l, blocking, timeout)?)
             }
-            "release" => {
-                l.set_owner(None);
-                l.release()?;
+            "release" | "__exit__" => {
+                release_lock(c, l)?;
                 Value::None
             }
             "locked" => Value::Bool(l.locked()),
@@ -1399,7 +1413,7 @@ fn new_task(c: &mut dyn Caller, process: bool, args: Vec<Value>, kw: &mut Vec<(A
             }
         }
     };
-    Ok(Value::Task(Arc::new(TaskObj { process, name, daemon: std::sync::atomic::AtomicBool::new(daemon), target, args: targs, kwargs, state: std::sync::atomic::AtomicU8::new(TASK_NEW), exitcode: Mutex::new(None), pool: None })))
+    Ok(Value::Task(Arc::new(TaskObj { process, name, daemon: std::sync::atomic::AtomicBool::new(daemon), target, args: targs, kwargs, state: std::sync::atomic::AtomicU8::new(TASK_NEW), exitcode: Mutex::new(None), pool: None, timer: None })))
 }
 
 /// `ThreadPoolExecutor(max_workers=None)` (at most min(32, cores + 4)
@@ -1494,7 +1508,7 @@ fn submit(c: &mut dyn Caller, pool: &Arc<PoolObj>, func: Value, args: Vec<Value>
                 let mut workers = pool.workers.lock().unwrap_or_else(|e| e.into_inner());
                 if workers.len() < pool.max_workers {
                     let name: Arc<str> = Arc::from(format!("{}_{}", pool.prefix, workers.len()));
-                    let t = Arc::new(TaskObj { process: false, name, daemon: std::sync::atomic::AtomicBool::new(false), target: Value::None, args: Vec::new(), kwargs: Vec::new(), state: std::sync::atomic::AtomicU8::new(TASK_STARTED), exitcode: Mutex::new(None), pool: Some(pool.clone()) });
+                    let t = Arc::new(TaskObj { process: false, name, daemon: std::sync::atomic::AtomicBool::new(false), target: Value::None, args: Vec::new(), kwargs: Vec::new(), state: std::sync::atomic::AtomicU8::new(TASK_STARTED), exitcode: Mutex::new(None), pool: Some(pool.clone()), timer: None });
                     workers.push(t.clone());
                     drop(workers);
                     if let Err(why) = c.host().start_thread(&t) {
@@ -1576,6 +1590,13 @@ fn object_method(c: &mut dyn Caller, recv: &Value, name: &str, args: Vec<Value>,
             "is_alive" => {
                 want(0, 0)?;
                 Value::Bool(t.alive())
+            }
+            "cancel" if t.timer.is_some() => {
+                want(0, 0)?;
+                if let Some(timer) = &t.timer {
+                    timer.cancelled.store(true, SeqCst);
+                }
+                Value::None
             }
             "terminate" | "kill" if t.process => {
                 want(0, 0)?;
@@ -1782,6 +1803,629 @@ fn object_method(c: &mut dyn Caller, recv: &Value, name: &str, args: Vec<Value>,
                 shutdown(c, p, true, false)?;
                 Value::None
             }
+            _ => return Err(no_attr()),
+        },
+        _ => return Err(no_attr()),
+    };
+    if let Some((k, _)) = kw.first() {
+        return Err(type_error(format!("{name}() got an unexpected keyword argument '{k}'")));
+    }
+    Ok(v)
+}
+
+// ---- locks, conditions, barriers, timers, thread-local data ----
+
+/// Takes lock `l` for this thread (`Lock.acquire`, `with lock:`, a
+/// condition's lock): at once if it can, else waiting through the host
+/// (the GIL released) until it is free, `timeout` seconds passed, or at
+/// once when not `blocking`. Whether it got it.
+pub fn acquire_lock(c: &mut dyn Caller, l: &Arc<LockObj>, blocking: bool, timeout: Option<f64>) -> R<bool> {
+    let me = c.host().ident();
+    let until = timeout.map(|t| c.host().perf_counter() + t);
+    loop {
+        if l.try_acquire(me) {
+            l.set_owner(Some(Arc::from(c.host().thread_name())));
+            return Ok(true);
+        }
+        if !blocking || until.is_some_and(|u| c.host().perf_counter() >= u) {
+            return Ok(false);
+        }
+        let line = c.line();
+        let owner = l.owner();
+        c.host().lock_wait(owner.as_deref(), line, until.is_some(), &mut || !l.locked())?;
+    }
+}
+
+/// `acquire(blocking=True, timeout=-1)`'s arguments (a negative timeout: none).
+fn acquire_args(args: &[Value], kw: &mut Vec<(Arc<str>, Value)>) -> R<(bool, Option<f64>)> {
+    let blocking = args.first().cloned().or_else(|| kwarg(kw, "blocking")).is_none_or(|v| v.truthy());
+    let timeout = args.get(1).cloned().or_else(|| kwarg(kw, "timeout")).filter(|t| !matches!(t, Value::None)).map(|t| t.as_f64()).transpose()?.filter(|t| *t >= 0.0);
+    Ok((blocking, timeout))
+}
+
+/// Releases lock `l` once (`Lock.release`, the end of `with lock:`).
+pub fn release_lock(c: &mut dyn Caller, l: &LockObj) -> R<()> {
+    let me = c.host().ident();
+    if !l.reentrant {
+        l.set_owner(None);
+    }
+    l.release(me)
+}
+
+/// `threading.Condition(lock=None)`, `Barrier(parties, action=None,
+/// timeout=None)`, `local()`, `Timer(interval, function, args=None, kwargs=None)`.
+fn new_sync(c: &mut dyn Caller, name: &str, args: Vec<Value>, kw: &mut Vec<(Arc<str>, Value)>) -> R<Value> {
+    let mut pos = args.into_iter();
+    Ok(match name {
+        "threading.Condition" => {
+            let lock = match pos.next().or_else(|| kwarg(kw, "lock")) {
+                None | Some(Value::None) => Arc::new(LockObj::rlock()),
+                Some(Value::Lock(l)) => l,
+                Some(o) => return Err(exc(ExcKind::AttributeError, format!("'{}' object has no attribute 'acquire'", o.type_name()))),
+            };
+            Value::Condition(Arc::new(CondObj { lock, waiters: Mutex::new(Default::default()) }))
+        }
+        "threading.Barrier" => {
+            let parties = pos.next().or_else(|| kwarg(kw, "parties")).ok_or_else(|| type_error("Barrier.__init__() missing 1 required positional argument: 'parties'"))?.as_i64()?;
+            if parties < 1 {
+                return Err(exc(ExcKind::ValueError, "parties must be >= 1"));
+            }
+            let action = pos.next().or_else(|| kwarg(kw, "action")).unwrap_or(Value::None);
+            let timeout = timeout_of(pos.next().or_else(|| kwarg(kw, "timeout")))?;
+            Value::Barrier(Arc::new(BarrierObj { parties: parties as usize, action, timeout, state: Mutex::new(BarrierState::default()) }))
+        }
+        "threading.local" => {
+            if pos.next().is_some() || !kw.is_empty() {
+                return Err(type_error("Initialization arguments are not supported"));
+            }
+            Value::Local(Arc::new(LocalObj::default()))
+        }
+        _ => {
+            // A Timer is a thread named as CPython names it (`Thread-N`,
+            // without its function's name) that waits before calling.
+            let given = pos.next().or_else(|| kwarg(kw, "interval")).ok_or_else(|| type_error("Timer.__init__() missing 2 required positional arguments: 'interval' and 'function'"))?;
+            let interval = given.as_f64()?;
+            let function = pos.next().or_else(|| kwarg(kw, "function")).ok_or_else(|| type_error("Timer.__init__() missing 1 required positional argument: 'function'"))?;
+            let targs = pos.next().or_else(|| kwarg(kw, "args")).filter(|v| !matches!(v, Value::None));
+            let tkw = pos.next().or_else(|| kwarg(kw, "kwargs")).filter(|v| !matches!(v, Value::None));
+            let mut tkw_args: Vec<(Arc<str>, Value)> = vec![(Arc::from("target"), function), (Arc::from("args"), targs.unwrap_or(Value::tuple(Vec::new())))];
+            if let Some(k) = tkw {
+                tkw_args.push((Arc::from("kwargs"), k));
+            }
+            let n = c.counters().threads.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+            tkw_args.push((Arc::from("name"), Value::Str(Arc::from(format!("Thread-{n}")))));
+            let Value::Task(t) = new_task(c, false, Vec::new(), &mut tkw_args)? else { unreachable!("new_task makes a task") };
+            let t = Arc::into_inner(t).unwrap_or_else(|| unreachable!("just made"));
+            Value::Task(Arc::new(TaskObj { timer: Some(Arc::new(TimerObj { interval, given, cancelled: Default::default() })), ..t }))
+        }
+    })
+}
+
+/// `Condition.wait(timeout)`: releases its lock (all the way, for an
+/// `RLock`), waits (the GIL released) until notified or the timeout, and
+/// takes the lock back as it was. Whether it was notified.
+fn cond_wait(c: &mut dyn Caller, cv: &Arc<CondObj>, timeout: Option<f64>) -> R<bool> {
+    use std::sync::atomic::Ordering::SeqCst;
+    let me = c.host().ident();
+    if !cv.lock.held_by(me) {
+        return Err(runtime("cannot wait on un-acquired lock".into()));
+    }
+    let flag = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    cv.waiters.lock().unwrap_or_else(|e| e.into_inner()).push_back(flag.clone());
+    let depth = cv.lock.depth.load(SeqCst).max(1);
+    cv.lock.depth.store(1, SeqCst);
+    release_lock(c, &cv.lock)?;
+    let line = c.line();
+    let f = flag.clone();
+    let waited = c.host().block(super::host::Wait::Lock, line, timeout, &mut || f.load(SeqCst));
+    // Not notified (a timeout, or the run stopping): no longer a waiter.
+    cv.waiters.lock().unwrap_or_else(|e| e.into_inner()).retain(|w| !Arc::ptr_eq(w, &flag));
+    let notified = flag.load(SeqCst);
+    waited?;
+    acquire_lock(c, &cv.lock, true, None)?;
+    cv.lock.depth.store(depth, SeqCst);
+    Ok(notified)
+}
+
+/// `Barrier.wait(timeout)`: the index of this thread's arrival (0 first),
+/// once all `parties` arrived; `BrokenBarrierError` when it is or becomes
+/// broken (a timeout, `abort()`, `reset()` while waiting, a failed action).
+fn barrier_wait(c: &mut dyn Caller, b: &Arc<BarrierObj>, timeout: Option<f64>) -> R<Value> {
+    let broken = || exc(ExcKind::BrokenBarrierError, "");
+    let (index, round) = {
+        let mut st = b.lock();
+        if st.broken {
+            return Err(broken());
+        }
+        st.count += 1;
+        (st.count - 1, st.round)
+    };
+    if index + 1 == b.parties {
+        // The last to arrive runs the action, then lets everyone go.
+        if !matches!(b.action, Value::None) {
+            if let Err(e) = c.call(&b.action, Vec::new()) {
+                let mut st = b.lock();
+                st.broken = true;
+                st.count = 0;
+                return Err(e);
+            }
+        }
+        let mut st = b.lock();
+        if st.round == round && !st.broken {
+            st.round += 1;
+            st.count = 0;
+            return Ok(Value::Int(index as i64));
+        }
+        return Err(broken());
+    }
+    let line = c.line();
+    let b2 = b.clone();
+    let passed = c.host().block(super::host::Wait::Lock, line, timeout.or(b.timeout), &mut || {
+        let st = b2.lock();
+        st.round != round || st.broken
+    })?;
+    let mut st = b.lock();
+    if st.round != round {
+        return if st.reset_rounds.contains(&round) { Err(broken()) } else { Ok(Value::Int(index as i64)) };
+    }
+    if !passed && !st.broken {
+        // Timed out: the barrier breaks for everyone waiting.
+        st.broken = true;
+        st.count = 0;
+    }
+    Err(broken())
+}
+
+/// An attribute of a condition, barrier, timer, logger or `threading.local`
+/// (`me`: this thread's [`Host::ident`]); `None`: not one of those.
+pub fn sync_attr(obj: &Value, name: &str, me: u64) -> Option<R<Value>> {
+    let no_attr = || Err(exc(ExcKind::AttributeError, format!("'{}' object has no attribute '{name}'", obj.type_name())));
+    Some(match (obj, name) {
+        (Value::Barrier(b), "parties") => Ok(Value::Int(b.parties as i64)),
+        (Value::Barrier(b), "n_waiting") => {
+            let st = b.lock();
+            Ok(Value::Int(if st.broken { 0 } else { st.count as i64 }))
+        }
+        (Value::Barrier(b), "broken") => Ok(Value::Bool(b.lock().broken)),
+        (Value::Task(t), "interval") => t.timer.as_ref().map_or_else(no_attr, |tm| Ok(tm.given.clone())),
+        (Value::Task(t), "function") if t.timer.is_some() => Ok(t.target.clone()),
+        (Value::Logger(n), "name") => Ok(Value::Str(n.clone())),
+        (Value::Local(l), _) => {
+            let all = l.per_thread.lock().unwrap_or_else(|e| e.into_inner());
+            match all.get(&me).and_then(|attrs| attrs.iter().find(|(k, _)| &**k == name)) {
+                Some((_, v)) => Ok(v.clone()),
+                None if name == "__dict__" => {
+                    let mut t = Table::default();
+                    for (k, v) in all.get(&me).into_iter().flatten() {
+                        if let Err(e) = t.insert(Value::Str(k.clone()), v.clone()) {
+                            return Some(Err(e));
+                        }
+                    }
+                    Ok(Value::Dict(DictObj::new(t)))
+                }
+                None => no_attr(),
+            }
+        }
+        (Value::Condition(_) | Value::Barrier(_) | Value::Logger(_) | Value::Stream(_), _) => Ok(Value::Method(Arc::new((obj.clone(), Arc::from(name))))),
+        _ => return None,
+    })
+}
+
+/// `data.x = v` on a `threading.local()` (this thread's own `x`); `None`:
+/// not a `threading.local`.
+pub fn set_sync_attr(obj: &Value, name: &str, v: Value, me: u64) -> Option<R<()>> {
+    let Value::Local(l) = obj else { return None };
+    let mut all = l.per_thread.lock().unwrap_or_else(|e| e.into_inner());
+    let attrs = all.entry(me).or_default();
+    match attrs.iter_mut().find(|(k, _)| &**k == name) {
+        Some(slot) => slot.1 = v,
+        None => attrs.push((Arc::from(name), v)),
+    }
+    Some(Ok(()))
+}
+
+// ---- sys and logging ----
+
+/// The simulated CPython's version (`sys.version_info`).
+const VERSION: (i64, i64, i64) = (3, 13, 0);
+
+/// `sys.version`: CPython 3.13, or its free-threaded build without the GIL.
+pub fn sys_version(gil: bool) -> Value {
+    let (a, b, c) = VERSION;
+    Value::Str(Arc::from(format!("{a}.{b}.{c} {}(main, ThreadLab) [simulated by ThreadLab's Python]", if gil { "" } else { "experimental free-threading build " })))
+}
+
+/// `sys.…` and `logging.…` values that are not functions.
+fn std_attr(m: Module, name: &str) -> R<Value> {
+    let level = |n: &str| LEVELS.iter().find(|(_, l)| *l == n).map(|(v, _)| Value::Int(*v));
+    Ok(match (m, name) {
+        (Module::Sys, "version_info") => Value::tuple(vec![Value::Int(VERSION.0), Value::Int(VERSION.1), Value::Int(VERSION.2), Value::str("final"), Value::Int(0)]),
+        (Module::Sys, "argv") => Value::list(vec![Value::str("<program>")])?,
+        (Module::Sys, "platform") => Value::str("linux"),
+        (Module::Sys, "maxsize") => Value::Int(i64::MAX),
+        (Module::Sys, "stdout") => Value::Stream(false),
+        (Module::Sys, "stderr") => Value::Stream(true),
+        // `sys.version` says whether the GIL is on: the host knows.
+        (Module::Sys, "version") => sys_version(true),
+        (Module::Sys, "exit" | "getswitchinterval" | "setswitchinterval" | "_is_gil_enabled") | (Module::Logging, "basicConfig" | "getLogger" | "debug" | "info" | "warning" | "error" | "critical" | "exception" | "log") => Value::Builtin(leak(m, name)),
+        (Module::Logging, _) if level(name).is_some() => level(name).unwrap_or_default(),
+        _ => return Err(exc(ExcKind::AttributeError, format!("module '{}' has no attribute '{name}'", m.name()))),
+    })
+}
+
+/// `logging`'s levels and their names.
+const LEVELS: &[(i64, &str)] = &[(0, "NOTSET"), (10, "DEBUG"), (20, "INFO"), (30, "WARNING"), (40, "ERROR"), (50, "CRITICAL")];
+
+fn level_name(level: i64) -> String {
+    LEVELS.iter().find(|(v, _)| *v == level).map_or_else(|| format!("Level {level}"), |(_, n)| n.to_string())
+}
+
+/// A `level=` argument: a number or a level's name.
+fn level_of(v: &Value) -> R<i64> {
+    match v {
+        Value::Str(s) => LEVELS.iter().find(|(_, n)| **n == **s).map(|(l, _)| *l).ok_or_else(|| exc(ExcKind::ValueError, format!("Unknown level: {}", v.repr()))),
+        other => other.as_i64(),
+    }
+}
+
+/// The `sys` and `logging` functions.
+fn call_std(c: &mut dyn Caller, name: &str, args: Vec<Value>, kw: &mut Vec<(Arc<str>, Value)>) -> R<Value> {
+    Ok(match name {
+        "sys.exit" => {
+            arity(name, &args, 0, 1)?;
+            let args = args.into_iter().filter(|a| !matches!(a, Value::None)).collect();
+            return Err(Err::Exc(Arc::new(ExcObj::new(ExcKind::SystemExit, args))));
+        }
+        "sys.getswitchinterval" => {
+            arity(name, &args, 0, 0)?;
+            Value::Float(c.host().switch_interval())
+        }
+        "sys.setswitchinterval" => {
+            arity(name, &args, 1, 1)?;
+            let secs = args[0].as_f64()?;
+            if secs <= 0.0 {
+                return Err(exc(ExcKind::ValueError, "switch interval must be strictly positive"));
+            }
+            c.host().set_switch_interval(secs);
+            Value::None
+        }
+        "sys._is_gil_enabled" => Value::Bool(c.host().has_gil()),
+        "logging.basicConfig" => {
+            arity(name, &args, 0, 0)?;
+            let force = kwarg(kw, "force").is_some_and(|f| f.truthy());
+            let level = kwarg(kw, "level").map(|l| level_of(&l)).transpose()?;
+            let format = kwarg(kw, "format").map(|f| f.to_str());
+            let datefmt = kwarg(kw, "datefmt").filter(|v| !matches!(v, Value::None)).map(|f| f.to_str());
+            let stdout = match kwarg(kw, "stream") {
+                None | Some(Value::None) | Some(Value::Stream(true)) => false,
+                Some(Value::Stream(false)) => true,
+                Some(o) => return Err(exc(ExcKind::AttributeError, format!("'{}' object has no attribute 'write'", o.type_name()))),
+            };
+            kwarg(kw, "style").filter(|s| s.to_str() != "%").map_or(Ok(()), |_| Err(exc(ExcKind::ValueError, "ThreadLab's logging formats with the '%' style only")))?;
+            if let Some((k, _)) = kw.iter().find(|(k, _)| matches!(&**k, "filename" | "filemode" | "handlers" | "encoding" | "errors")) {
+                return Err(exc(ExcKind::ValueError, format!("basicConfig({k}=…): ThreadLab's logging writes to the console only (stderr, or stream=sys.stdout)")));
+            }
+            if let Some((k, _)) = kw.first() {
+                return Err(exc(ExcKind::ValueError, format!("Unrecognised argument(s): {k}")));
+            }
+            let mut cfg = c.counters().logging.lock().unwrap_or_else(|e| e.into_inner());
+            // As CPython: only the first call configures (unless force=True).
+            if !cfg.configured || force {
+                cfg.configured = true;
+                if let Some(l) = level {
+                    cfg.level = l;
+                }
+                if let Some(f) = format {
+                    cfg.format = Arc::from(f);
+                }
+                cfg.datefmt = datefmt.map(Arc::from);
+                cfg.stdout = stdout;
+            }
+            Value::None
+        }
+        "logging.getLogger" => {
+            arity(name, &args, 0, 1)?;
+            match args.into_iter().next().or_else(|| kwarg(kw, "name")) {
+                None | Some(Value::None) => Value::Logger(Arc::from("root")),
+                Some(Value::Str(s)) if &*s == "root" => Value::Logger(Arc::from("root")),
+                Some(Value::Str(s)) => Value::Logger(s),
+                Some(o) => return Err(type_error(format!("A logger name must be a string, not {}", o.type_name()))),
+            }
+        }
+        _ => {
+            // The module's functions log through the root logger, configuring
+            // it first if nothing did (CPython's `basicConfig()` there).
+            let short = name.trim_start_matches("logging.");
+            c.counters().logging.lock().unwrap_or_else(|e| e.into_inner()).configured = true;
+            log_call(c, "root", short, args, kw)?
+        }
+    })
+}
+
+/// `debug/info/warning/error/critical/exception/log(…)` on logger `logger`.
+fn log_call(c: &mut dyn Caller, logger: &str, method: &str, mut args: Vec<Value>, kw: &mut Vec<(Arc<str>, Value)>) -> R<Value> {
+    let level = match method {
+        "debug" => 10,
+        "info" => 20,
+        "warning" | "warn" => 30,
+        "error" | "exception" => 40,
+        "critical" | "fatal" => 50,
+        _ => {
+            if args.is_empty() {
+                return Err(type_error("log() missing 2 required positional arguments: 'level' and 'msg'"));
+            }
+            level_of(&args.remove(0))?
+        }
+    };
+    if args.is_empty() {
+        return Err(type_error(format!("{method}() missing 1 required positional argument: 'msg'")));
+    }
+    let msg = args.remove(0);
+    let exc_info = kwarg(kw, "exc_info").map_or(method == "exception", |v| v.truthy());
+    kwarg(kw, "stack_info");
+    kwarg(kw, "stacklevel");
+    kwarg(kw, "extra");
+    let (configured, effective, format, datefmt, stdout) = {
+        let cfg = c.counters().logging.lock().unwrap_or_else(|e| e.into_inner());
+        (cfg.configured, cfg.effective_level(logger), cfg.format.clone(), cfg.datefmt.clone(), cfg.stdout)
+    };
+    if level < effective {
+        return Ok(Value::None);
+    }
+    // No handler configured: CPython's last resort prints the message alone,
+    // from WARNING up, to stderr.
+    if !configured && level < 30 {
+        return Ok(Value::None);
+    }
+    let mut message = msg.to_str();
+    if !args.is_empty() {
+        let a = if args.len() == 1 { args.remove(0) } else { Value::tuple(args) };
+        // One dict argument fills `%(key)s` fields, as CPython's LogRecord does.
+        let a = match a {
+            Value::Dict(_) => a,
+            Value::Tuple(_) => a,
+            other => Value::tuple(vec![other]),
+        };
+        message = super::format::percent(&message, &a)?.to_str();
+    }
+    let mut text = if configured { log_format(c, &format, datefmt.as_deref(), logger, level, &message)? } else { message };
+    if exc_info {
+        text.push('\n');
+        text.push_str(&match c.handled() {
+            Some(e) => {
+                let traceback = e.traceback.lock().unwrap_or_else(|p| p.into_inner()).iter().map(|(f, l)| (f.to_string(), *l)).collect();
+                c.host().traceback_text(&super::error::PyException { kind: e.kind, message: e.message(), traceback, class: e.user.as_ref().map(|u| u.class.name.to_string()) })
+            }
+            None => "NoneType: None".into(),
+        });
+    }
+    text.push('\n');
+    if stdout {
+        c.host().print(&text);
+    } else {
+        c.host().print_err(&text);
+    }
+    Ok(Value::None)
+}
+
+/// A log record's line: `format`'s `%(field)s` filled in as CPython's
+/// `logging.Formatter` fills them.
+fn log_format(c: &mut dyn Caller, format: &str, datefmt: Option<&str>, logger: &str, level: i64, message: &str) -> R<String> {
+    let created = c.host().time();
+    let relative = c.host().program_ms();
+    let msecs = ((created.fract()) * 1000.0).floor();
+    let asctime = match datefmt {
+        Some(f) => strftime(f, created),
+        None => format!("{},{:03}", strftime("%Y-%m-%d %H:%M:%S", created), msecs as i64),
+    };
+    let line = c.line();
+    let function = c.function();
+    let host = c.host();
+    let fields: Vec<(&str, Value)> = vec![
+        ("funcName", Value::Str(function)),
+        ("name", Value::str(logger)),
+        ("levelname", Value::str(&level_name(level))),
+        ("levelno", Value::Int(level)),
+        ("message", Value::str(message)),
+        ("msg", Value::str(message)),
+        ("asctime", Value::str(&asctime)),
+        ("created", Value::Float(created)),
+        ("msecs", Value::Float(msecs)),
+        ("relativeCreated", Value::Float(relative)),
+        ("threadName", Value::str(&host.thread_name())),
+        ("thread", Value::Int(host.ident() as i64)),
+        ("processName", Value::str(&host.process_name())),
+        ("process", Value::Int(host.pid())),
+        ("lineno", Value::Int(line as i64)),
+        ("filename", Value::str("<program>")),
+        ("pathname", Value::str("<program>")),
+        ("module", Value::str("<program>")),
+    ];
+    let mut t = Table::default();
+    for (k, v) in fields {
+        t.insert(Value::str(k), v)?;
+    }
+    Ok(super::format::percent(format, &Value::Dict(DictObj::new(t)))?.to_str())
+}
+
+/// `time.strftime(fmt)` for UTC `secs` since the epoch: the codes log
+/// formats use (`%Y %m %d %H %M %S %y %b %B %a %A %p %I %j %f %%`).
+fn strftime(fmt: &str, secs: f64) -> String {
+    let days = (secs / 86400.0).floor() as i64;
+    let rem = (secs - days as f64 * 86400.0).max(0.0);
+    let (h, mi, s) = ((rem / 3600.0) as i64, (rem % 3600.0 / 60.0) as i64, (rem % 60.0) as i64);
+    // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
+    let z = days + 719468;
+    let era = z.div_euclid(146097);
+    let doe = z - era * 146097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let before = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334][(m - 1) as usize] + i64::from(leap && m > 2);
+    const MONTHS: [&str; 12] = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+    const DAYS: [&str; 7] = ["Thursday", "Friday", "Saturday", "Sunday", "Monday", "Tuesday", "Wednesday"];
+    let weekday = DAYS[days.rem_euclid(7) as usize];
+    let month = MONTHS[(m - 1) as usize];
+    let mut out = String::new();
+    let mut chars = fmt.chars();
+    while let Some(ch) = chars.next() {
+        if ch != '%' {
+            out.push(ch);
+            continue;
+        }
+        match chars.next() {
+            Some('Y') => out.push_str(&y.to_string()),
+            Some('y') => out.push_str(&format!("{:02}", y % 100)),
+            Some('m') => out.push_str(&format!("{m:02}")),
+            Some('d') => out.push_str(&format!("{d:02}")),
+            Some('H') => out.push_str(&format!("{h:02}")),
+            Some('I') => out.push_str(&format!("{:02}", if h % 12 == 0 { 12 } else { h % 12 })),
+            Some('p') => out.push_str(if h < 12 { "AM" } else { "PM" }),
+            Some('M') => out.push_str(&format!("{mi:02}")),
+            Some('S') => out.push_str(&format!("{s:02}")),
+            Some('f') => out.push_str(&format!("{:06}", (secs.fract() * 1e6) as i64)),
+            Some('j') => out.push_str(&format!("{:03}", before + d)),
+            Some('b') => out.push_str(&month[..3]),
+            Some('B') => out.push_str(month),
+            Some('a') => out.push_str(&weekday[..3]),
+            Some('A') => out.push_str(weekday),
+            Some('%') => out.push('%'),
+            Some(other) => {
+                out.push('%');
+                out.push(other);
+            }
+            None => out.push('%'),
+        }
+    }
+    out
+}
+
+/// Methods of conditions, barriers, loggers and `sys.stdout`/`stderr`.
+fn std_method(c: &mut dyn Caller, recv: &Value, name: &str, args: Vec<Value>, mut kw: Vec<(Arc<str>, Value)>) -> R<Value> {
+    let no_attr = || exc(ExcKind::AttributeError, format!("'{}' object has no attribute '{name}'", recv.type_name()));
+    let want = |lo: usize, hi: usize| arity(name, &args, lo, hi);
+    let timeout = |args: &[Value], i: usize, kw: &mut Vec<(Arc<str>, Value)>| timeout_of(args.get(i).cloned().or_else(|| kwarg(kw, "timeout")));
+    let v = match recv {
+        Value::Condition(cv) => match name {
+            "acquire" | "__enter__" => {
+                want(0, 2)?;
+                let (blocking, timeout) = acquire_args(&args, &mut kw)?;
+                Value::Bool(acquire_lock(c, &cv.lock, blocking, timeout)?)
+            }
+            "release" | "__exit__" => {
+                release_lock(c, &cv.lock)?;
+                Value::None
+            }
+            "wait" => {
+                want(0, 1)?;
+                let secs = timeout(&args, 0, &mut kw)?;
+                Value::Bool(cond_wait(c, cv, secs)?)
+            }
+            "wait_for" => {
+                want(1, 2)?;
+                let pred = args[0].clone();
+                let secs = timeout(&args, 1, &mut kw)?;
+                let end = secs.map(|s| c.host().perf_counter() + s);
+                let mut result = c.call(&pred, Vec::new())?;
+                while !result.truthy() {
+                    let left = match end {
+                        Some(e) => {
+                            let left = e - c.host().perf_counter();
+                            if left <= 0.0 {
+                                break;
+                            }
+                            Some(left)
+                        }
+                        None => None,
+                    };
+                    cond_wait(c, cv, left)?;
+                    result = c.call(&pred, Vec::new())?;
+                }
+                result
+            }
+            "notify" | "notify_all" | "notifyAll" => {
+                want(0, if name == "notify" { 1 } else { 0 })?;
+                let n = if name == "notify" { args.first().cloned().or_else(|| kwarg(&mut kw, "n")).map(|v| v.as_i64()).transpose()?.unwrap_or(1).max(0) as usize } else { usize::MAX };
+                let me = c.host().ident();
+                if !cv.lock.held_by(me) {
+                    return Err(runtime("cannot notify on un-acquired lock".into()));
+                }
+                cv.notify(n);
+                Value::None
+            }
+            _ => return Err(no_attr()),
+        },
+        Value::Barrier(b) => match name {
+            "wait" => {
+                want(0, 1)?;
+                let secs = timeout(&args, 0, &mut kw)?;
+                barrier_wait(c, b, secs)?
+            }
+            "abort" => {
+                let mut st = b.lock();
+                st.broken = true;
+                st.count = 0;
+                Value::None
+            }
+            "reset" => {
+                let mut st = b.lock();
+                if st.count > 0 && !st.broken {
+                    let r = st.round;
+                    st.reset_rounds.push(r);
+                    st.round += 1;
+                }
+                st.broken = false;
+                st.count = 0;
+                Value::None
+            }
+            _ => return Err(no_attr()),
+        },
+        Value::Logger(n) => match name {
+            "setLevel" => {
+                want(1, 1)?;
+                let l = level_of(&args[0])?;
+                let mut cfg = c.counters().logging.lock().unwrap_or_else(|e| e.into_inner());
+                if &**n == "root" {
+                    cfg.level = l;
+                } else {
+                    cfg.levels.retain(|(k, _)| k != n);
+                    cfg.levels.push((n.clone(), l));
+                }
+                Value::None
+            }
+            "getEffectiveLevel" | "isEnabledFor" => {
+                let cfg = c.counters().logging.lock().unwrap_or_else(|e| e.into_inner());
+                let l = cfg.effective_level(n);
+                if name == "isEnabledFor" {
+                    want(1, 1)?;
+                    Value::Bool(level_of(&args[0])? >= l)
+                } else {
+                    Value::Int(l)
+                }
+            }
+            "debug" | "info" | "warning" | "warn" | "error" | "critical" | "fatal" | "exception" | "log" => {
+                let n = n.clone();
+                log_call(c, &n, name, args, &mut kw)?
+            }
+            _ => return Err(no_attr()),
+        },
+        Value::Stream(err) => match name {
+            "write" => {
+                want(1, 1)?;
+                let Value::Str(s) = &args[0] else { return Err(type_error(format!("write() argument must be str, not {}", args[0].type_name()))) };
+                if *err {
+                    c.host().print_err(s);
+                } else {
+                    c.host().print(s);
+                }
+                Value::Int(s.chars().count() as i64)
+            }
+            "flush" => Value::None,
+            "isatty" => Value::Bool(false),
             _ => return Err(no_attr()),
         },
         _ => return Err(no_attr()),

@@ -18,7 +18,7 @@ pub struct Compiled {
 /// The special methods a class may define (the VM calls them).
 pub const SPECIAL_METHODS: &[&str] = &["__init__", "__str__", "__repr__", "__enter__", "__exit__"];
 
-pub const MODULES: &[&str] = &["time", "threading", "math", "random", "multiprocessing", "concurrent.futures", "queue", "os"];
+pub const MODULES: &[&str] = &["time", "threading", "math", "random", "multiprocessing", "concurrent.futures", "queue", "os", "sys", "logging"];
 
 pub fn compile(body: &[Stmt]) -> Result<Compiled, SyntaxError> {
     let mut c = Compiler { globals: Vec::new(), gmap: HashMap::new(), units: Vec::new(), modules: HashMap::new() };
@@ -734,7 +734,8 @@ impl Compiler {
         if MODULES.contains(&m) {
             Ok(())
         } else {
-            self.err(format!("`{what}`: ThreadLab's Python has the modules time, threading, math, random, multiprocessing, concurrent.futures, queue and os"), s.line, s.col)
+            let (last, rest) = MODULES.split_last().unwrap_or((&"", &[]));
+            self.err(format!("`{what}`: ThreadLab's Python has the modules {} and {last}", rest.join(", ")), s.line, s.col)
         }
     }
 

@@ -100,6 +100,7 @@ kinds! {
     ModuleNotFoundError: ImportError,
     TimeoutError: Exception,
     Empty: Exception,
+    BrokenBarrierError: RuntimeError,
 }
 
 impl ExcKind {

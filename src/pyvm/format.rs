@@ -233,7 +233,13 @@ pub fn format_value(v: &Value, spec: &str) -> R<String> {
 
 /// `fmt % args`.
 pub fn percent(fmt: &str, args: &Value) -> R<Value> {
+    // `%(key)s` takes its value from a dict argument.
+    let mapping = match args {
+        Value::Dict(d) if fmt.contains("%(") => Some(d.clone()),
+        _ => None,
+    };
     let args: Vec<Value> = match args {
+        _ if mapping.is_some() => Vec::new(),
         Value::Tuple(t) => t.to_vec(),
         other => vec![other.clone()],
     };
@@ -244,6 +250,17 @@ pub fn percent(fmt: &str, args: &Value) -> R<Value> {
         if c != '%' {
             out.push(c);
             continue;
+        }
+        let mut keyed = None;
+        if let (Some(d), Some('(')) = (&mapping, chars.peek()) {
+            chars.next();
+            let key: String = chars.by_ref().take_while(|&ch| ch != ')').collect();
+            let k = Value::str(&key);
+            let found = d.lock().get(&k)?.cloned();
+            match found {
+                Some(v) => keyed = Some(v),
+                None => return Err(Err::Exc(std::sync::Arc::new(ExcObj::new(ExcKind::KeyError, vec![k])))),
+            }
         }
         let mut spec = String::new();
         while let Some(&d) = chars.peek() {
@@ -261,7 +278,11 @@ pub fn percent(fmt: &str, args: &Value) -> R<Value> {
             out.push('%');
             continue;
         }
-        let v = next.next().ok_or_else(|| type_error("not enough arguments for format string"))?;
+        let v = match keyed {
+            Some(v) => v,
+            None if mapping.is_some() => return Err(type_error("format requires a mapping")),
+            None => next.next().ok_or_else(|| type_error("not enough arguments for format string"))?,
+        };
         let spec = spec.replacen('-', "<", 1);
         let py_spec = |ty: &str| if spec.starts_with('<') { format!("<{}{ty}", &spec[1..]) } else { format!("{spec}{ty}") };
         let piece = match conv {

@@ -12,7 +12,7 @@
 
 use std::sync::Arc;
 
-use super::error::Stop;
+use super::error::{PyException, Stop};
 use super::value::{PoolObj, TaskObj};
 
 /// What a blocked thread waits for (its lane's state).
@@ -65,6 +65,52 @@ pub trait Host {
     /// `threading.current_thread().name`.
     fn thread_name(&self) -> String {
         "MainThread".to_string()
+    }
+    /// `threading.get_ident()`: a number that tells this thread from every
+    /// other live one (an `RLock`'s owner, a `threading.local`'s key).
+    fn ident(&self) -> u64 {
+        self.thread_name().bytes().fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(b as u64)) >> 1
+    }
+    /// `threading.get_native_id()`.
+    fn native_id(&self) -> i64 {
+        self.pid()
+    }
+    /// The `ident` and `native_id` of the thread named `name` (a
+    /// `Thread`'s, `current_thread()`'s), if one started.
+    fn thread_ids(&self, name: &str) -> Option<(u64, i64)> {
+        (name == self.thread_name()).then(|| (self.ident(), self.native_id()))
+    }
+    /// The names of the threads alive now (`threading.enumerate()`), the
+    /// main thread first.
+    fn threads(&self) -> Vec<String> {
+        vec![self.thread_name()]
+    }
+    /// Output to `sys.stderr` (`print(..., file=sys.stderr)`, `logging`,
+    /// `sys.exit("message")`); by default as [`Host::print`].
+    fn print_err(&mut self, text: &str) {
+        self.print(text)
+    }
+    /// `sys.getswitchinterval()`, in seconds.
+    fn switch_interval(&self) -> f64 {
+        0.005
+    }
+    /// `sys.setswitchinterval(secs)` (checked positive by the VM).
+    fn set_switch_interval(&mut self, secs: f64) {
+        let _ = secs;
+    }
+    /// Whether the simulated CPython has the GIL (`sys.version`: 3.13, or
+    /// the free-threaded 3.13t).
+    fn has_gil(&self) -> bool {
+        true
+    }
+    /// An exception's traceback as CPython prints it (`logging.exception`):
+    /// the host knows the file's name and its lines.
+    fn traceback_text(&self, e: &PyException) -> String {
+        e.traceback_text("<program>", "")
+    }
+    /// Milliseconds since the program started (`logging`'s `relativeCreated`).
+    fn program_ms(&self) -> f64 {
+        self.perf_counter() * 1000.0
     }
     /// The seed `random` starts from in a call of [`Program::call`](super::Program::call),
     /// as if it began with `random.seed(seed)` (the python workload: the

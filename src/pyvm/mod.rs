@@ -122,6 +122,19 @@ impl Program {
         &self.globals.counters
     }
 
+    /// `logging`'s configuration as plain data: what a child process
+    /// inherits (as at fork), given to [`Program::set_logging`].
+    pub fn logging(&self) -> Value {
+        self.globals.counters.logging.lock().unwrap_or_else(|e| e.into_inner()).to_value()
+    }
+
+    /// Takes `logging`'s configuration from [`Program::logging`]'s data.
+    pub fn set_logging(&self, v: &Value) {
+        if let Some(cfg) = value::LogConfig::from_value(v) {
+            *self.globals.counters.logging.lock().unwrap_or_else(|e| e.into_inner()) = cfg;
+        }
+    }
+
     /// Runs a started thread ([`Host::start_thread`]): its target, or a
     /// thread pool's work until the pool is shut down and its queue empty.
     /// An exception of the target is returned (the host prints it, as
@@ -131,6 +144,14 @@ impl Program {
         let Some(pool) = &t.pool else {
             if matches!(t.target, Value::None) {
                 return Ok(());
+            }
+            // A Timer waits first (as on its `finished` event) and is gone if cancelled.
+            if let Some(timer) = &t.timer {
+                let tm = timer.clone();
+                host.block(host::Wait::Lock, 0, Some(timer.interval), &mut || tm.cancelled.load(SeqCst)).map_err(PyError::Stopped)?;
+                if timer.cancelled.load(SeqCst) {
+                    return Ok(());
+                }
             }
             let mut vm = vm::Vm::new(self.globals.clone(), host, self.limits);
             let r = vm.call_value(&t.target, t.args.clone(), t.kwargs.clone());

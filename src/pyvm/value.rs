@@ -477,15 +477,23 @@ impl ExcObj {
     }
 }
 
-/// `threading.Lock()`.
+/// `threading.Lock()`, or `RLock()` (`reentrant`: its owner may take it
+/// again, and must release it as often).
 #[derive(Debug, Default)]
 pub struct LockObj {
     pub held: AtomicBool,
     /// The thread holding it (named for a deadlock's report).
     pub owner: Mutex<Option<Arc<str>>>,
+    pub reentrant: bool,
+    /// An `RLock`'s owner ([`Host::ident`](super::host::Host::ident)) and how often it took it.
+    pub owner_id: std::sync::atomic::AtomicU64,
+    pub depth: AtomicUsize,
 }
 
 impl LockObj {
+    pub fn rlock() -> LockObj {
+        LockObj { reentrant: true, ..LockObj::default() }
+    }
     pub fn set_owner(&self, who: Option<Arc<str>>) {
         *self.owner.lock().unwrap_or_else(|e| e.into_inner()) = who;
     }
@@ -496,10 +504,34 @@ impl LockObj {
     pub fn locked(&self) -> bool {
         self.held.load(Ordering::Relaxed)
     }
-    pub fn try_acquire(&self) -> bool {
-        self.held.compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed).is_ok()
+    /// Whether thread `me` holds it (an `RLock`'s owner; a `Lock` held by anyone).
+    pub fn held_by(&self, me: u64) -> bool {
+        self.locked() && (!self.reentrant || self.owner_id.load(Ordering::SeqCst) == me)
     }
-    pub fn release(&self) -> Result<(), Err> {
+    /// Takes it for thread `me` if it can now (an `RLock` again if `me` holds it).
+    pub fn try_acquire(&self, me: u64) -> bool {
+        if self.reentrant && self.held_by(me) {
+            self.depth.fetch_add(1, Ordering::SeqCst);
+            return true;
+        }
+        let got = self.held.compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed).is_ok();
+        if got {
+            self.owner_id.store(me, Ordering::SeqCst);
+            self.depth.store(1, Ordering::SeqCst);
+        }
+        got
+    }
+    /// Releases it once (an `RLock` only by its owner, free at depth 0).
+    pub fn release(&self, me: u64) -> Result<(), Err> {
+        if self.reentrant {
+            if !self.held_by(me) {
+                return Err(exc(ExcKind::RuntimeError, "cannot release un-acquired lock"));
+            }
+            if self.depth.fetch_sub(1, Ordering::SeqCst) > 1 {
+                return Ok(());
+            }
+            self.set_owner(None);
+        }
         if self.held.swap(false, Ordering::Release) {
             Ok(())
         } else {
@@ -527,6 +559,17 @@ pub struct TaskObj {
     pub exitcode: Mutex<Option<i32>>,
     /// A thread pool's worker: it runs the pool's work, not `target`.
     pub pool: Option<Arc<PoolObj>>,
+    /// A `threading.Timer`: it waits first, and runs `target` unless cancelled.
+    pub timer: Option<Arc<TimerObj>>,
+}
+
+/// A `threading.Timer`'s wait: `interval` seconds, or until `cancel()`.
+#[derive(Debug, Default)]
+pub struct TimerObj {
+    /// In seconds; `given`: as the program gave it (`timer.interval`).
+    pub interval: f64,
+    pub given: Value,
+    pub cancelled: AtomicBool,
 }
 
 pub const TASK_NEW: u8 = 0;
@@ -536,7 +579,7 @@ pub const TASK_ENDED: u8 = 2;
 impl TaskObj {
     /// A thread or process not started yet.
     pub fn new(process: bool, name: Arc<str>, daemon: bool, target: Value, args: Vec<Value>, kwargs: Vec<(Arc<str>, Value)>) -> TaskObj {
-        TaskObj { process, name, daemon: AtomicBool::new(daemon), target, args, kwargs, state: AtomicU8::new(TASK_NEW), exitcode: Mutex::new(None), pool: None }
+        TaskObj { process, name, daemon: AtomicBool::new(daemon), target, args, kwargs, state: AtomicU8::new(TASK_NEW), exitcode: Mutex::new(None), pool: None, timer: None }
     }
     pub fn is_daemon(&self) -> bool {
         self.daemon.load(Ordering::SeqCst)
@@ -557,8 +600,9 @@ impl TaskObj {
 }
 
 /// The numbers CPython names threads and processes with, per interpreter
-/// (`Thread-1`, `ThreadPoolExecutor-0_0`, `Process-1`), and the
-/// `multiprocessing` queues it made, by their handles.
+/// (`Thread-1`, `ThreadPoolExecutor-0_0`, `Process-1`), the
+/// `multiprocessing` queues it made, by their handles, and its `logging`
+/// configuration.
 #[derive(Debug, Default)]
 pub struct Counters {
     pub threads: std::sync::atomic::AtomicU32,
@@ -566,6 +610,8 @@ pub struct Counters {
     pub processes: std::sync::atomic::AtomicU32,
     /// `multiprocessing` queues by handle ([`QueueObj::id`]).
     queues: Mutex<Queues>,
+    /// `logging`'s configuration.
+    pub logging: Mutex<LogConfig>,
 }
 
 /// The `multiprocessing` queues an interpreter made, while it holds them.
@@ -603,6 +649,123 @@ impl Counters {
 #[derive(Debug, Default)]
 pub struct EventObj {
     pub flag: AtomicBool,
+}
+
+/// A `threading.Condition`: its lock (a `Lock` or an `RLock`), and the
+/// waiters, each a flag `notify` sets, in the order they began to wait.
+#[derive(Debug)]
+pub struct CondObj {
+    pub lock: Arc<LockObj>,
+    pub waiters: Mutex<std::collections::VecDeque<Arc<AtomicBool>>>,
+}
+
+impl CondObj {
+    /// Wakes up to `n` waiters (the longest waiting first); how many.
+    pub fn notify(&self, n: usize) -> usize {
+        let mut w = self.waiters.lock().unwrap_or_else(|e| e.into_inner());
+        let k = n.min(w.len());
+        for f in w.drain(..k) {
+            f.store(true, Ordering::SeqCst);
+        }
+        k
+    }
+}
+
+/// A `threading.Barrier`'s state: who waits in which round.
+#[derive(Debug, Default)]
+pub struct BarrierState {
+    /// Threads waiting in this round.
+    pub count: usize,
+    /// The round: it moves on when the last party arrives (or a reset).
+    pub round: u64,
+    /// Broken (`abort()`, a timeout, a failed action) until `reset()`.
+    pub broken: bool,
+    /// Rounds ended by `reset()` (their waiters raise `BrokenBarrierError`).
+    pub reset_rounds: Vec<u64>,
+}
+
+/// A `threading.Barrier(parties, action=None, timeout=None)`.
+#[derive(Debug)]
+pub struct BarrierObj {
+    pub parties: usize,
+    pub action: Value,
+    pub timeout: Option<f64>,
+    pub state: Mutex<BarrierState>,
+}
+
+impl BarrierObj {
+    pub fn lock(&self) -> MutexGuard<'_, BarrierState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// A `threading.local()`: its attributes, per thread ([`Host::ident`](super::host::Host::ident)).
+#[derive(Debug, Default)]
+pub struct LocalObj {
+    pub per_thread: Mutex<HashMap<u64, Vec<(Arc<str>, Value)>>>,
+}
+
+/// `logging`'s configuration in one interpreter: `basicConfig` and the
+/// loggers' own levels.
+#[derive(Debug)]
+pub struct LogConfig {
+    pub configured: bool,
+    /// The root logger's level (WARNING until configured).
+    pub level: i64,
+    pub format: Arc<str>,
+    pub datefmt: Option<Arc<str>>,
+    /// `basicConfig(stream=sys.stdout)`: to stdout, not stderr.
+    pub stdout: bool,
+    /// `getLogger(name).setLevel(…)`.
+    pub levels: Vec<(Arc<str>, i64)>,
+}
+
+impl LogConfig {
+    /// A logger's level: its own, else its nearest dotted parent's
+    /// (`app` for `app.db`), else the root's.
+    pub fn effective_level(&self, logger: &str) -> i64 {
+        let mut name = logger;
+        loop {
+            if let Some((_, l)) = self.levels.iter().find(|(n, l)| **n == *name && *l != 0) {
+                return *l;
+            }
+            match name.rsplit_once('.') {
+                Some((parent, _)) => name = parent,
+                None => return self.level,
+            }
+        }
+    }
+    /// As plain data (a child process inherits it, as at fork).
+    pub fn to_value(&self) -> Value {
+        let levels = self.levels.iter().map(|(n, l)| Value::tuple(vec![Value::Str(n.clone()), Value::Int(*l)])).collect();
+        Value::tuple(vec![Value::Bool(self.configured), Value::Int(self.level), Value::Str(self.format.clone()), self.datefmt.clone().map_or(Value::None, Value::Str), Value::Bool(self.stdout), Value::tuple(levels)])
+    }
+    /// Back from [`LogConfig::to_value`] (`None`: not one).
+    pub fn from_value(v: &Value) -> Option<LogConfig> {
+        let Value::Tuple(t) = v else { return None };
+        let [Value::Bool(configured), Value::Int(level), Value::Str(format), datefmt, Value::Bool(stdout), Value::Tuple(levels)] = &t[..] else { return None };
+        let datefmt = match datefmt {
+            Value::Str(d) => Some(d.clone()),
+            _ => None,
+        };
+        let levels = levels
+            .iter()
+            .filter_map(|p| match p {
+                Value::Tuple(p) => match &p[..] {
+                    [Value::Str(n), Value::Int(l)] => Some((n.clone(), *l)),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect();
+        Some(LogConfig { configured: *configured, level: *level, format: format.clone(), datefmt, stdout: *stdout, levels })
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig { configured: false, level: 30, format: Arc::from("%(levelname)s:%(name)s:%(message)s"), datefmt: None, stdout: false, levels: Vec::new() }
+    }
 }
 
 /// Which queue a [`QueueObj`] is.
@@ -800,6 +963,8 @@ pub enum Module {
     Concurrent,
     /// `concurrent.futures`.
     Futures,
+    Sys,
+    Logging,
 }
 
 impl Module {
@@ -814,6 +979,8 @@ impl Module {
             "multiprocessing" => Module::Multiprocessing,
             "concurrent" => Module::Concurrent,
             "concurrent.futures" => Module::Futures,
+            "sys" => Module::Sys,
+            "logging" => Module::Logging,
             _ => return None,
         })
     }
@@ -828,6 +995,8 @@ impl Module {
             Module::Multiprocessing => "multiprocessing",
             Module::Concurrent => "concurrent",
             Module::Futures => "concurrent.futures",
+            Module::Sys => "sys",
+            Module::Logging => "logging",
         }
     }
 }
@@ -988,6 +1157,14 @@ pub enum Value {
     Super(Arc<(Arc<Class>, Value)>),
     /// `staticmethod(f)`, `classmethod(f)`, `property(f)`.
     Wrapped(Arc<(Wrap, Value)>),
+    Condition(Arc<CondObj>),
+    Barrier(Arc<BarrierObj>),
+    /// `threading.local()`.
+    Local(Arc<LocalObj>),
+    /// `logging.getLogger(name)` (`root` for none).
+    Logger(Arc<str>),
+    /// `sys.stdout` (false) or `sys.stderr` (true).
+    Stream(bool),
     /// A closure cell (never seen by Python code).
     Cell(Arc<Mutex<Value>>),
     /// An iterator owned by one loop (never shared).
@@ -1088,13 +1265,18 @@ impl Value {
             Value::Method(_) => "method",
             Value::Type(_) => "type",
             Value::Module(_) => "module",
-            Value::Lock(_) => "_thread.lock",
+            Value::Lock(l) => if l.reentrant { "_thread.RLock" } else { "_thread.lock" },
             Value::Thread(_) => "_MainThread",
-            Value::Task(t) => if t.process { "Process" } else { "Thread" },
+            Value::Task(t) => if t.process { "Process" } else if t.timer.is_some() { "Timer" } else { "Thread" },
             Value::Event(_) => "Event",
             Value::Semaphore(s) => if s.bound.is_some() { "BoundedSemaphore" } else { "Semaphore" },
             Value::Queue(q) => if q.kind == QueueKind::Simple { "SimpleQueue" } else { "Queue" },
             Value::Future(_) => "Future",
+            Value::Condition(_) => "Condition",
+            Value::Barrier(_) => "Barrier",
+            Value::Local(_) => "_thread._local",
+            Value::Logger(_) => "Logger",
+            Value::Stream(_) => "TextIOWrapper",
             Value::Pool(p) => match p.kind {
                 PoolKind::Threads => "ThreadPoolExecutor",
                 PoolKind::Processes => "ProcessPoolExecutor",
@@ -1197,6 +1379,9 @@ impl Value {
             Value::Task(t) => Key::Other(Arc::as_ptr(t) as usize),
             Value::Future(f) => Key::Other(Arc::as_ptr(f) as usize),
             Value::Event(e) => Key::Other(Arc::as_ptr(e) as usize),
+            Value::Condition(c) => Key::Other(Arc::as_ptr(c) as usize),
+            Value::Barrier(b) => Key::Other(Arc::as_ptr(b) as usize),
+            Value::Local(l) => Key::Other(Arc::as_ptr(l) as usize),
             Value::Exc(e) => Key::Other(Arc::as_ptr(e) as usize),
             Value::Class(c) => Key::Other(Arc::as_ptr(c) as usize),
             Value::Instance(i) => Key::Other(Arc::as_ptr(i) as usize),
@@ -1335,6 +1520,10 @@ impl Value {
             Value::Module(m) => {
                 let _ = write!(out, "<module '{}' (built-in)>", m.name());
             }
+            Value::Lock(l) if l.reentrant => {
+                let held = l.locked();
+                let _ = write!(out, "<{} _thread.RLock object owner={} count={}>", if held { "locked" } else { "unlocked" }, if held { l.owner_id.load(Ordering::SeqCst) } else { 0 }, if held { l.depth.load(Ordering::SeqCst) } else { 0 });
+            }
             Value::Lock(l) => {
                 let _ = write!(out, "<{} _thread.lock object>", if l.held.load(Ordering::Relaxed) { "locked" } else { "unlocked" });
             }
@@ -1350,10 +1539,19 @@ impl Value {
                     (_, true) => format!("stopped exitcode={}", t.exitcode.lock().unwrap_or_else(|e| e.into_inner()).unwrap_or(0)),
                 };
                 let daemon = if t.is_daemon() { " daemon" } else { "" };
-                let _ = if t.process { write!(out, "<Process name='{}' {state}{daemon}>", t.name) } else { write!(out, "<Thread({}, {state}{daemon})>", t.name) };
+                let _ = if t.process { write!(out, "<Process name='{}' {state}{daemon}>", t.name) } else { write!(out, "<{}({}, {state}{daemon})>", self.type_name(), t.name) };
             }
-            Value::Event(_) | Value::Queue(_) | Value::Future(_) | Value::Pool(_) | Value::Semaphore(_) => {
+            Value::Event(_) | Value::Queue(_) | Value::Future(_) | Value::Pool(_) | Value::Semaphore(_) | Value::Barrier(_) | Value::Local(_) => {
                 let _ = write!(out, "<{} object>", self.type_name());
+            }
+            Value::Condition(c) => {
+                let _ = write!(out, "<Condition(<{} _thread.{}lock object>, 0)>", if c.lock.locked() { "locked" } else { "unlocked" }, if c.lock.reentrant { "R" } else { "" });
+            }
+            Value::Logger(n) => {
+                let _ = write!(out, "<Logger {n}>");
+            }
+            Value::Stream(err) => {
+                let _ = write!(out, "<_io.TextIOWrapper name='<{}>' mode='w' encoding='utf-8'>", if *err { "stderr" } else { "stdout" });
             }
             Value::Cell(_) => out.push_str("<cell>"),
             Value::Iter(_) | Value::SharedIter(_) => out.push_str("<iterator object>"),

@@ -95,6 +95,13 @@ struct Handler {
     sp: usize,
 }
 
+/// How deep Python may call back into itself through the native stack (a
+/// built-in calling a function: a sort key, `map`, `__str__` while
+/// printing): past it, `RecursionError`. Python-to-Python calls push heap
+/// frames and are not counted here. Each level is a native `run`, whose
+/// frame is large in unoptimised builds: 2 MB test threads hold 24.
+const MAX_NESTED: usize = 24;
+
 pub struct Vm<'h> {
     globals: Arc<Globals>,
     /// `LoadGlobal` cache: (the globals' version when read, the value).
@@ -275,7 +282,7 @@ impl<'h> Vm<'h> {
     pub fn call_value(&mut self, f: &Value, args: Vec<Value>, kw: Vec<(Arc<str>, Value)>) -> R<Value> {
         match f {
             Value::Func(func) => {
-                if self.nested > 40 {
+                if self.nested > MAX_NESTED {
                     return Err(exc(ExcKind::RecursionError, "maximum recursion depth exceeded"));
                 }
                 let depth = self.frames.len();
@@ -956,7 +963,7 @@ impl<'h> Vm<'h> {
                     let recv = pop!();
                     let name = name_of(&code, k);
                     let r = match &recv {
-                        Value::Module(_) | Value::Exc(_) | Value::Thread(_) | Value::Type(_) => {
+                        Value::Module(_) | Value::Exc(_) | Value::Thread(_) | Value::Type(_) | Value::Local(_) => {
                             let f = t!(self.attr(&recv, &name));
                             if let Value::Func(func) = &f {
                                 // A Python function stored somewhere callable: run it nested.
@@ -990,8 +997,11 @@ impl<'h> Vm<'h> {
                     }
                     match (&obj, &*name) {
                         (Value::Task(t), "daemon") => t!(set_daemon(t, &v)),
-                        // As CPython: a built-in value takes no new attributes.
-                        _ => t!(Err(no_attribute(&obj, &name))),
+                        _ => match builtins::set_sync_attr(&obj, &name, v, self.host.ident()) {
+                            Some(r) => t!(r),
+                            // As CPython: a built-in value takes no new attributes.
+                            None => t!(Err(no_attribute(&obj, &name))),
+                        },
                     }
                 }
                 Op::DelSubscr => {
@@ -1200,13 +1210,12 @@ impl<'h> Vm<'h> {
                             self.stack.push(v);
                         }
                         Value::Lock(l) => {
-                            while !l.try_acquire() {
-                                let owner = l.owner();
-                                let line = Caller::line(self);
-                                t!(self.host.lock_wait(owner.as_deref(), line, false, &mut || !l.locked()).map_err(Err::Stop));
-                            }
-                            l.set_owner(Some(Arc::from(self.host.thread_name())));
+                            t!(builtins::acquire_lock(self, l, true, None));
                             self.stack.push(Value::Bool(true));
+                        }
+                        Value::Condition(_) => {
+                            let v = t!(builtins::call_method(self, &mgr, "__enter__", Vec::new(), Vec::new()));
+                            self.stack.push(v);
                         }
                         // An executor or a Pool: `as` binds it.
                         Value::Pool(_) => self.stack.push(mgr.clone()),
@@ -1224,9 +1233,9 @@ impl<'h> Vm<'h> {
                         // (ThreadLab's Python passes no exception: an exception still propagates.)
                         t!(self.call_dunder(&o, "__exit__", vec![Value::None, Value::None, Value::None]));
                     }
-                    Value::Lock(l) => {
-                        l.set_owner(None);
-                        t!(l.release())
+                    Value::Lock(l) => t!(builtins::release_lock(self, &l)),
+                    c @ Value::Condition(_) => {
+                        t!(builtins::call_method(self, &c, "__exit__", Vec::new(), Vec::new()));
                     }
                     Value::Semaphore(s) => t!(s.release()),
                     p @ Value::Pool(_) => {
@@ -1291,10 +1300,26 @@ impl<'h> Vm<'h> {
         if let Some(r) = self.user_attr(obj, name) {
             return r;
         }
+        if matches!(obj, Value::Task(_) | Value::Condition(_) | Value::Barrier(_) | Value::Local(_) | Value::Logger(_) | Value::Stream(_)) {
+            if let Some(r) = builtins::sync_attr(obj, name, self.host.ident()) {
+                return r;
+            }
+        }
         match (obj, name) {
+            (Value::Module(Module::Sys), "version") => Ok(builtins::sys_version(self.host.has_gil())),
             (Value::Module(m), _) => builtins::module_attr(*m, name),
             (Value::Exc(e), "args") => Ok(Value::tuple(e.args())),
             (Value::Thread(n), "name") => Ok(Value::Str(n.clone())),
+            // A thread's ids once it started (None before, as CPython's).
+            (Value::Thread(_) | Value::Task(_), "ident" | "native_id") => {
+                let who = match obj {
+                    Value::Task(t) if t.process || t.state.load(Ordering::SeqCst) == TASK_NEW => None,
+                    Value::Task(t) => Some(t.name.clone()),
+                    Value::Thread(n) => Some(n.clone()),
+                    _ => None,
+                };
+                Ok(who.and_then(|n| self.host.thread_ids(&n)).map_or(Value::None, |(ident, native)| Value::Int(if name == "ident" { ident as i64 } else { native })))
+            }
             (Value::Task(t), "name") => Ok(Value::Str(t.name.clone())),
             (Value::Task(t), "daemon") => Ok(Value::Bool(t.is_daemon())),
             (Value::Task(t), "exitcode") if t.process => Ok(t.exitcode.lock().unwrap_or_else(|e| e.into_inner()).map_or(Value::None, |c| Value::Int(c.into()))),
@@ -1350,6 +1375,16 @@ impl Caller for Vm<'_> {
     }
     fn line(&self) -> u32 {
         self.frames.last().map_or(0, |f| f.code().lines.get(f.pc.saturating_sub(1)).copied().unwrap_or(0))
+    }
+    fn function(&self) -> Arc<str> {
+        self.frames.last().map_or_else(|| Arc::from("<module>"), |f| f.code().name.clone())
+    }
+    fn handled(&self) -> Option<Arc<ExcObj>> {
+        // An `except` block keeps the exception it handles on the stack.
+        self.stack.iter().rev().find_map(|v| match v {
+            Value::Exc(e) => Some(e.clone()),
+            _ => None,
+        })
     }
     fn call(&mut self, f: &Value, args: Vec<Value>) -> R<Value> {
         self.call_value(f, args, Vec::new())

@@ -1,7 +1,8 @@
 // The page in Firefox ESR (Debian's firefox-esr), driven by puppeteer-core
 // over WebDriver BiDi (no geckodriver): the scripting API on every model,
 // a lesson of each family run as a learner runs it, whole programs (the
-// Program mode's Run, the API), a link's round trip,
+// Program mode's Run, the API), a link's round trip, predict-then-run (a
+// lesson and an embed with predict=1) and a small class wall,
 // an embed in a page that is not isolated, and the static build isolated by
 // its service worker. What Firefox lacks (Document-Isolation-Policy,
 // performance.measureUserAgentSpecificMemory) the page says, and this reads
@@ -35,7 +36,9 @@ before(async () => {
   assert.ok(existsSync(FIREFOX), `Firefox is missing (${FIREFOX}): ${SETUP}`);
   served = await serve({ port: 0, quiet: true });
   const framed = `${served.url.replace('127.0.0.1', 'localhost')}?v=1&workload=sleep&ms=5&tasks=2&workers=2&repeats=1&embed=1`;
-  const pages = { '/course': legs.coursePage(framed) };
+  // A lesson embedded to ask for a prediction first.
+  const predicting = `${served.url.replace('127.0.0.1', 'localhost')}?lesson=threads-io&ms=20&repeats=1&embed=1&predict=1`;
+  const pages = { '/course': legs.coursePage(framed), '/course-predict': legs.coursePage(predicting) };
   course = await legs.testServer({ pages });
   course.framed = framed;
   Object.assign(pages, legs.canaries(course.url.replace('127.0.0.1', 'localhost')));
@@ -157,4 +160,15 @@ leg('dist/ on a host with no headers: the service worker isolates the page after
   // Whole programs there too: a program coordinator's nested workers, child processes' workers.
   await legs.programsApi(tab, ['threads_numbers_letters', 'processpool_cpu']);
   await context.close();
+});
+
+leg('predict, then run: a lesson with predict=1 asks first, Run waits, the verdict compares; embedded, the host is told the prediction', async () => {
+  const tab = await open();
+  await legs.predictLesson(tab, served.url);
+  await legs.predictEmbed(tab, `${course.url}course-predict`);
+});
+
+test('the class wall: a few learners\' result links pasted show their rows, the chart and the medians', async () => {
+  const tab = await open();
+  await legs.wall(tab, served.url);
 });

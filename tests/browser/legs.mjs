@@ -597,3 +597,125 @@ export async function distIsolated(tab, url, models) {
   assert.equal(results.environment.cross_origin_isolated, true);
   return Object.fromEntries(results.models.map((m) => [m.model, `${m.status} ${m.correct ? 'correct' : (m.reason ?? m.error ?? 'wrong')}`]));
 }
+
+// ---------------------------------------------------------------------------
+// The classroom (issue 21): predict, then run; the class wall.
+
+/** The answers a learner picks, by clicking their labels: [about, answer]. */
+const pick = async (tab, answers) => {
+  for (const [about, answer] of answers) await tab.click(`label[for="predict-${about}-${answer}"]`);
+};
+
+/**
+ * A lesson with `predict=1`, full page: it asks first (a question per model
+ * it compares), Run before answering is refused, a prediction chosen, and
+ * after the run the verdict compares each answer with the numbers.
+ */
+export async function predictLesson(tab, url) {
+  await tab.goto(new URL('?lesson=threads-io&ms=20&repeats=1&predict=1', url).href);
+  await ready(tab);
+  // Asking is the lab's: the page loads it at once.
+  await tab.waitFor(() => document.querySelectorAll('.predict fieldset.question').length > 0, null, 60_000);
+  const asked = await tab.evaluate(() => [...document.querySelectorAll('.predict fieldset.question')].map((f) => [f.dataset.about, f.querySelector('legend').textContent]));
+  assert.deepEqual(asked, [['threads_gil', 'Threads + GIL will be…'], ['processes', 'Processes will be…']]);
+  const before = await runsEnded(tab);
+  await tab.click('button.run');
+  assert.match(await tab.waitFor(() => document.querySelector('[role=alert]')?.textContent, null, 10_000), /^Make your prediction first/);
+  assert.equal(await runsEnded(tab), before, 'nothing ran before the prediction');
+  await pick(tab, [['threads_gil', 'faster'], ['processes', 'same']]);
+  assert.deepEqual(await tab.evaluate(() => [...document.querySelectorAll('.predict input:checked')].map((i) => i.id)), ['predict-threads_gil-faster', 'predict-processes-same']);
+  const rows = await clickAndRead(tab, 'button.run');
+  assert.deepEqual(rows.map((r) => [r.model, r.ok]), [['sequential', true], ['threads_gil', true], ['processes', true]], JSON.stringify(rows));
+  const judged = await tab.evaluate(() => [...document.querySelectorAll('.prediction li')].map((l) => [l.dataset.about, l.dataset.held, l.textContent]));
+  assert.deepEqual(judged.map((j) => j[0]), ['threads_gil', 'processes']);
+  // Eight 20 ms waits overlap on threads: faster than one after another, by a margin no load closes.
+  assert.equal(judged[0][1], 'true', judged[0][2]);
+  assert.match(judged[0][2], /You said Threads \+ GIL would be faster than sequential: it took \d+\.\d\d× the sequential time \(speed-up \d+\.\d\d×\), faster than sequential\. As you predicted\./);
+  assert.match(judged[1][2], /You said Processes would be about as fast as sequential: it took \d+\.\d\d× the sequential time/);
+  assert.ok((await verdict(tab)).text, 'the verdict on the claim is still there');
+  // The link keeps asking, and carries the prediction with the results.
+  await tab.waitFor(() => /&r=/.test(document.querySelector('#share-link')?.value));
+  assert.match(await tab.evaluate(() => document.querySelector('#share-link').value), /[?&]predict=1(&|$)/);
+  return judged;
+}
+
+/**
+ * An embedded lesson that asks first (`predict=1`), in `course` (a page
+ * that frames it and records its messages: coursePage): the reader picks
+ * the answers in the frame, the host runs it, and its `threadlab:results`
+ * message carries the prediction, judged.
+ */
+export async function predictEmbed(tab, course) {
+  await tab.goto(course);
+  await tab.waitFor(() => window.got?.some((m) => m?.type === 'threadlab:ready'), null, 30_000);
+  const frame = tab.frame('iframe');
+  await ready(frame);
+  await frame.waitFor(() => document.querySelectorAll('.predict fieldset.question').length === 2, null, 60_000);
+  await pick(frame, [['threads_gil', 'faster'], ['processes', 'faster']]);
+  await tab.evaluate(() => document.querySelector('iframe').contentWindow.postMessage({ type: 'threadlab:run' }, '*'));
+  const { results } = await tab.waitFor(() => window.got.find((m) => m?.type === 'threadlab:results'), null, 60_000);
+  assert.deepEqual(results.prediction.map((p) => [p.about, p.answer]), [['threads_gil', 'faster'], ['processes', 'faster']]);
+  for (const p of results.prediction) {
+    assert.ok([true, false, null].includes(p.held), JSON.stringify(p));
+    assert.match(p.text, /^You said (Threads \+ GIL|Processes) would be faster than sequential: /);
+  }
+  assert.equal(await frame.evaluate(() => document.querySelectorAll('.prediction li').length), 2);
+  return results.prediction;
+}
+
+/**
+ * `n` learners' result links to one CPU experiment (cores 1 to 64, three
+ * browsers, every other one with a prediction), made by the page's own
+ * `threadlab.link`: run in the page (`tab.evaluate(learnerLinks, n)`).
+ */
+export function learnerLinks(n) {
+  const browsers = ['Chrome 156', 'Firefox 150', 'Safari 19'];
+  const out = [];
+  for (let i = 0; i < n; i++) {
+    const cores = 2 ** (i % 7);
+    const gil = 0.9 + (i % 5) * 0.05;
+    const free = Math.max(1, Math.min(cores, 8) * 0.9);
+    const model = (model, s) => ({ model, wall_ms: { median: 800 / s, min: 800 / s, max: 800 / s }, speedup: s, correct: true });
+    const results = {
+      environment: { cores, browser: browsers[i % 3] },
+      models: [model('sequential', 1), model('threads_gil', gil), model('threads', free)],
+      prediction: i % 2 ? [{ about: 'threads_gil', answer: 'same', held: true }] : [],
+    };
+    const exp = { workload: { kind: 'loop', size: 100000000 }, tasks: 8, workers: cores, models: ['sequential', 'threads_gil', 'threads'], repeats: 3 };
+    out.push(window.threadlab.link(exp, { results }));
+  }
+  return out;
+}
+
+/** A small class wall (`?wall=1`, six generated result links pasted): its rows, its chart, its medians. */
+export async function wall(tab, url) {
+  await tab.goto(url);
+  await ready(tab);
+  const links = await tab.evaluate(learnerLinks, 6);
+  await tab.goto(new URL('?wall=1', url).href);
+  await tab.waitFor(() => document.querySelector('#wall-links') !== null, null, 60_000);
+  await tab.evaluate((text) => {
+    document.querySelector('#wall-links').value = text;
+  }, links.join('\n'));
+  await tab.click('button.add-links');
+  await tab.waitFor(() => document.querySelectorAll('.wall-row').length === 6 && !document.querySelector('.class-wall progress'), null, 30_000);
+  const shown = await tab.evaluate(() => ({
+    cores: [...document.querySelectorAll('.wall-row .cores')].map((c) => c.textContent),
+    browsers: [...document.querySelectorAll('.wall-row .browser')].map((c) => c.textContent),
+    dots: document.querySelectorAll('svg.wall-chart circle.dot').length,
+    ideal: document.querySelectorAll('svg.wall-chart polyline.ideal').length,
+    chart: document.querySelector('svg.wall-chart')?.getBoundingClientRect().width ?? 0,
+    medians: [...document.querySelectorAll('.wall-medians tbody tr')].map((r) => [r.dataset.model, r.querySelector('.median').textContent]),
+  }));
+  assert.deepEqual(shown.cores, ['1', '2', '4', '8', '16', '32']);
+  assert.deepEqual(shown.browsers, ['Chrome 156', 'Firefox 150', 'Safari 19', 'Chrome 156', 'Firefox 150', 'Safari 19']);
+  // A dot per learner and model compared with sequential, the ideal line, drawn.
+  assert.equal(shown.dots, 12);
+  assert.equal(shown.ideal, 1);
+  assert.ok(shown.chart > 300, `the chart is ${shown.chart} px wide`);
+  // Medians of 0.9, 0.95, 1.0, 1.05, 1.1, 0.9 and of 0.9, 1.8, 3.6, 7.2, 7.2, 7.2.
+  assert.deepEqual(shown.medians.map((m) => m[0]), ['threads_gil', 'threads']);
+  assert.match(shown.medians[0][1], /^0\.9[78]×$/);
+  assert.match(shown.medians[1][1], /^5\.(39|40|41)×$/);
+  return shown;
+}

@@ -1,10 +1,12 @@
-// On a phone (390 CSS px, touch, dark mode): the timeline and the sweep
-// chart draw their words at a readable size, the timeline speaks and
-// answers touch (a tap for details, a pinch to zoom, a finger to move), and
-// every table of the results fits the screen (one card per row).
+// On a phone (390 CSS px, touch, dark mode): the timeline, the sweep chart
+// and the class wall's chart draw their words at a readable size, the
+// timeline speaks and answers touch (a tap for details, a pinch to zoom, a
+// finger to move), and every table of the results, and the wall's, fits the
+// screen (one card per row).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { servedPage, artifacts, openAt } from './harness.mjs';
+import { learnerLinks } from './legs.mjs';
 
 const served = servedPage(before, after);
 
@@ -57,14 +59,14 @@ const touch = (page, selector, steps) =>
   );
 
 /**
- * Asserts that the results fit a 390 px screen: no table and no element of
- * the results (outside a drawing or a box that scrolls its own content, as
- * the Python code does) is wider than the results panel, the panel does not
- * scroll sideways and the page does not; and that `tables` (classes) are
- * shown, as cards.
+ * Asserts that the results (or the `panel` given) fit a 390 px screen: no
+ * table and no element of the panel (outside a drawing or a box that
+ * scrolls its own content, as the Python code does) is wider than the
+ * panel, the panel does not scroll sideways and the page does not; and that
+ * `tables` (classes) are shown, as cards.
  */
-async function assertFits(page, what, tables) {
-  const fit = await page.$eval('section.results', (panel) => {
+async function assertFits(page, what, tables, panel = 'section.results') {
+  const fit = await page.$eval(panel, (panel) => {
     const box = panel.getBoundingClientRect();
     const right = Math.min(box.right, innerWidth);
     const contained = (el) => {
@@ -88,7 +90,7 @@ async function assertFits(page, what, tables) {
       tables: shown.map((t) => ({ classes: [...t.classList], width: Math.round(t.getBoundingClientRect().width), cards: getComputedStyle(t.querySelector('tr')).display === 'block' })),
     };
   });
-  assert.ok(fit.panel <= 390, `${what}: the results panel is ${fit.panel} px`);
+  assert.ok(fit.panel <= 390, `${what}: the panel is ${fit.panel} px`);
   for (const t of tables) {
     const table = fit.tables.find((s) => s.classes.includes(t));
     assert.ok(table, `${what}: shows the ${t}: ${JSON.stringify(fit.tables)}`);
@@ -184,4 +186,30 @@ test('on a phone every table of the results fits the screen, as one card per row
     assert.deepEqual(errors, [], lesson);
     await close();
   }
+});
+
+test("on a phone the class wall is readable: its chart's words at 12 px or more, its tables within the screen", async () => {
+  // The links made by the page's API, then the wall (which has no API).
+  const { page, errors, close } = await phone(served.url());
+  const links = await page.evaluate(learnerLinks, 12);
+  await page.goto(`${served.url()}?wall=1`);
+  await page.waitForSelector('#wall-links', { timeout: 30_000 });
+  await page.fill('#wall-links', links.join('\n'));
+  await page.locator('button.add-links').tap();
+  await page.waitForFunction(() => document.querySelectorAll('.wall-row').length === 12 && !document.querySelector('.class-wall progress'), null, { timeout: 30_000 });
+  await page.locator('svg.wall-chart').scrollIntoViewIfNeeded();
+  assertReadable(await renderedSizes(page, 'svg.wall-chart'), 'the wall\'s chart');
+  // Every dot still on the chart (the x axis 1 to 64 cores at this width).
+  const outside = await page.$$eval('svg.wall-chart circle.dot', (cs) => {
+    const box = cs[0].ownerSVGElement.getBoundingClientRect();
+    return cs.filter((c) => {
+      const r = c.getBoundingClientRect();
+      return r.left < box.left || r.right > box.right || r.top < box.top || r.bottom > box.bottom;
+    }).length;
+  });
+  assert.equal(outside, 0, 'dots drawn outside the chart');
+  await page.locator('figure.chart').screenshot({ path: `${artifacts}phone-dark-wall-chart.png` });
+  await assertFits(page, 'class wall', ['wall-rows'], 'main.class-wall');
+  assert.deepEqual(errors, []);
+  await close();
 });

@@ -98,3 +98,47 @@ test('an embedded lesson asks first and tells the host page the prediction with 
   assert.match(error.message, /`prediction.threads_gil` must be faster, same or slower \(got "quick"\)/);
   await page.close();
 });
+
+test('predict=1 stays in every link the page hands out: the address, Share, the results link, the embed code, and an embed\'s way out', async () => {
+  const query = 'workload=sleep&ms=10&tasks=4&workers=4&models=sequential,threads_gil&repeats=1&predict=1';
+  const { page, errors } = await open(served.browser(), `${served.url()}?${query}`);
+  await page.waitForSelector('.predict fieldset.question');
+  const keeps = (url) => new URL(url).searchParams.get('predict') === '1';
+  assert.ok(keeps(page.url()), `the address: ${page.url()}`);
+  assert.ok(keeps(await page.inputValue('#share-link')), `Share: ${await page.inputValue('#share-link')}`);
+  // The embed code asks readers to predict, as the page does.
+  await page.click('.embed-code summary');
+  assert.equal(await page.isChecked('#embed-predict'), true);
+  const snippet = await page.inputValue('#embed-html');
+  const src = snippet.match(/src="([^"]+)"/)[1].replaceAll('&amp;', '&');
+  assert.ok(keeps(src) && new URL(src).searchParams.get('embed') === '1', src);
+  // Beside it, the way to a class wall for the answers that come back.
+  assert.equal(new URL(await page.getAttribute('a.open-wall', 'href')).search, '?wall=1');
+  // Unticked, the embed code stops asking; the page's own link still does.
+  await page.click('#embed-predict');
+  await page.waitForFunction(() => !/predict=1/.test(document.querySelector('#embed-html').value));
+  assert.ok(keeps(await page.inputValue('#share-link')));
+  // After a run: the link with the results (and the one sent to an instructor) too.
+  await page.click('label[for=predict-threads_gil-faster]');
+  await pressRun(page);
+  await readResults(page, 60_000);
+  await page.waitForFunction(() => /[?&]r=/.test(document.querySelector('#share-link').value));
+  const withResults = await page.inputValue('#share-link');
+  assert.ok(keeps(withResults), withResults);
+  assert.ok(keeps(page.url()), page.url());
+  // Whoever opens it is asked first too, and sees the sharer's prediction.
+  const { page: other } = await open(served.browser(), withResults);
+  await other.waitForSelector('.predict fieldset.question');
+  assert.match(await other.textContent('.predict-title'), /Run starts once you have answered/);
+  assert.match(await other.textContent('.their-prediction'), /^Their prediction: Threads \+ GIL: faster/);
+  await other.close();
+
+  // A lesson embedded to ask first: its way out to the full page keeps asking (and is no embed).
+  const { page: embedded } = await open(served.browser(), `${served.url()}?lesson=threads-io&ms=20&repeats=1&embed=1&predict=1`);
+  await embedded.waitForSelector('.predict fieldset.question');
+  const out = await embedded.getAttribute('.open-full a', 'href');
+  assert.ok(keeps(out) && new URL(out).searchParams.get('lesson') === 'threads-io' && !new URL(out).searchParams.has('embed'), out);
+  await embedded.close();
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -13,6 +13,8 @@ import { servedPage, open } from './harness.mjs';
 const served = servedPage(before, after);
 
 const gallery = (id) => readFileSync(new URL(`../../src/program/gallery/${id}.py`, import.meta.url), 'utf8');
+/** A tutorial variation natively checked against python3 (tests/program.rs). */
+const variation = (name) => readFileSync(new URL(`../program/${name}.py`, import.meta.url), 'utf8');
 
 /** Runs `program` through the API: the run, or the refusal as {name, message, field, line, column}. */
 function runProgram(page, spec) {
@@ -219,4 +221,22 @@ test('children put into a multiprocessing.Queue on their own workers; the parent
   assert.ok(received >= 400, `the parent waited about 0.5 s for the late put: ${received} ms receiving`);
   const sends = run.lanes.filter((l) => l.who.process).flatMap((l) => l.spans.filter((s) => s.state === 'sending'));
   assert.ok(sends.every((s) => s.end_ms - s.start_ms < 200), JSON.stringify(sends));
+});
+
+test('Timer, Condition, Barrier, sys and logging on the program workers: what python3 prints, stderr marked', async () => {
+  const p = await page();
+  const { run: pc } = await runProgram(p, { program: variation('producer_consumer') });
+  assert.deepEqual(texts(pc), [...'01234567'].map((i) => `produced ${i}`).concat(['consumed [0, 1, 2, 3, 4, 5, 6, 7]', 'done [] never more than 3 waiting: True']));
+  const { run: barrier } = await runProgram(p, { program: variation('barrier_race') });
+  assert.deepEqual(texts(barrier), ['go!', 'index 0 exists', "['r0', 'r1', 'r2', 'r3'] 4 0 False", 'timed out, broken: True', 'after reset broken: False', 'waiting: 1', 'waiter saw a broken barrier', 'broken: BrokenBarrierError True']);
+  const { run: timer } = await runProgram(p, { program: variation('timer') });
+  assert.deepEqual(texts(timer), ['hello, world', 'after']);
+  assert.ok(timer.wall_ms >= 290, `the timer waited its 0.3 s: ${timer.wall_ms} ms`);
+  const { run: exit } = await runProgram(p, { program: variation('sys_exit') });
+  assert.equal(exit.exit_code, 3);
+  assert.deepEqual(exit.console.filter((l) => l.stderr).map((l) => l.text), ['to stderr']);
+  const { run: log } = await runProgram(p, { program: variation('logging_default') });
+  assert.deepEqual(log.console.map((l) => [l.text, l.stderr === true]), [['WARNING:root:shown with the default format', true], ['ERROR:x:named logger error', true]]);
+  // The page's console shows them in the error colour.
+  await p.waitForFunction(() => document.querySelectorAll('.console-line.stderr').length === 2, null, { timeout: 10_000 });
 });

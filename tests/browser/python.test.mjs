@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { servedPage, open, pressRun, readResults, alertSays } from './harness.mjs';
+import { servedPage, artifacts, open, openAt, pressRun, readResults, alertSays } from './harness.mjs';
 
 const served = servedPage(before, after);
 
@@ -54,6 +54,69 @@ test('the editor numbers its lines, indents with Tab, lets the keyboard out, and
   await page.keyboard.press('Escape');
   await page.keyboard.press('Tab');
   assert.notEqual(await page.evaluate(() => document.activeElement.id), 'size', 'Escape then Tab leaves the field');
+});
+
+test('long lines scroll inside the editor, its line numbers aligned, and the page never scrolls sideways (a 390 px phone, and a desktop)', async () => {
+  const code = `def task(i):\n    total = 0  # ${'a comment far longer than any screen is wide, '.repeat(4)}\n${Array.from({ length: 40 }, (_, n) => `    total += i * ${n}`).join('\n')}\n    return total\n`;
+  const lines = code.trimEnd().split('\n').length;
+  for (const size of [{ width: 390, height: 844, dark: true }, { width: 1280, height: 900 }]) {
+    const what = `${size.width} px`;
+    const { page, errors, close } = await openAt(served.browser(), `${served.url()}?workload=python&code=${encodeURIComponent(code)}`, size);
+    await page.waitForSelector('section.results[data-build=lab]', { state: 'attached' });
+    await page.waitForSelector('.code-editor textarea#size');
+    assert.equal((await page.inputValue('#size')).trimEnd(), code.trimEnd());
+    const measure = () =>
+      page.evaluate(() => {
+        const area = document.querySelector('#size');
+        const gutter = document.querySelector('.code-editor .gutter');
+        const box = document.querySelector('.code-editor').getBoundingClientRect();
+        const lh = Number.parseFloat(getComputedStyle(area).lineHeight);
+        const pad = Number.parseFloat(getComputedStyle(area).paddingTop);
+        const a = area.getBoundingClientRect();
+        const g = gutter.getBoundingClientRect();
+        const spans = [...gutter.children];
+        // Where line k's text is drawn, and where its number is.
+        const offset = (k) => Math.abs(spans[k - 1].getBoundingClientRect().top - (a.top + area.clientTop + pad + (k - 1) * lh - area.scrollTop));
+        const first = Math.ceil(area.scrollTop / lh) + 1;
+        const last = Math.min(spans.length, Math.floor((area.scrollTop + area.clientHeight - 2 * pad) / lh));
+        return {
+          page: document.scrollingElement.scrollWidth - innerWidth,
+          inside: box.left >= 0 && box.right <= innerWidth,
+          wide: [area.scrollWidth, area.clientWidth],
+          high: [area.scrollHeight, area.clientHeight, lh, pad],
+          gutterLeft: Math.round(g.left),
+          gutterBeside: g.right <= a.left + 1 && Math.abs(g.top - a.top) <= 1,
+          misaligned: [first, last].map(offset).map((o) => Math.round(o * 10) / 10),
+          shown: spans.slice(first - 1, last).every((s) => {
+            const r = s.getBoundingClientRect();
+            return r.top >= g.top - 1 && r.bottom <= g.bottom + 1;
+          }),
+        };
+      });
+    const before = await measure();
+    assert.ok(before.page <= 1, `${what}: the page scrolls sideways by ${before.page} px`);
+    assert.ok(before.inside, `${what}: the editor is within the screen`);
+    assert.ok(before.wide[0] > before.wide[1] + 100, `${what}: the long line scrolls inside the editor: ${before.wide}`);
+    const [scrollHeight, clientHeight, lh, pad] = before.high;
+    assert.ok(clientHeight <= 31 * lh + 2 * pad && scrollHeight > clientHeight, `${what}: ${lines} lines scroll inside an editor of at most 30: ${before.high}`);
+    assert.ok(before.gutterBeside, `${what}: the line numbers beside the text`);
+    assert.ok(before.misaligned.every((o) => o <= 1), `${what}: line numbers off by ${before.misaligned} px`);
+    // Scrolled to its last line and its long line's end, as a finger or
+    // the wheel would: the numbers follow, the page stays put.
+    await page.$eval('#size', (a) => {
+      a.scrollTop = a.scrollHeight;
+      a.scrollLeft = a.scrollWidth;
+    });
+    await page.waitForFunction(() => document.querySelector('.code-editor .gutter').scrollTop > 0);
+    const after = await measure();
+    assert.ok(after.page <= 1, `${what}: scrolled, the page scrolls sideways by ${after.page} px`);
+    assert.equal(after.gutterLeft, before.gutterLeft, `${what}: the line numbers stay put as the text scrolls sideways`);
+    assert.ok(after.misaligned.every((o) => o <= 1), `${what}: scrolled to the end, line numbers off by ${after.misaligned} px`);
+    assert.ok(after.shown, `${what}: the numbers of the lines shown are shown`);
+    await page.locator('.code-field').screenshot({ path: `${artifacts}editor-long-lines-${size.width}${size.dark ? '-dark' : ''}.png` });
+    assert.deepEqual(errors, []);
+    await close();
+  }
 });
 
 /** Types `code` in the editor, sets tasks, workers and repeats, presses Run and waits for the results. */

@@ -1,35 +1,20 @@
 // The class wall (?wall=1): an instructor pastes learners' result links;
 // one row per run, the chart of speed-up against cores, the class's
-// medians and the claim; the wall is a link; hostile lines are named and
-// skipped; 200 links keep the page responsive.
+// medians and the claim; the wall is a link; its chart exports as a PNG and
+// its table as CSV; hostile lines are named and skipped; 200 links keep the
+// page responsive.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { servedPage, open } from './harness.mjs';
+import { learnerLinks as resultLinks } from './legs.mjs';
 
 const served = servedPage(before, after);
 
 /** `n` learners' result links to one CPU experiment, made by the page's own threadlab.link. */
 async function learnerLinks(n) {
   const { page } = await open(served.browser(), served.url());
-  const links = await page.evaluate((n) => {
-    const browsers = ['Chrome 156', 'Firefox 150', 'Safari 19'];
-    const out = [];
-    for (let i = 0; i < n; i++) {
-      const cores = 2 ** (i % 7); // 1 to 64
-      const gil = 0.9 + (i % 5) * 0.05;
-      const free = Math.max(1, Math.min(cores, 8) * 0.9);
-      const model = (model, s) => ({ model, wall_ms: { median: 800 / s, min: 800 / s, max: 800 / s }, speedup: s, correct: true });
-      const results = {
-        environment: { cores, browser: browsers[i % 3] },
-        models: [model('sequential', 1), model('threads_gil', gil), model('threads', free)],
-        prediction: i % 2 ? [{ about: 'threads_gil', answer: 'same', held: true }] : [],
-      };
-      const exp = { workload: { kind: 'loop', size: 100000000 }, tasks: 8, workers: cores, models: ['sequential', 'threads_gil', 'threads'], repeats: 3 };
-      out.push(window.threadlab.link(exp, { results }));
-    }
-    return out;
-  }, n);
+  const links = await page.evaluate(resultLinks, n);
   await page.close();
   return links;
 }
@@ -86,6 +71,57 @@ test('a wall from 30 result links shows 30 rows, the chart, the medians and the 
   assert.deepEqual(await again.$$eval('.wall-medians tbody tr', (rs) => rs.map((r) => [r.dataset.model, r.querySelector('.median').textContent])), medians);
   assert.deepEqual(errorsAgain, []);
   await again.close();
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('the wall exports its chart as a real PNG (not blank) and its table as CSV, a row per run', async () => {
+  const links = await learnerLinks(8);
+  const { page, errors } = await openWall();
+  await paste(page, links.join('\n'));
+  const [csvFile] = await Promise.all([page.waitForEvent('download'), page.click('button.export-csv')]);
+  assert.equal(csvFile.suggestedFilename(), 'threadlab-class-wall.csv');
+  const rows = readFileSync(await csvFile.path(), 'utf8').trim().split('\n');
+  assert.equal(rows.length, 1 + 8, 'a header and a row per run');
+  assert.deepEqual(rows.slice(1).map((r) => r.split(',')[1]), ['1', '2', '4', '8', '16', '32', '64', '1'], 'each row its learner\'s cores');
+
+  const chart = await page.$eval('svg.wall-chart', (s) => {
+    const r = s.getBoundingClientRect();
+    return { width: Math.round(r.width), height: Math.round(r.height) };
+  });
+  const [pngFile] = await Promise.all([page.waitForEvent('download'), page.click('button.export-png')]);
+  assert.equal(pngFile.suggestedFilename(), 'threadlab-class-wall.png');
+  const png = readFileSync(await pngFile.path());
+  // The signature, then the IHDR chunk: width and height, twice the chart's on screen.
+  assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  assert.equal(png.subarray(12, 16).toString('latin1'), 'IHDR');
+  const [width, height] = [png.readUInt32BE(16), png.readUInt32BE(20)];
+  assert.ok(Math.abs(width - 2 * chart.width) <= 2 && Math.abs(height - 2 * chart.height) <= 2, `${width}×${height} for a chart of ${chart.width}×${chart.height}`);
+  // Not blank: decoded by a browser, the picture has the background, the
+  // grid and words, and each model's dots in its colour.
+  const blank = await served.browser().newPage();
+  const seen = await blank.evaluate(async (b64) => {
+    const bitmap = await createImageBitmap(new Blob([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], { type: 'image/png' }));
+    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+    const ctx = canvas.getContext('2d');
+    ctx.drawImage(bitmap, 0, 0);
+    const data = ctx.getImageData(0, 0, bitmap.width, bitmap.height).data;
+    const counts = new Map();
+    for (let i = 0; i < data.length; i += 4) {
+      const key = (data[i] << 16) | (data[i + 1] << 8) | data[i + 2];
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    const hex = (k) => `#${k.toString(16).padStart(6, '0')}`;
+    const [background, most] = [...counts].sort((a, b) => b[1] - a[1])[0];
+    return { size: [bitmap.width, bitmap.height], background: hex(background), share: most / (data.length / 4), colours: counts.size, has: [...counts.keys()].map(hex) };
+  }, png.toString('base64'));
+  await blank.close();
+  assert.deepEqual(seen.size, [width, height]);
+  assert.ok(seen.share < 0.98, `one colour covers ${Math.round(seen.share * 100)} % of the picture`);
+  assert.ok(seen.colours >= 20, `${seen.colours} colours`);
+  const colours = await page.$$eval('svg.wall-chart .dots circle.dot', (cs) => [...new Set(cs.map((c) => c.getAttribute('fill').toLowerCase()))]);
+  assert.equal(colours.length, 2);
+  for (const c of colours) assert.ok(seen.has.includes(c), `the dots' colour ${c} is in the picture`);
   assert.deepEqual(errors, []);
   await page.close();
 });

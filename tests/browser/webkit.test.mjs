@@ -46,7 +46,9 @@ before(async () => {
   served = await serve({ port: 0, quiet: true });
   isolated = await legs.testServer({ proxy: served.url, problems });
   const framed = `${isolated.url.replace('127.0.0.1', 'localhost')}?v=1&workload=sleep&ms=5&tasks=2&workers=2&repeats=1&embed=1`;
-  const pages = { '/course': legs.coursePage(framed) };
+  // A lesson embedded to ask for a prediction first.
+  const predicting = `${isolated.url.replace('127.0.0.1', 'localhost')}?lesson=threads-io&ms=20&repeats=1&embed=1&predict=1`;
+  const pages = { '/course': legs.coursePage(framed), '/course-predict': legs.coursePage(predicting) };
   course = await legs.testServer({ pages, problems });
   course.framed = framed;
   Object.assign(pages, legs.canaries(course.url.replace('127.0.0.1', 'localhost')));
@@ -165,4 +167,15 @@ test('without SharedArrayBuffer (WebKitGTK by default): the page says threads ar
     for (const tab of opened.splice(0)) await tab.close().catch(() => {});
     plain.close();
   }
+});
+
+test('predict, then run: a lesson with predict=1 asks first, Run waits, the verdict compares; embedded, the host is told the prediction', async () => {
+  const tab = await open();
+  await legs.predictLesson(tab, isolated.url);
+  await legs.predictEmbed(tab, `${course.url}course-predict`);
+});
+
+test('the class wall: a few learners\' result links pasted show their rows, the chart and the medians', async () => {
+  const tab = await open();
+  await legs.wall(tab, isolated.url);
 });

@@ -320,11 +320,12 @@ pub fn app() -> Html {
     let build = if lab::HERE { "lab" } else { "shell" };
     let results_now = results.cloned().filter(|r| experiment.as_ref() == Some(&r.experiment));
     let theirs = experiment.as_ref().and_then(|e| state.shared_for(e));
+    // The view the page shows, as the links it hands out keep it (a lesson
+    // that asks first, `predict=1`, asks whoever opens them too).
+    let shown_view = View { lesson: lesson.map(|l| l.id), ..state.view };
     let full_page = match program_mode {
         true => Some(page::url_with(&link::encode_program(&state.program.link, &View { theme: state.view.theme, ..View::default() }))),
-        false => experiment
-            .as_ref()
-            .map(|e| page::url_with(&link::encode(e, &View { theme: state.view.theme, lesson: lesson.map(|l| l.id), ..View::default() }, theirs))),
+        false => experiment.as_ref().map(|e| page::url_with(&link::encode(e, &View { theme: state.view.theme, ..shown_view.passed_on() }, theirs))),
     };
 
     let notes = (!state.link_notes.is_empty()).then(|| {
@@ -412,7 +413,7 @@ pub fn app() -> Html {
             <div class="side">
                 { tabs }
                 { controls }
-                <Share experiment={experiment.clone()} results={results_now.clone().map(Run)} lesson={lesson.map(|l| l.id)}
+                <Share experiment={experiment.clone()} results={results_now.clone().map(Run)} view={shown_view}
                     program={program_mode.then(|| state.program.link.clone())} />
                 { environment_panel(&state.environment, full_page.as_deref()) }
             </div>

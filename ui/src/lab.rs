@@ -284,12 +284,19 @@ mod imp {
     /// what only the lab can check (a Python program, checked as it is
     /// typed) is chosen. Where it cannot load, the shell stays (Run tries again).
     pub fn preload() {
-        if !live() {
-            return;
+        if live() {
+            take_over(|_| {});
         }
+    }
+
+    /// Loads the lab and lets it take the page over with nothing to run;
+    /// `failed` hears why it could not load.
+    fn take_over(failed: impl FnOnce(String) + 'static) {
         let asked = CANCELS.with(Cell::get);
         wasm_bindgen_futures::spawn_local(async move {
-            let _ = with_lab(asked, Ask::Experiment(None)).await;
+            if let Err(message) = with_lab(asked, Ask::Experiment(None)).await {
+                failed(message);
+            }
         });
     }
 
@@ -335,12 +342,9 @@ mod imp {
     /// Loads the lab and lets it take the page over with nothing to run
     /// (the class wall is the lab's).
     pub fn open() {
-        let asked = CANCELS.with(Cell::get);
-        wasm_bindgen_futures::spawn_local(async move {
-            if let Err(message) = with_lab(asked, Ask::Experiment(None)).await {
-                if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("app")) {
-                    root.set_text_content(Some(&message));
-                }
+        take_over(|message| {
+            if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("app")) {
+                root.set_text_content(Some(&message));
             }
         });
     }

@@ -1,6 +1,7 @@
 //! The code editor of a workload's program field (`Input::Code`): a
 //! monospace text area with line numbers beside it, kept in step as it
-//! scrolls, and the line of a syntax error marked there. Tab indents by
+//! scrolls (a long line scrolls inside it, sideways, the numbers staying
+//! put), and the line of a syntax error marked there. Tab indents by
 //! four spaces; Escape then Tab leaves the field (Shift+Tab always goes
 //! back), so the keyboard is never trapped. The code is the text area's
 //! value: never markup.
@@ -42,6 +43,13 @@ fn insert(area: &HtmlTextAreaElement, text: &str) {
     }
 }
 
+/// The gutter's width, as the style sheet's class for the digits of the
+/// last line's number (at least 2).
+fn digits_class(lines: usize) -> Option<String> {
+    let digits = lines.max(1).to_string().len();
+    (digits > 2).then(|| format!("digits-{}", digits.min(6)))
+}
+
 #[function_component(CodeEditor)]
 pub fn code_editor(p: &Props) -> Html {
     let gutter = use_node_ref();
@@ -79,7 +87,7 @@ pub fn code_editor(p: &Props) -> Html {
     html! {
         <div class={classes!("field", "code-field", message.is_some().then_some("invalid"))}>
             <label for={id}>{ p.label }</label>
-            <div class="code-editor">
+            <div class={classes!("code-editor", digits_class(lines))}>
                 <div class="gutter" ref={gutter} aria-hidden="true">
                     { for (1..=lines.max(1)).map(|n| {
                         let bad = bad_line == Some(n as u32);

@@ -1,7 +1,8 @@
 //! What a whole program's run showed: the summary (wall time, threads and
 //! processes started, the GIL's switches, the exit), the verdict and a
 //! deadlock where there is one, the console (every line in order, with who
-//! printed it and when, shown as it is printed) and the timeline (one lane
+//! printed it and when, shown as it is printed; what went to `sys.stderr`
+//! in the error colour, titled so) and the timeline (one lane
 //! per thread and process, drawn by the experiments' [`Lanes`]). Text from
 //! the program is shown as text, never markup. The lab's only.
 
@@ -108,10 +109,11 @@ fn console(lines: &[Line], order: &[&Who], running: bool) -> Html {
                     { for lines[skipped..].iter().map(|l| {
                         let who = who_name(&l.who);
                         html! {
-                            <li class={classes!("console-line", colour_of(order, &l.who))} data-who={who.clone()}>
+                            <li class={classes!("console-line", colour_of(order, &l.who), l.stderr.then_some("stderr"))} data-who={who.clone()}>
                                 <span class="c-time">{ ms(l.t_ms) }</span>
                                 <span class="c-who">{ who }</span>
-                                <span class="c-text">{ &l.text }</span>
+                                // Written to sys.stderr: said, not only coloured.
+                                <span class="c-text" title={l.stderr.then_some("sys.stderr")}>{ &l.text }</span>
                             </li>
                         }
                     }) }

@@ -16,9 +16,10 @@ pub struct Props {
     pub experiment: Option<Experiment>,
     /// Results of that very experiment, if it ran.
     pub results: Option<Run>,
-    /// The lesson the page shows, carried by the link.
+    /// How the page shows it: the links keep what [`View::passed_on`]
+    /// keeps (the lesson; asking for a prediction first).
     #[prop_or_default]
-    pub lesson: Option<&'static str>,
+    pub view: View,
     /// The Program mode's program, when the page shows it: the link and
     /// the embed are the program's.
     #[prop_or_default]
@@ -45,8 +46,9 @@ pub fn share(p: &Props) -> Html {
     let height = use_state(|| DEFAULT_HEIGHT);
     let theme = use_state(|| Theme::Light);
     let editable = use_state(|| false);
-    // A lesson's embed asks readers to predict first unless unticked.
-    let predict = use_state(|| p.lesson.is_some());
+    // A lesson's embed asks readers to predict first unless unticked, as
+    // does the embed of a page that asks (`predict=1`).
+    let predict = use_state(|| p.view.lesson.is_some() || p.view.predict);
     let open = use_state(|| false);
     let program = p.program.as_ref();
     // What the link is to: the program the page shows, or its experiment.
@@ -62,7 +64,11 @@ pub fn share(p: &Props) -> Html {
         }
         }
     };
-    let view = View { lesson: p.lesson, ..View::default() };
+    // A program's links do not ask for a prediction (a program has no questions).
+    let view = match program {
+        Some(_) => View { predict: false, ..p.view.passed_on() },
+        None => p.view.passed_on(),
+    };
     let shared = to.ok().and_then(|exp| Some((exp, SharedRun::of(p.results.as_deref().filter(|r| r.experiment == *exp)?))));
     let plain = page::url_with(&match to {
         Err(prog) => link::encode_program(prog, &view),
@@ -181,7 +187,7 @@ pub fn share(p: &Props) -> Html {
                 { copyable("embed-markdown", "Markdown (one line of HTML)", &code.markdown) }
                 { copyable("embed-jupyter", "Jupyter notebook cell", &code.jupyter) }
                 <p class="hint">{ "Collecting a class's results: learners send their result links (Send to your instructor, above, after a run); paste them into a " }
-                    <a class="open-wall" href={page::url_with("wall=1")} target="_blank" rel="noopener">{ "class wall ↗" }</a>{ "." }</p>
+                    <a class="open-wall" href={page::url_with(&format!("{}=1", threadlab::wall::PARAM))} target="_blank" rel="noopener">{ "class wall ↗" }</a>{ "." }</p>
                 if *open {
                     <p class="hint">{ "Preview (as readers see it, before they press Run):" }</p>
                     <iframe class="embed-preview" src={embed_url.clone()} title="Preview of the embed" height={height.to_string()} allow="cross-origin-isolated" loading="lazy"></iframe>

@@ -6,6 +6,7 @@
 
 use super::chart::{colour, nice_max, speedup};
 use super::scaling::{BOTTOM, LEFT, RIGHT, TOP};
+use super::use_fit_width;
 use super::copy::CopyButton;
 use super::export::{download, png};
 use crate::page;
@@ -19,19 +20,24 @@ use yew::prelude::*;
 /// millisecond to read, so a chunk stays far below a 50 ms task.
 const CHUNK: usize = 5;
 
-const W: f64 = 720.0;
+/// The chart is drawn as wide as it is shown, this wide at most (a wider
+/// screen scales it up) and at least: its words keep their size on a phone.
+const WIDE: f64 = 720.0;
+const LEAST: f64 = 240.0;
 const H: f64 = 340.0;
 
-/// Where a dot goes: the plot's largest core count and speed-up.
+/// Where a dot goes: the drawing's width, the plot's largest core count
+/// and speed-up.
 #[derive(Clone, Copy, PartialEq)]
 struct Scale {
+    width: f64,
     max_cores: u32,
     y_max: f64,
 }
 
 impl Scale {
     fn x(self, c: f64) -> f64 {
-        LEFT + (W - LEFT - RIGHT) * c.max(1.0).log2() / f64::from(self.max_cores).log2()
+        LEFT + (self.width - LEFT - RIGHT) * c.max(1.0).log2() / f64::from(self.max_cores).log2()
     }
     fn y(self, s: f64) -> f64 {
         H - BOTTOM - (H - BOTTOM - TOP) * s / self.y_max
@@ -91,13 +97,34 @@ fn chunks(wall: &Wall, scale: Scale, each: impl Fn(Chunk) -> Html) -> Html {
     html! { <>{ for wall.rows.chunks(CHUNK).enumerate().map(|(i, rows)| each(Chunk { first: i * CHUNK, rows: rows.to_vec(), models: models.clone(), scale })) }</> }
 }
 
-/// Speed-up against cores: a dot per learner and model, the ideal line.
-fn chart(wall: &Wall) -> Html {
+/// The wall as a component's property: compared by identity (the wall
+/// gets a new `Rc` whenever it changes).
+#[derive(Properties)]
+struct Shown {
+    wall: Rc<Wall>,
+}
+
+impl PartialEq for Shown {
+    fn eq(&self, other: &Shown) -> bool {
+        Rc::ptr_eq(&self.wall, &other.wall)
+    }
+}
+
+/// Speed-up against cores: a dot per learner and model, the ideal line;
+/// laid out for the width it is shown at.
+#[function_component(WallChart)]
+fn wall_chart(p: &Shown) -> Html {
+    let svg = use_node_ref();
+    let width = use_fit_width(&svg, WIDE, LEAST);
+    chart(&p.wall, width, svg)
+}
+
+fn chart(wall: &Wall, width: f64, svg: NodeRef) -> Html {
     let models: Vec<Model> = wall.models().into_iter().filter(|m| *m != Model::Sequential).collect();
     let max_cores = wall.rows.iter().map(|r| r.run.cores).max().unwrap_or(1).max(2).next_power_of_two();
     let top = wall.rows.iter().flat_map(|r| r.run.models.iter().filter_map(|m| m.speedup)).fold(wall.ideal(max_cores), f64::max);
     let y_max = nice_max(top.max(1.0));
-    let scale = Scale { max_cores, y_max };
+    let scale = Scale { width, max_cores, y_max };
     let (x, y) = (|c: f64| scale.x(c), |s: f64| scale.y(s));
     let ideal: Vec<String> = (1..=max_cores).map(|c| format!("{:.1},{:.1}", x(f64::from(c)), y(wall.ideal(c)))).collect();
     let x_ticks: Vec<u32> = std::iter::successors(Some(1u32), |c| (*c < max_cores).then_some(c * 2)).collect();
@@ -105,18 +132,18 @@ fn chart(wall: &Wall) -> Html {
     let y_ticks: Vec<f64> = (0..=((y_max / y_step).floor() as u32)).map(|i| f64::from(i) * y_step).collect();
     html! {
         <figure class="chart">
-            <svg class="wall-chart" viewBox={format!("0 0 {W} {H}")} role="img" aria-labelledby="wall-chart-title">
+            <svg class="wall-chart" ref={svg} viewBox={format!("0 0 {width} {H}")} role="img" aria-labelledby="wall-chart-title">
                 <title id="wall-chart-title">{ "Speed-up over sequential against the machine's cores: a dot per learner and model; the dashed line is the best a machine of that many cores can do" }</title>
                 { for y_ticks.iter().map(|&t| html! {
                     <g class="tick">
-                        <line x1={LEFT.to_string()} x2={(W - RIGHT).to_string()} y1={y(t).to_string()} y2={y(t).to_string()} />
+                        <line x1={LEFT.to_string()} x2={(width - RIGHT).to_string()} y1={y(t).to_string()} y2={y(t).to_string()} />
                         <text x={(LEFT - 8.0).to_string()} y={(y(t) + 4.0).to_string()} text-anchor="end">{ format!("{t}×") }</text>
                     </g>
                 }) }
                 { for x_ticks.iter().map(|&c| html! {
                     <text class="x-tick" x={x(f64::from(c)).to_string()} y={(H - BOTTOM + 18.0).to_string()} text-anchor="middle">{ c.to_string() }</text>
                 }) }
-                <text class="axis" x={((W + LEFT) / 2.0).to_string()} y={(H - 6.0).to_string()} text-anchor="middle">{ "cores of the learner's machine" }</text>
+                <text class="axis" x={((width + LEFT - RIGHT) / 2.0).to_string()} y={(H - 6.0).to_string()} text-anchor="middle">{ "cores of the learner's machine" }</text>
                 <polyline class="ideal" points={ideal.join(" ")} />
                 { chunks(wall, scale, |c| { let key = c.first; html! { <Dots {key} ..c /> } }) }
             </svg>
@@ -168,7 +195,7 @@ fn rows(wall: &Wall) -> Html {
                 <th scope="col">{ "Claim" }</th><th scope="col">{ "Prediction" }</th>
             </tr></thead>
             <tbody>
-            { chunks(wall, Scale { max_cores: 2, y_max: 1.0 }, |c| { let key = c.first; html! { <Rows {key} ..c /> } }) }
+            { chunks(wall, Scale { width: WIDE, max_cores: 2, y_max: 1.0 }, |c| { let key = c.first; html! { <Rows {key} ..c /> } }) }
             </tbody>
         </table>
     }
@@ -250,7 +277,7 @@ pub fn class_wall() -> Html {
             }
             if !w.rows.is_empty() {
                 { summary(w) }
-                { chart(w) }
+                <WallChart wall={(*wall).clone()} />
                 <div class="export" role="group" aria-label="Share and export the wall">
                     <CopyButton text={link} label="Copy the wall's link" class={classes!("share", "copy-wall-link")} what="link" />
                     <button type="button" class="export-csv" onclick={csv}>{ "Table (CSV)" }</button>
