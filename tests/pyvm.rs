@@ -174,6 +174,19 @@ fn hostile_nesting_is_a_syntax_error_not_a_crash() {
 }
 
 #[test]
+fn hostile_classes_and_objects_are_no_crash() {
+    // A chain of 50,000 base classes, a linked list of 100,000 objects:
+    // both built, read and dropped without native recursion.
+    let out = run("class C:\n    x = 1\nfor i in range(50000):\n    class C(C):\n        pass\nprint(C.x, isinstance(C(), C))\nC = None\nclass N:\n    def __init__(self, nxt):\n        self.nxt = nxt\nhead = None\nfor i in range(100000):\n    head = N(head)\nhead = None\nprint('dropped')\n").unwrap();
+    assert_eq!(out, "1 True\ndropped\n");
+    // `__init__` calling itself through `super()` forever, `__repr__` through `repr`.
+    let e = err("class A:\n    def __init__(self):\n        A.__init__(self)\nA()\n");
+    assert!(matches!(e, PyError::Exception(ref x) if x.kind == ExcKind::RecursionError), "{e}");
+    let e = err("class R:\n    def __repr__(self):\n        return repr(self)\nprint(R())\n");
+    assert!(matches!(e, PyError::Exception(ref x) if x.kind == ExcKind::RecursionError), "{e}");
+}
+
+#[test]
 fn unbounded_recursion_is_a_recursion_error() {
     let e = err("def f(n):\n    return f(n + 1)\nf(0)\n");
     let PyError::Exception(x) = e else { panic!() };

@@ -236,7 +236,7 @@ impl Program {
             .global(name)
             .or_else(|| match name.rsplit_once('.') {
                 Some((m, attr)) => match self.global(m) {
-                    Some(Value::Class(c)) => c.lookup(attr).map(|(_, f)| f),
+                    Some(Value::Class(c)) => c.lookup(attr),
                     _ => value::Module::from_name(m).and_then(|m| builtins::module_attr(m, attr).ok()),
                 },
                 None => builtins::lookup(name),

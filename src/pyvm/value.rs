@@ -339,6 +339,19 @@ pub struct Class {
     pub attrs: Attrs,
 }
 
+// A long chain of bases drops without recursion.
+impl Drop for Class {
+    fn drop(&mut self) {
+        let mut next = self.base.take();
+        while let Some(b) = next {
+            next = match Arc::try_unwrap(b) {
+                Ok(mut c) => c.base.take(),
+                Err(_) => None,
+            };
+        }
+    }
+}
+
 /// A class name as a `&'static str`: each distinct name is kept once
 /// (names come from the program's source, so there are few).
 pub fn intern(name: &str) -> &'static str {
@@ -353,16 +366,15 @@ pub fn intern(name: &str) -> &'static str {
 }
 
 impl Class {
-    /// `name` in this class or its bases (the class that has it, and the value).
-    pub fn lookup(self: &Arc<Class>, name: &str) -> Option<(Arc<Class>, Value)> {
-        let mut c = Some(self.clone());
-        while let Some(k) = c {
-            if let Some(v) = k.attrs.get(name) {
-                return Some((k, v));
+    /// `name` in this class or its bases.
+    pub fn lookup(&self, name: &str) -> Option<Value> {
+        let mut c = self;
+        loop {
+            if let Some(v) = c.attrs.get(name) {
+                return Some(v);
             }
-            c = k.base.clone();
+            c = c.base.as_deref()?;
         }
-        None
     }
     /// Whether it is `other` or derives from it.
     pub fn is_subclass(self: &Arc<Class>, other: &Arc<Class>) -> bool {

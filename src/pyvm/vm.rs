@@ -316,7 +316,7 @@ impl<'h> Vm<'h> {
                 let c = c.clone();
                 let obj = Self::new_object(&c, &args)?;
                 match c.lookup("__init__") {
-                    Some((_, init @ Value::Func(_))) => {
+                    Some(init @ Value::Func(_)) => {
                         let mut all = Vec::with_capacity(args.len() + 1);
                         all.push(obj.clone());
                         all.extend(args);
@@ -881,8 +881,11 @@ impl<'h> Vm<'h> {
                 Op::CallMethod(k, argc) if self.user_receiver(self.stack.len() - argc as usize - 1) => {
                     let fi = self.frames.len() - 1;
                     self.frames[fi].pc = pc;
-                    let name = name_of(code, k);
-                    if t!(self.call_user_method(self.stack.len() - argc as usize - 1, &name)) {
+                    let name: &str = match &code.consts[k as usize] {
+                        Const::Str(s) => s,
+                        _ => "?",
+                    };
+                    if t!(self.call_user_method(self.stack.len() - argc as usize - 1, name)) {
                         reload!();
                     }
                 }
@@ -1539,7 +1542,7 @@ impl Vm<'_> {
                 };
                 // Its `run` is what starts (the class's own, else Thread.run: the target).
                 let (target, targs, tkw) = match inst.class.lookup("run") {
-                    Some((_, f @ Value::Func(_))) => (Value::BoundMethod(Arc::new((obj.clone(), f))), Vec::new(), Vec::new()),
+                    Some(f @ Value::Func(_)) => (Value::BoundMethod(Arc::new((obj.clone(), f))), Vec::new(), Vec::new()),
                     _ => (t.target.clone(), t.args.clone(), t.kwargs.clone()),
                 };
                 let name = if process && !named { subclass_process_name(inst.class.name, &t.name) } else { t.name.clone() };
@@ -1602,7 +1605,7 @@ impl Vm<'_> {
                 let c = c.clone();
                 let obj = Self::new_object(&c, &self.stack[fpos + 1..])?;
                 match c.lookup("__init__") {
-                    Some((_, Value::Func(f))) => {
+                    Some(Value::Func(f)) => {
                         // [obj, __init__, obj, args...]: the frame's return leaves obj.
                         self.stack[fpos] = obj.clone();
                         self.stack.insert(fpos + 1, Value::Func(f.clone()));
@@ -1641,17 +1644,17 @@ impl Vm<'_> {
         // (what to call, the object or class it binds as its first argument)
         let (callee, bound): (Value, Option<Value>) = match &recv {
             Value::Class(c) => match c.lookup(name) {
-                Some((_, Value::Wrapped(w))) if w.0 == Wrap::ClassMethod => (w.1.clone(), Some(recv.clone())),
-                Some((_, Value::Wrapped(w))) if w.0 == Wrap::Static => (w.1.clone(), None),
-                Some((_, v)) => (v, None),
+                Some(Value::Wrapped(w)) if w.0 == Wrap::ClassMethod => (w.1.clone(), Some(recv.clone())),
+                Some(Value::Wrapped(w)) if w.0 == Wrap::Static => (w.1.clone(), None),
+                Some(v) => (v, None),
                 None if name == "__init__" => return self.native_init_at(rpos, c.native),
                 None => return Err(no_attribute(&recv, name)),
             },
             Value::Super(s) => match s.0.base.as_ref().and_then(|b| b.lookup(name)) {
-                Some((_, f @ Value::Func(_))) => (f, Some(s.1.clone())),
-                Some((_, Value::Wrapped(w))) if w.0 == Wrap::ClassMethod => (w.1.clone(), Some(class_value(&s.1))),
-                Some((_, Value::Wrapped(w))) if w.0 == Wrap::Static => (w.1.clone(), None),
-                Some((_, v)) => (v, None),
+                Some(f @ Value::Func(_)) => (f, Some(s.1.clone())),
+                Some(Value::Wrapped(w)) if w.0 == Wrap::ClassMethod => (w.1.clone(), Some(class_value(&s.1))),
+                Some(Value::Wrapped(w)) if w.0 == Wrap::Static => (w.1.clone(), None),
+                Some(v) => (v, None),
                 None if name == "__init__" => {
                     self.stack[rpos] = s.1.clone();
                     let native = s.0.native;
@@ -1673,17 +1676,17 @@ impl Vm<'_> {
                 },
             },
             Value::Instance(_) | Value::Exc(_) => {
-                let Some(inst) = recv.user_instance().cloned() else { return Err(no_attribute(&recv, name)) };
+                let Some(inst) = recv.user_instance() else { return Err(no_attribute(&recv, name)) };
                 match inst.attrs.get(name) {
                     Some(v) => (v, None),
                     None => match inst.class.lookup(name) {
-                        Some((_, f @ Value::Func(_))) => (f, Some(recv.clone())),
-                        Some((_, Value::Wrapped(w))) => match w.0 {
+                        Some(f @ Value::Func(_)) => (f, Some(recv.clone())),
+                        Some(Value::Wrapped(w)) => match w.0 {
                             Wrap::Static => (w.1.clone(), None),
                             Wrap::ClassMethod => (w.1.clone(), Some(Value::Class(inst.class.clone()))),
                             Wrap::Property => (self.call_value(&w.1, vec![recv.clone()], Vec::new())?, None),
                         },
-                        Some((_, v)) => (v, None),
+                        Some(v) => (v, None),
                         None => {
                             // A thread's or process's own methods (start, join, ...).
                             let task = inst.task();
@@ -1779,13 +1782,13 @@ impl Vm<'_> {
         Some(match obj {
             Value::Class(c) => match (name, c.lookup(name)) {
                 ("__name__", None) => Ok(Value::str(c.name)),
-                (_, Some((_, Value::Wrapped(w)))) if w.0 == Wrap::Static => Ok(w.1.clone()),
-                (_, Some((_, Value::Wrapped(w)))) if w.0 == Wrap::ClassMethod => Ok(Value::BoundMethod(Arc::new((obj.clone(), w.1.clone())))),
-                (_, Some((_, v))) => Ok(v),
+                (_, Some(Value::Wrapped(w))) if w.0 == Wrap::Static => Ok(w.1.clone()),
+                (_, Some(Value::Wrapped(w))) if w.0 == Wrap::ClassMethod => Ok(Value::BoundMethod(Arc::new((obj.clone(), w.1.clone())))),
+                (_, Some(v)) => Ok(v),
                 _ => Err(no_attribute(obj, name)),
             },
             Value::Super(s) => match s.0.base.as_ref().and_then(|b| b.lookup(name)) {
-                Some((_, v)) => self.bind(v, &s.1.clone()),
+                Some(v) => self.bind(v, &s.1.clone()),
                 None if name == "__init__" => Ok(Value::BoundMethod(Arc::new((s.1.clone(), init_of(s.0.native))))),
                 None => Err(exc(ExcKind::AttributeError, format!("'super' object has no attribute '{name}'"))),
             },
@@ -1806,7 +1809,7 @@ impl Vm<'_> {
                     return Some(Ok(v));
                 }
                 match inst.class.lookup(name) {
-                    Some((_, v)) => self.bind(v, obj),
+                    Some(v) => self.bind(v, obj),
                     None => match (inst.task(), obj, name) {
                         (_, _, "__class__") => Ok(Value::Class(inst.class.clone())),
                         (Some(t), _, _) if TASK_ATTRS.contains(&name) => self.attr(&Value::Task(t), name),
@@ -1844,7 +1847,7 @@ impl Vm<'_> {
                 _ => {}
             }
         }
-        if let Some((_, Value::Wrapped(w))) = inst.class.lookup(name) {
+        if let Some(Value::Wrapped(w)) = inst.class.lookup(name) {
             if w.0 == Wrap::Property {
                 return Err(exc(ExcKind::AttributeError, format!("property '{name}' of '{}' object has no setter", inst.class.name)));
             }
@@ -1880,7 +1883,7 @@ impl Vm<'_> {
     /// Calls the method `name` of an object's class.
     fn call_dunder(&mut self, obj: &Value, name: &str, args: Vec<Value>) -> R<Value> {
         let f = match obj.user_instance().and_then(|i| i.class.lookup(name)) {
-            Some((_, f)) => f,
+            Some(f) => f,
             None => return Err(no_attribute(obj, name)),
         };
         let mut all = vec![obj.clone()];
@@ -1945,20 +1948,6 @@ impl Vm<'_> {
         if let Some(s) = self.dunder(v, "__repr__")? {
             return Ok(s);
         }
-        let seq = |vm: &mut Self, items: &[Value], open: &str, close: &str| -> R<String> {
-            let mut out = String::from(open);
-            for (i, x) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                out.push_str(&vm.repr_of(x, depth + 1)?);
-            }
-            if items.len() == 1 && open == "(" {
-                out.push(',');
-            }
-            out.push_str(close);
-            Ok(out)
-        };
         // A container inside itself prints as CPython prints it: `[...]`.
         let id = match v {
             Value::List(l) => Arc::as_ptr(l) as usize,
@@ -1969,24 +1958,40 @@ impl Vm<'_> {
             return Ok(if matches!(v, Value::List(_)) { "[...]".into() } else { "{...}".into() });
         }
         self.printing.push(id);
-        let r = self.repr_container(v, depth, &seq);
+        let r = self.repr_container(v, depth);
         self.printing.pop();
         r
     }
 
-    fn repr_container(&mut self, v: &Value, depth: usize, seq: &dyn Fn(&mut Self, &[Value], &str, &str) -> R<String>) -> R<String> {
+    /// `items` between `open` and `close`, each `repr_of` (a 1-tuple with its comma).
+    fn repr_seq(&mut self, items: &[Value], open: &str, close: &str, depth: usize) -> R<String> {
+        let mut out = String::from(open);
+        for (i, x) in items.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            out.push_str(&self.repr_of(x, depth + 1)?);
+        }
+        if items.len() == 1 && open == "(" {
+            out.push(',');
+        }
+        out.push_str(close);
+        Ok(out)
+    }
+
+    fn repr_container(&mut self, v: &Value, depth: usize) -> R<String> {
         match v {
             Value::List(l) => {
                 let items = l.lock().clone();
-                seq(self, &items, "[", "]")
+                self.repr_seq(&items, "[", "]", depth)
             }
-            Value::Tuple(t) => seq(self, &t.clone(), "(", ")"),
+            Value::Tuple(t) => self.repr_seq(&t.clone(), "(", ")", depth),
             Value::Set(d) => {
                 let items = d.lock().keys();
                 if items.is_empty() {
                     Ok("set()".into())
                 } else {
-                    seq(self, &items, "{", "}")
+                    self.repr_seq(&items, "{", "}", depth)
                 }
             }
             Value::Dict(d) => {
