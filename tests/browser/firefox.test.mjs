@@ -37,7 +37,7 @@ before(async () => {
   served = await serve({ port: 0, quiet: true });
   const framed = `${served.url.replace('127.0.0.1', 'localhost')}?v=1&workload=sleep&ms=5&tasks=2&workers=2&repeats=1&embed=1`;
   // A lesson embedded to ask for a prediction first.
-  const predicting = `${served.url.replace('127.0.0.1', 'localhost')}?lesson=threads-io&ms=20&repeats=1&embed=1&predict=1`;
+  const predicting = `${served.url.replace('127.0.0.1', 'localhost')}?lesson=threads-io&ms=20&repeats=3&embed=1&predict=1`;
   const pages = { '/course': legs.coursePage(framed), '/course-predict': legs.coursePage(predicting) };
   course = await legs.testServer({ pages });
   course.framed = framed;
