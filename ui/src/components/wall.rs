@@ -19,7 +19,7 @@ use yew::prelude::*;
 /// Milliseconds of reading links (or compressing the wall's link) between
 /// two yields to the page: with the render that follows, a task stays far
 /// below 50 ms on a loaded machine (a link takes about half a millisecond).
-const BUDGET_MS: f64 = 4.0;
+const BUDGET_MS: f64 = 3.0;
 
 /// Rows a component shows (the table's and the chart's): a render that adds
 /// rows leaves the full blocks alone, compared by pointer.
@@ -260,23 +260,31 @@ pub fn class_wall() -> Html {
                     }
                     wall.set(Rc::new(w.clone()));
                 }
-                wall.set(Rc::new(w.clone()));
+                if total == 0 {
+                    wall.set(Rc::new(w.clone()));
+                }
                 reading.set(None);
-                // The wall's link (every run compressed), a slice a task.
+                // The wall's link (every run compressed), a slice a task;
+                // then the address bar, the Copy button and the emptied box
+                // a task each (a long link is slow to set).
+                crate::runner::yield_to_page().await;
                 let mut encoding = w.encoding();
                 let query = loop {
                     crate::runner::yield_to_page().await;
                     let start = now();
                     let mut query = None;
                     while query.is_none() && now() - start < BUDGET_MS {
-                        query = encoding.step(2_000);
+                        query = encoding.step(500);
                     }
                     if let Some(q) = query {
                         break q;
                     }
                 };
+                crate::runner::yield_to_page().await;
                 page::replace_query(&query);
+                crate::runner::yield_to_page().await;
                 link.set(page::url_with(&query));
+                crate::runner::yield_to_page().await;
                 area.set_value("");
             });
         })
