@@ -207,13 +207,22 @@ impl Wall {
 
     /// The wall as a link query (without `?`): the experiment and every run.
     pub fn encode(&self) -> String {
-        let Some(exp) = &self.experiment else { return format!("v=1&{PARAM}=1") };
-        let doc = WallDoc {
-            q: link::encode(exp, &View { lesson: self.lesson, ..View::default() }, None),
-            r: self.rows.iter().map(|r| (r.workers, r.tasks, r.run.compact())).collect(),
-        };
-        let field = lz_str::compress_to_encoded_uri_component(serde_json::to_string(&doc).expect("plain data serialises").as_str());
-        format!("v=1&{PARAM}={field}")
+        self.encoding().step(usize::MAX).expect("every character in one step")
+    }
+
+    /// The wall's link made a slice at a time ([`Encoding::step`]): the
+    /// page compresses a large wall over several tasks. Its query is
+    /// [`Wall::encode`]'s, character for character.
+    pub fn encoding(&self) -> Encoding {
+        let text = self.experiment.as_ref().map(|exp| {
+            let doc = WallDoc {
+                q: link::encode(exp, &View { lesson: self.lesson, ..View::default() }, None),
+                r: self.rows.iter().map(|r| (r.workers, r.tasks, r.run.compact())).collect(),
+            };
+            serde_json::to_string(&doc).expect("plain data serialises").encode_utf16().collect()
+        });
+        let done = text.is_none().then(|| format!("v=1&{PARAM}=1"));
+        Encoding { text: text.unwrap_or_default(), read: 0, lz: Lz::default(), done }
     }
 
     /// Reads a wall link's query; `Err` says why it cannot be used.
@@ -268,6 +277,165 @@ impl Wall {
             out.push_str(&format!(",{held},{}\n", crate::export::csv_field(&said.join("; "))));
         }
         out
+    }
+}
+
+/// A wall's link being made: its runs as JSON (UTF-16, as lz-string reads
+/// text), compressed a slice at a time.
+pub struct Encoding {
+    text: Vec<u16>,
+    read: usize,
+    lz: Lz,
+    done: Option<String>,
+}
+
+impl Encoding {
+    /// Compresses up to `chars` more characters; the wall's query (without
+    /// `?`) once every character is in.
+    pub fn step(&mut self, chars: usize) -> Option<String> {
+        if self.done.is_none() {
+            let end = self.read.saturating_add(chars).min(self.text.len());
+            for &c in &self.text[self.read..end] {
+                self.lz.put(c);
+            }
+            self.read = end;
+            if end == self.text.len() {
+                self.done = Some(format!("v=1&{PARAM}={}", std::mem::take(&mut self.lz).finish()));
+            }
+        }
+        self.done.clone()
+    }
+
+    /// Characters to compress in all.
+    pub fn len(&self) -> usize {
+        self.text.len()
+    }
+
+    /// Nothing to compress (a wall without runs).
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty()
+    }
+}
+
+/// Multiplicative hashing of a dictionary key (the compressor's keys are
+/// its own codes and characters: no input picks them).
+#[derive(Default)]
+struct Mix(u64);
+
+impl std::hash::Hasher for Mix {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+type Map<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherDefault<Mix>>;
+
+/// lz-string's compression to a URI component (the `lz_str` crate's
+/// `compress_to_encoded_uri_component`, which reads it back), one character
+/// at a time: the dictionary is a trie, a string being its prefix's code
+/// and its last character, so each character costs one look-up.
+struct Lz {
+    /// A character's code, once seen.
+    chars: Map<u16, u32>,
+    /// A string's code from its prefix's code and last character.
+    words: Map<u64, u32>,
+    /// Characters seen but not yet written out as themselves.
+    unsent: Map<u16, ()>,
+    /// The current word: its code and first character.
+    w: Option<(u32, u16)>,
+    next: u32,
+    enlarge_in: u64,
+    bits: u8,
+    buffer: u16,
+    position: u8,
+    out: String,
+}
+
+impl Default for Lz {
+    fn default() -> Lz {
+        Lz { chars: Map::default(), words: Map::default(), unsent: Map::default(), w: None, next: 3, enlarge_in: 2, bits: 2, buffer: 0, position: 0, out: String::new() }
+    }
+}
+
+impl Lz {
+    const KEY: &'static [u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+-$";
+
+    fn put(&mut self, c: u16) {
+        if let std::collections::hash_map::Entry::Vacant(e) = self.chars.entry(c) {
+            e.insert(self.next);
+            self.next += 1;
+            self.unsent.insert(c, ());
+        }
+        let Some((code, first)) = self.w else {
+            self.w = Some((self.chars[&c], c));
+            return;
+        };
+        let key = (u64::from(code) << 16) | u64::from(c);
+        if let Some(&longer) = self.words.get(&key) {
+            self.w = Some((longer, first));
+            return;
+        }
+        self.words.insert(key, self.next);
+        self.next += 1;
+        self.produce(code, first);
+        self.w = Some((self.chars[&c], c));
+    }
+
+    fn produce(&mut self, code: u32, first: u16) {
+        if self.unsent.remove(&first).is_some() {
+            let (tag, width) = if first < 256 { (0, 8) } else { (1, 16) };
+            self.write(self.bits, tag);
+            self.write(width, u32::from(first));
+            self.shrink();
+        } else {
+            self.write(self.bits, code);
+        }
+        self.shrink();
+    }
+
+    fn shrink(&mut self) {
+        self.enlarge_in -= 1;
+        if self.enlarge_in == 0 {
+            self.enlarge_in = 1 << self.bits;
+            self.bits += 1;
+        }
+    }
+
+    fn write(&mut self, n: u8, mut value: u32) {
+        for _ in 0..n {
+            self.bit(value & 1 == 1);
+            value >>= 1;
+        }
+    }
+
+    fn bit(&mut self, bit: bool) {
+        self.buffer = (self.buffer << 1) | u16::from(bit);
+        self.position += 1;
+        if self.position == 6 {
+            self.out.push(char::from(Lz::KEY[usize::from(self.buffer)]));
+            self.buffer = 0;
+            self.position = 0;
+        }
+    }
+
+    fn finish(mut self) -> String {
+        if let Some((code, first)) = self.w {
+            self.produce(code, first);
+        }
+        self.write(self.bits, 2);
+        let len = self.out.len();
+        while self.out.len() == len {
+            self.bit(false);
+        }
+        self.out
     }
 }
 
@@ -340,6 +508,42 @@ mod tests {
         let csv = wall.csv();
         assert_eq!(csv.lines().next(), Some("learner,cores,browser,workers,sequential speed-up,threads_gil speed-up,threads speed-up,claim held,prediction"));
         assert_eq!(csv.lines().nth(2), Some("2,16,Chrome 156,16,1.00,1.00,12.00,yes,"));
+    }
+
+    #[test]
+    fn the_link_made_a_slice_at_a_time_is_lz_strings_own() {
+        let text = (0..40).map(|i| learner(1 << (i % 7), ["Chrome 156", "Firefox 150", "Safari 19"][i % 3], 1.0 + i as f64 / 50.0, 1.5 + i as f64 / 7.0)).collect::<Vec<_>>().join("\n");
+        let wall = Wall::paste(&text);
+        assert_eq!(wall.rows.len(), 40);
+        let doc = WallDoc { q: link::encode(wall.experiment.as_ref().unwrap(), &View { lesson: wall.lesson, ..View::default() }, None), r: wall.rows.iter().map(|r| (r.workers, r.tasks, r.run.compact())).collect() };
+        let lz = format!("v=1&{PARAM}={}", lz_str::compress_to_encoded_uri_component(serde_json::to_string(&doc).unwrap().as_str()));
+        assert_eq!(wall.encode(), lz);
+        for slice in [1, 7, 1000] {
+            let mut e = wall.encoding();
+            let mut steps = 1;
+            let query = loop {
+                match e.step(slice) {
+                    Some(q) => break q,
+                    None => steps += 1,
+                }
+            };
+            assert_eq!((query, steps), (lz.clone(), e.len().div_ceil(slice)));
+            assert_eq!(e.step(slice), Some(lz.clone()), "done stays done");
+        }
+        assert_eq!(Wall::default().encode(), format!("v=1&{PARAM}=1"));
+        // Any text, wide characters and all: the same characters as lz-string's.
+        let mut seed = 7u64;
+        for n in [0usize, 1, 2, 3, 10, 100, 5000] {
+            let s: String = (0..n)
+                .map(|_| {
+                    seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    ['a', 'b', 'c', '{', '"', 'é', '€', '𝄞', 'z'][(seed >> 33) as usize % 9]
+                })
+                .collect();
+            let mut lz = Lz::default();
+            s.encode_utf16().for_each(|c| lz.put(c));
+            assert_eq!(lz.finish(), lz_str::compress_to_encoded_uri_component(s.as_str()), "{s}");
+        }
     }
 
     #[test]

@@ -16,9 +16,14 @@ use threadlab::Model;
 use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
 
-/// Links read between two yields to the page: a link takes well under a
-/// millisecond to read, so a chunk stays far below a 50 ms task.
-const CHUNK: usize = 5;
+/// Milliseconds of reading links (or compressing the wall's link) between
+/// two yields to the page: with the render that follows, a task stays far
+/// below 50 ms on a loaded machine (a link takes about half a millisecond).
+const BUDGET_MS: f64 = 3.0;
+
+/// Rows a component shows (the table's and the chart's): a render that adds
+/// rows leaves the full blocks alone, compared by pointer.
+const BLOCK: usize = 10;
 
 /// The chart is drawn as wide as it is shown, this wide at most (a wider
 /// screen scales it up) and at least: its words keep their size on a phone.
@@ -46,13 +51,32 @@ impl Scale {
 
 /// A few learners' rows: a component of their own, so a render that adds
 /// rows leaves those already shown alone (200 links stay responsive).
-#[derive(Properties, PartialEq)]
+#[derive(Properties)]
 struct Chunk {
     /// The first row's number (from 0).
     first: usize,
-    rows: Vec<Row>,
+    rows: Rc<[Row]>,
     models: Vec<Model>,
     scale: Scale,
+}
+
+/// A block's rows never change once full (rows are only added): compared
+/// by pointer, not row by row.
+impl PartialEq for Chunk {
+    fn eq(&self, other: &Chunk) -> bool {
+        self.first == other.first && Rc::ptr_eq(&self.rows, &other.rows) && self.models == other.models && self.scale == other.scale
+    }
+}
+
+/// The wall's rows in blocks of [`BLOCK`]: those of `kept` (the last
+/// render's) whose rows are all there still, the others made anew.
+fn blocks(rows: &[Row], kept: &[Rc<[Row]>]) -> Vec<Rc<[Row]>> {
+    rows.chunks(BLOCK).enumerate().map(|(i, b)| kept.get(i).filter(|k| k.len() == b.len()).cloned().unwrap_or_else(|| b.into())).collect()
+}
+
+/// Milliseconds since the page opened.
+fn now() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
 }
 
 #[function_component(Dots)]
@@ -91,17 +115,18 @@ fn rows_chunk(p: &Chunk) -> Html {
     }
 }
 
-/// The rows in chunks, each its own component.
-fn chunks(wall: &Wall, scale: Scale, each: impl Fn(Chunk) -> Html) -> Html {
+/// The rows in blocks, each its own component.
+fn chunks(wall: &Wall, blocks: &[Rc<[Row]>], scale: Scale, each: impl Fn(Chunk) -> Html) -> Html {
     let models = wall.models();
-    html! { <>{ for wall.rows.chunks(CHUNK).enumerate().map(|(i, rows)| each(Chunk { first: i * CHUNK, rows: rows.to_vec(), models: models.clone(), scale })) }</> }
+    html! { <>{ for blocks.iter().enumerate().map(|(i, rows)| each(Chunk { first: i * BLOCK, rows: rows.clone(), models: models.clone(), scale })) }</> }
 }
 
 /// The wall as a component's property: compared by identity (the wall
-/// gets a new `Rc` whenever it changes).
+/// gets a new `Rc` whenever it changes), with its rows in blocks.
 #[derive(Properties)]
 struct Shown {
     wall: Rc<Wall>,
+    blocks: Rc<Vec<Rc<[Row]>>>,
 }
 
 impl PartialEq for Shown {
@@ -116,10 +141,10 @@ impl PartialEq for Shown {
 fn wall_chart(p: &Shown) -> Html {
     let svg = use_node_ref();
     let width = use_fit_width(&svg, WIDE, LEAST);
-    chart(&p.wall, width, svg)
+    chart(&p.wall, &p.blocks, width, svg)
 }
 
-fn chart(wall: &Wall, width: f64, svg: NodeRef) -> Html {
+fn chart(wall: &Wall, blocks: &[Rc<[Row]>], width: f64, svg: NodeRef) -> Html {
     let models: Vec<Model> = wall.models().into_iter().filter(|m| *m != Model::Sequential).collect();
     let max_cores = wall.rows.iter().map(|r| r.run.cores).max().unwrap_or(1).max(2).next_power_of_two();
     let top = wall.rows.iter().flat_map(|r| r.run.models.iter().filter_map(|m| m.speedup)).fold(wall.ideal(max_cores), f64::max);
@@ -145,7 +170,7 @@ fn chart(wall: &Wall, width: f64, svg: NodeRef) -> Html {
                 }) }
                 <text class="axis" x={((width + LEFT - RIGHT) / 2.0).to_string()} y={(H - 6.0).to_string()} text-anchor="middle">{ "cores of the learner's machine" }</text>
                 <polyline class="ideal" points={ideal.join(" ")} />
-                { chunks(wall, scale, |c| { let key = c.first; html! { <Dots {key} ..c /> } }) }
+                { chunks(wall, blocks, scale, |c| { let key = c.first; html! { <Dots {key} ..c /> } }) }
             </svg>
             <figcaption>
                 { for models.iter().map(|&m| html! {
@@ -184,7 +209,7 @@ fn summary(wall: &Wall) -> Html {
     }
 }
 
-fn rows(wall: &Wall) -> Html {
+fn rows(wall: &Wall, blocks: &[Rc<[Row]>]) -> Html {
     let models = wall.models();
     html! {
         <table class="wall-rows cards">
@@ -195,7 +220,7 @@ fn rows(wall: &Wall) -> Html {
                 <th scope="col">{ "Claim" }</th><th scope="col">{ "Prediction" }</th>
             </tr></thead>
             <tbody>
-            { chunks(wall, Scale { width: WIDE, max_cores: 2, y_max: 1.0 }, |c| { let key = c.first; html! { <Rows {key} ..c /> } }) }
+            { chunks(wall, blocks, Scale { width: WIDE, max_cores: 2, y_max: 1.0 }, |c| { let key = c.first; html! { <Rows {key} ..c /> } }) }
             </tbody>
         </table>
     }
@@ -224,27 +249,53 @@ pub fn class_wall() -> Html {
             let total = found.len();
             reading.set(Some((0, total)));
             wasm_bindgen_futures::spawn_local(async move {
-                for chunk in found.chunks(CHUNK) {
-                    for (line, piece) in chunk {
+                let mut links = found.iter().peekable();
+                while links.peek().is_some() {
+                    // Links for a few milliseconds, then the rows so far are
+                    // shown (one state change: one render) in the same task.
+                    crate::runner::yield_to_page().await;
+                    let start = now();
+                    while let Some((line, piece)) = links.next_if(|_| now() - start < BUDGET_MS) {
                         w.add(*line, piece);
                     }
-                    // The rows so far are shown as they come: each render adds a
-                    // few (one state change a chunk: one render).
                     wall.set(Rc::new(w.clone()));
-                    crate::runner::yield_to_page().await;
                 }
-                wall.set(Rc::new(w.clone()));
+                if total == 0 {
+                    wall.set(Rc::new(w.clone()));
+                }
                 reading.set(None);
-                // The wall's link (every run compressed) in a task of its own.
+                // The wall's link (every run compressed), a slice a task;
+                // then the address bar, the Copy button and the emptied box
+                // a task each (a long link is slow to set).
                 crate::runner::yield_to_page().await;
-                let query = w.encode();
+                let mut encoding = w.encoding();
+                let query = loop {
+                    crate::runner::yield_to_page().await;
+                    let start = now();
+                    let mut query = None;
+                    while query.is_none() && now() - start < BUDGET_MS {
+                        query = encoding.step(500);
+                    }
+                    if let Some(q) = query {
+                        break q;
+                    }
+                };
+                crate::runner::yield_to_page().await;
                 page::replace_query(&query);
+                crate::runner::yield_to_page().await;
                 link.set(page::url_with(&query));
+                crate::runner::yield_to_page().await;
                 area.set_value("");
             });
         })
     };
     let w = &**wall;
+    let blocks = {
+        let kept = use_mut_ref(Vec::new);
+        let made = Rc::new(blocks(&w.rows, &kept.borrow()));
+        kept.replace((*made).clone());
+        made
+    };
     let link = (*link).clone();
     let csv = {
         let wall = wall.clone();
@@ -277,13 +328,13 @@ pub fn class_wall() -> Html {
             }
             if !w.rows.is_empty() {
                 { summary(w) }
-                <WallChart wall={(*wall).clone()} />
+                <WallChart wall={(*wall).clone()} blocks={blocks.clone()} />
                 <div class="export" role="group" aria-label="Share and export the wall">
                     <CopyButton text={link} label="Copy the wall's link" class={classes!("share", "copy-wall-link")} what="link" />
                     <button type="button" class="export-csv" onclick={csv}>{ "Table (CSV)" }</button>
                     <button type="button" class="export-png" onclick={chart_png}>{ "Chart (PNG)" }</button>
                 </div>
-                { rows(w) }
+                { rows(w, &blocks) }
             } else if reading.is_none() {
                 <p class="hint">{ "No runs yet. Learners send their results with “Send to your instructor” under Share, after a run." }</p>
             }
