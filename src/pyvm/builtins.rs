@@ -29,6 +29,10 @@ pub trait Caller {
     fn counters(&self) -> &Counters;
     /// The source line running now.
     fn line(&self) -> u32;
+    /// The started thread running (its `TaskObj`'s address; 0: none).
+    fn thread(&self) -> usize {
+        0
+    }
     /// The exception being handled (in an `except` block), for `logging.exception`.
     fn handled(&self) -> Option<Arc<ExcObj>> {
         None
@@ -524,10 +528,13 @@ fn call_inner(c: &mut dyn Caller, name: &'static str, args: Vec<Value>, kw: &mut
         "time.time_ns" => Value::Int((c.host().time() * 1e9) as i64),
         "threading.Lock" => Value::Lock(Arc::new(LockObj::default())),
         "threading.RLock" => Value::Lock(Arc::new(LockObj::rlock())),
-        "threading.current_thread" => Value::Thread(Arc::from(c.host().thread_name())),
+        "threading.current_thread" => {
+            let name = c.host().thread_name();
+            c.counters().thread_object(c.thread(), &name).unwrap_or_else(|| Value::Thread(Arc::from(name)))
+        }
         "threading.get_ident" => Value::Int(c.host().ident() as i64),
         "threading.get_native_id" => Value::Int(c.host().native_id()),
-        "threading.enumerate" => Value::list(c.host().threads().into_iter().map(|n| Value::Thread(Arc::from(n))).collect())?,
+        "threading.enumerate" => Value::list(c.host().threads().into_iter().map(|n| c.counters().thread_object(0, &n).unwrap_or_else(|| Value::Thread(Arc::from(n)))).collect())?,
         "threading.Thread" | "multiprocessing.Process" => new_task(c, name == "multiprocessing.Process", args, kw)?,
         "threading.Event" => Value::Event(Arc::new(EventObj::default())),
         "threading.Semaphore" | "threading.BoundedSemaphore" => {
@@ -1581,8 +1588,12 @@ fn object_method(c: &mut dyn Caller, recv: &Value, name: &str, args: Vec<Value>,
                 if t.state.compare_exchange(TASK_NEW, TASK_STARTED, SeqCst, SeqCst).is_err() {
                     return Err(if t.process { exc(ExcKind::AssertionError, "cannot start a process twice") } else { runtime("threads can only be started once".into()) });
                 }
+                if !t.process {
+                    c.counters().thread_started(t, recv.clone());
+                }
                 let r = if t.process { c.host().start_process(t) } else { c.host().start_thread(t) };
                 if let Err(why) = r {
+                    c.counters().thread_ended(Arc::as_ptr(t) as usize);
                     t.state.store(TASK_NEW, SeqCst);
                     return Err(runtime(why));
                 }

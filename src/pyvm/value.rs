@@ -149,6 +149,8 @@ pub enum Key {
     Str(Arc<str>),
     Tuple(Vec<Key>),
     Other(usize),
+    /// A thread known by its name (`threading.main_thread()`).
+    Thread(Arc<str>),
 }
 
 /// An insertion-ordered hash table (dict; a set uses it with None values).
@@ -723,6 +725,10 @@ pub struct Counters {
     queues: Mutex<Queues>,
     /// `logging`'s configuration.
     pub logging: Mutex<LogConfig>,
+    /// The started threads' objects (a `Thread` or an instance of a
+    /// subclass) by their `TaskObj`'s address, while they run: what
+    /// `threading.current_thread()` gives inside them.
+    running: Mutex<Vec<(usize, Value)>>,
 }
 
 /// The `multiprocessing` queues an interpreter made, while it holds them.
@@ -738,6 +744,27 @@ struct Queues {
 }
 
 impl Counters {
+    /// Keeps `obj` as thread `t`'s object (unless it has one already).
+    pub fn thread_started(&self, t: &Arc<TaskObj>, obj: Value) {
+        let mut all = self.running.lock().unwrap_or_else(|e| e.into_inner());
+        let at = Arc::as_ptr(t) as usize;
+        if !all.iter().any(|(a, _)| *a == at) {
+            all.push((at, obj));
+        }
+    }
+    /// Thread `t` (by its `TaskObj`'s address) ended, or did not start.
+    pub fn thread_ended(&self, at: usize) {
+        self.running.lock().unwrap_or_else(|e| e.into_inner()).retain(|(a, _)| *a != at);
+    }
+    /// A running thread's object, by its `TaskObj`'s address or its name.
+    pub fn thread_object(&self, at: usize, name: &str) -> Option<Value> {
+        let all = self.running.lock().unwrap_or_else(|e| e.into_inner());
+        let task_name = |v: &Value| match v {
+            Value::Task(t) => Some(t.name.clone()),
+            other => other.user_instance().and_then(|i| i.task()).map(|t| t.name.clone()),
+        };
+        all.iter().find(|(a, _)| at != 0 && *a == at).or_else(|| all.iter().find(|(_, v)| task_name(v).is_some_and(|n| *n == *name))).map(|(_, v)| v.clone())
+    }
     /// A new `multiprocessing.Queue` (or `SimpleQueue`) of this
     /// interpreter, with the next handle.
     pub fn new_queue(&self, kind: QueueKind) -> Arc<QueueObj> {
@@ -1528,6 +1555,7 @@ impl Value {
             Value::Func(f) => Key::Other(Arc::as_ptr(f) as usize),
             Value::Lock(l) => Key::Other(Arc::as_ptr(l) as usize),
             Value::Task(t) => Key::Other(Arc::as_ptr(t) as usize),
+            Value::Thread(n) => Key::Thread(n.clone()),
             Value::Future(f) => Key::Other(Arc::as_ptr(f) as usize),
             Value::Event(e) => Key::Other(Arc::as_ptr(e) as usize),
             Value::Condition(c) => Key::Other(Arc::as_ptr(c) as usize),

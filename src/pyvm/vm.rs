@@ -126,6 +126,8 @@ pub struct Vm<'h> {
     pub seed: u64,
     /// The containers [`Vm::repr_of`] is inside (one inside itself prints as `[...]`).
     printing: Vec<usize>,
+    /// The started thread this VM runs (its `TaskObj`'s address; 0: none).
+    pub thread: usize,
 }
 
 fn const_value(c: &Const) -> Value {
@@ -265,7 +267,7 @@ impl Frame {
 impl<'h> Vm<'h> {
     pub fn new(globals: Arc<Globals>, host: &'h mut dyn Host, limits: Limits) -> Vm<'h> {
         let gcache = vec![(u64::MAX, Value::Undef); globals.names.len()];
-        Vm { globals, gcache, spares: Vec::with_capacity(SPARES), host, ticks: limits.check_interval.max(1), limits, stack: Vec::with_capacity(256), frames: Vec::new(), handlers: Vec::new(), nested: 0, rng: None, seed: 0, printing: Vec::new() }
+        Vm { globals, gcache, spares: Vec::with_capacity(SPARES), host, ticks: limits.check_interval.max(1), limits, stack: Vec::with_capacity(256), frames: Vec::new(), handlers: Vec::new(), nested: 0, rng: None, seed: 0, printing: Vec::new(), thread: 0 }
     }
 
     /// Run a module's top level.
@@ -1372,6 +1374,9 @@ impl Vm<'_> {
 }
 
 impl Caller for Vm<'_> {
+    fn thread(&self) -> usize {
+        self.thread
+    }
     fn counters(&self) -> &Counters {
         &self.globals.counters
     }
@@ -1668,6 +1673,9 @@ impl Vm<'_> {
                     (Some(t), "start" | "join" | "is_alive" | "terminate" | "kill" | "run") => {
                         let args: Vec<Value> = self.stack.drain(rpos + 1..).collect();
                         self.stack.pop();
+                        if name == "start" && !t.process {
+                            self.globals.counters.thread_started(&t, s.1.clone());
+                        }
                         let v = if name == "run" { self.default_run(&s.1, &t)? } else { builtins::call_method(self, &Value::Task(t), name, args, Vec::new())? };
                         self.stack.push(v);
                         return Ok(false);
@@ -1696,6 +1704,9 @@ impl Vm<'_> {
                                 };
                                 let args: Vec<Value> = self.stack.drain(rpos + 1..).collect();
                                 self.stack.pop();
+                                if name == "start" && !t.process {
+                                    self.globals.counters.thread_started(&t, recv.clone());
+                                }
                                 let v = if name == "run" {
                                     self.default_run(&recv, &t)?
                                 } else {
