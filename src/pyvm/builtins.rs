@@ -79,6 +79,7 @@ pub fn module_attr(m: Module, name: &str) -> R<Value> {
         (Module::Sys | Module::Logging, _) => return std_attr(m, name),
         (Module::Multiprocessing, "Process" | "cpu_count" | "current_process" | "Pool" | "Queue" | "SimpleQueue" | "Pipe" | "Value" | "Array" | "Lock" | "RLock") => Value::Builtin(leak(m, name)),
         (Module::Os, "getpid" | "cpu_count") => Value::Builtin(leak(m, name)),
+        (Module::Functools, "wraps" | "partial" | "update_wrapper") => Value::Builtin(leak(m, name)),
         (Module::Queue, "Queue") => Value::Builtin(leak(m, name)),
         (Module::Queue, "Empty") => Value::Type(Type::Exc(ExcKind::Empty)),
         (Module::Concurrent, "futures") => Value::Module(Module::Futures),
@@ -99,7 +100,7 @@ pub fn module_attr(m: Module, name: &str) -> R<Value> {
 
 /// The qualified names of module functions, as static strings.
 const QUALIFIED: &[&str] = &[
-    "time.sleep", "time.perf_counter", "time.time", "time.monotonic", "time.perf_counter_ns", "time.time_ns", "threading.Lock", "threading.RLock", "threading.current_thread", "threading.get_ident", "threading.Thread", "threading.Event", "threading.main_thread", "threading.active_count", "threading.Semaphore", "threading.BoundedSemaphore", "threading.Condition", "threading.Barrier", "threading.local", "threading.Timer", "threading.enumerate", "threading.get_native_id", "sys.exit", "sys.getswitchinterval", "sys.setswitchinterval", "sys._is_gil_enabled", "logging.basicConfig", "logging.getLogger", "logging.debug", "logging.info", "logging.warning", "logging.error", "logging.critical", "logging.exception", "logging.log", "multiprocessing.Process", "multiprocessing.cpu_count", "multiprocessing.current_process", "multiprocessing.Pool", "multiprocessing.Queue", "multiprocessing.SimpleQueue", "multiprocessing.Pipe", "multiprocessing.Value", "multiprocessing.Array", "multiprocessing.Lock", "multiprocessing.RLock", "os.getpid", "os.cpu_count", "queue.Queue", "concurrent.futures.ThreadPoolExecutor", "concurrent.futures.ProcessPoolExecutor", "concurrent.futures.as_completed", "concurrent.futures.wait", "math.sqrt", "math.floor", "math.ceil", "math.log", "math.log2", "math.log10", "math.exp", "math.sin", "math.cos", "math.tan", "math.atan", "math.atan2", "math.hypot", "math.isqrt", "math.gcd", "math.factorial", "math.fabs", "math.pow", "math.trunc", "math.isclose", "random.random", "random.seed", "random.randint", "random.choice", "random.uniform", "random.shuffle", "random.randrange",
+    "time.sleep", "time.perf_counter", "time.time", "time.monotonic", "time.perf_counter_ns", "time.time_ns", "threading.Lock", "threading.RLock", "threading.current_thread", "threading.get_ident", "threading.Thread", "threading.Event", "threading.main_thread", "threading.active_count", "threading.Semaphore", "threading.BoundedSemaphore", "threading.Condition", "threading.Barrier", "threading.local", "threading.Timer", "threading.enumerate", "threading.get_native_id", "sys.exit", "sys.getswitchinterval", "sys.setswitchinterval", "sys._is_gil_enabled", "logging.basicConfig", "logging.getLogger", "logging.debug", "logging.info", "logging.warning", "logging.error", "logging.critical", "logging.exception", "logging.log", "multiprocessing.Process", "multiprocessing.cpu_count", "multiprocessing.current_process", "multiprocessing.Pool", "multiprocessing.Queue", "multiprocessing.SimpleQueue", "multiprocessing.Pipe", "multiprocessing.Value", "multiprocessing.Array", "multiprocessing.Lock", "multiprocessing.RLock", "os.getpid", "os.cpu_count", "functools.wraps", "functools.partial", "functools.update_wrapper", "queue.Queue", "concurrent.futures.ThreadPoolExecutor", "concurrent.futures.ProcessPoolExecutor", "concurrent.futures.as_completed", "concurrent.futures.wait", "math.sqrt", "math.floor", "math.ceil", "math.log", "math.log2", "math.log10", "math.exp", "math.sin", "math.cos", "math.tan", "math.atan", "math.atan2", "math.hypot", "math.isqrt", "math.gcd", "math.factorial", "math.fabs", "math.pow", "math.trunc", "math.isclose", "random.random", "random.seed", "random.randint", "random.choice", "random.uniform", "random.shuffle", "random.randrange",
 ];
 const CONSTANTS: &[&str] = &["threading.BrokenBarrierError", "sys.version", "sys.version_info", "sys.argv", "sys.platform", "sys.maxsize", "sys.stdout", "sys.stderr", "logging.DEBUG", "logging.INFO", "logging.WARNING", "logging.ERROR", "logging.CRITICAL", "logging.NOTSET", "math.pi", "math.e", "math.tau", "math.inf", "math.nan", "queue.Empty", "concurrent.futures", "concurrent.futures.TimeoutError", "concurrent.futures.FIRST_COMPLETED", "concurrent.futures.ALL_COMPLETED", "concurrent.futures.FIRST_EXCEPTION"];
 
@@ -511,7 +512,7 @@ fn call_inner(c: &mut dyn Caller, name: &'static str, args: Vec<Value>, kw: &mut
         }
         "callable" => {
             arity(name, &args, 1, 1)?;
-            Value::Bool(matches!(args[0], Value::Func(_) | Value::Builtin(_) | Value::Type(_) | Value::Method(_)))
+            Value::Bool(args[0].is_callable())
         }
         // ---- modules ----
         "time.sleep" => {
@@ -546,6 +547,34 @@ fn call_inner(c: &mut dyn Caller, name: &'static str, args: Vec<Value>, kw: &mut
             Value::Semaphore(Arc::new(SemObj { value: Mutex::new(n), bound: (name == "threading.BoundedSemaphore").then_some(n) }))
         }
         "threading.main_thread" => Value::Thread(Arc::from("MainThread")),
+        "functools.partial" => {
+            let Some(func) = args.first().cloned() else { return Err(type_error("type 'partial' takes at least one argument".to_string())) };
+            if !func.is_callable() {
+                return Err(type_error("the first argument must be callable".to_string()));
+            }
+            Value::Partial(Arc::new(Partial { func, args: args[1..].to_vec(), kw: std::mem::take(kw) }))
+        }
+        "functools.wraps" => {
+            arity(name, &args, 1, 1)?;
+            // `update_wrapper(wrapper, wrapped=f)`, once given the wrapper.
+            Value::Partial(Arc::new(Partial { func: Value::Builtin("functools.update_wrapper"), args: Vec::new(), kw: vec![(Arc::from("wrapped"), args[0].clone())] }))
+        }
+        "functools.update_wrapper" => {
+            arity(name, &args, 1, 2)?;
+            let wrapped = match args.get(1).cloned().or_else(|| kwarg(kw, "wrapped")) {
+                Some(w) => w,
+                None => return Err(type_error("update_wrapper() missing 1 required positional argument: 'wrapped'".to_string())),
+            };
+            let (name, doc) = match &wrapped {
+                Value::Func(f) => (f.name(), f.doc()),
+                Value::Class(c) => (Arc::from(c.name), Value::None),
+                other => (Arc::from(other.type_name()), Value::None),
+            };
+            if let Value::Func(f) = &args[0] {
+                *f.wrapped.lock().unwrap_or_else(|e| e.into_inner()) = Some((name, doc));
+            }
+            args[0].clone()
+        }
         "threading.Condition" | "threading.Barrier" | "threading.local" | "threading.Timer" => new_sync(c, name, args, kw)?,
         _ if name.starts_with("sys.") || name.starts_with("logging.") => call_std(c, name, args, kw)?,
         "threading.active_count" => Value::Int(c.host().active_count() as i64),
@@ -779,7 +808,7 @@ pub fn construct(c: &mut dyn Caller, t: Type, args: Vec<Value>, kw: Vec<(Arc<str
         settle(c, a)?;
     }
     if let Some((k, _)) = kw.first() {
-        if !(t == Type::Int && &**k == "base") {
+        if !(t == Type::Int && &**k == "base" || t == Type::Dict) {
             return Err(type_error(format!("'{k}' is an invalid keyword argument for {}()", t.name())));
         }
     }

@@ -267,6 +267,33 @@ pub struct Function {
     /// The class whose body defined it (a method: what `super()` starts
     /// after), set when the class is built.
     pub class: std::sync::OnceLock<std::sync::Weak<Class>>,
+    /// `__name__` and `__doc__` as `functools.wraps` set them.
+    pub wrapped: Mutex<Option<(Arc<str>, Value)>>,
+}
+
+impl Function {
+    pub fn new(code: Arc<Code>, defaults: Vec<Value>, closure: Vec<Value>) -> Function {
+        Function { code, defaults, closure, class: Default::default(), wrapped: Mutex::new(None) }
+    }
+    /// `f.__name__`.
+    pub fn name(&self) -> Arc<str> {
+        self.wrapped.lock().unwrap_or_else(|e| e.into_inner()).as_ref().map_or_else(|| self.code.name.clone(), |w| w.0.clone())
+    }
+    /// `f.__doc__`: its docstring, or `None`.
+    pub fn doc(&self) -> Value {
+        match &*self.wrapped.lock().unwrap_or_else(|e| e.into_inner()) {
+            Some(w) => w.1.clone(),
+            None => self.code.doc.as_ref().map_or(Value::None, |d| Value::Str(d.clone())),
+        }
+    }
+}
+
+/// `functools.partial(func, *args, **keywords)`.
+#[derive(Debug)]
+pub struct Partial {
+    pub func: Value,
+    pub args: Vec<Value>,
+    pub kw: Vec<(Arc<str>, Value)>,
 }
 
 /// What a user class derives from beneath its user classes: plain
@@ -1131,6 +1158,7 @@ pub enum Module {
     Futures,
     Sys,
     Logging,
+    Functools,
 }
 
 impl Module {
@@ -1147,6 +1175,7 @@ impl Module {
             "concurrent.futures" => Module::Futures,
             "sys" => Module::Sys,
             "logging" => Module::Logging,
+            "functools" => Module::Functools,
             _ => return None,
         })
     }
@@ -1163,6 +1192,7 @@ impl Module {
             Module::Futures => "concurrent.futures",
             Module::Sys => "sys",
             Module::Logging => "logging",
+            Module::Functools => "functools",
         }
     }
 }
@@ -1321,6 +1351,8 @@ pub enum Value {
     Instance(Arc<Instance>),
     /// A user method bound to its object (or a classmethod to its class): (self, function).
     BoundMethod(Arc<(Value, Value)>),
+    /// `functools.partial(...)` (and what `functools.wraps(f)` returns).
+    Partial(Arc<Partial>),
     /// `super()`: (the class to look after, the object).
     Super(Arc<(Arc<Class>, Value)>),
     /// `staticmethod(f)`, `classmethod(f)`, `property(f)`.
@@ -1426,8 +1458,14 @@ impl Value {
     }
 
     /// The name `type(x).__name__` gives.
+    /// `callable(v)`.
+    pub fn is_callable(&self) -> bool {
+        matches!(self, Value::Func(_) | Value::Builtin(_) | Value::Type(_) | Value::Method(_) | Value::BoundMethod(_) | Value::Class(_) | Value::Partial(_))
+    }
+
     pub fn type_name(&self) -> &'static str {
         match self {
+            Value::Partial(_) => "functools.partial",
             Value::Slice(_) => "slice",
             Value::Builtin(_) => "builtin_function_or_method",
             Value::Method(_) => "method",
@@ -1601,6 +1639,19 @@ impl Value {
             out.push_str(close);
         };
         match self {
+            Value::Partial(p) => {
+                out.push_str("functools.partial(");
+                p.func.write_repr(out, depth + 1);
+                for a in &p.args {
+                    out.push_str(", ");
+                    a.write_repr(out, depth + 1);
+                }
+                for (k, v) in &p.kw {
+                    let _ = write!(out, ", {k}=");
+                    v.write_repr(out, depth + 1);
+                }
+                out.push(')');
+            }
             Value::None => out.push_str("None"),
             Value::Bool(true) => out.push_str("True"),
             Value::Bool(false) => out.push_str("False"),
@@ -1649,7 +1700,7 @@ impl Value {
             }
             Value::Slice(s) => seq(out, &s[..], "slice(", ")"),
             Value::Func(f) => {
-                let _ = write!(out, "<function {} at 0x{:x}>", f.code.name, Arc::as_ptr(f) as usize);
+                let _ = write!(out, "<function {} at 0x{:x}>", f.name(), Arc::as_ptr(f) as usize);
             }
             Value::Builtin(name) => {
                 let _ = write!(out, "<built-in function {}>", name.rsplit('.').next().unwrap_or(name));
