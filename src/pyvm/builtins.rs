@@ -629,7 +629,7 @@ fn call_inner(c: &mut dyn Caller, name: &'static str, args: Vec<Value>, kw: &mut
             arity(name, &args, 1, 2)?;
             kwarg(kw, "timeout");
             let futs = futures_of(&args[0])?;
-            Value::SharedIter(Arc::new(Mutex::new(Iter::Futures { futs: futs.into(), idx: 0, completed: true })))
+            Value::SharedIter(Arc::new(Mutex::new(Iter::Futures { futs: futs.into(), idx: 0, completed: true, values: false })))
         }
         "math.sqrt" => {
             let x = f1(&args)?;
@@ -1518,7 +1518,7 @@ fn futures_of(v: &Value) -> R<Vec<Arc<FutureObj>>> {
 pub fn settle(c: &mut dyn Caller, v: &Value) -> R<()> {
     let Value::SharedIter(it) = v else { return Ok(()) };
     let (rest, completed) = match &*it.lock().unwrap_or_else(|e| e.into_inner()) {
-        Iter::Futures { futs, idx, completed } => (futs[(*idx).min(futs.len())..].to_vec(), *completed),
+        Iter::Futures { futs, idx, completed, values } => (futs[(*idx).min(futs.len())..].to_vec(), *completed && !*values),
         _ => return Ok(()),
     };
     wait_futures(c, &rest, false)?;
@@ -1595,8 +1595,12 @@ fn shutdown(c: &mut dyn Caller, pool: &Arc<PoolObj>, wait: bool, terminate: bool
     Ok(())
 }
 
-/// The result of a done future (raising its exception).
+/// The result of a done future (raising its exception); a
+/// `map_async`'s: the list of its calls' results.
 fn result_of(f: &FutureObj) -> R<Value> {
+    if !f.parts.is_empty() {
+        return Value::list(f.parts.iter().map(|p| result_of(p)).collect::<R<_>>()?);
+    }
     match f.get() {
         Some(Ok(v)) => Ok(v),
         Some(Err(e)) => Err(Err::Exc(e)),
@@ -1815,6 +1819,20 @@ fn object_method(c: &mut dyn Caller, recv: &Value, name: &str, args: Vec<Value>,
                 }
             }
             "done" | "ready" => Value::Bool(f.done()),
+            // A multiprocessing AsyncResult's.
+            "wait" => {
+                want(0, 1)?;
+                let secs = timeout(&args, 0, &mut kw)?;
+                let f2 = f.clone();
+                c.host().block(super::host::Wait::Join, line, secs, &mut || f2.done())?;
+                Value::None
+            }
+            "successful" => {
+                if !f.done() {
+                    return Err(exc(ExcKind::ValueError, format!("{} not ready", recv.repr())));
+                }
+                Value::Bool(result_of(f).is_ok())
+            }
             "running" => Value::Bool(!f.done()),
             "cancelled" | "cancel" => Value::Bool(false),
             _ => return Err(no_attr()),
@@ -1835,22 +1853,35 @@ fn object_method(c: &mut dyn Caller, recv: &Value, name: &str, args: Vec<Value>,
                     Value::Future(f)
                 }
             }
-            (_, "map" | "starmap") => {
+            (_, "map" | "starmap") | (PoolKind::MpPool, "imap" | "imap_unordered" | "map_async" | "starmap_async") => {
                 kwarg(&mut kw, "timeout");
                 kwarg(&mut kw, "chunksize");
                 if args.len() < 2 {
-                    return Err(type_error("map() must have at least two arguments."));
+                    return Err(type_error(format!("{name}() missing 1 required positional argument: 'iterable'")));
                 }
                 let mut args = args;
+                if p.kind == PoolKind::MpPool {
+                    // (func, iterable, chunksize): one iterable; chunks are not kept.
+                    args.truncate(2);
+                }
                 let func = args.remove(0);
                 let columns: Vec<Vec<Value>> = args.iter().map(|a| items_of(c, a)).collect::<R<_>>()?;
                 let rows = columns.iter().map(Vec::len).min().unwrap_or(0);
                 let mut futs = Vec::with_capacity(rows);
                 for i in 0..rows {
-                    let call_args = if name == "starmap" { collect_plain(&columns[0][i])? } else { columns.iter().map(|col| col[i].clone()).collect() };
+                    let call_args = if name.starts_with("starmap") { collect_plain(&columns[0][i])? } else { columns.iter().map(|col| col[i].clone()).collect() };
                     futs.push(submit(c, p, func.clone(), call_args)?);
                 }
-                if p.kind == PoolKind::MpPool {
+                if name.ends_with("_async") {
+                    // An AsyncResult: done when every call is; `get` lists their results.
+                    let all = FutureObj { parts: futs, ..FutureObj::default() };
+                    if all.parts.is_empty() {
+                        all.set(Ok(Value::list(Vec::new())?));
+                    }
+                    Value::Future(Arc::new(all))
+                } else if name.starts_with("imap") {
+                    Value::SharedIter(Arc::new(Mutex::new(Iter::Futures { futs: futs.into(), idx: 0, completed: name == "imap_unordered", values: true })))
+                } else if p.kind == PoolKind::MpPool {
                     // multiprocessing.Pool.map returns the list, once all are done.
                     wait_futures(c, &futs, false)?;
                     let mut out = Vec::with_capacity(futs.len());
@@ -1859,7 +1890,7 @@ fn object_method(c: &mut dyn Caller, recv: &Value, name: &str, args: Vec<Value>,
                     }
                     Value::list(out)?
                 } else {
-                    Value::SharedIter(Arc::new(Mutex::new(Iter::Futures { futs: futs.into(), idx: 0, completed: false })))
+                    Value::SharedIter(Arc::new(Mutex::new(Iter::Futures { futs: futs.into(), idx: 0, completed: false, values: true })))
                 }
             }
             (PoolKind::MpPool, "close") => {

@@ -1023,13 +1023,16 @@ static RESOLVED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::ne
 #[derive(Debug, Default)]
 pub struct FutureObj {
     pub result: Mutex<Option<Result<Value, Arc<ExcObj>>>>,
+    /// A `Pool.map_async`'s result: the calls whose results it lists
+    /// (it is done when they all are).
+    pub parts: Vec<Arc<FutureObj>>,
     /// When it was resolved, among all futures (0: not yet).
     pub seq: std::sync::atomic::AtomicU64,
 }
 
 impl FutureObj {
     pub fn done(&self) -> bool {
-        self.seq.load(Ordering::SeqCst) != 0
+        self.seq.load(Ordering::SeqCst) != 0 || !self.parts.is_empty() && self.parts.iter().all(|p| p.done())
     }
     /// Resolves it (once; later calls do nothing).
     pub fn set(&self, r: Result<Value, Arc<ExcObj>>) {
@@ -1214,8 +1217,9 @@ pub enum Iter {
     Zip(Vec<Iter>),
     /// `executor.map(...)`'s results in order (`completed`: false), or
     /// `as_completed(fs)`'s futures as they complete. The VM waits for each
-    /// through its host before taking it ([`Iter::waits_for`]).
-    Futures { futs: Arc<[Arc<FutureObj>]>, idx: usize, completed: bool },
+    /// through its host before taking it ([`Iter::waits_for`]); with
+    /// `values`, their results as they complete (`Pool.imap_unordered`).
+    Futures { futs: Arc<[Arc<FutureObj>]>, idx: usize, completed: bool, values: bool },
 }
 
 impl Iter {
@@ -1224,10 +1228,15 @@ impl Iter {
     /// exception to raise. `None`: take it (or it is the end).
     pub fn pending(&self) -> Option<Pending> {
         match self {
-            Iter::Futures { futs, idx, completed } if *idx < futs.len() => {
+            Iter::Futures { futs, idx, completed, values } if *idx < futs.len() => {
                 let rest = &futs[*idx..];
                 if *completed {
-                    return (!rest.iter().any(|f| f.done())).then(|| Pending::Wait(rest.to_vec()));
+                    let first = rest.iter().filter(|f| f.done()).min_by_key(|f| f.seq.load(Ordering::SeqCst));
+                    return match first {
+                        None => Some(Pending::Wait(rest.to_vec())),
+                        Some(f) if *values => f.get().and_then(|r| r.err()).map(Pending::Raise),
+                        Some(_) => None,
+                    };
                 }
                 match futs[*idx].get() {
                     None => Some(Pending::Wait(vec![futs[*idx].clone()])),
@@ -1271,7 +1280,7 @@ impl Iter {
                 *n += 1;
                 Some(Value::Tuple(Arc::from(vec![Value::Int(i), v])))
             }
-            Iter::Futures { futs, idx, completed } => {
+            Iter::Futures { futs, idx, completed, values } => {
                 // Only what is done (the VM waited): a result, a failure's
                 // exception object (the VM raises it), or the future itself.
                 if *completed {
@@ -1283,6 +1292,12 @@ impl Iter {
                     v.swap(*idx, i);
                     *futs = v.into();
                     *idx += 1;
+                    if *values {
+                        return Some(match f.get()? {
+                            Ok(v) => v,
+                            Err(e) => Value::Exc(e),
+                        });
+                    }
                     return Some(Value::Future(f));
                 }
                 let f = futs.get(*idx)?;
