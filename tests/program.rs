@@ -705,11 +705,12 @@ fn behave_as_in_python3(programs: &[(&str, &str, bool)]) {
 /// themselves (`current_thread() is t`, `main_thread()`); `**kwargs`,
 /// `f(*args, **d)`, `functools.wraps` and `partial` (the timing
 /// decorator), `Pool.imap`, `imap_unordered`, `map_async`,
-/// `starmap_async`, ...
+/// `starmap_async`; `queue.LifoQueue`, `PriorityQueue`, `SimpleQueue`,
+/// a `Queue(maxsize)` whose `put` waits or raises `queue.Full`.
 #[test]
 fn tutorial_variations_behave_as_in_python3() {
     let _t = timing();
-    behave_as_in_python3(&[("thread_identity", include_str!("program/thread_identity.py"), true), ("kwargs_functools", include_str!("program/kwargs_functools.py"), true), ("pool_async", include_str!("program/pool_async.py"), true)]);
+    behave_as_in_python3(&[("thread_identity", include_str!("program/thread_identity.py"), true), ("kwargs_functools", include_str!("program/kwargs_functools.py"), true), ("pool_async", include_str!("program/pool_async.py"), true), ("queues", include_str!("program/queues.py"), true)]);
 }
 
 #[test]

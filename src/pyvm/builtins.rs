@@ -66,7 +66,7 @@ pub fn lookup(name: &str) -> Option<Value> {
         "type" => Type::Object,
         "object" => Type::Object,
         // `queue.Empty` and `threading.BrokenBarrierError` are not built-in names.
-        _ => return ExcKind::from_name(name).filter(|k| !matches!(k, ExcKind::Empty | ExcKind::BrokenBarrierError)).map(|k| Value::Type(Type::Exc(k))),
+        _ => return ExcKind::from_name(name).filter(|k| !matches!(k, ExcKind::Empty | ExcKind::Full | ExcKind::BrokenBarrierError)).map(|k| Value::Type(Type::Exc(k))),
     };
     Some(Value::Type(t))
 }
@@ -80,8 +80,9 @@ pub fn module_attr(m: Module, name: &str) -> R<Value> {
         (Module::Multiprocessing, "Process" | "cpu_count" | "current_process" | "Pool" | "Queue" | "SimpleQueue" | "Pipe" | "Value" | "Array" | "Lock" | "RLock") => Value::Builtin(leak(m, name)),
         (Module::Os, "getpid" | "cpu_count") => Value::Builtin(leak(m, name)),
         (Module::Functools, "wraps" | "partial" | "update_wrapper") => Value::Builtin(leak(m, name)),
-        (Module::Queue, "Queue") => Value::Builtin(leak(m, name)),
+        (Module::Queue, "Queue" | "LifoQueue" | "PriorityQueue" | "SimpleQueue") => Value::Builtin(leak(m, name)),
         (Module::Queue, "Empty") => Value::Type(Type::Exc(ExcKind::Empty)),
+        (Module::Queue, "Full") => Value::Type(Type::Exc(ExcKind::Full)),
         (Module::Concurrent, "futures") => Value::Module(Module::Futures),
         (Module::Futures, "ThreadPoolExecutor" | "ProcessPoolExecutor" | "as_completed" | "wait") => Value::Builtin(leak(m, name)),
         (Module::Futures, "FIRST_COMPLETED" | "ALL_COMPLETED" | "FIRST_EXCEPTION") => Value::str(name),
@@ -100,9 +101,9 @@ pub fn module_attr(m: Module, name: &str) -> R<Value> {
 
 /// The qualified names of module functions, as static strings.
 const QUALIFIED: &[&str] = &[
-    "time.sleep", "time.perf_counter", "time.time", "time.monotonic", "time.perf_counter_ns", "time.time_ns", "threading.Lock", "threading.RLock", "threading.current_thread", "threading.get_ident", "threading.Thread", "threading.Event", "threading.main_thread", "threading.active_count", "threading.Semaphore", "threading.BoundedSemaphore", "threading.Condition", "threading.Barrier", "threading.local", "threading.Timer", "threading.enumerate", "threading.get_native_id", "sys.exit", "sys.getswitchinterval", "sys.setswitchinterval", "sys._is_gil_enabled", "logging.basicConfig", "logging.getLogger", "logging.debug", "logging.info", "logging.warning", "logging.error", "logging.critical", "logging.exception", "logging.log", "multiprocessing.Process", "multiprocessing.cpu_count", "multiprocessing.current_process", "multiprocessing.Pool", "multiprocessing.Queue", "multiprocessing.SimpleQueue", "multiprocessing.Pipe", "multiprocessing.Value", "multiprocessing.Array", "multiprocessing.Lock", "multiprocessing.RLock", "os.getpid", "os.cpu_count", "functools.wraps", "functools.partial", "functools.update_wrapper", "queue.Queue", "concurrent.futures.ThreadPoolExecutor", "concurrent.futures.ProcessPoolExecutor", "concurrent.futures.as_completed", "concurrent.futures.wait", "math.sqrt", "math.floor", "math.ceil", "math.log", "math.log2", "math.log10", "math.exp", "math.sin", "math.cos", "math.tan", "math.atan", "math.atan2", "math.hypot", "math.isqrt", "math.gcd", "math.factorial", "math.fabs", "math.pow", "math.trunc", "math.isclose", "random.random", "random.seed", "random.randint", "random.choice", "random.uniform", "random.shuffle", "random.randrange",
+    "time.sleep", "time.perf_counter", "time.time", "time.monotonic", "time.perf_counter_ns", "time.time_ns", "threading.Lock", "threading.RLock", "threading.current_thread", "threading.get_ident", "threading.Thread", "threading.Event", "threading.main_thread", "threading.active_count", "threading.Semaphore", "threading.BoundedSemaphore", "threading.Condition", "threading.Barrier", "threading.local", "threading.Timer", "threading.enumerate", "threading.get_native_id", "sys.exit", "sys.getswitchinterval", "sys.setswitchinterval", "sys._is_gil_enabled", "logging.basicConfig", "logging.getLogger", "logging.debug", "logging.info", "logging.warning", "logging.error", "logging.critical", "logging.exception", "logging.log", "multiprocessing.Process", "multiprocessing.cpu_count", "multiprocessing.current_process", "multiprocessing.Pool", "multiprocessing.Queue", "multiprocessing.SimpleQueue", "multiprocessing.Pipe", "multiprocessing.Value", "multiprocessing.Array", "multiprocessing.Lock", "multiprocessing.RLock", "os.getpid", "os.cpu_count", "functools.wraps", "functools.partial", "functools.update_wrapper", "queue.Queue", "queue.LifoQueue", "queue.PriorityQueue", "queue.SimpleQueue", "concurrent.futures.ThreadPoolExecutor", "concurrent.futures.ProcessPoolExecutor", "concurrent.futures.as_completed", "concurrent.futures.wait", "math.sqrt", "math.floor", "math.ceil", "math.log", "math.log2", "math.log10", "math.exp", "math.sin", "math.cos", "math.tan", "math.atan", "math.atan2", "math.hypot", "math.isqrt", "math.gcd", "math.factorial", "math.fabs", "math.pow", "math.trunc", "math.isclose", "random.random", "random.seed", "random.randint", "random.choice", "random.uniform", "random.shuffle", "random.randrange",
 ];
-const CONSTANTS: &[&str] = &["threading.BrokenBarrierError", "sys.version", "sys.version_info", "sys.argv", "sys.platform", "sys.maxsize", "sys.stdout", "sys.stderr", "logging.DEBUG", "logging.INFO", "logging.WARNING", "logging.ERROR", "logging.CRITICAL", "logging.NOTSET", "math.pi", "math.e", "math.tau", "math.inf", "math.nan", "queue.Empty", "concurrent.futures", "concurrent.futures.TimeoutError", "concurrent.futures.FIRST_COMPLETED", "concurrent.futures.ALL_COMPLETED", "concurrent.futures.FIRST_EXCEPTION"];
+const CONSTANTS: &[&str] = &["threading.BrokenBarrierError", "sys.version", "sys.version_info", "sys.argv", "sys.platform", "sys.maxsize", "sys.stdout", "sys.stderr", "logging.DEBUG", "logging.INFO", "logging.WARNING", "logging.ERROR", "logging.CRITICAL", "logging.NOTSET", "math.pi", "math.e", "math.tau", "math.inf", "math.nan", "queue.Empty", "queue.Full", "concurrent.futures", "concurrent.futures.TimeoutError", "concurrent.futures.FIRST_COMPLETED", "concurrent.futures.ALL_COMPLETED", "concurrent.futures.FIRST_EXCEPTION"];
 
 fn leak(m: Module, name: &str) -> &'static str {
     let full = format!("{}.{name}", m.name());
@@ -581,9 +582,19 @@ fn call_inner(c: &mut dyn Caller, name: &'static str, args: Vec<Value>, kw: &mut
         "multiprocessing.current_process" => Value::Thread(Arc::from(c.host().process_name())),
         "multiprocessing.cpu_count" | "os.cpu_count" => Value::Int(c.host().cores() as i64),
         "os.getpid" => Value::Int(c.host().pid()),
-        "queue.Queue" => {
-            kwarg(kw, "maxsize");
-            Value::Queue(Arc::new(QueueObj::default()))
+        "queue.Queue" | "queue.LifoQueue" | "queue.PriorityQueue" | "queue.SimpleQueue" => {
+            let simple = name == "queue.SimpleQueue";
+            arity(name, &args, 0, if simple { 0 } else { 1 })?;
+            let maxsize = match args.first().cloned().or_else(|| if simple { None } else { kwarg(kw, "maxsize") }) {
+                Some(m) => m.as_i64()?.max(0) as usize,
+                None => 0,
+            };
+            let order = match name {
+                "queue.LifoQueue" => QueueOrder::Lifo,
+                "queue.PriorityQueue" => QueueOrder::Priority,
+                _ => QueueOrder::Fifo,
+            };
+            Value::Queue(Arc::new(QueueObj { order, maxsize, simple, ..QueueObj::default() }))
         }
         "multiprocessing.Queue" => {
             arity(name, &args, 0, 1)?;
@@ -1535,6 +1546,48 @@ pub fn settle(c: &mut dyn Caller, v: &Value) -> R<()> {
     }
 }
 
+/// `put` on a `queue` module's queue: waits while it is full (at most
+/// `secs`; not at all unless `block`: then `queue.Full`); a
+/// `PriorityQueue` keeps its items sorted (`<` as Python compares them,
+/// raising its TypeError here, as `heappush` does).
+fn put_local(c: &mut dyn Caller, q: &Arc<QueueObj>, item: Value, block: bool, secs: Option<f64>) -> R<()> {
+    let mut done = None;
+    if block {
+        let (line, q2) = (c.line(), q.clone());
+        c.host().block(super::host::Wait::Lock, line, secs, &mut || {
+            done = try_put(&q2, &item);
+            done.is_some()
+        })?;
+    } else {
+        done = try_put(q, &item);
+    }
+    done.unwrap_or_else(|| Err(exc(ExcKind::Full, "")))
+}
+
+/// Puts `item` unless the queue is full (`None`), in one hold of its lock.
+fn try_put(q: &QueueObj, item: &Value) -> Option<R<()>> {
+    let mut items = q.items.lock().unwrap_or_else(|e| e.into_inner());
+    if q.maxsize > 0 && items.len() >= q.maxsize {
+        return None;
+    }
+    let mut at = items.len();
+    if q.order == QueueOrder::Priority {
+        for (i, v) in items.iter().enumerate() {
+            match super::ops::cmp(item, v, "<") {
+                Ok(std::cmp::Ordering::Less) => {
+                    at = i;
+                    break;
+                }
+                Ok(_) => {}
+                Err(e) => return Some(Err(e)),
+            }
+        }
+    }
+    items.insert(at, item.clone());
+    q.unfinished.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    Some(Ok(()))
+}
+
 /// Blocks until every future of `fs` is done (`any`: one of them).
 pub fn wait_futures(c: &mut dyn Caller, fs: &[Arc<FutureObj>], any: bool) -> R<()> {
     let line = c.line();
@@ -1734,13 +1787,19 @@ fn object_method(c: &mut dyn Caller, recv: &Value, name: &str, args: Vec<Value>,
         Value::Queue(q) => match (q.kind, name) {
             (QueueKind::Simple, "put") | (QueueKind::Threads | QueueKind::Processes, "put" | "put_nowait") => {
                 want(1, if q.kind == QueueKind::Simple { 1 } else { 3 })?;
-                kwarg(&mut kw, "block");
-                kwarg(&mut kw, "timeout");
                 // A multiprocessing queue's item is a copy (pickled), as CPython's.
                 let item = match q.kind {
                     QueueKind::Threads => args[0].clone(),
                     _ => Value::from_bytes(&args[0].pickle(false)?).unwrap_or(Value::None),
                 };
+                if q.kind == QueueKind::Threads {
+                    let block = name == "put" && args.get(1).cloned().or_else(|| kwarg(&mut kw, "block")).is_none_or(|b| b.truthy());
+                    let secs = timeout(&args, 2, &mut kw)?;
+                    put_local(c, q, item, block, secs)?;
+                    return Ok(Value::None);
+                }
+                kwarg(&mut kw, "block");
+                kwarg(&mut kw, "timeout");
                 q.unfinished.fetch_add(1, SeqCst);
                 q.items.lock().unwrap_or_else(|e| e.into_inner()).push_back(item);
                 Value::None
@@ -1755,11 +1814,11 @@ fn object_method(c: &mut dyn Caller, recv: &Value, name: &str, args: Vec<Value>,
                 if block {
                     let q = q.clone();
                     c.host().block(why, line, secs, &mut || {
-                        got = q.items.lock().unwrap_or_else(|e| e.into_inner()).pop_front();
+                        got = q.take();
                         got.is_some()
                     })?;
                 } else {
-                    got = q.items.lock().unwrap_or_else(|e| e.into_inner()).pop_front();
+                    got = q.take();
                 }
                 match got {
                     Some(v) => v,
@@ -1768,9 +1827,11 @@ fn object_method(c: &mut dyn Caller, recv: &Value, name: &str, args: Vec<Value>,
             }
             (_, "empty") => Value::Bool(q.items.lock().unwrap_or_else(|e| e.into_inner()).is_empty()),
             (QueueKind::Threads | QueueKind::Processes, "qsize") => Value::Int(q.items.lock().unwrap_or_else(|e| e.into_inner()).len() as i64),
-            // `maxsize` is not kept: never full.
-            (QueueKind::Threads | QueueKind::Processes, "full") => Value::Bool(false),
+            // A `multiprocessing.Queue`'s `maxsize` is not kept: never full.
+            (QueueKind::Threads, "full") if !q.simple => Value::Bool(q.maxsize > 0 && q.items.lock().unwrap_or_else(|e| e.into_inner()).len() >= q.maxsize),
+            (QueueKind::Processes, "full") => Value::Bool(false),
             (QueueKind::Processes | QueueKind::Simple, "close") | (QueueKind::Processes, "join_thread" | "cancel_join_thread") => Value::None,
+            (QueueKind::Threads, "task_done" | "join") if q.simple => return Err(no_attr()),
             (QueueKind::Threads, "task_done") => {
                 if q.unfinished.fetch_update(SeqCst, SeqCst, |n| n.checked_sub(1)).is_err() {
                     return Err(exc(ExcKind::ValueError, "task_done() called too many times"));

@@ -987,6 +987,35 @@ pub struct QueueObj {
     pub readable: bool,
     /// A `Connection` closed by `close()` (in this process).
     pub closed: AtomicBool,
+    /// A `queue` module's queue: which item `get` takes.
+    pub order: QueueOrder,
+    /// A `queue.Queue(maxsize)`'s bound (0: none): `put` waits while it is full.
+    pub maxsize: usize,
+    /// `queue.SimpleQueue`: no bound, no `task_done`/`join`.
+    pub simple: bool,
+}
+
+/// Which item a `queue` module's queue gives first.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum QueueOrder {
+    /// `Queue`, `SimpleQueue`: the oldest.
+    #[default]
+    Fifo,
+    /// `LifoQueue`: the newest.
+    Lifo,
+    /// `PriorityQueue`: the smallest (kept sorted as they are put, compared as Python's `<`).
+    Priority,
+}
+
+impl QueueObj {
+    /// Takes the next item, if any.
+    pub fn take(&self) -> Option<Value> {
+        let mut items = self.items.lock().unwrap_or_else(|e| e.into_inner());
+        match self.order {
+            QueueOrder::Lifo => items.pop_back(),
+            QueueOrder::Fifo | QueueOrder::Priority => items.pop_front(),
+        }
+    }
 }
 
 /// A `threading.Semaphore` (`bound`: a `BoundedSemaphore`'s start value).

@@ -1369,6 +1369,7 @@ impl<'h> Vm<'h> {
             (Value::Task(t), "daemon") => Ok(Value::Bool(t.is_daemon())),
             (Value::Task(t), "exitcode") if t.process => Ok(t.exitcode.lock().unwrap_or_else(|e| e.into_inner()).map_or(Value::None, |c| Value::Int(c.into()))),
             (Value::Shared(s), "value") if s.len.is_none() => Ok(s.get(0)),
+            (Value::Queue(q), "task_done" | "join" | "full") if q.simple => Err(no_attribute(obj, name)),
             (Value::Task(_) | Value::Event(_) | Value::Queue(_) | Value::Future(_) | Value::Pool(_) | Value::Semaphore(_) | Value::Shared(_), _) => Ok(Value::Method(Arc::new((obj.clone(), Arc::from(name))))),
             (Value::Type(t), "__name__") => Ok(Value::str(t.name())),
             (Value::Func(f), "__name__" | "__qualname__") => Ok(Value::Str(f.name())),
