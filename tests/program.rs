@@ -679,7 +679,13 @@ fn timers_conditions_barriers_sys_and_logging_behave_as_in_python3() {
         ("thread_ids_logging", include_str!("program/thread_ids_logging.py"), true),
         ("process_logging", include_str!("program/process_logging.py"), true),
     ];
-    for (name, src, ordered) in programs {
+    behave_as_in_python3(&programs);
+}
+
+/// Each program's stdout as python3's (in order when `ordered`), its
+/// stderr as python3's (as a multiset), the same exit code.
+fn behave_as_in_python3(programs: &[(&str, &str, bool)]) {
+    for &(name, src, ordered) in programs {
         eprintln!("== {name}");
         let ours = run(src);
         assert!(ours.stopped.is_none(), "{name}: {:?}", ours.stopped);
@@ -693,6 +699,18 @@ fn timers_conditions_barriers_sys_and_logging_behave_as_in_python3() {
         }
         same_lines(&err, &stderr_lines(&their_err));
     }
+}
+
+/// Issue 19's second round of tutorial variations: thread objects are
+/// themselves (`current_thread() is t`, `main_thread()`); `**kwargs`,
+/// `f(*args, **d)`, `functools.wraps` and `partial` (the timing
+/// decorator), `Pool.imap`, `imap_unordered`, `map_async`,
+/// `starmap_async`; `queue.LifoQueue`, `PriorityQueue`, `SimpleQueue`,
+/// a `Queue(maxsize)` whose `put` waits or raises `queue.Full`.
+#[test]
+fn tutorial_variations_behave_as_in_python3() {
+    let _t = timing();
+    behave_as_in_python3(&[("thread_identity", include_str!("program/thread_identity.py"), true), ("kwargs_functools", include_str!("program/kwargs_functools.py"), true), ("pool_async", include_str!("program/pool_async.py"), true), ("queues", include_str!("program/queues.py"), true)]);
 }
 
 #[test]

@@ -136,7 +136,7 @@ fn syntax_errors_carry_line_and_column() {
     let e = Program::compile("x = (1,\n").err().unwrap();
     assert!(e.message.contains("never closed"), "{e}");
     let e = Program::compile("import numpy\n").err().unwrap();
-    assert_eq!(e.message, "`import numpy`: ThreadLab's Python has the modules time, threading, math, random, multiprocessing, concurrent.futures, queue, os, sys and logging");
+    assert_eq!(e.message, "`import numpy`: ThreadLab's Python has the modules time, threading, math, random, multiprocessing, concurrent.futures, queue, os, sys, logging and functools");
     // What a module lacks is refused before the run too, through any name
     // the import bound, and in `from m import x`; a local of that name is not the module.
     let e = Program::compile("import random\ndef task(i):\n    return random.gauss(0, 1)\n").err().unwrap();
@@ -144,7 +144,7 @@ fn syntax_errors_carry_line_and_column() {
     let e = Program::compile("x = 1\nfrom os import path\n").err().unwrap();
     assert_eq!((e.line, e.message.as_str()), (2, "`os.path`: ThreadLab's Python has, of `os`, only getpid, cpu_count"));
     let e = Program::compile("x = 1\nfrom pickle import dumps\n").err().unwrap();
-    assert_eq!((e.line, e.message.as_str()), (2, "`from pickle import …`: ThreadLab's Python has the modules time, threading, math, random, multiprocessing, concurrent.futures, queue, os, sys and logging"));
+    assert_eq!((e.line, e.message.as_str()), (2, "`from pickle import …`: ThreadLab's Python has the modules time, threading, math, random, multiprocessing, concurrent.futures, queue, os, sys, logging and functools"));
     let e = Program::compile("from math import comb\n").err().unwrap();
     assert!(e.message.starts_with("`math.comb`: ThreadLab's Python has, of `math`, only sqrt, "), "{e}");
     let e = Program::compile("import time as t\nx = t.clock()\n").err().unwrap();

@@ -98,6 +98,8 @@ pub enum Arg {
     Pos(Expr),
     Star(Expr),
     Kw(String, Expr),
+    /// `**mapping`.
+    DoubleStar(Expr),
 }
 
 #[derive(Clone, Debug)]

@@ -29,6 +29,10 @@ pub trait Caller {
     fn counters(&self) -> &Counters;
     /// The source line running now.
     fn line(&self) -> u32;
+    /// The started thread running (its `TaskObj`'s address; 0: none).
+    fn thread(&self) -> usize {
+        0
+    }
     /// The exception being handled (in an `except` block), for `logging.exception`.
     fn handled(&self) -> Option<Arc<ExcObj>> {
         None
@@ -62,7 +66,7 @@ pub fn lookup(name: &str) -> Option<Value> {
         "type" => Type::Object,
         "object" => Type::Object,
         // `queue.Empty` and `threading.BrokenBarrierError` are not built-in names.
-        _ => return ExcKind::from_name(name).filter(|k| !matches!(k, ExcKind::Empty | ExcKind::BrokenBarrierError)).map(|k| Value::Type(Type::Exc(k))),
+        _ => return ExcKind::from_name(name).filter(|k| !matches!(k, ExcKind::Empty | ExcKind::Full | ExcKind::BrokenBarrierError)).map(|k| Value::Type(Type::Exc(k))),
     };
     Some(Value::Type(t))
 }
@@ -75,8 +79,10 @@ pub fn module_attr(m: Module, name: &str) -> R<Value> {
         (Module::Sys | Module::Logging, _) => return std_attr(m, name),
         (Module::Multiprocessing, "Process" | "cpu_count" | "current_process" | "Pool" | "Queue" | "SimpleQueue" | "Pipe" | "Value" | "Array" | "Lock" | "RLock") => Value::Builtin(leak(m, name)),
         (Module::Os, "getpid" | "cpu_count") => Value::Builtin(leak(m, name)),
-        (Module::Queue, "Queue") => Value::Builtin(leak(m, name)),
+        (Module::Functools, "wraps" | "partial" | "update_wrapper") => Value::Builtin(leak(m, name)),
+        (Module::Queue, "Queue" | "LifoQueue" | "PriorityQueue" | "SimpleQueue") => Value::Builtin(leak(m, name)),
         (Module::Queue, "Empty") => Value::Type(Type::Exc(ExcKind::Empty)),
+        (Module::Queue, "Full") => Value::Type(Type::Exc(ExcKind::Full)),
         (Module::Concurrent, "futures") => Value::Module(Module::Futures),
         (Module::Futures, "ThreadPoolExecutor" | "ProcessPoolExecutor" | "as_completed" | "wait") => Value::Builtin(leak(m, name)),
         (Module::Futures, "FIRST_COMPLETED" | "ALL_COMPLETED" | "FIRST_EXCEPTION") => Value::str(name),
@@ -95,9 +101,9 @@ pub fn module_attr(m: Module, name: &str) -> R<Value> {
 
 /// The qualified names of module functions, as static strings.
 const QUALIFIED: &[&str] = &[
-    "time.sleep", "time.perf_counter", "time.time", "time.monotonic", "time.perf_counter_ns", "time.time_ns", "threading.Lock", "threading.RLock", "threading.current_thread", "threading.get_ident", "threading.Thread", "threading.Event", "threading.main_thread", "threading.active_count", "threading.Semaphore", "threading.BoundedSemaphore", "threading.Condition", "threading.Barrier", "threading.local", "threading.Timer", "threading.enumerate", "threading.get_native_id", "sys.exit", "sys.getswitchinterval", "sys.setswitchinterval", "sys._is_gil_enabled", "logging.basicConfig", "logging.getLogger", "logging.debug", "logging.info", "logging.warning", "logging.error", "logging.critical", "logging.exception", "logging.log", "multiprocessing.Process", "multiprocessing.cpu_count", "multiprocessing.current_process", "multiprocessing.Pool", "multiprocessing.Queue", "multiprocessing.SimpleQueue", "multiprocessing.Pipe", "multiprocessing.Value", "multiprocessing.Array", "multiprocessing.Lock", "multiprocessing.RLock", "os.getpid", "os.cpu_count", "queue.Queue", "concurrent.futures.ThreadPoolExecutor", "concurrent.futures.ProcessPoolExecutor", "concurrent.futures.as_completed", "concurrent.futures.wait", "math.sqrt", "math.floor", "math.ceil", "math.log", "math.log2", "math.log10", "math.exp", "math.sin", "math.cos", "math.tan", "math.atan", "math.atan2", "math.hypot", "math.isqrt", "math.gcd", "math.factorial", "math.fabs", "math.pow", "math.trunc", "math.isclose", "random.random", "random.seed", "random.randint", "random.choice", "random.uniform", "random.shuffle", "random.randrange",
+    "time.sleep", "time.perf_counter", "time.time", "time.monotonic", "time.perf_counter_ns", "time.time_ns", "threading.Lock", "threading.RLock", "threading.current_thread", "threading.get_ident", "threading.Thread", "threading.Event", "threading.main_thread", "threading.active_count", "threading.Semaphore", "threading.BoundedSemaphore", "threading.Condition", "threading.Barrier", "threading.local", "threading.Timer", "threading.enumerate", "threading.get_native_id", "sys.exit", "sys.getswitchinterval", "sys.setswitchinterval", "sys._is_gil_enabled", "logging.basicConfig", "logging.getLogger", "logging.debug", "logging.info", "logging.warning", "logging.error", "logging.critical", "logging.exception", "logging.log", "multiprocessing.Process", "multiprocessing.cpu_count", "multiprocessing.current_process", "multiprocessing.Pool", "multiprocessing.Queue", "multiprocessing.SimpleQueue", "multiprocessing.Pipe", "multiprocessing.Value", "multiprocessing.Array", "multiprocessing.Lock", "multiprocessing.RLock", "os.getpid", "os.cpu_count", "functools.wraps", "functools.partial", "functools.update_wrapper", "queue.Queue", "queue.LifoQueue", "queue.PriorityQueue", "queue.SimpleQueue", "concurrent.futures.ThreadPoolExecutor", "concurrent.futures.ProcessPoolExecutor", "concurrent.futures.as_completed", "concurrent.futures.wait", "math.sqrt", "math.floor", "math.ceil", "math.log", "math.log2", "math.log10", "math.exp", "math.sin", "math.cos", "math.tan", "math.atan", "math.atan2", "math.hypot", "math.isqrt", "math.gcd", "math.factorial", "math.fabs", "math.pow", "math.trunc", "math.isclose", "random.random", "random.seed", "random.randint", "random.choice", "random.uniform", "random.shuffle", "random.randrange",
 ];
-const CONSTANTS: &[&str] = &["threading.BrokenBarrierError", "sys.version", "sys.version_info", "sys.argv", "sys.platform", "sys.maxsize", "sys.stdout", "sys.stderr", "logging.DEBUG", "logging.INFO", "logging.WARNING", "logging.ERROR", "logging.CRITICAL", "logging.NOTSET", "math.pi", "math.e", "math.tau", "math.inf", "math.nan", "queue.Empty", "concurrent.futures", "concurrent.futures.TimeoutError", "concurrent.futures.FIRST_COMPLETED", "concurrent.futures.ALL_COMPLETED", "concurrent.futures.FIRST_EXCEPTION"];
+const CONSTANTS: &[&str] = &["threading.BrokenBarrierError", "sys.version", "sys.version_info", "sys.argv", "sys.platform", "sys.maxsize", "sys.stdout", "sys.stderr", "logging.DEBUG", "logging.INFO", "logging.WARNING", "logging.ERROR", "logging.CRITICAL", "logging.NOTSET", "math.pi", "math.e", "math.tau", "math.inf", "math.nan", "queue.Empty", "queue.Full", "concurrent.futures", "concurrent.futures.TimeoutError", "concurrent.futures.FIRST_COMPLETED", "concurrent.futures.ALL_COMPLETED", "concurrent.futures.FIRST_EXCEPTION"];
 
 fn leak(m: Module, name: &str) -> &'static str {
     let full = format!("{}.{name}", m.name());
@@ -507,7 +513,7 @@ fn call_inner(c: &mut dyn Caller, name: &'static str, args: Vec<Value>, kw: &mut
         }
         "callable" => {
             arity(name, &args, 1, 1)?;
-            Value::Bool(matches!(args[0], Value::Func(_) | Value::Builtin(_) | Value::Type(_) | Value::Method(_)))
+            Value::Bool(args[0].is_callable())
         }
         // ---- modules ----
         "time.sleep" => {
@@ -524,10 +530,13 @@ fn call_inner(c: &mut dyn Caller, name: &'static str, args: Vec<Value>, kw: &mut
         "time.time_ns" => Value::Int((c.host().time() * 1e9) as i64),
         "threading.Lock" => Value::Lock(Arc::new(LockObj::default())),
         "threading.RLock" => Value::Lock(Arc::new(LockObj::rlock())),
-        "threading.current_thread" => Value::Thread(Arc::from(c.host().thread_name())),
+        "threading.current_thread" => {
+            let name = c.host().thread_name();
+            c.counters().thread_object(c.thread(), &name).unwrap_or_else(|| Value::Thread(Arc::from(name)))
+        }
         "threading.get_ident" => Value::Int(c.host().ident() as i64),
         "threading.get_native_id" => Value::Int(c.host().native_id()),
-        "threading.enumerate" => Value::list(c.host().threads().into_iter().map(|n| Value::Thread(Arc::from(n))).collect())?,
+        "threading.enumerate" => Value::list(c.host().threads().into_iter().map(|n| c.counters().thread_object(0, &n).unwrap_or_else(|| Value::Thread(Arc::from(n)))).collect())?,
         "threading.Thread" | "multiprocessing.Process" => new_task(c, name == "multiprocessing.Process", args, kw)?,
         "threading.Event" => Value::Event(Arc::new(EventObj::default())),
         "threading.Semaphore" | "threading.BoundedSemaphore" => {
@@ -539,15 +548,53 @@ fn call_inner(c: &mut dyn Caller, name: &'static str, args: Vec<Value>, kw: &mut
             Value::Semaphore(Arc::new(SemObj { value: Mutex::new(n), bound: (name == "threading.BoundedSemaphore").then_some(n) }))
         }
         "threading.main_thread" => Value::Thread(Arc::from("MainThread")),
+        "functools.partial" => {
+            let Some(func) = args.first().cloned() else { return Err(type_error("type 'partial' takes at least one argument".to_string())) };
+            if !func.is_callable() {
+                return Err(type_error("the first argument must be callable".to_string()));
+            }
+            Value::Partial(Arc::new(Partial { func, args: args[1..].to_vec(), kw: std::mem::take(kw) }))
+        }
+        "functools.wraps" => {
+            arity(name, &args, 1, 1)?;
+            // `update_wrapper(wrapper, wrapped=f)`, once given the wrapper.
+            Value::Partial(Arc::new(Partial { func: Value::Builtin("functools.update_wrapper"), args: Vec::new(), kw: vec![(Arc::from("wrapped"), args[0].clone())] }))
+        }
+        "functools.update_wrapper" => {
+            arity(name, &args, 1, 2)?;
+            let wrapped = match args.get(1).cloned().or_else(|| kwarg(kw, "wrapped")) {
+                Some(w) => w,
+                None => return Err(type_error("update_wrapper() missing 1 required positional argument: 'wrapped'".to_string())),
+            };
+            let (name, doc) = match &wrapped {
+                Value::Func(f) => (f.name(), f.doc()),
+                Value::Class(c) => (Arc::from(c.name), Value::None),
+                other => (Arc::from(other.type_name()), Value::None),
+            };
+            if let Value::Func(f) = &args[0] {
+                *f.wrapped.lock().unwrap_or_else(|e| e.into_inner()) = Some((name, doc));
+            }
+            args[0].clone()
+        }
         "threading.Condition" | "threading.Barrier" | "threading.local" | "threading.Timer" => new_sync(c, name, args, kw)?,
         _ if name.starts_with("sys.") || name.starts_with("logging.") => call_std(c, name, args, kw)?,
         "threading.active_count" => Value::Int(c.host().active_count() as i64),
         "multiprocessing.current_process" => Value::Thread(Arc::from(c.host().process_name())),
         "multiprocessing.cpu_count" | "os.cpu_count" => Value::Int(c.host().cores() as i64),
         "os.getpid" => Value::Int(c.host().pid()),
-        "queue.Queue" => {
-            kwarg(kw, "maxsize");
-            Value::Queue(Arc::new(QueueObj::default()))
+        "queue.Queue" | "queue.LifoQueue" | "queue.PriorityQueue" | "queue.SimpleQueue" => {
+            let simple = name == "queue.SimpleQueue";
+            arity(name, &args, 0, if simple { 0 } else { 1 })?;
+            let maxsize = match args.first().cloned().or_else(|| if simple { None } else { kwarg(kw, "maxsize") }) {
+                Some(m) => m.as_i64()?.max(0) as usize,
+                None => 0,
+            };
+            let order = match name {
+                "queue.LifoQueue" => QueueOrder::Lifo,
+                "queue.PriorityQueue" => QueueOrder::Priority,
+                _ => QueueOrder::Fifo,
+            };
+            Value::Queue(Arc::new(QueueObj { order, maxsize, simple, ..QueueObj::default() }))
         }
         "multiprocessing.Queue" => {
             arity(name, &args, 0, 1)?;
@@ -593,7 +640,7 @@ fn call_inner(c: &mut dyn Caller, name: &'static str, args: Vec<Value>, kw: &mut
             arity(name, &args, 1, 2)?;
             kwarg(kw, "timeout");
             let futs = futures_of(&args[0])?;
-            Value::SharedIter(Arc::new(Mutex::new(Iter::Futures { futs: futs.into(), idx: 0, completed: true })))
+            Value::SharedIter(Arc::new(Mutex::new(Iter::Futures { futs: futs.into(), idx: 0, completed: true, values: false })))
         }
         "math.sqrt" => {
             let x = f1(&args)?;
@@ -772,7 +819,7 @@ pub fn construct(c: &mut dyn Caller, t: Type, args: Vec<Value>, kw: Vec<(Arc<str
         settle(c, a)?;
     }
     if let Some((k, _)) = kw.first() {
-        if !(t == Type::Int && &**k == "base") {
+        if !(t == Type::Int && &**k == "base" || t == Type::Dict) {
             return Err(type_error(format!("'{k}' is an invalid keyword argument for {}()", t.name())));
         }
     }
@@ -1482,7 +1529,7 @@ fn futures_of(v: &Value) -> R<Vec<Arc<FutureObj>>> {
 pub fn settle(c: &mut dyn Caller, v: &Value) -> R<()> {
     let Value::SharedIter(it) = v else { return Ok(()) };
     let (rest, completed) = match &*it.lock().unwrap_or_else(|e| e.into_inner()) {
-        Iter::Futures { futs, idx, completed } => (futs[(*idx).min(futs.len())..].to_vec(), *completed),
+        Iter::Futures { futs, idx, completed, values } => (futs[(*idx).min(futs.len())..].to_vec(), *completed && !*values),
         _ => return Ok(()),
     };
     wait_futures(c, &rest, false)?;
@@ -1497,6 +1544,48 @@ pub fn settle(c: &mut dyn Caller, v: &Value) -> R<()> {
             Ok(())
         }
     }
+}
+
+/// `put` on a `queue` module's queue: waits while it is full (at most
+/// `secs`; not at all unless `block`: then `queue.Full`); a
+/// `PriorityQueue` keeps its items sorted (`<` as Python compares them,
+/// raising its TypeError here, as `heappush` does).
+fn put_local(c: &mut dyn Caller, q: &Arc<QueueObj>, item: Value, block: bool, secs: Option<f64>) -> R<()> {
+    let mut done = None;
+    if block {
+        let (line, q2) = (c.line(), q.clone());
+        c.host().block(super::host::Wait::Lock, line, secs, &mut || {
+            done = try_put(&q2, &item);
+            done.is_some()
+        })?;
+    } else {
+        done = try_put(q, &item);
+    }
+    done.unwrap_or_else(|| Err(exc(ExcKind::Full, "")))
+}
+
+/// Puts `item` unless the queue is full (`None`), in one hold of its lock.
+fn try_put(q: &QueueObj, item: &Value) -> Option<R<()>> {
+    let mut items = q.items.lock().unwrap_or_else(|e| e.into_inner());
+    if q.maxsize > 0 && items.len() >= q.maxsize {
+        return None;
+    }
+    let mut at = items.len();
+    if q.order == QueueOrder::Priority {
+        for (i, v) in items.iter().enumerate() {
+            match super::ops::cmp(item, v, "<") {
+                Ok(std::cmp::Ordering::Less) => {
+                    at = i;
+                    break;
+                }
+                Ok(_) => {}
+                Err(e) => return Some(Err(e)),
+            }
+        }
+    }
+    items.insert(at, item.clone());
+    q.unfinished.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    Some(Ok(()))
 }
 
 /// Blocks until every future of `fs` is done (`any`: one of them).
@@ -1559,8 +1648,12 @@ fn shutdown(c: &mut dyn Caller, pool: &Arc<PoolObj>, wait: bool, terminate: bool
     Ok(())
 }
 
-/// The result of a done future (raising its exception).
+/// The result of a done future (raising its exception); a
+/// `map_async`'s: the list of its calls' results.
 fn result_of(f: &FutureObj) -> R<Value> {
+    if !f.parts.is_empty() {
+        return Value::list(f.parts.iter().map(|p| result_of(p)).collect::<R<_>>()?);
+    }
     match f.get() {
         Some(Ok(v)) => Ok(v),
         Some(Err(e)) => Err(Err::Exc(e)),
@@ -1581,8 +1674,12 @@ fn object_method(c: &mut dyn Caller, recv: &Value, name: &str, args: Vec<Value>,
                 if t.state.compare_exchange(TASK_NEW, TASK_STARTED, SeqCst, SeqCst).is_err() {
                     return Err(if t.process { exc(ExcKind::AssertionError, "cannot start a process twice") } else { runtime("threads can only be started once".into()) });
                 }
+                if !t.process {
+                    c.counters().thread_started(t, recv.clone());
+                }
                 let r = if t.process { c.host().start_process(t) } else { c.host().start_thread(t) };
                 if let Err(why) = r {
+                    c.counters().thread_ended(Arc::as_ptr(t) as usize);
                     t.state.store(TASK_NEW, SeqCst);
                     return Err(runtime(why));
                 }
@@ -1690,13 +1787,19 @@ fn object_method(c: &mut dyn Caller, recv: &Value, name: &str, args: Vec<Value>,
         Value::Queue(q) => match (q.kind, name) {
             (QueueKind::Simple, "put") | (QueueKind::Threads | QueueKind::Processes, "put" | "put_nowait") => {
                 want(1, if q.kind == QueueKind::Simple { 1 } else { 3 })?;
-                kwarg(&mut kw, "block");
-                kwarg(&mut kw, "timeout");
                 // A multiprocessing queue's item is a copy (pickled), as CPython's.
                 let item = match q.kind {
                     QueueKind::Threads => args[0].clone(),
                     _ => Value::from_bytes(&args[0].pickle(false)?).unwrap_or(Value::None),
                 };
+                if q.kind == QueueKind::Threads {
+                    let block = name == "put" && args.get(1).cloned().or_else(|| kwarg(&mut kw, "block")).is_none_or(|b| b.truthy());
+                    let secs = timeout(&args, 2, &mut kw)?;
+                    put_local(c, q, item, block, secs)?;
+                    return Ok(Value::None);
+                }
+                kwarg(&mut kw, "block");
+                kwarg(&mut kw, "timeout");
                 q.unfinished.fetch_add(1, SeqCst);
                 q.items.lock().unwrap_or_else(|e| e.into_inner()).push_back(item);
                 Value::None
@@ -1711,11 +1814,11 @@ fn object_method(c: &mut dyn Caller, recv: &Value, name: &str, args: Vec<Value>,
                 if block {
                     let q = q.clone();
                     c.host().block(why, line, secs, &mut || {
-                        got = q.items.lock().unwrap_or_else(|e| e.into_inner()).pop_front();
+                        got = q.take();
                         got.is_some()
                     })?;
                 } else {
-                    got = q.items.lock().unwrap_or_else(|e| e.into_inner()).pop_front();
+                    got = q.take();
                 }
                 match got {
                     Some(v) => v,
@@ -1724,9 +1827,11 @@ fn object_method(c: &mut dyn Caller, recv: &Value, name: &str, args: Vec<Value>,
             }
             (_, "empty") => Value::Bool(q.items.lock().unwrap_or_else(|e| e.into_inner()).is_empty()),
             (QueueKind::Threads | QueueKind::Processes, "qsize") => Value::Int(q.items.lock().unwrap_or_else(|e| e.into_inner()).len() as i64),
-            // `maxsize` is not kept: never full.
-            (QueueKind::Threads | QueueKind::Processes, "full") => Value::Bool(false),
+            // A `multiprocessing.Queue`'s `maxsize` is not kept: never full.
+            (QueueKind::Threads, "full") if !q.simple => Value::Bool(q.maxsize > 0 && q.items.lock().unwrap_or_else(|e| e.into_inner()).len() >= q.maxsize),
+            (QueueKind::Processes, "full") => Value::Bool(false),
             (QueueKind::Processes | QueueKind::Simple, "close") | (QueueKind::Processes, "join_thread" | "cancel_join_thread") => Value::None,
+            (QueueKind::Threads, "task_done" | "join") if q.simple => return Err(no_attr()),
             (QueueKind::Threads, "task_done") => {
                 if q.unfinished.fetch_update(SeqCst, SeqCst, |n| n.checked_sub(1)).is_err() {
                     return Err(exc(ExcKind::ValueError, "task_done() called too many times"));
@@ -1775,6 +1880,20 @@ fn object_method(c: &mut dyn Caller, recv: &Value, name: &str, args: Vec<Value>,
                 }
             }
             "done" | "ready" => Value::Bool(f.done()),
+            // A multiprocessing AsyncResult's.
+            "wait" => {
+                want(0, 1)?;
+                let secs = timeout(&args, 0, &mut kw)?;
+                let f2 = f.clone();
+                c.host().block(super::host::Wait::Join, line, secs, &mut || f2.done())?;
+                Value::None
+            }
+            "successful" => {
+                if !f.done() {
+                    return Err(exc(ExcKind::ValueError, format!("{} not ready", recv.repr())));
+                }
+                Value::Bool(result_of(f).is_ok())
+            }
             "running" => Value::Bool(!f.done()),
             "cancelled" | "cancel" => Value::Bool(false),
             _ => return Err(no_attr()),
@@ -1795,22 +1914,35 @@ fn object_method(c: &mut dyn Caller, recv: &Value, name: &str, args: Vec<Value>,
                     Value::Future(f)
                 }
             }
-            (_, "map" | "starmap") => {
+            (_, "map" | "starmap") | (PoolKind::MpPool, "imap" | "imap_unordered" | "map_async" | "starmap_async") => {
                 kwarg(&mut kw, "timeout");
                 kwarg(&mut kw, "chunksize");
                 if args.len() < 2 {
-                    return Err(type_error("map() must have at least two arguments."));
+                    return Err(type_error(format!("{name}() missing 1 required positional argument: 'iterable'")));
                 }
                 let mut args = args;
+                if p.kind == PoolKind::MpPool {
+                    // (func, iterable, chunksize): one iterable; chunks are not kept.
+                    args.truncate(2);
+                }
                 let func = args.remove(0);
                 let columns: Vec<Vec<Value>> = args.iter().map(|a| items_of(c, a)).collect::<R<_>>()?;
                 let rows = columns.iter().map(Vec::len).min().unwrap_or(0);
                 let mut futs = Vec::with_capacity(rows);
                 for i in 0..rows {
-                    let call_args = if name == "starmap" { collect_plain(&columns[0][i])? } else { columns.iter().map(|col| col[i].clone()).collect() };
+                    let call_args = if name.starts_with("starmap") { collect_plain(&columns[0][i])? } else { columns.iter().map(|col| col[i].clone()).collect() };
                     futs.push(submit(c, p, func.clone(), call_args)?);
                 }
-                if p.kind == PoolKind::MpPool {
+                if name.ends_with("_async") {
+                    // An AsyncResult: done when every call is; `get` lists their results.
+                    let all = FutureObj { parts: futs, ..FutureObj::default() };
+                    if all.parts.is_empty() {
+                        all.set(Ok(Value::list(Vec::new())?));
+                    }
+                    Value::Future(Arc::new(all))
+                } else if name.starts_with("imap") {
+                    Value::SharedIter(Arc::new(Mutex::new(Iter::Futures { futs: futs.into(), idx: 0, completed: name == "imap_unordered", values: true })))
+                } else if p.kind == PoolKind::MpPool {
                     // multiprocessing.Pool.map returns the list, once all are done.
                     wait_futures(c, &futs, false)?;
                     let mut out = Vec::with_capacity(futs.len());
@@ -1819,7 +1951,7 @@ fn object_method(c: &mut dyn Caller, recv: &Value, name: &str, args: Vec<Value>,
                     }
                     Value::list(out)?
                 } else {
-                    Value::SharedIter(Arc::new(Mutex::new(Iter::Futures { futs: futs.into(), idx: 0, completed: false })))
+                    Value::SharedIter(Arc::new(Mutex::new(Iter::Futures { futs: futs.into(), idx: 0, completed: false, values: true })))
                 }
             }
             (PoolKind::MpPool, "close") => {

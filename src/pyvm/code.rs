@@ -75,6 +75,12 @@ pub enum Op {
     DictSet(u32),
     /// Extend the list below with the iterable on top (`*x` in displays).
     ListExtend,
+    /// Add the mapping on top to the keyword arguments' dict below it
+    /// (`f(**d)`); a name given twice is a TypeError.
+    DictMerge,
+    /// Call the function under a list of positional arguments and a dict
+    /// of keyword arguments (`f(*args, k=v, **d)`).
+    CallEx,
     ListToTuple,
     UnpackSeq(u32),
     /// `a, *b, c = ...`: (before, after).
@@ -176,6 +182,10 @@ pub struct Code {
     pub param_names: Vec<Arc<str>>,
     /// `*args` goes in slot `nparams`.
     pub vararg: bool,
+    /// The docstring (`f.__doc__`).
+    pub doc: Option<Arc<str>>,
+    /// `**kwargs` goes in the slot after the parameters and `*args`.
+    pub varkw: bool,
     /// All local slots: parameters, locals, hidden temporaries, free variables.
     pub nslots: u32,
     /// The names of the slots (for UnboundLocalError).

@@ -18,7 +18,7 @@ pub struct Compiled {
 /// The special methods a class may define (the VM calls them).
 pub const SPECIAL_METHODS: &[&str] = &["__init__", "__str__", "__repr__", "__enter__", "__exit__"];
 
-pub const MODULES: &[&str] = &["time", "threading", "math", "random", "multiprocessing", "concurrent.futures", "queue", "os", "sys", "logging"];
+pub const MODULES: &[&str] = &["time", "threading", "math", "random", "multiprocessing", "concurrent.futures", "queue", "os", "sys", "logging", "functools"];
 
 pub fn compile(body: &[Stmt]) -> Result<Compiled, SyntaxError> {
     let mut c = Compiler { globals: Vec::new(), gmap: HashMap::new(), units: Vec::new(), modules: HashMap::new() };
@@ -241,7 +241,7 @@ impl Scan {
                 self.expr(f);
                 for a in args {
                     match a {
-                        Arg::Pos(e) | Arg::Star(e) | Arg::Kw(_, e) => self.expr(e),
+                        Arg::Pos(e) | Arg::Star(e) | Arg::Kw(_, e) | Arg::DoubleStar(e) => self.expr(e),
                     }
                 }
             }
@@ -295,6 +295,7 @@ impl Scan {
 fn locals_of(f: &FuncDef, s: &Scan) -> HashSet<String> {
     let mut l: HashSet<String> = f.params.iter().map(|p| p.name.clone()).collect();
     l.extend(f.vararg.iter().cloned());
+    l.extend(f.kwarg.iter().cloned());
     l.extend(s.assigned.iter().filter(|n| !s.globals.contains(*n) && !s.nonlocals.contains(*n)).cloned());
     l
 }
@@ -920,6 +921,13 @@ impl Compiler {
             unit.slot(v);
             unit.code.vararg = true;
         }
+        if let Some(Stmt { kind: StmtKind::Expr(Expr { kind: ExprKind::Str(d), .. }), .. }) = f.body.first() {
+            unit.code.doc = Some(Arc::from(d.as_str()));
+        }
+        if let Some(k) = &f.kwarg {
+            unit.slot(k);
+            unit.code.varkw = true;
+        }
         let mut rest: Vec<&String> = locals.iter().collect();
         rest.sort();
         for n in rest {
@@ -1029,7 +1037,7 @@ impl Compiler {
             }
         }
         let simple = args.iter().all(|a| matches!(a, Arg::Pos(_)));
-        let has_star = args.iter().any(|a| matches!(a, Arg::Star(_)));
+        let has_star = args.iter().any(|a| matches!(a, Arg::Star(_) | Arg::DoubleStar(_)));
         if let (ExprKind::Attr(obj, name), true) = (&f.kind, simple) {
             self.check_module_attr(obj, name)?;
             self.expr(obj)?;
@@ -1044,9 +1052,6 @@ impl Compiler {
         }
         self.expr(f)?;
         if has_star {
-            if args.iter().any(|a| matches!(a, Arg::Kw(..))) {
-                return self.err("keyword arguments together with `*args` are not supported in ThreadLab's Python", f.line, f.col);
-            }
             self.emit(Op::BuildList(0));
             for a in args {
                 match a {
@@ -1058,10 +1063,32 @@ impl Compiler {
                         self.expr(e)?;
                         self.emit(Op::ListExtend);
                     }
-                    Arg::Kw(..) => {}
+                    Arg::Kw(..) | Arg::DoubleStar(_) => {}
                 }
             }
-            self.emit(Op::CallList);
+            if !args.iter().any(|a| matches!(a, Arg::Kw(..) | Arg::DoubleStar(_))) {
+                self.emit(Op::CallList);
+                return Ok(());
+            }
+            self.emit(Op::BuildDict(0));
+            for a in args {
+                match a {
+                    Arg::Kw(n, e) => {
+                        self.emit(Op::BuildDict(0));
+                        let k = self.str_const(n);
+                        self.emit(Op::LoadConst(k));
+                        self.expr(e)?;
+                        self.emit(Op::DictSet(0));
+                        self.emit(Op::DictMerge);
+                    }
+                    Arg::DoubleStar(e) => {
+                        self.expr(e)?;
+                        self.emit(Op::DictMerge);
+                    }
+                    Arg::Pos(_) | Arg::Star(_) => {}
+                }
+            }
+            self.emit(Op::CallEx);
             return Ok(());
         }
         let mut names: Vec<Arc<str>> = Vec::new();
@@ -1072,7 +1099,7 @@ impl Compiler {
                     self.expr(e)?;
                     names.push(Arc::from(n.as_str()));
                 }
-                Arg::Star(_) => {}
+                Arg::Star(_) | Arg::DoubleStar(_) => {}
             }
         }
         if names.is_empty() {

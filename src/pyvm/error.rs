@@ -100,6 +100,7 @@ kinds! {
     ModuleNotFoundError: ImportError,
     TimeoutError: Exception,
     Empty: Exception,
+    Full: Exception,
     BrokenBarrierError: RuntimeError,
     OSError: Exception,
 }

@@ -135,6 +135,27 @@ impl Program {
         }
     }
 
+    /// A started thread's target (a `Timer`'s after its wait), its VM
+    /// knowing the thread by `at` (for `threading.current_thread()`).
+    fn run_target(&self, t: &value::TaskObj, at: usize, host: &mut dyn Host) -> Result<(), PyError> {
+        use std::sync::atomic::Ordering::SeqCst;
+        if matches!(t.target, Value::None) {
+            return Ok(());
+        }
+        // A Timer waits first (as on its `finished` event) and is gone if cancelled.
+        if let Some(timer) = &t.timer {
+            let tm = timer.clone();
+            host.block(host::Wait::Lock, 0, Some(timer.interval), &mut || tm.cancelled.load(SeqCst)).map_err(PyError::Stopped)?;
+            if timer.cancelled.load(SeqCst) {
+                return Ok(());
+            }
+        }
+        let mut vm = vm::Vm::new(self.globals.clone(), host, self.limits);
+        vm.thread = at;
+        let r = vm.call_value(&t.target, t.args.clone(), t.kwargs.clone());
+        r.map(|_| ()).map_err(|e| described(&mut vm, e))
+    }
+
     /// Runs a started thread ([`Host::start_thread`]): its target, or a
     /// thread pool's work until the pool is shut down and its queue empty.
     /// An exception of the target is returned (the host prints it, as
@@ -142,20 +163,10 @@ impl Program {
     pub fn run_thread(&self, t: &value::TaskObj, host: &mut dyn Host) -> Result<(), PyError> {
         use std::sync::atomic::Ordering::SeqCst;
         let Some(pool) = &t.pool else {
-            if matches!(t.target, Value::None) {
-                return Ok(());
-            }
-            // A Timer waits first (as on its `finished` event) and is gone if cancelled.
-            if let Some(timer) = &t.timer {
-                let tm = timer.clone();
-                host.block(host::Wait::Lock, 0, Some(timer.interval), &mut || tm.cancelled.load(SeqCst)).map_err(PyError::Stopped)?;
-                if timer.cancelled.load(SeqCst) {
-                    return Ok(());
-                }
-            }
-            let mut vm = vm::Vm::new(self.globals.clone(), host, self.limits);
-            let r = vm.call_value(&t.target, t.args.clone(), t.kwargs.clone());
-            return r.map(|_| ()).map_err(|e| described(&mut vm, e));
+            let at = t as *const value::TaskObj as usize;
+            let r = self.run_target(t, at, host);
+            self.globals.counters.thread_ended(at);
+            return r;
         };
         loop {
             let mut item = None;

@@ -395,7 +395,7 @@ impl Parser {
     fn funcdef(&mut self, line: u32) -> Result<FuncDef, SyntaxError> {
         let name = self.name()?;
         self.expect_op("(")?;
-        let (params, vararg) = self.params(")")?;
+        let (params, vararg, kwarg) = self.params(")")?;
         self.expect_op(")")?;
         if self.eat_op("->") {
             self.test()?;
@@ -406,15 +406,26 @@ impl Parser {
         let body = self.block()?;
         self.in_loop = saved_loop;
         self.in_func -= 1;
-        Ok(FuncDef { name, params, vararg, kwarg: None, body, line, is_lambda: false })
+        Ok(FuncDef { name, params, vararg, kwarg, body, line, is_lambda: false })
     }
 
-    fn params(&mut self, close: &str) -> Result<(Vec<Param>, Option<String>), SyntaxError> {
+    /// A `def`'s or a lambda's parameters: (plain ones, `*args`, `**kwargs`).
+    fn params(&mut self, close: &str) -> Result<(Vec<Param>, Option<String>, Option<String>), SyntaxError> {
         let mut params: Vec<Param> = Vec::new();
         let mut vararg = None;
+        let mut kwarg = None;
         while !self.at_op(close) {
+            if kwarg.is_some() {
+                return self.fail("arguments cannot follow var-keyword argument");
+            }
             if self.eat_op("**") {
-                return self.fail("`**kwargs` parameters are not supported in ThreadLab's Python");
+                let name = self.name()?;
+                if params.iter().any(|p| p.name == name) || vararg.as_ref() == Some(&name) {
+                    return self.fail(format!("duplicate argument '{name}' in function definition"));
+                }
+                kwarg = Some(name);
+                self.eat_op(",");
+                continue;
             }
             if self.eat_op("*") {
                 if vararg.is_some() || self.at_op(",") {
@@ -442,7 +453,7 @@ impl Parser {
                 break;
             }
         }
-        Ok((params, vararg))
+        Ok((params, vararg, kwarg))
     }
 
     fn simple(&mut self) -> Result<Stmt, SyntaxError> {
@@ -751,13 +762,13 @@ impl Parser {
     fn test_inner(&mut self) -> Result<Expr, SyntaxError> {
         let at = self.here();
         if self.eat_kw("lambda") {
-            let (params, vararg) = self.params(":")?;
+            let (params, vararg, kwarg) = self.params(":")?;
             self.expect_op(":")?;
             self.in_func += 1;
             let body = self.test()?;
             self.in_func -= 1;
             let line = body.line;
-            let f = FuncDef { name: "<lambda>".into(), params, vararg, kwarg: None, body: vec![Stmt { kind: StmtKind::Return(Some(body)), line, col: at.1 }], line: at.0, is_lambda: true };
+            let f = FuncDef { name: "<lambda>".into(), params, vararg, kwarg, body: vec![Stmt { kind: StmtKind::Return(Some(body)), line, col: at.1 }], line: at.0, is_lambda: true };
             return Ok(self.mk(ExprKind::Lambda(Arc::new(f)), at));
         }
         let e = self.or_test()?;
@@ -970,9 +981,11 @@ impl Parser {
         let mut args = Vec::new();
         while !self.at_op(")") {
             if self.eat_op("**") {
-                return self.fail("`**` arguments are not supported in ThreadLab's Python");
-            }
-            if self.eat_op("*") {
+                args.push(Arg::DoubleStar(self.test()?));
+            } else if self.eat_op("*") {
+                if args.iter().any(|a| matches!(a, Arg::DoubleStar(_))) {
+                    return self.fail("iterable argument unpacking follows keyword argument unpacking");
+                }
                 args.push(Arg::Star(self.test()?));
             } else if let (Tok::Name(n), Tok::Op("=")) = (self.tok().clone(), self.peek_tok(1).clone()) {
                 self.advance();
@@ -990,6 +1003,9 @@ impl Parser {
                 } else {
                     if args.iter().any(|a| matches!(a, Arg::Kw(..))) {
                         return self.fail("positional argument follows keyword argument");
+                    }
+                    if args.iter().any(|a| matches!(a, Arg::DoubleStar(_))) {
+                        return self.fail("positional argument follows keyword argument unpacking");
                     }
                     args.push(Arg::Pos(e));
                 }

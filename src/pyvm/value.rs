@@ -149,6 +149,8 @@ pub enum Key {
     Str(Arc<str>),
     Tuple(Vec<Key>),
     Other(usize),
+    /// A thread known by its name (`threading.main_thread()`).
+    Thread(Arc<str>),
 }
 
 /// An insertion-ordered hash table (dict; a set uses it with None values).
@@ -265,6 +267,33 @@ pub struct Function {
     /// The class whose body defined it (a method: what `super()` starts
     /// after), set when the class is built.
     pub class: std::sync::OnceLock<std::sync::Weak<Class>>,
+    /// `__name__` and `__doc__` as `functools.wraps` set them.
+    pub wrapped: Mutex<Option<(Arc<str>, Value)>>,
+}
+
+impl Function {
+    pub fn new(code: Arc<Code>, defaults: Vec<Value>, closure: Vec<Value>) -> Function {
+        Function { code, defaults, closure, class: Default::default(), wrapped: Mutex::new(None) }
+    }
+    /// `f.__name__`.
+    pub fn name(&self) -> Arc<str> {
+        self.wrapped.lock().unwrap_or_else(|e| e.into_inner()).as_ref().map_or_else(|| self.code.name.clone(), |w| w.0.clone())
+    }
+    /// `f.__doc__`: its docstring, or `None`.
+    pub fn doc(&self) -> Value {
+        match &*self.wrapped.lock().unwrap_or_else(|e| e.into_inner()) {
+            Some(w) => w.1.clone(),
+            None => self.code.doc.as_ref().map_or(Value::None, |d| Value::Str(d.clone())),
+        }
+    }
+}
+
+/// `functools.partial(func, *args, **keywords)`.
+#[derive(Debug)]
+pub struct Partial {
+    pub func: Value,
+    pub args: Vec<Value>,
+    pub kw: Vec<(Arc<str>, Value)>,
 }
 
 /// What a user class derives from beneath its user classes: plain
@@ -723,6 +752,10 @@ pub struct Counters {
     queues: Mutex<Queues>,
     /// `logging`'s configuration.
     pub logging: Mutex<LogConfig>,
+    /// The started threads' objects (a `Thread` or an instance of a
+    /// subclass) by their `TaskObj`'s address, while they run: what
+    /// `threading.current_thread()` gives inside them.
+    running: Mutex<Vec<(usize, Value)>>,
 }
 
 /// The `multiprocessing` queues an interpreter made, while it holds them.
@@ -738,6 +771,27 @@ struct Queues {
 }
 
 impl Counters {
+    /// Keeps `obj` as thread `t`'s object (unless it has one already).
+    pub fn thread_started(&self, t: &Arc<TaskObj>, obj: Value) {
+        let mut all = self.running.lock().unwrap_or_else(|e| e.into_inner());
+        let at = Arc::as_ptr(t) as usize;
+        if !all.iter().any(|(a, _)| *a == at) {
+            all.push((at, obj));
+        }
+    }
+    /// Thread `t` (by its `TaskObj`'s address) ended, or did not start.
+    pub fn thread_ended(&self, at: usize) {
+        self.running.lock().unwrap_or_else(|e| e.into_inner()).retain(|(a, _)| *a != at);
+    }
+    /// A running thread's object, by its `TaskObj`'s address or its name.
+    pub fn thread_object(&self, at: usize, name: &str) -> Option<Value> {
+        let all = self.running.lock().unwrap_or_else(|e| e.into_inner());
+        let task_name = |v: &Value| match v {
+            Value::Task(t) => Some(t.name.clone()),
+            other => other.user_instance().and_then(|i| i.task()).map(|t| t.name.clone()),
+        };
+        all.iter().find(|(a, _)| at != 0 && *a == at).or_else(|| all.iter().find(|(_, v)| task_name(v).is_some_and(|n| *n == *name))).map(|(_, v)| v.clone())
+    }
     /// A new `multiprocessing.Queue` (or `SimpleQueue`) of this
     /// interpreter, with the next handle.
     pub fn new_queue(&self, kind: QueueKind) -> Arc<QueueObj> {
@@ -933,6 +987,35 @@ pub struct QueueObj {
     pub readable: bool,
     /// A `Connection` closed by `close()` (in this process).
     pub closed: AtomicBool,
+    /// A `queue` module's queue: which item `get` takes.
+    pub order: QueueOrder,
+    /// A `queue.Queue(maxsize)`'s bound (0: none): `put` waits while it is full.
+    pub maxsize: usize,
+    /// `queue.SimpleQueue`: no bound, no `task_done`/`join`.
+    pub simple: bool,
+}
+
+/// Which item a `queue` module's queue gives first.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum QueueOrder {
+    /// `Queue`, `SimpleQueue`: the oldest.
+    #[default]
+    Fifo,
+    /// `LifoQueue`: the newest.
+    Lifo,
+    /// `PriorityQueue`: the smallest (kept sorted as they are put, compared as Python's `<`).
+    Priority,
+}
+
+impl QueueObj {
+    /// Takes the next item, if any.
+    pub fn take(&self) -> Option<Value> {
+        let mut items = self.items.lock().unwrap_or_else(|e| e.into_inner());
+        match self.order {
+            QueueOrder::Lifo => items.pop_back(),
+            QueueOrder::Fifo | QueueOrder::Priority => items.pop_front(),
+        }
+    }
 }
 
 /// A `threading.Semaphore` (`bound`: a `BoundedSemaphore`'s start value).
@@ -969,13 +1052,16 @@ static RESOLVED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::ne
 #[derive(Debug, Default)]
 pub struct FutureObj {
     pub result: Mutex<Option<Result<Value, Arc<ExcObj>>>>,
+    /// A `Pool.map_async`'s result: the calls whose results it lists
+    /// (it is done when they all are).
+    pub parts: Vec<Arc<FutureObj>>,
     /// When it was resolved, among all futures (0: not yet).
     pub seq: std::sync::atomic::AtomicU64,
 }
 
 impl FutureObj {
     pub fn done(&self) -> bool {
-        self.seq.load(Ordering::SeqCst) != 0
+        self.seq.load(Ordering::SeqCst) != 0 || !self.parts.is_empty() && self.parts.iter().all(|p| p.done())
     }
     /// Resolves it (once; later calls do nothing).
     pub fn set(&self, r: Result<Value, Arc<ExcObj>>) {
@@ -1104,6 +1190,7 @@ pub enum Module {
     Futures,
     Sys,
     Logging,
+    Functools,
 }
 
 impl Module {
@@ -1120,6 +1207,7 @@ impl Module {
             "concurrent.futures" => Module::Futures,
             "sys" => Module::Sys,
             "logging" => Module::Logging,
+            "functools" => Module::Functools,
             _ => return None,
         })
     }
@@ -1136,6 +1224,7 @@ impl Module {
             Module::Futures => "concurrent.futures",
             Module::Sys => "sys",
             Module::Logging => "logging",
+            Module::Functools => "functools",
         }
     }
 }
@@ -1157,8 +1246,9 @@ pub enum Iter {
     Zip(Vec<Iter>),
     /// `executor.map(...)`'s results in order (`completed`: false), or
     /// `as_completed(fs)`'s futures as they complete. The VM waits for each
-    /// through its host before taking it ([`Iter::waits_for`]).
-    Futures { futs: Arc<[Arc<FutureObj>]>, idx: usize, completed: bool },
+    /// through its host before taking it ([`Iter::waits_for`]); with
+    /// `values`, their results as they complete (`Pool.imap_unordered`).
+    Futures { futs: Arc<[Arc<FutureObj>]>, idx: usize, completed: bool, values: bool },
 }
 
 impl Iter {
@@ -1167,10 +1257,15 @@ impl Iter {
     /// exception to raise. `None`: take it (or it is the end).
     pub fn pending(&self) -> Option<Pending> {
         match self {
-            Iter::Futures { futs, idx, completed } if *idx < futs.len() => {
+            Iter::Futures { futs, idx, completed, values } if *idx < futs.len() => {
                 let rest = &futs[*idx..];
                 if *completed {
-                    return (!rest.iter().any(|f| f.done())).then(|| Pending::Wait(rest.to_vec()));
+                    let first = rest.iter().filter(|f| f.done()).min_by_key(|f| f.seq.load(Ordering::SeqCst));
+                    return match first {
+                        None => Some(Pending::Wait(rest.to_vec())),
+                        Some(f) if *values => f.get().and_then(|r| r.err()).map(Pending::Raise),
+                        Some(_) => None,
+                    };
                 }
                 match futs[*idx].get() {
                     None => Some(Pending::Wait(vec![futs[*idx].clone()])),
@@ -1214,7 +1309,7 @@ impl Iter {
                 *n += 1;
                 Some(Value::Tuple(Arc::from(vec![Value::Int(i), v])))
             }
-            Iter::Futures { futs, idx, completed } => {
+            Iter::Futures { futs, idx, completed, values } => {
                 // Only what is done (the VM waited): a result, a failure's
                 // exception object (the VM raises it), or the future itself.
                 if *completed {
@@ -1226,6 +1321,12 @@ impl Iter {
                     v.swap(*idx, i);
                     *futs = v.into();
                     *idx += 1;
+                    if *values {
+                        return Some(match f.get()? {
+                            Ok(v) => v,
+                            Err(e) => Value::Exc(e),
+                        });
+                    }
                     return Some(Value::Future(f));
                 }
                 let f = futs.get(*idx)?;
@@ -1294,6 +1395,8 @@ pub enum Value {
     Instance(Arc<Instance>),
     /// A user method bound to its object (or a classmethod to its class): (self, function).
     BoundMethod(Arc<(Value, Value)>),
+    /// `functools.partial(...)` (and what `functools.wraps(f)` returns).
+    Partial(Arc<Partial>),
     /// `super()`: (the class to look after, the object).
     Super(Arc<(Arc<Class>, Value)>),
     /// `staticmethod(f)`, `classmethod(f)`, `property(f)`.
@@ -1399,8 +1502,14 @@ impl Value {
     }
 
     /// The name `type(x).__name__` gives.
+    /// `callable(v)`.
+    pub fn is_callable(&self) -> bool {
+        matches!(self, Value::Func(_) | Value::Builtin(_) | Value::Type(_) | Value::Method(_) | Value::BoundMethod(_) | Value::Class(_) | Value::Partial(_))
+    }
+
     pub fn type_name(&self) -> &'static str {
         match self {
+            Value::Partial(_) => "functools.partial",
             Value::Slice(_) => "slice",
             Value::Builtin(_) => "builtin_function_or_method",
             Value::Method(_) => "method",
@@ -1528,6 +1637,7 @@ impl Value {
             Value::Func(f) => Key::Other(Arc::as_ptr(f) as usize),
             Value::Lock(l) => Key::Other(Arc::as_ptr(l) as usize),
             Value::Task(t) => Key::Other(Arc::as_ptr(t) as usize),
+            Value::Thread(n) => Key::Thread(n.clone()),
             Value::Future(f) => Key::Other(Arc::as_ptr(f) as usize),
             Value::Event(e) => Key::Other(Arc::as_ptr(e) as usize),
             Value::Condition(c) => Key::Other(Arc::as_ptr(c) as usize),
@@ -1573,6 +1683,19 @@ impl Value {
             out.push_str(close);
         };
         match self {
+            Value::Partial(p) => {
+                out.push_str("functools.partial(");
+                p.func.write_repr(out, depth + 1);
+                for a in &p.args {
+                    out.push_str(", ");
+                    a.write_repr(out, depth + 1);
+                }
+                for (k, v) in &p.kw {
+                    let _ = write!(out, ", {k}=");
+                    v.write_repr(out, depth + 1);
+                }
+                out.push(')');
+            }
             Value::None => out.push_str("None"),
             Value::Bool(true) => out.push_str("True"),
             Value::Bool(false) => out.push_str("False"),
@@ -1621,7 +1744,7 @@ impl Value {
             }
             Value::Slice(s) => seq(out, &s[..], "slice(", ")"),
             Value::Func(f) => {
-                let _ = write!(out, "<function {} at 0x{:x}>", f.code.name, Arc::as_ptr(f) as usize);
+                let _ = write!(out, "<function {} at 0x{:x}>", f.name(), Arc::as_ptr(f) as usize);
             }
             Value::Builtin(name) => {
                 let _ = write!(out, "<built-in function {}>", name.rsplit('.').next().unwrap_or(name));

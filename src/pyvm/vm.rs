@@ -126,6 +126,8 @@ pub struct Vm<'h> {
     pub seed: u64,
     /// The containers [`Vm::repr_of`] is inside (one inside itself prints as `[...]`).
     printing: Vec<usize>,
+    /// The started thread this VM runs (its `TaskObj`'s address; 0: none).
+    pub thread: usize,
 }
 
 fn const_value(c: &Const) -> Value {
@@ -265,7 +267,7 @@ impl Frame {
 impl<'h> Vm<'h> {
     pub fn new(globals: Arc<Globals>, host: &'h mut dyn Host, limits: Limits) -> Vm<'h> {
         let gcache = vec![(u64::MAX, Value::Undef); globals.names.len()];
-        Vm { globals, gcache, spares: Vec::with_capacity(SPARES), host, ticks: limits.check_interval.max(1), limits, stack: Vec::with_capacity(256), frames: Vec::new(), handlers: Vec::new(), nested: 0, rng: None, seed: 0, printing: Vec::new() }
+        Vm { globals, gcache, spares: Vec::with_capacity(SPARES), host, ticks: limits.check_interval.max(1), limits, stack: Vec::with_capacity(256), frames: Vec::new(), handlers: Vec::new(), nested: 0, rng: None, seed: 0, printing: Vec::new(), thread: 0 }
     }
 
     /// Run a module's top level.
@@ -306,6 +308,13 @@ impl<'h> Vm<'h> {
                 None => builtins::construct(self, *t, args, kw),
             },
             Value::Method(m) => builtins::call_method(self, &m.0, &m.1, args, kw),
+            Value::Partial(p) => {
+                let mut all = p.args.clone();
+                all.extend(args);
+                let mut kws: Vec<(Arc<str>, Value)> = p.kw.iter().filter(|(k, _)| !kw.iter().any(|(n, _)| n == k)).cloned().collect();
+                kws.extend(kw);
+                self.call_value(&p.func, all, kws)
+            }
             Value::BoundMethod(m) => {
                 let mut all = Vec::with_capacity(args.len() + 1);
                 all.push(m.0.clone());
@@ -339,7 +348,7 @@ impl<'h> Vm<'h> {
             self.stack.truncate(base - 1);
             return Err(exc(ExcKind::RecursionError, "maximum recursion depth exceeded"));
         }
-        if argc == np && kw.is_empty() && !code.vararg {
+        if argc == np && kw.is_empty() && !code.vararg && !code.varkw {
             // The fast path.
         } else {
             let mut args: Vec<Value> = self.stack.drain(base..).collect();
@@ -354,12 +363,19 @@ impl<'h> Vm<'h> {
                 Vec::new()
             };
             args.resize(np, Value::Undef);
+            let mut extra_kw = Table::default();
             for (k, v) in kw {
                 match code.param_names.iter().position(|p| *p == k) {
                     Some(i) if matches!(args[i], Value::Undef) => args[i] = v,
                     Some(_) => {
                         self.stack.truncate(base - 1);
                         return Err(type_error(format!("{}() got multiple values for argument '{k}'", code.name)));
+                    }
+                    None if code.varkw => {
+                        if let Err(e) = extra_kw.insert(Value::Str(k), v) {
+                            self.stack.truncate(base - 1);
+                            return Err(e);
+                        }
                     }
                     None => {
                         self.stack.truncate(base - 1);
@@ -386,6 +402,9 @@ impl<'h> Vm<'h> {
             self.stack.extend(args);
             if code.vararg {
                 self.stack.push(Value::tuple(extra));
+            }
+            if code.varkw {
+                self.stack.push(Value::Dict(DictObj::new(extra_kw)));
             }
         }
         let filled = self.stack.len() - base;
@@ -793,7 +812,7 @@ impl<'h> Vm<'h> {
                     }
                     if let Value::Func(f) = &self.stack[fpos] {
                         let fc = &f.code;
-                        if fc.nparams == argc && !fc.vararg && fc.free_slots.is_empty() && self.frames.len() <= self.limits.recursion {
+                        if fc.nparams == argc && !fc.vararg && !fc.varkw && fc.free_slots.is_empty() && self.frames.len() <= self.limits.recursion {
                             // The fast path: exactly the positional
                             // arguments, no defaults, no closure cells. The
                             // function moves from the stack into the frame.
@@ -831,6 +850,20 @@ impl<'h> Vm<'h> {
                     let fpos = self.stack.len() - npos - 1;
                     let fi = self.frames.len() - 1;
                     self.frames[fi].pc = pc;
+                    if t!(self.call_at(fpos, kw)) {
+                        reload!();
+                    }
+                }
+                Op::CallEx => {
+                    let kwd = pop!();
+                    let list = pop!();
+                    let args = t!(collect_plain(&list));
+                    let Value::Dict(kwd) = kwd else { unreachable!() };
+                    let kw: Vec<(Arc<str>, Value)> = kwd.lock().iter().map(|(k, v)| (Arc::from(k.to_str()), v.clone())).collect();
+                    let fi = self.frames.len() - 1;
+                    self.frames[fi].pc = pc;
+                    let fpos = self.stack.len() - 1;
+                    self.stack.extend(args);
                     if t!(self.call_at(fpos, kw)) {
                         reload!();
                     }
@@ -1081,6 +1114,17 @@ impl<'h> Vm<'h> {
                         g.extend(items);
                     }
                 }
+                Op::DictMerge => {
+                    let v = pop!();
+                    let n = self.stack.len();
+                    let (Value::Dict(d), Some(f)) = (&self.stack[n - 1], self.stack.get(n.wrapping_sub(3))) else { unreachable!() };
+                    // CPython names the function as `__main__.f()`.
+                    let callee = match f {
+                        Value::Func(f) => format!("__main__.{}()", f.name()),
+                        other => format!("{}()", other.type_name()),
+                    };
+                    t!(merge_kwargs(d, &v, &callee));
+                }
                 Op::ListToTuple => {
                     let v = pop!();
                     let items = t!(collect_plain(&v));
@@ -1123,7 +1167,7 @@ impl<'h> Vm<'h> {
                     let closure: Vec<Value> = self.stack.drain(at..).collect();
                     let at = self.stack.len() - nd as usize;
                     let defaults: Vec<Value> = self.stack.drain(at..).collect();
-                    self.stack.push(Value::Func(Arc::new(Function { code: c.clone(), defaults, closure, class: Default::default() })));
+                    self.stack.push(Value::Func(Arc::new(Function::new(c.clone(), defaults, closure))));
                 }
                 Op::Rot3 => {
                     let v = pop!();
@@ -1325,9 +1369,13 @@ impl<'h> Vm<'h> {
             (Value::Task(t), "daemon") => Ok(Value::Bool(t.is_daemon())),
             (Value::Task(t), "exitcode") if t.process => Ok(t.exitcode.lock().unwrap_or_else(|e| e.into_inner()).map_or(Value::None, |c| Value::Int(c.into()))),
             (Value::Shared(s), "value") if s.len.is_none() => Ok(s.get(0)),
+            (Value::Queue(q), "task_done" | "join" | "full") if q.simple => Err(no_attribute(obj, name)),
             (Value::Task(_) | Value::Event(_) | Value::Queue(_) | Value::Future(_) | Value::Pool(_) | Value::Semaphore(_) | Value::Shared(_), _) => Ok(Value::Method(Arc::new((obj.clone(), Arc::from(name))))),
             (Value::Type(t), "__name__") => Ok(Value::str(t.name())),
-            (Value::Func(f), "__name__") => Ok(Value::Str(f.code.name.clone())),
+            (Value::Func(f), "__name__" | "__qualname__") => Ok(Value::Str(f.name())),
+            (Value::Func(f), "__doc__") => Ok(f.doc()),
+            (Value::Partial(p), "func") => Ok(p.func.clone()),
+            (Value::Partial(p), "args") => Ok(Value::tuple(p.args.clone())),
             (Value::Range(r), "start" | "stop" | "step") => Ok(Value::Int(match name {
                 "start" => r.start,
                 "stop" => r.stop,
@@ -1372,6 +1420,9 @@ impl Vm<'_> {
 }
 
 impl Caller for Vm<'_> {
+    fn thread(&self) -> usize {
+        self.thread
+    }
     fn counters(&self) -> &Counters {
         &self.globals.counters
     }
@@ -1668,6 +1719,9 @@ impl Vm<'_> {
                     (Some(t), "start" | "join" | "is_alive" | "terminate" | "kill" | "run") => {
                         let args: Vec<Value> = self.stack.drain(rpos + 1..).collect();
                         self.stack.pop();
+                        if name == "start" && !t.process {
+                            self.globals.counters.thread_started(&t, s.1.clone());
+                        }
                         let v = if name == "run" { self.default_run(&s.1, &t)? } else { builtins::call_method(self, &Value::Task(t), name, args, Vec::new())? };
                         self.stack.push(v);
                         return Ok(false);
@@ -1696,6 +1750,9 @@ impl Vm<'_> {
                                 };
                                 let args: Vec<Value> = self.stack.drain(rpos + 1..).collect();
                                 self.stack.pop();
+                                if name == "start" && !t.process {
+                                    self.globals.counters.thread_started(&t, recv.clone());
+                                }
                                 let v = if name == "run" {
                                     self.default_run(&recv, &t)?
                                 } else {
@@ -1798,7 +1855,8 @@ impl Vm<'_> {
                 Ok(Value::Builtin(TASK_METHODS.iter().find(|m| **m == full)?))
             }
             Value::BoundMethod(m) => match (name, &m.1) {
-                ("__name__", Value::Func(f)) => Ok(Value::Str(f.code.name.clone())),
+                ("__name__", Value::Func(f)) => Ok(Value::Str(f.name())),
+                ("__doc__", Value::Func(f)) => Ok(f.doc()),
                 ("__self__", _) => Ok(m.0.clone()),
                 ("__func__", _) => Ok(m.1.clone()),
                 _ => Err(no_attribute(obj, name)),
@@ -2137,4 +2195,25 @@ impl Vm<'_> {
             _ => None,
         }
     }
+}
+
+/// `f(**m)`: adds the dict `m`'s items to the call's keyword arguments
+/// `into`, whose names are strings given once (CPython's messages,
+/// naming the `callee`).
+fn merge_kwargs(into: &DictObj, m: &Value, callee: &str) -> R<()> {
+    let Value::Dict(m) = m else {
+        return Err(type_error(format!("{callee} argument after ** must be a mapping, not {}", m.type_name())));
+    };
+    let items: Vec<(Value, Value)> = m.lock().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let mut t = into.lock();
+    for (k, v) in items {
+        if !matches!(k, Value::Str(_)) {
+            return Err(type_error("keywords must be strings".to_string()));
+        }
+        if t.contains(&k)? {
+            return Err(type_error(format!("{callee} got multiple values for keyword argument '{}'", k.to_str())));
+        }
+        t.insert(k, v)?;
+    }
+    Ok(())
 }
