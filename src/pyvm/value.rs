@@ -1634,22 +1634,45 @@ impl Value {
             Value::Tuple(t) => Key::Tuple(t.iter().map(Value::key).collect::<R<_>>()?),
             Value::Type(t) => Key::Other(type_hash(*t)),
             Value::Builtin(b) => Key::Other(b.as_ptr() as usize),
-            Value::Func(f) => Key::Other(Arc::as_ptr(f) as usize),
-            Value::Lock(l) => Key::Other(Arc::as_ptr(l) as usize),
-            Value::Task(t) => Key::Other(Arc::as_ptr(t) as usize),
             Value::Thread(n) => Key::Thread(n.clone()),
-            Value::Future(f) => Key::Other(Arc::as_ptr(f) as usize),
-            Value::Event(e) => Key::Other(Arc::as_ptr(e) as usize),
-            Value::Condition(c) => Key::Other(Arc::as_ptr(c) as usize),
-            Value::Barrier(b) => Key::Other(Arc::as_ptr(b) as usize),
-            Value::Local(l) => Key::Other(Arc::as_ptr(l) as usize),
-            Value::Exc(e) => Key::Other(Arc::as_ptr(e) as usize),
-            Value::Class(c) => Key::Other(Arc::as_ptr(c) as usize),
-            Value::Instance(i) => Key::Other(Arc::as_ptr(i) as usize),
+            // Hashed as what they are (the rest of `identity`'s are unhashable here).
+            Value::Func(_) | Value::Lock(_) | Value::Task(_) | Value::Future(_) | Value::Event(_) | Value::Condition(_) | Value::Barrier(_) | Value::Local(_) | Value::Exc(_) | Value::Class(_) | Value::Instance(_) => {
+                Key::Other(self.identity().unwrap_or_default())
+            }
             Value::BoundMethod(m) => Key::Other(Arc::as_ptr(m) as *const u8 as usize),
             Value::Range(r) => Key::Tuple(vec![Key::Int(r.start), Key::Int(r.stop), Key::Int(r.step)]),
             other => return Err(type_error(format!("unhashable type: '{}'", other.type_name()))),
         })
+    }
+
+    /// The object a value is, for `is` and hashing by identity: its
+    /// allocation's address (two live objects never share one); `None` for
+    /// values compared otherwise (numbers, strings, names, types).
+    pub fn identity(&self) -> Option<usize> {
+        fn at<T: ?Sized>(a: &Arc<T>) -> Option<usize> {
+            Some(Arc::as_ptr(a) as *const u8 as usize)
+        }
+        match self {
+            Value::Tuple(x) => at(x),
+            Value::List(x) => at(x),
+            Value::Dict(x) | Value::Set(x) => at(x),
+            Value::Func(x) => at(x),
+            Value::Exc(x) => at(x),
+            Value::Class(x) => at(x),
+            Value::Instance(x) => at(x),
+            Value::Lock(x) => at(x),
+            Value::Task(x) => at(x),
+            Value::Event(x) => at(x),
+            Value::Queue(x) => at(x),
+            Value::Semaphore(x) => at(x),
+            Value::Shared(x) => at(x),
+            Value::Future(x) => at(x),
+            Value::Pool(x) => at(x),
+            Value::Condition(x) => at(x),
+            Value::Barrier(x) => at(x),
+            Value::Local(x) => at(x),
+            _ => None,
+        }
     }
 
     pub fn repr(&self) -> String {
