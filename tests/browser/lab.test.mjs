@@ -170,3 +170,31 @@ test('the sharer\'s run and the lesson stay with the page across the take-over',
   await p.waitForSelector('section.compare');
   await p.close();
 });
+
+test('panels opened and the place read in the shell stay as they were when the lab takes over', async () => {
+  // A lesson loads the lab at once (it asks for a prediction); hold it back
+  // while the learner opens the Python panel and scrolls down to read it.
+  const page = await served.browser().newPage({ viewport: { width: 1280, height: 700 } });
+  let release;
+  const held = new Promise((r) => (release = r));
+  await page.route('**/pkg/lab/threadlab_ui.js', async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.goto(`${served.url()}?lesson=gil-cpu`);
+  await page.waitForFunction(() => window.threadlab !== undefined);
+  await page.click('.python > summary');
+  await page.click('.python-complete > summary');
+  const complete = page.locator('.python-complete');
+  assert.equal(await complete.evaluate((d) => d.open), true);
+  await page.locator('.python-complete pre').scrollIntoViewIfNeeded();
+  const scrolled = await page.evaluate(() => scrollY);
+  assert.ok(scrolled > 0, 'scrolled down to read');
+  assert.equal(await page.locator('.predict').count(), 0, 'the shell does not ask');
+  release();
+  await page.waitForSelector('.predict');
+  assert.equal(await page.locator('.python').evaluate((d) => d.open), true, 'the Python panel is still open');
+  assert.equal(await complete.evaluate((d) => d.open), true, 'and the complete program');
+  assert.ok(Math.abs((await page.evaluate(() => scrollY)) - scrolled) < 2, 'the page did not jump');
+  await page.close();
+});

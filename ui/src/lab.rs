@@ -402,7 +402,7 @@ mod imp {
                     Some(state) => Handover { run_program, ..Handover::of(&state, experiment.filter(|_| !run_program)) },
                     None => Handover { experiment: experiment.filter(|_| !run_program), ..Handover::default() },
                 };
-                let typing = Typing::now();
+                let kept = Kept::now();
                 if let Some(destroy) = APP.with(|a| a.borrow_mut().take()) {
                     destroy();
                 }
@@ -417,9 +417,8 @@ mod imp {
                 let taken = js_sys::Promise::resolve(&taken);
                 TAKEN.with(|t| *t.borrow_mut() = Some(taken.clone()));
                 JsFuture::from(taken).await.map_err(failed)?;
-                if let Some(typing) = typing {
-                    typing.resume();
-                }
+                // (A run handed over brings its progress into view itself.)
+                kept.resume(handover.experiment.is_none() && !handover.run_program);
                 Ok(true)
             }
         }
@@ -432,31 +431,57 @@ mod imp {
         Program(threadlab::program::ProgramSpec),
     }
 
-    /// The field the learner was in when the lab took over (the workload
-    /// menu, the editor), and the selection in it: the lab's same field
-    /// gets the keyboard back there.
-    struct Typing {
-        id: String,
-        selection: Option<(u32, u32)>,
+    /// The page as the learner left it when the lab took over: the field
+    /// they were in (the workload menu, the editor) and the selection in
+    /// it, the panels they opened or closed (`<details>`, by class), and
+    /// how far down they were. The lab's page is the shell's drawn again:
+    /// it gets all of these back.
+    struct Kept {
+        typing: Option<(String, Option<(u32, u32)>)>,
+        unfolded: Vec<(String, bool)>,
+        scrolled: f64,
     }
 
-    impl Typing {
-        fn now() -> Option<Typing> {
-            let active = web_sys::window()?.document()?.active_element()?;
-            let selection = match (active.dyn_ref::<web_sys::HtmlTextAreaElement>(), active.dyn_ref::<web_sys::HtmlInputElement>()) {
-                (Some(t), _) => t.selection_start().ok().flatten().zip(t.selection_end().ok().flatten()),
-                (_, Some(i)) => i.selection_start().ok().flatten().zip(i.selection_end().ok().flatten()),
-                _ => None,
-            };
-            Some(Typing { id: active.id(), selection }).filter(|t| !t.id.is_empty())
+    impl Kept {
+        fn now() -> Kept {
+            let window = web_sys::window();
+            let document = window.as_ref().and_then(web_sys::Window::document);
+            let typing = document.as_ref().and_then(web_sys::Document::active_element).map(|active| {
+                let selection = match (active.dyn_ref::<web_sys::HtmlTextAreaElement>(), active.dyn_ref::<web_sys::HtmlInputElement>()) {
+                    (Some(t), _) => t.selection_start().ok().flatten().zip(t.selection_end().ok().flatten()),
+                    (_, Some(i)) => i.selection_start().ok().flatten().zip(i.selection_end().ok().flatten()),
+                    _ => None,
+                };
+                (active.id(), selection)
+            });
+            Kept {
+                typing: typing.filter(|(id, _)| !id.is_empty()),
+                unfolded: document.map(|d| details(&d).filter_map(|e| Some((e.get_attribute("class")?, e.has_attribute("open")))).collect()).unwrap_or_default(),
+                scrolled: window.and_then(|w| w.scroll_y().ok()).unwrap_or(0.0),
+            }
         }
 
-        fn resume(self) {
-            let Some(el) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id(&self.id)) else { return };
+        /// Gives the page back as it was; how far down, too, if `in_place`.
+        fn resume(self, in_place: bool) {
+            let Some(window) = web_sys::window() else { return };
+            let Some(document) = window.document() else { return };
+            for e in details(&document) {
+                let open = e.get_attribute("class").and_then(|class| self.unfolded.iter().find(|(c, _)| *c == class).map(|&(_, open)| open));
+                match open {
+                    Some(true) => drop(e.set_attribute("open", "")),
+                    Some(false) => drop(e.remove_attribute("open")),
+                    None => {}
+                }
+            }
+            if in_place && self.scrolled > 0.0 {
+                window.scroll_to_with_x_and_y(0.0, self.scrolled);
+            }
+            let Some((id, selection)) = self.typing else { return };
+            let Some(el) = document.get_element_by_id(&id) else { return };
             if let Some(el) = el.dyn_ref::<web_sys::HtmlElement>() {
                 let _ = el.focus();
             }
-            if let Some((start, end)) = self.selection {
+            if let Some((start, end)) = selection {
                 if let Some(t) = el.dyn_ref::<web_sys::HtmlTextAreaElement>() {
                     let _ = t.set_selection_range(start, end);
                 } else if let Some(i) = el.dyn_ref::<web_sys::HtmlInputElement>() {
@@ -464,5 +489,11 @@ mod imp {
                 }
             }
         }
+    }
+
+    /// The page's `<details>` panels.
+    fn details(document: &web_sys::Document) -> impl Iterator<Item = web_sys::Element> {
+        let all = document.get_elements_by_tag_name("details");
+        (0..all.length()).filter_map(move |i| all.item(i))
     }
 }
