@@ -208,7 +208,10 @@ mod threads {
         for _ in 0..3 {
             let run = threads::run(&job(&e), &ScopedThreads(4), &NativeHost, false);
             let n = counter(&run);
-            assert!(n <= 80_000 && n >= 20_000, "{n}");
+            // A thread may write back a count it read long before: lost
+            // updates can take the total below one thread's 20,000 (down
+            // to 2 in theory; 19,239 was seen on 2 cores), never above all.
+            assert!((2..=80_000).contains(&n), "{n}");
             lost_any |= n < 80_000;
         }
         // Losing updates needs two cores at the same moment: only reported.
