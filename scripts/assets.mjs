@@ -24,15 +24,15 @@ export const rebase = (html, id) => html.replace(/(["'])(\.\/)?(www|pkg)\//g, `$
 const LANDING = '<!-- landing -->';
 
 /**
- * A page as sent: the landing markup the build rendered (pkg/landing.html
- * under `root`, the app's own components: ui/examples/landing.rs) in place
+ * A page as sent: the landing markup (www/landing.html under `root`: the
+ * app's own components rendered, checked by ui/tests/landing.rs) in place
  * of its marker, so the masthead and the lessons paint before the wasm has
  * loaded (the app then draws the same in their place; for an address with
  * a query, which shows something else, www/theme.js hides it), and every
  * reference pointed at build `id`.
  */
 export function page(html, id, root) {
-  const file = join(root, 'pkg/landing.html');
+  const file = join(root, 'www/landing.html');
   const landing = html.includes(LANDING) && existsSync(file) ? `<div class="prerendered">${readFileSync(file, 'utf8').trim()}</div>` : '';
   return rebase(html.replace(LANDING, landing), id);
 }

@@ -23,14 +23,27 @@ trap 'rm -rf "$logs"' EXIT
 # the file $1 (not through a pipe: that runs `times` in a fresh process).
 cpu_to() { times >"$1.times"; tail -n 1 "$1.times" | awk '{ t = 0; for (i = 1; i <= 2; i++) { split($i, a, /m|s/); t += a[1] * 60 + a[2] } printf "%d", t + 0.5 }' >"$1"; }
 
-# The landing markup the page is sent with (scripts/assets.mjs), rendered
-# natively by the app's own components (ui/examples/landing.rs; a native
-# build of its own, about 100 s of CPU from cold): started now, it uses
-# what the wasm builds' single-threaded link steps leave of the cores. On
-# nightly, the one toolchain `npm start` installs, in a target dir of its own
-# (the native tests' builds, on the default toolchain, stay untouched).
-( cd ui && RUSTUP_TOOLCHAIN=nightly CARGO_TARGET_DIR=../target/landing cargo run --quiet --example landing --features prerender >"$logs/landing.html" 2>"$logs/landing"
-  echo $? >"$logs/landing.done" ) &
+# One pool of job slots (a GNU make jobserver, which cargo joins through
+# MAKEFLAGS) for every compiler this script starts: as many at once as the
+# machine has cores (THREADLAB_BUILD_JOBS to change it). Each compile below
+# takes a slot to start (`slot`), and its cargo takes more from the pool
+# for parallel crates while other compiles wait. Without it the four builds
+# side by side ran eight compilers on two cores: on an idle 2-core machine
+# the same build took 350 s and 600 s of CPU, where the builds one by one
+# take far less CPU each (the single engine: 65 s alone, 95 s beside the
+# others).
+slots=${THREADLAB_BUILD_JOBS:-$(nproc 2>/dev/null || echo 2)}
+mkfifo "$logs/slots"
+exec 3<>"$logs/slots"
+printf "%${slots}s" "" | tr ' ' '+' >&3
+export MAKEFLAGS="-j$slots --jobserver-auth=fifo:$logs/slots"
+slot() {
+  local token status=0
+  IFS= read -r -n 1 -u 3 token
+  "$@" || status=$?
+  printf '%s' "$token" >&3
+  return "$status"
+}
 
 # All wasm builds use nightly: the threaded one needs -Z build-std, and one
 # toolchain for all keeps the installed targets to one.
@@ -43,18 +56,17 @@ wasm_opt=node_modules/.bin/wasm-opt
 [ -x "$wasm_opt" ] || { echo "build: $wasm_opt is missing: run 'bash scripts/setup.sh'" >&2; exit 1; }
 
 # wasm-bindgen (tools/wasm-bindgen: wasm-bindgen-cli's library behind the one
-# command this script runs), compiled (once) while the first builds compile:
+# command this script runs), compiled (once) first, beside the UI's build:
 # it is needed only after each `cargo build`. A second when it is there.
 bindgen=target/wasm-bindgen/release/threadlab-wasm-bindgen
-(
-  t0=$SECONDS
+compile_bindgen() {
+  local t0=$SECONDS status=0 fresh=""
   [ -x "$bindgen" ] || fresh=1
-  status=0
-  cargo build --quiet --locked --release --manifest-path tools/wasm-bindgen/Cargo.toml --target-dir target/wasm-bindgen >"$logs/bindgen" 2>&1 || status=$?
+  slot cargo build --quiet --locked --release --manifest-path tools/wasm-bindgen/Cargo.toml --target-dir target/wasm-bindgen >"$logs/bindgen" 2>&1 || status=$?
   cpu_to "$logs/bindgen.cpu"
-  [ "$status" != 0 ] || [ -z "${fresh:-}" ] || echo "build: wasm-bindgen compiled ($((SECONDS - t0)) s; $(cat "$logs/bindgen.cpu") s of CPU)"
+  [ "$status" != 0 ] || [ -z "$fresh" ] || echo "build: wasm-bindgen compiled ($((SECONDS - t0)) s; $(cat "$logs/bindgen.cpu") s of CPU)"
   echo "$status" >"$logs/bindgen.done"
-) &
+}
 bindgen_ready() {
   until [ -f "$logs/bindgen.done" ]; do sleep 1; done
   [ "$(cat "$logs/bindgen.done")" = 0 ] || { cat "$logs/bindgen" >&2; echo "build: compiling tools/wasm-bindgen failed" >&2; return 1; }
@@ -64,8 +76,8 @@ bindgen_ready() {
 # JS glue for loading it as an ES module, no bundler) into pkg/<out>, then
 # `wasm-opt <level>` on its wasm, at once (beside the builds still running).
 #   wasm <target dir name> <crate dir> <out> <profile> <wasm-opt level> [cargo args…]
-# Each build has its own target dir (its flags differ: RUSTFLAGS set by the
-# caller), and prints how long it took, in time and in CPU (the machine may
+# Each line of builds below has its own target dir (cargo locks one while
+# it builds; RUSTFLAGS are set by the caller), and each build prints how long it took, in time and in CPU (the machine may
 # be busy with other work), so a first build shows progress.
 wasm() {
   local name=$1 crate=$2 out=$3 profile=$4 level=$5; shift 5
@@ -74,7 +86,7 @@ wasm() {
   (
     target="$PWD/target/wasm-$name"
     # Cargo's own output (warnings of the nightly flags) only if it fails.
-    ( cd "$crate" && CARGO_TARGET_DIR="$target" cargo build --quiet --lib --target wasm32-unknown-unknown --profile "$profile" "$@" ) >"$logs/$out" 2>&1 \
+    ( cd "$crate" && CARGO_TARGET_DIR="$target" slot cargo build --quiet --lib --target wasm32-unknown-unknown --profile "$profile" "$@" ) >"$logs/$out" 2>&1 \
       || { cat "$logs/$out" >&2; echo "build: $out failed" >&2; exit 1; }
     file=threadlab_ui
     [ "$crate" = engine ] && file=threadlab_engine
@@ -108,18 +120,24 @@ ui_flags="-Z unstable-options -C panic=immediate-abort --remap-path-prefix=${CAR
  --remap-path-prefix=$(rustc --print sysroot)=rust --remap-path-prefix=$PWD=."
 ui_std=(-Z build-std=std,panic_abort -Z build-std-features=optimize_for_size)
 
-# Side by side: each build ends in a long single-threaded step (LTO with one
-# codegen unit), so two at once keep both cores busy. The engines for speed
-# (wasm-opt -O3), the UI for size (-Oz).
-RUSTFLAGS="$threads_flags" wasm threads engine threads release -O3 --features threads -Z build-std=panic_abort,std &
-engines=$!
-( wasm single engine single release -O3 \
-  && RUSTFLAGS="$ui_flags" wasm ui ui ui ui -Oz --no-default-features --features shell "${ui_std[@]}" \
+# Two lines of work side by side, one slot each (and both slots for what
+# runs alone), about as long as each other: wasm-bindgen, then the UI's two
+# builds (the shell's builds std, Yew and web-sys for size first; -Oz); the
+# two engines (for speed, wasm-opt -O3), one after the other in one target
+# dir: the proc macros and build scripts they run are compiled once (their
+# wasm differs: the threaded one's flags and std are its own, kept beside
+# the other's). The landing markup is not built: it is www/landing.html,
+# rendered and checked by ui/tests/landing.rs.
+( compile_bindgen
+  RUSTFLAGS="$ui_flags" wasm ui ui ui ui -Oz --no-default-features --features shell "${ui_std[@]}" \
   && RUSTFLAGS="$ui_flags" wasm ui ui lab ui -Oz "${ui_std[@]}" ) &
-rest=$!
+ui_line=$!
+( RUSTFLAGS="$threads_flags" wasm engines engine threads release -O3 --features threads -Z build-std=panic_abort,std \
+  && wasm engines engine single release -O3 ) &
+engines_line=$!
 failed=0
-wait "$engines" || failed=1
-wait "$rest" || failed=1
+wait "$ui_line" || failed=1
+wait "$engines_line" || failed=1
 [ "$failed" = 0 ] || exit 1
 
 # wasm-bindgen-rayon 1.3's worker helper initialises the engine with the
@@ -133,9 +151,6 @@ grep -q 'module_or_path: data.module' "$helper" \
 
 grep -q 'shared:true\|shared: true' pkg/threads/threadlab_engine.js \
   || { echo "build: the threaded engine has no shared memory (see docs/toolchain.md)" >&2; exit 1; }
-until [ -f "$logs/landing.done" ]; do sleep 1; done
-[ "$(cat "$logs/landing.done")" = 0 ] || { cat "$logs/landing" >&2; echo "build: the landing markup failed" >&2; exit 1; }
-mv "$logs/landing.html" pkg/landing.html
 node scripts/compress.mjs pkg
 touch "$stamp"
 cpu_to "$logs/all.cpu"

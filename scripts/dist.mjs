@@ -56,7 +56,7 @@ const assets = DIRS
 
 // The hash covers everything dist/ is made of, this script included.
 const hash = createHash('sha256');
-for (const f of [...assets, ...PAGES, HANDOFF, `www/${SW}`, 'scripts/dist.mjs', 'scripts/assets.mjs', 'scripts/compress.mjs', 'scripts/headers.mjs']) {
+for (const f of [...assets, ...PAGES, HANDOFF, `www/${SW}`, 'www/landing.html', 'scripts/dist.mjs', 'scripts/assets.mjs', 'scripts/compress.mjs', 'scripts/headers.mjs']) {
   hash.update(`${f}\0`).update(readFileSync(join(root, f))).update('\0');
 }
 const id = hash.digest('hex').slice(0, 16);

@@ -19,7 +19,9 @@ fi
 bash scripts/setup.sh --test
 echo "== cargo test (native)"
 # One test at a time: the GIL tests measure waits, and two cores are few.
-cargo test --workspace -- --test-threads=1
+# With the UI's `prerender` (Yew's server-side rendering): ui/tests/landing.rs
+# checks the landing markup the page is sent with.
+cargo test --workspace --features threadlab-ui/prerender -- --test-threads=1
 echo "== cargo test (wasm32-wasip1, 32-bit)"
 # The core crate again as 32-bit code (usize is 32 bits, as in the browser):
 # .cargo/config.toml runs each test binary under Node's WASI
