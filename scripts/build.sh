@@ -56,13 +56,13 @@ wasm_opt=node_modules/.bin/wasm-opt
 [ -x "$wasm_opt" ] || { echo "build: $wasm_opt is missing: run 'bash scripts/setup.sh'" >&2; exit 1; }
 
 # wasm-bindgen (tools/wasm-bindgen: wasm-bindgen-cli's library behind the one
-# command this script runs), compiled (once) first, beside the UI's build:
-# it is needed only after each `cargo build`. A second when it is there.
+# command this script runs), compiled (once) beside the first builds: it is
+# needed only after each `cargo build`. A second when it is there.
 bindgen=target/wasm-bindgen/release/threadlab-wasm-bindgen
 compile_bindgen() {
   local t0=$SECONDS status=0 fresh=""
   [ -x "$bindgen" ] || fresh=1
-  slot cargo build --quiet --locked --release --manifest-path tools/wasm-bindgen/Cargo.toml --target-dir target/wasm-bindgen >"$logs/bindgen" 2>&1 || status=$?
+  cargo build --quiet --locked --release --manifest-path tools/wasm-bindgen/Cargo.toml --target-dir target/wasm-bindgen >"$logs/bindgen" 2>&1 || status=$?
   cpu_to "$logs/bindgen.cpu"
   [ "$status" != 0 ] || [ -z "$fresh" ] || echo "build: wasm-bindgen compiled ($((SECONDS - t0)) s; $(cat "$logs/bindgen.cpu") s of CPU)"
   echo "$status" >"$logs/bindgen.done"
@@ -121,15 +121,17 @@ ui_flags="-Z unstable-options -C panic=immediate-abort --remap-path-prefix=${CAR
 ui_std=(-Z build-std=std,panic_abort -Z build-std-features=optimize_for_size)
 
 # Two lines of work side by side, one slot each (and both slots for what
-# runs alone), about as long as each other: wasm-bindgen, then the UI's two
-# builds (the shell's builds std, Yew and web-sys for size first; -Oz); the
-# two engines (for speed, wasm-opt -O3), one after the other in one target
-# dir: the proc macros and build scripts they run are compiled once (their
-# wasm differs: the threaded one's flags and std are its own, kept beside
-# the other's). The landing markup is not built: it is www/landing.html,
-# rendered and checked by ui/tests/landing.rs.
-( compile_bindgen
-  RUSTFLAGS="$ui_flags" wasm ui ui ui ui -Oz --no-default-features --features shell "${ui_std[@]}" \
+# runs alone), about as long as each other: the UI's two builds (the
+# shell's builds std, Yew and web-sys for size first; -Oz); the two engines
+# (for speed, wasm-opt -O3), one after the other in one target dir: the
+# proc macros and build scripts they run are compiled once (their wasm
+# differs: the threaded one's flags and std are its own, kept beside the
+# other's). wasm-bindgen compiles beside both, without a slot of its own (a
+# third compiler for its 30-40 s): it is needed when the first build ends.
+# The landing markup is not built: it is www/landing.html, rendered and
+# checked by ui/tests/landing.rs.
+compile_bindgen &
+( RUSTFLAGS="$ui_flags" wasm ui ui ui ui -Oz --no-default-features --features shell "${ui_std[@]}" \
   && RUSTFLAGS="$ui_flags" wasm ui ui lab ui -Oz "${ui_std[@]}" ) &
 ui_line=$!
 ( RUSTFLAGS="$threads_flags" wasm engines engine threads release -O3 --features threads -Z build-std=panic_abort,std \
