@@ -72,9 +72,9 @@ pub fn masthead() -> Html {
 }
 
 /// What a visitor with a plain address (no experiment, no lesson) sees
-/// first: the masthead and the open lesson gallery. The build writes it
-/// into the page (`examples/landing.rs`) so it is there before the wasm
-/// runs; the app then draws the same in its place.
+/// first: the masthead and the open lesson gallery. The page is sent with
+/// it rendered (`www/landing.html`, checked by `tests/landing.rs`) so it is
+/// there before the wasm runs; the app then draws the same in its place.
 #[function_component(Landing)]
 pub fn landing() -> Html {
     html! {
