@@ -33,6 +33,7 @@ cpu_to() { times >"$1.times"; tail -n 1 "$1.times" | awk '{ t = 0; for (i = 1; i
 # take far less CPU each (the single engine: 65 s alone, 95 s beside the
 # others).
 slots=${THREADLAB_BUILD_JOBS:-$(nproc 2>/dev/null || echo 2)}
+[[ "$slots" =~ ^[1-9][0-9]*$ ]] || { echo "build: THREADLAB_BUILD_JOBS must be a whole number of compilers, 1 or more (got '$slots')" >&2; exit 1; }
 mkfifo "$logs/slots"
 exec 3<>"$logs/slots"
 printf "%${slots}s" "" | tr ' ' '+' >&3

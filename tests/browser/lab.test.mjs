@@ -193,6 +193,8 @@ test('panels opened and the place read in the shell stay as they were when the l
   assert.equal(await page.locator('.predict').count(), 0, 'the shell does not ask');
   release();
   await page.waitForSelector('.predict');
+  // (The lab's page gives the panels back just after its first render.)
+  await page.waitForFunction(() => document.querySelector('.python')?.open, null, { timeout: 5_000 }).catch(() => {});
   assert.equal(await page.locator('.python').evaluate((d) => d.open), true, 'the Python panel is still open');
   assert.equal(await complete.evaluate((d) => d.open), true, 'and the complete program');
   assert.ok(Math.abs((await page.evaluate(() => scrollY)) - scrolled) < 2, 'the page did not jump');
