@@ -8,6 +8,12 @@ use threadlab::program::mailbox::Inbox;
 use threadlab::program::{Answer, Ask, ChildJob, FromChild, State, ToChild};
 use threadlab::pyvm::{Data, Value};
 
+/// A child process `name` of `program`, given the parent's `globals`: with
+/// the GIL, no mailbox and no shared cells.
+fn job(program: &str, name: &str, globals: Vec<(String, Vec<u8>)>) -> ChildJob {
+    ChildJob { program: program.into(), name: name.into(), globals, gil: true, switch_interval_ms: 5.0, origin_ms: 0.0, mailbox: 0, cells: 0 }
+}
+
 fn clock() -> impl Fn() -> f64 {
     let t = std::cell::Cell::new(0.0);
     move || {
@@ -20,7 +26,7 @@ fn clock() -> impl Fn() -> f64 {
 fn a_child_defines_the_functions_takes_the_parents_globals_and_answers_calls() {
     // The top level prints: a child must not run it again.
     let program = "import time\nBASE = 0\nprint('top level')\n\ndef task(n):\n    print('task', n, BASE)\n    return [n * n, BASE]\n\ndef bad():\n    return 1 // 0\n";
-    let job = ChildJob { program: program.into(), name: "Process-1".into(), globals: vec![("BASE".into(), Value::int(7).to_bytes().unwrap())], gil: true, switch_interval_ms: 5.0, origin_ms: 0.0, mailbox: 0, cells: 0 };
+    let job = job(program, "Process-1", vec![("BASE".into(), Value::int(7).to_bytes().unwrap())]);
     let now = clock();
     let mut sent = Vec::new();
     let mut child = Child::start(job, 3, &now, &mut |m| sent.push(m));
@@ -58,7 +64,7 @@ fn a_child_defines_the_functions_takes_the_parents_globals_and_answers_calls() {
 #[test]
 fn a_child_refuses_threads_and_unknown_functions_with_python_exceptions() {
     let program = "import threading\n\ndef spawn():\n    threading.Thread(target=print).start()\n";
-    let job = ChildJob { program: program.into(), name: "ForkProcess-1".into(), globals: vec![], gil: true, switch_interval_ms: 5.0, origin_ms: 0.0, mailbox: 0, cells: 0 };
+    let job = job(program, "ForkProcess-1", vec![]);
     let now = clock();
     let mut sent = Vec::new();
     let mut child = Child::start(job, 0, &now, &mut |m| sent.push(m));
@@ -82,7 +88,7 @@ fn handle(id: u32) -> Vec<u8> {
 #[test]
 fn a_child_puts_into_its_parents_queues_by_their_handles() {
     let program = "def fill(q, n):\n    for i in range(n):\n        q.put(i)\n    return 'filled'\n\ndef report():\n    results.put({'from': 'a global'})\n    return results.qsize()\n";
-    let job = ChildJob { program: program.into(), name: "Process-2".into(), globals: vec![("results".into(), handle(7))], gil: true, switch_interval_ms: 5.0, origin_ms: 0.0, mailbox: 0, cells: 0 };
+    let job = job(program, "Process-2", vec![("results".into(), handle(7))]);
     let now = clock();
     let mut sent = Vec::new();
     let mut child = Child::start(job, 1, &now, &mut |m| sent.push(m));
@@ -110,7 +116,7 @@ fn a_child_puts_into_its_parents_queues_by_their_handles() {
 #[test]
 fn a_child_puts_at_most_max_child_puts_items() {
     let program = "def fill(q, n):\n    for i in range(n):\n        q.put(i)\n";
-    let job = ChildJob { program: program.into(), name: "Process-1".into(), globals: vec![], gil: true, switch_interval_ms: 5.0, origin_ms: 0.0, mailbox: 0, cells: 0 };
+    let job = job(program, "Process-1", vec![]);
     let now = || 0.0;
     let (mut puts, mut last) = (0, None);
     let mut child = Child::start(job, 0, &now, &mut |_| {});
@@ -136,7 +142,7 @@ impl Inbox for Answers {
 #[test]
 fn a_child_asks_its_parent_for_a_queues_items_and_waits_receiving() {
     let program = "import queue\n\ndef drain(q):\n    got = []\n    while True:\n        item = q.get()\n        if item is None:\n            break\n        got.append(item)\n    try:\n        q.get(timeout=0.5)\n    except queue.Empty:\n        got.append('empty')\n    return got, q.qsize(), q.empty()\n\ndef gone(q):\n    return q.get_nowait()\n";
-    let job = ChildJob { program: program.into(), name: "Process-1".into(), globals: vec![], gil: true, switch_interval_ms: 5.0, origin_ms: 0.0, mailbox: 0, cells: 0 };
+    let job = job(program, "Process-1", vec![]);
     let now = clock();
     let mut sent = Vec::new();
     let mut child = Child::start(job, 2, &now, &mut |m| sent.push(m));
