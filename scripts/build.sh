@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the two engines and the UI into pkg/, optimises their wasm with
-# binaryen's wasm-opt from npm (the engines for speed, the UI for size) and
+# binaryen's wasm-opt from npm (the engines for speed, the UI for what is
+# sent) and
 # writes brotli/gzip copies beside every file (scripts/serve.mjs sends them).
 # Skips the work when no source changed since the last successful build
 # (pkg/.stamp).
@@ -73,7 +74,8 @@ bindgen_ready() {
   [ "$(cat "$logs/bindgen.done")" = 0 ] || { cat "$logs/bindgen" >&2; echo "build: compiling tools/wasm-bindgen failed" >&2; return 1; }
 }
 
-# One wasm build: `cargo build` for wasm32, wasm-bindgen `--target web` (the
+# One wasm build: `cargo rustc --lib` for wasm32 (a `cargo build` whose
+# arguments after `--` go to the crate's own rustc alone), wasm-bindgen `--target web` (the
 # JS glue for loading it as an ES module, no bundler) into pkg/<out>, then
 # `wasm-opt <level>` on its wasm, at once (beside the builds still running).
 #   wasm <target dir name> <crate dir> <out> <profile> <wasm-opt level> [cargo args…]
@@ -87,7 +89,7 @@ wasm() {
   (
     target="$PWD/target/wasm-$name"
     # Cargo's own output (warnings of the nightly flags) only if it fails.
-    ( cd "$crate" && CARGO_TARGET_DIR="$target" slot cargo build --quiet --lib --target wasm32-unknown-unknown --profile "$profile" "$@" ) >"$logs/$out" 2>&1 \
+    ( cd "$crate" && CARGO_TARGET_DIR="$target" slot cargo rustc --quiet --lib --target wasm32-unknown-unknown --profile "$profile" "$@" ) >"$logs/$out" 2>&1 \
       || { cat "$logs/$out" >&2; echo "build: $out failed" >&2; exit 1; }
     file=threadlab_ui
     [ "$crate" = engine ] && file=threadlab_engine
@@ -101,13 +103,21 @@ wasm() {
   echo "build: $out done ($((SECONDS - t0)) s; $(cat "$logs/$out.cpu") s of CPU)"
 }
 
-# The threaded engine: shared memory needs these link arguments since
-# nightly 2025-10 (docs/toolchain.md), and std rebuilt with atomics.
-threads_flags="-C target-feature=+atomics,+bulk-memory \
- -C link-arg=--shared-memory -C link-arg=--max-memory=1073741824 \
- -C link-arg=--import-memory -C link-arg=--export=__heap_base \
- -C link-arg=--export=__wasm_init_tls -C link-arg=--export=__tls_size \
- -C link-arg=--export=__tls_align -C link-arg=--export=__tls_base"
+# Both engines are compiled with atomics (and std rebuilt with them), so
+# that they share every compiled dependency, std and the core among them
+# (the single engine then takes seconds after the threaded one, where it
+# took 80-100 s of CPU compiling the core again for itself). Only the
+# threaded engine is linked with a shared memory (these link arguments, to
+# its own rustc: since nightly 2025-10 atomics alone no longer make one,
+# docs/toolchain.md). The single engine's memory is its own, not shared:
+# atomic instructions work on it, and its thread-local storage is plain
+# data (wasm-ld, without --shared-memory); wasm-bindgen leaves it as it is.
+engine_flags="-C target-feature=+atomics,+bulk-memory"
+engine_std=(-Z build-std=panic_abort,std)
+threads_link=(-- -C link-arg=--shared-memory -C link-arg=--max-memory=1073741824
+  -C link-arg=--import-memory -C link-arg=--export=__heap_base
+  -C link-arg=--export=__wasm_init_tls -C link-arg=--export=__tls_size
+  -C link-arg=--export=__tls_align -C link-arg=--export=__tls_base)
 
 # The UI is what a first visit waits for: the `ui` profile (opt-level "z",
 # Cargo.toml), std rebuilt for size, and panics as a bare trap (nothing
@@ -120,23 +130,30 @@ threads_flags="-C target-feature=+atomics,+bulk-memory \
 ui_flags="-Z unstable-options -C panic=immediate-abort --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}/registry/src= \
  --remap-path-prefix=$(rustc --print sysroot)=rust --remap-path-prefix=$PWD=."
 ui_std=(-Z build-std=std,panic_abort -Z build-std-features=optimize_for_size)
+# wasm-opt -Oz on the shell, -O1 on the lab. -O1 is the smaller of the two
+# as sent (the shell 218 KB of brotli against 224 KB, the lab 447 KB
+# against 484 KB: -Oz's code compresses worse) and takes a quarter of the
+# time (the lab 8 s of CPU against 31 s: binaryen from npm runs on one
+# core), but its raw wasm is larger (the shell 688 KB against 630 KB), and
+# the shell's compiling and first render are on a first visit's main
+# thread: Lighthouse's simulated phone saw a lesson link's largest paint
+# at 3.2-3.3 s with the shell at -O1, 2.75-2.8 s at -Oz. The lab loads
+# once the page is up.
 
 # Two lines of work side by side, one slot each (and both slots for what
-# runs alone), about as long as each other: the UI's two builds (the
-# shell's builds std, Yew and web-sys for size first; -Oz); the two engines
-# (for speed, wasm-opt -O3), one after the other in one target dir: the
-# proc macros and build scripts they run are compiled once (their wasm
-# differs: the threaded one's flags and std are its own, kept beside the
-# other's). wasm-bindgen compiles beside both, without a slot of its own (a
+# runs alone): the UI's two builds (the shell's builds std, Yew and web-sys
+# for size first); the two engines (for speed, wasm-opt -O3), one after the
+# other in one target dir (the single engine reuses all the threaded one
+# compiled). wasm-bindgen compiles beside both, without a slot of its own (a
 # third compiler for its 30-40 s): it is needed when the first build ends.
 # The landing markup is not built: it is www/landing.html, rendered and
 # checked by ui/tests/landing.rs.
 compile_bindgen &
 ( RUSTFLAGS="$ui_flags" wasm ui ui ui ui -Oz --no-default-features --features shell "${ui_std[@]}" \
-  && RUSTFLAGS="$ui_flags" wasm ui ui lab ui -Oz "${ui_std[@]}" ) &
+  && RUSTFLAGS="$ui_flags" wasm ui ui lab ui -O1 "${ui_std[@]}" ) &
 ui_line=$!
-( RUSTFLAGS="$threads_flags" wasm engines engine threads release -O3 --features threads -Z build-std=panic_abort,std \
-  && wasm engines engine single release -O3 ) &
+( RUSTFLAGS="$engine_flags" wasm engines engine threads release -O3 --features threads "${engine_std[@]}" "${threads_link[@]}" \
+  && RUSTFLAGS="$engine_flags" wasm engines engine single release -O3 "${engine_std[@]}" ) &
 engines_line=$!
 failed=0
 wait "$ui_line" || failed=1

@@ -5,14 +5,14 @@ import './runner.js';
 import './export.js';
 import init from '../pkg/ui/threadlab_ui.js';
 
-// The landing markup the page is sent with (scripts/assets.mjs) is on the
-// screen before the app starts: fetching, compiling and first drawing the
-// app hold the main thread, and would otherwise come before that text's
-// first paint. The app starts once a frame with the whole page in it has
-// been presented (the browser reports the largest text it painted), or
-// 100 ms after that frame was asked for, if nothing larger came. Not
-// waited for where that markup is hidden (a link, a lesson, an embed) or
-// the tab is (it draws no frames).
+// The landing markup the page is sent with (scripts/assets.mjs), or its
+// masthead alone at a link (www/theme.js), is on the screen before the app
+// starts: fetching, compiling and first drawing the app hold the main
+// thread, and would otherwise come before that text's first paint. The app
+// starts once a frame with the whole page in it has been presented (the
+// browser reports the largest text it painted), or 100 ms after that frame
+// was asked for, if nothing larger came. Not waited for where that markup
+// is hidden (an embed) or the tab is (it draws no frames).
 const landing = document.querySelector('#app > .prerendered');
 const largest = PerformanceObserver.supportedEntryTypes?.includes('largest-contentful-paint');
 const painted = landing && getComputedStyle(landing).display !== 'none' && document.visibilityState === 'visible'

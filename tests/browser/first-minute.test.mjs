@@ -21,7 +21,13 @@ test('the landing text comes with the page, and the app draws the same in its pl
   assert.match(sent, /<h4 id="lesson-gil-cpu-q">Do threads speed up CPU-bound work in Python\?<\/h4>/, 'the first card is in the page as sent');
   const questions = sent.match(/<h4 id="lesson-[a-z-]+-q">/g)?.length ?? 0;
   assert.ok(questions >= 18, `every lesson's question is in the page as sent (${questions})`);
-  for (const [url, shown] of [[served.url(), true], [`${served.url()}?lesson=gil-cpu`, false]]) {
+  // What of it shows before the app: all at a plain address, the masthead
+  // alone at a lesson link (whose gallery the app folds), none in an embed.
+  for (const [url, masthead, cards] of [
+    [served.url(), 1, questions],
+    [`${served.url()}?lesson=gil-cpu`, 1, 0],
+    [`${served.url()}?lesson=gil-cpu&embed=1`, 0, 0],
+  ]) {
     const context = await served.browser().newContext({ viewport: { width: 390, height: 844 } });
     const page = await context.newPage();
     await page.addInitScript(() => {
@@ -33,16 +39,21 @@ test('the landing text comes with the page, and the app draws the same in its pl
     const held = new Promise((r) => { release = r; });
     await page.route('**/pkg/ui/*.wasm', async (route) => { await held; await route.continue(); });
     await page.goto(url);
-    const before = await page.evaluate(() => [...document.querySelectorAll('#app h1, #app h4')].filter((e) => e.getClientRects().length).length);
-    assert.equal(before, shown ? 1 + questions : 0, `${url}: the masthead and the ${questions} questions before the app, for a plain address only`);
+    const seen = (selector) => page.evaluate((s) => [...document.querySelectorAll(s)].filter((e) => e.getClientRects().length).length, selector);
+    const top = await page.evaluate(() => document.querySelector('#app h1')?.getBoundingClientRect().top ?? null);
+    assert.deepEqual([await seen('#app h1'), await seen('#app h4')], [masthead, cards], `${url}: the masthead and the questions shown before the app`);
     release();
     await page.waitForFunction(() => window.threadlab !== undefined);
     assert.equal(await page.locator('.prerendered').count(), 0, `${url}: the app replaced the landing markup`);
-    assert.equal(await page.locator('h1').count(), 1, `${url}: one masthead`);
-    assert.equal(await page.locator('details.lessons').count(), 1, `${url}: one gallery`);
-    if (shown) assert.equal(await page.locator('#app h4[id^="lesson-"]').count(), questions, `${url}: the app draws the same questions`);
-    // (A link's page replaces only "Loading ThreadLab…": not this test's.)
-    if (shown) assert.deepEqual(await page.evaluate(() => window.shifts), [], `${url}: the landing markup replaced, nothing moved`);
+    assert.equal(await page.locator('h1').count(), masthead, `${url}: one masthead, none in an embed`);
+    assert.equal(await page.locator('details.lessons').count(), masthead, `${url}: one gallery, none in an embed`);
+    if (cards) assert.equal(await page.locator('#app h4[id^="lesson-"]').count(), questions, `${url}: the app draws the same questions`);
+    if (masthead) {
+      // The masthead drawn again where it was; below it, the landing's
+      // gallery (or a link's "Loading ThreadLab…") replaced in place.
+      assert.equal(await page.evaluate(() => document.querySelector('#app h1').getBoundingClientRect().top), top, `${url}: the masthead stays`);
+      assert.deepEqual(await page.evaluate(() => window.shifts), [], `${url}: the landing markup replaced, nothing moved`);
+    }
     await context.close();
   }
 });
