@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # Builds the two engines and the UI into pkg/, optimises their wasm with
-# binaryen's wasm-opt from npm (the engines for speed, the UI for what is
-# sent) and
+# binaryen's wasm-opt from npm (levels chosen by measurement, below) and
 # writes brotli/gzip copies beside every file (scripts/serve.mjs sends them).
 # Skips the work when no source changed since the last successful build
 # (pkg/.stamp).
@@ -140,9 +139,17 @@ ui_std=(-Z build-std=std,panic_abort -Z build-std-features=optimize_for_size)
 # at 3.2-3.3 s with the shell at -O1, 2.75-2.8 s at -Oz. The lab loads
 # once the page is up.
 
+# wasm-opt -O1 on the engines, not -O3: as fast (the bench's Python in
+# Chromium, each ratio to CPython measured side by side: the loop 0.433x at
+# -O1 against 0.451x at -O3, fib(27) 1.395x against 1.363x; the kernels
+# within noise; in Node's V8 the interpreter even ran 35% faster at -O1),
+# in 7 s of CPU instead of 27 s for each (binaryen from npm is wasm itself,
+# on one core).
+engine_opt=-O1
+
 # Two lines of work side by side, one slot each (and both slots for what
 # runs alone): the UI's two builds (the shell's builds std, Yew and web-sys
-# for size first); the two engines (for speed, wasm-opt -O3), one after the
+# for size first); the two engines, one after the
 # other in one target dir (the single engine reuses all the threaded one
 # compiled). wasm-bindgen compiles beside both, without a slot of its own (a
 # third compiler for its 30-40 s): it is needed when the first build ends.
@@ -152,8 +159,8 @@ compile_bindgen &
 ( RUSTFLAGS="$ui_flags" wasm ui ui ui ui -Oz --no-default-features --features shell "${ui_std[@]}" \
   && RUSTFLAGS="$ui_flags" wasm ui ui lab ui -O1 "${ui_std[@]}" ) &
 ui_line=$!
-( RUSTFLAGS="$engine_flags" wasm engines engine threads release -O3 --features threads "${engine_std[@]}" "${threads_link[@]}" \
-  && RUSTFLAGS="$engine_flags" wasm engines engine single release -O3 "${engine_std[@]}" ) &
+( RUSTFLAGS="$engine_flags" wasm engines engine threads release "$engine_opt" --features threads "${engine_std[@]}" "${threads_link[@]}" \
+  && RUSTFLAGS="$engine_flags" wasm engines engine single release "$engine_opt" "${engine_std[@]}" ) &
 engines_line=$!
 failed=0
 wait "$ui_line" || failed=1
