@@ -147,10 +147,28 @@ pub fn app() -> Html {
     let form_json = use_mut_ref(|| state.run_json());
     *form_json.borrow_mut() = state.run_json();
 
+    // The landing page, as the shell first draws it: only what the page
+    // was sent with (the masthead and the open gallery, www/landing.html),
+    // and the experiment's form and panels a task later, so that neither
+    // render holds the main thread as long as both did (a phone's first
+    // visit: Lighthouse's blocking time). `window.threadlab` comes with
+    // the whole page. A link, an embed and the lab draw it all at once.
+    let whole = use_state(|| lab::HERE || !state.gallery || state.view.embed);
+    {
+        let whole = whole.clone();
+        use_effect_with((), move |_| {
+            if !*whole {
+                gloo_timers::callback::Timeout::new(0, move || whole.set(true)).forget();
+            }
+        });
+    }
     {
         let (dispatcher, env, view, form_json) = (state.dispatcher(), state.environment.clone(), state.view, form_json.clone());
         let program = program_mode.then(|| state.program.link.spec());
-        use_effect_with((), move |_| {
+        use_effect_with(*whole, move |&whole| {
+            if !whole {
+                return;
+            }
             // `Some` when the shell handed the page over to this build.
             let handover = lab::handover();
             crate::global::install(dispatcher.clone(), env.clone(), form_json.clone());
@@ -409,6 +427,7 @@ pub fn app() -> Html {
         { masthead() }
         <Lessons active={lesson.map(|l| l.id)} running={state.running.is_some()} open={state.gallery && state.results.is_none()} {on_pick}
             predict={state.view.predict} {on_toggle_predict} />
+        if *whole {
         <main class={classes!(program_mode.then_some("program-mode"))}>
             <div class="side">
                 { tabs }
@@ -479,6 +498,7 @@ pub fn app() -> Html {
             </section>
             </div>
         </main>
+        }
         </>
     }
 }
