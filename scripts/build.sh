@@ -74,13 +74,15 @@ bindgen_ready() {
 }
 
 # One wasm build: `cargo rustc --lib` for wasm32 (a `cargo build` whose
-# arguments after `--` go to the crate's own rustc alone), wasm-bindgen `--target web` (the
-# JS glue for loading it as an ES module, no bundler) into pkg/<out>, then
-# `wasm-opt <level>` on its wasm, at once (beside the builds still running).
+# arguments after `--` go to the crate's own rustc alone), wasm-bindgen
+# `--target web` (the JS glue for loading it as an ES module, no bundler)
+# into pkg/<out>, then `wasm-opt <level>` on its wasm, at once (beside the
+# builds still running).
 #   wasm <target dir name> <crate dir> <out> <profile> <wasm-opt level> [cargo args…]
 # Each line of builds below has its own target dir (cargo locks one while
-# it builds; RUSTFLAGS are set by the caller), and each build prints how long it took, in time and in CPU (the machine may
-# be busy with other work), so a first build shows progress.
+# it builds; RUSTFLAGS are set by the caller), and each build prints how
+# long it took, in time and in CPU (the machine may be busy with other
+# work), so a first build shows progress.
 wasm() {
   local name=$1 crate=$2 out=$3 profile=$4 level=$5; shift 5
   local t0=$SECONDS
@@ -138,6 +140,8 @@ ui_std=(-Z build-std=std,panic_abort -Z build-std-features=optimize_for_size)
 # thread: Lighthouse's simulated phone saw a lesson link's largest paint
 # at 3.2-3.3 s with the shell at -O1, 2.75-2.8 s at -Oz. The lab loads
 # once the page is up.
+shell_opt=-Oz
+lab_opt=-O1
 
 # wasm-opt -O1 on the engines, not -O3: as fast (the bench's Python in
 # Chromium, each ratio to CPython measured side by side: the loop 0.433x at
@@ -149,15 +153,15 @@ engine_opt=-O1
 
 # Two lines of work side by side, one slot each (and both slots for what
 # runs alone): the UI's two builds (the shell's builds std, Yew and web-sys
-# for size first); the two engines, one after the
-# other in one target dir (the single engine reuses all the threaded one
-# compiled). wasm-bindgen compiles beside both, without a slot of its own (a
-# third compiler for its 30-40 s): it is needed when the first build ends.
+# for size first); the two engines, one after the other in one target dir
+# (the single engine reuses all the threaded one compiled). wasm-bindgen
+# compiles beside both, without a slot of its own (a third compiler for its
+# 30-40 s): it is needed when the first build ends.
 # The landing markup is not built: it is www/landing.html, rendered and
 # checked by ui/tests/landing.rs.
 compile_bindgen &
-( RUSTFLAGS="$ui_flags" wasm ui ui ui ui -Oz --no-default-features --features shell "${ui_std[@]}" \
-  && RUSTFLAGS="$ui_flags" wasm ui ui lab ui -O1 "${ui_std[@]}" ) &
+( RUSTFLAGS="$ui_flags" wasm ui ui ui ui "$shell_opt" --no-default-features --features shell "${ui_std[@]}" \
+  && RUSTFLAGS="$ui_flags" wasm ui ui lab ui "$lab_opt" "${ui_std[@]}" ) &
 ui_line=$!
 ( RUSTFLAGS="$engine_flags" wasm engines engine threads release "$engine_opt" --features threads "${engine_std[@]}" "${threads_link[@]}" \
   && RUSTFLAGS="$engine_flags" wasm engines engine single release "$engine_opt" "${engine_std[@]}" ) &
