@@ -102,6 +102,13 @@ async function body(file, id, root) {
   return id ? Buffer.from(page(data.toString('utf8'), id, root)) : data;
 }
 
+/** The Link header that has a link's page fetch the shell at once. */
+const shellPreload = (id) => [
+  `</assets/${id}/pkg/ui/threadlab_ui_bg.wasm>; rel=preload; as=fetch; type="application/wasm"; crossorigin`,
+  `</assets/${id}/pkg/ui/threadlab_ui.js>; rel=modulepreload`,
+  `</assets/${id}/www/runner.js>; rel=modulepreload`,
+].join(', ');
+
 /**
  * `isolated: false` serves without the isolation headers (to test the
  * fallback); `root` serves another copy of the repository's layout (tests).
@@ -136,6 +143,15 @@ export function serve({ port = 8080, host = '127.0.0.1', quiet = false, isolated
       // Immutable only if the id is still the files' after reading: no change
       // came between the page that named it and these bytes.
       if (version && version === (await buildId(root))) headers['Cache-Control'] = IMMUTABLE;
+      // A link's page (a query: an experiment, a lesson, an embed) is first
+      // drawn by the app, which starts once the shell is in: the browser is
+      // told to fetch the shell at once, beside the page's other files, not
+      // when main.js asks. Not at a plain address: its first view is the
+      // landing markup the page is sent with, which the shell would only
+      // compete with (www/main.js starts it once that is painted). A
+      // static host sends one index.html for every query: there, the
+      // shell is fetched when main.js asks (docs/performance.md).
+      if (rel === 'index.html' && id && new URL(req.url, 'http://x').search.length > 1) headers.Link = shellPreload(id);
       const how = encoding ? { 'Content-Encoding': encoding } : {};
       const vary = COMPRESSED.includes(extname(rel)) ? { Vary: 'Accept-Encoding' } : {};
       res.writeHead(200, { ...headers, ...type, ...how, ...vary, 'Content-Length': data.length }).end(data);

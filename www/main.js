@@ -1,8 +1,8 @@
-// The page's entry: the runner and the exports (window hooks the UI calls),
-// then the UI's shell. A module of its own, not inline: the content security
-// policy allows scripts from this origin only (scripts/headers.mjs).
+// The page's entry: the runner (window hooks the UI calls), then the UI's
+// shell (the exports, www/export.js, come with the lab: runner.js's
+// loadLab). A module of its own, not inline: the content security policy
+// allows scripts from this origin only (scripts/headers.mjs).
 import './runner.js';
-import './export.js';
 import init from '../pkg/ui/threadlab_ui.js';
 
 // The landing markup the page is sent with (scripts/assets.mjs), or its

@@ -67,6 +67,23 @@ test('the lab loads with the first run, not before, and the run is the one asked
   await page.close();
 });
 
+test('a lesson asks for the prediction from the shell; the lab comes with Run and judges the answers', async () => {
+  const { page, requested, errors } = await openRecording(`${served.url()}?lesson=threads-io&ms=20&repeats=1`);
+  assert.match(await page.textContent('.lesson-question'), /Do threads help with I\/O-bound work\?/);
+  await page.click('label[for=predict-threads_gil-faster]');
+  assert.equal(await page.isChecked('#predict-threads_gil-faster'), true);
+  assert.equal(await page.getAttribute('section.results', 'data-build'), 'shell');
+  assert.equal(labFetched(requested), false, 'asking needs no lab');
+  await pressRun(page);
+  await readResults(page);
+  assert.ok(labFetched(requested), 'the lab came with Run');
+  assert.equal(await page.isChecked('#predict-threads_gil-faster'), true, 'the answer stays chosen');
+  assert.equal(await page.getAttribute('.prediction li[data-about=threads_gil]', 'data-held') !== null, true);
+  assert.match(await page.textContent('.prediction li[data-about=threads_gil]'), /^. You said Threads \+ GIL would be faster than sequential: /);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('a script keeps the same window.threadlab across the take-over, and ready fires once', async () => {
   const page = await served.browser().newPage();
   await page.addInitScript(() => {
@@ -172,8 +189,9 @@ test('the sharer\'s run and the lesson stay with the page across the take-over',
 });
 
 test('panels opened and the place read in the shell stay as they were when the lab takes over', async () => {
-  // A lesson loads the lab at once (it asks for a prediction); hold it back
-  // while the learner opens the Python panel and scrolls down to read it.
+  // A lesson with a Python task loads the lab at once (only the lab checks
+  // Python as it is typed); hold it back while the learner opens the
+  // Python panel and scrolls down to read it.
   const page = await served.browser().newPage({ viewport: { width: 1280, height: 700 } });
   let release;
   const held = new Promise((r) => (release = r));
@@ -181,7 +199,7 @@ test('panels opened and the place read in the shell stay as they were when the l
     await held;
     await route.continue();
   });
-  await page.goto(`${served.url()}?lesson=gil-cpu`);
+  await page.goto(`${served.url()}?lesson=your-task`);
   await page.waitForFunction(() => window.threadlab !== undefined);
   await page.click('.python > summary');
   await page.click('.python-complete > summary');
@@ -190,9 +208,9 @@ test('panels opened and the place read in the shell stay as they were when the l
   await page.locator('.python-complete pre').scrollIntoViewIfNeeded();
   const scrolled = await page.evaluate(() => scrollY);
   assert.ok(scrolled > 0, 'scrolled down to read');
-  assert.equal(await page.locator('.predict').count(), 0, 'the shell does not ask');
+  assert.equal(await page.getAttribute('section.results', 'data-build'), 'shell');
   release();
-  await page.waitForSelector('.predict');
+  await page.waitForSelector('section.results[data-build=lab]', { state: 'attached' });
   // (The lab's page gives the panels back just after its first render.)
   await page.waitForFunction(() => document.querySelector('.python')?.open, null, { timeout: 5_000 }).catch(() => {});
   assert.equal(await page.locator('.python').evaluate((d) => d.open), true, 'the Python panel is still open');

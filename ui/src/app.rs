@@ -147,13 +147,15 @@ pub fn app() -> Html {
     let form_json = use_mut_ref(|| state.run_json());
     *form_json.borrow_mut() = state.run_json();
 
-    // The landing page, as the shell first draws it: only what the page
-    // was sent with (the masthead and the open gallery, www/landing.html),
-    // and the experiment's form and panels a task later, so that neither
-    // render holds the main thread as long as both did (a phone's first
-    // visit: Lighthouse's blocking time). `window.threadlab` comes with
-    // the whole page. A link, an embed and the lab draw it all at once.
-    let whole = use_state(|| lab::HERE || !state.gallery || state.view.embed);
+    // The page, as the shell first draws it: at a plain address only what
+    // the page was sent with (the masthead and the open gallery,
+    // www/landing.html); at a link the masthead, the folded gallery and the
+    // experiment's form. The panels (share, this machine, the Python, what
+    // Run will show) come a task later, so that neither render holds the
+    // main thread as long as both did (a phone's first visit: Lighthouse's
+    // blocking time). `window.threadlab` comes with the whole page. An
+    // embed and the lab draw it all at once.
+    let whole = use_state(|| lab::HERE || state.view.embed);
     {
         let whole = whole.clone();
         use_effect_with((), move |_| {
@@ -356,17 +358,12 @@ pub fn app() -> Html {
         }
     });
     // Asked before Run: in a lesson, or wherever the page asks
-    // (`predict=1`). The asking and the judging are the lab's: the shell
-    // loads it as soon as a page would ask.
+    // (`predict=1`). The shell asks (the answers go to the lab with the
+    // run); the judging is the lab's, with the results.
     let asks = lesson.is_some() || state.view.predict;
-    use_effect_with(asks, |&asks| {
-        if asks && !lab::HERE {
-            lab::open();
-        }
-    });
     let ask = experiment
         .as_ref()
-        .filter(|_| asks && lab::HERE)
+        .filter(|_| asks)
         .map(|e| predict::ask(e, &state.prediction, state.view.predict, state.running.is_some(), &on_action))
         .unwrap_or_default();
     let on_toggle_predict = on_action.reform(|_: ()| Action::TogglePredict);
@@ -427,14 +424,16 @@ pub fn app() -> Html {
         { masthead() }
         <Lessons active={lesson.map(|l| l.id)} running={state.running.is_some()} open={state.gallery && state.results.is_none()} {on_pick}
             predict={state.view.predict} {on_toggle_predict} />
-        if *whole {
+        if *whole || !state.gallery {
         <main class={classes!(program_mode.then_some("program-mode"))}>
             <div class="side">
                 { tabs }
                 { controls }
+                if *whole {
                 <Share experiment={experiment.clone()} results={results_now.clone().map(Run)} view={shown_view}
                     program={program_mode.then(|| state.program.link.clone())} />
                 { environment_panel(&state.environment, full_page.as_deref()) }
+                }
             </div>
             <div class="main-col">
             { message }
@@ -457,10 +456,12 @@ pub fn app() -> Html {
                     }
                 } else {
                 { question }
-                if let Some(theirs) = theirs {
+                if let Some(theirs) = theirs.filter(|_| *whole) {
                     { their_run_vs_yours(theirs, results_now.as_deref()) }
                 }
-                if let (Some(r), Some(shown)) = (results, &shown) {
+                if !*whole {
+                    // (What Run will show comes with the panels.)
+                } else if let (Some(r), Some(shown)) = (results, &shown) {
                     <h2 id="results-heading" tabindex="-1">{ "Results" }</h2>
                     { partial_note(r) }
                     { judged }

@@ -33,7 +33,7 @@ pub fn their_run_vs_yours(theirs: &SharedRun, yours: Option<&Results>) -> Html {
                     { " Press Run to measure yours: the same experiment, on this machine." }
                 }
             </p>
-            if crate::lab::HERE && !theirs.prediction.is_empty() {
+            if !theirs.prediction.is_empty() {
                 <p class="their-prediction">{ "Their prediction: " }{ theirs.prediction.iter().map(|c| c.short()).collect::<Vec<_>>().join("; ") }{ "." }</p>
             }
             <svg class="compare-chart" viewBox={format!("0 0 {WIDTH} {height}")} role="img" aria-labelledby="compare-chart-title">

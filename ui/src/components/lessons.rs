@@ -44,14 +44,31 @@ fn card(l: &'static Lesson, p: &Props) -> Html {
 
 #[function_component(Lessons)]
 pub fn lessons_gallery(p: &Props) -> Html {
+    // The cards are drawn once the gallery is open (it opens on a click of
+    // its summary, or as the page opens it): a link's page, which starts
+    // with it folded, is drawn in less time without them (a phone's first
+    // visit: Lighthouse's blocking time).
+    // Once drawn, they stay (folded after a run, they are there again at once).
+    let drawn = use_mut_ref(|| false);
+    let opened = use_state(|| false);
+    let ontoggle = {
+        let opened = opened.clone();
+        Callback::from(move |e: Event| {
+            if e.target_dyn_into::<web_sys::Element>().is_some_and(|d| d.has_attribute("open")) {
+                opened.set(true);
+            }
+        })
+    };
+    let cards = p.open || *opened || *drawn.borrow();
+    *drawn.borrow_mut() = cards;
     html! {
-        <details class="lessons" open={p.open}>
+        <details class="lessons" open={p.open} {ontoggle}>
             <summary><h2>{ "Lessons: is what the tutorials say true on your machine?" }</h2></summary>
             <label class="check predict-first" for="predict-first">
                 <input type="checkbox" id="predict-first" checked={p.predict} onchange={p.on_toggle_predict.reform(|_: Event| ())} />
                 { " Predict before each run (the lesson asks first, then compares)" }
             </label>
-            { for Theme::ALL.into_iter().map(|theme| html! {
+            { for Theme::ALL.into_iter().filter(|_| cards).map(|theme| html! {
                 <section class="lesson-theme" data-theme={format!("{theme:?}").to_lowercase()}>
                     <h3>{ theme.title() }</h3>
                     <ul class="lesson-cards">
