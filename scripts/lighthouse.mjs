@@ -25,12 +25,19 @@ function chromium() {
     '--disable-component-update', '--remote-debugging-port=0', `--user-data-dir=${profile}`, 'about:blank',
   ], { stdio: ['ignore', 'ignore', 'pipe'] });
   // Waits for Chromium to exit before removing its profile (it writes
-  // until then).
+  // until then). Its helper processes may still write for a moment after
+  // (a directory found not empty): removing is retried for up to 3 s, and
+  // a profile left behind in the temporary directory is said, not fatal
+  // (the scores are in).
   const exited = new Promise((resolve) => child.once('exit', resolve));
   const close = async () => {
     child.kill();
     await exited;
-    rmSync(profile, { recursive: true, force: true, maxRetries: 3 });
+    try {
+      rmSync(profile, { recursive: true, force: true, maxRetries: 15, retryDelay: 200 });
+    } catch (e) {
+      console.error(`lighthouse: Chromium's profile left at ${profile} (${e.code ?? e.message})`);
+    }
   };
   return new Promise((resolve, reject) => {
     let text = '';
