@@ -147,27 +147,33 @@ pub fn app() -> Html {
     let form_json = use_mut_ref(|| state.run_json());
     *form_json.borrow_mut() = state.run_json();
 
-    // The page, as the shell first draws it: at a plain address only what
-    // the page was sent with (the masthead and the open gallery,
-    // www/landing.html); at a link the masthead, the folded gallery and the
-    // experiment's form. The panels (share, this machine, the Python, what
-    // Run will show) come a task later, so that neither render holds the
-    // main thread as long as both did (a phone's first visit: Lighthouse's
-    // blocking time). `window.threadlab` comes with the whole page. An
-    // embed and the lab draw it all at once.
-    let whole = use_state(|| lab::HERE || state.view.embed);
+    // The page, as the shell draws it, in tasks of its own, so that none
+    // holds the main thread as long as one render of it all did (a phone's
+    // first visit: Lighthouse's blocking time):
+    // 0. what the page was sent with (www/landing.html): at a plain address
+    //    the masthead and the open gallery, at a link the masthead and the
+    //    folded gallery;
+    // 1. at a link, the experiment's form (its largest text);
+    // 2. the rest: the form at a plain address, the panels (share, this
+    //    machine, the Python, what Run will show), `window.threadlab`.
+    // An embed and the lab draw it all at once.
+    let stage = use_state(|| if lab::HERE || state.view.embed { 2u8 } else { 0 });
     {
-        let whole = whole.clone();
-        use_effect_with((), move |_| {
-            if !*whole {
-                gloo_timers::callback::Timeout::new(0, move || whole.set(true)).forget();
+        let stage = stage.clone();
+        let link = !state.gallery;
+        use_effect_with(*stage, move |&now| {
+            if now < 2 {
+                let next = if link { now + 1 } else { 2 };
+                gloo_timers::callback::Timeout::new(0, move || stage.set(next)).forget();
             }
         });
     }
+    // Everything is drawn.
+    let whole = *stage == 2;
     {
         let (dispatcher, env, view, form_json) = (state.dispatcher(), state.environment.clone(), state.view, form_json.clone());
         let program = program_mode.then(|| state.program.link.spec());
-        use_effect_with(*whole, move |&whole| {
+        use_effect_with(whole, move |&whole| {
             if !whole {
                 return;
             }
@@ -424,12 +430,12 @@ pub fn app() -> Html {
         { masthead() }
         <Lessons active={lesson.map(|l| l.id)} running={state.running.is_some()} open={state.gallery && state.results.is_none()} {on_pick}
             predict={state.view.predict} {on_toggle_predict} />
-        if *whole || !state.gallery {
+        if *stage >= 1 {
         <main class={classes!(program_mode.then_some("program-mode"))}>
             <div class="side">
                 { tabs }
                 { controls }
-                if *whole {
+                if whole {
                 <Share experiment={experiment.clone()} results={results_now.clone().map(Run)} view={shown_view}
                     program={program_mode.then(|| state.program.link.clone())} />
                 { environment_panel(&state.environment, full_page.as_deref()) }
@@ -456,10 +462,10 @@ pub fn app() -> Html {
                     }
                 } else {
                 { question }
-                if let Some(theirs) = theirs.filter(|_| *whole) {
+                if let Some(theirs) = theirs.filter(|_| whole) {
                     { their_run_vs_yours(theirs, results_now.as_deref()) }
                 }
-                if !*whole {
+                if !whole {
                     // (What Run will show comes with the panels.)
                 } else if let (Some(r), Some(shown)) = (results, &shown) {
                     <h2 id="results-heading" tabindex="-1">{ "Results" }</h2>
