@@ -47,8 +47,8 @@ pub fn lessons_gallery(p: &Props) -> Html {
     // The cards are drawn once the gallery is open (it opens on a click of
     // its summary, or as the page opens it): a link's page, which starts
     // with it folded, is drawn in less time without them (a phone's first
-    // visit: Lighthouse's blocking time).
-    // Once drawn, they stay (folded after a run, they are there again at once).
+    // visit: Lighthouse's blocking time). Once drawn, they stay: folded
+    // after a run, they are there at once when it is opened again.
     let drawn = use_mut_ref(|| false);
     let opened = use_state(|| false);
     let ontoggle = {
