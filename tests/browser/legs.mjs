@@ -634,7 +634,7 @@ export async function predictLesson(tab, url) {
   // two, measured; a single repeat would judge that one.)
   await tab.goto(new URL('?lesson=threads-io&ms=20&repeats=3&predict=1', url).href);
   await ready(tab);
-  // Asking is the lab's: the page loads it at once.
+  // The shell asks (the lab comes with Run).
   await tab.waitFor(() => document.querySelectorAll('.predict fieldset.question').length > 0, null, 60_000);
   const asked = await tab.evaluate(() => [...document.querySelectorAll('.predict fieldset.question')].map((f) => [f.dataset.about, f.querySelector('legend').textContent]));
   assert.deepEqual(asked, [['threads_gil', 'Threads + GIL will be…'], ['processes', 'Processes will be…']]);
