@@ -118,9 +118,11 @@ export function serve({ port = 8080, host = '127.0.0.1', quiet = false, isolated
   // load and say so, rather than the server refusing the request (Node's
   // default limit is 16 KB of headers).
   const server = createServer({ maxHeaderSize: 256 * 1024 }, async (req, res) => {
-    let path;
+    let path, query;
     try {
-      path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+      const url = new URL(req.url, 'http://x');
+      path = decodeURIComponent(url.pathname);
+      query = url.search.length > 1;
     } catch {
       res.writeHead(400, { ...headersFor(isolated), 'Cache-Control': 'no-cache' }).end('bad request');
       return;
@@ -151,7 +153,7 @@ export function serve({ port = 8080, host = '127.0.0.1', quiet = false, isolated
       // compete with (www/main.js starts it once that is painted). A
       // static host sends one index.html for every query: there, the
       // shell is fetched when main.js asks (docs/performance.md).
-      if (rel === 'index.html' && id && new URL(req.url, 'http://x').search.length > 1) headers.Link = shellPreload(id);
+      if (rel === 'index.html' && id && query) headers.Link = shellPreload(id);
       const how = encoding ? { 'Content-Encoding': encoding } : {};
       const vary = COMPRESSED.includes(extname(rel)) ? { Vary: 'Accept-Encoding' } : {};
       res.writeHead(200, { ...headers, ...type, ...how, ...vary, 'Content-Length': data.length }).end(data);
